@@ -1,0 +1,1 @@
+"""Reading, checking and writing pmae data: schemas, converter, validation, bundles, files."""

@@ -1,0 +1,328 @@
+"""Layer 3 of validation: integrity and meaning, on a structured :class:`~pmae.model.Bundle`.
+
+Unique ids, references that resolve to the right kind of record, codes known to the
+vocabularies, territories that exist, dates in order, SIREN/SIRET check digits, size bands that
+match headcounts. Checks added by plugins run after these, through the same ``Issue`` type.
+
+The checks are table-driven (one row a field) so that a new field gets checked by adding a row,
+and so that they stay fast at national scale: a path string is only built for an issue.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final
+
+import attrs
+
+from pmae.issues import Issue
+from pmae.model import COLLECTIONS, Bundle, Record
+from pmae.territories import Territories, TerritoryError, core_territories
+from pmae.vocab import Vocabulary, core_vocabularies, size_band_for
+
+#: collection -> ((field, vocabulary id), …). List fields and single fields alike.
+VOCABULARY_FIELDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "actors": (("actor_type", "actor_types"), ("labels", "actor_labels")),
+    "offers": (("themes", "themes"), ("stages", "stages"), ("size_bands", "size_bands"),
+               ("sectors", "sectors"), ("formats", "offer_formats"),
+               ("delivery", "delivery_modes"), ("cost", "costs")),
+    "associations": (("sector", "sectors"), ("size_band", "size_bands")),
+    "diagnoses": (),
+    "needs": (("theme", "themes"), ("origin", "need_origins"), ("stage", "stages"),
+              ("size_band", "size_bands"), ("sector", "sectors"), ("status", "need_statuses")),
+    "referrals": (("outcome", "referral_outcomes"),),
+    "meetings": (("kind", "meeting_kinds"), ("status", "meeting_statuses"), ("themes", "themes")),
+    "productions": (("kind", "production_kinds"), ("themes", "themes"),
+                    ("status", "production_statuses")),
+    "resources": (("kind", "resource_kinds"), ("themes", "themes")),
+    "programmes": (("priorities", "themes"),),
+}
+
+#: collection -> ((field, collections it may point to), …).
+REFERENCE_FIELDS: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
+    "actors": (("networks", ("actors",)),),
+    "offers": (("actor", ("actors",)),),
+    "associations": (),
+    "diagnoses": (("association", ("associations",)), ("needs", ("needs",)),
+                  ("advisor", ("actors",))),
+    "needs": (("association", ("associations",)), ("diagnosis", ("diagnoses",))),
+    "referrals": (("need", ("needs",)), ("offer", ("offers",)), ("by", ("actors",))),
+    "meetings": (("organisers", ("actors",)), ("productions", ("productions",))),
+    "productions": (("authors", ("actors",)), ("resources", ("resources",)),
+                    ("meeting", ("meetings",))),
+    "resources": (),
+    "programmes": (("meetings", ("meetings",)), ("productions", ("productions",))),
+}
+
+#: collection -> territory fields.
+TERRITORY_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "actors": ("territories", "commune"),
+    "offers": ("territories",),
+    "associations": ("commune",),
+    "needs": ("territory",),
+    "meetings": ("commune",),
+}
+
+_CLOSED_BY_SCHEMA: Final = frozenset({
+    "stages", "size_bands", "offer_formats", "delivery_modes", "costs", "need_origins",
+    "need_statuses", "referral_outcomes", "meeting_statuses", "production_statuses",
+})
+
+
+@attrs.define(kw_only=True, frozen=True)
+class CheckContext:
+    """What the checks check against: vocabularies and territories (core + plugins)."""
+
+    vocabularies: Mapping[str, Vocabulary] = attrs.field(factory=core_vocabularies)
+    territories: Territories = attrs.field(factory=core_territories)
+    #: Skip what the JSON Schema already enforced (closed vocabularies) on schema-checked data.
+    schema_checked: bool = False
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check used by SIREN and SIRET numbers."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if position % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def siret_ok(siret: str) -> bool:
+    """SIRET check digit; La Poste's establishments (SIREN 356000000) follow their own rule."""
+    if siret.startswith("356000000") and siret != "35600000000048":
+        return sum(ord(c) - 48 for c in siret) % 5 == 0
+    return luhn_ok(siret)
+
+
+_SINGULAR: Final = {
+    "actors": "an actor", "offers": "an offer", "associations": "an association",
+    "diagnoses": "a diagnosis", "needs": "a need", "referrals": "a referral",
+    "meetings": "a meeting", "productions": "a production", "resources": "a resource",
+    "programmes": "a programme",
+}
+
+
+def _path(collection: str, index: int, *rest: str | int) -> str:
+    path = f"$.{collection}[{index}]"
+    for part in rest:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _values(value: Any) -> Iterator[tuple[int | None, Any]]:
+    if isinstance(value, tuple):
+        yield from enumerate(value)
+    elif value is not None:
+        yield None, value
+
+
+def _sub(field: str, position: int | None) -> tuple[str | int, ...]:
+    return (field,) if position is None else (field, position)
+
+
+class _Checker:
+    def __init__(self, bundle: Bundle, context: CheckContext, file: str | None,
+                 positions: Mapping[str, list[int]] | None,
+                 known_ids: Mapping[str, str] | None) -> None:
+        self.bundle = bundle
+        self.context = context
+        self.file = file
+        self.positions = positions or {}
+        self.known_ids = known_ids or {}
+        self.issues: list[Issue] = []
+        self.kind_of: dict[str, str] = {}
+        self._territory_memo: dict[str, Issue | None] = {}
+
+    def path(self, collection: str, index: int, *rest: str | int) -> str:
+        positions = self.positions.get(collection)
+        return _path(collection, positions[index] if positions else index, *rest)
+
+    def add(self, code: str, path: str, message: str, *, severity: str = "error",
+            hint: str | None = None) -> None:
+        self.issues.append(Issue(code=code, severity=severity, path=path, message=message,
+                                 hint=hint, file=self.file))
+
+    # -- ids ---------------------------------------------------------------------------------
+    def ids(self) -> None:
+        first: dict[str, str] = {}
+        sources = {self.bundle.source.slug} | {p.source.slug for p in self.bundle.provenance}
+        for collection in COLLECTIONS:
+            for index, record in enumerate(getattr(self.bundle, collection)):
+                record_id = record.id
+                if record_id in self.kind_of:
+                    self.add("duplicate-id", self.path(collection, index, "id"),
+                             f"id '{record_id}' is already used at {first[record_id]}")
+                    continue
+                self.kind_of[record_id] = collection
+                first[record_id] = self.path(collection, index)
+                prefix = record_id.partition(":")[0]
+                if prefix not in sources:
+                    self.add("foreign-id", self.path(collection, index, "id"),
+                             f"id '{record_id}' belongs to source '{prefix}', not to "
+                             f"'{self.bundle.source.slug}'", severity="warning")
+
+    # -- per record --------------------------------------------------------------------------
+    def references(self, collection: str, index: int, record: Record) -> None:
+        for field, targets in REFERENCE_FIELDS[collection]:
+            for position, target in _values(getattr(record, field)):
+                self._reference(collection, index, _sub(field, position), target, targets)
+        if collection == "meetings":
+            for s, speaker in enumerate(record.speakers):  # type: ignore[union-attr]
+                if speaker.actor is not None:
+                    self._reference(collection, index, ("speakers", s, "actor"), speaker.actor,
+                                    ("actors",))
+            for w, workshop in enumerate(record.workshops):  # type: ignore[union-attr]
+                for f, facilitator in enumerate(workshop.facilitators):
+                    self._reference(collection, index, ("workshops", w, "facilitators", f),
+                                    facilitator, ("actors",))
+            for r, registration in enumerate(record.registrations):  # type: ignore[union-attr]
+                self._reference(collection, index, ("registrations", r, "actor"),
+                                registration.actor, ("actors",))
+
+    def _reference(self, collection: str, index: int, sub: tuple[str | int, ...], target: str,
+                   targets: tuple[str, ...]) -> None:
+        kind = self.kind_of.get(target) or self.known_ids.get(target)
+        if kind is None:
+            self.add("dangling-reference", self.path(collection, index, *sub),
+                     f"'{target}' refers to no record of this bundle")
+        elif kind not in targets:
+            self.add("wrong-reference", self.path(collection, index, *sub),
+                     f"'{target}' is {_SINGULAR[kind]}, expected "
+                     + " or ".join(_SINGULAR[t] for t in targets))
+
+    def codes(self, collection: str, index: int, record: Record) -> None:
+        vocabularies = self.context.vocabularies
+        skip = self.context.schema_checked
+        for field, vocabulary_id in VOCABULARY_FIELDS[collection]:
+            if skip and vocabulary_id in _CLOSED_BY_SCHEMA:
+                continue
+            vocabulary = vocabularies[vocabulary_id]
+            for position, code in _values(getattr(record, field)):
+                if code not in vocabulary:
+                    self._unknown_code(collection, index, _sub(field, position), code, vocabulary)
+        if not skip and record.visibility not in vocabularies["visibility"]:
+            self._unknown_code(collection, index, ("visibility",), record.visibility,
+                               vocabularies["visibility"])
+        if collection == "meetings":
+            themes = vocabularies["themes"]
+            for w, workshop in enumerate(record.workshops):  # type: ignore[union-attr]
+                for t, code in enumerate(workshop.themes):
+                    if code not in themes:
+                        self._unknown_code(collection, index, ("workshops", w, "themes", t),
+                                           code, themes)
+
+    def _unknown_code(self, collection: str, index: int, sub: tuple[str | int, ...], code: str,
+                      vocabulary: Vocabulary) -> None:
+        close = difflib.get_close_matches(code, vocabulary.codes(), n=1)
+        hint = (f"did you mean '{close[0]}'? see `pmae vocab {vocabulary.id}`" if close
+                else f"see `pmae vocab {vocabulary.id}` for the codes")
+        self.add("unknown-code", self.path(collection, index, *sub),
+                 f"'{code}' is not a code of the vocabulary '{vocabulary.id}'", hint=hint)
+
+    def territories(self, collection: str, index: int, record: Record) -> None:
+        for field in TERRITORY_FIELDS.get(collection, ()):
+            for position, code in _values(getattr(record, field)):
+                issue = self._territory_memo.get(code, self)
+                if issue is self:
+                    issue = self._territory_issue(code)
+                    self._territory_memo[code] = issue  # type: ignore[assignment]
+                if issue is not None:
+                    self.issues.append(attrs.evolve(
+                        issue, path=self.path(collection, index, *_sub(field, position))))
+
+    def _territory_issue(self, code: str) -> Issue | None:
+        try:
+            self.context.territories.parse(code)
+        except TerritoryError as error:
+            return Issue(code=error.code, message=str(error), file=self.file)
+        if not self.context.territories.exists(code):
+            return Issue(code="unknown-territory", message=f"territory '{code}' does not exist",
+                         file=self.file)
+        return None
+
+    def dates(self, collection: str, index: int, record: Any) -> None:
+        if collection == "offers":
+            if (record.valid_from is not None and record.valid_until is not None
+                    and record.valid_until < record.valid_from):
+                self.add("dates-out-of-order", self.path(collection, index, "valid_until"),
+                         f"valid_until {record.valid_until} is before valid_from "
+                         f"{record.valid_from}")
+        elif collection == "meetings":
+            if record.end < record.start:
+                self.add("dates-out-of-order", self.path(collection, index, "end"),
+                         f"the meeting ends ({record.end.isoformat()}) before it starts "
+                         f"({record.start.isoformat()})")
+            for w, workshop in enumerate(record.workshops):
+                if workshop.start and workshop.end and workshop.end < workshop.start:
+                    self.add("dates-out-of-order", self.path(collection, index, "workshops", w, "end"),
+                             "the workshop ends before it starts")
+
+    def identifiers(self, collection: str, index: int, record: Any) -> None:
+        siren = getattr(record, "siren", None)
+        siret = record.siret
+        if siren is not None and not luhn_ok(siren):
+            self.add("bad-check-digit", self.path(collection, index, "siren"),
+                     f"SIREN {siren} fails its check digit (Luhn)")
+        if siret is not None:
+            if not siret_ok(siret):
+                self.add("bad-check-digit", self.path(collection, index, "siret"),
+                         f"SIRET {siret} fails its check digit (Luhn)")
+            elif siren is not None and not siret.startswith(siren):
+                self.add("siret-siren-mismatch", self.path(collection, index, "siret"),
+                         f"SIRET {siret} does not start with the SIREN {siren}")
+
+    def headcount(self, index: int, record: Any) -> None:
+        if record.headcount is None or record.size_band is None:
+            return
+        expected = size_band_for(record.headcount)
+        if expected != record.size_band:
+            self.add("size-band-mismatch", self.path("associations", index, "size_band"),
+                     f"size band {record.size_band} does not match a headcount of "
+                     f"{record.headcount} (band {expected})", severity="warning")
+
+    def run(self) -> list[Issue]:
+        self.ids()
+        for collection in COLLECTIONS:
+            has_territories = collection in TERRITORY_FIELDS
+            for index, record in enumerate(getattr(self.bundle, collection)):
+                self.references(collection, index, record)
+                self.codes(collection, index, record)
+                if has_territories:
+                    self.territories(collection, index, record)
+                if collection in ("offers", "meetings"):
+                    self.dates(collection, index, record)
+                elif collection in ("associations", "actors"):
+                    self.identifiers(collection, index, record)
+                    if collection == "associations":
+                        self.headcount(index, record)
+        return self.issues
+
+
+Check = Callable[[Bundle, CheckContext], Iterable[Issue]]
+
+
+def check_bundle(
+    bundle: Bundle, context: CheckContext | None = None, *, file: str | None = None,
+    extra_checks: Iterable[Check] = (),
+    positions: Mapping[str, list[int]] | None = None,
+    known_ids: Mapping[str, str] | None = None,
+) -> list[Issue]:
+    """Run the semantic checks (then ``extra_checks``) and return every issue found.
+
+    :param positions: for a bundle built from part of a document, the document index of each
+        record, by collection, so paths point into the document.
+    :param known_ids: ids (-> collection) of records left out of ``bundle`` that references
+        may still point to without being reported as dangling.
+    """
+    context = context or CheckContext()
+    issues = _Checker(bundle, context, file, positions, known_ids).run()
+    for check in extra_checks:
+        issues.extend(attrs.evolve(issue, file=issue.file or file)
+                      for issue in check(bundle, context))
+    return issues

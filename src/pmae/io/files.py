@@ -1,0 +1,195 @@
+"""Files: atomic writes, and reading JSON and JSON Lines documents into plain data.
+
+Every file pmae writes goes to a temporary file in the same folder, is flushed to disk, then
+replaces the target in one step: an interrupted run leaves the old file or the new one, never
+half of one, and never a stray temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from array import array
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+import orjson
+
+from pmae.issues import Issue
+from pmae.model.bundle import COLLECTIONS
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success it replaces ``path`` atomically.
+
+    On any exception (including KeyboardInterrupt) the temporary file is removed and ``path``
+    is left as it was.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if target.exists():
+            # Keep the permissions the user gave the file it replaces.
+            os.chmod(tmp_name, target.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_name, 0o666 & ~umask)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_writer(path) as handle:
+        handle.write(data)
+
+
+@attrs.define(kw_only=True)
+class Document:
+    """A parsed bundle document and, for JSON Lines, the line of every record."""
+
+    data: Any
+    file: str | None = None
+    #: For JSON Lines: collection -> line number of each record, in order.
+    lines: dict[str, array[int]] | None = None
+
+    def line_of(self, collection: str, index: int) -> int | None:
+        """The line a record came from (JSON Lines only)."""
+        if self.lines is None or collection not in self.lines:
+            return None
+        numbers = self.lines[collection]
+        return numbers[index] if 0 <= index < len(numbers) else None
+
+
+class DocumentError(Exception):
+    """The file could not be read as a document; ``issue`` says where and why."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(issue.render())
+        self.issue = issue
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def _encoding_issue(data: bytes, file: str | None, line_base: int = 0) -> Issue | None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _position(data, error.start)
+        return Issue(
+            code="invalid-encoding", path="$", file=file, line=line + line_base,
+            message=f"byte {data[error.start]:#04x} at line {line + line_base}, column {column} "
+                    "is not UTF-8",
+        )
+    return None
+
+
+def parse_json(data: bytes, *, file: str | None = None, line_base: int = 0) -> Any:
+    """Parse JSON bytes; raise :class:`DocumentError` with the line and column on failure."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a BOM that spreadsheet tools add is not an error
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        issue = _encoding_issue(data, file, line_base)
+        if issue is None:
+            reason = str(error).split(":", 1)[0]
+            line = error.lineno + line_base
+            issue = Issue(
+                code="invalid-json", path="$", file=file, line=line,
+                message=f"{reason} at line {line}, column {error.colno}"
+                if data.strip() else "the file is empty",
+            )
+        raise DocumentError(issue) from None
+
+
+def read_document(path: str | os.PathLike[str]) -> Document:
+    """Read a bundle file: JSON, or JSON Lines when it ends in ``.jsonl`` or ``.ndjson``."""
+    name = os.fspath(path)
+    try:
+        if name.endswith((".jsonl", ".ndjson")):
+            with open(name, "rb") as handle:
+                return _read_json_lines(handle, name)
+        with open(name, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise DocumentError(Issue(code="file-not-found", file=name,
+                                  message="no such file")) from None
+    except IsADirectoryError:
+        raise DocumentError(Issue(code="file-not-found", file=name,
+                                  message="this is a folder, not a file")) from None
+    except PermissionError:
+        raise DocumentError(Issue(code="file-not-found", file=name,
+                                  message="permission denied")) from None
+    return Document(data=parse_json(data, file=name), file=name)
+
+
+def _read_json_lines(handle: IO[bytes], file: str) -> Document:
+    """JSON Lines bundle: line 1 is the envelope, then one ``{"<collection>": {record}}`` a line."""
+    envelope: Any = None
+    collections: dict[str, list[Any]] = {}
+    lines: dict[str, array[int]] = {}
+    for number, raw in enumerate(handle, start=1):
+        if not raw.strip():
+            continue
+        value = parse_json(raw, file=file, line_base=number - 1)
+        if envelope is None:
+            if not isinstance(value, dict):
+                raise DocumentError(Issue(
+                    code="invalid-json", file=file, line=number,
+                    message="the first line of a JSON Lines bundle must be the bundle envelope "
+                            "(an object with format_version, source, generated_at)"))
+            envelope = value
+            continue
+        if not (isinstance(value, dict) and len(value) == 1):
+            raise DocumentError(Issue(
+                code="invalid-json", file=file, line=number,
+                message='each line after the first must be {"<collection>": {record}}'))
+        ((collection, record),) = value.items()
+        if collection not in COLLECTIONS:
+            raise DocumentError(Issue(
+                code="unknown-field", file=file, line=number, path=f"$.{collection}",
+                message=f"'{collection}' is not a collection of a bundle",
+                hint="use one of " + ", ".join(COLLECTIONS)))
+        collections.setdefault(collection, []).append(record)
+        lines.setdefault(collection, array("I")).append(number)
+    if envelope is None:
+        raise DocumentError(Issue(code="invalid-json", file=file, message="the file is empty"))
+    for collection, records in collections.items():
+        if collection in envelope:
+            raise DocumentError(Issue(
+                code="invalid-json", file=file, line=1, path=f"$.{collection}",
+                message=f"'{collection}' is both in the envelope and on its own lines"))
+        envelope[collection] = records
+    return Document(data=envelope, file=file, lines=lines)
+
+
+def dumps_json(data: Any) -> bytes:
+    """Pretty, stable JSON bytes: 2-space indent, UTF-8, a final newline."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def dumps_json_lines(data: dict[str, Any]) -> Iterator[bytes]:
+    """A bundle document as JSON Lines: the envelope, then one record a line."""
+    envelope = {key: value for key, value in data.items() if key not in COLLECTIONS}
+    yield orjson.dumps(envelope, option=orjson.OPT_APPEND_NEWLINE)
+    for collection in COLLECTIONS:
+        for record in data.get(collection, ()):
+            yield orjson.dumps({collection: record}, option=orjson.OPT_APPEND_NEWLINE)

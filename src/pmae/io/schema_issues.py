@@ -1,0 +1,228 @@
+"""Layer 1 of validation: JSON Schema, every error at once, rewritten for people.
+
+The fast validator decides which records are valid; only the invalid ones (and the small bundle
+envelope) go through the detailed validator. :func:`schema_issues` with ``fast=False`` runs the
+detailed validator over the whole document instead; the tests prove both give the same issues.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import jsonschema
+
+from pmae.io.schemas import validator
+from pmae.issues import Issue
+from pmae.model.bundle import COLLECTIONS
+
+#: Collection name -> schema name of its records.
+RECORD_SCHEMA: dict[str, str] = {
+    name: schema
+    for name, schema in zip(
+        COLLECTIONS,
+        ("actor", "offer", "association", "diagnosis", "need", "referral", "meeting",
+         "production", "resource", "programme"),
+        strict=True,
+    )
+}
+
+_KIND_NAMES = {
+    "actor": "an actor", "offer": "an offer", "association": "an association",
+    "diagnosis": "a diagnosis", "need": "a need", "referral": "a referral",
+    "meeting": "a meeting", "production": "a production", "resource": "a resource",
+    "programme": "a programme",
+}
+
+_JSON_TYPES = {
+    dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+    int: "an integer", float: "a number", type(None): "null",
+}
+
+_BARE_TERRITORY = re.compile(r"^(?:[0-9]{2,9}|2[AB][0-9]{0,3}|97[1-8][0-9]{0,2})$")
+
+
+def json_path(parts: Iterable[str | int], root: str = "$") -> str:
+    """``["offers", 3, "themes"]`` -> ``$.offers[3].themes``."""
+    path = root
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            path += f".{part}"
+        else:
+            path += "[" + repr(part).replace("\\\\", "\\") + "]"
+    return path
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _type_name(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _expected_types(expected: Any) -> str:
+    names = {
+        "object": "an object", "array": "an array", "string": "a string", "integer": "an integer",
+        "number": "a number", "boolean": "true or false", "null": "null",
+    }
+    if isinstance(expected, str):
+        return names.get(expected, expected)
+    return " or ".join(names.get(t, t) for t in expected)
+
+
+def _record_kind(schema: Mapping[str, Any]) -> str | None:
+    title = schema.get("title")
+    return _KIND_NAMES.get(str(title).lower()) if title else None
+
+
+def _issues_from_error(
+    error: jsonschema.ValidationError, prefix: Sequence[str | int], file: str | None
+) -> Iterator[Issue]:
+    parts = [*prefix, *error.absolute_path]
+    path = json_path(parts)
+    keyword = error.validator
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    instance = error.instance
+    code = schema.get("x-pmae-code")
+    hint: str | None = None
+
+    if keyword == "required":
+        match = re.match(r"^'(.+)' is a required property$", error.message)
+        field = match.group(1) if match else str(error.validator_value)
+        kind = _record_kind(schema)
+        message = f"'{field}' is required" + (f" in {kind}" if kind else "")
+        yield Issue(code="missing-field", path=json_path([*parts, field]), message=message,
+                    file=file)
+        return
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = list(schema.get("properties", {}))
+        kind = _record_kind(schema)
+        for field in sorted(set(instance) - set(known)):
+            close = difflib.get_close_matches(field, known, n=1)
+            hint = (f"did you mean '{close[0]}'?" if close
+                    else "remove it; known fields: " + ", ".join(known))
+            yield Issue(
+                code="unknown-field", path=json_path([*parts, field]),
+                message=f"'{field}' is not a field of " + (kind or "this object"),
+                hint=hint, file=file,
+            )
+        return
+    if keyword == "type":
+        code = "wrong-type"
+        message = (f"expected {_expected_types(error.validator_value)}, "
+                   f"got {_type_name(instance)} {_show(instance)}")
+    elif keyword == "enum":
+        code = code or "invalid-value"
+        vocabulary = schema.get("x-pmae-vocabulary")
+        allowed = ", ".join(str(v) for v in error.validator_value)
+        message = (f"{_show(instance)} is not a code of the closed vocabulary '{vocabulary}'"
+                   if vocabulary else f"{_show(instance)} is not one of the allowed values")
+        close = difflib.get_close_matches(str(instance), [str(v) for v in error.validator_value], n=1)
+        hint = f"did you mean '{close[0]}'? allowed: {allowed}" if close else f"allowed: {allowed}"
+    elif keyword in ("pattern", "format"):
+        code = code or "invalid-format"
+        if code == "malformed-territory" and isinstance(instance, str) and _BARE_TERRITORY.match(instance):
+            code = "ambiguous-territory"
+            message = (f"{_show(instance)} does not say its level: is it a région, a département, "
+                       "a commune?")
+            hint = (f"write it with its level, e.g. reg:{instance} or dep:{instance}"
+                    if len(instance) <= 3 else f"write it with its level, e.g. com:{instance}")
+        elif code == "invalid-date":
+            message = f"{_show(instance)} is not a valid date"
+        elif code == "invalid-datetime":
+            message = f"{_show(instance)} is not a valid date and time with a time zone"
+        elif code == "malformed-territory":
+            message = f"{_show(instance)} is not a territory code"
+        elif code == "invalid-id":
+            message = f"{_show(instance)} is not a valid id"
+        elif code == "unknown-format":
+            message = f"bundle format {_show(instance)} is not supported"
+        elif code == "unknown-code":
+            message = f"{_show(instance)} is not a well-formed vocabulary code"
+            hint = "codes are lower-case letters, digits and _, namespaced as ns:code"
+        elif keyword == "format":
+            message = f"{_show(instance)} is not a valid {error.validator_value}"
+        else:
+            description = schema.get("description")
+            message = f"{_show(instance)} is badly formed"
+            hint = f"expected: {description}" if description else f"must match {error.validator_value}"
+    elif keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        code = "out-of-range"
+        bound = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
+                 "exclusiveMaximum": "less than"}[keyword]
+        message = f"{_show(instance)} is out of range: must be {bound} {error.validator_value}"
+    elif keyword in ("maxLength", "maxItems", "maxProperties"):
+        code = "too-long"
+        unit = {"maxLength": "characters", "maxItems": "items", "maxProperties": "entries"}[keyword]
+        message = f"too long: at most {error.validator_value} {unit} allowed"
+    elif keyword in ("minLength", "minItems", "minProperties"):
+        code = "too-short"
+        message = ("must not be empty" if error.validator_value == 1
+                   else f"too short: at least {error.validator_value} required")
+    elif keyword == "uniqueItems":
+        code = "invalid-value"
+        message = "the list holds the same item twice"
+        hint = "remove the repeated item"
+    else:
+        code = "schema-violation"
+        message = error.message
+    yield Issue(code=code, path=path, message=message, hint=hint, file=file)
+
+
+def _detailed(
+    name: str, instance: Any, prefix: Sequence[str | int], file: str | None
+) -> list[Issue]:
+    issues: list[Issue] = []
+    for error in validator(name).iter_errors(instance):
+        issues.extend(_issues_from_error(error, prefix, file))
+    return issues
+
+
+def schema_issues(
+    document: Any, *, file: str | None = None, fast: bool = True
+) -> tuple[list[Issue], set[tuple[str, int]]]:
+    """Validate a bundle document against ``bundle.schema.json``.
+
+    :returns: the issues, and the ``(collection, index)`` of every record that is invalid.
+    """
+    if not fast:
+        issues = _detailed("bundle", document, (), file)
+        invalid = {
+            (str(p[0]), int(p[1])) for p in (_path_parts(i.path) for i in issues)
+            if len(p) >= 2 and p[0] in COLLECTIONS and isinstance(p[1], int)
+        }
+        return issues, invalid
+    if validator("bundle").is_valid(document):
+        return [], set()
+    if not isinstance(document, dict):
+        return _detailed("bundle", document, (), file), set()
+    envelope = {
+        key: ([] if key in COLLECTIONS and isinstance(value, list) else value)
+        for key, value in document.items()
+    }
+    issues = _detailed("bundle", envelope, (), file)
+    invalid: set[tuple[str, int]] = set()
+    for collection, schema_name in RECORD_SCHEMA.items():
+        records = document.get(collection)
+        if not isinstance(records, list):
+            continue
+        record_validator = validator(schema_name)
+        for index, record in enumerate(records):
+            if not record_validator.is_valid(record):
+                invalid.add((collection, index))
+                issues.extend(_detailed(schema_name, record, (collection, index), file))
+    return issues, invalid
+
+
+def _path_parts(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for match in re.finditer(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]", path):
+        name, index, quoted = match.groups()
+        parts.append(name if name is not None else int(index) if index is not None else quoted)
+    return parts

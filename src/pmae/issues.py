@@ -1,0 +1,203 @@
+"""One ``Issue`` value for every validation layer, and the catalogue of issue codes.
+
+An issue says *where* (file, JSON path, line or row and column) and *what to do*. Codes are
+stable kebab-case strings: tools may match on them. Rendering follows compilers::
+
+    bundle.json:$.offers[3].themes[0]: error [unknown-code] unknown theme 'paie' — use one of …
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+
+SEVERITIES: Final = ("error", "warning", "info")
+
+
+@attrs.define(kw_only=True, frozen=True)
+class IssueType:
+    """What an issue code means, and the usual way to fix it."""
+
+    code: str
+    layer: str
+    title: str
+    hint: str
+
+
+#: Every issue code pmae itself emits. Plugins' checks may add their own codes.
+ISSUE_TYPES: Final[dict[str, IssueType]] = {
+    t.code: t
+    for t in (
+        # layer 0: reading the file
+        IssueType(code="file-not-found", layer="read", title="File not found",
+                  hint="check the path; the file must exist and be readable"),
+        IssueType(code="invalid-encoding", layer="read", title="Not UTF-8 text",
+                  hint="save the file as UTF-8 (without BOM) and try again"),
+        IssueType(code="invalid-json", layer="read", title="Not valid JSON",
+                  hint="fix the syntax at the position given (NaN, Infinity and comments are not JSON)"),
+        IssueType(code="unknown-format", layer="read", title="Unknown bundle format version",
+                  hint="this pmae reads bundle format 1.x; upgrade pmae or ask the publisher for 1.x"),
+        # layer 1: JSON Schema
+        IssueType(code="wrong-type", layer="schema", title="Wrong type",
+                  hint="give a value of the type the schema expects"),
+        IssueType(code="missing-field", layer="schema", title="Required field missing",
+                  hint="add the field; see `pmae schema` for what it holds"),
+        IssueType(code="unknown-field", layer="schema", title="Field not in the schema",
+                  hint="remove the field or fix its spelling; see `pmae schema`"),
+        IssueType(code="invalid-value", layer="schema", title="Value not allowed",
+                  hint="see `pmae schema` for the allowed values"),
+        IssueType(code="invalid-format", layer="schema", title="Badly formed value",
+                  hint="write the value in the expected format"),
+        IssueType(code="invalid-date", layer="schema", title="Invalid date",
+                  hint="write a real calendar date as YYYY-MM-DD"),
+        IssueType(code="invalid-datetime", layer="schema", title="Invalid date and time",
+                  hint="write YYYY-MM-DDTHH:MM:SS with a time zone, e.g. 2025-03-14T09:00:00+01:00"),
+        IssueType(code="invalid-id", layer="schema", title="Badly formed id",
+                  hint="write ids as <source>:<local>, e.g. lma-ra:offre-12"),
+        IssueType(code="ambiguous-territory", layer="schema", title="Territory without its level",
+                  hint="write the level before the code: reg:84, dep:69, com:69123, epci:…, or fr"),
+        IssueType(code="malformed-territory", layer="schema", title="Badly formed territory code",
+                  hint="write fr, reg:NN, dep:NN, com:NNNNN or epci:NNNNNNNNN"),
+        IssueType(code="unknown-code", layer="semantic", title="Code not in the vocabulary",
+                  hint="use a code listed by `pmae vocab NAME`, or a namespaced code from a plugin"),
+        IssueType(code="out-of-range", layer="schema", title="Number out of range",
+                  hint="give a number within the allowed range"),
+        IssueType(code="too-long", layer="schema", title="Text or list too long",
+                  hint="shorten the value"),
+        IssueType(code="too-short", layer="schema", title="Text or list too short",
+                  hint="complete the value"),
+        IssueType(code="schema-violation", layer="schema", title="Schema rule broken",
+                  hint="see `pmae schema` for the rule"),
+        # layer 2: structuring into the model
+        IssueType(code="structure-error", layer="structure", title="Cannot build the record",
+                  hint="the value does not fit the model; check its type"),
+        # layer 3: integrity and semantics
+        IssueType(code="duplicate-id", layer="semantic", title="Duplicate id",
+                  hint="give each record its own id"),
+        IssueType(code="foreign-id", layer="semantic", title="Id of another source",
+                  hint="prefix ids with the bundle's source slug (or list that source in provenance)"),
+        IssueType(code="dangling-reference", layer="semantic", title="Reference to a missing record",
+                  hint="add the record referred to, or fix the id"),
+        IssueType(code="wrong-reference", layer="semantic", title="Reference to the wrong kind of record",
+                  hint="point to a record of the kind the field expects"),
+        IssueType(code="dates-out-of-order", layer="semantic", title="End before start",
+                  hint="swap the dates or fix the one that is wrong"),
+        IssueType(code="bad-check-digit", layer="semantic", title="SIREN or SIRET check digit wrong",
+                  hint="copy the number again from the SIRENE directory (annuaire-entreprises)"),
+        IssueType(code="siret-siren-mismatch", layer="semantic", title="SIRET does not start with the SIREN",
+                  hint="the first 9 digits of the SIRET are the SIREN: fix one of them"),
+        IssueType(code="unknown-territory", layer="semantic", title="Territory does not exist",
+                  hint="use an INSEE code that exists (see the list of régions and départements)"),
+        IssueType(code="size-band-mismatch", layer="semantic", title="Size band does not match headcount",
+                  hint="fix the headcount or the INSEE size band"),
+        IssueType(code="missing-recipients", layer="semantic", title="Restricted record without recipients",
+                  hint="list who may see a restricted record in `recipients`"),
+        IssueType(code="merge-conflict", layer="merge", title="Same id, different content",
+                  hint="decide which version is right and fix the other bundle; nothing was overwritten"),
+    )
+}
+
+
+@attrs.define(kw_only=True, frozen=True)
+class Issue:
+    """A problem found in data: where, how bad, what, and how to fix it."""
+
+    code: str
+    severity: str = "error"
+    path: str = "$"
+    message: str
+    hint: str | None = None
+    file: str | None = None
+    line: int | None = None
+    column: str | None = None
+
+    def location(self) -> str:
+        """``file:line:$.path`` — the parts that are known."""
+        parts = [p for p in (self.file, None if self.line is None else str(self.line)) if p]
+        where = self.path
+        if self.column:
+            where = f"{where} (column {self.column})"
+        return ":".join([*parts, where])
+
+    def render(self) -> str:
+        """Compiler-style one-liner, with the fix hint after a dash."""
+        text = f"{self.location()}: {self.severity} [{self.code}] {self.message}"
+        hint = self.hint if self.hint is not None else _default_hint(self.code)
+        return f"{text} — {hint}" if hint else text
+
+    def to_dict(self) -> dict[str, str | int | None]:
+        """The issue as JSON-ready data (``pmae validate --format json``)."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+            "hint": self.hint if self.hint is not None else _default_hint(self.code),
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+        }
+
+
+def _default_hint(code: str) -> str | None:
+    issue_type = ISSUE_TYPES.get(code)
+    return issue_type.hint if issue_type else None
+
+
+@attrs.define(kw_only=True, frozen=True)
+class IssueGroup:
+    """Identical issues (same code, severity and message) and every place they occur."""
+
+    code: str
+    severity: str
+    message: str
+    places: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        """How many times the issue occurs."""
+        return len(self.places)
+
+
+def group_issues(issues: Iterable[Issue]) -> list[IssueGroup]:
+    """Group identical issues, largest group first, then by code and message."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for issue in issues:
+        groups.setdefault((issue.code, issue.severity, issue.message), []).append(issue.location())
+    result = [
+        IssueGroup(code=code, severity=severity, message=message, places=tuple(places))
+        for (code, severity, message), places in groups.items()
+    ]
+    result.sort(key=lambda g: (-g.count, SEVERITIES.index(g.severity), g.code, g.message))
+    return result
+
+
+def has_errors(issues: Iterable[Issue]) -> bool:
+    """True when at least one issue is an error."""
+    return any(issue.severity == "error" for issue in issues)
+
+
+def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
+    """Issues in a stable order: by file, line, then path as written, then code."""
+    return sorted(
+        issues,
+        key=lambda i: (i.file or "", i.line or 0, _path_key(i.path), i.code, i.message),
+    )
+
+
+def _path_key(path: str) -> tuple[tuple[int, int | str], ...]:
+    # "$.offers[10]" must sort after "$.offers[9]": compare indices as numbers.
+    key: list[tuple[int, int | str]] = []
+    token = ""
+    for char in path:
+        if char in ".[]":
+            if token:
+                key.append((0, int(token)) if token.isdigit() else (1, token))
+            token = ""
+        else:
+            token += char
+    if token:
+        key.append((0, int(token)) if token.isdigit() else (1, token))
+    return tuple(key)
