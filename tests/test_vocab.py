@@ -128,7 +128,7 @@ def test_unknown_vocabulary() -> None:
 def test_schema_is_valid_draft_2020_12() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    assert schema["$id"] == "https://schemas.pmae.fr/vocabulary/1.0.0/vocabulary.schema.json"
+    assert schema["$id"] == "https://schemas.pmae.fr/v1/vocabulary.schema.json"
 
 
 @pytest.mark.parametrize(("name", "document"), _shipped_files(), ids=lambda v: str(v)[:20])

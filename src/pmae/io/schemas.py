@@ -10,8 +10,10 @@ Two validators share each schema:
 - the *detailed* one (Python ``jsonschema``) explains what is wrong, and runs only on what the
   fast one refused, so a large valid bundle costs little and an invalid record gets every error.
 
-Both check the same ``format`` keywords; where the two libraries' own checkers could disagree
-(``email``, ``uri``), both use the same Python function, so the two paths give the same report.
+Both assert the same ``format`` keywords and give the same verdict: for ``email`` and ``uri``
+both call the same Python function; for ``date`` and ``date-time`` the fast path keeps its native
+checks and the detailed path uses Python functions that follow them exactly. The official JSON
+Schema test suite runs through both paths in ``tests/test_json_schema_suite.py``.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 from urllib.parse import urlsplit
 
+import attrs
 import jsonschema
 import jsonschema_rs
 import referencing
@@ -73,7 +76,8 @@ def schema_uri(name: str) -> str:
     return str(_all_schemas()[name]["$id"])
 
 
-def _refuse(uri: str) -> referencing.Resource[Any]:
+def _refuse(uri: str) -> NoReturn:
+    # The retriever of both registries: what is not preloaded is an error, never a download.
     raise OfflineRetrievalError(
         f"{uri} is not among the schemas pmae ships; pmae never fetches schemas from the network"
     )
@@ -84,13 +88,49 @@ def resources() -> dict[str, dict[str, Any]]:
     return {schema["$id"]: schema for schema in _all_schemas().values()}
 
 
+@attrs.define(kw_only=True, frozen=True)
+class Registries:
+    """The same preloaded resources, once for each validator library."""
+
+    #: For the detailed path (Python ``jsonschema``, through ``referencing``).
+    detailed: referencing.Registry[Any]
+    #: For the fast path (jsonschema-rs).
+    fast: jsonschema_rs.Registry
+
+
+def make_registries(extra: Mapping[str, dict[str, Any]] | None = None) -> Registries:
+    """Registries holding every shipped schema plus ``extra`` (URI -> schema); nothing is fetched.
+
+    ``extra`` serves tests and tools that validate against schemas of their own (the official
+    JSON Schema test suite's remotes, say) with exactly the machinery pmae validates with.
+    An ``extra`` resource that declares its own ``$schema`` keeps that dialect; the others are
+    read as Draft 2020-12, like pmae's schemas.
+    """
+    shipped = resources()
+    added = dict(extra or {})
+    clashes = sorted(set(shipped) & set(added))
+    if clashes:
+        raise ValueError(f"extra resources may not replace shipped schemas: {', '.join(clashes)}")
+    detailed: referencing.Registry[Any] = referencing.Registry(retrieve=_refuse)  # type: ignore[call-arg]
+    detailed = detailed.with_resources(
+        [(uri, DRAFT202012.create_resource(schema)) for uri, schema in shipped.items()]
+        + [
+            (uri, referencing.Resource.from_contents(schema, default_specification=DRAFT202012))
+            for uri, schema in added.items()
+        ]
+    ).crawl()
+    fast = jsonschema_rs.Registry([*shipped.items(), *added.items()], retriever=_refuse)
+    return Registries(detailed=detailed, fast=fast)
+
+
 @functools.cache
+def _default_registries() -> Registries:
+    return make_registries()
+
+
 def registry() -> referencing.Registry[Any]:
     """A registry preloaded with every shipped schema; anything else is refused, not fetched."""
-    preloaded: referencing.Registry[Any] = referencing.Registry(retrieve=_refuse)  # type: ignore[call-arg]
-    return preloaded.with_resources(
-        (uri, DRAFT202012.create_resource(schema)) for uri, schema in resources().items()
-    ).crawl()
+    return _default_registries().detailed
 
 
 # --- formats -------------------------------------------------------------------------------
@@ -109,8 +149,17 @@ def check_email(value: object) -> bool:
 _URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 
 
+#: userinfo@host:port, where only an IP-literal host (``[::1]``, ``[v1.x]``) holds brackets.
+_AUTHORITY = re.compile(r"(?:[^@\[\]]*@)?(?:\[[0-9A-Za-z:.]+\]|[^@\[\]:]*)(?::[0-9]*)?")
+
+
 def check_uri(value: object) -> bool:
-    """An absolute URI (RFC 3986): a scheme, and only characters a URI may hold."""
+    """An absolute URI (RFC 3986): a scheme, and only characters a URI may hold.
+
+    Brackets are refused in the authority (except around an IP-literal host) and in the path, as
+    RFC 3986 says, but tolerated in the query and fragment: browsers leave them unencoded there
+    (``?filter[type]=dla``), so the addresses people paste hold them.
+    """
     if not isinstance(value, str):
         return True
     if not _URI_CHARS.match(value) or re.search(r"%(?![0-9A-Fa-f]{2})", value):
@@ -121,7 +170,11 @@ def check_uri(value: object) -> bool:
         return False
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*$", parts.scheme or ""):
         return False
+    if "[" in parts.path or "]" in parts.path:
+        return False
     if value[len(parts.scheme) + 1 :].startswith("//"):
+        if not _AUTHORITY.fullmatch(parts.netloc):
+            return False
         try:
             parts.port  # noqa: B018 - raises ValueError on a bad port
         except ValueError:
@@ -132,12 +185,62 @@ def check_uri(value: object) -> bool:
 #: Formats both validators check with the same Python function.
 SHARED_FORMATS: Final = {"email": check_email, "uri": check_uri}
 
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DATE_TIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]+)?"
+    r"(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))"
+)
+_DAYS_IN_MONTH: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _is_calendar_date(year: int, month: int, day: int) -> bool:
+    # Not calendar.monthrange: it refuses year 0, which RFC 3339 (and jsonschema-rs) allow.
+    if not 1 <= month <= 12:
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 1 <= day <= _DAYS_IN_MONTH[month - 1] + (month == 2 and leap)
+
+
+def check_date(value: object) -> bool:
+    """An RFC 3339 ``full-date``, ``YYYY-MM-DD``, a day of the proleptic Gregorian calendar."""
+    if not isinstance(value, str):
+        return True
+    match = _DATE.fullmatch(value)
+    return bool(match) and _is_calendar_date(*map(int, match.groups()))  # type: ignore[union-attr]
+
+
+def check_date_time(value: object) -> bool:
+    """An RFC 3339 ``date-time`` with its offset; a leap second only at 23:59:60 UTC."""
+    if not isinstance(value, str):
+        return True
+    match = _DATE_TIME.fullmatch(value)
+    if not match:
+        return False
+    year, month, day, hour, minute, second = map(int, match.groups()[:6])
+    sign, offset_hour, offset_minute = match.groups()[6:]
+    if not _is_calendar_date(year, month, day) or hour > 23 or minute > 59 or second > 60:
+        return False
+    if offset_hour is not None and (int(offset_hour) > 23 or int(offset_minute) > 59):
+        return False
+    if second == 60:
+        offset = 0 if sign is None else int(offset_hour) * 60 + int(offset_minute)
+        utc_minute = (hour * 60 + minute - (offset if sign == "+" else -offset)) % 1440
+        return utc_minute == 23 * 60 + 59
+    return True
+
+
+#: Formats the detailed validator checks with pmae's functions rather than ``jsonschema``'s,
+#: which disagree with jsonschema-rs (the fast path) on leap seconds, the year 0000 and a
+#: trailing newline. These follow jsonschema-rs exactly (the tests compare them on generated
+#: strings), so the fast path keeps its native, faster checks and both give the same verdict.
+DETAILED_FORMATS: Final = {"date": check_date, "date-time": check_date_time}
+
 
 @functools.cache
 def format_checker() -> jsonschema.FormatChecker:
-    """The format checker of the detailed path: ``jsonschema``'s, with pmae's shared checks."""
+    """The format checker of the detailed path: ``jsonschema``'s, with pmae's own checks."""
     checker = jsonschema.FormatChecker()
-    for name, function in SHARED_FORMATS.items():
+    for name, function in {**SHARED_FORMATS, **DETAILED_FORMATS}.items():
         checker.checks(name)(function)
     return checker
 
@@ -145,21 +248,57 @@ def format_checker() -> jsonschema.FormatChecker:
 # --- validators ----------------------------------------------------------------------------
 
 
+def fast_validator(
+    schema: Mapping[str, Any] | bool, *, registries: Registries | None = None
+) -> jsonschema_rs.Validator:
+    """The jsonschema-rs validator of ``schema``, configured as pmae validates.
+
+    A ``$ref`` that is not in ``registries`` fails here, when the validator is built.
+
+    :param registries: where ``$ref``s resolve; by default, the shipped schemas only.
+    """
+    return jsonschema_rs.validator_for(
+        # A boolean is a schema too (``true`` accepts everything, ``false`` nothing).
+        dict(schema) if isinstance(schema, Mapping) else schema,
+        registry=(registries or _default_registries()).fast,
+        retriever=_refuse,
+        validate_formats=True,
+        formats=dict(SHARED_FORMATS),
+    )
+
+
+def detailed_validator(
+    schema: Mapping[str, Any] | bool, *, registries: Registries | None = None
+) -> jsonschema.Draft202012Validator:
+    """The Python ``jsonschema`` validator of ``schema``, configured as pmae validates.
+
+    ``jsonschema`` resolves a ``$ref`` when validation reaches it: one that is not in
+    ``registries`` fails then, with a ``referencing`` error caused by
+    :class:`OfflineRetrievalError`.
+
+    :param registries: where ``$ref``s resolve; by default, the shipped schemas only.
+    """
+    return jsonschema.Draft202012Validator(
+        schema,
+        registry=(registries or _default_registries()).detailed,
+        format_checker=format_checker(),
+    )
+
+
 class SchemaValidator:
     """The fast and the detailed validator of one schema."""
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    def __init__(
+        self, schema: Mapping[str, Any] | bool, *, registries: Registries | None = None
+    ) -> None:
+        """Build both validators of ``schema``.
+
+        :param registries: where ``$ref``s resolve; by default, the shipped schemas only
+            (:func:`make_registries` adds others).
+        """
         self.schema = schema
-        self.fast = jsonschema_rs.validator_for(
-            dict(schema),
-            registry=_fast_registry(),
-            retriever=_fast_refuse,
-            validate_formats=True,
-            formats=dict(SHARED_FORMATS),
-        )
-        self.detailed = jsonschema.Draft202012Validator(
-            schema, registry=registry(), format_checker=format_checker()
-        )
+        self.fast = fast_validator(schema, registries=registries)
+        self.detailed = detailed_validator(schema, registries=registries)
 
     def is_valid(self, instance: Any) -> bool:
         """Valid or not, as fast as can be (jsonschema-rs)."""
@@ -168,17 +307,6 @@ class SchemaValidator:
     def iter_errors(self, instance: Any) -> Iterator[jsonschema.ValidationError]:
         """Every error, explained (Python jsonschema)."""
         return self.detailed.iter_errors(instance)
-
-
-def _fast_refuse(uri: str) -> Any:
-    raise OfflineRetrievalError(
-        f"{uri} is not among the schemas pmae ships; pmae never fetches schemas from the network"
-    )
-
-
-@functools.cache
-def _fast_registry() -> jsonschema_rs.Registry:
-    return jsonschema_rs.Registry(list(resources().items()), retriever=_fast_refuse)
 
 
 @functools.cache

@@ -143,9 +143,12 @@ class Referral:
 
 @attrs.define(kw_only=True, frozen=True)
 class Speaker:
-    """Someone who speaks at a meeting; ``outside`` marks the outside expert of a Rencontre."""
+    """Someone who speaks at a meeting; ``outside`` marks the outside expert of a Rencontre.
 
-    person: Person
+    ``person`` is left out of public exports (personal data), the rest stays.
+    """
+
+    person: Person | None = None
     organisation: str | None = None
     actor: str | None = None
     outside: bool = False

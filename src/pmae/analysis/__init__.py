@@ -1,0 +1,1 @@
+"""Analyses of a bundle: summaries now; orientation, coverage and the shared diagnosis later."""

@@ -1,0 +1,390 @@
+"""The ``pmae`` command line (click). It parses arguments and prints; the work is elsewhere.
+
+Exit codes: 0 ok, 1 data problems found, 2 usage error (bad arguments, unreadable paths).
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from pmae.io.bundles import merge_bundles, write_bundle
+from pmae.io.pipeline import Report, validate_file
+from pmae.io.schemas import load_schema, schema_names
+from pmae.issues import Issue, group_issues
+from pmae.model import Source
+from pmae.plugins.manager import PluginError, PluginManager, PluginWarning, get_plugin_manager
+
+
+def _plugins() -> PluginManager:
+    try:
+        return get_plugin_manager()
+    except PluginError as error:
+        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
+
+FORMAT_OPTION = click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="How to print the result.",
+)
+
+
+def _check_output(path: str, *, folder_ok: bool = False) -> None:
+    """Refuse an output path whose folder does not exist, before doing any work."""
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise click.UsageError(f"cannot write {path}: the folder {folder} does not exist")
+    if Path(path).is_dir() and not folder_ok:
+        raise click.UsageError(f"cannot write {path}: it is a folder; give a file name")
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def _print_issues(issues: Sequence[Issue], *, summary: bool) -> None:
+    for issue in issues:
+        click.echo(issue.render())
+    errors = sum(1 for i in issues if i.severity == "error")
+    warnings = sum(1 for i in issues if i.severity == "warning")
+    if summary and issues:
+        groups = group_issues(issues)
+        repeated = [g for g in groups if g.count > 1]
+        if repeated:
+            click.echo("\nRepeated issues:", err=True)
+            for group in repeated[:20]:
+                click.echo(f"  {group.count:>6} × {group.severity} [{group.code}] {group.message}"
+                           f" (first at {group.places[0]})", err=True)
+    if summary and issues:
+        click.echo(f"\n{errors} error(s), {warnings} warning(s)", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version("pmae"), prog_name="pmae")
+def cli() -> None:
+    """pmae: support small employer associations together (démarche PMAE).
+
+    Validate, merge and summarise the bundles that support networks exchange: actors, offers,
+    associations, diagnoses, needs, meetings and productions.
+    """
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@FORMAT_OPTION
+@click.option("--detailed", is_flag=True,
+              help="Run the detailed JSON Schema validator on everything (slower, same report).")
+def validate(files: tuple[str, ...], output_format: str, detailed: bool) -> None:
+    """Validate bundle FILES (JSON or JSON Lines): schema, structure, semantic checks.
+
+    Exit code 0 when there are no errors (warnings allowed), 1 when there are.
+    """
+    manager = _plugins()
+    context, checks = manager.check_context(), manager.check_functions()
+    issues: list[Issue] = []
+    for file in files:
+        issues.extend(validate_file(file, fast=not detailed, context=context,
+                                    extra_checks=checks).issues)
+    if output_format == "json":
+        _echo_json([issue.to_dict() for issue in issues])
+    else:
+        _print_issues(issues, summary=True)
+        if not issues:
+            click.echo(f"{len(files)} file(s) valid")
+    sys.exit(1 if any(i.severity == "error" for i in issues) else 0)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, help="The merged bundle (.json or .jsonl).")
+@click.option("--source", "slug", default="fusion", show_default=True,
+              help="Slug of whoever publishes the merged bundle.")
+@click.option("--name", default=None, help="Name of whoever publishes the merged bundle.")
+@FORMAT_OPTION
+def merge(files: tuple[str, ...], output: str, slug: str, name: str | None,
+          output_format: str) -> None:
+    """Merge bundle FILES into one, keeping provenance.
+
+    Every input is validated first. The same id with different content is a conflict: it is
+    reported and nothing is written (exit 1), so no record is ever overwritten silently.
+    """
+    _check_output(output)
+    manager = _plugins()
+    context, checks = manager.check_context(), manager.check_functions()
+    reports = [validate_file(file, context=context, extra_checks=checks) for file in files]
+    issues = [issue for report in reports for issue in report.issues]
+    if any(not report.ok for report in reports):
+        _report_and_exit(issues, output_format, "nothing was written: fix the inputs first")
+    bundles = [report.bundle for report in reports if report.bundle is not None]
+    result = merge_bundles(bundles, files=list(files), source=Source(
+        slug=slug, name=name or f"Fusion de {len(files)} bundles"))
+    issues += result.issues
+    if result.conflicts:
+        _report_and_exit(issues, output_format, "nothing was written: resolve the conflicts")
+    merged = validate_file_after_write(result.bundle, output, manager)
+    issues += merged.issues
+    if output_format == "json":
+        _echo_json([issue.to_dict() for issue in issues])
+    else:
+        _print_issues(issues, summary=bool(issues))
+        counts = result.bundle.counts()
+        click.echo(f"wrote {output}: {sum(counts.values())} records from {len(files)} bundles")
+    sys.exit(1 if not merged.ok else 0)
+
+
+def validate_file_after_write(bundle: Any, output: str, manager: PluginManager) -> Report:
+    """Write a bundle and validate the file written (the merged whole must hold together)."""
+    write_bundle(bundle, output)
+    return validate_file(output, context=manager.check_context(),
+                         extra_checks=manager.check_functions())
+
+
+def _report_and_exit(issues: list[Issue], output_format: str, why: str) -> None:
+    if output_format == "json":
+        _echo_json([issue.to_dict() for issue in issues])
+    else:
+        _print_issues(issues, summary=True)
+        click.echo(why, err=True)
+    sys.exit(1)
+
+
+@cli.command()
+@click.option("-o", "--output", default=None,
+              help="Write the sample there (.json or .jsonl) instead of standard output.")
+def sample(output: str | None) -> None:
+    """Write the embedded sample bundle (an illustrative Rhône-Alpes démarche)."""
+    from pmae.sample import load_sample, sample_bytes
+
+    if output is None:
+        sys.stdout.buffer.write(sample_bytes())
+        return
+    _check_output(output)
+    write_bundle(load_sample(), output)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.option("--associations", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="How many associations (needs, actors and offers scale with them).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same bytes.")
+@click.option("--invalid-fraction", type=click.FloatRange(0, 1), default=0.0,
+              help="Share of records to corrupt on purpose (to test validators).")
+@click.option("-o", "--output", required=True, help="Where to write (.json or .jsonl).")
+def generate(associations: int, seed: int, invalid_fraction: float, output: str) -> None:
+    """Generate a synthetic bundle at any scale (national: --associations 150000)."""
+    from pmae import synth
+
+    _check_output(output)
+    fmt = "jsonl" if output.endswith((".jsonl", ".ndjson")) else "json"
+    synth.write(output, fmt=fmt, associations=associations, seed=seed,
+                invalid_fraction=invalid_fraction)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.argument("name", required=False)
+def schema(name: str | None) -> None:
+    """Print the JSON Schema NAME (bundle, offer, actor…), or list them."""
+    if name is None:
+        for schema_name in schema_names():
+            loaded = load_schema(schema_name)
+            click.echo(f"{schema_name:<14} {loaded.get('title', '')} — {loaded['$id']}")
+        return
+    if name not in schema_names():
+        raise click.UsageError(f"no schema named {name!r}; known: {', '.join(schema_names())}")
+    _echo_json(load_schema(name))
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@FORMAT_OPTION
+def vocab(name: str | None, lang: str, output_format: str) -> None:
+    """List the vocabularies, or the codes of vocabulary NAME with their labels."""
+    from pmae.vocab import core_vocabularies
+
+    vocabularies = core_vocabularies()
+    if name is None:
+        if output_format == "json":
+            _echo_json([{"id": v.id, "open": v.open, "ordered": v.ordered, "terms": len(v.terms),
+                         "title": v.title_fr if lang == "fr" else v.title_en}
+                        for v in vocabularies.values()])
+            return
+        for v in vocabularies.values():
+            kind = "open" if v.open else "closed"
+            title = v.title_fr if lang == "fr" else v.title_en
+            click.echo(f"{v.id:<20} {kind:<6} {len(v.terms):>3} codes  {title}")
+        return
+    if name not in vocabularies:
+        raise click.UsageError(f"no vocabulary named {name!r}; known: {', '.join(vocabularies)}")
+    vocabulary = vocabularies[name]
+    if output_format == "json":
+        _echo_json({"id": vocabulary.id, "open": vocabulary.open, "ordered": vocabulary.ordered,
+                    "terms": [{"code": t.code, "label_fr": t.label_fr, "label_en": t.label_en,
+                               "group": t.group} for t in vocabulary.terms]})
+        return
+    groups = {g.code: (g.label_fr if lang == "fr" else g.label_en) for g in vocabulary.groups}
+    current = None
+    for term in vocabulary.terms:
+        if term.group != current and term.group is not None:
+            current = term.group
+            click.echo(f"[{term.group}] {groups.get(term.group, '')}")
+        label = term.label_fr if lang == "fr" else term.label_en
+        click.echo(f"  {term.code:<28} {label}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins(as_json: bool) -> None:
+    """List every plugin: distribution, version, hooks, items registered, status."""
+    infos = list(_plugins().infos.values())
+    if as_json:
+        _echo_json([info.to_dict() for info in infos])
+        return
+    for info in infos:
+        version = f" {info.version}" if info.version else ""
+        origin = "built-in" if info.builtin else (info.distribution or "local")
+        click.echo(f"{info.name}{version} ({origin}) — {info.status}"
+                   + (f": {info.reason}" if info.reason else ""))
+        for kind, name in info.items:
+            click.echo(f"    {kind:<12} {name}")
+
+
+def _parse_options(values: tuple[str, ...]) -> dict[str, str]:
+    options = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--option takes KEY=VALUE, got {value!r}")
+        options[key] = rest
+    return options
+
+
+@cli.command("export")
+@click.argument("bundle", type=click.Path(dir_okay=False))
+@click.option("--to", "fmt", required=True, help="Exporter name (see `pmae plugins`).")
+@click.option("-o", "--output", required=True, help="File or folder to write.")
+@click.option("--audience", default="public", show_default=True,
+              help="public, network, recipient:<network-or-actor-id>, or all.")
+@click.option("--option", "options", multiple=True, help="KEY=VALUE for the exporter.")
+@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def export_command(bundle: str, fmt: str, output: str, audience: str, options: tuple[str, ...],
+                   force: bool, lang: str) -> None:
+    """Export BUNDLE for an audience with a registered exporter.
+
+    Only what the audience may see reaches the exporter; a public export has no personal data.
+    """
+    from pmae.exchange import export_bundle
+    from pmae.io.audience import UnknownAudienceError, check_audience
+
+    try:
+        check_audience(audience)
+    except UnknownAudienceError as error:
+        raise click.UsageError(str(error)) from None
+    manager = _plugins()
+    try:
+        manager.exporter(fmt)
+    except LookupError as error:
+        raise click.UsageError(str(error.args[0])) from None
+    _check_output(output, folder_ok=True)
+    report = validate_file(bundle, context=manager.check_context(),
+                           extra_checks=manager.check_functions())
+    if not report.ok or report.bundle is None:
+        _report_and_exit(report.issues, "text", "nothing was exported: fix the bundle first")
+        return
+    try:
+        visible = export_bundle(report.bundle, fmt, output, audience=audience,
+                                options=_parse_options(options), manager=manager, lang=lang,
+                                overwrite=force)
+    except FileExistsError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"wrote {output} ({fmt}, audience {audience}, "
+               f"{sum(visible.counts().values())} records)")
+
+
+@cli.command("import")
+@click.argument("fmt")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("-o", "--output", required=True, help="The bundle to write (.json or .jsonl).")
+@click.option("--option", "options", multiple=True, help="KEY=VALUE for the importer.")
+@FORMAT_OPTION
+def import_command(fmt: str, path: str, output: str, options: tuple[str, ...],
+                   output_format: str) -> None:
+    """Import PATH with the importer FMT, validate it, and write it as a bundle.
+
+    Nothing is written when the import has errors (exit 1).
+    """
+    from pmae.exchange import import_file
+
+    manager = _plugins()
+    try:
+        manager.importer(fmt)
+    except LookupError as error:
+        raise click.UsageError(str(error.args[0])) from None
+    _check_output(output)
+    report = import_file(fmt, path, options=_parse_options(options), manager=manager)
+    if not report.ok or report.bundle is None:
+        _report_and_exit(report.issues, output_format, "nothing was written")
+        return
+    write_bundle(report.bundle, output)
+    if output_format == "json":
+        _echo_json([issue.to_dict() for issue in report.issues])
+    else:
+        _print_issues(report.issues, summary=bool(report.issues))
+        click.echo(f"wrote {output}: {sum(report.bundle.counts().values())} records")
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def demo(lang: str) -> None:
+    """The main job on the embedded sample: validate it and summarise the démarche."""
+    from pmae.analysis.summary import render_text, summarize
+    from pmae.io.files import parse_json
+    from pmae.io.pipeline import validate_document
+    from pmae.sample import SAMPLE_FILE, sample_bytes
+
+    report = validate_document(parse_json(sample_bytes(), file=SAMPLE_FILE), file=SAMPLE_FILE)
+    if not report.ok or report.bundle is None:
+        _print_issues(report.issues, summary=True)
+        sys.exit(1)
+    checked = ("Validation de l'échantillon : aucun problème" if lang == "fr"
+               else "Sample validated: no issues")
+    click.echo(f"{checked} ({SAMPLE_FILE}, {sum(report.bundle.counts().values())} records)\n")
+    click.echo(render_text(summarize(report.bundle), lang=lang), nl=False)
+
+
+def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    if issubclass(category, PluginWarning):
+        click.echo(f"pmae: warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``pmae`` console script."""
+    warnings.showwarning = _show_warning
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="pmae")
+    except OSError as error:
+        # A path we could not write or read after the arguments were accepted.
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(f"pmae: error: {where}{error.strerror or error}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("pmae: interrupted; no file was left half-written", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

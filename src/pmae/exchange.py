@@ -1,0 +1,111 @@
+"""Export and import through the registered formats, with the core's guarantees.
+
+Whatever the plugin: the audience filter runs before the exporter sees the bundle, output is
+written atomically (a file or a whole folder), and what an importer reads is validated like any
+bundle, with issues pointing back into the imported file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from pmae.io.audience import filter_bundle
+from pmae.io.files import atomic_writer
+from pmae.io.pipeline import Report, validate_document
+from pmae.model import Bundle
+from pmae.plugins.items import ExportContext
+from pmae.plugins.manager import PluginManager, get_plugin_manager
+
+
+def export_bundle(
+    bundle: Bundle,
+    fmt: str,
+    output: str | os.PathLike[str],
+    *,
+    audience: str = "public",
+    options: Mapping[str, str] | None = None,
+    manager: PluginManager | None = None,
+    lang: str = "fr",
+    overwrite: bool = False,
+) -> Bundle:
+    """Export ``bundle`` for ``audience`` with the exporter ``fmt``, atomically.
+
+    A file is replaced as a whole. A folder export goes to a new folder; an existing non-empty
+    folder is replaced only with ``overwrite=True`` (it may hold files that are not pmae's).
+
+    :returns: the filtered bundle the exporter was given.
+    :raises KeyError: no exporter of that name; :class:`~pmae.plugins.AmbiguousNameError`.
+    """
+    manager = manager or get_plugin_manager()
+    exporter = manager.exporter(fmt)
+    visible = filter_bundle(bundle, audience)
+    context = ExportContext(audience=audience, options=dict(options or {}),
+                            vocabularies=manager.vocabularies(),
+                            territories=manager.territories(), lang=lang)
+    target = Path(output)
+    if exporter.target == "file":
+        with atomic_writer(target) as stream:
+            exporter.export(visible, stream, context)
+    else:
+        if target.is_dir() and any(target.iterdir()) and not overwrite:
+            raise FileExistsError(
+                f"{target} is a folder that is not empty; choose another path or allow "
+                "overwriting (pmae export --force)")
+        _export_directory(target, lambda folder: exporter.export(visible, folder, context))
+    return visible
+
+
+def _export_directory(target: Path, fill: object) -> None:
+    """Fill a temporary folder beside ``target``, then put it in place of ``target``."""
+    parent = target.parent if str(target.parent) else Path(".")
+    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    try:
+        fill(temporary)  # type: ignore[operator]
+        if target.exists():
+            if not target.is_dir():
+                raise NotADirectoryError(f"{target} exists and is not a folder")
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
+            os.replace(target, old / "previous")
+            os.replace(temporary, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(temporary)
+        raise
+
+
+def import_file(
+    fmt: str,
+    path: str | os.PathLike[str],
+    *,
+    options: Mapping[str, str] | None = None,
+    manager: PluginManager | None = None,
+) -> Report:
+    """Read ``path`` with the importer ``fmt`` and validate the result like any bundle."""
+    manager = manager or get_plugin_manager()
+    importer = manager.importer(fmt)
+    result = importer.read(Path(path), dict(options or {}))
+    file = os.fspath(path)
+    if result.document is None:
+        return Report(file=file, issues=list(result.issues), bundle=None)
+    report = validate_document(result.document, file=file, context=manager.check_context(),
+                               extra_checks=manager.check_functions())
+    issues = list(result.issues)
+    for issue in report.issues:
+        where = result.locate(issue.path) if result.locate else None
+        if where is not None:
+            located_file, line, column = where
+            issue = attrs.evolve(issue, file=located_file or issue.file,
+                                 line=line if line is not None else issue.line,
+                                 column=column if column is not None else issue.column)
+        issues.append(issue)
+    return Report(file=file, issues=issues, bundle=report.bundle)

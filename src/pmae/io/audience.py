@@ -1,0 +1,140 @@
+"""Who may see what: the audience filter pmae's core applies before any exporter runs.
+
+Audiences:
+
+- ``public``: records whose visibility is ``public``, with personal data removed (contact
+  persons, speakers' names, e-mail addresses and phone numbers);
+- ``network``: ``public`` and ``network`` records, personal data kept;
+- ``recipient:<slug-or-id>``: what ``network`` sees, plus the ``restricted`` records whose
+  ``recipients`` name that network or actor;
+- ``all``: everything, ``private`` records included (backups between a network's own tools).
+
+A record that needs a record the audience may not see (an offer of a hidden actor, a referral to
+a hidden need) is left out; an optional reference to a hidden record is cleared. So the filtered
+bundle is always whole: it validates, and it holds nothing the audience may not see.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+import attrs
+
+from pmae.model import COLLECTIONS, Actor, Bundle, Meeting, Record
+
+AUDIENCES: Final = ("public", "network", "all")
+_RECIPIENT = re.compile(r"^recipient:([a-z0-9][a-z0-9-]*(?::[A-Za-z0-9][A-Za-z0-9._~-]*)?)$")
+
+#: Required single references: the record is dropped when its target is hidden.
+_REQUIRED: Final = {
+    "offers": ("actor",),
+    "diagnoses": ("association",),
+    "referrals": ("need", "offer", "by"),
+}
+#: Optional references: cleared (None, or removed from the tuple) when the target is hidden.
+_OPTIONAL: Final = {
+    "actors": ("networks",),
+    "diagnoses": ("needs", "advisor"),
+    "needs": ("association", "diagnosis"),
+    "meetings": ("organisers", "productions"),
+    "productions": ("authors", "resources", "meeting"),
+    "programmes": ("meetings", "productions"),
+}
+
+
+class UnknownAudienceError(ValueError):
+    """The audience is not one of ``public``, ``network``, ``recipient:<who>``, ``all``."""
+
+
+def check_audience(audience: str) -> str:
+    """Return ``audience`` if it is valid, else raise :class:`UnknownAudienceError`."""
+    if audience in AUDIENCES or _RECIPIENT.match(audience):
+        return audience
+    raise UnknownAudienceError(
+        f"unknown audience {audience!r}: use public, network, recipient:<network-or-actor-id> "
+        "or all")
+
+
+def _visible(record: Record, audience: str, recipient: str | None) -> bool:
+    visibility = record.visibility
+    if audience == "all" or visibility == "public":
+        return True
+    if audience == "public":
+        return False
+    if visibility == "network":
+        return True
+    if visibility == "restricted" and recipient is not None:
+        slug = recipient.partition(":")[0]
+        return recipient in record.recipients or slug in record.recipients
+    return False
+
+
+def _without_personal_data(record: Record) -> Record:
+    if isinstance(record, Actor):
+        return attrs.evolve(record, contacts=(), email=None, phone=None)
+    if isinstance(record, Meeting):
+        speakers = tuple(attrs.evolve(s, person=None) for s in record.speakers
+                         if s.organisation or s.actor)  # a speaker needs one of the three
+        return attrs.evolve(record, speakers=speakers)
+    return record
+
+
+def filter_bundle(bundle: Bundle, audience: str) -> Bundle:
+    """The part of ``bundle`` that ``audience`` may see (see the module docs)."""
+    check_audience(audience)
+    match = _RECIPIENT.match(audience)
+    recipient = match[1] if match else None
+    level = "network" if recipient else audience
+    kept: dict[str, list[Record]] = {
+        name: [r for r in getattr(bundle, name) if _visible(r, level, recipient)]
+        for name in COLLECTIONS
+    }
+    # Dropping a record can orphan another (an offer of a dropped actor, then a referral to
+    # that offer): repeat until nothing changes.
+    while True:
+        ids = {r.id for records in kept.values() for r in records}
+        changed = False
+        for name, fields in _REQUIRED.items():
+            before = len(kept[name])
+            kept[name] = [r for r in kept[name] if all(getattr(r, f) in ids for f in fields)]
+            changed |= len(kept[name]) != before
+        if not changed:
+            break
+    for name, fields in _OPTIONAL.items():
+        kept[name] = [_clear_hidden(r, fields, ids) for r in kept[name]]
+    kept["meetings"] = [_clear_meeting(m, ids) for m in kept["meetings"]]  # type: ignore[arg-type]
+    if audience == "public":
+        kept = {name: [_without_personal_data(r) for r in records]
+                for name, records in kept.items()}
+    source = bundle.source
+    if audience == "public":
+        source = attrs.evolve(source, contact_email=None)
+    return attrs.evolve(bundle, source=source,
+                        **{name: tuple(records) for name, records in kept.items()})
+
+
+def _clear_hidden(record: Record, fields: tuple[str, ...], ids: set[str]) -> Record:
+    changes: dict[str, Any] = {}
+    for field in fields:
+        value = getattr(record, field)
+        if isinstance(value, tuple):
+            visible = tuple(v for v in value if v in ids)
+            if visible != value:
+                changes[field] = visible
+        elif value is not None and value not in ids:
+            changes[field] = None
+    return attrs.evolve(record, **changes) if changes else record
+
+
+def _clear_meeting(meeting: Meeting, ids: set[str]) -> Meeting:
+    speakers = tuple(s if s.actor is None or s.actor in ids else attrs.evolve(s, actor=None)
+                     for s in meeting.speakers)
+    workshops = tuple(attrs.evolve(w, facilitators=tuple(f for f in w.facilitators if f in ids))
+                      for w in meeting.workshops)
+    registrations = tuple(r for r in meeting.registrations if r.actor in ids)
+    if (speakers, workshops, registrations) == (meeting.speakers, meeting.workshops,
+                                                 meeting.registrations):
+        return meeting
+    return attrs.evolve(meeting, speakers=speakers, workshops=workshops,
+                        registrations=registrations)

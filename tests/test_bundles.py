@@ -1,0 +1,119 @@
+"""Writing bundles atomically (JSON and JSON Lines) and merging bundles of several networks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from pmae import (
+    Actor,
+    Bundle,
+    Offer,
+    Source,
+    merge_bundles,
+    validate_file,
+    write_bundle,
+)
+from pmae.io.bundles import dumps_bundle
+from pmae.io.files import atomic_writer
+
+WHEN = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def _bundle(slug: str, *, offer_title: str = "Premier accueil") -> Bundle:
+    return Bundle(
+        source=Source(slug=slug, name=slug.upper()),
+        generated_at=WHEN,
+        actors=(Actor(id=f"{slug}:acteur", name="Maison des associations",
+                      actor_type="maison_des_associations", territories=("dep:69",)),),
+        offers=(Offer(id=f"{slug}:offre", actor=f"{slug}:acteur", title=offer_title,
+                      themes=("recrutement",), stages=("accueil",)),),
+    )
+
+
+def test_json_and_json_lines_give_the_same_bundle(tmp_path: Path) -> None:
+    bundle = _bundle("lma-ra")
+    write_bundle(bundle, tmp_path / "b.json")
+    write_bundle(bundle, tmp_path / "b.jsonl")
+    lines = (tmp_path / "b.jsonl").read_bytes().splitlines()
+    assert lines[0].startswith(b'{"format_version":"1.0.0"')
+    assert lines[1].startswith(b'{"actors":{"id":"lma-ra:acteur"')
+    assert lines[2].startswith(b'{"offers":{"id":"lma-ra:offre"')
+    for name in ("b.json", "b.jsonl"):
+        report = validate_file(tmp_path / name)
+        assert report.issues == []
+        assert report.bundle == bundle
+
+
+def test_json_lines_issue_has_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "b.jsonl"
+    write_bundle(_bundle("lma-ra"), path)
+    text = path.read_text().replace('"stages":["accueil"]', '"stages":["acceuil"]')
+    path.write_text(text)
+    (issue,) = validate_file(path).issues
+    assert (issue.code, issue.path, issue.line) == ("unknown-code", "$.offers[0].stages[0]", 3)
+    assert issue.render().startswith(f"{path}:3:$.offers[0].stages[0]: error [unknown-code]")
+
+
+def test_atomic_writer_leaves_the_old_file_when_interrupted(tmp_path: Path) -> None:
+    target = tmp_path / "b.json"
+    target.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt), atomic_writer(target) as handle:
+        handle.write(b"half of the new")
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"old"
+    assert sorted(os.listdir(tmp_path)) == ["b.json"]
+
+
+def test_atomic_writer_keeps_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "b.json"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    with atomic_writer(target) as handle:
+        handle.write(b"new")
+    assert target.read_bytes() == b"new"
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_merge_keeps_provenance_and_identical_records_once() -> None:
+    a, b = _bundle("lma-ra"), _bundle("rnma")
+    result = merge_bundles([a, b, a], files=["a.json", "b.json", "a2.json"],
+                           source=Source(slug="fusion", name="Fusion"), generated_at=WHEN)
+    assert result.issues == ()
+    merged = result.bundle
+    assert [x.id for x in merged.offers] == ["lma-ra:offre", "rnma:offre"]
+    assert [(p.source.slug, p.file, p.records) for p in merged.provenance] == [
+        ("lma-ra", "a.json", 2), ("rnma", "b.json", 2), ("lma-ra", "a2.json", 2)]
+
+
+def test_merge_reports_conflicts_and_overwrites_nothing() -> None:
+    first, changed = _bundle("lma-ra"), _bundle("lma-ra", offer_title="Autre titre")
+    result = merge_bundles([first, changed], files=["a.json", "b.json"],
+                           source=Source(slug="fusion", name="Fusion"), generated_at=WHEN)
+    (conflict,) = result.conflicts
+    assert (conflict.code, conflict.file, conflict.path) == ("merge-conflict", "b.json",
+                                                            "$.offers[0]")
+    assert conflict.message == ("'lma-ra:offre' differs from the record at a.json:$.offers[0]; "
+                                "the first one was kept")
+    assert result.bundle.offers == first.offers
+
+
+def test_merged_bundle_validates_without_foreign_id_warnings(tmp_path: Path) -> None:
+    result = merge_bundles([_bundle("lma-ra"), _bundle("rnma")],
+                           source=Source(slug="fusion", name="Fusion"), generated_at=WHEN)
+    write_bundle(result.bundle, tmp_path / "m.json")
+    assert validate_file(tmp_path / "m.json").issues == []
+
+
+def test_dumps_bundle_is_stable() -> None:
+    data = dumps_bundle(_bundle("lma-ra"))
+    assert data == dumps_bundle(_bundle("lma-ra"))
+    assert data.endswith(b"}\n")
+
+
+def test_read_document_reports_missing_file(tmp_path: Path) -> None:
+    report = validate_file(tmp_path / "absent.json")
+    assert [(i.code, i.message) for i in report.issues] == [("file-not-found", "no such file")]

@@ -1,0 +1,133 @@
+"""The command line end to end: exit codes, output formats, files written atomically."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pmae.cli import cli
+
+VALID = {
+    "format_version": "1.0.0",
+    "source": {"slug": "lma-ra", "name": "Le Mouvement associatif Rhône-Alpes"},
+    "generated_at": "2025-03-01T09:00:00+01:00",
+    "actors": [{"id": "lma-ra:cress", "name": "CRESS", "actor_type": "cress",
+                "territories": ["reg:84"]}],
+    "offers": [{"id": "lma-ra:o1", "actor": "lma-ra:cress", "title": "Premier accueil",
+                "themes": ["recrutement"], "stages": ["accueil"]}],
+}
+
+
+def _write(path: Path, data: object) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_validate_valid_file(tmp_path: Path) -> None:
+    code, out, _ = _invoke("validate", str(_write(tmp_path / "b.json", VALID)))
+    assert (code, out) == (0, "1 file(s) valid\n")
+
+
+def test_validate_reports_issues_in_text_and_json(tmp_path: Path) -> None:
+    bad = json.loads(json.dumps(VALID))
+    bad["offers"][0]["themes"] = ["paie"]
+    bad["actors"][0]["territories"] = ["84"]
+    path = _write(tmp_path / "b.json", bad)
+    code, out, err = _invoke("validate", str(path))
+    assert code == 1
+    assert out.splitlines() == [
+        f"{path}:$.actors[0].territories[0]: error [ambiguous-territory] '84' does not say its "
+        "level: is it a région, a département, a commune? — write it with its level, e.g. "
+        "reg:84 or dep:84",
+        f"{path}:$.offers[0].themes[0]: error [unknown-code] 'paie' is not a code of the "
+        "vocabulary 'themes' — see `pmae vocab themes` for the codes",
+    ]
+    assert "2 error(s), 0 warning(s)" in err
+    code, out, _ = _invoke("validate", "--format", "json", str(path))
+    assert code == 1
+    assert [(i["code"], i["path"], i["file"]) for i in json.loads(out)] == [
+        ("ambiguous-territory", "$.actors[0].territories[0]", str(path)),
+        ("unknown-code", "$.offers[0].themes[0]", str(path)),
+    ]
+    assert set(json.loads(out)[0]) >= {"code", "severity", "path", "message", "file"}
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [(b"", "invalid-json"), (b'{"a": ', "invalid-json"), (b"\xff\xfe", "invalid-encoding"),
+     (b"[]", "wrong-type"), (b'{"x": NaN}', "invalid-json")],
+)
+def test_validate_bad_files_never_trace_back(tmp_path: Path, content: bytes, code: str) -> None:
+    path = tmp_path / "b.json"
+    path.write_bytes(content)
+    exit_code, out, err = _invoke("validate", "--format", "json", str(path))
+    assert exit_code == 1
+    assert [i["code"] for i in json.loads(out)] == [code]
+    assert "Traceback" not in out + err
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert _invoke("validate")[0] == 2
+    assert _invoke("validate", "--format", "xml", "b.json")[0] == 2
+    assert _invoke("schema", "nope")[0] == 2
+    assert _invoke("vocab", "nope")[0] == 2
+    path = _write(tmp_path / "b.json", VALID)
+    code, _, err = _invoke("merge", str(path), "-o", str(tmp_path / "missing" / "m.json"))
+    assert code == 2
+    assert "does not exist" in err
+
+
+def test_merge_writes_and_refuses_conflicts(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.json", VALID)
+    other = json.loads(json.dumps(VALID))
+    other["source"] = {"slug": "rnma", "name": "RNMA"}
+    for record in other["actors"] + other["offers"]:
+        record["id"] = record["id"].replace("lma-ra:", "rnma:")
+    other["offers"][0]["actor"] = "rnma:cress"
+    b = _write(tmp_path / "b.json", other)
+    out_path = tmp_path / "m.json"
+    code, out, _ = _invoke("merge", str(a), str(b), "-o", str(out_path))
+    assert (code, out) == (0, f"wrote {out_path}: 4 records from 2 bundles\n")
+    merged = json.loads(out_path.read_text())
+    assert [p["source"]["slug"] for p in merged["provenance"]] == ["lma-ra", "rnma"]
+
+    conflicting = json.loads(json.dumps(VALID))
+    conflicting["offers"][0]["title"] = "Un autre titre"
+    c = _write(tmp_path / "c.json", conflicting)
+    before = out_path.read_bytes()
+    code, out, err = _invoke("merge", str(a), str(c), "-o", str(out_path))
+    assert code == 1
+    assert "[merge-conflict] 'lma-ra:o1' differs" in out
+    assert "nothing was written" in err
+    assert out_path.read_bytes() == before
+
+
+def test_schema_and_vocab(tmp_path: Path) -> None:
+    code, out, _ = _invoke("schema", "offer")
+    assert code == 0
+    assert json.loads(out)["$id"] == "https://schemas.pmae.fr/v1/offer.schema.json"
+    code, out, _ = _invoke("schema")
+    assert "bundle" in out and code == 0
+    code, out, _ = _invoke("vocab", "stages", "--format", "json")
+    assert [t["code"] for t in json.loads(out)["terms"]] == [
+        "accueil", "information", "sensibilisation", "conseil", "formation", "appui", "suivi"]
+    code, out, _ = _invoke("vocab", "themes", "--lang", "en")
+    assert code == 0 and "[A]" in out
+
+
+def test_console_script_runs() -> None:
+    result = subprocess.run([sys.executable, "-m", "pmae.cli", "--version"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert result.stdout.startswith("pmae, version ")
