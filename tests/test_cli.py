@@ -131,3 +131,28 @@ def test_console_script_runs() -> None:
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert result.stdout.startswith("pmae, version ")
+
+
+def test_demo_validates_and_summarises_the_sample() -> None:
+    code, out, _ = _invoke("demo")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Validation de l'échantillon : aucun problème (sample.json, ")
+    assert "Synthèse — Démarche PMAE Rhône-Alpes (exemple)" in lines
+    for heading in ("Acteurs par type", "Acteurs par département", "Offres par thème et par étape",
+                    "Besoins par thème", "Réunions"):
+        assert heading in lines
+    assert sum(1 for line in lines if "Rencontre régionale · intervenant extérieur" in line) == 3
+    code, out, _ = _invoke("demo", "--lang", "en")
+    assert code == 0 and "Offers by theme and stage" in out
+
+
+def test_sample_command_writes_a_valid_bundle(tmp_path: Path) -> None:
+    for name in ("s.json", "s.jsonl"):
+        code, _, err = _invoke("sample", "-o", str(tmp_path / name))
+        assert code == 0 and "wrote" in err
+        assert _invoke("validate", str(tmp_path / name))[0] == 0
+    from pmae.sample import sample_bytes
+
+    code, out, _ = _invoke("sample")
+    assert out.encode() == sample_bytes()

@@ -92,8 +92,8 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
                   hint="use an INSEE code that exists (see the list of régions and départements)"),
         IssueType(code="size-band-mismatch", layer="semantic", title="Size band does not match headcount",
                   hint="fix the headcount or the INSEE size band"),
-        IssueType(code="missing-recipients", layer="semantic", title="Restricted record without recipients",
-                  hint="list who may see a restricted record in `recipients`"),
+        IssueType(code="check-failed", layer="semantic", title="A plugin's check failed",
+                  hint="the check's plugin has a bug: report it to its authors"),
         IssueType(code="merge-conflict", layer="merge", title="Same id, different content",
                   hint="decide which version is right and fix the other bundle; nothing was overwritten"),
     )

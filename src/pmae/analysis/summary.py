@@ -78,10 +78,10 @@ _TEXT = {
         "actors_by_dep": "Acteurs par département", "beyond": "plusieurs départements / région",
         "offers": "Offres par thème et par étape", "needs": "Besoins par thème",
         "meetings": "Réunions", "none": "aucun",
-        "collections": {"actors": "acteurs", "offers": "offres", "associations": "associations",
-                        "diagnoses": "diagnostics", "needs": "besoins", "referrals": "orientations",
-                        "meetings": "réunions", "productions": "productions",
-                        "resources": "ressources", "programmes": "programmes"},
+        "collections": {"actors": "acteur", "offers": "offre", "associations": "association",
+                        "diagnoses": "diagnostic", "needs": "besoin", "referrals": "orientation",
+                        "meetings": "réunion", "productions": "production",
+                        "resources": "ressource", "programmes": "programme"},
         "outside": "intervenant extérieur", "workshops": "ateliers", "present": "structures présentes",
     },
     "en": {
@@ -89,13 +89,21 @@ _TEXT = {
         "actors_by_dep": "Actors by département", "beyond": "several départements / région",
         "offers": "Offers by theme and stage", "needs": "Needs by theme",
         "meetings": "Meetings", "none": "none",
-        "collections": {"actors": "actors", "offers": "offers", "associations": "associations",
-                        "diagnoses": "diagnoses", "needs": "needs", "referrals": "referrals",
-                        "meetings": "meetings", "productions": "productions",
-                        "resources": "resources", "programmes": "programmes"},
+        "collections": {"actors": "actor", "offers": "offer", "associations": "association",
+                        "diagnoses": "diagnosis", "needs": "need", "referrals": "referral",
+                        "meetings": "meeting", "productions": "production",
+                        "resources": "resource", "programmes": "programme"},
         "outside": "outside speaker", "workshops": "workshops", "present": "organisations present",
     },
 }
+
+
+def _plural(word: str, count: int, lang: str) -> str:
+    if count < 2:
+        return word
+    if lang == "en" and word == "diagnosis":
+        return "diagnoses"
+    return word + "s"
 
 
 def render_text(
@@ -107,7 +115,8 @@ def render_text(
     territories = territories or core_territories()
     text = _TEXT[lang]
     lines = [f"{text['title']} — {summary.source}", ""]
-    counts = ", ".join(f"{n} {text['collections'][c]}" for c, n in summary.counts.items() if n)
+    counts = ", ".join(f"{n} {_plural(text['collections'][c], n, lang)}"
+                       for c, n in summary.counts.items() if n)
     lines += [f"{text['records']} : {counts}" if lang == "fr" else f"{text['records']}: {counts}", ""]
 
     def label(vocabulary: str, code: str) -> str:
