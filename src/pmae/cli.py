@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 data problems found, 2 usage error (bad arguments, unreadabl
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from pmae.io.pipeline import Report, validate_file
 from pmae.io.schemas import load_schema, schema_names
 from pmae.issues import Issue, group_issues
 from pmae.model import Source
+from pmae.plugins.items import ExportError
 from pmae.plugins.manager import PluginError, PluginManager, PluginWarning, get_plugin_manager
 
 
@@ -305,8 +307,18 @@ def export_command(bundle: str, fmt: str, output: str, audience: str, options: t
                                 overwrite=force)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
-    click.echo(f"wrote {output} ({fmt}, audience {audience}, "
-               f"{sum(visible.counts().values())} records)")
+    except ExportError as error:
+        click.echo(f"pmae: export to {fmt} failed: {error}; nothing was written", err=True)
+        sys.exit(1)
+    except Exception as error:
+        if os.environ.get("PMAE_DEBUG"):
+            raise
+        click.echo(f"pmae: the {fmt} exporter crashed ({type(error).__name__}: {error}); "
+                   "nothing was written. This is a bug of its plugin (`pmae plugins` names it); "
+                   "PMAE_DEBUG=1 shows the traceback.", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {output} ({fmt}) from {sum(visible.counts().values())} records "
+               f"visible to the audience {audience}")
 
 
 @cli.command("import")

@@ -34,8 +34,16 @@ class ExportContext:
     audience: str
     options: Mapping[str, str] = attrs.field(factory=dict)
     vocabularies: Mapping[str, Vocabulary] = attrs.field(factory=dict)
-    territories: Any = None
+    territories: Territories | None = None
     lang: str = "fr"
+
+
+class ExportError(ValueError):
+    """An exporter cannot write this bundle with these options; the message says why.
+
+    Exporters raise it for bad options or data their format cannot hold; ``pmae export``
+    prints the message (no traceback) and exits with 1.
+    """
 
 
 @attrs.define(kw_only=True, frozen=True)

@@ -50,6 +50,7 @@ ENTRY_POINT_GROUP = "pmae"
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "pmae.default_plugins.core",
     "pmae.default_plugins.json_bundle",
+    "pmae.default_plugins.csv_tables",
 )
 
 HOOK_NAMES: tuple[str, ...] = tuple(ITEM_TYPES)
