@@ -78,7 +78,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True))
 @FORMAT_OPTION
 @click.option("--detailed", is_flag=True,
               help="Run the detailed JSON Schema validator on everything (slower, same report).")
@@ -103,14 +104,17 @@ def validate(files: tuple[str, ...], output_format: str, detailed: bool) -> None
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("-o", "--output", required=True, help="The merged bundle (.json or .jsonl).")
 @click.option("--source", "slug", default="fusion", show_default=True,
               help="Slug of whoever publishes the merged bundle.")
 @click.option("--name", default=None, help="Name of whoever publishes the merged bundle.")
+@click.option("--licence", default=None,
+              help="Licence of the merged bundle (required when the inputs' licences differ).")
 @FORMAT_OPTION
 def merge(files: tuple[str, ...], output: str, slug: str, name: str | None,
-          output_format: str) -> None:
+          licence: str | None, output_format: str) -> None:
     """Merge bundle FILES into one, keeping provenance.
 
     Every input is validated first. The same id with different content is a conflict: it is
@@ -124,7 +128,12 @@ def merge(files: tuple[str, ...], output: str, slug: str, name: str | None,
     if any(not report.ok for report in reports):
         _report_and_exit(issues, output_format, "nothing was written: fix the inputs first")
     bundles = [report.bundle for report in reports if report.bundle is not None]
-    result = merge_bundles(bundles, files=list(files), source=Source(
+    licences = sorted({bundle.licence for bundle in bundles})
+    if licence is None and len(licences) > 1:
+        raise click.UsageError(
+            f"the bundles have different licences ({', '.join(licences)}): say which one the "
+            "merged bundle is published under with --licence")
+    result = merge_bundles(bundles, files=list(files), licence=licence, source=Source(
         slug=slug, name=name or f"Fusion de {len(files)} bundles"))
     issues += result.issues
     if result.conflicts:
@@ -269,7 +278,7 @@ def _parse_options(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @cli.command("export")
-@click.argument("bundle", type=click.Path(dir_okay=False))
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--to", "fmt", required=True, help="Exporter name (see `pmae plugins`).")
 @click.option("-o", "--output", required=True, help="File or folder to write.")
 @click.option("--audience", default="public", show_default=True,
