@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.metadata
+import inspect
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -133,7 +134,13 @@ class PluginManager:
         self, plugin: object, name: str | None = None, *, distribution: str | None = None,
         version: str | None = None, builtin: bool = False,
     ) -> PluginInfo:
-        """Register a plugin object (a module, a class or an instance) and run its hooks."""
+        """Register a plugin object (a module, a class or an instance) and run its hooks.
+
+        A class is instantiated first, so its hook implementations may be plain methods.
+        """
+        if inspect.isclass(plugin):
+            name = name or plugin.__name__
+            plugin = plugin()
         name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
         if name in self.infos and self.infos[name].status == "loaded":
             raise ValueError(f"a plugin named {name!r} is already registered")
