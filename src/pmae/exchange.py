@@ -19,6 +19,7 @@ import attrs
 from pmae.io.audience import filter_bundle
 from pmae.io.files import atomic_writer
 from pmae.io.pipeline import Report, validate_document
+from pmae.issues import sort_issues
 from pmae.model import Bundle
 from pmae.plugins.items import ExportContext
 from pmae.plugins.manager import PluginManager, get_plugin_manager
@@ -108,4 +109,4 @@ def import_file(
                                  line=line if line is not None else issue.line,
                                  column=column if column is not None else issue.column)
         issues.append(issue)
-    return Report(file=file, issues=issues, bundle=report.bundle)
+    return Report(file=file, issues=sort_issues(issues), bundle=report.bundle)

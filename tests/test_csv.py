@@ -1,0 +1,499 @@
+"""The built-in CSV exporter and importer (``csv``, ``csv-zip``; docs/csv.md).
+
+Round trips go through :func:`pmae.exchange.export_bundle` and :func:`pmae.exchange.import_file`,
+so the core's guarantees (audience filter, atomic folder, validation with located issues) are
+exercised with the real plugin manager.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import attrs
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import bundles
+
+from pmae.cli import cli
+from pmae.default_plugins.csv_tables import (
+    Column,
+    Dialect,
+    join_list,
+    layout,
+    parse_cell,
+    protect,
+    split_list,
+    unprotect,
+)
+from pmae.exchange import export_bundle, import_file
+from pmae.io.audience import filter_bundle
+from pmae.io.bundles import write_bundle
+from pmae.io.pipeline import validate_file
+from pmae.issues import Issue
+from pmae.model import (
+    Actor,
+    Association,
+    Bundle,
+    Diagnosis,
+    Meeting,
+    Person,
+    Provenance,
+    Source,
+    Speaker,
+    Workshop,
+)
+from pmae.plugins.items import ExportError
+from pmae.plugins.manager import make_plugin_manager
+from pmae.sample import load_sample
+
+BOM = b"\xef\xbb\xbf"
+PARIS = dt.timezone(dt.timedelta(hours=1))
+SOURCE = Source(slug="lma-ra", name='LMA; "RA"')
+GENERATED = dt.datetime(2025, 3, 14, 9, 0, tzinfo=PARIS)
+
+#: Pieces of text that break naive CSV code: formula triggers, the list separator and its
+#: escapes, quotes, both delimiters, line ends and a leading quote.
+FRAGMENTS = ("=SUM(A1)", "+33 4 72 00 00 00", "-5", "@x", "\t", "\r", "\n", "\r\n", " | ",
+             "|", "\\", "\\|", "\\\\", '"', "'", "''", ";", ",", " ", "é", "\x00", "\ufeff")
+tricky = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3)),
+                  min_size=1, max_size=5).map("".join)
+tricky_names = tricky.filter(bool)
+answers = st.one_of(
+    st.none(), st.integers(min_value=-(2**53), max_value=2**53),
+    st.floats(allow_nan=False, allow_infinity=False), tricky,
+    st.sampled_from(["5", "-5", "3,5", "1e5", "", "'", "null", "true"]),
+)
+
+
+def _tiny() -> Bundle:
+    return Bundle(
+        source=SOURCE, generated_at=GENERATED,
+        actors=(Actor(id="lma-ra:a1", name="=SUM(A1)", actor_type="dla_departemental",
+                      territories=("reg:84", "dep:69")),),
+    )
+
+
+@st.composite
+def tricky_bundles(draw: st.DrawFn) -> Bundle:
+    """A valid bundle whose free-text fields (scalars, lists, nested tables) are all tricky."""
+    def text() -> str:
+        return draw(tricky_names)
+
+    start = dt.datetime(2025, 3, 14, 9, 0, tzinfo=PARIS)
+    return Bundle(
+        source=Source(slug="lma-ra", name=text()), generated_at=start, licence=text(),
+        description=text(),
+        provenance=(Provenance(source=Source(slug="cress", name=text()), generated_at=start,
+                               file=draw(tricky), records=draw(st.integers(0, 2**53))),),
+        actors=(Actor(id="lma-ra:a1", name=text(), actor_type="dla_departemental",
+                      description=text(), address=text(),
+                      contacts=(Person(name=text(), role=text()),)),),
+        associations=(Association(id="lma-ra:as1", name=text(), fte=draw(st.floats(0, 9)),
+                                  visibility="network"),),
+        diagnoses=(Diagnosis(
+            id="lma-ra:d1", association="lma-ra:as1", tool="t", tool_version="1",
+            date=dt.date(2025, 1, 1), visibility="network",
+            answers=draw(st.dictionaries(st.sampled_from(["q1", "q.2", "Q-3"]), answers)),
+            scores=draw(st.dictionaries(st.sampled_from(["a", "b"]), st.floats(0, 100))),
+            levels={"a": text()}, alerts=tuple(draw(st.lists(tricky_names, max_size=3))),
+        ),),
+        meetings=(Meeting(
+            id="lma-ra:m1", kind="cofil", title=text(), start=start,
+            end=start + dt.timedelta(hours=3), place=text(),
+            speakers=(Speaker(organisation=text(), topic=text(),
+                              person=Person(name=text())),),
+            workshops=(Workshop(title=text(), room=text()),),
+        ),),
+    )
+
+
+def _roundtrip(bundle: Bundle, folder: Path, fmt: str, dialect: str) -> list[Issue]:
+    output = folder / ("out.zip" if fmt == "csv-zip" else "out")
+    export_bundle(bundle, fmt, output, audience="all", options={"dialect": dialect})
+    report = import_file("csv", output)
+    assert report.bundle == bundle
+    return report.issues
+
+
+# --- the layout and the cells ----------------------------------------------------------------
+
+
+def test_layout_comes_from_the_schemas() -> None:
+    headers = {table.file: table.header() for table in layout()}
+    assert list(headers)[:4] == ["bundle.csv", "provenance.csv", "actors.csv",
+                                 "actor_contacts.csv"]
+    assert headers["bundle.csv"] == ["format_version", "source.slug", "source.name",
+                                     "source.url", "source.contact_email", "generated_at",
+                                     "licence", "description"]
+    assert headers["actor_contacts.csv"] == ["actor_id", "name", "role", "email", "phone"]
+    assert headers["meeting_speakers.csv"] == [
+        "meeting_id", "person.name", "person.role", "person.email", "person.phone",
+        "organisation", "actor", "outside", "topic"]
+    assert headers["meeting_registrations.csv"] == ["meeting_id", "actor", "participants",
+                                                    "attended"]
+    assert headers["diagnosis_answers.csv"] == ["diagnosis_id", "question", "value", "type"]
+    assert headers["diagnosis_scores.csv"] == ["diagnosis_id", "dimension", "value"]
+    assert headers["diagnosis_levels.csv"] == ["diagnosis_id", "dimension", "value"]
+    assert "meeting_workshops.csv" in headers
+
+
+@pytest.mark.parametrize(("text", "cell"), [
+    ("=SUM(A1)", "'=SUM(A1)"), ("+33 4", "'+33 4"), ("-5", "'-5"), ("@x", "'@x"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("\nx", "'\nx"), ("'x", "''x"), ("'", "''"),
+    ("", "'"), ("a=b", "a=b"), ("é", "é"),
+])
+def test_protect(text: str, cell: str) -> None:
+    assert (protect(text), unprotect(cell)) == (cell, text)
+
+
+def test_a_hand_typed_leading_quote_is_kept() -> None:
+    assert (unprotect("'abc"), unprotect("l'Isère")) == ("'abc", "l'Isère")
+
+
+@given(st.text())
+def test_protect_round_trips(text: str) -> None:
+    cell = protect(text)
+    assert unprotect(cell) == text
+    assert cell != "" and cell[0] not in "=+-@\t\r\n"
+
+
+def test_list_escapes() -> None:
+    assert join_list(["a|b", "c\\d", "e | f"]) == "a\\|b | c\\\\d | e \\| f"
+    assert split_list("a\\|b | c\\\\d | e \\| f") == (["a|b", "c\\d", "e | f"], None)
+    assert split_list("a|b") == (["a", "b"], None)
+    assert split_list("a  |  b") == (["a ", " b"], None)
+    assert split_list("C:\\dir") == (
+        ["C:\\dir"], "\\d is not an escape (write \\\\ for \\ and \\| for |)")
+    assert split_list("x\\") == (["x\\"], "a lone \\ at the end of the cell")
+
+
+@given(st.lists(st.text(), min_size=1))
+def test_lists_round_trip(items: list[str]) -> None:
+    column = Column(name="alerts", keys=("alerts",), kind="string", is_list=True)
+    for dialect in (Dialect(), Dialect.from_options({"dialect": "excel"})):
+        assert parse_cell(dialect.cell(items, column), column) == (items, None)
+
+
+@given(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
+def test_numbers_round_trip_with_their_type(number: int | float) -> None:
+    column = Column(name="value", keys=(), kind="number")
+    for dialect in (Dialect(), Dialect.from_options({"dialect": "excel"})):
+        value, error = parse_cell(dialect.cell(number, column), column)
+        assert (value, type(value), error) == (number, type(number), None)
+
+
+@pytest.mark.parametrize(("cell", "kind", "expected"), [
+    ("3", "integer", (3, None)),
+    (" 3 ", "integer", (3, None)),
+    ("3.0", "integer", (None, "expected an integer, got '3.0'")),
+    ("3,5", "number", (3.5, None)),
+    ("'-5", "number", (-5, None)),
+    ("1e999", "number", (None, "'1e999' is too large a number")),
+    ("trois", "number", (None, "expected a number, got 'trois'")),
+    ("VRAI", "boolean", (True, None)),
+    ("false", "boolean", (False, None)),
+    ("oui", "boolean", (None, "expected true or false, got 'oui'")),
+])
+def test_parse_scalar_cells(cell: str, kind: str, expected: tuple[object, str | None]) -> None:
+    assert parse_cell(cell, Column(name="x", keys=("x",), kind=kind)) == expected
+
+
+def test_unknown_dialect_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="unknown CSV dialect 'tsv'; use one of rfc4180, excel"):
+        export_bundle(_tiny(), "csv", tmp_path / "out", options={"dialect": "tsv"})
+    assert list(tmp_path.iterdir()) == []  # the temporary folder is gone too
+
+
+def test_registered_as_builtin_plugin() -> None:
+    manager = make_plugin_manager(entry_points=False)
+    assert (manager.exporter("csv").target, manager.exporter("csv-zip").target,
+            manager.exporter("csv-zip").suffix) == ("directory", "file", ".zip")
+    assert manager.importer("csv").name == "csv"
+
+
+# --- exported files ------------------------------------------------------------------------
+
+
+def test_exported_bytes(tmp_path: Path) -> None:
+    export_bundle(_tiny(), "csv", tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["actors.csv", "bundle.csv"]
+    assert (tmp_path / "out" / "bundle.csv").read_bytes() == (
+        b"format_version,source.slug,source.name,source.url,source.contact_email,"
+        b"generated_at,licence,description\r\n"
+        b'1.0.0,lma-ra,"LMA; ""RA""",,,2025-03-14T09:00:00+01:00,etalab-2.0,\r\n')
+    assert (tmp_path / "out" / "actors.csv").read_bytes() == (
+        b"id,name,actor_type,description,labels,networks,territories,commune,address,siret,"
+        b"website,email,phone,visibility,recipients\r\n"
+        b"lma-ra:a1,'=SUM(A1),dla_departemental,,,,reg:84 | dep:69,,,,,,,public,\r\n")
+
+
+def test_excel_dialect_has_a_bom_semicolons_and_decimal_commas(tmp_path: Path) -> None:
+    bundle = Bundle(source=SOURCE, generated_at=GENERATED, associations=(
+        Association(id="lma-ra:as1", name="Les Amis", fte=2.5, headcount=3),))
+    export_bundle(bundle, "csv", tmp_path / "out", audience="all",
+                  options={"dialect": "excel"})
+    assert (tmp_path / "out" / "bundle.csv").read_bytes() == BOM + (
+        b"format_version;source.slug;source.name;source.url;source.contact_email;"
+        b"generated_at;licence;description\r\n"
+        b'1.0.0;lma-ra;"LMA; ""RA""";;;2025-03-14T09:00:00+01:00;etalab-2.0;\r\n')
+    assert (tmp_path / "out" / "associations.csv").read_bytes() == BOM + (
+        b"id;name;rna;siren;siret;sector;headcount;fte;size_band;commune;idcc;founded;"
+        b"visibility;recipients\r\n"
+        b"lma-ra:as1;Les Amis;;;;;3;2,5;;;;;restricted;\r\n")
+
+
+def test_a_formula_cell_starts_with_a_quote_in_the_file(tmp_path: Path) -> None:
+    export_bundle(_tiny(), "csv-zip", tmp_path / "out.zip")
+    with zipfile.ZipFile(tmp_path / "out.zip") as archive:
+        assert archive.namelist() == ["bundle.csv", "actors.csv"]
+        rows = list(csv.reader(io.StringIO(archive.read("actors.csv").decode(), newline="")))
+    assert rows[1][1] == "'=SUM(A1)"
+
+
+def test_zip_export_is_reproducible(tmp_path: Path) -> None:
+    export_bundle(_tiny(), "csv-zip", tmp_path / "a.zip")
+    export_bundle(_tiny(), "csv-zip", tmp_path / "b.zip")
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+
+
+def test_nested_tables_are_written_only_when_they_have_rows(tmp_path: Path) -> None:
+    bundle = attrs.evolve(_tiny(), meetings=(Meeting(
+        id="lma-ra:m1", kind="cofil", title="COFIL", start=GENERATED,
+        end=GENERATED + dt.timedelta(hours=3), workshops=(Workshop(title="Paie"),)),))
+    export_bundle(bundle, "csv", tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "actors.csv", "bundle.csv", "meeting_workshops.csv", "meetings.csv"]
+    assert (tmp_path / "out" / "meeting_workshops.csv").read_bytes() == (
+        b"meeting_id,title,themes,facilitators,start,end,room\r\nlma-ra:m1,Paie,,,,,\r\n")
+
+
+# --- round trips ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv-zip"])
+@pytest.mark.parametrize("dialect", ["rfc4180", "excel"])
+def test_sample_round_trips(tmp_path: Path, fmt: str, dialect: str) -> None:
+    assert _roundtrip(load_sample(), tmp_path, fmt, dialect) == []
+
+
+@given(bundles(), st.sampled_from(["rfc4180", "excel"]))
+def test_any_valid_bundle_round_trips(bundle: Bundle, dialect: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        assert _roundtrip(bundle, Path(folder), "csv", dialect) == []
+
+
+@given(tricky_bundles(), st.sampled_from(["rfc4180", "excel"]))
+def test_tricky_text_round_trips(bundle: Bundle, dialect: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        assert _roundtrip(bundle, Path(folder), "csv", dialect) == []
+
+
+def test_tricky_text_round_trips_through_zip(tmp_path: Path) -> None:
+    value = "=SUM(A1) | '+33\\|;,\r\n\"x\""
+    bundle = Bundle(source=Source(slug="lma-ra", name=value), generated_at=GENERATED,
+                    description="'", actors=(Actor(
+                        id="lma-ra:a1", name="-5", actor_type="cress", address="@x",
+                        contacts=(Person(name="\tTab", role=value),)),))
+    for dialect in ("rfc4180", "excel"):
+        assert _roundtrip(bundle, tmp_path, "csv-zip", dialect) == []
+
+
+# --- import issues -------------------------------------------------------------------------
+
+BUNDLE_CSV = ("format_version,source.slug,source.name,generated_at\r\n"
+              "1.0.0,lma-ra,LMA,2025-03-14T09:00:00+01:00\r\n")
+ACTORS_CSV = ("id,name,actor_type,territories\r\n"
+              "lma-ra:a1,DLA du Rhône,dla_departemental,dep:69\r\n")
+
+
+def _folder(tmp_path: Path, **files: str) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in {"bundle": BUNDLE_CSV, **files}.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8", newline="")
+    return folder
+
+
+def _located(issues: list[Issue]) -> list[tuple[str, str, str | None, int | None, str | None]]:
+    return [(i.code, i.path, i.file, i.line, i.column) for i in issues]
+
+
+def test_a_bad_number_is_reported_at_its_cell(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, associations=(
+        "id,name,headcount,fte\r\n"
+        "lma-ra:as1,Les Amis,3,1.5\r\n"
+        "lma-ra:as2,Les Autres,beaucoup,2\r\n"))
+    report = import_file("csv", folder)
+    assert report.issues == [Issue(
+        code="csv:bad-value", path="$.associations[1].headcount", file="associations.csv",
+        line=3, column="headcount", message="expected an integer, got 'beaucoup'")]
+    assert report.bundle is not None and report.bundle.associations[1].headcount is None
+
+
+def test_a_bad_theme_is_located_in_the_csv(tmp_path: Path) -> None:
+    offers = "id,actor,title,themes\r\n" + "".join(
+        f"lma-ra:o{n},lma-ra:a1,Offre {n},{themes}\r\n"
+        for n, themes in enumerate(["recrutement"] * 3 + ["paie | recrutement"]))
+    report = import_file("csv", _folder(tmp_path, actors=ACTORS_CSV, offers=offers))
+    assert _located(report.issues) == [
+        ("unknown-code", "$.offers[3].themes[0]", "offers.csv", 5, "themes")]
+
+
+def test_validation_issues_in_nested_tables_are_located(tmp_path: Path) -> None:
+    folder = _folder(
+        tmp_path, actors=ACTORS_CSV,
+        actor_contacts="actor_id,name,email\r\nlma-ra:a1,Ana,ana@x.fr\r\n"
+                       "lma-ra:a1,Bob,pas-un-courriel\r\n",
+        meetings="id,kind,title,start,end\r\n"
+                 "lma-ra:m1,cofil,COFIL,2025-03-14T09:00:00+01:00,2025-03-14T12:00:00+01:00\r\n",
+        meeting_speakers="meeting_id,person.name,person.email\r\n"
+                         "lma-ra:m1,Ana,ana@@x\r\n",
+        meeting_registrations="meeting_id,actor,participants\r\nlma-ra:m1,lma-ra:a1,0\r\n")
+    report = import_file("csv", folder)
+    assert _located(report.issues) == [
+        ("invalid-format", "$.actors[0].contacts[1].email", "actor_contacts.csv", 3, "email"),
+        ("out-of-range", "$.meetings[0].registrations[0].participants",
+         "meeting_registrations.csv", 2, "participants"),
+        ("invalid-format", "$.meetings[0].speakers[0].person.email", "meeting_speakers.csv",
+         2, "person.email"),
+    ]
+
+
+def test_answers_keep_their_types(tmp_path: Path) -> None:
+    folder = _folder(
+        tmp_path,
+        associations="id,name\r\nlma-ra:as1,Les Amis\r\n",
+        diagnoses="id,association,tool,tool_version,date\r\n"
+                  "lma-ra:d1,lma-ra:as1,t,1,2025-01-01\r\n",
+        diagnosis_answers="diagnosis_id,question,value,type\r\n"
+                          "lma-ra:d1,q1,5,string\r\nlma-ra:d1,q2,5,\r\nlma-ra:d1,q3,,\r\n"
+                          "lma-ra:d1,q4,\"2,5\",number\r\nlma-ra:d1,q5,oui,\r\n"
+                          "lma-ra:d1,q6,,string\r\nlma-ra:d1,q7,x,texte\r\n")
+    report = import_file("csv", folder)
+    assert report.issues == [Issue(
+        code="csv:bad-value", path="$.diagnoses[0].answers.q7", file="diagnosis_answers.csv",
+        line=8, column="type", message="type 'texte' is not one of number, string, null")]
+    assert report.bundle is not None
+    assert report.bundle.diagnoses[0].answers == {
+        "q1": "5", "q2": 5, "q3": None, "q4": 2.5, "q5": "oui", "q6": ""}
+
+
+def test_every_problem_of_the_tables_is_reported(tmp_path: Path) -> None:
+    folder = _folder(
+        tmp_path,
+        actors="id,name,actor_type,territories,colour\r\n"
+               "lma-ra:a1,DLA,dla_departemental,dep:69 | C:\\dir,bleu\r\n"
+               "lma-ra:a2,DLA 2,dla_departemental,,,surplus\r\n",
+        actor_contacts="actor_id,name\r\nlma-ra:a9,Ana\r\n",
+        diagnosis_scores="diagnosis_id,dimension,value\r\nlma-ra:d1,a,3\r\n",
+        notes="x\r\n1\r\n")
+    report = import_file("csv", folder)
+    assert [(i.code, i.severity, i.file, i.line, i.column) for i in report.issues] == [
+        ("csv:unknown-file", "warning", "notes.csv", None, None),
+        ("csv:unknown-column", "error", "actors.csv", 1, "colour"),
+        ("csv:bad-value", "error", "actors.csv", 2, "territories"),
+        ("csv:extra-cells", "error", "actors.csv", 3, None),
+        ("csv:unknown-parent", "error", "actor_contacts.csv", 2, "actor_id"),
+        ("csv:unknown-parent", "error", "diagnosis_scores.csv", 2, "diagnosis_id"),
+        # the malformed cell is kept as written, so validation explains it too
+        ("malformed-territory", "error", "actors.csv", 2, "territories"),
+    ]
+    assert report.issues[2].message == (
+        "malformed list: \\d is not an escape (write \\\\ for \\ and \\| for |)")
+    assert report.issues[4].message == "no row of actors.csv has the id 'lma-ra:a9'"
+
+
+def test_stray_delimiters_and_spaces_in_the_header_are_tolerated(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, actors="id ; name;actor_type;\r\nlma-ra:a1;DLA;cress;\r\n")
+    report = import_file("csv", folder)
+    assert report.issues == []
+    assert report.bundle is not None and report.bundle.actors[0].name == "DLA"
+
+
+@given(st.dictionaries(
+    st.sampled_from(["bundle.csv", "offers.csv", "meetings.csv", "meeting_speakers.csv",
+                     "diagnoses.csv", "diagnosis_answers.csv", "provenance.csv"]),
+    st.one_of(st.binary(max_size=60), st.lists(st.sampled_from(
+        ["id", "value", "type", "meeting_id", "diagnosis_id", "question", "lma-ra:m1",
+         "format_version", "1.0.0", ",", ";", "\r\n", '"', "'", "\\", " | ", "é", "x"]),
+        max_size=30).map(lambda parts: "".join(parts).encode()))))
+def test_the_importer_never_raises(files: dict[str, bytes]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for name, data in files.items():
+            (Path(folder) / name).write_bytes(data)
+        report = import_file("csv", folder)
+    assert report.bundle is not None or report.issues != []
+
+
+def test_missing_bundle_csv(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "actors.csv").write_text(ACTORS_CSV, encoding="utf-8")
+    report = import_file("csv", folder)
+    assert (report.issues, report.bundle) == ([Issue(
+        code="csv:missing-file", file="bundle.csv", message="bundle.csv is missing",
+        hint="bundle.csv holds format_version, source and generated_at")], None)
+
+
+def test_bad_zip(tmp_path: Path) -> None:
+    path = tmp_path / "in.zip"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    report = import_file("csv", path)
+    assert [(i.code, i.file, i.message) for i in report.issues] == [
+        ("csv:bad-zip", str(path), "cannot read the zip: File is not a zip file")]
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    (folder / "actors.csv").write_bytes(ACTORS_CSV.encode("cp1252"))
+    report = import_file("csv", folder)
+    assert _located(report.issues) == [("invalid-encoding", "$", "actors.csv", None, None)]
+    assert import_file("csv", folder, options={"encoding": "cp1252"}).issues == []
+
+
+def test_a_zipped_folder_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "in.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("export/bundle.csv", "\ufeff" + BUNDLE_CSV.replace(",", ";"))
+        archive.writestr("export/actors.csv", ACTORS_CSV)
+        archive.writestr("__MACOSX/export/._actors.csv", "junk")
+    report = import_file("csv", path)
+    assert report.issues == []
+    assert report.bundle is not None and [a.name for a in report.bundle.actors] == [
+        "DLA du Rhône"]
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_cli_export_then_import(tmp_path: Path) -> None:
+    bundle = load_sample()
+    write_bundle(bundle, tmp_path / "b.json")
+    runner = CliRunner()
+    exported = runner.invoke(cli, ["export", str(tmp_path / "b.json"), "--to", "csv",
+                                   "-o", str(tmp_path / "tables")])
+    assert exported.exit_code == 0, exported.output
+    imported = runner.invoke(cli, ["import", "csv", str(tmp_path / "tables"),
+                                   "-o", str(tmp_path / "back.json")])
+    assert (imported.exit_code, imported.stdout) == (
+        0, f"wrote {tmp_path / 'back.json'}: "
+           f"{sum(filter_bundle(bundle, 'public').counts().values())} records\n")
+    assert validate_file(tmp_path / "back.json").bundle == filter_bundle(bundle, "public")
+
+
+def test_cli_import_reports_csv_issues(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, actors=ACTORS_CSV.replace("dep:69", "dep:69,x"))
+    result = CliRunner().invoke(cli, ["import", "csv", str(folder), "--format", "json",
+                                      "-o", str(tmp_path / "back.json")])
+    assert result.exit_code == 1
+    assert [(i["code"], i["file"], i["line"]) for i in json.loads(result.stdout)] == [
+        ("csv:extra-cells", "actors.csv", 2)]
+    assert not (tmp_path / "back.json").exists()
