@@ -397,18 +397,19 @@ def test_every_problem_of_the_tables_is_reported(tmp_path: Path) -> None:
         notes="x\r\n1\r\n")
     report = import_file("csv", folder)
     assert [(i.code, i.severity, i.file, i.line, i.column) for i in report.issues] == [
-        ("csv:unknown-file", "warning", "notes.csv", None, None),
+        # sorted by file, then row: the importer's issues and validation's together
+        ("csv:unknown-parent", "error", "actor_contacts.csv", 2, "actor_id"),
         ("csv:unknown-column", "error", "actors.csv", 1, "colour"),
         ("csv:bad-value", "error", "actors.csv", 2, "territories"),
-        ("csv:extra-cells", "error", "actors.csv", 3, None),
-        ("csv:unknown-parent", "error", "actor_contacts.csv", 2, "actor_id"),
-        ("csv:unknown-parent", "error", "diagnosis_scores.csv", 2, "diagnosis_id"),
         # the malformed cell is kept as written, so validation explains it too
         ("malformed-territory", "error", "actors.csv", 2, "territories"),
+        ("csv:extra-cells", "error", "actors.csv", 3, None),
+        ("csv:unknown-parent", "error", "diagnosis_scores.csv", 2, "diagnosis_id"),
+        ("csv:unknown-file", "warning", "notes.csv", None, None),
     ]
     assert report.issues[2].message == (
         "malformed list: \\d is not an escape (write \\\\ for \\ and \\| for |)")
-    assert report.issues[4].message == "no row of actors.csv has the id 'lma-ra:a9'"
+    assert report.issues[0].message == "no row of actors.csv has the id 'lma-ra:a9'"
 
 
 def test_stray_delimiters_and_spaces_in_the_header_are_tolerated(tmp_path: Path) -> None:
