@@ -309,3 +309,24 @@ def test_every_closed_vocabulary_is_an_enum_of_exactly_its_codes() -> None:
     assert {vocabulary_id for name, _, vocabulary_id, _ in found if name == "common"} == {
         "stages", "size_bands", "visibility"
     }
+
+
+@pytest.mark.parametrize("value", ["a@b.fr\n", "https://x.fr/\n"])
+def test_shared_formats_refuse_a_trailing_newline(value: str) -> None:
+    from pmae.io.schemas import check_email, check_uri
+
+    check = check_email if "@" in value and "//" not in value else check_uri
+    assert check(value) is False
+    assert check(value.rstrip("\n")) is True
+
+
+def test_detailed_format_checker_needs_no_optional_package() -> None:
+    """Formats outside pmae's own checks are asked of jsonschema-rs, never of whatever
+    optional package happens to be installed, so both paths always agree."""
+    from pmae.io.schemas import format_checker
+
+    checker = format_checker()
+    assert checker.conforms("not-an-ip", "ipv4") is False
+    assert checker.conforms("192.168.0.1", "ipv4") is True
+    assert checker.conforms("/a~0b", "json-pointer") is True
+    assert checker.conforms("a~2", "json-pointer") is False

@@ -143,7 +143,7 @@ _EMAIL = re.compile(
 
 def check_email(value: object) -> bool:
     """A professional e-mail address: ``local@domain.tld``, ASCII, no quoted or IP forms."""
-    return not isinstance(value, str) or bool(_EMAIL.match(value))
+    return not isinstance(value, str) or bool(_EMAIL.fullmatch(value))
 
 
 _URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
@@ -162,7 +162,7 @@ def check_uri(value: object) -> bool:
     """
     if not isinstance(value, str):
         return True
-    if not _URI_CHARS.match(value) or re.search(r"%(?![0-9A-Fa-f]{2})", value):
+    if not _URI_CHARS.fullmatch(value) or re.search(r"%(?![0-9A-Fa-f]{2})", value):
         return False
     try:
         parts = urlsplit(value)
@@ -236,12 +236,33 @@ def check_date_time(value: object) -> bool:
 DETAILED_FORMATS: Final = {"date": check_date, "date-time": check_date_time}
 
 
+#: Every other format jsonschema-rs checks: the detailed path asks jsonschema-rs itself, so
+#: the two paths can never disagree on a format, whatever optional packages are installed.
+DELEGATED_FORMATS: Final = (
+    "time", "duration", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
+    "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer",
+    "relative-json-pointer", "regex",
+)
+
+
+def _delegated(name: str) -> Any:
+    checker = jsonschema_rs.validator_for({"format": name}, validate_formats=True)
+
+    def check(value: object) -> bool:
+        return not isinstance(value, str) or bool(checker.is_valid(value))
+
+    check.__name__ = f"check_{name.replace('-', '_')}"
+    return check
+
+
 @functools.cache
 def format_checker() -> jsonschema.FormatChecker:
-    """The format checker of the detailed path: ``jsonschema``'s, with pmae's own checks."""
-    checker = jsonschema.FormatChecker()
+    """The format checker of the detailed path: pmae's own checks, and jsonschema-rs's."""
+    checker = jsonschema.FormatChecker(formats=())
     for name, function in {**SHARED_FORMATS, **DETAILED_FORMATS}.items():
         checker.checks(name)(function)
+    for name in DELEGATED_FORMATS:
+        checker.checks(name)(_delegated(name))
     return checker
 
 
