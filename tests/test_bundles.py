@@ -117,3 +117,27 @@ def test_dumps_bundle_is_stable() -> None:
 def test_read_document_reports_missing_file(tmp_path: Path) -> None:
     report = validate_file(tmp_path / "absent.json")
     assert [(i.code, i.message) for i in report.issues] == [("file-not-found", "no such file")]
+
+
+def test_reference_to_another_network_resolves_after_merging(tmp_path: Path) -> None:
+    from pmae import validate_document
+    from pmae.io.bundles import bundle_to_data
+
+    lma, rnma = _bundle("lma-ra"), _bundle("rnma")
+    # RNMA publishes an offer carried by an actor of Le Mouvement associatif.
+    offer = Offer(id="rnma:offre-commune", actor="lma-ra:acteur", title="Permanence commune",
+                  themes=("recrutement",), stages=("information",))
+    rnma = Bundle(source=rnma.source, generated_at=WHEN, actors=rnma.actors,
+                  offers=(*rnma.offers, offer))
+    alone = validate_document(bundle_to_data(rnma))
+    assert [(i.code, i.severity, i.path) for i in alone.issues] == [
+        ("external-reference", "info", "$.offers[1].actor")]
+    assert alone.ok
+    merged = merge_bundles([lma, rnma], source=Source(slug="fusion", name="Fusion"),
+                           generated_at=WHEN).bundle
+    assert validate_document(bundle_to_data(merged)).issues == []
+    # The same id with this bundle's own prefix is a real dangling reference.
+    own = Bundle(source=rnma.source, generated_at=WHEN, actors=rnma.actors,
+                 offers=(Offer(id="rnma:x", actor="rnma:absent", title="Orpheline"),))
+    (issue,) = validate_document(bundle_to_data(own)).issues
+    assert (issue.code, issue.severity) == ("dangling-reference", "error")

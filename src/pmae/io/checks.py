@@ -136,6 +136,8 @@ class _Checker:
         self.positions = positions or {}
         self.known_ids = known_ids or {}
         self.issues: list[Issue] = []
+        # The bundle's own source and the sources of the bundles merged into it.
+        self.sources = {bundle.source.slug} | {p.source.slug for p in bundle.provenance}
         self.kind_of: dict[str, str] = {}
         self._territory_memo: dict[str, Issue | None] = {}
 
@@ -151,7 +153,7 @@ class _Checker:
     # -- ids ---------------------------------------------------------------------------------
     def ids(self) -> None:
         first: dict[str, str] = {}
-        sources = {self.bundle.source.slug} | {p.source.slug for p in self.bundle.provenance}
+        sources = self.sources
         for collection in COLLECTIONS:
             for index, record in enumerate(getattr(self.bundle, collection)):
                 record_id = record.id
@@ -189,8 +191,15 @@ class _Checker:
                    targets: tuple[str, ...]) -> None:
         kind = self.kind_of.get(target) or self.known_ids.get(target)
         if kind is None:
-            self.add("dangling-reference", self.path(collection, index, *sub),
-                     f"'{target}' refers to no record of this bundle")
+            source = target.partition(":")[0]
+            if source not in self.sources:
+                # Another network's record: it resolves once the bundles are merged.
+                self.add("external-reference", self.path(collection, index, *sub),
+                         f"'{target}' is a record of the network '{source}', not in this "
+                         "bundle", severity="info")
+            else:
+                self.add("dangling-reference", self.path(collection, index, *sub),
+                         f"'{target}' refers to no record of this bundle")
         elif kind not in targets:
             self.add("wrong-reference", self.path(collection, index, *sub),
                      f"'{target}' is {_SINGULAR[kind]}, expected "
