@@ -18,7 +18,7 @@ import attrs
 import cattrs
 
 from pmae.io.checks import Check, CheckContext, check_bundle
-from pmae.io.converter import default_converter, detailed_converter
+from pmae.io.converter import default_converter, detailed_converter, structure_schema_checked
 from pmae.io.files import Document, DocumentError, read_document
 from pmae.io.schema_issues import json_path, schema_issues
 from pmae.issues import Issue, has_errors, sort_issues
@@ -122,8 +122,15 @@ def validate_document(
     context: CheckContext | None = None,
     extra_checks: Iterable[Check] = (),
     fast: bool = True,
+    semantic: bool = True,
 ) -> Report:
-    """Run the three layers on parsed data (a :class:`Document` or a plain dict)."""
+    """Run the three layers on parsed data (a :class:`Document` or a plain dict).
+
+    :param fast: decide validity with the fast schema validator, explain only what fails; with
+        ``False`` the detailed validator runs on everything (same issues, much slower).
+    :param semantic: run layer 3 (integrity and semantic checks, and ``extra_checks``); with
+        ``False`` the report covers the schema and the model only.
+    """
     if not isinstance(document, Document):
         document = Document(data=document, file=file)
     file = file or document.file
@@ -141,9 +148,15 @@ def validate_document(
                       if key in COLLECTIONS else value)
                 for key, value in data.items()
             }
-        bundle, structure_problems = structure_bundle(data, file=file)
+        bundle: Bundle | None
+        structure_problems: list[Issue] = []
+        try:
+            # Everything left has passed the schema: the fast structuring that trusts it.
+            bundle = structure_schema_checked(data, Bundle)
+        except Exception:  # noqa: BLE001 - the strict converter explains any failure
+            bundle, structure_problems = structure_bundle(data, file=file)
         issues.extend(structure_problems)
-        if bundle is not None:
+        if bundle is not None and semantic:
             base = context or CheckContext()
             context = attrs.evolve(base, schema_checked=True)
             positions = {
@@ -172,13 +185,15 @@ def validate_file(
     context: CheckContext | None = None,
     extra_checks: Iterable[Check] = (),
     fast: bool = True,
+    semantic: bool = True,
 ) -> Report:
-    """Read and validate a bundle file (JSON or JSON Lines)."""
+    """Read and validate a bundle file (JSON or JSON Lines); see :func:`validate_document`."""
     try:
         document = read_document(path)
     except DocumentError as error:
         return Report(file=os.fspath(path), issues=[error.issue], bundle=None)
-    return validate_document(document, context=context, extra_checks=extra_checks, fast=fast)
+    return validate_document(document, context=context, extra_checks=extra_checks, fast=fast,
+                             semantic=semantic)
 
 
 def load_bundle(
