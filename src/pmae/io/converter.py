@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 import cattrs
+from cattrs.errors import IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.orjson import make_converter as _make_orjson_converter
 
@@ -78,7 +79,8 @@ def _structure_date(value: Any, _: type) -> dt.date:
 def _structure_datetime(value: Any, _: type) -> dt.datetime:
     if value.__class__ is not str:
         raise ValueError(f"expected a date and time, got {_describe(value)}")
-    result = dt.datetime.fromisoformat(value)
+    # RFC 3339 allows a lower-case t and z; Python's parser wants them upper-case.
+    result = dt.datetime.fromisoformat(value.upper())
     if result.tzinfo is None:
         raise ValueError(f"date and time without a time zone: {value!r}")
     return result
@@ -88,6 +90,42 @@ def _structure_answer(value: Any, _: type) -> Answer:
     if value is None or value.__class__ in (int, float, str):
         return value
     raise TypeError(f"expected a number, a string or null, got {_describe(value)}")
+
+
+def _is_homogeneous_tuple(type_: Any) -> bool:
+    args = typing.get_args(type_)
+    return typing.get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _list_only(converter: cattrs.Converter) -> Any:
+    def factory(type_: Any) -> Any:
+        (item_type, _) = typing.get_args(type_)
+        handler = converter.get_structure_hook(item_type)
+        detailed = converter.detailed_validation
+
+        def structure(value: Any, _: Any) -> tuple[Any, ...]:
+            if value.__class__ is not list:
+                raise TypeError(f"expected a list, got {_describe(value)}")
+            if not detailed:
+                return tuple([handler(item, item_type) for item in value])
+            errors: list[Exception] = []
+            result = []
+            for index, item in enumerate(value):
+                try:
+                    result.append(handler(item, item_type))
+                except Exception as error:  # noqa: BLE001 - collected with its index
+                    note = IterableValidationNote(f"Structuring {type_} @ index {index}",
+                                                  index, item_type)
+                    error.__notes__ = [*getattr(error, "__notes__", []), note]
+                    errors.append(error)
+            if errors:
+                raise cattrs.IterableValidationError(
+                    f"While structuring {type_!r}", errors, type_)
+            return tuple(result)
+
+        return structure
+
+    return factory
 
 
 def _unstructure_datetime(value: dt.datetime) -> str:
@@ -128,7 +166,10 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(dt.date, _structure_date)
     converter.register_structure_hook(dt.datetime, _structure_datetime)
-    converter.register_structure_hook(Answer, _structure_answer)
+    # Answer is a union: a plain register_structure_hook is not consulted for dict values.
+    converter.register_structure_hook_func(lambda t: t == Answer, _structure_answer)
+    # A list field must be given a list: cattrs would split a string into its characters.
+    converter.register_structure_hook_factory(_is_homogeneous_tuple, _list_only(converter))
     converter.register_unstructure_hook(dt.datetime, _unstructure_datetime)
     converter.register_unstructure_hook(dt.date, _unstructure_date)
     for cls in MODEL_CLASSES:
