@@ -152,19 +152,21 @@ class _Checker:
 
     # -- ids ---------------------------------------------------------------------------------
     def ids(self) -> None:
-        first: dict[str, str] = {}
+        first: dict[str, int] = {}  # id -> index in its collection (a path only when needed)
         sources = self.sources
+        kind_of = self.kind_of
         for collection in COLLECTIONS:
             for index, record in enumerate(getattr(self.bundle, collection)):
                 record_id = record.id
-                if record_id in self.kind_of:
+                if record_id in kind_of:
+                    where = self.path(kind_of[record_id], first[record_id])
                     self.add("duplicate-id", self.path(collection, index, "id"),
-                             f"id '{record_id}' is already used at {first[record_id]}")
+                             f"id '{record_id}' is already used at {where}")
                     continue
-                self.kind_of[record_id] = collection
-                first[record_id] = self.path(collection, index)
-                prefix = record_id.partition(":")[0]
-                if prefix not in sources:
+                kind_of[record_id] = collection
+                first[record_id] = index
+                if record_id.partition(":")[0] not in sources:
+                    prefix = record_id.partition(":")[0]
                     self.add("foreign-id", self.path(collection, index, "id"),
                              f"id '{record_id}' belongs to source '{prefix}', not to "
                              f"'{self.bundle.source.slug}'", severity="warning")
@@ -295,21 +297,83 @@ class _Checker:
                      f"size band {record.size_band} does not match a headcount of "
                      f"{record.headcount} (band {expected})", severity="warning")
 
+    def _plan(self, collection: str) -> list[tuple[str, frozenset[str] | None]]:
+        """The simple fields of a collection and what a valid value is, built once.
+
+        ``(field, valid)``: ``valid`` is the set of acceptable values for a code field, or
+        ``None`` for a reference or territory field (checked against the bundle's ids and the
+        territories, which grow as records are seen). The fast loop in :meth:`run` only
+        calls the explaining methods when a value is not obviously valid.
+        """
+        vocabularies = self.context.vocabularies
+        skip = self.context.schema_checked
+        plan: list[tuple[str, frozenset[str] | None]] = []
+        for field, vocabulary_id in VOCABULARY_FIELDS[collection]:
+            if not (skip and vocabulary_id in _CLOSED_BY_SCHEMA):
+                plan.append((field, frozenset(vocabularies[vocabulary_id].codes())))
+        return plan
+
     def run(self) -> list[Issue]:
         self.ids()
+        kind_of = self.kind_of
+        good_territories: set[str] = set()
+        size_bands: dict[int, str] = {}
         for collection in COLLECTIONS:
-            has_territories = collection in TERRITORY_FIELDS
-            for index, record in enumerate(getattr(self.bundle, collection)):
-                self.references(collection, index, record)
-                self.codes(collection, index, record)
-                if has_territories:
-                    self.territories(collection, index, record)
+            records = getattr(self.bundle, collection)
+            if not records:
+                continue
+            code_plan = self._plan(collection)
+            reference_plan = [(field, frozenset(targets))
+                              for field, targets in REFERENCE_FIELDS[collection]]
+            territory_fields = TERRITORY_FIELDS.get(collection, ())
+            nested = collection == "meetings"
+            for index, record in enumerate(records):
+                slow = False
+                for field, targets in reference_plan:
+                    value = getattr(record, field)
+                    if value is None:
+                        continue
+                    if value.__class__ is tuple:
+                        if not all(kind_of.get(v) in targets for v in value):
+                            slow = True
+                    elif kind_of.get(value) not in targets:
+                        slow = True
+                if slow or nested:
+                    self.references(collection, index, record)
+                slow = False
+                for field, valid in code_plan:
+                    value = getattr(record, field)
+                    if value is None:
+                        continue
+                    if value.__class__ is tuple:
+                        if not valid.issuperset(value):  # type: ignore[union-attr]
+                            slow = True
+                    elif value not in valid:  # type: ignore[operator]
+                        slow = True
+                if slow or nested or not self.context.schema_checked:
+                    self.codes(collection, index, record)
+                for field in territory_fields:
+                    value = getattr(record, field)
+                    if value is None:
+                        continue
+                    values = value if value.__class__ is tuple else (value,)
+                    if not good_territories.issuperset(values):
+                        before = len(self.issues)
+                        self.territories(collection, index, record)
+                        if len(self.issues) == before:
+                            good_territories.update(values)
+                        break
                 if collection in ("offers", "meetings"):
                     self.dates(collection, index, record)
                 elif collection in ("associations", "actors"):
                     self.identifiers(collection, index, record)
-                    if collection == "associations":
-                        self.headcount(index, record)
+                    if collection == "associations" and record.headcount is not None \
+                            and record.size_band is not None:
+                        band = size_bands.get(record.headcount)
+                        if band is None:
+                            band = size_bands[record.headcount] = size_band_for(record.headcount)
+                        if band != record.size_band:
+                            self.headcount(index, record)
         return self.issues
 
 
