@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import cattrs
 from cattrs.errors import IterableValidationNote
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn
 from cattrs.preconf.orjson import make_converter as _make_orjson_converter
 
 from pmae.model import COLLECTIONS, Bundle, Person, Provenance, Source
@@ -136,17 +136,46 @@ def _unstructure_date(value: dt.date) -> str:
     return value.isoformat()
 
 
-def _omit_if_empty(cls: type) -> dict[str, Any]:
-    """Per-field overrides: leave out fields whose default is None or empty, keep the others."""
-    overrides: dict[str, Any] = {}
+def _make_unstructure_fn(cls: type, converter: cattrs.Converter) -> Any:
+    """An unstructure function that writes fields in the model's order.
+
+    Fields whose default is ``None`` or empty are left out when they hold that; every other
+    field is written, defaults included. (cattrs' own generator moves the fields it may omit
+    after the others, which put ``visibility`` between ``title`` and ``description``.)
+    """
+    hints = typing.get_type_hints(cls)
+    lines = ["def unstructure(o):", "    d = {}"]
+    scope: dict[str, Any] = {}
     for field in attrs.fields(cls):
+        name, hint = field.name, hints[field.name]
         default = field.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            empty = not default.factory()
+            omit = "empty" if not default.factory() else None
         else:
-            empty = default is None or default == ()
-        overrides[field.name] = override(omit_if_default=empty)
-    return overrides
+            omit = "none" if default is None else "empty" if default == () else None
+        base = hint
+        if typing.get_origin(hint) in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(hint) if a is not type(None)]
+            base = args[0] if len(args) == 1 else hint
+        if base in (str, int, float, bool) or base == Answer:
+            expression = "v"
+        elif _is_homogeneous_tuple(base) and typing.get_args(base)[0] in (str, int, float):
+            expression = "list(v)"
+        else:
+            scope[f"h_{name}"] = converter.get_unstructure_hook(base)
+            expression = f"h_{name}(v)"
+        lines.append(f"    v = o.{name}")
+        if omit == "none":
+            lines += ["    if v is not None:", f"        d[{name!r}] = {expression}"]
+        elif omit == "empty":
+            lines += ["    if v:", f"        d[{name!r}] = {expression}"]
+        else:
+            lines.append(f"    d[{name!r}] = {expression}")
+    lines.append("    return d")
+    exec("\n".join(lines), scope)  # noqa: S102 - code built above from the model's fields
+    function = scope["unstructure"]
+    function.__qualname__ = f"unstructure_{cls.__name__}"
+    return function
 
 
 def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
@@ -180,9 +209,8 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
                 _cattrs_detailed_validation=detailed_validation,
             ),
         )
-        converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, **_omit_if_empty(cls))
-        )
+    for cls in MODEL_CLASSES:  # leaves first, so nested classes' functions exist when needed
+        converter.register_unstructure_hook(cls, _make_unstructure_fn(cls, converter))
     return converter
 
 
