@@ -141,3 +141,26 @@ def test_reference_to_another_network_resolves_after_merging(tmp_path: Path) -> 
                  offers=(Offer(id="rnma:x", actor="rnma:absent", title="Orpheline"),))
     (issue,) = validate_document(bundle_to_data(own)).issues
     assert (issue.code, issue.severity) == ("dangling-reference", "error")
+
+
+def test_a_newer_minor_version_is_read_without_its_new_fields() -> None:
+    from pmae import validate_document
+    from pmae.io.bundles import bundle_to_data
+
+    data = bundle_to_data(_bundle("lma-ra"))
+    data["format_version"] = "1.3.0"
+    data["offers"][0]["accessibility"] = "PMR"
+    data["events"] = [{"id": "lma-ra:e1"}]
+    report = validate_document(data, file="b.json")
+    assert [(i.code, i.severity, i.path) for i in report.issues] == [
+        ("newer-field", "warning", "$.events"),
+        ("newer-field", "warning", "$.offers[0].accessibility"),
+    ]
+    assert report.issues[1].message == (
+        "'accessibility' comes with bundle format 1.3.0; this pmae reads format 1.0.0 and "
+        "ignores it")
+    assert report.ok and report.bundle == _bundle("lma-ra")
+    assert "accessibility" in data["offers"][0]  # the caller's data is left as it was
+    # The same fields in a bundle of this pmae's own version are errors.
+    data["format_version"] = "1.0.0"
+    assert {i.code for i in validate_document(data).issues} == {"unknown-field"}

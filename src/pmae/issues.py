@@ -37,6 +37,8 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
                   hint="save the file as UTF-8 (without BOM) and try again"),
         IssueType(code="invalid-json", layer="read", title="Not valid JSON",
                   hint="fix the syntax at the position given (NaN, Infinity and comments are not JSON)"),
+        IssueType(code="newer-field", layer="schema", title="Field of a newer bundle format",
+                  hint="upgrade pmae to read it; meanwhile the field is ignored"),
         IssueType(code="unknown-format", layer="read", title="Unknown bundle format version",
                   hint="this pmae reads bundle format 1.x; upgrade pmae or ask the publisher for 1.x"),
         # layer 1: JSON Schema

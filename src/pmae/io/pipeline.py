@@ -7,6 +7,7 @@ point to it are not reported twice); an envelope that fails stops the pipeline a
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import re
@@ -20,9 +21,9 @@ import cattrs
 from pmae.io.checks import Check, CheckContext, check_bundle
 from pmae.io.converter import default_converter, detailed_converter, structure_schema_checked
 from pmae.io.files import Document, DocumentError, read_document
-from pmae.io.schema_issues import json_path, schema_issues
+from pmae.io.schema_issues import path_parts, json_path, schema_issues
 from pmae.issues import Issue, has_errors, sort_issues
-from pmae.model import COLLECTIONS, Bundle
+from pmae.model import COLLECTIONS, FORMAT_VERSION, Bundle
 
 
 class InvalidBundleError(Exception):
@@ -137,8 +138,15 @@ def validate_document(
     data = document.data
     with _gc_paused():
         issues, invalid = schema_issues(data, file=file, fast=fast)
-        envelope_broken = any(not re.match(r"^\$\.(\w+)\[\d+\]", i.path) or
-                              i.path.split(".")[1].split("[")[0] not in COLLECTIONS
+        newer = _newer_minor(data)
+        if newer is not None and any(i.code == "unknown-field" for i in issues):
+            data, ignored = _without_newer_fields(data, issues, newer)
+            document = attrs.evolve(document, data=data)
+            issues, invalid = schema_issues(data, file=file, fast=fast)
+            issues = ignored + issues
+        envelope_broken = any(i.severity == "error" and (
+                              not re.match(r"^\$\.(\w+)\[\d+\]", i.path) or
+                              i.path.split(".")[1].split("[")[0] not in COLLECTIONS)
                               for i in issues)
         if envelope_broken or not isinstance(data, dict):
             return Report(file=file, issues=sort_issues(_with_lines(issues, document)), bundle=None)
@@ -168,6 +176,44 @@ def validate_document(
                 known_ids=_dropped_ids(document.data, invalid),
             ))
     return Report(file=file, issues=sort_issues(_with_lines(issues, document)), bundle=bundle)
+
+
+def _newer_minor(data: Any) -> str | None:
+    """The format version of a bundle of a newer minor version than this pmae's, if it is one.
+
+    Minor versions only add fields (semver): a reader of 1.0 can read a 1.3 bundle by ignoring
+    what it does not know, and says so.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("format_version"), str):
+        return None
+    match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", data["format_version"])
+    ours = FORMAT_VERSION.split(".")
+    if match and match[1] == ours[0] and int(match[2]) > int(ours[1]):
+        return str(data["format_version"])
+    return None
+
+
+def _without_newer_fields(
+    data: dict[str, Any], issues: list[Issue], version: str
+) -> tuple[dict[str, Any], list[Issue]]:
+    """A copy of ``data`` without the fields this pmae does not know, and a warning for each."""
+    cleaned = copy.deepcopy(data)
+    # What is left is a bundle of the format this pmae knows, and says so when written again.
+    cleaned["format_version"] = FORMAT_VERSION
+    warnings = []
+    for issue in issues:
+        if issue.code != "unknown-field":
+            continue
+        *parents, field = path_parts(issue.path)
+        container: Any = cleaned
+        for part in parents:
+            container = container[part]
+        container.pop(field, None)
+        warnings.append(attrs.evolve(
+            issue, code="newer-field", severity="warning", hint=None,
+            message=f"'{field}' comes with bundle format {version}; this pmae reads format "
+                    f"{FORMAT_VERSION} and ignores it"))
+    return cleaned, warnings
 
 
 def _dropped_ids(data: dict[str, Any], invalid: set[tuple[str, int]]) -> dict[str, str]:

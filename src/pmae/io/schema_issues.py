@@ -248,7 +248,7 @@ def schema_issues(
     if not fast:
         issues = _detailed("bundle", document, (), file)
         invalid = {
-            (str(p[0]), int(p[1])) for p in (_path_parts(i.path) for i in issues)
+            (str(p[0]), int(p[1])) for p in (path_parts(i.path) for i in issues)
             if len(p) >= 2 and p[0] in COLLECTIONS and isinstance(p[1], int)
         }
         return issues, invalid
@@ -274,7 +274,7 @@ def schema_issues(
     return issues, invalid
 
 
-def _path_parts(path: str) -> list[str | int]:
+def path_parts(path: str) -> list[str | int]:
     parts: list[str | int] = []
     for match in re.finditer(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]", path):
         name, index, quoted = match.groups()
