@@ -210,3 +210,27 @@ def test_directory_exporters_are_filtered_too(
     folder = pmae_export(pmae_small_bundle, "folders", audience="public")
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.txt" for n in PUBLIC)
     assert (folder / "offers.txt").read_text() == "essai:offre-publique\n"
+
+
+def test_a_restricted_record_without_recipients_is_its_publishers_alone() -> None:
+    import datetime as dt
+
+    from pmae import Association, Bundle, Source
+    from pmae.io.audience import filter_bundle
+
+    bundle = Bundle(
+        source=Source(slug="lma-ra", name="LMA"),
+        generated_at=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc),
+        associations=(Association(id="lma-ra:a1", name="Asso", visibility="restricted"),
+                      Association(id="rnma:a2", name="Autre", visibility="restricted",
+                                  recipients=("lma-ra",))),
+    )
+    def kept(audience: str) -> list[str]:
+        return [a.id for a in filter_bundle(bundle, audience).associations]
+
+    assert kept("recipient:lma-ra") == ["lma-ra:a1", "rnma:a2"]
+    assert kept("recipient:lma-ra:dla-69") == ["lma-ra:a1", "rnma:a2"]
+    assert kept("recipient:rnma") == ["rnma:a2"]
+    assert kept("recipient:cress") == []
+    assert kept("network") == [] and kept("public") == []
+    assert kept("all") == ["lma-ra:a1", "rnma:a2"]

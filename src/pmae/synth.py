@@ -337,6 +337,7 @@ class _Plan:
                 record["idcc"] = idcc
             record["founded"] = _date(rng, tuple(range(1950, 2023)))
             record["visibility"] = "restricted"
+            record["recipients"] = [source]
             yield record
 
     def needs(self) -> Iterator[dict[str, Any]]:
@@ -366,6 +367,7 @@ class _Plan:
                 record["territory"] = f"dep:{self.departements(rng)}"
             record["status"] = self.statuses(rng)
             record["visibility"] = "restricted"
+            record["recipients"] = [source]
             yield record
 
     def envelope(self) -> dict[str, Any]:

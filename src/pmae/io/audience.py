@@ -6,7 +6,8 @@ Audiences:
   persons, speakers' names, e-mail addresses and phone numbers);
 - ``network``: ``public`` and ``network`` records, personal data kept;
 - ``recipient:<slug-or-id>``: what ``network`` sees, plus the ``restricted`` records whose
-  ``recipients`` name that network or actor;
+  ``recipients`` name that network or actor, and those the network published itself (the
+  source in their id): a restricted record with no recipients is its publisher's alone;
 - ``all``: everything, ``private`` records included (backups between a network's own tools).
 
 A record that needs a record the audience may not see (an offer of a hidden actor, a referral to
@@ -66,7 +67,8 @@ def _visible(record: Record, audience: str, recipient: str | None) -> bool:
         return True
     if visibility == "restricted" and recipient is not None:
         slug = recipient.partition(":")[0]
-        return recipient in record.recipients or slug in record.recipients
+        return (recipient in record.recipients or slug in record.recipients
+                or record.id.partition(":")[0] == slug)
     return False
 
 
