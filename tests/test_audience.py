@@ -220,7 +220,7 @@ def test_a_restricted_record_without_recipients_is_its_publishers_alone() -> Non
 
     bundle = Bundle(
         source=Source(slug="lma-ra", name="LMA"),
-        generated_at=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc),
+        generated_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
         associations=(Association(id="lma-ra:a1", name="Asso", visibility="restricted"),
                       Association(id="rnma:a2", name="Autre", visibility="restricted",
                                   recipients=("lma-ra",))),

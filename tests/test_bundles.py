@@ -20,7 +20,7 @@ from pmae import (
 from pmae.io.bundles import dumps_bundle
 from pmae.io.files import atomic_writer
 
-WHEN = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 
 def _bundle(slug: str, *, offer_title: str = "Premier accueil") -> Bundle:
@@ -164,3 +164,16 @@ def test_a_newer_minor_version_is_read_without_its_new_fields() -> None:
     # The same fields in a bundle of this pmae's own version are errors.
     data["format_version"] = "1.0.0"
     assert {i.code for i in validate_document(data).issues} == {"unknown-field"}
+
+
+def test_with_collections_replaces_only_the_collections_it_names() -> None:
+    bundle = _bundle("lma-ra")
+    other = _bundle("rnma")
+    replaced = bundle.with_collections({"offers": other.offers})
+    assert replaced.offers == other.offers
+    assert replaced.actors == bundle.actors
+    assert replaced.source == bundle.source
+    with pytest.raises(TypeError, match="a Actor in a collection of Offer"):
+        bundle.with_collections({"offers": other.actors})
+    with pytest.raises(ValueError, match="not collections of a bundle: offres"):
+        bundle.with_collections({"offres": other.offers})

@@ -244,4 +244,4 @@ def test_lower_case_rfc3339_separators_are_read() -> None:
     report = validate_document(document)
     assert report.issues == []
     assert report.bundle is not None
-    assert report.bundle.generated_at == dt.datetime(2025, 3, 14, 9, tzinfo=dt.timezone.utc)
+    assert report.bundle.generated_at == dt.datetime(2025, 3, 14, 9, tzinfo=dt.UTC)

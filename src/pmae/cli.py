@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 import orjson
@@ -192,7 +192,8 @@ def generate(associations: int, seed: int, invalid_fraction: float, output: str)
     from pmae import synth
 
     _check_output(output)
-    fmt = "jsonl" if output.endswith((".jsonl", ".ndjson")) else "json"
+    fmt: Literal["json", "jsonl"] = (
+        "jsonl" if output.endswith((".jsonl", ".ndjson")) else "json")
     synth.write(output, fmt=fmt, associations=associations, seed=seed,
                 invalid_fraction=invalid_fraction)
     click.echo(f"wrote {output}", err=True)

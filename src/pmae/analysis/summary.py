@@ -72,29 +72,33 @@ def summarize(bundle: Bundle, *, territories: Territories | None = None) -> Summ
     )
 
 
-_TEXT = {
+_TEXT: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Synthèse", "records": "Enregistrements", "actors_by_type": "Acteurs par type",
         "actors_by_dep": "Acteurs par département", "beyond": "plusieurs départements / région",
         "offers": "Offres par thème et par étape", "needs": "Besoins par thème",
         "meetings": "Réunions", "none": "aucun",
-        "collections": {"actors": "acteur", "offers": "offre", "associations": "association",
-                        "diagnoses": "diagnostic", "needs": "besoin", "referrals": "orientation",
-                        "meetings": "réunion", "productions": "production",
-                        "resources": "ressource", "programmes": "programme"},
-        "outside": "intervenant extérieur", "workshops": "ateliers", "present": "structures présentes",
+        "outside": "intervenant extérieur", "workshops": "ateliers",
+        "present": "structures présentes",
     },
     "en": {
         "title": "Summary", "records": "Records", "actors_by_type": "Actors by type",
         "actors_by_dep": "Actors by département", "beyond": "several départements / région",
         "offers": "Offers by theme and stage", "needs": "Needs by theme",
         "meetings": "Meetings", "none": "none",
-        "collections": {"actors": "actor", "offers": "offer", "associations": "association",
-                        "diagnoses": "diagnosis", "needs": "need", "referrals": "referral",
-                        "meetings": "meeting", "productions": "production",
-                        "resources": "resource", "programmes": "programme"},
         "outside": "outside speaker", "workshops": "workshops", "present": "organisations present",
     },
+}
+#: The word for one record of each collection, by language.
+_COLLECTION_WORDS: dict[str, dict[str, str]] = {
+    "fr": {"actors": "acteur", "offers": "offre", "associations": "association",
+           "diagnoses": "diagnostic", "needs": "besoin", "referrals": "orientation",
+           "meetings": "réunion", "productions": "production",
+           "resources": "ressource", "programmes": "programme"},
+    "en": {"actors": "actor", "offers": "offer", "associations": "association",
+           "diagnoses": "diagnosis", "needs": "need", "referrals": "referral",
+           "meetings": "meeting", "productions": "production",
+           "resources": "resource", "programmes": "programme"},
 }
 
 
@@ -115,9 +119,10 @@ def render_text(
     territories = territories or core_territories()
     text = _TEXT[lang]
     lines = [f"{text['title']} — {summary.source}", ""]
-    counts = ", ".join(f"{n} {_plural(text['collections'][c], n, lang)}"
+    counts = ", ".join(f"{n} {_plural(_COLLECTION_WORDS[lang][c], n, lang)}"
                        for c, n in summary.counts.items() if n)
-    lines += [f"{text['records']} : {counts}" if lang == "fr" else f"{text['records']}: {counts}", ""]
+    lines += [f"{text['records']} : {counts}" if lang == "fr" else f"{text['records']}: {counts}",
+              ""]
 
     def label(vocabulary: str, code: str) -> str:
         return vocabularies[vocabulary].label(code, lang)
@@ -156,7 +161,10 @@ def render_text(
         outside = [s for s in meeting.speakers if s.outside]
         details = [label("meeting_kinds", meeting.kind)]
         if outside:
-            who = outside[0].organisation or outside[0].person.name
+            speaker = outside[0]
+            # A public export has no person: the actor's id names who spoke then.
+            who = speaker.organisation or (speaker.person.name if speaker.person
+                                           else speaker.actor)
             details.append(f"{text['outside']} : {who}" if lang == "fr"
                            else f"{text['outside']}: {who}")
         if meeting.workshops:

@@ -112,8 +112,7 @@ def filter_bundle(bundle: Bundle, audience: str) -> Bundle:
     source = bundle.source
     if audience == "public":
         source = attrs.evolve(source, contact_email=None)
-    return attrs.evolve(bundle, source=source,
-                        **{name: tuple(records) for name, records in kept.items()})
+    return attrs.evolve(bundle, source=source).with_collections(kept)
 
 
 def _clear_hidden(record: Record, fields: tuple[str, ...], ids: set[str]) -> Record:

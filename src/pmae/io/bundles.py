@@ -110,9 +110,8 @@ def merge_bundles(
                 ))
     merged = Bundle(
         source=source,
-        generated_at=generated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+        generated_at=generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0),
         licence=licence or bundles[0].licence,
         provenance=tuple(provenance),
-        **{name: tuple(records) for name, records in collections.items()},
-    )
+    ).with_collections(collections)
     return MergeResult(bundle=merged, issues=tuple(issues))

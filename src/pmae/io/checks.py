@@ -239,10 +239,10 @@ class _Checker:
     def territories(self, collection: str, index: int, record: Record) -> None:
         for field in TERRITORY_FIELDS.get(collection, ()):
             for position, code in _values(getattr(record, field)):
-                issue = self._territory_memo.get(code, self)
-                if issue is self:
-                    issue = self._territory_issue(code)
-                    self._territory_memo[code] = issue  # type: ignore[assignment]
+                if code in self._territory_memo:
+                    issue = self._territory_memo[code]
+                else:
+                    issue = self._territory_memo[code] = self._territory_issue(code)
                 if issue is not None:
                     self.issues.append(attrs.evolve(
                         issue, path=self.path(collection, index, *_sub(field, position))))
@@ -271,7 +271,8 @@ class _Checker:
                          f"({record.start.isoformat()})")
             for w, workshop in enumerate(record.workshops):
                 if workshop.start and workshop.end and workshop.end < workshop.start:
-                    self.add("dates-out-of-order", self.path(collection, index, "workshops", w, "end"),
+                    self.add("dates-out-of-order",
+                             self.path(collection, index, "workshops", w, "end"),
                              "the workshop ends before it starts")
 
     def identifiers(self, collection: str, index: int, record: Any) -> None:

@@ -172,7 +172,7 @@ def _make_unstructure_fn(cls: type, converter: cattrs.Converter) -> Any:
         else:
             lines.append(f"    d[{name!r}] = {expression}")
     lines.append("    return d")
-    exec("\n".join(lines), scope)  # noqa: S102 - code built above from the model's fields
+    exec("\n".join(lines), scope)  # code built above from the model's fields, no input
     function = scope["unstructure"]
     function.__qualname__ = f"unstructure_{cls.__name__}"
     return function

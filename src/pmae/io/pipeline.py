@@ -21,7 +21,7 @@ import cattrs
 from pmae.io.checks import Check, CheckContext, check_bundle
 from pmae.io.converter import default_converter, detailed_converter, structure_schema_checked
 from pmae.io.files import Document, DocumentError, read_document
-from pmae.io.schema_issues import path_parts, json_path, schema_issues
+from pmae.io.schema_issues import json_path, path_parts, schema_issues
 from pmae.issues import Issue, has_errors, sort_issues
 from pmae.model import COLLECTIONS, FORMAT_VERSION, Bundle
 

@@ -124,14 +124,17 @@ def _issues_from_error(
     elif keyword == "enum":
         code = code or "invalid-value"
         vocabulary = schema.get("x-pmae-vocabulary")
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        # The keyword's value: error.validator_value, which the stubs type as possibly unset.
+        values = [str(v) for v in schema.get("enum", ())]
+        allowed = ", ".join(values)
         message = (f"{_show(instance)} is not a code of the closed vocabulary '{vocabulary}'"
                    if vocabulary else f"{_show(instance)} is not one of the allowed values")
-        close = difflib.get_close_matches(str(instance), [str(v) for v in error.validator_value], n=1)
+        close = difflib.get_close_matches(str(instance), values, n=1)
         hint = f"did you mean '{close[0]}'? allowed: {allowed}" if close else f"allowed: {allowed}"
     elif keyword in ("pattern", "format"):
         code = code or "invalid-format"
-        if code == "malformed-territory" and isinstance(instance, str) and _BARE_TERRITORY.match(instance):
+        if (code == "malformed-territory" and isinstance(instance, str)
+                and _BARE_TERRITORY.match(instance)):
             code = "ambiguous-territory"
             message = (f"{_show(instance)} does not say its level: is it a région, a département, "
                        "a commune?")
@@ -155,7 +158,8 @@ def _issues_from_error(
         else:
             description = schema.get("description")
             message = f"{_show(instance)} is badly formed"
-            hint = f"expected: {description}" if description else f"must match {error.validator_value}"
+            hint = (f"expected: {description}" if description
+                    else f"must match {error.validator_value}")
     elif keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         code = "out-of-range"
         bound = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
@@ -196,7 +200,8 @@ def _pattern(
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_Explainer = jsonschema.validators.extend(
+# types-jsonschema leaves extend() unannotated.
+_Explainer = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft202012Validator, validators={"pattern": _pattern}
 )
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Final
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Final, TypeVar
 
 import attrs
 
@@ -43,6 +43,18 @@ COLLECTIONS: Final[dict[str, type[Record]]] = {
 #: Record class -> collection name.
 COLLECTION_OF: Final[dict[type[Record], str]] = {cls: name for name, cls in COLLECTIONS.items()}
 
+_R = TypeVar("_R", bound=Record)
+
+
+def _collection(cls: type[_R], records: Iterable[Record]) -> tuple[_R, ...]:
+    """``records`` as a collection of ``cls``: another kind of record there is a bug."""
+    checked: list[_R] = []
+    for record in records:
+        if not isinstance(record, cls):
+            raise TypeError(f"a {type(record).__name__} in a collection of {cls.__name__}")
+        checked.append(record)
+    return tuple(checked)
+
 
 @attrs.define(kw_only=True, frozen=True)
 class Bundle:
@@ -78,3 +90,31 @@ class Bundle:
     def index(self) -> dict[str, Record]:
         """Every record by id (the last one wins where ids repeat: checks report duplicates)."""
         return {record.id: record for _, record in self.records()}
+
+    def with_collections(self, collections: Mapping[str, Iterable[Record]]) -> Bundle:
+        """This bundle with the collections that ``collections`` names holding its records.
+
+        :param collections: collection name -> records; the collections it leaves out are kept.
+        :raises ValueError: for a name that is not a collection.
+        :raises TypeError: for a record of another kind than its collection's.
+        """
+        unknown = sorted(set(collections) - COLLECTIONS.keys())
+        if unknown:
+            raise ValueError(f"not collections of a bundle: {', '.join(unknown)}")
+
+        def replaced(name: str, cls: type[_R], current: tuple[_R, ...]) -> tuple[_R, ...]:
+            return _collection(cls, collections[name]) if name in collections else current
+
+        return attrs.evolve(
+            self,
+            actors=replaced("actors", Actor, self.actors),
+            offers=replaced("offers", Offer, self.offers),
+            associations=replaced("associations", Association, self.associations),
+            diagnoses=replaced("diagnoses", Diagnosis, self.diagnoses),
+            needs=replaced("needs", Need, self.needs),
+            referrals=replaced("referrals", Referral, self.referrals),
+            meetings=replaced("meetings", Meeting, self.meetings),
+            productions=replaced("productions", Production, self.productions),
+            resources=replaced("resources", Resource, self.resources),
+            programmes=replaced("programmes", Programme, self.programmes),
+        )

@@ -169,7 +169,10 @@ class Workshop:
 
 @attrs.define(kw_only=True, frozen=True)
 class Registration:
-    """An actor registered to a meeting: how many people, and whether it came (None: not yet known)."""
+    """An actor registered to a meeting: how many people, and whether it came.
+
+    ``attended`` is None while it is not yet known.
+    """
 
     actor: str
     participants: int = 1
