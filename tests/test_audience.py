@@ -229,8 +229,54 @@ def test_a_restricted_record_without_recipients_is_its_publishers_alone() -> Non
         return [a.id for a in filter_bundle(bundle, audience).associations]
 
     assert kept("recipient:lma-ra") == ["lma-ra:a1", "rnma:a2"]
-    assert kept("recipient:lma-ra:dla-69") == ["lma-ra:a1", "rnma:a2"]
+    assert kept("recipient:lma-ra:dla-69") == ["rnma:a2"]  # an actor needs to be named
     assert kept("recipient:rnma") == ["rnma:a2"]
     assert kept("recipient:cress") == []
     assert kept("network") == [] and kept("public") == []
     assert kept("all") == ["lma-ra:a1", "rnma:a2"]
+
+
+def test_references_to_other_networks_survive_every_audience() -> None:
+    import datetime as dt
+
+    from pmae import Actor, Bundle, Offer, Source
+    from pmae.io.audience import filter_bundle
+
+    bundle = Bundle(
+        source=Source(slug="lma-occ", name="LMA Occitanie"),
+        generated_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        actors=(Actor(id="lma-occ:a1", name="DLA 31", actor_type="dla_departemental"),
+                Actor(id="lma-occ:a2", name="Réseau", actor_type="reseau_sectoriel",
+                      visibility="network")),
+        offers=(Offer(id="lma-occ:o1", actor="lma-occ:a1", title="Accueil"),
+                # carried by an actor another network publishes: not in this bundle
+                Offer(id="lma-occ:o2", actor="pmae-ra:lma-ra", title="Webinaire commun"),
+                Offer(id="lma-occ:o3", actor="lma-occ:a2", title="Réservée au réseau")),
+    )
+    for audience, expected in (("all", ["lma-occ:o1", "lma-occ:o2", "lma-occ:o3"]),
+                               ("network", ["lma-occ:o1", "lma-occ:o2", "lma-occ:o3"]),
+                               ("public", ["lma-occ:o1", "lma-occ:o2"])):
+        assert [o.id for o in filter_bundle(bundle, audience).offers] == expected, audience
+
+
+def test_an_actor_sees_only_what_names_it_or_its_network() -> None:
+    import datetime as dt
+
+    from pmae import Bundle, Offer, Source
+    from pmae.io.audience import filter_bundle
+
+    bundle = Bundle(
+        source=Source(slug="pmae-ra", name="PMAE RA"),
+        generated_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        offers=(Offer(id="pmae-ra:o1", actor="x:a", title="Pour les DLA",
+                      visibility="restricted", recipients=("pmae-ra:dla-69",)),
+                Offer(id="pmae-ra:o2", actor="x:a", title="Pour le réseau",
+                      visibility="restricted", recipients=("pmae-ra",)),
+                Offer(id="pmae-ra:o3", actor="x:a", title="Interne", visibility="restricted")),
+    )
+    def kept(audience: str) -> list[str]:
+        return [o.id for o in filter_bundle(bundle, audience).offers]
+
+    assert kept("recipient:pmae-ra:dla-69") == ["pmae-ra:o1", "pmae-ra:o2"]
+    assert kept("recipient:pmae-ra:mda-lyon") == ["pmae-ra:o2"]
+    assert kept("recipient:pmae-ra") == ["pmae-ra:o1", "pmae-ra:o2", "pmae-ra:o3"]

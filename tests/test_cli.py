@@ -51,7 +51,7 @@ def test_validate_reports_issues_in_text_and_json(tmp_path: Path) -> None:
         "level: is it a région, a département, a commune? — write it with its level, e.g. "
         "reg:84 or dep:84",
         f"{path}:$.offers[0].themes[0]: error [unknown-code] 'paie' is not a code of the "
-        "vocabulary 'themes' — see `pmae vocab themes` for the codes",
+        "vocabulary 'themes' — did you mean 'paie_declarations'? see `pmae vocab themes`",
     ]
     assert "2 error(s), 0 warning(s)" in err
     code, out, _ = _invoke("validate", "--format", "json", str(path))
@@ -137,7 +137,8 @@ def test_demo_validates_and_summarises_the_sample() -> None:
     code, out, _ = _invoke("demo")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("Validation de l'échantillon : aucun problème (sample.json, ")
+    assert lines[0].startswith("Échantillon embarqué (")
+    assert lines[0].endswith(": validé, aucun problème")
     assert "Synthèse — Démarche PMAE Rhône-Alpes (exemple)" in lines
     for heading in ("Acteurs par type", "Acteurs par département", "Offres par thème et par étape",
                     "Besoins par thème", "Réunions"):

@@ -143,12 +143,24 @@ def test_hook_pmae_register_importers(
     assert pmae_plugin_manager.infos["GoodPlugin"].items == (("importer", "tsv"),)
 
 
+#: The smallest valid questionnaire: a scale, levels, one dimension of one question.
+AUTO_DIAG = {
+    "id": "auto-diag", "version": "1.0",
+    "title": {"fr": "Auto-diagnostic", "en": "Self-diagnosis"},
+    "scale": [{"value": 0, "label": {"fr": "Non"}}, {"value": 3, "label": {"fr": "Oui"}}],
+    "scoring": {"levels": [{"code": "fragile", "label": {"fr": "Fragile"}, "below": 50},
+                           {"code": "solide", "label": {"fr": "Solide"}}]},
+    "dimensions": [{"id": "E1", "title": {"fr": "Emploi"}, "themes": ["projet_emploi"],
+                    "questions": [{"id": "E1.1", "text": {"fr": "Le poste est-il financé ?"}}]}],
+}
+
+
 def test_hook_pmae_register_diagnostics(
     pmae_register: RegisterHelper, pmae_plugin_manager: PluginManager,
     plugin_warnings: list[warnings.WarningMessage],
 ) -> None:
     valid = DiagnosticTool(name="auto-diag", title="Auto-diagnostic", version="1.0",
-                           questionnaire={"questions": []})
+                           questionnaire=AUTO_DIAG)
     invalid = DiagnosticTool(name="auto-diag", title="Auto-diagnostic", version="1.0",
                              questionnaire=["not", "a", "mapping"])  # type: ignore[arg-type]
     _hook_test(pmae_register, pmae_plugin_manager, plugin_warnings, "pmae_register_diagnostics",

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 data problems found, 2 usage error (bad arguments, unreadabl
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -46,6 +47,15 @@ def _check_output(path: str, *, folder_ok: bool = False) -> None:
         raise click.UsageError(f"cannot write {path}: it is a folder; give a file name")
 
 
+def _refuse_overwriting_input(output: str, *inputs: str) -> None:
+    """An export or merge must never replace one of its own inputs with a filtered copy."""
+    for path in inputs:
+        if Path(output).exists() and Path(output).resolve() == Path(path).resolve():
+            raise click.UsageError(
+                f"{output} is also an input: write the result to another file, so the "
+                "input is not replaced")
+
+
 def _echo_json(data: Any) -> None:
     click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
@@ -55,6 +65,7 @@ def _print_issues(issues: Sequence[Issue], *, summary: bool) -> None:
         click.echo(issue.render())
     errors = sum(1 for i in issues if i.severity == "error")
     warnings = sum(1 for i in issues if i.severity == "warning")
+    notes = sum(1 for i in issues if i.severity == "info")
     if summary and issues:
         groups = group_issues(issues)
         repeated = [g for g in groups if g.count > 1]
@@ -64,7 +75,8 @@ def _print_issues(issues: Sequence[Issue], *, summary: bool) -> None:
                 click.echo(f"  {group.count:>6} × {group.severity} [{group.code}] {group.message}"
                            f" (first at {group.places[0]})", err=True)
     if summary and issues:
-        click.echo(f"\n{errors} error(s), {warnings} warning(s)", err=True)
+        counted = f"{errors} error(s), {warnings} warning(s)"
+        click.echo(f"\n{counted}, {notes} note(s)" if notes else f"\n{counted}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,7 +110,7 @@ def validate(files: tuple[str, ...], output_format: str, detailed: bool) -> None
         _echo_json([issue.to_dict() for issue in issues])
     else:
         _print_issues(issues, summary=True)
-        if not issues:
+        if not any(issue.severity == "error" for issue in issues):
             click.echo(f"{len(files)} file(s) valid")
     sys.exit(1 if any(i.severity == "error" for i in issues) else 0)
 
@@ -121,6 +133,7 @@ def merge(files: tuple[str, ...], output: str, slug: str, name: str | None,
     reported and nothing is written (exit 1), so no record is ever overwritten silently.
     """
     _check_output(output)
+    _refuse_overwriting_input(output, *files)
     manager = _plugins()
     context, checks = manager.check_context(), manager.check_functions()
     reports = [validate_file(file, context=context, extra_checks=checks) for file in files]
@@ -145,7 +158,8 @@ def merge(files: tuple[str, ...], output: str, slug: str, name: str | None,
     else:
         _print_issues(issues, summary=bool(issues))
         counts = result.bundle.counts()
-        click.echo(f"wrote {output}: {sum(counts.values())} records from {len(files)} bundles")
+        noun = "bundle" if len(files) == 1 else "bundles"
+        click.echo(f"wrote {output}: {sum(counts.values())} records from {len(files)} {noun}")
     sys.exit(1 if not merged.ok else 0)
 
 
@@ -219,9 +233,7 @@ def schema(name: str | None) -> None:
 @FORMAT_OPTION
 def vocab(name: str | None, lang: str, output_format: str) -> None:
     """List the vocabularies, or the codes of vocabulary NAME with their labels."""
-    from pmae.vocab import core_vocabularies
-
-    vocabularies = core_vocabularies()
+    vocabularies = _plugins().vocabularies()  # with the codes plugins add
     if name is None:
         if output_format == "json":
             _echo_json([{"id": v.id, "open": v.open, "ordered": v.ordered, "terms": len(v.terms),
@@ -306,6 +318,8 @@ def export_command(bundle: str, fmt: str, output: str, audience: str, options: t
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
     _check_output(output, folder_ok=True)
+    _refuse_overwriting_input(output, bundle)
+    exporter_options = _parse_options(options)
     report = validate_file(bundle, context=manager.check_context(),
                            extra_checks=manager.check_functions())
     if not report.ok or report.bundle is None:
@@ -313,10 +327,13 @@ def export_command(bundle: str, fmt: str, output: str, audience: str, options: t
         return
     try:
         visible = export_bundle(report.bundle, fmt, output, audience=audience,
-                                options=_parse_options(options), manager=manager, lang=lang,
+                                options=exporter_options, manager=manager, lang=lang,
                                 overwrite=force)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
+    except OSError as error:
+        where = error.filename or output
+        raise click.UsageError(f"cannot write {where}: {error.strerror or error}") from None
     except ExportError as error:
         click.echo(f"pmae: export to {fmt} failed: {error}; nothing was written", err=True)
         sys.exit(1)
@@ -351,6 +368,7 @@ def import_command(fmt: str, path: str, output: str, options: tuple[str, ...],
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
     _check_output(output)
+    _refuse_overwriting_input(output, path)
     report = import_file(fmt, path, options=_parse_options(options), manager=manager)
     if not report.ok or report.bundle is None:
         _report_and_exit(report.issues, output_format, "nothing was written")
@@ -376,9 +394,10 @@ def demo(lang: str) -> None:
     if not report.ok or report.bundle is None:
         _print_issues(report.issues, summary=True)
         sys.exit(1)
-    checked = ("Validation de l'échantillon : aucun problème" if lang == "fr"
-               else "Sample validated: no issues")
-    click.echo(f"{checked} ({SAMPLE_FILE}, {sum(report.bundle.counts().values())} records)\n")
+    records = sum(report.bundle.counts().values())
+    click.echo(f"Échantillon embarqué ({records} enregistrements) : validé, aucun problème\n"
+               if lang == "fr" else
+               f"Embedded sample ({records} records): validated, no issues\n")
     click.echo(render_text(summarize(report.bundle), lang=lang), nl=False)
 
 
@@ -393,9 +412,25 @@ def _show_warning(message: Any, category: type[Warning], filename: str, lineno: 
 _default_showwarning = warnings.showwarning
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    # Unwind like Ctrl-C does, so every atomic writer removes its temporary file.
+    raise KeyboardInterrupt
+
+
+def _register_commands() -> None:
+    # Commands that live in their own modules (pmae.commands), added to the group here.
+    from pmae.commands.needs import needs
+
+    cli.add_command(needs)
+
+
+_register_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``pmae`` console script."""
     warnings.showwarning = _show_warning
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="pmae")
     except OSError as error:

@@ -8,6 +8,7 @@ bundle, with issues pointing back into the imported file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -69,9 +70,13 @@ def _export_directory(target: Path, fill: object) -> None:
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
     try:
         fill(temporary)  # type: ignore[operator]
+        # mkdtemp makes a private folder; the export gets the permissions of any new folder.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o777 & ~umask)
         if target.exists():
             if not target.is_dir():
-                raise NotADirectoryError(f"{target} exists and is not a folder")
+                raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(target))
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
             os.replace(target, old / "previous")
             os.replace(temporary, target)

@@ -8,6 +8,7 @@ stable kebab-case strings: tools may match on them. Rendering follows compilers:
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from typing import Final
 
@@ -31,76 +32,249 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
     t.code: t
     for t in (
         # layer 0: reading the file
-        IssueType(code="file-not-found", layer="read", title="File not found",
-                  hint="check the path; the file must exist and be readable"),
-        IssueType(code="invalid-encoding", layer="read", title="Not UTF-8 text",
-                  hint="save the file as UTF-8 (without BOM) and try again"),
-        IssueType(code="invalid-json", layer="read", title="Not valid JSON",
-                  hint="fix the syntax at the position given (NaN, Infinity and comments are not JSON)"),
-        IssueType(code="newer-field", layer="schema", title="Field of a newer bundle format",
-                  hint="upgrade pmae to read it; meanwhile the field is ignored"),
-        IssueType(code="unknown-format", layer="read", title="Unknown bundle format version",
-                  hint="this pmae reads bundle format 1.x; upgrade pmae or ask the publisher for 1.x"),
+        IssueType(
+            code="file-not-found",
+            layer="read",
+            title="File not found",
+            hint="check the path; the file must exist and be readable",
+        ),
+        IssueType(
+            code="invalid-encoding",
+            layer="read",
+            title="Not UTF-8 text",
+            hint="save the file as UTF-8 (without BOM) and try again",
+        ),
+        IssueType(
+            code="invalid-json",
+            layer="read",
+            title="Not valid JSON",
+            hint="fix the syntax at the position given (NaN, Infinity and comments are not JSON)",
+        ),
+        IssueType(
+            code="newer-field",
+            layer="schema",
+            title="Field of a newer bundle format",
+            hint="upgrade pmae to read it; meanwhile the field is ignored",
+        ),
+        IssueType(
+            code="unknown-format",
+            layer="read",
+            title="Unknown bundle format version",
+            hint="this pmae reads bundle format 1.x; upgrade pmae or ask the publisher for 1.x",
+        ),
         # layer 1: JSON Schema
-        IssueType(code="wrong-type", layer="schema", title="Wrong type",
-                  hint="give a value of the type the schema expects"),
-        IssueType(code="missing-field", layer="schema", title="Required field missing",
-                  hint="add the field; see `pmae schema` for what it holds"),
-        IssueType(code="unknown-field", layer="schema", title="Field not in the schema",
-                  hint="remove the field or fix its spelling; see `pmae schema`"),
-        IssueType(code="invalid-value", layer="schema", title="Value not allowed",
-                  hint="see `pmae schema` for the allowed values"),
-        IssueType(code="invalid-format", layer="schema", title="Badly formed value",
-                  hint="write the value in the expected format"),
-        IssueType(code="invalid-date", layer="schema", title="Invalid date",
-                  hint="write a real calendar date as YYYY-MM-DD"),
-        IssueType(code="invalid-datetime", layer="schema", title="Invalid date and time",
-                  hint="write YYYY-MM-DDTHH:MM:SS with a time zone, e.g. 2025-03-14T09:00:00+01:00"),
-        IssueType(code="invalid-id", layer="schema", title="Badly formed id",
-                  hint="write ids as <source>:<local>, e.g. lma-ra:offre-12"),
-        IssueType(code="ambiguous-territory", layer="schema", title="Territory without its level",
-                  hint="write the level before the code: reg:84, dep:69, com:69123, epci:…, or fr"),
-        IssueType(code="malformed-territory", layer="schema", title="Badly formed territory code",
-                  hint="write fr, reg:NN, dep:NN, com:NNNNN or epci:NNNNNNNNN"),
-        IssueType(code="unknown-code", layer="semantic", title="Code not in the vocabulary",
-                  hint="use a code listed by `pmae vocab NAME`, or a namespaced code from a plugin"),
-        IssueType(code="out-of-range", layer="schema", title="Number out of range",
-                  hint="give a number within the allowed range"),
-        IssueType(code="too-long", layer="schema", title="Text or list too long",
-                  hint="shorten the value"),
-        IssueType(code="too-short", layer="schema", title="Text or list too short",
-                  hint="complete the value"),
-        IssueType(code="schema-violation", layer="schema", title="Schema rule broken",
-                  hint="see `pmae schema` for the rule"),
+        IssueType(
+            code="wrong-type",
+            layer="schema",
+            title="Wrong type",
+            hint="give a value of the type the schema expects",
+        ),
+        IssueType(
+            code="missing-field",
+            layer="schema",
+            title="Required field missing",
+            hint="add the field; see `pmae schema` for what it holds",
+        ),
+        IssueType(
+            code="unknown-field",
+            layer="schema",
+            title="Field not in the schema",
+            hint="remove the field or fix its spelling; see `pmae schema`",
+        ),
+        IssueType(
+            code="invalid-value",
+            layer="schema",
+            title="Value not allowed",
+            hint="see `pmae schema` for the allowed values",
+        ),
+        IssueType(
+            code="invalid-format",
+            layer="schema",
+            title="Badly formed value",
+            hint="write the value in the expected format",
+        ),
+        IssueType(
+            code="invalid-date",
+            layer="schema",
+            title="Invalid date",
+            hint="write a real calendar date as YYYY-MM-DD",
+        ),
+        IssueType(
+            code="invalid-datetime",
+            layer="schema",
+            title="Invalid date and time",
+            hint="write YYYY-MM-DDTHH:MM:SS with a time zone, e.g. 2025-03-14T09:00:00+01:00",
+        ),
+        IssueType(
+            code="invalid-id",
+            layer="schema",
+            title="Badly formed id",
+            hint="write ids as <source>:<local>, e.g. lma-ra:offre-12",
+        ),
+        IssueType(
+            code="ambiguous-territory",
+            layer="schema",
+            title="Territory without its level",
+            hint="write the level before the code: reg:84, dep:69, com:69123, epci:…, or fr",
+        ),
+        IssueType(
+            code="malformed-territory",
+            layer="schema",
+            title="Badly formed territory code",
+            hint="write fr, reg:NN, dep:NN, com:NNNNN or epci:NNNNNNNNN",
+        ),
+        IssueType(
+            code="unknown-code",
+            layer="semantic",
+            title="Code not in the vocabulary",
+            hint="use a code listed by `pmae vocab NAME`, or a namespaced code from a plugin",
+        ),
+        IssueType(
+            code="out-of-range",
+            layer="schema",
+            title="Number out of range",
+            hint="give a number within the allowed range",
+        ),
+        IssueType(
+            code="too-long", layer="schema", title="Text or list too long", hint="shorten the value"
+        ),
+        IssueType(
+            code="too-short",
+            layer="schema",
+            title="Text or list too short",
+            hint="complete the value",
+        ),
+        IssueType(
+            code="schema-violation",
+            layer="schema",
+            title="Schema rule broken",
+            hint="see `pmae schema` for the rule",
+        ),
         # layer 2: structuring into the model
-        IssueType(code="structure-error", layer="structure", title="Cannot build the record",
-                  hint="the value does not fit the model; check its type"),
+        IssueType(
+            code="structure-error",
+            layer="structure",
+            title="Cannot build the record",
+            hint="the value does not fit the model; check its type",
+        ),
         # layer 3: integrity and semantics
-        IssueType(code="duplicate-id", layer="semantic", title="Duplicate id",
-                  hint="give each record its own id"),
-        IssueType(code="foreign-id", layer="semantic", title="Id of another source",
-                  hint="prefix ids with the bundle's source slug (or list that source in provenance)"),
-        IssueType(code="dangling-reference", layer="semantic", title="Reference to a missing record",
-                  hint="add the record referred to, or fix the id"),
-        IssueType(code="external-reference", layer="semantic",
-                  title="Reference to another network's record",
-                  hint="it resolves when this bundle is merged with that network's (pmae merge)"),
-        IssueType(code="wrong-reference", layer="semantic", title="Reference to the wrong kind of record",
-                  hint="point to a record of the kind the field expects"),
-        IssueType(code="dates-out-of-order", layer="semantic", title="End before start",
-                  hint="swap the dates or fix the one that is wrong"),
-        IssueType(code="bad-check-digit", layer="semantic", title="SIREN or SIRET check digit wrong",
-                  hint="copy the number again from the SIRENE directory (annuaire-entreprises)"),
-        IssueType(code="siret-siren-mismatch", layer="semantic", title="SIRET does not start with the SIREN",
-                  hint="the first 9 digits of the SIRET are the SIREN: fix one of them"),
-        IssueType(code="unknown-territory", layer="semantic", title="Territory does not exist",
-                  hint="use an INSEE code that exists (see the list of régions and départements)"),
-        IssueType(code="size-band-mismatch", layer="semantic", title="Size band does not match headcount",
-                  hint="fix the headcount or the INSEE size band"),
-        IssueType(code="check-failed", layer="semantic", title="A plugin's check failed",
-                  hint="the check's plugin has a bug: report it to its authors"),
-        IssueType(code="merge-conflict", layer="merge", title="Same id, different content",
-                  hint="decide which version is right and fix the other bundle; nothing was overwritten"),
+        IssueType(
+            code="duplicate-id",
+            layer="semantic",
+            title="Duplicate id",
+            hint="give each record its own id",
+        ),
+        IssueType(
+            code="foreign-id",
+            layer="semantic",
+            title="Id of another source",
+            hint="prefix ids with the bundle's source slug (or list that source in provenance)",
+        ),
+        IssueType(
+            code="dangling-reference",
+            layer="semantic",
+            title="Reference to a missing record",
+            hint="add the record referred to, or fix the id",
+        ),
+        IssueType(
+            code="external-reference",
+            layer="semantic",
+            title="Reference to another network's record",
+            hint="it resolves when this bundle is merged with that network's (pmae merge)",
+        ),
+        IssueType(
+            code="wrong-reference",
+            layer="semantic",
+            title="Reference to the wrong kind of record",
+            hint="point to a record of the kind the field expects",
+        ),
+        IssueType(
+            code="dates-out-of-order",
+            layer="semantic",
+            title="End before start",
+            hint="swap the dates or fix the one that is wrong",
+        ),
+        IssueType(
+            code="bad-check-digit",
+            layer="semantic",
+            title="SIREN or SIRET check digit wrong",
+            hint="copy the number again from the SIRENE directory (annuaire-entreprises)",
+        ),
+        IssueType(
+            code="siret-siren-mismatch",
+            layer="semantic",
+            title="SIRET does not start with the SIREN",
+            hint="the first 9 digits of the SIRET are the SIREN: fix one of them",
+        ),
+        IssueType(
+            code="unknown-territory",
+            layer="semantic",
+            title="Territory does not exist",
+            hint="use an INSEE code that exists (see the list of régions and départements)",
+        ),
+        IssueType(
+            code="size-band-mismatch",
+            layer="semantic",
+            title="Size band does not match headcount",
+            hint="fix the headcount or the INSEE size band",
+        ),
+        IssueType(
+            code="check-failed",
+            layer="semantic",
+            title="A plugin's check failed",
+            hint="the check's plugin has a bug: report it to its authors",
+        ),
+        IssueType(
+            code="merge-conflict",
+            layer="merge",
+            title="Same id, different content",
+            hint="decide which version is right and fix the other bundle; nothing was overwritten",
+        ),
+        # diagnostic tools: questionnaires (after their JSON Schema) and answers
+        IssueType(
+            code="invalid-bands",
+            layer="questionnaire",
+            title="Bands out of order or without a final open band",
+            hint="sort the bands by 'upto', lowest first, and end with one band without 'upto'",
+        ),
+        IssueType(
+            code="invalid-levels",
+            layer="questionnaire",
+            title="Levels out of order or without a final open level",
+            hint="sort the levels by 'below', lowest first, and end with one level without 'below'",
+        ),
+        IssueType(
+            code="field-of-other-kind",
+            layer="questionnaire",
+            title="Field of another kind of question",
+            hint="bands, minimum, maximum and unit are for number questions, "
+            "choices for choice questions",
+        ),
+        IssueType(
+            code="invalid-csv",
+            layer="read",
+            title="Not valid CSV",
+            hint="fix the quoting at the line given (a quote inside a cell is written twice)",
+        ),
+        IssueType(
+            code="unknown-question",
+            layer="answers",
+            title="Answer to an unknown question",
+            hint="check the question id against the questionnaire",
+        ),
+        IssueType(
+            code="invalid-answer",
+            layer="answers",
+            title="Answer the question does not take",
+            hint="answer with a step of the scale, a number, a choice's value, "
+            'or null for "ne sait pas"',
+        ),
+        IssueType(
+            code="duplicate-answer",
+            layer="answers",
+            title="Question answered twice",
+            hint="keep one answer for each question",
+        ),
     )
 }
 
@@ -206,3 +380,32 @@ def _path_key(path: str) -> tuple[tuple[int, int | str], ...]:
     if token:
         key.append((0, int(token)) if token.isdigit() else (1, token))
     return tuple(key)
+
+
+def suggest(value: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a user most likely meant by ``value``, or None.
+
+    In order: the same code in another case (``Formation``); a number that lost its leading
+    zeros in a spreadsheet (``1`` for the size band ``01``); a close spelling (``recrutment``);
+    the one code that starts with or contains what was typed (``paie`` for
+    ``paie_declarations``).
+    """
+    options = list(candidates)
+    lowered = value.lower()
+    for option in options:
+        if option.lower() == lowered:
+            return option
+    if value.isdigit():
+        for option in options:
+            if option.isdigit() and option.lstrip("0") == value.lstrip("0") and option != value:
+                return option
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    if len(lowered) >= 3:
+        starting = [o for o in options if o.lower().startswith(lowered)]
+        containing = starting or [o for o in options if lowered in o.lower()]
+        if len(containing) == 1:
+            return containing[0]
+    close = difflib.get_close_matches(value, options, n=1)
+    return close[0] if close else None

@@ -83,7 +83,7 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Summary", "records": "Records", "actors_by_type": "Actors by type",
-        "actors_by_dep": "Actors by département", "beyond": "several départements / région",
+        "actors_by_dep": "Actors by département", "beyond": "several départements or the région",
         "offers": "Offers by theme and stage", "needs": "Needs by theme",
         "meetings": "Meetings", "none": "none",
         "outside": "outside speaker", "workshops": "workshops", "present": "organisations present",
@@ -99,6 +99,15 @@ _COLLECTION_WORDS: dict[str, dict[str, str]] = {
            "diagnoses": "diagnosis", "needs": "need", "referrals": "referral",
            "meetings": "meeting", "productions": "production",
            "resources": "resource", "programmes": "programme"},
+}
+
+
+#: Column headings of the stages, short enough for a terminal table.
+_STAGE_HEADINGS: dict[str, dict[str, str]] = {
+    "fr": {"accueil": "Accueil", "information": "Inform.", "sensibilisation": "Sensib.",
+           "conseil": "Conseil", "formation": "Format.", "appui": "Appui", "suivi": "Suivi"},
+    "en": {"accueil": "Welcome", "information": "Inform.", "sensibilisation": "Aware.",
+           "conseil": "Advice", "formation": "Training", "appui": "Support", "suivi": "Follow"},
 }
 
 
@@ -139,12 +148,14 @@ def render_text(
     stages = vocabularies["stages"].codes()
     lines += ["", text["offers"]]
     width = max((len(label("themes", t)) for t in summary.offers_by_theme_stage), default=10)
-    lines.append("  " + " " * width + " " + " ".join(f"{s[:5]:>5}" for s in stages))
+    short = _STAGE_HEADINGS[lang]
+    lines.append("  " + " " * width + " " + " ".join(
+        f"{short.get(s, label('stages', s)[:7]):>8}" for s in stages))
     themes = [t for t in vocabularies["themes"].codes() if t in summary.offers_by_theme_stage]
     themes += sorted(set(summary.offers_by_theme_stage) - set(themes))
     for theme in themes:
         row = summary.offers_by_theme_stage[theme]
-        cells = " ".join(f"{row.get(s, 0) or '·':>5}" for s in stages)
+        cells = " ".join(f"{row.get(s, 0) or '·':>8}" for s in stages)
         lines.append(f"  {label('themes', theme):<{width}} {cells}")
 
     lines += ["", text["needs"]]

@@ -5,14 +5,17 @@ Audiences:
 - ``public``: records whose visibility is ``public``, with personal data removed (contact
   persons, speakers' names, e-mail addresses and phone numbers);
 - ``network``: ``public`` and ``network`` records, personal data kept;
-- ``recipient:<slug-or-id>``: what ``network`` sees, plus the ``restricted`` records whose
-  ``recipients`` name that network or actor, and those the network published itself (the
-  source in their id): a restricted record with no recipients is its publisher's alone;
+- ``recipient:<network>``: what ``network`` sees, plus the ``restricted`` records whose
+  ``recipients`` name that network, and those it published itself (the source in their id): a
+  restricted record with no recipients is its publisher's alone;
+- ``recipient:<actor id>``: what ``network`` sees, plus the ``restricted`` records whose
+  ``recipients`` name that actor or its network (the source in its id);
 - ``all``: everything, ``private`` records included (backups between a network's own tools).
 
 A record that needs a record the audience may not see (an offer of a hidden actor, a referral to
-a hidden need) is left out; an optional reference to a hidden record is cleared. So the filtered
-bundle is always whole: it validates, and it holds nothing the audience may not see.
+a hidden need) is left out; an optional reference to a hidden record is cleared. A reference to
+another network's record, which is not in the bundle at all, is kept as it is. So the filtered
+bundle holds nothing the audience may not see, and validates as well as the bundle did.
 """
 
 from __future__ import annotations
@@ -66,9 +69,12 @@ def _visible(record: Record, audience: str, recipient: str | None) -> bool:
     if visibility == "network":
         return True
     if visibility == "restricted" and recipient is not None:
-        slug = recipient.partition(":")[0]
-        return (recipient in record.recipients or slug in record.recipients
-                or record.id.partition(":")[0] == slug)
+        slug, _, actor = recipient.partition(":")
+        if recipient in record.recipients or slug in record.recipients:
+            return True
+        # A network sees the restricted records it published itself; one of its actors sees
+        # only those that name it (or the whole network) as recipients.
+        return not actor and record.id.partition(":")[0] == slug
     return False
 
 
@@ -92,20 +98,24 @@ def filter_bundle(bundle: Bundle, audience: str) -> Bundle:
         name: [r for r in getattr(bundle, name) if _visible(r, level, recipient)]
         for name in COLLECTIONS
     }
-    # Dropping a record can orphan another (an offer of a dropped actor, then a referral to
-    # that offer): repeat until nothing changes.
+    # Only what the filter hid counts: a reference to another network's record (not in the
+    # bundle at all) is kept as it is. Dropping a record can orphan another (an offer of a
+    # hidden actor, then a referral to that offer): repeat until nothing changes.
+    visible_ids = {r.id for records in kept.values() for r in records}
+    hidden = {r.id for _, r in bundle.records()} - visible_ids
     while True:
-        ids = {r.id for records in kept.values() for r in records}
         changed = False
         for name, fields in _REQUIRED.items():
-            before = len(kept[name])
-            kept[name] = [r for r in kept[name] if all(getattr(r, f) in ids for f in fields)]
-            changed |= len(kept[name]) != before
+            dropped = [r for r in kept[name] if any(getattr(r, f) in hidden for f in fields)]
+            if dropped:
+                hidden.update(r.id for r in dropped)
+                kept[name] = [r for r in kept[name] if r.id not in hidden]
+                changed = True
         if not changed:
             break
     for name, fields in _OPTIONAL.items():
-        kept[name] = [_clear_hidden(r, fields, ids) for r in kept[name]]
-    kept["meetings"] = [_clear_meeting(m, ids) for m in kept["meetings"]]  # type: ignore[arg-type]
+        kept[name] = [_clear_hidden(r, fields, hidden) for r in kept[name]]
+    kept["meetings"] = [_clear_meeting(m, hidden) for m in kept["meetings"]]  # type: ignore[arg-type]
     if audience == "public":
         kept = {name: [_without_personal_data(r) for r in records]
                 for name, records in kept.items()}
@@ -115,25 +125,28 @@ def filter_bundle(bundle: Bundle, audience: str) -> Bundle:
     return attrs.evolve(bundle, source=source).with_collections(kept)
 
 
-def _clear_hidden(record: Record, fields: tuple[str, ...], ids: set[str]) -> Record:
+def _clear_hidden(record: Record, fields: tuple[str, ...], hidden: set[str]) -> Record:
     changes: dict[str, Any] = {}
     for field in fields:
         value = getattr(record, field)
         if isinstance(value, tuple):
-            visible = tuple(v for v in value if v in ids)
+            visible = tuple(v for v in value if v not in hidden)
             if visible != value:
                 changes[field] = visible
-        elif value is not None and value not in ids:
+        elif value is not None and value in hidden:
             changes[field] = None
     return attrs.evolve(record, **changes) if changes else record
 
 
-def _clear_meeting(meeting: Meeting, ids: set[str]) -> Meeting:
-    speakers = tuple(s if s.actor is None or s.actor in ids else attrs.evolve(s, actor=None)
-                     for s in meeting.speakers)
-    workshops = tuple(attrs.evolve(w, facilitators=tuple(f for f in w.facilitators if f in ids))
-                      for w in meeting.workshops)
-    registrations = tuple(r for r in meeting.registrations if r.actor in ids)
+def _clear_meeting(meeting: Meeting, hidden: set[str]) -> Meeting:
+    speakers = tuple(s if s.actor is None or s.actor not in hidden
+                     else attrs.evolve(s, actor=None) for s in meeting.speakers)
+    # A speaker left with neither person, organisation nor actor says nothing: drop it.
+    speakers = tuple(s for s in speakers if s.person or s.organisation or s.actor)
+    workshops = tuple(
+        attrs.evolve(w, facilitators=tuple(f for f in w.facilitators if f not in hidden))
+        for w in meeting.workshops)
+    registrations = tuple(r for r in meeting.registrations if r.actor not in hidden)
     if (speakers, workshops, registrations) == (meeting.speakers, meeting.workshops,
                                                  meeting.registrations):
         return meeting

@@ -10,13 +10,12 @@ and so that they stay fast at national scale: a path string is only built for an
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
 
-from pmae.issues import Issue
+from pmae.issues import Issue, suggest
 from pmae.model import COLLECTIONS, Bundle, Record
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import Vocabulary, core_vocabularies, size_band_for
@@ -230,7 +229,7 @@ class _Checker:
 
     def _unknown_code(self, collection: str, index: int, sub: tuple[str | int, ...], code: str,
                       vocabulary: Vocabulary) -> None:
-        close = difflib.get_close_matches(code, vocabulary.codes(), n=1)
+        close = [c for c in (suggest(code, vocabulary.codes()),) if c]
         hint = (f"did you mean '{close[0]}'? see `pmae vocab {vocabulary.id}`" if close
                 else f"see `pmae vocab {vocabulary.id}` for the codes")
         self.add("unknown-code", self.path(collection, index, *sub),

@@ -8,6 +8,7 @@ half of one, and never a stray temporary file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from array import array
@@ -31,7 +32,15 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        # Name the file the caller asked for, not the temporary one.
+        reason = ("its folder does not exist" if isinstance(error, FileNotFoundError)
+                  else error.strerror or str(error))
+        raise type(error)(error.errno, reason, str(target)) from None
     try:
         encoding, newline = (None, None) if "b" in mode else ("utf-8", "")
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:

@@ -7,7 +7,6 @@ detailed validator over the whole document instead; the tests prove both give th
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -19,7 +18,7 @@ import referencing
 from referencing.jsonschema import DRAFT202012
 
 from pmae.io.schemas import format_checker, load_schema, resources, validator
-from pmae.issues import Issue
+from pmae.issues import Issue, suggest
 from pmae.model.bundle import COLLECTIONS
 
 #: Collection name -> schema name of its records.
@@ -108,7 +107,7 @@ def _issues_from_error(
         known = list(schema.get("properties", {}))
         kind = _record_kind(schema)
         for field in sorted(set(instance) - set(known)):
-            close = difflib.get_close_matches(field, known, n=1)
+            close = [c for c in (suggest(field, known),) if c]
             hint = (f"did you mean '{close[0]}'?" if close
                     else "remove it; known fields: " + ", ".join(known))
             yield Issue(
@@ -129,7 +128,7 @@ def _issues_from_error(
         allowed = ", ".join(values)
         message = (f"{_show(instance)} is not a code of the closed vocabulary '{vocabulary}'"
                    if vocabulary else f"{_show(instance)} is not one of the allowed values")
-        close = difflib.get_close_matches(str(instance), values, n=1)
+        close = [c for c in (suggest(str(instance), values),) if c]
         hint = f"did you mean '{close[0]}'? allowed: {allowed}" if close else f"allowed: {allowed}"
     elif keyword in ("pattern", "format"):
         code = code or "invalid-format"

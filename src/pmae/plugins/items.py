@@ -204,7 +204,7 @@ def validate_item(item: object, accepted: tuple[type[Any], ...]) -> None:
         if not re.match(r"^(?:[a-z][a-z0-9_-]*:)?[a-z][a-z0-9_]*$", item.id):
             raise InvalidItemError(f"vocabulary id {item.id!r} is not a valid id")
         return
-    name = item.name  # type: ignore[attr-defined]
+    name = item.name
     if not isinstance(name, str) or not ITEM_NAME.match(name):
         raise InvalidItemError(
             f"{expected.__name__} name {name!r} must be lower-case letters, digits, - or _")
@@ -225,6 +225,36 @@ def validate_item(item: object, accepted: tuple[type[Any], ...]) -> None:
             raise InvalidItemError(f"DiagnosticTool {name!r}: score must be callable")
         if not isinstance(item.questionnaire, Mapping):
             raise InvalidItemError(f"DiagnosticTool {name!r}: questionnaire must be a mapping")
+        # Imported here: pmae.diagnostics sits beside pmae.io and must not see the plugins.
+        from pmae.diagnostics import parse_questionnaire
+        from pmae.io.schema_issues import path_parts
+
+        def plugin_code(issue: Issue) -> bool:
+            # Only pmae's core vocabularies are known at registration: a namespaced theme may
+            # come from a vocabulary extension another plugin registers, so it passes here.
+            if issue.code != "unknown-code":
+                return False
+            value: Any = item.questionnaire
+            for part in path_parts(issue.path):
+                value = value[part]
+            return isinstance(value, str) and bool(NAMESPACED_CODE.match(value))
+
+        _, issues = parse_questionnaire(item.questionnaire)
+        errors = [i for i in issues if i.severity == "error" and not plugin_code(i)]
+        if errors:
+            shown = "; ".join(f"{i.path}: [{i.code}] {i.message}" for i in errors[:3])
+            more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+            raise InvalidItemError(
+                f"DiagnosticTool {name!r}: invalid questionnaire: {shown}{more}")
+        # Schema-valid now, so the id and the version are there.
+        if name != item.questionnaire["id"]:
+            raise InvalidItemError(
+                f"DiagnosticTool {name!r}: its name must be its questionnaire's id "
+                f"{item.questionnaire['id']!r}")
+        if item.version != item.questionnaire["version"]:
+            raise InvalidItemError(
+                f"DiagnosticTool {name!r}: version {item.version!r} is not its "
+                f"questionnaire's version {item.questionnaire['version']!r}")
     if isinstance(item, TerritoryReferential):
         if item.base is not None:
             if not isinstance(item.base, Territories) or item.entries or item.level:

@@ -52,6 +52,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "pmae.default_plugins.core",
     "pmae.default_plugins.json_bundle",
     "pmae.default_plugins.csv_tables",
+    "pmae.default_plugins.reference_diagnostics",
 )
 
 HOOK_NAMES: tuple[str, ...] = tuple(ITEM_TYPES)

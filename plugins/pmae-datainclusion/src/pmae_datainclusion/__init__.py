@@ -18,7 +18,7 @@ from typing import IO, Any, Final
 
 from pmae.io.files import dumps_json
 from pmae.model import Actor, Bundle, Offer
-from pmae.plugins import ExportContext, ExportError, Exporter, hookimpl
+from pmae.plugins import ExportContext, Exporter, ExportError, hookimpl
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import Vocabulary, core_vocabularies
 

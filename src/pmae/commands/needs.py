@@ -1,0 +1,102 @@
+"""``pmae needs``: the shared diagnosis of a bundle's needs, with statistical secrecy.
+
+It parses arguments and prints; the aggregation and the secrecy are in
+:mod:`pmae.analysis.shared_diagnosis`. Exit codes: 0 ok, 1 the bundle has errors, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate, parse_dimensions
+from pmae.io.files import atomic_writer
+from pmae.io.pipeline import validate_file
+from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+
+__all__ = ["needs"]
+
+
+def _plugins() -> PluginManager:
+    try:
+        return get_plugin_manager()
+    except PluginError as error:
+        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
+
+
+def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    # Checked before the bundle is read, so a typo costs nothing.
+    try:
+        parse_dimensions(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    return value
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--by", default="theme,dep", show_default=True, callback=_dimensions,
+              help="Dimensions, comma-separated: theme, dep or reg (territory at that level), "
+                   "size_band, sector, year.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]),
+              default="text", show_default=True, help="How to print the result.")
+@click.option("--min-contributors", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Fewest associations a published cell may come from.")
+@click.option("--dominance", type=click.FloatRange(0.0, 1.0), default=0.85, show_default=True,
+              help="Largest share of a cell's intensity one association may weigh.")
+@click.option("--no-secondary", is_flag=True,
+              help="Skip secondary secrecy (hidden cells may then be recomputed from totals).")
+@click.option("--no-rollup", is_flag=True,
+              help="Do not merge hidden départements into 'autres départements de <région>'.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the text table.")
+@click.option("-o", "--output", default=None, help="Write the result to this file (atomically).")
+def needs(bundle: str, by: str, output_format: str, min_contributors: int, dominance: float,
+          no_secondary: bool, no_rollup: bool, lang: str, output: str | None) -> None:
+    """The shared diagnosis of the needs in BUNDLE, with statistical secrecy.
+
+    Counts associations, needs and summed intensity per cell, and hides what could identify an
+    association: cells from fewer than --min-contributors associations, cells one association
+    dominates, and the cells that would let a reader recompute them from the totals.
+    """
+    if output is not None:
+        folder = Path(output).resolve().parent
+        if not folder.is_dir():
+            raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
+        if Path(output).is_dir():
+            raise click.UsageError(f"cannot write {output}: it is a folder; give a file name")
+    manager = _plugins()
+    report = validate_file(bundle, context=manager.check_context(),
+                           extra_checks=manager.check_functions())
+    if not report.ok or report.bundle is None:
+        if output_format == "json":
+            click.echo(orjson.dumps([i.to_dict() for i in report.issues],
+                                    option=orjson.OPT_INDENT_2).decode())
+        else:
+            for issue in report.issues:
+                click.echo(issue.render(), err=True)
+            click.echo(f"{bundle}: the bundle has errors; fix them first", err=True)
+        sys.exit(1)
+    rules = SecrecyRules(min_contributors=min_contributors, dominance=dominance,
+                         secondary=not no_secondary, rollup=not no_rollup)
+    diagnosis = aggregate(report.bundle.needs, by=by, rules=rules,
+                          territories=manager.territories())
+    if output_format == "json":
+        text = orjson.dumps(diagnosis.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        diagnosis.to_csv(buffer)
+        text = buffer.getvalue()
+    else:
+        text = diagnosis.render_text(lang, vocabularies=manager.vocabularies(),
+                                     territories=manager.territories())
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with atomic_writer(output, "w") as handle:
+        handle.write(text)
+    click.echo(f"wrote {output}: {len(diagnosis.cells)} cells", err=True)
