@@ -96,8 +96,8 @@ def test_merge_reports_conflicts_and_overwrites_nothing() -> None:
     (conflict,) = result.conflicts
     assert (conflict.code, conflict.file, conflict.path) == ("merge-conflict", "b.json",
                                                             "$.offers[0]")
-    assert conflict.message == ("'lma-ra:offre' differs from the record at a.json:$.offers[0]; "
-                                "the first one was kept")
+    assert conflict.message == ("'lma-ra:offre' differs from the record at a.json:$.offers[0] "
+                                "(in title)")
     assert result.bundle.offers == first.offers
 
 
@@ -177,3 +177,18 @@ def test_with_collections_replaces_only_the_collections_it_names() -> None:
         bundle.with_collections({"offers": other.actors})
     with pytest.raises(ValueError, match="not collections of a bundle: offres"):
         bundle.with_collections({"offres": other.offers})
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("tables.zip", b"PK\x03\x04rest", "this is a zip archive, not a JSON bundle"),
+     ("offers.csv", b"id,name\r\nx:1,A\r\n", "this is a CSV file, not a JSON bundle")],
+)
+def test_tables_given_to_validate_point_to_import(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    (tmp_path / name).write_bytes(content)
+    (issue,) = validate_file(tmp_path / name).issues
+    assert (issue.code, issue.message) == ("invalid-json", message)
+    assert issue.hint == ("CSV tables are read with `pmae import csv PATH -o bundle.json`, "
+                          "then validated")

@@ -48,7 +48,7 @@ def test_validate_reports_issues_in_text_and_json(tmp_path: Path) -> None:
     assert code == 1
     assert out.splitlines() == [
         f"{path}:$.actors[0].territories[0]: error [ambiguous-territory] '84' does not say its "
-        "level: is it a région, a département, a commune? — write it with its level, e.g. "
+        "level: is it a région, a département, a commune? — write it with its level: "
         "reg:84 or dep:84",
         f"{path}:$.offers[0].themes[0]: error [unknown-code] 'paie' is not a code of the "
         "vocabulary 'themes' — did you mean 'paie_declarations'? see `pmae vocab themes`",

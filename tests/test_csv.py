@@ -498,3 +498,20 @@ def test_cli_import_reports_csv_issues(tmp_path: Path) -> None:
     assert [(i["code"], i["file"], i["line"]) for i in json.loads(result.stdout)] == [
         ("csv:extra-cells", "actors.csv", 2)]
     assert not (tmp_path / "back.json").exists()
+
+
+def test_a_windows_1252_export_without_the_option_reports_the_encoding_alone(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "tables"
+    export_bundle(load_sample(), "csv", folder, audience="public",
+                  options={"dialect": "excel"})
+    for path in folder.iterdir():  # as Excel's "CSV (point-virgule)" saves them
+        text = path.read_bytes().decode("utf-8-sig")
+        path.write_bytes(text.encode("cp1252", errors="replace"))
+    report = import_file("csv", folder)
+    assert report.bundle is None
+    assert report.issues and {i.code for i in report.issues} == {"invalid-encoding"}
+    assert all("--option encoding=cp1252" in (i.hint or "") for i in report.issues)
+    fixed = import_file("csv", folder, options={"encoding": "cp1252"})
+    assert fixed.ok and fixed.bundle is not None

@@ -385,6 +385,7 @@ def import_command(fmt: str, path: str, output: str, options: tuple[str, ...],
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 def demo(lang: str) -> None:
     """The main job on the embedded sample: validate it and summarise the démarche."""
+    from pmae.analysis.shared_diagnosis import aggregate
     from pmae.analysis.summary import render_text, summarize
     from pmae.io.files import parse_json
     from pmae.io.pipeline import validate_document
@@ -398,7 +399,18 @@ def demo(lang: str) -> None:
     click.echo(f"Échantillon embarqué ({records} enregistrements) : validé, aucun problème\n"
                if lang == "fr" else
                f"Embedded sample ({records} records): validated, no issues\n")
-    click.echo(render_text(summarize(report.bundle), lang=lang), nl=False)
+    manager = _plugins()
+    vocabularies, territories = manager.vocabularies(), manager.territories()
+    click.echo(render_text(summarize(report.bundle, territories=territories), lang=lang,
+                           vocabularies=vocabularies, territories=territories), nl=False)
+    shared = aggregate(report.bundle.needs, by="theme", territories=territories)
+    click.echo("\n" + shared.render_text(lang, vocabularies=vocabularies,
+                                         territories=territories), nl=False)
+    click.echo("\n" + ("Détail par département, avec le secret statistique : "
+                       "pmae sample -o echantillon.json && "
+                       "pmae needs echantillon.json --by theme,dep" if lang == "fr" else
+                       "By département, with statistical secrecy: "
+                       "pmae sample -o sample.json && pmae needs sample.json --by theme,dep"))
 
 
 def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int,

@@ -48,7 +48,10 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
             code="invalid-json",
             layer="read",
             title="Not valid JSON",
-            hint="fix the syntax at the position given (NaN, Infinity and comments are not JSON)",
+            hint=(
+                "fix the JSON at the line and column given "
+                "(NaN, Infinity and comments are not JSON)"
+            ),
         ),
         IssueType(
             code="newer-field",
@@ -228,7 +231,7 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
             code="merge-conflict",
             layer="merge",
             title="Same id, different content",
-            hint="decide which version is right and fix the other bundle; nothing was overwritten",
+            hint="decide which version is right and fix the other bundle, then merge again",
         ),
         # diagnostic tools: questionnaires (after their JSON Schema) and answers
         IssueType(

@@ -294,7 +294,8 @@ def _table(header: list[str], rows: list[list[str]], *, numeric: int) -> list[st
 _TEXT: Final[dict[str, dict[str, Any]]] = {
     "fr": {
         "title": "Diagnostic partagé des besoins",
-        "source": "{needs} besoins, {associations} associations",
+        "source": "{needs} besoins de {associations} contributeurs (associations, et besoins "
+                  "exprimés sans association)",
         "rules": "Secret statistique : au moins {min} associations par case ; aucune association "
                  "au-delà de {dominance} de l'intensité ; secret secondaire : {secondary} ; "
                  "regroupement des départements : {rollup}",
@@ -312,7 +313,8 @@ _TEXT: Final[dict[str, dict[str, Any]]] = {
     },
     "en": {
         "title": "Shared diagnosis of needs",
-        "source": "{needs} needs, {associations} associations",
+        "source": "{needs} needs from {associations} contributors (associations, and needs "
+                  "heard without an association)",
         "rules": "Statistical secrecy: at least {min} associations a cell; no association above "
                  "{dominance} of the intensity; secondary secrecy: {secondary}; "
                  "départements rolled up: {rollup}",

@@ -621,6 +621,11 @@ def read_tables(path: Path, options: Mapping[str, str]) -> ImportResult:
             _read_nested(reader, table, rows, document, ids)
     if "bundle.csv" not in files:
         return ImportResult(document=None, issues=tuple(reader.issues))
+    undecodable = [i for i in reader.issues if i.code == "invalid-encoding"]
+    if undecodable:
+        # A file that could not be decoded makes every later issue (missing fields, unknown
+        # parents…) a consequence: report the cause alone.
+        return ImportResult(document=None, issues=tuple(undecodable))
     places = reader.places
     return ImportResult(document=document, issues=tuple(reader.issues),
                         locate=functools.partial(_locate, places))

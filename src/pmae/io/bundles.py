@@ -71,8 +71,9 @@ def merge_bundles(
     """Merge bundles of several networks, keeping every record's provenance.
 
     Records keep their ids (which carry their source). The same id with the same content is
-    kept once; the same id with different content is a ``merge-conflict``: the first version
-    stays and the other is reported with both places, never silently overwritten.
+    kept once; the same id with different content is a ``merge-conflict`` naming both places
+    and the fields that differ: the result holds the first version, and callers should not
+    use it before the conflict is resolved (``pmae merge`` writes nothing).
 
     :param files: the file each bundle came from, for the issues and the provenance.
     :param source: who publishes the merged bundle.
@@ -103,10 +104,12 @@ def merge_bundles(
                     continue
                 where = f"{names[previous[2]] or f'bundle #{previous[2] + 1}'}:" \
                         f"$.{previous[1]}[{previous[3]}]"
+                fields = [f.name for f in attrs.fields(type(record))
+                          if getattr(record, f.name) != getattr(previous[0], f.name)]
                 issues.append(Issue(
                     code="merge-conflict", path=f"$.{collection}[{index}]", file=file,
-                    message=f"'{record.id}' differs from the record at {where}; "
-                            "the first one was kept",
+                    message=f"'{record.id}' differs from the record at {where} "
+                            f"(in {', '.join(fields)})",
                 ))
     merged = Bundle(
         source=source,

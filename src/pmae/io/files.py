@@ -105,8 +105,7 @@ def _encoding_issue(data: bytes, file: str | None, line_base: int = 0) -> Issue 
         line, column = _position(data, error.start)
         return Issue(
             code="invalid-encoding", path="$", file=file, line=line + line_base,
-            message=f"byte {data[error.start]:#04x} at line {line + line_base}, column {column} "
-                    "is not UTF-8",
+            message=f"byte {data[error.start]:#04x} at column {column} is not UTF-8",
         )
     return None
 
@@ -118,16 +117,31 @@ def parse_json(data: bytes, *, file: str | None = None, line_base: int = 0) -> A
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as error:
-        issue = _encoding_issue(data, file, line_base)
+        issue = _encoding_issue(data, file, line_base) or _not_json(data, file)
         if issue is None:
             reason = str(error).split(":", 1)[0]
             line = error.lineno + line_base
-            issue = Issue(
-                code="invalid-json", path="$", file=file, line=line,
-                message=f"{reason} at line {line}, column {error.colno}"
-                if data.strip() else "the file is empty",
-            )
+            # The line is in the issue's location (file:line:$); the message adds the column.
+            issue = Issue(code="invalid-json", path="$", file=file, line=line,
+                          message=f"{reason} at column {error.colno}")
         raise DocumentError(issue) from None
+
+
+_IMPORT_HINT = "CSV tables are read with `pmae import csv PATH -o bundle.json`, then validated"
+
+
+def _not_json(data: bytes, file: str | None) -> Issue | None:
+    """An issue for files that are something else than JSON gone wrong."""
+    if not data.strip():
+        return Issue(code="invalid-json", path="$", file=file, line=1, message="the file is empty",
+                     hint="a bundle is a JSON object: {\"format_version\": \"1.0.0\", …}")
+    if data.startswith(b"PK\x03\x04"):
+        return Issue(code="invalid-json", path="$", file=file,
+                     message="this is a zip archive, not a JSON bundle", hint=_IMPORT_HINT)
+    if file is not None and file.lower().endswith((".csv", ".tsv")):
+        return Issue(code="invalid-json", path="$", file=file,
+                     message="this is a CSV file, not a JSON bundle", hint=_IMPORT_HINT)
+    return None
 
 
 def read_document(path: str | os.PathLike[str]) -> Document:

@@ -20,6 +20,7 @@ from referencing.jsonschema import DRAFT202012
 from pmae.io.schemas import format_checker, load_schema, resources, validator
 from pmae.issues import Issue, suggest
 from pmae.model.bundle import COLLECTIONS
+from pmae.territories import Territories, TerritoryError, core_territories
 
 #: Collection name -> schema name of its records.
 RECORD_SCHEMA: dict[str, str] = {
@@ -45,6 +46,34 @@ _JSON_TYPES = {
 }
 
 _BARE_TERRITORY = re.compile(r"^(?:[0-9]{2,9}|2[AB][0-9]{0,3}|97[1-8][0-9]{0,2})$")
+
+
+def territory_candidates(value: str) -> list[str]:
+    """Existing territory codes a user may have meant by ``value`` (``69``, ``dep:6``, ``Dep:2a``).
+
+    Only codes that exist are offered: ``69`` is a département, never a région.
+    """
+    territories = core_territories()
+    level, sep, local = value.partition(":")
+    if not sep:
+        level, local = "", value
+    local = local.strip().upper()
+    levels = [level.strip().lower()] if level else ["reg", "dep", "com", "epci"]
+    found = []
+    for candidate_level in levels:
+        padded = local.zfill(2) if candidate_level in ("reg", "dep") and local.isdigit() else local
+        for local_code in dict.fromkeys((local, padded)):
+            code = f"{candidate_level}:{local_code}"
+            if code != value and _exists(territories, code):
+                found.append(code)
+    return list(dict.fromkeys(found))
+
+
+def _exists(territories: Territories, code: str) -> bool:
+    try:
+        return territories.exists(code) and bool(territories.parse(code))
+    except TerritoryError:
+        return False
 
 
 def json_path(parts: Iterable[str | int], root: str = "$") -> str:
@@ -133,12 +162,18 @@ def _issues_from_error(
     elif keyword in ("pattern", "format"):
         code = code or "invalid-format"
         if (code == "malformed-territory" and isinstance(instance, str)
-                and _BARE_TERRITORY.match(instance)):
+                and _BARE_TERRITORY.match(instance.upper())):
             code = "ambiguous-territory"
             message = (f"{_show(instance)} does not say its level: is it a région, a département, "
                        "a commune?")
-            hint = (f"write it with its level, e.g. reg:{instance} or dep:{instance}"
-                    if len(instance) <= 3 else f"write it with its level, e.g. com:{instance}")
+            candidates = territory_candidates(instance)
+            hint = ("write it with its level: " + " or ".join(candidates) if candidates
+                    else "write it with its level: reg:NN, dep:NN, com:NNNNN or epci:NNNNNNNNN")
+        elif code == "malformed-territory" and isinstance(instance, str):
+            message = f"{_show(instance)} is not a territory code"
+            candidates = territory_candidates(instance)
+            if candidates:
+                hint = f"did you mean {' or '.join(candidates)}?"
         elif code == "invalid-date":
             message = f"{_show(instance)} is not a valid date"
         elif code == "invalid-datetime":
@@ -152,6 +187,8 @@ def _issues_from_error(
         elif code == "unknown-code":
             message = f"{_show(instance)} is not a well-formed vocabulary code"
             hint = "codes are lower-case letters, digits and _, namespaced as ns:code"
+            if isinstance(instance, str) and re.fullmatch(r"[a-z0-9_]+", instance.lower()):
+                hint = f"codes are lower-case: '{instance.lower()}'?"
         elif keyword == "format":
             message = f"{_show(instance)} is not a valid {error.validator_value}"
         else:
