@@ -457,7 +457,8 @@ def test_command_in_three_formats_never_shows_a_hidden_value(tmp_path: Path) -> 
     text = runner.invoke(needs_command, [path, "--lang", "en"])
     assert text.exit_code == 0
     assert text.output.startswith("Shared diagnosis of needs — theme × département\n"
-                                  "27 needs from 27 contributors (associations, and needs heard without an association)\n")
+                                  "27 needs from 27 contributors (associations, and needs "
+                                  "heard without an association)\n")
     assert "14.5" not in text.output
 
     output = tmp_path / "out.csv"
