@@ -520,3 +520,26 @@ def test_command_errors(tmp_path: Path) -> None:
     as_json = runner.invoke(needs_command, [path, "--format", "json"])
     assert as_json.exit_code == 1
     assert [i["code"] for i in json.loads(as_json.output)] == ["unknown-code"]
+
+
+def test_trends_compare_published_cells_year_over_year(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pmae.commands.needs import needs as needs_command
+    from pmae.io.bundles import write_bundle
+    from pmae.sample import load_sample
+
+    bundle = load_sample()
+    path = tmp_path / "sample.json"
+    write_bundle(bundle, path)
+    result = CliRunner().invoke(needs_command, [str(path), "--by", "theme,year", "--trends",
+                                                "--format", "json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    total = next(r for r in rows if r["theme"] is None)
+    per_year = {y: sum(1 for n in bundle.needs if n.date.year == y) for y in (2024, 2025)}
+    assert (total["previous_year"], total["year"]) == (2024, 2025)
+    assert (total["previous_needs"], total["needs"]) == (per_year[2024], per_year[2025])
+    assert total["change"] == per_year[2025] - per_year[2024]
+    refused = CliRunner().invoke(needs_command, [str(path), "--by", "theme", "--trends"])
+    assert refused.exit_code == 2

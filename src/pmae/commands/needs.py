@@ -13,7 +13,16 @@ from pathlib import Path
 import click
 import orjson
 
-from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate, parse_dimensions
+from pmae.analysis.shared_diagnosis import (
+    TOTAL,
+    SecrecyRules,
+    SharedDiagnosis,
+    aggregate,
+    parse_dimensions,
+)
+from pmae.analysis.shared_diagnosis import (
+    trends as trends_of,
+)
 from pmae.io.files import atomic_writer
 from pmae.io.pipeline import validate_file
 from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
@@ -54,15 +63,20 @@ def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
               help="Do not merge hidden départements into 'autres départements de <région>'.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the text table.")
+@click.option("--trends", is_flag=True,
+              help="Year-over-year change of the published cells (--by must include year).")
 @click.option("-o", "--output", default=None, help="Write the result to this file (atomically).")
 def needs(bundle: str, by: str, output_format: str, min_contributors: int, dominance: float,
-          no_secondary: bool, no_rollup: bool, lang: str, output: str | None) -> None:
+          no_secondary: bool, no_rollup: bool, lang: str, trends: bool,
+          output: str | None) -> None:
     """The shared diagnosis of the needs in BUNDLE, with statistical secrecy.
 
     Counts associations, needs and summed intensity per cell, and hides what could identify an
     association: cells from fewer than --min-contributors associations, cells one association
     dominates, and the cells that would let a reader recompute them from the totals.
     """
+    if trends and "year" not in parse_dimensions(by)[0]:
+        raise click.UsageError("--trends compares years: add year to --by (e.g. theme,year)")
     if output is not None:
         folder = Path(output).resolve().parent
         if not folder.is_dir():
@@ -85,7 +99,9 @@ def needs(bundle: str, by: str, output_format: str, min_contributors: int, domin
                          secondary=not no_secondary, rollup=not no_rollup)
     diagnosis = aggregate(report.bundle.needs, by=by, rules=rules,
                           territories=manager.territories())
-    if output_format == "json":
+    if trends:
+        text = _render_trends(diagnosis, output_format, lang)
+    elif output_format == "json":
         text = orjson.dumps(diagnosis.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
     elif output_format == "csv":
         buffer = io.StringIO()
@@ -100,3 +116,37 @@ def needs(bundle: str, by: str, output_format: str, min_contributors: int, domin
     with atomic_writer(output, "w") as handle:
         handle.write(text)
     click.echo(f"wrote {output}: {len(diagnosis.cells)} cells", err=True)
+
+
+def _render_trends(diagnosis: SharedDiagnosis, output_format: str, lang: str) -> str:
+    """The year-over-year changes of published keys, as text, JSON or CSV."""
+    rows = trends_of(diagnosis)
+    names = [d for d in diagnosis.dimensions if d != "year"]
+    records = [
+        {**{name: (None if value == TOTAL else value) for name, value in zip(names, t.key,
+                                                                            strict=True)},
+         "year": t.year, "previous_year": t.previous_year, "needs": t.needs,
+         "previous_needs": t.previous_needs, "change": t.change}
+        for t in rows]
+    if output_format == "json":
+        return orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n"
+    buffer = io.StringIO()
+    if output_format == "csv":
+        import csv
+
+        writer = csv.DictWriter(buffer, fieldnames=[*names, "year", "previous_year", "needs",
+                                                    "previous_needs", "change"])
+        writer.writeheader()
+        writer.writerows(records)
+        return buffer.getvalue()
+    heading = ("Évolution d'une année sur l'autre (cases publiées les deux années)" if lang == "fr"
+               else "Change from one year to the next (cells published both years)")
+    lines = [heading]
+    for record in records:
+        key = " × ".join(str(record[n]) if record[n] is not None else "*" for n in names)
+        lines.append(f"  {key:<40} {record['previous_year']}→{record['year']}  "
+                     f"{record['previous_needs']:>5} → {record['needs']:<5} "
+                     f"({record['change']:+d})")
+    if not records:
+        lines.append("  —")
+    return "\n".join(lines) + "\n"
