@@ -431,8 +431,10 @@ def _terminate(signum: int, frame: Any) -> None:
 
 def _register_commands() -> None:
     # Commands that live in their own modules (pmae.commands), added to the group here.
+    from pmae.commands.diagnose import diagnose
     from pmae.commands.needs import needs
 
+    cli.add_command(diagnose)
     cli.add_command(needs)
 
 

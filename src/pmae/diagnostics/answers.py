@@ -139,9 +139,13 @@ def _read_csv(data: bytes, file: str) -> tuple[dict[str, object], list[Issue]]:
     seen: dict[str, int] = {}
     try:
         header = [cell.strip() for cell in next(reader, [])]
-        if header[:2] != ["question", "answer"] or any(header[2:]):
+        # A third column "text" holds the question for whoever fills the file in; it is read
+        # past, like any help column a template carries.
+        width = 3 if header[2:3] == ["text"] else 2
+        if header[:2] != ["question", "answer"] or any(header[width:]):
             issues.append(Issue(code="missing-field", file=file, line=1,
-                                message="the first line must be the header question,answer",
+                                message="the first line must be the header question,answer "
+                                        "(and optionally text)",
                                 hint="put question,answer on the first line, then one "
                                      "question a row"))
             return {}, issues
@@ -149,9 +153,9 @@ def _read_csv(data: bytes, file: str) -> tuple[dict[str, object], list[Issue]]:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue  # blank lines that spreadsheets leave at the end
-            if any(cell.strip() for cell in row[2:]):
+            if any(cell.strip() for cell in row[width:]):
                 issues.append(Issue(code="unknown-field", file=file, line=line,
-                                    message=f"{len(row)} cells where 2 are expected",
+                                    message=f"{len(row)} cells where {width} are expected",
                                     hint="one question and one answer a row; quote an answer "
                                          f"that holds a {delimiter!r}"))
                 continue
