@@ -133,19 +133,26 @@ def test_console_script_runs() -> None:
     assert result.stdout.startswith("pmae, version ")
 
 
-def test_demo_validates_and_summarises_the_sample() -> None:
-    code, out, _ = _invoke("demo")
+def test_demo_validates_writes_the_report_and_summarises(tmp_path: Path) -> None:
+    site = tmp_path / "demo"
+    code, out, _ = _invoke("demo", "-o", str(site))
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("Échantillon embarqué (")
     assert lines[0].endswith(": validé, aucun problème")
+    assert lines[1].startswith(f"Rapport écrit dans {site}/ (")
+    assert lines[1].endswith(f"pages) : ouvrir {site}/index.html")
+    assert (site / "index.html").is_file() and (site / "couverture.html").is_file()
+    assert lines[2].startswith("Offre territoriale : ")
+    assert lines[3].startswith("Diagnostic partagé (thème × département) : ")
     assert "Synthèse — Démarche PMAE Rhône-Alpes (exemple)" in lines
     for heading in ("Acteurs par type", "Acteurs par département", "Offres par thème et par étape",
                     "Besoins par thème", "Réunions"):
         assert heading in lines
     assert sum(1 for line in lines if "Rencontre régionale · intervenant extérieur" in line) == 3
-    code, out, _ = _invoke("demo", "--lang", "en")
+    code, out, _ = _invoke("demo", "--lang", "en", "-o", str(site))  # replaces its own report
     assert code == 0 and "Offers by theme and stage" in out
+    assert 'lang="en"' in (site / "index.html").read_text(encoding="utf-8")
 
 
 def test_sample_command_writes_a_valid_bundle(tmp_path: Path) -> None:

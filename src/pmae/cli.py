@@ -383,34 +383,55 @@ def import_command(fmt: str, path: str, output: str, options: tuple[str, ...],
 
 @cli.command()
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-def demo(lang: str) -> None:
-    """The main job on the embedded sample: validate it and summarise the démarche."""
+@click.option("-o", "--output", default="pmae-demo", show_default=True,
+              help="Folder for the report of the sample (replaced if it holds a previous one).")
+def demo(lang: str, output: str) -> None:
+    """The main job on the embedded sample: validate it, write its report, summarise it."""
+    from pmae.analysis.coverage import coverage
     from pmae.analysis.shared_diagnosis import aggregate
     from pmae.analysis.summary import render_text, summarize
     from pmae.io.files import parse_json
     from pmae.io.pipeline import validate_document
+    from pmae.report import build_report
     from pmae.sample import SAMPLE_FILE, sample_bytes
 
+    _check_output(output, folder_ok=True)
     report = validate_document(parse_json(sample_bytes(), file=SAMPLE_FILE), file=SAMPLE_FILE)
     if not report.ok or report.bundle is None:
         _print_issues(report.issues, summary=True)
         sys.exit(1)
-    records = sum(report.bundle.counts().values())
-    click.echo(f"Échantillon embarqué ({records} enregistrements) : validé, aucun problème\n"
-               if lang == "fr" else
-               f"Embedded sample ({records} records): validated, no issues\n")
+    bundle = report.bundle
     manager = _plugins()
     vocabularies, territories = manager.vocabularies(), manager.territories()
-    click.echo(render_text(summarize(report.bundle, territories=territories), lang=lang,
+    try:
+        site = build_report(bundle, output, lang=lang, manager=manager)
+    except FileExistsError as error:
+        raise click.UsageError(str(error)) from None
+    records = sum(bundle.counts().values())
+    index = site.path / "index.html"
+    gaps = coverage(bundle, territories=territories, vocabularies=vocabularies).gaps()
+    with_needs = sum(1 for gap in gaps if gap.needs)
+    shared = aggregate(bundle.needs, by="theme,dep", territories=territories).status_counts()
+    hidden = sum(count for status, count in shared.items() if status != "publie")
+    if lang == "fr":
+        click.echo(f"Échantillon embarqué ({records} enregistrements) : validé, aucun problème")
+        click.echo(f"Rapport écrit dans {site.path}/ ({len(site.pages)} pages) : "
+                   f"ouvrir {index}")
+        click.echo(f"Offre territoriale : {with_needs} zones blanches où des besoins sont "
+                   f"observés ({len(gaps)} cases département × thème × étape sans offre), "
+                   "voir la page couverture du rapport")
+        click.echo(f"Diagnostic partagé (thème × département) : {shared['publie']} cases "
+                   f"publiées, {hidden} couvertes par le secret statistique\n")
+    else:
+        click.echo(f"Embedded sample ({records} records): validated, no issues")
+        click.echo(f"Report written to {site.path}/ ({len(site.pages)} pages): open {index}")
+        click.echo(f"Territorial offer: {with_needs} gaps where needs are observed "
+                   f"({len(gaps)} département × theme × stage cells without an offer), "
+                   "see the coverage page of the report")
+        click.echo(f"Shared diagnosis (theme × département): {shared['publie']} cells "
+                   f"published, {hidden} covered by statistical secrecy\n")
+    click.echo(render_text(summarize(bundle, territories=territories), lang=lang,
                            vocabularies=vocabularies, territories=territories), nl=False)
-    shared = aggregate(report.bundle.needs, by="theme", territories=territories)
-    click.echo("\n" + shared.render_text(lang, vocabularies=vocabularies,
-                                         territories=territories), nl=False)
-    click.echo("\n" + ("Détail par département, avec le secret statistique : "
-                       "pmae sample -o echantillon.json && "
-                       "pmae needs echantillon.json --by theme,dep" if lang == "fr" else
-                       "By département, with statistical secrecy: "
-                       "pmae sample -o sample.json && pmae needs sample.json --by theme,dep"))
 
 
 def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int,
@@ -433,9 +454,11 @@ def _register_commands() -> None:
     # Commands that live in their own modules (pmae.commands), added to the group here.
     from pmae.commands.diagnose import diagnose
     from pmae.commands.needs import needs
+    from pmae.commands.orient import orient
+    from pmae.commands.report import report
 
-    cli.add_command(diagnose)
-    cli.add_command(needs)
+    for command in (diagnose, needs, orient, report):
+        cli.add_command(command)
 
 
 _register_commands()

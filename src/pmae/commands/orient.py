@@ -1,0 +1,204 @@
+"""``pmae orient``: the offers to propose to an association or for a need, with the reasons.
+
+It parses arguments, prints, and writes referrals; the ranking is in
+:mod:`pmae.analysis.orientation`. Exit codes: 0 ok, 1 the bundle has errors (or would have
+them with the referrals), 2 usage error (unknown association or need, malformed commune).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+import orjson
+
+from pmae.analysis.orientation import (
+    OfferIndex,
+    OrientationError,
+    Query,
+    Suggestion,
+    next_referral_prefix,
+    pathway,
+    record_referrals,
+    referrals_for,
+    render_pathway,
+    render_suggestions,
+    suggestion_to_json,
+)
+from pmae.analysis.orientation import (
+    orient as orient_offers,
+)
+from pmae.io.bundles import dumps_bundle, write_bundle
+from pmae.io.files import parse_json
+from pmae.io.pipeline import validate_document, validate_file
+from pmae.model import Association, Bundle, Need
+from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+from pmae.territories import TerritoryError
+
+__all__ = ["orient"]
+
+
+def _plugins() -> PluginManager:
+    try:
+        return get_plugin_manager()
+    except PluginError as error:
+        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def _orient_to(manager: PluginManager) -> dict[str, tuple[str, ...]]:
+    """Tool name -> the actor types its alerts orient to, for every registered tool."""
+    result: dict[str, tuple[str, ...]] = {}
+    for registered in manager.registered("pmae_register_diagnostics"):
+        tool = registered.item
+        alerts = tool.questionnaire.get("alerts", {})
+        result[tool.name] = tuple(alerts.get("orient_to", ())) if isinstance(alerts, dict) \
+            else ()
+    return result
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--association", "association_id", help="Id of the association to orient.")
+@click.option("--need", "need_id", help="Id of the need to orient (its theme, stage, place).")
+@click.option("--theme", help="Theme code, with --commune (orientation by hand).")
+@click.option("--commune", help="Territory code, e.g. com:69123, with --theme.")
+@click.option("--stage", help="Wished stage, with --theme and --commune.")
+@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True,
+              help="How many offers to propose.")
+@click.option("--per-actor", type=click.IntRange(min=1), default=2, show_default=True,
+              help="At most this many offers of one actor.")
+@click.option("--pathway", "show_pathway", is_flag=True,
+              help="Show the pathway: the offers at each stage of the support chain.")
+@click.option("--record", is_flag=True,
+              help="Record the proposed offers as referrals of --need in the bundle.")
+@click.option("--by", "by", help="With --record: actor id of who orients.")
+@click.option("-o", "--output", default=None,
+              help="With --record: write the bundle there instead of back to BUNDLE.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to print the result.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the reasons.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Day the offers must be valid on, YYYY-MM-DD (default: today).")
+def orient(bundle: str, association_id: str | None, need_id: str | None, theme: str | None,
+           commune: str | None, stage: str | None, limit: int, per_actor: int,
+           show_pathway: bool, record: bool, by: str | None, output: str | None,
+           output_format: str, lang: str, today: dt.datetime | None) -> None:
+    """Propose the offers of BUNDLE for an association, a need, or a theme and a commune.
+
+    \b
+    pmae orient BUNDLE --association ID
+    pmae orient BUNDLE --need ID [--record --by ACTOR_ID [-o OUT]]
+    pmae orient BUNDLE --theme T --commune com:NNNNN [--stage S]
+
+    Offers are ranked by stage, actor type after an alert, nearness of their territory and cost;
+    each comes with its reasons. An offer whose territory does not contain the commune, or that
+    is not valid today, is never proposed.
+    """
+    chosen = [name for name, value in (("--association", association_id), ("--need", need_id),
+                                       ("--theme/--commune", theme or commune)) if value]
+    if len(chosen) != 1:
+        raise click.UsageError("give one of --association ID, --need ID, or --theme and "
+                               "--commune")
+    if (theme is None) != (commune is None):
+        raise click.UsageError("--theme and --commune go together")
+    if stage is not None and theme is None:
+        raise click.UsageError("--stage goes with --theme and --commune")
+    if record and (need_id is None or by is None):
+        raise click.UsageError("--record writes referrals of a need: give --need and --by")
+    if not record and (by is not None or output is not None):
+        raise click.UsageError("--by and -o are for --record")
+    if record and show_pathway:
+        raise click.UsageError("--record records the ranked offers, not a pathway")
+    if output is not None:
+        folder = Path(output).resolve().parent
+        if not folder.is_dir() or Path(output).is_dir():
+            raise click.UsageError(f"cannot write {output}: give a file in an existing folder")
+    manager = _plugins()
+    vocabularies, territories = manager.vocabularies(), manager.territories()
+    report = validate_file(bundle, context=manager.check_context(),
+                           extra_checks=manager.check_functions())
+    if not report.ok or report.bundle is None:
+        for issue in report.issues:
+            click.echo(issue.render(), err=True)
+        click.echo(f"{bundle}: the bundle has errors; fix them first", err=True)
+        sys.exit(1)
+    for code, value in (("themes", theme), ("stages", stage)):
+        if value is not None and value not in vocabularies[code]:
+            raise click.UsageError(f"unknown {code[:-1]} {value!r}: `pmae vocab {code}` lists "
+                                   "them")
+    day = today.date() if today is not None else dt.date.today()
+    index = OfferIndex.build(report.bundle, territories=territories, today=day,
+                             vocabularies=vocabularies, orient_to=_orient_to(manager))
+    target: Association | Need | Query
+    try:
+        if association_id is not None:
+            target = index.association(association_id)
+        elif need_id is not None:
+            target = index.need(need_id)
+        else:
+            assert commune is not None
+            territories.parse(commune)
+            target = Query(commune=commune, theme=theme, stage=stage)
+        query = index.query_for(target)
+        if show_pathway:
+            steps = pathway(index, target)
+        else:
+            suggestions = orient_offers(index, target, limit=limit, per_actor=per_actor)
+    except (OrientationError, TerritoryError) as error:
+        raise click.UsageError(str(error)) from None
+    def as_json(found: tuple[Suggestion, ...]) -> list[dict[str, Any]]:
+        return [suggestion_to_json(s, lang=lang, vocabularies=vocabularies,
+                                   territories=territories) for s in found]
+
+    if show_pathway:
+        if output_format == "json":
+            _echo_json({"query": attrs.asdict(query), "pathway": [
+                {"stage": stage, "suggestions": as_json(found)} for stage, found in steps]})
+        else:
+            click.echo(render_pathway(query, steps, lang=lang, vocabularies=vocabularies,
+                                      territories=territories), nl=False)
+        return
+    if output_format == "json":
+        _echo_json({"query": attrs.asdict(query), "suggestions": as_json(suggestions)})
+    else:
+        click.echo(render_suggestions(query, suggestions, lang=lang, vocabularies=vocabularies,
+                                      territories=territories), nl=False)
+    if record:
+        assert isinstance(target, Need) and by is not None
+        _record(manager, bundle, output or bundle, report.bundle, target, by, suggestions, day)
+
+
+def _record(manager: PluginManager, path: str, output: str, bundle: Bundle, need: Need, by: str,
+            suggestions: tuple[Suggestion, ...], day: dt.date) -> None:
+    """Add the referrals, validate the whole result, then write it atomically."""
+    if by not in {actor.id for actor in bundle.actors}:
+        raise click.UsageError(f"--by {by!r} is not an actor of {path}")
+    if not suggestions:
+        click.echo("nothing to record: no offer was proposed", err=True)
+        return
+    referrals = referrals_for(suggestions, need=need, by=by, date=day,
+                              id_prefix=next_referral_prefix(bundle))
+    recorded = record_referrals(bundle, referrals)
+    # Validate exactly what is written, so a bundle that would not load again never replaces
+    # the one the user has.
+    check = validate_document(parse_json(dumps_bundle(recorded), file=output), file=output,
+                              context=manager.check_context(),
+                              extra_checks=manager.check_functions())
+    if not check.ok:
+        for issue in check.issues:
+            click.echo(issue.render(), err=True)
+        click.echo(f"nothing was written: {output} would not be valid with these referrals",
+                   err=True)
+        sys.exit(1)
+    write_bundle(recorded, output)
+    click.echo(f"recorded in {output}: {len(referrals)} referral(s) "
+               f"{referrals[0].id} … {referrals[-1].id}", err=True)

@@ -1,0 +1,198 @@
+"""The report: a static, offline site of a bundle, for the audience it is made for.
+
+``build_report(bundle, out_dir)`` filters the bundle for the audience (public by default, with
+:func:`pmae.io.audience.filter_bundle`), then writes plain HTML pages: the home page with the
+key figures, the directory of actors and offers (one static page per theme, stage and
+département, so filtering needs no JavaScript), the coverage heatmaps, the support chain per
+theme, the shared diagnosis (only its published cells) and the year's meetings. No page loads
+anything from elsewhere: the style is inline, the charts are inline SVG.
+
+Every value from the data goes through Jinja2's autoescaping; a URL from the data becomes a
+link only when it is ``http(s)``, else it is shown as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import attrs
+import jinja2
+
+from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate
+from pmae.exchange import _export_directory
+from pmae.io.audience import check_audience, filter_bundle
+from pmae.model import Bundle
+from pmae.plugins.manager import PluginManager, get_plugin_manager
+from pmae.report import pages
+from pmae.report.grid import ALL_STAGES, compute_grid
+from pmae.report.text import LANGUAGES, TEXT
+
+__all__ = ["MARKER", "ReportResult", "build_report", "is_http_url", "is_report_folder"]
+
+#: The file that marks a folder as a pmae report (so it may be replaced by a new one).
+MARKER: Final = ".pmae-report"
+
+
+@attrs.define(kw_only=True, frozen=True)
+class ReportResult:
+    """What :func:`build_report` wrote: the pages (paths relative to ``path``) and the folder."""
+
+    pages: tuple[str, ...]
+    path: Path
+
+
+def is_http_url(value: object) -> bool:
+    """Whether ``value`` is an absolute ``http``/``https`` URL, safe to use as a link."""
+    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pmae.report", "templates"), autoescape=True,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.tests["http_url"] = is_http_url
+    return env
+
+
+def _date(value: dt.date, lang: str) -> str:
+    return f"{value:%d/%m/%Y}" if lang == "fr" else value.isoformat()
+
+
+def _audience_label(audience: str, text: dict[str, str]) -> str:
+    if audience.startswith("recipient:"):
+        return text["audience_recipient"].format(who=audience.removeprefix("recipient:"))
+    return text[f"audience_{audience}"]
+
+
+def is_report_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder that a previous :func:`build_report` wrote."""
+    return (path / MARKER).is_file()
+
+
+def build_report(
+    bundle: Bundle, out_dir: str | os.PathLike[str], *, audience: str = "public",
+    lang: str = "fr", today: dt.date | None = None, manager: PluginManager | None = None,
+    overwrite: bool = False,
+) -> ReportResult:
+    """Write the report of ``bundle`` for ``audience`` into the folder ``out_dir``, atomically.
+
+    The site is built in a temporary folder beside ``out_dir``, then put in its place: an
+    interrupted run leaves the old report or the new one.
+
+    :param today: the reference date: offers in force that day make the coverage, the meetings
+        of its year are listed (default: the day the bundle was generated).
+    :param overwrite: replace a non-empty ``out_dir`` that is not a previous report.
+    :raises FileExistsError: ``out_dir`` is a non-empty folder that is not a pmae report.
+    :raises ValueError: unknown language or audience.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: expected 'fr' or 'en'")
+    check_audience(audience)
+    target = Path(out_dir)
+    if (target.is_dir() and any(target.iterdir()) and not is_report_folder(target)
+            and not overwrite):
+        raise FileExistsError(
+            f"{target} is a folder that is not empty and not a pmae report; choose another "
+            "folder or allow replacing it (pmae report --force)")
+    written: list[str] = []
+    _export_directory(target, lambda folder: written.extend(_write_site(
+        bundle, Path(folder), audience=audience, lang=lang, today=today,
+        manager=manager or get_plugin_manager())))
+    return ReportResult(pages=tuple(written), path=target)
+
+
+def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
+                today: dt.date | None, manager: PluginManager) -> list[str]:
+    """Render every page into ``folder``; returns their paths relative to it."""
+    vocabularies, territories = manager.vocabularies(), manager.territories()
+    visible = filter_bundle(bundle, audience)
+    reference = today or bundle.generated_at.date()
+    text = TEXT[lang]
+    labels = pages.Labels(lang, vocabularies, territories)
+    grid = compute_grid(visible, territories=territories, vocabularies=vocabularies,
+                        today=reference)
+    # The shared diagnosis publishes aggregates of needs, whatever their visibility, only
+    # through its published cells (statistical secrecy); private needs stay out.
+    needs = [n for n in bundle.needs if n.visibility != "private" or audience == "all"]
+    rules = SecrecyRules()
+    shared = aggregate(needs, by="theme,dep", rules=rules, territories=territories) \
+        if needs else None
+    meetings = pages.meeting_rows(visible.meetings, reference.year,
+                                  {a.id: a.name for a in visible.actors})
+    env = _environment()
+    nav = [("index.html", text["home"]), ("annuaire.html", text["directory"]),
+           ("couverture.html", text["coverage"]), ("chaine.html", text["chain"])]
+    if shared is not None:
+        nav.append(("diagnostic.html", text["diagnosis"]))
+    nav.append(("rencontres.html", text["meetings"]))
+    common: dict[str, Any] = {
+        "lang": lang, "t": text, "labels": labels, "nav": nav, "bundle": visible,
+        "source": visible.source, "licence": visible.licence,
+        "data_date": _date(visible.generated_at.date(), lang),
+        "report_date": _date(reference, lang), "year": reference.year,
+        "today_date": reference,
+        "audience": _audience_label(audience, text), "version": version("pmae"),
+        "fmt_date": lambda d: _date(d, lang),
+    }
+    written: list[str] = []
+
+    def write(name: str, template: str, **context: Any) -> None:
+        html = env.get_template(template).render(
+            **common, **context, page=name, root="../" * name.count("/"))
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        written.append(name)
+
+    grand_total = None
+    if shared is not None:
+        grand_total = shared.published_margins()[shared.grand_total].needs
+    write("index.html", "index.html.j2", title=text["home"],
+          charts=pages.index_charts(visible, labels, text, grid.stages, grid.themes),
+          counts={"actors": len(visible.actors), "offers": len(visible.offers),
+                  "needs": grand_total, "meetings": len(meetings)})
+    filters = pages.directory_filters(visible, grid, labels)
+    write("annuaire.html", "annuaire.html.j2", title=text["directory"], filters=filters,
+          entries=pages.directory_entries(visible, territories=territories), heading=None)
+    for kind, items in filters.items():
+        for item in items:
+            entries = pages.directory_entries(
+                visible, territories=territories,
+                offer_filter=None if kind == "dep" else (kind, item.code),
+                departement=item.code if kind == "dep" else None)
+            heading = text["filtered"].format(what=item.label)
+            write(f"annuaire/{item.file}", "annuaire.html.j2", title=heading, heading=heading,
+                  filters=filters, entries=entries)
+    stage_pages = [(ALL_STAGES, "couverture.html", text["all_stages"])] + [
+        (s, f"couverture-{pages.slug(s)}.html", labels.code("stages", s)) for s in grid.stages]
+    for stage, name, stage_label in stage_pages:
+        gaps = grid.gaps(stage)
+        write(name, "couverture.html.j2", title=f"{text['coverage']} — {stage_label}",
+              stage_pages=stage_pages, stage=stage, stage_label=stage_label,
+              chart=pages.coverage_chart(grid, stage, labels, text), gaps=gaps,
+              cells=len(grid.departements) * len(grid.themes), grid=grid,
+              as_of=_date(grid.as_of, lang))
+    write("chaine.html", "chaine.html.j2", title=text["chain"],
+          chain=pages.chain(visible, grid, labels, text), grid=grid)
+    if shared is not None:
+        write("diagnostic.html", "diagnostic.html.j2", title=text["diagnosis"],
+              table=pages.diagnosis_table(shared, labels, text), rules=rules,
+              dominance=f"{rules.dominance * 100:g} %" if lang == "fr"
+              else f"{rules.dominance * 100:g}%")
+    write("rencontres.html", "rencontres.html.j2", title=text["meetings"], meetings=meetings)
+    (folder / MARKER).write_text(
+        f"pmae report\nsource: {bundle.source.slug}\naudience: {audience}\nlang: {lang}\n",
+        encoding="utf-8")
+    return written
