@@ -225,7 +225,7 @@ class _Grid:
         self.members = frozenset(codes)
         self.region_of = region_of
         self._reach: dict[tuple[str, ...], tuple[tuple[str, bool], ...]] = {}
-        self._place: dict[str | None, str | None] = {None: None}
+        self.placed: dict[str | None, str | None] = {None: None}
 
     def reach(self, codes: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
         """The grid territories ``codes`` reach, each with whether it is covered wholly."""
@@ -250,8 +250,8 @@ class _Grid:
 
     def place(self, code: str | None) -> str | None:
         """The one grid territory that contains ``code``, or ``None``."""
-        if code in self._place:
-            return self._place[code]
+        if code in self.placed:
+            return self.placed[code]
         assert code is not None  # None is seeded in the cache
         placed: str | None = None
         if code in self.members:
@@ -262,7 +262,7 @@ class _Grid:
             except TerritoryError:
                 inside = []
             placed = inside[0] if len(inside) == 1 else None
-        self._place[code] = placed
+        self.placed[code] = placed
         return placed
 
 
@@ -371,12 +371,14 @@ def coverage(
     needs: dict[CellKey, int] = {}
     unstaged: dict[tuple[str, str], int] = {}
     needs_out = other_theme = other_stage = 0
+    placed = grid.placed  # read inline: a million needs make a method call per need count
     for need in bundle.needs:
         theme = need.theme
         if theme not in theme_set:
             other_theme += 1
             continue
-        place = grid.place(need.territory)
+        code = need.territory
+        place = placed[code] if code in placed else grid.place(code)
         if place is None:
             needs_out += 1
         elif need.stage is None:
