@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import pmae.commands.diagnose as diagnose_module
 from pmae.analysis.diagnosing import (
     UnknownAssociationError,
     next_diagnosis_id,
@@ -29,7 +28,7 @@ from pmae.diagnostics import Evaluation, Questionnaire, evaluate, read_answers
 from pmae.io.bundles import write_bundle
 from pmae.io.pipeline import load_bundle, validate_file
 from pmae.plugins.items import DiagnosticTool
-from pmae.plugins.manager import PluginManager, make_plugin_manager
+from pmae.plugins.manager import get_plugin_manager, make_plugin_manager
 from pmae.sample import load_sample
 
 ANSWERS = Path(__file__).resolve().parent / "data" / "answers"
@@ -64,12 +63,12 @@ FRAGILE_SUMMARY = [
 
 
 @pytest.fixture(autouse=True)
-def _core_plugins_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fresh plugin manager with pmae's built-ins only, whatever else is installed."""
-    def manager() -> PluginManager:
-        return make_plugin_manager(entry_points=False)
-
-    monkeypatch.setattr(diagnose_module, "get_plugin_manager", manager)
+def _core_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """pmae's built-ins only, whatever else is installed: the real allow-list, set empty."""
+    monkeypatch.setenv("PMAE_LOAD_PLUGINS", "")
+    get_plugin_manager.cache_clear()
+    yield
+    get_plugin_manager.cache_clear()
 
 
 @pytest.fixture

@@ -15,36 +15,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 import click
-import orjson
 
+from pmae.commands import check_output, echo_json, plugin_manager
 from pmae.io.bundles import merge_bundles, write_bundle
 from pmae.io.pipeline import Report, validate_file
 from pmae.io.schemas import load_schema, schema_names
 from pmae.issues import Issue, group_issues
 from pmae.model import Source
 from pmae.plugins.items import ExportError
-from pmae.plugins.manager import PluginError, PluginManager, PluginWarning, get_plugin_manager
-
-
-def _plugins() -> PluginManager:
-    try:
-        return get_plugin_manager()
-    except PluginError as error:
-        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
+from pmae.plugins.manager import PluginManager, PluginWarning
 
 FORMAT_OPTION = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="How to print the result.",
 )
-
-
-def _check_output(path: str, *, folder_ok: bool = False) -> None:
-    """Refuse an output path whose folder does not exist, before doing any work."""
-    folder = Path(path).resolve().parent
-    if not folder.is_dir():
-        raise click.UsageError(f"cannot write {path}: the folder {folder} does not exist")
-    if Path(path).is_dir() and not folder_ok:
-        raise click.UsageError(f"cannot write {path}: it is a folder; give a file name")
 
 
 def _refuse_overwriting_input(output: str, *inputs: str) -> None:
@@ -54,10 +38,6 @@ def _refuse_overwriting_input(output: str, *inputs: str) -> None:
             raise click.UsageError(
                 f"{output} is also an input: write the result to another file, so the "
                 "input is not replaced")
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 
 def _print_issues(issues: Sequence[Issue], *, summary: bool) -> None:
@@ -100,14 +80,14 @@ def validate(files: tuple[str, ...], output_format: str, detailed: bool) -> None
 
     Exit code 0 when there are no errors (warnings allowed), 1 when there are.
     """
-    manager = _plugins()
+    manager = plugin_manager()
     context, checks = manager.check_context(), manager.check_functions()
     issues: list[Issue] = []
     for file in files:
         issues.extend(validate_file(file, fast=not detailed, context=context,
                                     extra_checks=checks).issues)
     if output_format == "json":
-        _echo_json([issue.to_dict() for issue in issues])
+        echo_json([issue.to_dict() for issue in issues])
     else:
         _print_issues(issues, summary=True)
         if not any(issue.severity == "error" for issue in issues):
@@ -132,9 +112,9 @@ def merge(files: tuple[str, ...], output: str, slug: str, name: str | None,
     Every input is validated first. The same id with different content is a conflict: it is
     reported and nothing is written (exit 1), so no record is ever overwritten silently.
     """
-    _check_output(output)
+    check_output(output)
     _refuse_overwriting_input(output, *files)
-    manager = _plugins()
+    manager = plugin_manager()
     context, checks = manager.check_context(), manager.check_functions()
     reports = [validate_file(file, context=context, extra_checks=checks) for file in files]
     issues = [issue for report in reports for issue in report.issues]
@@ -154,7 +134,7 @@ def merge(files: tuple[str, ...], output: str, slug: str, name: str | None,
     merged = validate_file_after_write(result.bundle, output, manager)
     issues += merged.issues
     if output_format == "json":
-        _echo_json([issue.to_dict() for issue in issues])
+        echo_json([issue.to_dict() for issue in issues])
     else:
         _print_issues(issues, summary=bool(issues))
         counts = result.bundle.counts()
@@ -172,7 +152,7 @@ def validate_file_after_write(bundle: Any, output: str, manager: PluginManager) 
 
 def _report_and_exit(issues: list[Issue], output_format: str, why: str) -> None:
     if output_format == "json":
-        _echo_json([issue.to_dict() for issue in issues])
+        echo_json([issue.to_dict() for issue in issues])
     else:
         _print_issues(issues, summary=True)
         click.echo(why, err=True)
@@ -189,7 +169,7 @@ def sample(output: str | None) -> None:
     if output is None:
         sys.stdout.buffer.write(sample_bytes())
         return
-    _check_output(output)
+    check_output(output)
     write_bundle(load_sample(), output)
     click.echo(f"wrote {output}", err=True)
 
@@ -205,7 +185,7 @@ def generate(associations: int, seed: int, invalid_fraction: float, output: str)
     """Generate a synthetic bundle at any scale (national: --associations 150000)."""
     from pmae import synth
 
-    _check_output(output)
+    check_output(output)
     fmt: Literal["json", "jsonl"] = (
         "jsonl" if output.endswith((".jsonl", ".ndjson")) else "json")
     synth.write(output, fmt=fmt, associations=associations, seed=seed,
@@ -224,7 +204,7 @@ def schema(name: str | None) -> None:
         return
     if name not in schema_names():
         raise click.UsageError(f"no schema named {name!r}; known: {', '.join(schema_names())}")
-    _echo_json(load_schema(name))
+    echo_json(load_schema(name))
 
 
 @cli.command()
@@ -233,10 +213,10 @@ def schema(name: str | None) -> None:
 @FORMAT_OPTION
 def vocab(name: str | None, lang: str, output_format: str) -> None:
     """List the vocabularies, or the codes of vocabulary NAME with their labels."""
-    vocabularies = _plugins().vocabularies()  # with the codes plugins add
+    vocabularies = plugin_manager().vocabularies()  # with the codes plugins add
     if name is None:
         if output_format == "json":
-            _echo_json([{"id": v.id, "open": v.open, "ordered": v.ordered, "terms": len(v.terms),
+            echo_json([{"id": v.id, "open": v.open, "ordered": v.ordered, "terms": len(v.terms),
                          "title": v.title_fr if lang == "fr" else v.title_en}
                         for v in vocabularies.values()])
             return
@@ -249,7 +229,7 @@ def vocab(name: str | None, lang: str, output_format: str) -> None:
         raise click.UsageError(f"no vocabulary named {name!r}; known: {', '.join(vocabularies)}")
     vocabulary = vocabularies[name]
     if output_format == "json":
-        _echo_json({"id": vocabulary.id, "open": vocabulary.open, "ordered": vocabulary.ordered,
+        echo_json({"id": vocabulary.id, "open": vocabulary.open, "ordered": vocabulary.ordered,
                     "terms": [{"code": t.code, "label_fr": t.label_fr, "label_en": t.label_en,
                                "group": t.group} for t in vocabulary.terms]})
         return
@@ -267,9 +247,9 @@ def vocab(name: str | None, lang: str, output_format: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plugins(as_json: bool) -> None:
     """List every plugin: distribution, version, hooks, items registered, status."""
-    infos = list(_plugins().infos.values())
+    infos = list(plugin_manager().infos.values())
     if as_json:
-        _echo_json([info.to_dict() for info in infos])
+        echo_json([info.to_dict() for info in infos])
         return
     for info in infos:
         version = f" {info.version}" if info.version else ""
@@ -312,12 +292,12 @@ def export_command(bundle: str, fmt: str, output: str, audience: str, options: t
         check_audience(audience)
     except UnknownAudienceError as error:
         raise click.UsageError(str(error)) from None
-    manager = _plugins()
+    manager = plugin_manager()
     try:
         manager.exporter(fmt)
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
-    _check_output(output, folder_ok=True)
+    check_output(output, folder_ok=True)
     _refuse_overwriting_input(output, bundle)
     exporter_options = _parse_options(options)
     report = validate_file(bundle, context=manager.check_context(),
@@ -362,12 +342,12 @@ def import_command(fmt: str, path: str, output: str, options: tuple[str, ...],
     """
     from pmae.exchange import import_file
 
-    manager = _plugins()
+    manager = plugin_manager()
     try:
         manager.importer(fmt)
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
-    _check_output(output)
+    check_output(output)
     _refuse_overwriting_input(output, path)
     report = import_file(fmt, path, options=_parse_options(options), manager=manager)
     if not report.ok or report.bundle is None:
@@ -375,7 +355,7 @@ def import_command(fmt: str, path: str, output: str, options: tuple[str, ...],
         return
     write_bundle(report.bundle, output)
     if output_format == "json":
-        _echo_json([issue.to_dict() for issue in report.issues])
+        echo_json([issue.to_dict() for issue in report.issues])
     else:
         _print_issues(report.issues, summary=bool(report.issues))
         click.echo(f"wrote {output}: {sum(report.bundle.counts().values())} records")
@@ -395,13 +375,13 @@ def demo(lang: str, output: str) -> None:
     from pmae.report import build_report
     from pmae.sample import SAMPLE_FILE, sample_bytes
 
-    _check_output(output, folder_ok=True)
+    check_output(output, folder_ok=True)
     report = validate_document(parse_json(sample_bytes(), file=SAMPLE_FILE), file=SAMPLE_FILE)
     if not report.ok or report.bundle is None:
         _print_issues(report.issues, summary=True)
         sys.exit(1)
     bundle = report.bundle
-    manager = _plugins()
+    manager = plugin_manager()
     vocabularies, territories = manager.vocabularies(), manager.territories()
     try:
         site = build_report(bundle, output, lang=lang, manager=manager)

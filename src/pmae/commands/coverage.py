@@ -18,19 +18,13 @@ import orjson
 
 from pmae.analysis.complementarity import Complementarity, complementarity_of
 from pmae.analysis.coverage import Coverage, coverage
+from pmae.commands import plugin_manager
 from pmae.io.files import atomic_writer
 from pmae.io.pipeline import validate_file
-from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+from pmae.plugins.manager import PluginManager
 from pmae.territories import TerritoryError
 
 __all__ = ["coverage_command"]
-
-
-def _plugins() -> PluginManager:
-    try:
-        return get_plugin_manager()
-    except PluginError as error:
-        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
 
 
 @click.command("coverage")
@@ -74,7 +68,7 @@ def coverage_command(bundle: str, level: str, region: str | None, themes: tuple[
             raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
         if Path(output).is_dir():
             raise click.UsageError(f"cannot write {output}: it is a folder; give a file name")
-    manager = _plugins()
+    manager = plugin_manager()
     vocabularies, territories = manager.vocabularies(), manager.territories()
     _check_codes("--theme", themes, vocabularies["themes"].codes())
     _check_codes("--stage", stages, vocabularies["stages"].codes())

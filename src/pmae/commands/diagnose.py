@@ -38,6 +38,7 @@ from pmae.analysis.diagnosing import (
     render_evaluation,
     run_tool,
 )
+from pmae.commands import check_output, echo_json, plugin_manager
 from pmae.diagnostics import (
     Dimension,
     Evaluation,
@@ -53,7 +54,7 @@ from pmae.issues import Issue
 from pmae.model import Association, Bundle
 from pmae.model.records import Answer
 from pmae.plugins.items import DiagnosticTool
-from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+from pmae.plugins.manager import PluginManager
 
 __all__ = ["diagnose"]
 
@@ -122,28 +123,8 @@ _YES = frozenset({"o", "oui", "y", "yes"})
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 
-def _plugins() -> PluginManager:
-    try:
-        return get_plugin_manager()
-    except PluginError as error:
-        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
-
-
-def _check_output(path: str) -> None:
-    """Refuse an output path whose folder does not exist, before doing any work."""
-    folder = Path(path).resolve().parent
-    if not folder.is_dir():
-        raise click.UsageError(f"cannot write {path}: the folder {folder} does not exist")
-    if Path(path).is_dir():
-        raise click.UsageError(f"cannot write {path}: it is a folder; give a file name")
-
-
 def _same_file(one: str, other: str | None) -> bool:
     return other is not None and Path(one).resolve() == Path(other).resolve()
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 
 def _fail(issues: Sequence[Issue], why: str, *, render: Any = Issue.render) -> NoReturn:
@@ -286,11 +267,11 @@ def diagnose(tool: str | None, list_tools: bool, blank: bool, answers_file: str 
                                    "and --lang")
         if output_format == "csv":
             raise click.UsageError("--list prints text or json")
-        _list(_plugins(), output_format or "text", lang)
+        _list(plugin_manager(), output_format or "text", lang)
         return
     if tool is None:
         raise click.UsageError("give a TOOL (`pmae diagnose --list` lists them), or --list")
-    manager = _plugins()
+    manager = plugin_manager()
     try:
         item = manager.diagnostic(tool)
     except LookupError as error:
@@ -316,7 +297,7 @@ def diagnose(tool: str | None, list_tools: bool, blank: bool, answers_file: str 
                 raise click.UsageError(f"{name} is for recording: give --bundle and "
                                        "--association too")
     if output is not None:
-        _check_output(output)
+        check_output(output)
         for other in (answers_file, resume_file):
             if _same_file(output, other):
                 raise click.UsageError(f"{output} is the answers file: write the bundle "
@@ -354,7 +335,7 @@ def _list(manager: PluginManager, output_format: str, lang: str) -> None:
         rows.append({"name": tool.name, "version": tool.version, "title": title,
                      "plugin": registered.plugin, "questions": questions})
     if output_format == "json":
-        _echo_json(rows)
+        echo_json(rows)
         return
     name_width = max((len(str(row["name"])) for row in rows), default=0)
     version_width = max((len(str(row["version"])) for row in rows), default=0)
@@ -375,7 +356,7 @@ def _blank(questionnaire: Questionnaire, output_format: str, output: str | None,
     if output is None:
         click.echo(text, nl=False)
         return
-    _check_output(output)
+    check_output(output)
     with atomic_writer(output, "w") as handle:
         handle.write(text)
     click.echo(f"wrote {output}", err=True)
@@ -406,7 +387,7 @@ def _score_file(manager: PluginManager, item: DiagnosticTool, questionnaire: Que
             recorded = _record(manager, target, evaluation, date=date, advisor=advisor)
             click.echo(_recorded_message(recorded, target, lang), err=True)
         data["diagnosis"] = recorded.diagnoses[-1].id if recorded is not None else None
-        _echo_json(data)
+        echo_json(data)
         sys.exit(1 if refused else 0)
     for issue in issues:
         click.echo(render_answer_issue(issue), err=True)
@@ -447,7 +428,7 @@ def _interview(manager: PluginManager, item: DiagnosticTool, questionnaire: Ques
                resume_file: str | None, lang: str) -> None:
     texts = _TEXTS[lang]
     save = save_file or resume_file or _partial_name(tool, association_id)
-    _check_output(save)
+    check_output(save)
     target = None
     if bundle_file is not None and association_id is not None:
         target = _load_target(manager, bundle_file, output or bundle_file, association_id,

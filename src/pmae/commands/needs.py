@@ -23,18 +23,11 @@ from pmae.analysis.shared_diagnosis import (
 from pmae.analysis.shared_diagnosis import (
     trends as trends_of,
 )
+from pmae.commands import plugin_manager
 from pmae.io.files import atomic_writer
 from pmae.io.pipeline import validate_file
-from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
 
 __all__ = ["needs"]
-
-
-def _plugins() -> PluginManager:
-    try:
-        return get_plugin_manager()
-    except PluginError as error:
-        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
 
 
 def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -83,7 +76,7 @@ def needs(bundle: str, by: str, output_format: str, min_contributors: int, domin
             raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
         if Path(output).is_dir():
             raise click.UsageError(f"cannot write {output}: it is a folder; give a file name")
-    manager = _plugins()
+    manager = plugin_manager()
     report = validate_file(bundle, context=manager.check_context(),
                            extra_checks=manager.check_functions())
     if not report.ok or report.bundle is None:

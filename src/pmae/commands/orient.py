@@ -14,7 +14,6 @@ from typing import Any
 
 import attrs
 import click
-import orjson
 
 from pmae.analysis.orientation import (
     OfferIndex,
@@ -32,25 +31,15 @@ from pmae.analysis.orientation import (
 from pmae.analysis.orientation import (
     orient as orient_offers,
 )
+from pmae.commands import echo_json, plugin_manager
 from pmae.io.bundles import dumps_bundle, write_bundle
 from pmae.io.files import parse_json
 from pmae.io.pipeline import validate_document, validate_file
 from pmae.model import Association, Bundle, Need
-from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+from pmae.plugins.manager import PluginManager
 from pmae.territories import TerritoryError
 
 __all__ = ["orient"]
-
-
-def _plugins() -> PluginManager:
-    try:
-        return get_plugin_manager()
-    except PluginError as error:
-        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 
 def _orient_to(manager: PluginManager) -> dict[str, tuple[str, ...]]:
@@ -122,7 +111,7 @@ def orient(bundle: str, association_id: str | None, need_id: str | None, theme: 
         folder = Path(output).resolve().parent
         if not folder.is_dir() or Path(output).is_dir():
             raise click.UsageError(f"cannot write {output}: give a file in an existing folder")
-    manager = _plugins()
+    manager = plugin_manager()
     vocabularies, territories = manager.vocabularies(), manager.territories()
     report = validate_file(bundle, context=manager.check_context(),
                            extra_checks=manager.check_functions())
@@ -161,14 +150,14 @@ def orient(bundle: str, association_id: str | None, need_id: str | None, theme: 
 
     if show_pathway:
         if output_format == "json":
-            _echo_json({"query": attrs.asdict(query), "pathway": [
+            echo_json({"query": attrs.asdict(query), "pathway": [
                 {"stage": stage, "suggestions": as_json(found)} for stage, found in steps]})
         else:
             click.echo(render_pathway(query, steps, lang=lang, vocabularies=vocabularies,
                                       territories=territories), nl=False)
         return
     if output_format == "json":
-        _echo_json({"query": attrs.asdict(query), "suggestions": as_json(suggestions)})
+        echo_json({"query": attrs.asdict(query), "suggestions": as_json(suggestions)})
     else:
         click.echo(render_suggestions(query, suggestions, lang=lang, vocabularies=vocabularies,
                                       territories=territories), nl=False)

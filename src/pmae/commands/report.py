@@ -11,19 +11,12 @@ from pathlib import Path
 
 import click
 
+from pmae.commands import plugin_manager
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.io.pipeline import validate_file
-from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
 from pmae.report import build_report
 
 __all__ = ["report"]
-
-
-def _plugins() -> PluginManager:
-    try:
-        return get_plugin_manager()
-    except PluginError as error:
-        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
 
 
 @click.command()
@@ -53,7 +46,7 @@ def report(bundle: str, output: str, audience: str, lang: str, force: bool) -> N
         raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
     if target.exists() and not target.is_dir():
         raise click.UsageError(f"cannot write {output}: it is a file, not a folder")
-    manager = _plugins()
+    manager = plugin_manager()
     validated = validate_file(bundle, context=manager.check_context(),
                               extra_checks=manager.check_functions())
     if not validated.ok or validated.bundle is None:
