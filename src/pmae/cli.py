@@ -432,13 +432,14 @@ def _terminate(signum: int, frame: Any) -> None:
 
 def _register_commands() -> None:
     # Commands that live in their own modules (pmae.commands), added to the group here.
+    from pmae.commands.attendance import attendance_command
     from pmae.commands.coverage import coverage_command
     from pmae.commands.diagnose import diagnose
     from pmae.commands.needs import needs
     from pmae.commands.orient import orient
     from pmae.commands.report import report
 
-    for command in (coverage_command, diagnose, needs, orient, report):
+    for command in (attendance_command, coverage_command, diagnose, needs, orient, report):
         cli.add_command(command)
 
 

@@ -1,0 +1,89 @@
+"""``pmae attendance``: who comes to the démarche's meetings, and who has met whom.
+
+It parses arguments and prints; the analysis is in :mod:`pmae.analysis.attendance`. Exit codes:
+0 ok (absent actors are findings, not errors), 1 the bundle has errors, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from pmae.analysis.attendance import attendance
+from pmae.io.files import atomic_writer
+from pmae.io.pipeline import validate_file
+from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+
+__all__ = ["attendance_command"]
+
+
+def _plugins() -> PluginManager:
+    try:
+        return get_plugin_manager()
+    except PluginError as error:
+        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
+
+
+@click.command("attendance")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--year", "years", multiple=True, type=click.IntRange(1900, 2200),
+              help="Only the meetings of this year (repeatable; default: every year of the "
+                   "bundle's meetings).")
+@click.option("--graph", is_flag=True,
+              help="Add who met whom and the complementary actors that never met (text); "
+                   "one row per pair instead of per actor (csv).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]),
+              default="text", show_default=True, help="How to print the result.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the text output.")
+@click.option("-o", "--output", default=None, help="Write the result to this file (atomically).")
+def attendance_command(bundle: str, years: tuple[int, ...], graph: bool, output_format: str,
+                       lang: str, output: str | None) -> None:
+    """Attendance at the meetings of BUNDLE: per actor, actor type, département and year.
+
+    Counts registrations, attendances (attended: true), no-shows (false) and unknown attendance;
+    lists the actors never present and those no longer present in the latest year; the
+    diversity of each meeting. Cancelled meetings are left out. --graph adds who met whom and
+    the actors with complementary offers that never attended the same meeting.
+    """
+    if output is not None:
+        folder = Path(output).resolve().parent
+        if not folder.is_dir():
+            raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
+        if Path(output).is_dir():
+            raise click.UsageError(f"cannot write {output}: it is a folder; give a file name")
+    manager = _plugins()
+    report = validate_file(bundle, context=manager.check_context(),
+                           extra_checks=manager.check_functions())
+    if not report.ok or report.bundle is None:
+        if output_format == "json":
+            click.echo(orjson.dumps([i.to_dict() for i in report.issues],
+                                    option=orjson.OPT_INDENT_2).decode())
+        else:
+            for issue in report.issues:
+                click.echo(issue.render(), err=True)
+            click.echo(f"{bundle}: the bundle has errors; fix them first", err=True)
+        sys.exit(1)
+    figures = attendance(report.bundle, years=years or None, territories=manager.territories())
+    if output_format == "json":
+        text = orjson.dumps(figures.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        if graph:
+            figures.pairs_to_csv(buffer)
+        else:
+            figures.to_csv(buffer)
+        text = buffer.getvalue()
+    else:
+        text = figures.render_text(lang, graph=graph, vocabularies=manager.vocabularies(),
+                                   territories=manager.territories())
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with atomic_writer(output, "w") as handle:
+        handle.write(text)
+    click.echo(f"wrote {output}: {len(figures.meetings)} meetings", err=True)
