@@ -145,6 +145,9 @@ def test_demo_validates_writes_the_report_and_summarises(tmp_path: Path) -> None
     assert (site / "index.html").is_file() and (site / "couverture.html").is_file()
     assert lines[2].startswith("Offre territoriale : ")
     assert lines[3].startswith("Diagnostic partagé (thème × département) : ")
+    assert lines[4] == "Programme 2025 : 7 règles respectées sur 7 (pmae programme check)"
+    assert lines[5] == f"Fiches Les ESSentiels : 21 thèmes, ouvrir {site}/fiches/index.html"
+    assert (site / "fiches" / "formation_pro.html").is_file()
     assert "Synthèse — Démarche PMAE Rhône-Alpes (exemple)" in lines
     for heading in ("Acteurs par type", "Acteurs par département", "Offres par thème et par étape",
                     "Besoins par thème", "Réunions"):

@@ -368,12 +368,14 @@ def import_command(fmt: str, path: str, output: str, options: tuple[str, ...],
 def demo(lang: str, output: str) -> None:
     """The main job on the embedded sample: validate it, write its report, summarise it."""
     from pmae.analysis.coverage import coverage
+    from pmae.analysis.programme import check_programme
     from pmae.analysis.shared_diagnosis import aggregate
     from pmae.analysis.summary import render_text, summarize
     from pmae.io.files import parse_json
     from pmae.io.pipeline import validate_document
     from pmae.report import build_report
     from pmae.sample import SAMPLE_FILE, sample_bytes
+    from pmae.sheets import write_sheets
 
     check_output(output, folder_ok=True)
     report = validate_document(parse_json(sample_bytes(), file=SAMPLE_FILE), file=SAMPLE_FILE)
@@ -387,6 +389,13 @@ def demo(lang: str, output: str) -> None:
         site = build_report(bundle, output, lang=lang, manager=manager)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
+    # The thematic sheets go beside the report's pages (HTML and Markdown: PDFs are one
+    # `pmae sheet --all --format pdf` away, and take a browser run each).
+    sheets = write_sheets(bundle, site.path / "fiches", formats=("html", "md"), lang=lang,
+                          manager=manager, overwrite=True)
+    year = max(meeting.start.year for meeting in bundle.meetings)
+    programme = check_programme(bundle, year, lang=lang, vocabularies=vocabularies)
+    met = sum(1 for result in programme.results if result.met)
     records = sum(bundle.counts().values())
     index = site.path / "index.html"
     gaps = coverage(bundle, territories=territories, vocabularies=vocabularies).gaps()
@@ -401,7 +410,11 @@ def demo(lang: str, output: str) -> None:
                    f"observés ({len(gaps)} cases département × thème × étape sans offre), "
                    "voir la page couverture du rapport")
         click.echo(f"Diagnostic partagé (thème × département) : {shared['publie']} cases "
-                   f"publiées, {hidden} couvertes par le secret statistique\n")
+                   f"publiées, {hidden} couvertes par le secret statistique")
+        click.echo(f"Programme {year} : {met} règles respectées sur {len(programme.results)} "
+                   "(pmae programme check)")
+        click.echo(f"Fiches Les ESSentiels : {len(sheets.sheets)} thèmes, ouvrir "
+                   f"{site.path / 'fiches' / 'index.html'}\n")
     else:
         click.echo(f"Embedded sample ({records} records): validated, no issues")
         click.echo(f"Report written to {site.path}/ ({len(site.pages)} pages): open {index}")
@@ -409,7 +422,11 @@ def demo(lang: str, output: str) -> None:
                    f"({len(gaps)} département × theme × stage cells without an offer), "
                    "see the coverage page of the report")
         click.echo(f"Shared diagnosis (theme × département): {shared['publie']} cells "
-                   f"published, {hidden} covered by statistical secrecy\n")
+                   f"published, {hidden} covered by statistical secrecy")
+        click.echo(f"Programme {year}: {met} of {len(programme.results)} rules met "
+                   "(pmae programme check)")
+        click.echo(f"Les ESSentiels sheets: {len(sheets.sheets)} themes, open "
+                   f"{site.path / 'fiches' / 'index.html'}\n")
     click.echo(render_text(summarize(bundle, territories=territories), lang=lang,
                            vocabularies=vocabularies, territories=territories), nl=False)
 
@@ -437,9 +454,12 @@ def _register_commands() -> None:
     from pmae.commands.diagnose import diagnose
     from pmae.commands.needs import needs
     from pmae.commands.orient import orient
+    from pmae.commands.programme import programme
     from pmae.commands.report import report
+    from pmae.commands.sheet import sheet
 
-    for command in (attendance_command, coverage_command, diagnose, needs, orient, report):
+    for command in (attendance_command, coverage_command, diagnose, needs, orient, programme,
+                    report, sheet):
         cli.add_command(command)
 
 

@@ -278,6 +278,25 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
             title="Question answered twice",
             hint="keep one answer for each question",
         ),
+        # programme rules (after their JSON Schema) and the check of a year
+        IssueType(
+            code="rule-parameter-not-used",
+            layer="programme-rules",
+            title="Parameter the rule's check does not take",
+            hint="remove it; see docs/programme.md for the parameters of each check",
+        ),
+        IssueType(
+            code="min-above-max",
+            layer="programme-rules",
+            title="Lower bound above the upper bound",
+            hint="make the minimum no greater than the maximum",
+        ),
+        IssueType(
+            code="outdated-status",
+            layer="programme",
+            title="Planned meeting whose date has passed",
+            hint="mark the meeting tenue or annulee",
+        ),
     )
 }
 

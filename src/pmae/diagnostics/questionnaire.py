@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from pmae.io.schema_issues import _detailed, json_path
+from pmae.io.schema_issues import document_issues, json_path
 from pmae.io.schemas import validator
 from pmae.issues import Issue
 from pmae.vocab import Vocabulary, core_vocabularies
@@ -234,7 +234,7 @@ def parse_questionnaire(
     :returns: the questionnaire (``None`` if any error was found) and every issue.
     """
     if not validator("questionnaire").is_valid(data):
-        return None, _detailed("questionnaire", data, (), file)
+        return None, document_issues("questionnaire", data, file=file)
     issues = _Semantics(data, file, vocabularies or core_vocabularies()).run()
     if any(issue.severity == "error" for issue in issues):
         return None, issues

@@ -269,6 +269,14 @@ def _explainer(name: str) -> Any:
     )
 
 
+def document_issues(name: str, instance: Any, *, file: str | None = None) -> list[Issue]:
+    """Validate one document against the shipped schema ``name`` (a questionnaire, a rules
+    file…): no issue when the fast validator accepts it, else every error explained."""
+    if validator(name).is_valid(instance):
+        return []
+    return _detailed(name, instance, (), file)
+
+
 def _detailed(
     name: str, instance: Any, prefix: Sequence[str | int], file: str | None
 ) -> list[Issue]:

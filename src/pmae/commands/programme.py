@@ -1,0 +1,236 @@
+"""``pmae programme``: check a year against the programme rules, prepare its meetings.
+
+Subcommands: ``check`` (each rule met or not), ``invitations`` (who to invite to a meeting, as
+text or CSV for a mail merge) and ``calendar`` (the year's meetings as an ``.ics`` file, through
+the pmae-ical plugin). The work is in :mod:`pmae.analysis.programme` and
+:mod:`pmae.analysis.invitations`; this module parses arguments and prints.
+
+Exit codes: 0 ok (``check``: every rule met), 1 data problems (``check``: a rule not met, or the
+bundle has errors), 2 usage error (bad options, a bad rules file, no iCalendar exporter).
+
+The plugin manager is the one in ``click``'s context object when it is a
+:class:`~pmae.plugins.manager.PluginManager` (tests pass a fresh one), else the process-wide one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import click
+import orjson
+
+from pmae.analysis.invitations import (
+    Invitee,
+    NoCalendarExporterError,
+    invitation_list,
+    write_calendar,
+    write_csv,
+)
+from pmae.analysis.programme import check_programme, default_year, load_rules
+from pmae.io.audience import UnknownAudienceError, check_audience
+from pmae.io.pipeline import validate_file
+from pmae.issues import Issue, suggest
+from pmae.model import Bundle
+from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+from pmae.territories import TerritoryError
+
+__all__ = ["programme"]
+
+_BUNDLE = click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+_YEAR = click.option("--year", type=click.IntRange(1900, 2999), default=None,
+                     help="The year (default: the bundle's latest programme, else its latest "
+                          "meeting).")
+_LANG = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+                     help="Language of the output.")
+
+
+def _manager(ctx: click.Context) -> PluginManager:
+    if isinstance(ctx.obj, PluginManager):
+        return ctx.obj
+    try:
+        return get_plugin_manager()
+    except PluginError as error:
+        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
+
+
+def _bundle(path: str, manager: PluginManager, output_format: str) -> Bundle:
+    """The validated bundle, or the issues printed and exit 1."""
+    report = validate_file(path, context=manager.check_context(),
+                           extra_checks=manager.check_functions())
+    if report.ok and report.bundle is not None:
+        return report.bundle
+    _fail_with(report.issues, output_format, f"{path}: the bundle has errors; fix them first", 1)
+
+
+def _fail_with(issues: list[Issue], output_format: str, why: str, code: int) -> NoReturn:
+    if output_format == "json":
+        click.echo(orjson.dumps([i.to_dict() for i in issues],
+                                option=orjson.OPT_INDENT_2).decode())
+    else:
+        for issue in issues:
+            click.echo(issue.render(), err=True)
+    click.echo(why, err=True)
+    sys.exit(code)
+
+
+def _audience(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        return check_audience(value)
+    except UnknownAudienceError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+
+
+@click.group()
+def programme() -> None:
+    """The annual programme: check a year against its rules, prepare its meetings."""
+
+
+@programme.command()
+@_BUNDLE
+@_YEAR
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False), default=None,
+              help="A region's rules file (JSON), applied to pmae's default rules.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to print the result.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Check as on this day (YYYY-MM-DD): decides whether the year is over.")
+@_LANG
+@click.pass_context
+def check(ctx: click.Context, bundle: str, year: int | None, rules_file: str | None,
+          output_format: str, today: dt.datetime | None, lang: str) -> None:
+    """Check the meetings and productions of a year of BUNDLE against the programme rules.
+
+    Each rule is reported met (✔) or not (✘), with the meetings concerned. Exit code 0 when
+    every rule is met, 1 when one is not (or the bundle has errors), 2 for a bad rules file.
+    """
+    rules = None
+    if rules_file is not None:
+        rules, issues = load_rules(rules_file)
+        if rules is None:
+            _fail_with(issues, output_format, f"{rules_file}: the rules file has errors", 2)
+    manager = _manager(ctx)
+    data = _bundle(bundle, manager, output_format)
+    day = today.date() if today is not None else dt.date.today()
+    result = check_programme(data, year if year is not None else default_year(data, day),
+                             rules, today=day, lang=lang, vocabularies=manager.vocabularies())
+    if output_format == "json":
+        click.echo(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(result.render_text(), nl=False)
+        for issue in result.issues:
+            click.echo(issue.render(), err=True)
+    sys.exit(0 if result.met else 1)
+
+
+@programme.command()
+@_BUNDLE
+@click.option("--meeting", "meeting_id", required=True, help="The meeting's id.")
+@click.option("--type", "actor_types", multiple=True,
+              help="Only actors of this type (repeat for several).")
+@click.option("--territory", "territories", multiple=True,
+              help="Only actors within this territory: dep:69 takes com:69123 (repeatable).")
+@click.option("--audience", default="network", show_default=True, callback=_audience,
+              help="Who reads the list: public (no contact data), network, "
+                   "recipient:<network-or-actor-id>, or all.")
+@click.option("--format", "output_format", type=click.Choice(["text", "csv"]), default="text",
+              show_default=True, help="Text, or CSV for a mail merge.")
+@click.option("-o", "--output", default=None, help="Write the list to this file (atomically).")
+@_LANG
+@click.pass_context
+def invitations(ctx: click.Context, bundle: str, meeting_id: str, actor_types: tuple[str, ...],
+                territories: tuple[str, ...], audience: str, output_format: str,
+                output: str | None, lang: str) -> None:
+    """The actors to invite to a meeting of BUNDLE, by type and territory."""
+    manager = _manager(ctx)
+    known_types = manager.vocabularies().get("actor_types")
+    for actor_type in actor_types:
+        if known_types is not None and actor_type not in known_types:
+            close = suggest(actor_type, known_types.codes())
+            raise click.BadParameter(
+                f"unknown actor type {actor_type!r}" + (f"; did you mean {close!r}?" if close
+                                                        else "; see `pmae vocab actor_types`"),
+                param_hint="--type")
+    if output is not None and not Path(output).resolve().parent.is_dir():
+        raise click.UsageError(f"cannot write {output}: its folder does not exist")
+    data = _bundle(bundle, manager, "text")
+    try:
+        invitees = invitation_list(data, meeting_id, actor_types=actor_types,
+                                   territories=territories, audience=audience,
+                                   referential=manager.territories())
+    except TerritoryError as error:
+        raise click.BadParameter(str(error), param_hint="--territory") from None
+    except KeyError as error:
+        raise click.BadParameter(str(error.args[0]), param_hint="--meeting") from None
+    buffer = io.StringIO()
+    if output_format == "csv":
+        write_csv(invitees, buffer)
+    else:
+        meeting = next(m for m in data.meetings if m.id == meeting_id)
+        buffer.write(_text(meeting.title, meeting.start, invitees, audience, lang))
+    if output is None:
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    from pmae.io.files import atomic_writer
+
+    with atomic_writer(output, "w") as handle:
+        handle.write(buffer.getvalue())
+    click.echo(f"wrote {output}: {len(invitees)} actor(s)", err=True)
+
+
+def _text(title: str, start: dt.datetime, invitees: Sequence[Invitee], audience: str,
+          lang: str) -> str:
+    fr = lang == "fr"
+    yes, no, unknown = ("oui", "non", "?") if fr else ("yes", "no", "?")
+    lines = [f"{title} — {start.strftime('%d/%m/%Y' if fr else '%Y-%m-%d')}",
+             (f"Acteurs à inviter : {len(invitees)} (audience {audience})" if fr
+              else f"Actors to invite: {len(invitees)} (audience {audience})")]
+    for i in invitees:
+        reach = ", ".join(x for x in (i.email, i.phone) if x)
+        people = "; ".join(", ".join(x for x in (p.name, p.role, p.email, p.phone) if x)
+                           for p in i.contacts)
+        last = unknown if i.attended_last is None else yes if i.attended_last else no
+        lines.append(f"- {i.name} ({i.actor}) · {i.actor_type} · {' '.join(i.territories)}")
+        if reach or people:
+            lines.append(f"    {' ; '.join(x for x in (reach, people) if x)}")
+        lines.append(f"    {'inscrit' if fr else 'registered'} : "
+                     f"{yes if i.registered else no} · "
+                     f"{'présent à la précédente' if fr else 'came to the previous one'} : {last}")
+    return "\n".join(lines) + "\n"
+
+
+@programme.command()
+@_BUNDLE
+@_YEAR
+@click.option("-o", "--output", required=True, help="The .ics file to write.")
+@click.option("--audience", default="public", show_default=True, callback=_audience,
+              help="Whose meetings: public, network, recipient:<network-or-actor-id>, or all.")
+@_LANG
+@click.pass_context
+def calendar(ctx: click.Context, bundle: str, year: int | None, output: str, audience: str,
+             lang: str) -> None:
+    """Write the meetings of a year of BUNDLE as an iCalendar file (pmae-ical plugin)."""
+    manager = _manager(ctx)
+    try:
+        manager.exporter("ical")
+    except KeyError:
+        raise click.UsageError(
+            "no iCalendar exporter is installed: pip install ./plugins/pmae-ical "
+            "(from a pmae source checkout), then try again") from None
+    except LookupError as error:  # several plugins register one: name it <plugin>:ical
+        raise click.UsageError(str(error)) from None
+    folder = Path(output).resolve().parent
+    if not folder.is_dir() or Path(output).is_dir():
+        raise click.UsageError(f"cannot write {output}: give a file in an existing folder")
+    data = _bundle(bundle, manager, "text")
+    chosen = year if year is not None else default_year(data)
+    try:
+        written = write_calendar(data, chosen, output, audience=audience, lang=lang,
+                                 manager=manager)
+    except NoCalendarExporterError as error:  # pragma: no cover - checked above
+        raise click.UsageError(str(error)) from None
+    click.echo(f"wrote {output}: {len(written.meetings)} meeting(s) of {chosen}", err=True)

@@ -1,0 +1,278 @@
+"""Build a thematic sheet from a bundle, and record it in the bundle as a ``Production``.
+
+A sheet is computed from what the audience may see (:func:`pmae.io.audience.filter_bundle`):
+the theme's description and group (from the themes vocabulary), the resources on the theme,
+the support chain (for each stage, the offers in force on the theme that are open to the
+associations of the département, or every offer on the theme when no département is given),
+the actors of those offers, the meetings and productions on the theme, the date and sources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from pmae.analysis.coverage import in_force
+from pmae.io.audience import check_audience, filter_bundle
+from pmae.model import Bundle, Offer, Production
+from pmae.plugins.manager import PluginManager, get_plugin_manager
+from pmae.report.pages import Labels, slug
+from pmae.sheets.model import (
+    Sheet,
+    SheetActor,
+    SheetMeeting,
+    SheetOffer,
+    SheetProduction,
+    SheetResource,
+    SheetSource,
+    SheetStage,
+)
+from pmae.sheets.text import TEXT
+from pmae.territories import Territories, TerritoryError
+from pmae.vocab import Vocabulary
+
+__all__ = ["as_production", "build_sheet", "build_sheets", "production_id", "record_sheets",
+           "sheet_themes"]
+
+
+def _check(theme: str, departement: str | None, lang: str, vocabularies: Mapping[str, Vocabulary],
+           territories: Territories) -> None:
+    if lang not in TEXT:
+        raise ValueError(f"unknown language {lang!r}: expected 'fr' or 'en'")
+    if theme not in vocabularies["themes"]:
+        raise ValueError(f"unknown theme {theme!r}: `pmae vocab themes` lists them")
+    if departement is not None:
+        try:
+            level = territories.parse(departement).level
+        except TerritoryError as error:
+            raise ValueError(str(error)) from None
+        if level != "dep":
+            raise ValueError(f"{departement!r} is not a département (write it dep:NN)")
+
+
+def sheet_themes(bundle: Bundle, *, vocabularies: Mapping[str, Vocabulary] | None = None,
+                 ) -> tuple[str, ...]:
+    """The themes ``bundle`` speaks of (offers, resources, meetings, productions), in the
+    vocabulary's order, then other codes sorted."""
+    used: set[str] = set()
+    for records in (bundle.offers, bundle.resources, bundle.productions):
+        for record in records:
+            used.update(record.themes)
+    for meeting in bundle.meetings:
+        used.update(meeting.themes)
+        for workshop in meeting.workshops:
+            used.update(workshop.themes)
+    known = (vocabularies or get_plugin_manager().vocabularies())["themes"].codes()
+    return tuple(c for c in known if c in used) + tuple(sorted(used - set(known)))
+
+
+def build_sheet(
+    bundle: Bundle, theme: str, *, departement: str | None = None, audience: str = "public",
+    lang: str = "fr", today: dt.date | None = None, manager: PluginManager | None = None,
+) -> Sheet:
+    """The sheet of ``theme`` for ``departement`` (``dep:NN``, or every territory), showing only
+    what ``audience`` may see.
+
+    :param today: the sheet's date: offers in force that day are listed (default: the day
+        the bundle was generated).
+    :raises ValueError: unknown theme, language or audience, or a département that is not one.
+    """
+    return build_sheets(bundle, (theme,), departement=departement, audience=audience, lang=lang,
+                        today=today, manager=manager)[0]
+
+
+def build_sheets(
+    bundle: Bundle, themes: Sequence[str] | None = None, *, departement: str | None = None,
+    audience: str = "public", lang: str = "fr", today: dt.date | None = None,
+    manager: PluginManager | None = None,
+) -> tuple[Sheet, ...]:
+    """The sheets of ``themes`` (default: every theme the visible bundle speaks of).
+
+    The audience filter runs once for all of them; see :func:`build_sheet`.
+    """
+    check_audience(audience)
+    manager = manager or get_plugin_manager()
+    vocabularies, territories = manager.vocabularies(), manager.territories()
+    visible = filter_bundle(bundle, audience)
+    chosen = tuple(themes) if themes is not None else sheet_themes(visible,
+                                                                   vocabularies=vocabularies)
+    for theme in chosen:
+        _check(theme, departement, lang, vocabularies, territories)
+    labels = Labels(lang, vocabularies, territories)
+    return tuple(_build(visible, theme, departement=departement, audience=audience, lang=lang,
+                        today=today or bundle.generated_at.date(), labels=labels)
+                 for theme in chosen)
+
+
+def _reach(offer: Offer, departement: str, territories: Territories) -> str | None:
+    """``whole`` if a territory of the offer contains the département, ``local`` if one lies
+    (at least partly) inside it, else ``None``."""
+    if any(territories.contains(code, departement) for code in offer.territories):
+        return "whole"
+    for code in offer.territories:
+        try:
+            if departement in territories.departements(code):
+                return "local"
+        except TerritoryError:
+            continue  # an unknown territory reaches nothing (validation reports it)
+    return None
+
+
+def _region_label(offers: Iterable[Offer], labels: Labels, fallback: str) -> str:
+    """The name of the one région the offers lie in, else ``fallback``."""
+    territories = labels.territories
+    current = set(territories.regions())
+    found: set[str] = set()
+    for offer in offers:
+        for code in offer.territories:
+            try:
+                deps = territories.departements(code)
+            except TerritoryError:
+                continue
+            for dep in deps:
+                found.update(a for a in territories.ancestors(dep) if a in current)
+    return labels.territory(found.pop()) if len(found) == 1 else fallback
+
+
+def _audience_label(audience: str, text: Mapping[str, str]) -> str:
+    if audience.startswith("recipient:"):
+        return text["audience_recipient"].format(who=audience.removeprefix("recipient:"))
+    return text[f"audience_{audience}"]
+
+
+def _build(bundle: Bundle, theme: str, *, departement: str | None, audience: str, lang: str,
+           today: dt.date, labels: Labels) -> Sheet:
+    text = TEXT[lang]
+    vocabulary = labels.vocabularies["themes"]
+    term = vocabulary.get(theme)
+    group = term.group if term is not None else None
+    group_label = next((g.label_fr if lang == "fr" else g.label_en
+                        for g in vocabulary.groups if g.code == group), None)
+    actors = {a.id: a for a in bundle.actors}
+
+    def where(codes: Iterable[str]) -> str:
+        return ", ".join(labels.territory(c) for c in codes) or text["none"]
+
+    listed: list[tuple[Offer, bool]] = []
+    for offer in bundle.offers:
+        if theme not in offer.themes or not in_force(offer, today):
+            continue
+        reach = "whole" if departement is None else _reach(offer, departement, labels.territories)
+        if reach is not None:
+            listed.append((offer, reach == "local"))
+    listed.sort(key=lambda item: (actors[item[0].actor].name.casefold()
+                                  if item[0].actor in actors else item[0].actor,
+                                  item[0].title.casefold(), item[0].id))
+
+    def entry(offer: Offer, local: bool) -> SheetOffer:
+        actor = actors.get(offer.actor)
+        return SheetOffer(offer=offer, actor_name=actor.name if actor else offer.actor,
+                          where=where(offer.territories), local=local,
+                          cost_label=labels.code("costs", offer.cost) if offer.cost else None)
+
+    stages = labels.vocabularies["stages"].codes()
+    chain = [SheetStage(stage=s, label=labels.code("stages", s),
+                        offers=tuple(entry(o, local) for o, local in listed if s in o.stages))
+             for s in stages]
+    other = tuple(entry(o, local) for o, local in listed if not set(o.stages) & set(stages))
+    if other:
+        chain.append(SheetStage(stage=None, label=text["no_stage"], offers=other))
+    with_offers = {o.actor for o, _ in listed}
+    sheet_actors = tuple(
+        SheetActor(actor=a, type_label=labels.code("actor_types", a.actor_type),
+                   where=where(a.territories))
+        for a in sorted(bundle.actors, key=lambda a: (a.name.casefold(), a.id))
+        if a.id in with_offers)
+    publishers = {a.id: a.name for a in bundle.actors}
+    source_slug = bundle.source.slug
+
+    def publisher(name: str | None) -> str | None:
+        if name is None:
+            return None
+        return publishers.get(name) or publishers.get(f"{source_slug}:{name}") or name
+
+    resources = tuple(
+        SheetResource(resource=r, kind_label=labels.code("resource_kinds", r.kind),
+                      publisher=publisher(r.publisher))
+        for r in sorted(bundle.resources, key=lambda r: (r.title.casefold(), r.id))
+        if theme in r.themes)
+    meetings = tuple(
+        SheetMeeting(meeting=m, kind_label=labels.code("meeting_kinds", m.kind),
+                     workshops=tuple(w.title for w in m.workshops if theme in w.themes))
+        for m in sorted(bundle.meetings, key=lambda m: (m.start, m.id))
+        if theme in m.themes or any(theme in w.themes for w in m.workshops))
+    productions = tuple(
+        SheetProduction(production=p, kind_label=labels.code("production_kinds", p.kind))
+        for p in sorted(bundle.productions, key=lambda p: (-p.year, p.title.casefold(), p.id))
+        if theme in p.themes)
+    sources = [SheetSource(name=bundle.source.name, url=bundle.source.url,
+                           published=bundle.generated_at.date())]
+    for provenance in bundle.provenance:
+        source = SheetSource(name=provenance.source.name, url=provenance.source.url,
+                             published=provenance.generated_at.date())
+        if source not in sources:
+            sources.append(source)
+    theme_label = labels.code("themes", theme)
+    territory = (labels.territory(departement) if departement is not None
+                 else _region_label((o for o, _ in listed), labels, text["all_territories"]))
+    return Sheet(
+        theme=theme, title=text["title"].format(theme=theme_label), theme_label=theme_label,
+        theme_description=(term.description_fr if lang == "fr" else term.description_en)
+        if term is not None else "",
+        group=group, group_label=group_label, lang=lang, audience=audience,
+        audience_label=_audience_label(audience, text), departement=departement,
+        territory_label=territory, date=today, resources=resources, chain=tuple(chain),
+        actors=sheet_actors, meetings=meetings, productions=productions, sources=tuple(sources),
+        licence=bundle.licence)
+
+
+def production_id(sheet: Sheet, source: str) -> str:
+    """The id a sheet is recorded under: ``<source>:essentiels-<theme>[-<dep>]-<year>``."""
+    where = f"-{sheet.departement.removeprefix('dep:')}" if sheet.departement else ""
+    return f"{source}:essentiels-{slug(sheet.theme)}{where.lower()}-{sheet.date.year}"
+
+
+def as_production(sheet: Sheet, *, id: str, authors: Iterable[str] = ()) -> Production:
+    """The sheet as a ``Production`` (kind ``fiche_thematique``) to record in a bundle.
+
+    Its visibility follows the audience the sheet was made for: ``public`` and ``network``
+    as they are, a recipient's sheet ``restricted`` to that recipient, ``all`` ``private``.
+    """
+    visibility = sheet.audience
+    recipients: tuple[str, ...] = ()
+    if sheet.audience.startswith("recipient:"):
+        visibility, recipients = "restricted", (sheet.audience.removeprefix("recipient:"),)
+    elif sheet.audience == "all":
+        visibility = "private"
+    title = sheet.title if sheet.departement is None else \
+        f"{sheet.title} ({sheet.territory_label})"
+    return Production(id=id, kind="fiche_thematique", title=title, year=sheet.date.year,
+                      themes=(sheet.theme,), authors=tuple(authors),
+                      resources=tuple(r.resource.id for r in sheet.resources),
+                      status="publiee", visibility=visibility, recipients=recipients)
+
+
+def _is_sheet(record: object) -> bool:
+    return isinstance(record, Production) and record.kind == "fiche_thematique"
+
+
+def record_sheets(bundle: Bundle, productions: Sequence[Production]) -> Bundle:
+    """``bundle`` with ``productions`` added; a thematic sheet of the same id is replaced
+    (the sheet made again), any other record of that id is an error.
+
+    :raises ValueError: an id already used by a record that is not a thematic sheet, or
+        repeated among ``productions``.
+    """
+    ids = [p.id for p in productions]
+    if len(set(ids)) != len(ids):
+        raise ValueError("the same production id twice: " + ", ".join(
+            sorted({i for i in ids if ids.count(i) > 1})))
+    taken = bundle.index()
+    clash = [i for i in ids if i in taken and not _is_sheet(taken[i])]
+    if clash:
+        raise ValueError(f"id already used by another record: {', '.join(clash)}")
+    new = {p.id: p for p in productions}
+    kept = [p for p in bundle.productions if p.id not in new]
+    return attrs.evolve(bundle, productions=(*kept, *productions))

@@ -1,0 +1,111 @@
+"""The words of the thematic sheets, in French (the default) and English.
+
+Templates read them as ``t.<key>``; the vocabularies' own labels come from :mod:`pmae.vocab`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["TEXT"]
+
+TEXT: Final[dict[str, dict[str, str]]] = {
+    "fr": {
+        "brand": "Les ESSentiels",
+        "series": "Fiches thématiques de la démarche PMAE",
+        "title": "Les ESSentiels — {theme}",
+        "group": "Domaine",
+        "territory": "Territoire",
+        "all_territories": "tous territoires",
+        "date": "Fiche du {date}",
+        "index_date": "Fiches du {date}",
+        "covers": "Ce que recouvre le thème",
+        "no_description": "Pas de description dans le vocabulaire des thèmes.",
+        "resources": "Outils et ressources",
+        "no_resource": "Aucune ressource recensée sur ce thème.",
+        "chain": "Qui accompagne, à chaque étape",
+        "chain_intro_dep": "Les offres en vigueur le {date} sur ce thème, accessibles aux "
+                           "associations du département {territory}.",
+        "chain_intro_all": "Les offres en vigueur le {date} sur ce thème, sur tous les "
+                           "territoires de la source.",
+        "stage": "Étape",
+        "offers": "Offres",
+        "no_stage": "Étape non précisée",
+        "no_offer": "Aucune offre recensée",
+        "local": "une partie du territoire seulement",
+        "free": "gratuit",
+        "until": "jusqu'au {date}",
+        "actors": "Les acteurs",
+        "no_actor": "Aucun acteur.",
+        "website": "site",
+        "meetings": "Rencontres sur le thème",
+        "no_meeting": "Aucune rencontre sur ce thème.",
+        "workshops": "Ateliers",
+        "productions": "Productions de la démarche",
+        "no_production": "Aucune production sur ce thème.",
+        "sources": "Sources",
+        "published": "données publiées le {date}",
+        "licence": "Licence",
+        "audience": "Public",
+        "audience_public": "tout public",
+        "audience_network": "membres des réseaux",
+        "audience_all": "usage interne (tout)",
+        "audience_recipient": "destinataire {who}",
+        "made_with": "Produite avec pmae {version}",
+        "index_title": "Les ESSentiels — fiches thématiques",
+        "index_intro": "Une fiche par thème : ce qu'il recouvre, les outils, les acteurs et "
+                       "leurs offres à chaque étape de l'accompagnement ({territory}).",
+        "index_counts": "{offers} offre(s), {resources} ressource(s)",
+        "formats": "Formats",
+        "none": "—",
+    },
+    "en": {
+        "brand": "Les ESSentiels",
+        "series": "Thematic sheets of the PMAE cooperation",
+        "title": "Les ESSentiels — {theme}",
+        "group": "Area",
+        "territory": "Territory",
+        "all_territories": "all territories",
+        "date": "Sheet of {date}",
+        "index_date": "Sheets of {date}",
+        "covers": "What the theme covers",
+        "no_description": "No description in the themes vocabulary.",
+        "resources": "Tools and resources",
+        "no_resource": "No resource listed on this theme.",
+        "chain": "Who supports, at each stage",
+        "chain_intro_dep": "The offers in force on {date} on this theme, open to the "
+                           "associations of the département {territory}.",
+        "chain_intro_all": "The offers in force on {date} on this theme, on every territory "
+                           "of the source.",
+        "stage": "Stage",
+        "offers": "Offers",
+        "no_stage": "Stage not given",
+        "no_offer": "No offer listed",
+        "local": "part of the territory only",
+        "free": "free",
+        "until": "until {date}",
+        "actors": "The actors",
+        "no_actor": "No actor.",
+        "website": "website",
+        "meetings": "Meetings on the theme",
+        "no_meeting": "No meeting on this theme.",
+        "workshops": "Workshops",
+        "productions": "Productions of the cooperation",
+        "no_production": "No production on this theme.",
+        "sources": "Sources",
+        "published": "data published on {date}",
+        "licence": "Licence",
+        "audience": "Audience",
+        "audience_public": "general public",
+        "audience_network": "network members",
+        "audience_all": "internal use (everything)",
+        "audience_recipient": "recipient {who}",
+        "made_with": "Made with pmae {version}",
+        "index_title": "Les ESSentiels — thematic sheets",
+        "index_intro": "One sheet per theme: what it covers, the tools, the actors and their "
+                       "offers at each stage of the support chain ({territory}).",
+        "index_counts": "{offers} offer(s), {resources} resource(s)",
+        "formats": "Formats",
+        "none": "—",
+    },
+}

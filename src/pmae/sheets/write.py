@@ -1,0 +1,137 @@
+"""Write thematic sheets into a folder, atomically: Markdown, HTML, PDF, and an index.
+
+The folder is filled beside its target then put in its place (as the report is), so an
+interrupted run leaves the previous sheets or the new ones. A folder of sheets carries a
+``.pmae-sheets`` file: such a folder is replaced, any other non-empty folder only on request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from pmae.exchange import _export_directory
+from pmae.model import Bundle
+from pmae.plugins.manager import PluginManager
+from pmae.report.pages import slug
+from pmae.sheets.build import build_sheets
+from pmae.sheets.model import Sheet
+from pmae.sheets.pdf import find_chromium, to_pdf
+from pmae.sheets.render import (
+    render_html,
+    render_index_html,
+    render_index_markdown,
+    render_markdown,
+)
+
+__all__ = ["FORMATS", "MARKER", "SheetsResult", "save_sheets", "write_sheets"]
+
+#: The formats a sheet is written in.
+FORMATS: Final = ("md", "html", "pdf")
+#: The file that marks a folder as written by :func:`save_sheets`.
+MARKER: Final = ".pmae-sheets"
+#: At most this many Chromium processes print at once.
+_PRINTERS: Final = 4
+
+
+@attrs.define(kw_only=True, frozen=True)
+class SheetsResult:
+    """What was written: the sheets, the files (relative to ``path``) and the folder."""
+
+    sheets: tuple[Sheet, ...]
+    files: tuple[str, ...]
+    path: Path
+
+
+def sheet_files(sheet: Sheet, formats: Sequence[str]) -> tuple[str, ...]:
+    """The file names of ``sheet`` in ``formats``: ``<theme>.<format>``, in FORMATS order."""
+    return tuple(f"{slug(sheet.theme)}.{fmt}" for fmt in FORMATS if fmt in formats)
+
+
+def _ordered(names: Sequence[str], order: Sequence[str]) -> tuple[str, ...]:
+    return tuple(n for fmt in order for n in names if n.endswith(f".{fmt}"))
+
+
+def write_sheets(
+    bundle: Bundle, out_dir: str | os.PathLike[str], *, themes: Sequence[str] | None = None,
+    departement: str | None = None, formats: Sequence[str] = FORMATS,
+    audience: str = "public", lang: str = "fr", today: dt.date | None = None,
+    index: bool | None = None, manager: PluginManager | None = None, overwrite: bool = False,
+) -> SheetsResult:
+    """Build the sheets of ``themes`` (default: every theme of the bundle) and write them.
+
+    :param index: write ``index.md``/``index.html`` (default: when ``themes`` is every theme).
+    See :func:`pmae.sheets.build_sheet` and :func:`save_sheets` for the rest.
+    """
+    sheets = build_sheets(bundle, themes, departement=departement, audience=audience,
+                          lang=lang, today=today, manager=manager)
+    return save_sheets(sheets, out_dir, formats=formats,
+                       index=themes is None if index is None else index, overwrite=overwrite)
+
+
+def save_sheets(sheets: Sequence[Sheet], out_dir: str | os.PathLike[str], *,
+                formats: Sequence[str] = FORMATS, index: bool = False,
+                overwrite: bool = False) -> SheetsResult:
+    """Write ``sheets`` in ``formats`` into the folder ``out_dir``, replacing it as a whole.
+
+    :raises ValueError: an unknown format, or no format.
+    :raises FileExistsError: ``out_dir`` is a non-empty folder not written by pmae sheets
+        (unless ``overwrite``).
+    :raises PdfError: PDF asked for, and Chromium is missing or fails.
+    """
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown or not formats:
+        raise ValueError(f"unknown format(s) {', '.join(unknown) or '(none)'}: choose among "
+                         f"{', '.join(FORMATS)}")
+    target = Path(out_dir)
+    if (target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file()
+            and not overwrite):
+        raise FileExistsError(
+            f"{target} is a folder that is not empty and not a folder of pmae sheets; choose "
+            "another folder or allow replacing it (pmae sheet --force)")
+    chromium = find_chromium() if "pdf" in formats else None
+    written: list[str] = []
+
+    def fill(folder: Path) -> None:
+        files = {sheet.theme: sheet_files(sheet, formats) for sheet in sheets}
+        printing: list[tuple[Path, Path]] = []
+        for sheet in sheets:
+            name = slug(sheet.theme)
+            if "md" in formats:
+                (folder / f"{name}.md").write_text(render_markdown(sheet), encoding="utf-8")
+            html = folder / f"{name}.html"
+            if "html" in formats or "pdf" in formats:
+                others = tuple(f for f in files[sheet.theme] if f != html.name)
+                html.write_text(render_html(sheet, files=others), encoding="utf-8")
+            if "pdf" in formats:
+                printing.append((html, folder / f"{name}.pdf"))
+            written.extend(files[sheet.theme])
+        if printing:
+            with ThreadPoolExecutor(max_workers=_PRINTERS) as pool:
+                for done in [pool.submit(to_pdf, h, p, chromium=chromium) for h, p in printing]:
+                    done.result()
+            if "html" not in formats:
+                for html, _ in printing:
+                    html.unlink()
+        if index and sheets:
+            lang = sheets[0].lang
+            if "md" in formats:
+                (folder / "index.md").write_text(render_index_markdown(
+                    sheets, files, lang=lang), encoding="utf-8")
+                written.append("index.md")
+            if "html" in formats:
+                html_first = {theme: _ordered(names, ("html", "pdf", "md"))
+                              for theme, names in files.items()}
+                (folder / "index.html").write_text(render_index_html(
+                    sheets, html_first, lang=lang), encoding="utf-8")
+                written.append("index.html")
+        (folder / MARKER).write_text("pmae sheets\n", encoding="utf-8")
+
+    _export_directory(target, fill)
+    return SheetsResult(sheets=tuple(sheets), files=tuple(written), path=target)
