@@ -130,7 +130,7 @@ Orientation : com:69123 · thème Recrutement · étape souhaitée Conseil
  5. Offre 01 — Maison des associations de Lyon (Maison des associations) [test:offre-01]
     - territoire : com:69123, la commune même
     - thème : Recrutement
-    - étape : Information, plus loin de Conseil (l'étape souhaitée)
+    - étape : Information, plus éloignée de l'étape « Conseil » (l'étape souhaitée)
     - coût : Gratuit
 """
 

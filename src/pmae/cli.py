@@ -11,12 +11,11 @@ import sys
 import warnings
 from collections.abc import Sequence
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any, Literal
 
 import click
 
-from pmae.commands import check_output, echo_json, plugin_manager
+from pmae.commands import check_not_input, check_output, echo_json, plugin_manager
 from pmae.io.bundles import merge_bundles, write_bundle
 from pmae.io.pipeline import Report, validate_file
 from pmae.io.schemas import load_schema, schema_names
@@ -29,15 +28,6 @@ FORMAT_OPTION = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="How to print the result.",
 )
-
-
-def _refuse_overwriting_input(output: str, *inputs: str) -> None:
-    """An export or merge must never replace one of its own inputs with a filtered copy."""
-    for path in inputs:
-        if Path(output).exists() and Path(output).resolve() == Path(path).resolve():
-            raise click.UsageError(
-                f"{output} is also an input: write the result to another file, so the "
-                "input is not replaced")
 
 
 def _print_issues(issues: Sequence[Issue], *, summary: bool) -> None:
@@ -113,7 +103,7 @@ def merge(files: tuple[str, ...], output: str, slug: str, name: str | None,
     reported and nothing is written (exit 1), so no record is ever overwritten silently.
     """
     check_output(output)
-    _refuse_overwriting_input(output, *files)
+    check_not_input(output, *files)
     manager = plugin_manager()
     context, checks = manager.check_context(), manager.check_functions()
     reports = [validate_file(file, context=context, extra_checks=checks) for file in files]
@@ -298,7 +288,7 @@ def export_command(bundle: str, fmt: str, output: str, audience: str, options: t
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
     check_output(output, folder_ok=True)
-    _refuse_overwriting_input(output, bundle)
+    check_not_input(output, bundle)
     exporter_options = _parse_options(options)
     report = validate_file(bundle, context=manager.check_context(),
                            extra_checks=manager.check_functions())
@@ -348,7 +338,7 @@ def import_command(fmt: str, path: str, output: str, options: tuple[str, ...],
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
     check_output(output)
-    _refuse_overwriting_input(output, path)
+    check_not_input(output, path)
     report = import_file(fmt, path, options=_parse_options(options), manager=manager)
     if not report.ok or report.bundle is None:
         _report_and_exit(report.issues, output_format, "nothing was written")

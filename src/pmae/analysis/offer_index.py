@@ -211,7 +211,8 @@ class OfferIndex:
         if orient_to is None:
             orient_to = _reference_orient_to()
         return cls(bundle=bundle, territories=territories or core_territories(),
-                   today=today or dt.date.today(),
+                   # As coverage, sheets and the report: the data's own date by default.
+                   today=today or bundle.generated_at.date(),
                    vocabularies=vocabularies or core_vocabularies(), orient_to=orient_to)
 
     @staticmethod

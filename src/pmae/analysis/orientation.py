@@ -113,8 +113,8 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "motifs": {"souhaitee": "l'étape souhaitée", "alerte": "après une alerte du diagnostic",
                    "premier_contact": "pour un premier contact"},
         "etape_exact": "étape : {stage}, {why}",
-        "etape_voisine": "étape : {stage}, voisine de {target} ({why})",
-        "etape_autre": "étape : {stage}, plus loin de {target} ({why})",
+        "etape_voisine": "étape : {stage}, voisine de l'étape « {target} » ({why})",
+        "etape_autre": "étape : {stage}, plus éloignée de l'étape « {target} » ({why})",
         "acteur": "acteur : {}, conseillé après une alerte",
         "eligibilite": "éligibilité : {what} {value}",
         "criteres": {"taille": "taille", "secteur": "secteur", "format": "format"},
@@ -291,12 +291,16 @@ def next_referral_prefix(bundle: Bundle) -> str:
 def record_referrals(bundle: Bundle, referrals: Sequence[Referral]) -> Bundle:
     """``bundle`` with ``referrals`` added and their needs still ``ouvert`` marked ``oriente``.
 
+    A referral of a need to an offer the bundle already refers it to is not added again.
+
     :raises ValueError: if a referral's id is already used in the bundle.
     """
     taken = bundle.index()
     used = [r.id for r in referrals if r.id in taken]
     if used:
         raise ValueError(f"id {used[0]!r} is already used in the bundle")
+    known = {(r.need, r.offer) for r in bundle.referrals}
+    referrals = [r for r in referrals if (r.need, r.offer) not in known]
     oriented = {r.need for r in referrals}
     needs = tuple(attrs.evolve(n, status="oriente") if n.id in oriented and n.status == "ouvert"
                   else n for n in bundle.needs)

@@ -16,7 +16,7 @@ import orjson
 
 from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
 
-__all__ = ["check_output", "echo_json", "plugin_manager"]
+__all__ = ["check_not_input", "check_output", "echo_json", "plugin_manager"]
 
 
 def plugin_manager() -> PluginManager:
@@ -39,3 +39,14 @@ def check_output(path: str, *, folder_ok: bool = False) -> None:
 def echo_json(data: Any) -> None:
     """Print data as indented JSON on standard output."""
     click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def check_not_input(output: str | None, *inputs: str) -> None:
+    """Refuse an output that is one of the command's inputs: it would replace the data."""
+    if output is None or not Path(output).exists():
+        return
+    for path in inputs:
+        if Path(output).resolve() == Path(path).resolve():
+            raise click.UsageError(
+                f"{output} is also an input: write the result to another file, so the "
+                "input is not replaced")

@@ -14,18 +14,11 @@ import click
 import orjson
 
 from pmae.analysis.attendance import attendance
+from pmae.commands import check_not_input, plugin_manager
 from pmae.io.files import atomic_writer
 from pmae.io.pipeline import validate_file
-from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
 
 __all__ = ["attendance_command"]
-
-
-def _plugins() -> PluginManager:
-    try:
-        return get_plugin_manager()
-    except PluginError as error:
-        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
 
 
 @click.command("attendance")
@@ -50,13 +43,14 @@ def attendance_command(bundle: str, years: tuple[int, ...], graph: bool, output_
     diversity of each meeting. Cancelled meetings are left out. --graph adds who met whom and
     the actors with complementary offers that never attended the same meeting.
     """
+    check_not_input(output, bundle)
     if output is not None:
         folder = Path(output).resolve().parent
         if not folder.is_dir():
             raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
         if Path(output).is_dir():
             raise click.UsageError(f"cannot write {output}: it is a folder; give a file name")
-    manager = _plugins()
+    manager = plugin_manager()
     report = validate_file(bundle, context=manager.check_context(),
                            extra_checks=manager.check_functions())
     if not report.ok or report.bundle is None:

@@ -18,7 +18,7 @@ import orjson
 
 from pmae.analysis.complementarity import Complementarity, complementarity_of
 from pmae.analysis.coverage import Coverage, coverage
-from pmae.commands import plugin_manager
+from pmae.commands import check_not_input, plugin_manager
 from pmae.io.files import atomic_writer
 from pmae.io.pipeline import validate_file
 from pmae.plugins.manager import PluginManager
@@ -62,6 +62,7 @@ def coverage_command(bundle: str, level: str, region: str | None, themes: tuple[
     """
     if gaps_only and graph:
         raise click.UsageError("--gaps and --graph are two different outputs: choose one")
+    check_not_input(output, bundle)
     if output is not None:
         folder = Path(output).resolve().parent
         if not folder.is_dir():

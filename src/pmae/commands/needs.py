@@ -23,7 +23,7 @@ from pmae.analysis.shared_diagnosis import (
 from pmae.analysis.shared_diagnosis import (
     trends as trends_of,
 )
-from pmae.commands import plugin_manager
+from pmae.commands import check_not_input, plugin_manager
 from pmae.io.files import atomic_writer
 from pmae.io.pipeline import validate_file
 
@@ -70,6 +70,7 @@ def needs(bundle: str, by: str, output_format: str, min_contributors: int, domin
     """
     if trends and "year" not in parse_dimensions(by)[0]:
         raise click.UsageError("--trends compares years: add year to --by (e.g. theme,year)")
+    check_not_input(output, bundle)
     if output is not None:
         folder = Path(output).resolve().parent
         if not folder.is_dir():

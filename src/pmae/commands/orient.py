@@ -124,7 +124,7 @@ def orient(bundle: str, association_id: str | None, need_id: str | None, theme: 
         if value is not None and value not in vocabularies[code]:
             raise click.UsageError(f"unknown {code[:-1]} {value!r}: `pmae vocab {code}` lists "
                                    "them")
-    day = today.date() if today is not None else dt.date.today()
+    day = today.date() if today is not None else report.bundle.generated_at.date()
     index = OfferIndex.build(report.bundle, territories=territories, today=day,
                              vocabularies=vocabularies, orient_to=_orient_to(manager))
     target: Association | Need | Query
@@ -177,6 +177,10 @@ def _record(manager: PluginManager, path: str, output: str, bundle: Bundle, need
     referrals = referrals_for(suggestions, need=need, by=by, date=day,
                               id_prefix=next_referral_prefix(bundle))
     recorded = record_referrals(bundle, referrals)
+    added = len(recorded.referrals) - len(bundle.referrals)
+    if not added:
+        click.echo(f"nothing to record: {need.id} is already referred to these offers", err=True)
+        return
     # Validate exactly what is written, so a bundle that would not load again never replaces
     # the one the user has.
     check = validate_document(parse_json(dumps_bundle(recorded), file=output), file=output,
@@ -189,5 +193,7 @@ def _record(manager: PluginManager, path: str, output: str, bundle: Bundle, need
                    err=True)
         sys.exit(1)
     write_bundle(recorded, output)
-    click.echo(f"recorded in {output}: {len(referrals)} referral(s) "
-               f"{referrals[0].id} … {referrals[-1].id}", err=True)
+    new = recorded.referrals[len(bundle.referrals):]
+    click.echo(f"recorded in {output}: {added} referral(s) {new[0].id} … {new[-1].id}"
+               + (f" ({len(referrals) - added} already there)" if added < len(referrals) else ""),
+               err=True)

@@ -32,6 +32,7 @@ from pmae.analysis.invitations import (
     write_csv,
 )
 from pmae.analysis.programme import check_programme, default_year, load_rules
+from pmae.commands import check_not_input
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.io.pipeline import validate_file
 from pmae.issues import Issue, suggest
@@ -155,6 +156,7 @@ def invitations(ctx: click.Context, bundle: str, meeting_id: str, actor_types: t
                 f"unknown actor type {actor_type!r}" + (f"; did you mean {close!r}?" if close
                                                         else "; see `pmae vocab actor_types`"),
                 param_hint="--type")
+    check_not_input(output, bundle)
     if output is not None and not Path(output).resolve().parent.is_dir():
         raise click.UsageError(f"cannot write {output}: its folder does not exist")
     data = _bundle(bundle, manager, "text")

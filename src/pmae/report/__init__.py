@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import attrs
 import jinja2
 
+from pmae.analysis.coverage import in_force
 from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate
 from pmae.exchange import _export_directory
 from pmae.io.audience import check_audience, filter_bundle
@@ -117,8 +118,12 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
                 today: dt.date | None, manager: PluginManager) -> list[str]:
     """Render every page into ``folder``; returns their paths relative to it."""
     vocabularies, territories = manager.vocabularies(), manager.territories()
-    visible = filter_bundle(bundle, audience)
     reference = today or bundle.generated_at.date()
+    # The report shows the offer of its reference day: offers closed or not yet open are left
+    # out of every page (directory, chain, figures), as coverage leaves them out of the grid.
+    visible = filter_bundle(bundle, audience)
+    visible = visible.with_collections(
+        {"offers": tuple(o for o in visible.offers if in_force(o, reference))})
     text = TEXT[lang]
     labels = pages.Labels(lang, vocabularies, territories)
     grid = compute_grid(visible, territories=territories, vocabularies=vocabularies,

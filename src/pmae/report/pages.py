@@ -230,9 +230,15 @@ class DiagnosisTable:
     """The shared diagnosis as a theme × territory table of published needs counts."""
 
     columns: tuple[tuple[str, str], ...]  # (territory key, label)
-    rows: tuple[tuple[str, tuple[int | None, ...], int | None], ...]  # theme, cells, total
+    #: theme, cells, total; a cell is a count, None (secret) or ROLLED_UP (counted in the
+    #: "autres départements" column of its région, so as not to be published alone)
+    rows: tuple[tuple[str, tuple[int | str | None, ...], int | None], ...]
     totals: tuple[int | None, ...]
     grand_total: int | None
+
+
+#: A cell whose needs were merged into its région's "autres départements" column.
+ROLLED_UP = "rolled-up"
 
 
 def diagnosis_table(shared: SharedDiagnosis, labels: Labels, text: Mapping[str, str],
@@ -256,8 +262,15 @@ def diagnosis_table(shared: SharedDiagnosis, labels: Labels, text: Mapping[str, 
     def count(cell: Cell | None) -> int | None:
         return None if cell is None else cell.needs
 
-    rows = tuple((theme, tuple(count(cells.get((theme, c))) if (theme, c) in cells else 0
-                               for c in territories),
+    merged = {(key[0], code) for key, cell in shared.cells.items()
+              for code in cell.rolled_up_from}
+
+    def value(theme: str, code: str) -> int | str | None:
+        if (theme, code) in cells:
+            return count(cells[(theme, code)])
+        return ROLLED_UP if (theme, code) in merged else 0
+
+    rows = tuple((theme, tuple(value(theme, c) for c in territories),
                   count(margins.get((theme, TOTAL)))) for theme in themes)
     return DiagnosisTable(
         columns=tuple((c, label(c)) for c in territories), rows=rows,

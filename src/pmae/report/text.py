@@ -95,7 +95,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "diagnosis_intro": "Besoins exprimés par les associations, par thème et par "
                            "département, avec le secret statistique : aucune case de moins de "
                            "{min} associations, aucune où une association pèse plus de "
-                           "{dominance} ; « s » marque une valeur couverte par le secret.",
+                           "{dominance} ; « s » marque une valeur couverte par le secret, "
+                           "« r » des besoins regroupés dans « autres départements » de la "
+                           "région. Les totaux par département ne comptent pas ces besoins "
+                           "regroupés.",
+        "rolled_up": "r",
+        "rolled_up_title": "besoins regroupés dans « autres départements » de la région",
         "secret": "s",
         "secret_title": "valeur couverte par le secret statistique",
         "total": "Total",
@@ -196,7 +201,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "diagnosis_intro": "Needs expressed by associations, by theme and département, with "
                            "statistical secrecy: no cell from fewer than {min} associations, "
                            "none where one association weighs more than {dominance}; “s” "
-                           "marks a value withheld by secrecy.",
+                           "marks a value withheld by secrecy, “r” needs merged into the région's "
+                           "“other départements”. Totals by département leave merged needs out.",
+        "rolled_up": "r",
+        "rolled_up_title": "needs merged into the région's other départements",
         "secret": "s",
         "secret_title": "value withheld by statistical secrecy",
         "total": "Total",

@@ -76,6 +76,10 @@ def to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str], 
         if completed.returncode != 0 or not partial.read_bytes().startswith(b"%PDF"):
             raise PdfError(f"Chromium could not print {source} (exit {completed.returncode}): "
                            f"{completed.stderr[-500:]}")
+        # mkstemp made the file private; a PDF gets the permissions of any new file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o666 & ~umask)
         os.replace(partial, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
