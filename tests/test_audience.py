@@ -280,3 +280,25 @@ def test_an_actor_sees_only_what_names_it_or_its_network() -> None:
     assert kept("recipient:pmae-ra:dla-69") == ["pmae-ra:o1", "pmae-ra:o2"]
     assert kept("recipient:pmae-ra:mda-lyon") == ["pmae-ra:o2"]
     assert kept("recipient:pmae-ra") == ["pmae-ra:o1", "pmae-ra:o2", "pmae-ra:o3"]
+
+
+def test_a_public_export_of_a_merged_bundle_holds_no_contact_address() -> None:
+    import datetime as dt
+
+    from pmae import Actor, Bundle, Source, merge_bundles
+    from pmae.io.audience import filter_bundle
+    from pmae.io.bundles import dumps_bundle
+
+    source = Source(slug="lma-ra", name="LMA", contact_email="jeanne.dupont@example.org")
+    bundle = Bundle(source=source, generated_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+                    actors=(Actor(id="lma-ra:a1", name="DLA", actor_type="dla_departemental"),
+                            Actor(id="lma-ra:a2", name="Interne", actor_type="autre",
+                                  visibility="private")))
+    merged = merge_bundles([bundle], files=["/home/jeanne/lma.json"],
+                           source=Source(slug="fusion", name="Fusion",
+                                         contact_email="contact@fusion.example.org")).bundle
+    public = dumps_bundle(filter_bundle(merged, "public"))
+    assert b"@" not in public
+    assert b"/home/jeanne" not in public
+    assert [p.records for p in filter_bundle(merged, "public").provenance] == [0]
+    assert [p.records for p in filter_bundle(merged, "network").provenance] == [2]

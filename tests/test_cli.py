@@ -167,3 +167,21 @@ def test_sample_command_writes_a_valid_bundle(tmp_path: Path) -> None:
 
     code, out, _ = _invoke("sample")
     assert out.encode() == sample_bytes()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["needs", "{b}", "-o", "{b}"], ["coverage", "{b}", "-o", "{b}"],
+     ["attendance", "{b}", "-o", "{b}"], ["programme", "calendar", "{b}", "-o", "{b}"],
+     ["report", "{b}", "-o", "{d}", "--force"], ["export", "{b}", "--to", "json", "-o", "{b}"]],
+)
+def test_no_command_writes_over_its_input(tmp_path: Path, args: list[str]) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    bundle = folder / "b.json"
+    _invoke("sample", "-o", str(bundle))
+    before = bundle.read_bytes()
+    code, _, err = _invoke(*(a.format(b=bundle, d=folder) for a in args))
+    assert code == 2
+    assert "is also an input" in err
+    assert bundle.read_bytes() == before

@@ -359,7 +359,7 @@ def demo(lang: str, output: str) -> None:
     """The main job on the embedded sample: validate it, write its report, summarise it."""
     from pmae.analysis.coverage import coverage
     from pmae.analysis.programme import check_programme
-    from pmae.analysis.shared_diagnosis import aggregate
+    from pmae.analysis.shared_diagnosis import aggregate, shareable_needs
     from pmae.analysis.summary import render_text, summarize
     from pmae.io.files import parse_json
     from pmae.io.pipeline import validate_document
@@ -390,7 +390,8 @@ def demo(lang: str, output: str) -> None:
     index = site.path / "index.html"
     gaps = coverage(bundle, territories=territories, vocabularies=vocabularies).gaps()
     with_needs = sum(1 for gap in gaps if gap.needs)
-    shared = aggregate(bundle.needs, by="theme,dep", territories=territories).status_counts()
+    shared = aggregate(shareable_needs(bundle.needs), by="theme,dep",
+                       territories=territories).status_counts()
     hidden = sum(count for status, count in shared.items() if status != "publie")
     if lang == "fr":
         click.echo(f"Échantillon embarqué ({records} enregistrements) : validé, aucun problème")

@@ -79,7 +79,12 @@ def _export_directory(target: Path, fill: object) -> None:
                 raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(target))
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
             os.replace(target, old / "previous")
-            os.replace(temporary, target)
+            try:
+                os.replace(temporary, target)
+            except BaseException:
+                os.replace(old / "previous", target)  # put the old folder back
+                shutil.rmtree(old, ignore_errors=True)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(temporary, target)

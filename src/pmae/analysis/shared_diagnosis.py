@@ -466,6 +466,15 @@ def _intensity(need: Need) -> float:
     return 1.0 if need.intensity is None else float(need.intensity)
 
 
+def shareable_needs(needs: Iterable[Need]) -> list[Need]:
+    """The needs a shared diagnosis may count: every one but the ``private`` ones.
+
+    Restricted needs count: the shared diagnosis publishes them only through cells that pass
+    the secrecy rules. Private needs belong to the organisation that recorded them alone.
+    """
+    return [need for need in needs if need.visibility != "private"]
+
+
 def aggregate(
     needs: Iterable[Need], *, by: str | Sequence[str] = ("theme", "territory"),
     level: Level | None = None,

@@ -42,11 +42,14 @@ def echo_json(data: Any) -> None:
 
 
 def check_not_input(output: str | None, *inputs: str) -> None:
-    """Refuse an output that is one of the command's inputs: it would replace the data."""
+    """Refuse an output that is one of the command's inputs, or a folder holding one: writing
+    it would replace the data."""
     if output is None or not Path(output).exists():
         return
+    target = Path(output).resolve()
     for path in inputs:
-        if Path(output).resolve() == Path(path).resolve():
+        source = Path(path).resolve()
+        if target == source or (target.is_dir() and source.is_relative_to(target)):
             raise click.UsageError(
                 f"{output} is also an input: write the result to another file, so the "
                 "input is not replaced")

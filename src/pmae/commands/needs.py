@@ -19,6 +19,7 @@ from pmae.analysis.shared_diagnosis import (
     SharedDiagnosis,
     aggregate,
     parse_dimensions,
+    shareable_needs,
 )
 from pmae.analysis.shared_diagnosis import (
     trends as trends_of,
@@ -91,7 +92,7 @@ def needs(bundle: str, by: str, output_format: str, min_contributors: int, domin
         sys.exit(1)
     rules = SecrecyRules(min_contributors=min_contributors, dominance=dominance,
                          secondary=not no_secondary, rollup=not no_rollup)
-    diagnosis = aggregate(report.bundle.needs, by=by, rules=rules,
+    diagnosis = aggregate(shareable_needs(report.bundle.needs), by=by, rules=rules,
                           territories=manager.territories())
     if trends:
         text = _render_trends(diagnosis, output_format, lang)

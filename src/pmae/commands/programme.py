@@ -225,6 +225,7 @@ def calendar(ctx: click.Context, bundle: str, year: int | None, output: str, aud
             "(from a pmae source checkout), then try again") from None
     except LookupError as error:  # several plugins register one: name it <plugin>:ical
         raise click.UsageError(str(error)) from None
+    check_not_input(output, bundle)
     folder = Path(output).resolve().parent
     if not folder.is_dir() or Path(output).is_dir():
         raise click.UsageError(f"cannot write {output}: give a file in an existing folder")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from pmae.commands import plugin_manager
+from pmae.commands import check_not_input, plugin_manager
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.io.pipeline import validate_file
 from pmae.report import build_report
@@ -40,6 +40,7 @@ def report(bundle: str, output: str, audience: str, lang: str, force: bool) -> N
         check_audience(audience)
     except UnknownAudienceError as error:
         raise click.UsageError(str(error)) from None
+    check_not_input(output, bundle)
     target = Path(output)
     folder = target.resolve().parent
     if not folder.is_dir():

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from pmae.commands import check_not_input
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.io.bundles import dumps_bundle, write_bundle
 from pmae.io.files import parse_json
@@ -111,6 +112,7 @@ def sheet(bundle: str, theme: str | None, all_themes: bool, dep: str | None, for
         check_audience(audience)
     except UnknownAudienceError as error:
         raise click.UsageError(str(error)) from None
+    check_not_input(output, bundle)
     target = Path(output)
     if not target.resolve().parent.is_dir():
         raise click.UsageError(f"cannot write {output}: the folder "

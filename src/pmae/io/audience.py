@@ -119,10 +119,16 @@ def filter_bundle(bundle: Bundle, audience: str) -> Bundle:
     if audience == "public":
         kept = {name: [_without_personal_data(r) for r in records]
                 for name, records in kept.items()}
-    source = bundle.source
+    source, provenance = bundle.source, bundle.provenance
     if audience == "public":
+        # Contact addresses are personal data, file paths are the publisher's business, and
+        # record counts would tell how much was hidden.
         source = attrs.evolve(source, contact_email=None)
-    return attrs.evolve(bundle, source=source).with_collections(kept)
+        provenance = tuple(
+            attrs.evolve(p, source=attrs.evolve(p.source, contact_email=None), file=None,
+                         records=0)
+            for p in provenance)
+    return attrs.evolve(bundle, source=source, provenance=provenance).with_collections(kept)
 
 
 def _clear_hidden(record: Record, fields: tuple[str, ...], hidden: set[str]) -> Record:

@@ -27,8 +27,8 @@ from typing import Any, Generic, Literal, TypeVar
 import attrs
 import pluggy
 
+import pmae.plugins.hookspecs as hookspecs
 from pmae.io.checks import CheckContext
-from pmae.plugins import hookspecs
 from pmae.plugins.items import (
     ITEM_KINDS,
     ITEM_TYPES,

@@ -24,7 +24,7 @@ import attrs
 import jinja2
 
 from pmae.analysis.coverage import in_force
-from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate
+from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate, shareable_needs
 from pmae.exchange import _export_directory
 from pmae.io.audience import check_audience, filter_bundle
 from pmae.model import Bundle
@@ -130,7 +130,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
                         today=reference)
     # The shared diagnosis publishes aggregates of needs, whatever their visibility, only
     # through its published cells (statistical secrecy); private needs stay out.
-    needs = [n for n in bundle.needs if n.visibility != "private" or audience == "all"]
+    needs = bundle.needs if audience == "all" else shareable_needs(bundle.needs)
     rules = SecrecyRules()
     shared = aggregate(needs, by="theme,dep", rules=rules, territories=territories) \
         if needs else None
