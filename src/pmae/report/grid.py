@@ -9,6 +9,7 @@ département; it is a *zone blanche* when there is none, *redondant* when at lea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -57,15 +58,22 @@ class Grid:
                 if self.cell(d, t, stage).status == "zone_blanche"]
 
 
-def offer_departements(codes: Iterable[str], territories: Territories) -> set[str]:
+def offer_departements(codes: Iterable[str], territories: Territories) -> frozenset[str]:
     """The départements that territory ``codes`` reach (unknown codes reach nothing)."""
+    return _departements_of(tuple(codes), territories)
+
+
+@functools.lru_cache(maxsize=65536)
+def _departements_of(codes: tuple[str, ...], territories: Territories) -> frozenset[str]:
+    # Every directory page asks this of every offer: a few thousand distinct lists of
+    # territories at most, so each is expanded once.
     found: set[str] = set()
     for code in codes:
         try:
             found.update(territories.departements(code))
         except TerritoryError:
             continue
-    return found
+    return frozenset(found)
 
 
 def compute_grid(bundle: Bundle, *, territories: Territories,
