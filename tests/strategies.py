@@ -122,7 +122,8 @@ emails = st.builds(
     lambda local, dotted, domain, tld: f"{local}{dotted}@{domain}.{tld}",
     _chars(_ATEXT, 1, 10),
     st.sampled_from(["", ".x", ".dupont"]),
-    slugs,
+    # IDNA reserves "--" in the 3rd and 4th places of a label (xn--…): not a plain domain.
+    slugs.filter(lambda label: label[2:4] != "--"),
     _chars(_LOWER, 2, 6),
 )
 phones = st.one_of(
