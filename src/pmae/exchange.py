@@ -7,18 +7,14 @@ bundle, with issues pointing back into the imported file.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
 
 from pmae.io.audience import filter_bundle
-from pmae.io.files import atomic_writer
+from pmae.io.files import atomic_folder, atomic_writer
 from pmae.io.pipeline import Report, validate_document
 from pmae.issues import sort_issues
 from pmae.model import Bundle
@@ -60,38 +56,8 @@ def export_bundle(
             raise FileExistsError(
                 f"{target} is a folder that is not empty; choose another path or allow "
                 "overwriting (pmae export --force)")
-        _export_directory(target, lambda folder: exporter.export(visible, folder, context))
+        atomic_folder(target, lambda folder: exporter.export(visible, folder, context))
     return visible
-
-
-def _export_directory(target: Path, fill: object) -> None:
-    """Fill a temporary folder beside ``target``, then put it in place of ``target``."""
-    parent = target.parent if str(target.parent) else Path(".")
-    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-    try:
-        fill(temporary)  # type: ignore[operator]
-        # mkdtemp makes a private folder; the export gets the permissions of any new folder.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o777 & ~umask)
-        if target.exists():
-            if not target.is_dir():
-                raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(target))
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
-            os.replace(target, old / "previous")
-            try:
-                os.replace(temporary, target)
-            except BaseException:
-                os.replace(old / "previous", target)  # put the old folder back
-                shutil.rmtree(old, ignore_errors=True)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(temporary)
-        raise
 
 
 def import_file(

@@ -41,7 +41,7 @@ from typing import Any, Final, Literal, TextIO
 
 import attrs
 
-from pmae.analysis.summary import _STAGE_HEADINGS
+from pmae.analysis.summary import STAGE_HEADINGS
 from pmae.model import Bundle, Offer
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import Vocabulary, core_vocabularies
@@ -535,7 +535,7 @@ def _theme_tables(coverage: Coverage, text: Mapping[str, str], label: Any, place
     unstaged = coverage.needs_without_stage
     show_unstaged = any(h in coverage.themes for _, h in unstaged)
     heading = [text["department" if coverage.level == "dep" else "region"],
-               *(_STAGE_HEADINGS[lang].get(s) or label("stages", s) for s in coverage.stages),
+               *(STAGE_HEADINGS[lang].get(s) or label("stages", s) for s in coverage.stages),
                *(["?"] if show_unstaged else [])]
     for theme in coverage.themes:
         rows = [[place(t), *(_mark(coverage.cells[(t, theme, s)]) for s in coverage.stages),

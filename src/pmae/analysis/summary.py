@@ -103,7 +103,7 @@ _COLLECTION_WORDS: dict[str, dict[str, str]] = {
 
 
 #: Column headings of the stages, short enough for a terminal table.
-_STAGE_HEADINGS: dict[str, dict[str, str]] = {
+STAGE_HEADINGS: dict[str, dict[str, str]] = {
     "fr": {"accueil": "Accueil", "information": "Inform.", "sensibilisation": "Sensib.",
            "conseil": "Conseil", "formation": "Format.", "appui": "Appui", "suivi": "Suivi"},
     "en": {"accueil": "Welcome", "information": "Inform.", "sensibilisation": "Aware.",
@@ -148,7 +148,7 @@ def render_text(
     stages = vocabularies["stages"].codes()
     lines += ["", text["offers"]]
     width = max((len(label("themes", t)) for t in summary.offers_by_theme_stage), default=10)
-    short = _STAGE_HEADINGS[lang]
+    short = STAGE_HEADINGS[lang]
     lines.append("  " + " " * width + " " + " ".join(
         f"{short.get(s, label('stages', s)[:7]):>8}" for s in stages))
     themes = [t for t in vocabularies["themes"].codes() if t in summary.offers_by_theme_stage]

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import click
 
-from pmae.commands import check_not_input
+from pmae.commands import check_not_input, plugin_manager
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.io.bundles import dumps_bundle, write_bundle
 from pmae.io.files import parse_json
 from pmae.io.pipeline import validate_document, validate_file
 from pmae.model import Bundle
-from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+from pmae.plugins.manager import PluginManager
 from pmae.sheets import (
     FORMATS,
     PdfError,
@@ -35,13 +35,6 @@ from pmae.sheets import (
 from pmae.territories import TerritoryError
 
 __all__ = ["sheet"]
-
-
-def _plugins() -> PluginManager:
-    try:
-        return get_plugin_manager()
-    except PluginError as error:
-        raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -124,7 +117,7 @@ def sheet(bundle: str, theme: str | None, all_themes: bool, dep: str | None, for
             find_chromium()
         except PdfError as error:
             raise click.UsageError(f"{error}; or leave pdf out: --format md,html") from None
-    manager = _plugins()
+    manager = plugin_manager()
     departement = _departement(dep, manager)
     if theme is not None and theme not in manager.vocabularies()["themes"]:
         raise click.UsageError(f"unknown theme {theme!r}: `pmae vocab themes` lists them")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import tempfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -217,3 +218,37 @@ def dumps_json_lines(data: dict[str, Any]) -> Iterator[bytes]:
     for collection in COLLECTIONS:
         for record in data.get(collection, ()):
             yield orjson.dumps({collection: record}, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def atomic_folder(target: Path, fill: Callable[[Path], object]) -> None:
+    """Fill a temporary folder beside ``target``, then put it in place of ``target``.
+
+    An interrupted or failed ``fill`` leaves ``target`` as it was and no temporary folder;
+    a folder already at ``target`` is replaced as a whole.
+    """
+    parent = target.parent if str(target.parent) else Path(".")
+    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    try:
+        fill(temporary)
+        # mkdtemp makes a private folder; the folder gets the permissions of any new folder.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o777 & ~umask)
+        if target.exists():
+            if not target.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(target))
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
+            os.replace(target, old / "previous")
+            try:
+                os.replace(temporary, target)
+            except BaseException:
+                os.replace(old / "previous", target)  # put the old folder back
+                shutil.rmtree(old, ignore_errors=True)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(temporary)
+        raise

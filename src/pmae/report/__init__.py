@@ -25,8 +25,8 @@ import jinja2
 
 from pmae.analysis.coverage import in_force
 from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate, shareable_needs
-from pmae.exchange import _export_directory
 from pmae.io.audience import check_audience, filter_bundle
+from pmae.io.files import atomic_folder
 from pmae.model import Bundle
 from pmae.plugins.manager import PluginManager, get_plugin_manager
 from pmae.report import pages
@@ -108,7 +108,7 @@ def build_report(
             f"{target} is a folder that is not empty and not a pmae report; choose another "
             "folder or allow replacing it (pmae report --force)")
     written: list[str] = []
-    _export_directory(target, lambda folder: written.extend(_write_site(
+    atomic_folder(target, lambda folder: written.extend(_write_site(
         bundle, Path(folder), audience=audience, lang=lang, today=today,
         manager=manager or get_plugin_manager())))
     return ReportResult(pages=tuple(written), path=target)

@@ -16,7 +16,7 @@ from typing import Final
 
 import attrs
 
-from pmae.exchange import _export_directory
+from pmae.io.files import atomic_folder
 from pmae.model import Bundle
 from pmae.plugins.manager import PluginManager
 from pmae.report.pages import slug
@@ -133,5 +133,5 @@ def save_sheets(sheets: Sequence[Sheet], out_dir: str | os.PathLike[str], *,
                 written.append("index.html")
         (folder / MARKER).write_text("pmae sheets\n", encoding="utf-8")
 
-    _export_directory(target, fill)
+    atomic_folder(target, fill)
     return SheetsResult(sheets=tuple(sheets), files=tuple(written), path=target)
