@@ -21,6 +21,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from pmae import synth
 from pmae.analysis.shared_diagnosis import (
     TOTAL,
     Cell,
@@ -33,8 +34,10 @@ from pmae.analysis.shared_diagnosis import (
     trends,
 )
 from pmae.commands.needs import needs as needs_command
+from pmae.io.pipeline import validate_document
 from pmae.model import Need
 from pmae.sample import load_sample, sample_bytes
+from pmae.territories import core_territories
 
 _COUNTER = iter(range(10**9))
 
@@ -92,6 +95,10 @@ def test_two_associations_hidden_and_the_cells_that_would_reveal_them() -> None:
         (TOTAL, "dep:69"): (7, "publie"),
         ("paie_declarations", TOTAL): (12, "publie"),
         ("recrutement", TOTAL): (9, "publie"),
+        # the région subtotals (all three départements are in Auvergne-Rhône-Alpes)
+        (TOTAL, "reg:84"): (21, "publie"),
+        ("paie_declarations", "reg:84"): (12, "publie"),
+        ("recrutement", "reg:84"): (9, "publie"),
     }
     assert (diagnosis.source_needs, diagnosis.source_associations) == (21, 21)
     assert_secrecy(diagnosis, data, SecrecyRules())
@@ -133,7 +140,8 @@ def test_rollup_publishes_other_departements_instead_of_two_hidden_ones() -> Non
                                          status="publie", rolled_up_from=("dep:01", "dep:07")),
     }
     assert {k: c.needs for k, c in diagnosis.margins.items()} == {
-        (TOTAL, TOTAL): 7, (TOTAL, "dep:69"): 3, (TOTAL, "reg:84*"): 4, ("recrutement", TOTAL): 7}
+        (TOTAL, TOTAL): 7, (TOTAL, "dep:69"): 3, (TOTAL, "reg:84*"): 4, ("recrutement", TOTAL): 7,
+        (TOTAL, "reg:84"): 7, ("recrutement", "reg:84"): 7}
     text = diagnosis.render_text()
     assert "autres départements d'Auvergne-Rhône-Alpes" in text
     assert "other départements of Auvergne-Rhône-Alpes" in diagnosis.render_text("en")
@@ -151,8 +159,9 @@ def test_rollup_only_within_a_region_and_only_two_or_more() -> None:
         ("recrutement", "dep:69"): ["a5", "a6", "a7"],
     })
     diagnosis = aggregate(data, by=("theme", "territory"))
+    # dep:69 is hidden too: the Auvergne-Rhône-Alpes subtotal minus it would give dep:01.
     assert statuses(diagnosis) == {("recrutement", "dep:01"): "secret_primaire",
-                                   ("recrutement", "dep:69"): "publie",
+                                   ("recrutement", "dep:69"): "secret_secondaire",
                                    ("recrutement", "dep:75"): "secret_primaire"}
     # A hidden roll-up: 1 + 1 associations is still too few.
     small = aggregate(needs_of({("qvct", "dep:01"): ["a1"], ("qvct", "dep:07"): ["a2"]}),
@@ -177,8 +186,10 @@ def test_keys_territory_levels_and_missing_values() -> None:
         ("fr", "2025", "02", "sport"), ("fr", "2025", "nd", "nd")]
     assert by_dep.cells[("fr", "2025", "nd", "nd")].associations == 2  # reg:84 and fr
     by_reg = aggregate(data, by="reg", rules=SecrecyRules(min_contributors=1, dominance=1.0))
+    # By région, the cells are the région subtotals of the table by département: a need
+    # placed in a région but in no single département counts as unspecified there too.
     assert {k: c.needs for k, c in by_reg.cells.items()} == {
-        ("fr",): 2, ("reg:84",): 2, ("reg:94",): 1}
+        ("fr",): 3, ("reg:84",): 1, ("reg:94",): 1}
     assert by_reg.territory_level == "reg"
     text = by_reg.render_text()
     assert "non précisé" in text and "Corse" in text
@@ -249,10 +260,55 @@ def _members(diagnosis: SharedDiagnosis, data: Iterable[Need]) -> dict[tuple[str
     for item in data:
         base = (item.theme, item.territory or "fr", str(item.date.year))
         cell = base if base in diagnosis.cells else rolled[base]
+        region = REGIONS.get(item.territory or "fr")
         for mask in range(8):
             key = tuple(TOTAL if mask >> i & 1 else v for i, v in enumerate(cell))
             found.setdefault(key, []).append(item)
+            if region is not None and key[1] != TOTAL:  # the région subtotals
+                found.setdefault((key[0], region, key[2]), []).append(item)
     return found
+
+
+def _lines(entries: dict[tuple[str, ...], Cell], dimensions: tuple[str, ...]
+           ) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+    """Every line of the published table: ``(its total, its other entries)``.
+
+    Along the territory of a table by département (one with région subtotals) there are three
+    kinds: the départements, roll-ups and unspecified with the total; each région's départements
+    and roll-up with the région; the régions and unspecified with the total.
+    """
+    territories = core_territories()
+    t = dimensions.index("territory") if "territory" in dimensions else None
+    by_dep = t is not None and any(k[t].startswith("dep:") or k[t].endswith("*")
+                                   for k in entries)
+
+    def region_of(value: str) -> str | None:
+        if value.startswith("dep:"):
+            return territories.parents(value)[0]
+        return value[:-1] if value.endswith("*") else None
+
+    found: dict[tuple[int, tuple[str, ...]], list[tuple[str, ...]]] = {}
+    for key in entries:
+        for d in range(len(key)):
+            if key[d] == TOTAL:
+                continue
+            if d != t or not by_dep:
+                found.setdefault((d, (*key[:d], TOTAL, *key[d + 1:])), []).append(key)
+                continue
+            value = key[d]
+            is_region = value.startswith("reg:") and not value.endswith("*")
+            if not is_region:  # a leaf, in the line of the total
+                found.setdefault((d, (*key[:d], TOTAL, *key[d + 1:])), []).append(key)
+            region = region_of(value)
+            if region is not None:  # in its région's line
+                found.setdefault((d, (*key[:d], region, *key[d + 1:])), []).append(key)
+            else:  # a région, or unspecified: in the line of the régions with the total
+                found.setdefault((d, (*key[:d], "~" + TOTAL, *key[d + 1:])), []).append(key)
+    lines = []
+    for (_d, total), children in found.items():
+        total_key = tuple(TOTAL if v == "~" + TOTAL else v for v in total)
+        lines.append((total_key, children))
+    return lines
 
 
 def assert_secrecy(diagnosis: SharedDiagnosis, data: list[Need], rules: SecrecyRules) -> None:
@@ -281,13 +337,8 @@ def assert_secrecy(diagnosis: SharedDiagnosis, data: list[Need], rules: SecrecyR
             assert cell.associations >= rules.min_contributors
     if not rules.secondary:
         return
-    lines: dict[tuple[int, tuple[str, ...]], list[tuple[str, ...]]] = {}
-    for key in entries:
-        for d in range(n):
-            lines.setdefault((d, key[:d] + key[d + 1:]), []).append(key)
-    for (d, _rest), keys in lines.items():
-        total_key = next(k for k in keys if k[d] == TOTAL)
-        children = [k for k in keys if k[d] != TOTAL]
+    assert n == len(next(iter(entries)))
+    for total_key, children in _lines(entries, diagnosis.dimensions):
         hidden = sum(1 for k in children if entries[k].suppressed)
         # Every total is the sum of its cells.
         assert entries[total_key].needs == sum(entries[k].needs or 0 for k in children)
@@ -324,6 +375,7 @@ BY = ("theme", "territory", "year")
 THEMES = ("recrutement", "qvct", "gepp")
 # Three départements of one région (roll-ups happen), one of another, and no territory.
 TERRITORIES = ("dep:01", "dep:07", "dep:69", "dep:75", None)
+REGIONS = {"dep:01": "reg:84", "dep:07": "reg:84", "dep:69": "reg:84", "dep:75": "reg:11"}
 ASSOCIATIONS = ("a1", "a2", "a3", "a4", "a5", "a6", None)
 
 
@@ -543,3 +595,52 @@ def test_trends_compare_published_cells_year_over_year(tmp_path: Path) -> None:
     assert total["change"] == per_year[2025] - per_year[2024]
     refused = CliRunner().invoke(needs_command, [str(path), "--by", "theme", "--trends"])
     assert refused.exit_code == 2
+
+
+# --- two tables, one protection ------------------------------------------------------------------
+
+
+def _recoverable(by_dep: SharedDiagnosis, by_reg: SharedDiagnosis) -> list[tuple[str, str]]:
+    """Hidden département cells equal to the published région cell of the theme × région table
+    minus the published département cells of that région and theme, when they are the only
+    hidden one of their (theme, région)."""
+    territories = core_territories()
+    reg_cells = {**by_reg.published(), **by_reg.published_margins()}
+    groups: dict[tuple[str, str], list[tuple[tuple[str, ...], Cell]]] = {}
+    for key, cell in by_dep.cells.items():
+        territory = key[1]
+        if territory.startswith("dep:"):
+            region = territories.parents(territory)[0]
+        elif territory.startswith("reg:") and territory.endswith("*"):
+            region = territory.removesuffix("*")
+        else:
+            continue
+        groups.setdefault((key[0], region), []).append((key, cell))
+    found = []
+    for (theme, region), members in groups.items():
+        hidden = [(k, c) for k, c in members if c.suppressed]
+        reg_cell = reg_cells.get((theme, region))
+        if len(hidden) != 1 or reg_cell is None or reg_cell.suppressed:
+            continue
+        assert reg_cell.needs is not None
+        rest = sum(c.needs or 0 for k, c in members if not c.suppressed)
+        key, cell = hidden[0]
+        if cell.needs == reg_cell.needs - rest:
+            found.append((key[0], key[1]))
+    return found
+
+
+def test_no_hidden_departement_is_recovered_from_the_region_table() -> None:
+    report = validate_document(synth.generate(associations=3000), file="g3.json")
+    assert report.bundle is not None
+    data = list(report.bundle.needs)
+    by_dep = aggregate(data, by="theme,dep")
+    by_reg = aggregate(data, by="theme,reg")
+    assert any(c.suppressed for c in by_dep.cells.values())
+    assert _recoverable(by_dep, by_reg) == []
+    # The région table publishes the very values of the département table's région totals.
+    dep_entries = {**by_dep.published(), **by_dep.published_margins()}
+    for key, cell in {**by_reg.published(), **by_reg.published_margins()}.items():
+        assert dep_entries[key] == cell
+    assert_secrecy(by_dep, data, SecrecyRules())
+    assert_secrecy(by_reg, data, SecrecyRules())

@@ -19,6 +19,12 @@ intensity (``intensity``, or 1 when absent). Only what secrecy allows is publish
    When a line has exactly one, the published cell of the line with the smallest count is
    suppressed (``secret_secondaire``), and so on until nothing changes.
 
+By département, the extended table also holds **région subtotals** (territory ``reg:84``: the
+région's départements and roll-up cell), with their lines: a région's départements and roll-up
+with its subtotal, and the régions and ``fr`` with the total. The table by région is read off the
+protected table by département (its région subtotals become the cells), so that the two publish
+the same values and no hidden département is their difference.
+
 The figures are computed here and rendered separately (text, JSON, CSV); every rendering goes
 through :meth:`SharedDiagnosis.published`, so the values of suppressed cells never leave this
 module.
@@ -489,7 +495,8 @@ def aggregate(
     :raises ValueError: for unknown dimensions or level.
     """
     dimensions, level = _check_dimensions(by, level)
-    keyer = _Keyer(dimensions, level, territories or core_territories())
+    # Keyed by département: a table by région is derived from the table by département.
+    keyer = _Keyer(dimensions, "dep", territories or core_territories())
     pools: dict[Key, _Pool] = {}
     for need in needs:
         pools.setdefault(keyer.key(need), {}).setdefault(_contributor(need), []).append(
@@ -512,7 +519,7 @@ class NeedAggregator:
         """Start empty; the arguments are those of :func:`aggregate`."""
         self.dimensions, self.level = _check_dimensions(by, level)
         self.rules = rules or SecrecyRules()
-        self._keyer = _Keyer(self.dimensions, self.level, territories or core_territories())
+        self._keyer = _Keyer(self.dimensions, "dep", territories or core_territories())
         self._where: dict[str, tuple[Key, str]] = {}
         # cell -> contributor -> need id -> intensity: a removal finds its need at once.
         self._cells: dict[Key, dict[str, dict[str, float]]] = {}
@@ -626,19 +633,73 @@ def _roll_up(pools: dict[Key, _Pool], dimensions: tuple[str, ...], rules: Secrec
     return cells
 
 
+def _region_of(territory: str, territories: Territories) -> str | None:
+    """The current région of a département or of a roll-up cell (``reg:84*``); ``None`` for
+    :data:`UNSPECIFIED_TERRITORY`, which belongs to no région."""
+    if territory.startswith("dep:"):
+        return territories.parents(territory)[0]
+    if territory.startswith("reg:") and territory.endswith(ROLLUP_SUFFIX):
+        return territory.removesuffix(ROLLUP_SUFFIX)
+    return None
+
+
+def _is_region(territory: str) -> bool:
+    """Whether a territory key of a table by département is a région subtotal."""
+    return territory.startswith("reg:") and not territory.endswith(ROLLUP_SUFFIX)
+
+
 def _diagnose(pools: dict[Key, _Pool], dimensions: tuple[str, ...], level: Level,
               rules: SecrecyRules, territories: Territories) -> SharedDiagnosis:
-    if rules.rollup and level == "dep" and "territory" in dimensions:
+    """The diagnosis of ``pools``, keyed by département when the territory is a dimension."""
+    if "territory" not in dimensions:
+        return _diagnose_departements(pools, dimensions, level, rules, territories)
+    by_dep = _diagnose_departements(pools, dimensions, "dep", rules, territories)
+    return by_dep if level == "dep" else _regions(by_dep)
+
+
+def _regions(by_dep: SharedDiagnosis) -> SharedDiagnosis:
+    """The table by région read off the protected table by département: its région subtotals
+    (and its cells and totals of unspecified territory) with their statuses, so that the two
+    tables publish the same values and nothing hidden in one is recomputed from the other."""
+    t = by_dep.dimensions.index("territory")
+    cells: dict[Key, Cell] = {}
+    margins: dict[Key, Cell] = {}
+    for key, cell in [*by_dep.cells.items(), *by_dep.margins.items()]:
+        territory = key[t]
+        if not (_is_region(territory) or territory in (UNSPECIFIED_TERRITORY, TOTAL)):
+            continue
+        target = margins if TOTAL in key else cells
+        target[key] = attrs.evolve(cell, rolled_up_from=())
+    return attrs.evolve(by_dep, territory_level="reg", cells=dict(sorted(cells.items())),
+                        margins=dict(sorted(margins.items())))
+
+
+def _diagnose_departements(
+    pools: dict[Key, _Pool], dimensions: tuple[str, ...], level: Level, rules: SecrecyRules,
+    territories: Territories,
+) -> SharedDiagnosis:
+    t = dimensions.index("territory") if "territory" in dimensions else None
+    if rules.rollup and t is not None:
         cells = _roll_up(pools, dimensions, rules, territories)
     else:
         cells = {key: (pool, ()) for key, pool in pools.items()}
     n = len(dimensions)
     # The extended table: every cell counts in each total obtained by summing over any subset
-    # of the dimensions; the grand total sums over all of them.
+    # of the dimensions; the grand total sums over all of them. By département, the cells of
+    # a région also count in its subtotals (territory = the région), over the same subsets of
+    # the other dimensions.
     entries: dict[Key, _Pool] = {key: pool for key, (pool, _) in cells.items()}
+    regions: dict[str, str] = {}
     for key, (pool, _) in cells.items():
-        for mask in range(1, 2 ** n):
-            margin = tuple(TOTAL if mask >> i & 1 else v for i, v in enumerate(key))
+        targets = [tuple(TOTAL if mask >> i & 1 else v for i, v in enumerate(key))
+                   for mask in range(1, 2 ** n)]
+        if t is not None:
+            region = _region_of(key[t], territories)
+            if region is not None:
+                regions[key[t]] = region
+                targets += [(*k[:t], region, *k[t + 1:]) for k in [key, *targets]
+                            if k[t] != TOTAL]
+        for margin in targets:
             target = entries.setdefault(margin, {})
             for contributor, values in pool.items():
                 target.setdefault(contributor, []).extend(values)
@@ -647,7 +708,8 @@ def _diagnose(pools: dict[Key, _Pool], dimensions: tuple[str, ...], level: Level
     stats = {key: _stats(pool) for key, pool in entries.items()}
     status = {key: _primary(s, rules) for key, s in stats.items()}
     if rules.secondary:
-        _suppress_secondary(stats, status, n)
+        _suppress_secondary(stats, status, n,
+                            None if t is None else (t, regions))
     grand = stats[(TOTAL,) * n]
 
     def cell(key: Key, rolled: tuple[str, ...] = ()) -> Cell:
@@ -662,19 +724,57 @@ def _diagnose(pools: dict[Key, _Pool], dimensions: tuple[str, ...], level: Level
         source_needs=grand.needs, source_associations=grand.associations)
 
 
-def _suppress_secondary(stats: Mapping[Key, _Stats], status: dict[Key, Status], n: int) -> None:
+def _line_ids(key: Key, n: int,
+              territory: tuple[int, Mapping[str, str]] | None) -> list[tuple[int, str, Key]]:
+    """The lines ``key`` is in: ``(d, group, rest)``, ``group`` empty but along the territory
+    of a table by département, where it tells the leaves (cells and their totals, ``""``), a
+    région's line (its code) and the line of the régions (``"~"``) apart."""
+    found = []
+    for d in range(n):
+        rest = key[:d] + key[d + 1:]
+        if territory is None or d != territory[0]:
+            found.append((d, "", rest))
+            continue
+        value, regions = key[d], territory[1]
+        if _is_region(value):  # a région subtotal: the total of its line, a member of "~"
+            found += [(d, value, rest), (d, "~", rest)]
+        elif value == TOTAL:  # the total of the leaves and of the régions
+            found += [(d, "", rest), (d, "~", rest)]
+        elif value in regions:  # a département or a roll-up: a leaf, a member of its région
+            found += [(d, "", rest), (d, regions[value], rest)]
+        else:  # unspecified: a leaf, and a part of the total beside the régions
+            found += [(d, "", rest), (d, "~", rest)]
+    return found
+
+
+def _line_total(line: tuple[int, str, Key], territory: tuple[int, Mapping[str, str]] | None,
+                key: Key) -> bool:
+    """Whether ``key`` is the total of ``line`` (one of its members)."""
+    d, group = line[0], line[1]
+    if territory is not None and d == territory[0] and group not in ("", "~"):
+        return key[d] == group
+    return key[d] == TOTAL
+
+
+def _suppress_secondary(stats: Mapping[Key, _Stats], status: dict[Key, Status], n: int,
+                        territory: tuple[int, Mapping[str, str]] | None = None) -> None:
     """Suppress cells until every line has 0 or at least 2 suppressed entries.
 
     A line is the entries sharing every coordinate but one, ``d``, with their total
     (``d`` = :data:`TOTAL`): the total is the sum of the others, so a lone unknown in a line is
-    the difference of known values. Lines are visited in sorted order and the smallest cell is
-    chosen with a total tie-break, so the result depends only on the data, not on the order the
-    needs came in.
+    the difference of known values. With ``territory`` (its index, and the région of each
+    département and roll-up cell of a table by département), the territory coordinate has three
+    kinds of line: the leaves (départements, roll-ups, unspecified) with the total; each
+    région's départements and roll-up with the région subtotal; the régions and unspecified
+    with the total. Lines are visited in sorted order and the smallest cell is chosen with a
+    total tie-break, so the result depends only on the data, not on the order the needs came in.
     """
-    lines: dict[tuple[int, Key], list[Key]] = {}
+    lines: dict[tuple[int, str, Key], list[Key]] = {}
+    where: dict[Key, list[tuple[int, str, Key]]] = {}
     for key in stats:
-        for d in range(n):
-            lines.setdefault((d, key[:d] + key[d + 1:]), []).append(key)
+        where[key] = _line_ids(key, n, territory)
+        for line in where[key]:
+            lines.setdefault(line, []).append(key)
 
     def size(key: Key) -> tuple[int, float, int, Key]:
         s = stats[key]
@@ -683,19 +783,20 @@ def _suppress_secondary(stats: Mapping[Key, _Stats], status: dict[Key, Status], 
     dirty = set(lines)
     while dirty:
         todo, dirty = sorted(dirty), set()
-        for d, rest in todo:
-            members = lines[(d, rest)]
+        for line in todo:
+            members = lines[line]
             if sum(1 for m in members if status[m] != "publie") != 1:
                 continue
             published = [m for m in members if status[m] == "publie"]
             # Hide another cell of the line; the total itself only when the line has no other
             # cell (then the total equals the hidden cell).
-            candidates = [m for m in published if m[d] != TOTAL] or published
+            candidates = [m for m in published
+                          if not _line_total(line, territory, m)] or published
             if not candidates:  # only in an empty table: the lone, empty grand total
                 continue
             chosen = min(candidates, key=size)
             status[chosen] = "secret_secondaire"
-            dirty.update((e, chosen[:e] + chosen[e + 1:]) for e in range(n))
+            dirty.update(where[chosen])
 
 
 # --- trends --------------------------------------------------------------------------------
