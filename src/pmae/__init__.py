@@ -4,47 +4,43 @@ The library's front door::
 
     import pmae
 
+    session = pmae.session()                        # the plugins installed, as `pmae` runs
     bundle = pmae.load_bundle("bundle.json")        # raises InvalidBundleError with every issue
     report = pmae.validate_file("bundle.json")      # or look at the issues yourself
     for issue in report.issues:
         print(issue.render())
     pmae.write_bundle(bundle, "copy.jsonl")         # atomic; JSON Lines by the file name
 
-The model (:mod:`pmae.model`), the vocabularies (:mod:`pmae.vocab`) and the territories
+Every function that depends on vocabularies, territories, checks or plugins takes ``session=``
+(default: :func:`pmae.session`, the process's plugin-aware session). The model
+(:mod:`pmae.model`), the vocabularies (:mod:`pmae.vocab`) and the territories
 (:mod:`pmae.territories`) are pure data; :mod:`pmae.io` reads, checks and writes them.
+
+Names are imported on first use, so ``import pmae.model`` loads no I/O layer.
 """
 
-from pmae.io.bundles import MergeResult, dumps_bundle, merge_bundles, write_bundle
-from pmae.io.checks import CheckContext, check_bundle
-from pmae.io.pipeline import (
-    InvalidBundleError,
-    Report,
-    load_bundle,
-    validate_document,
-    validate_file,
-)
-from pmae.issues import ISSUE_TYPES, Issue, IssueGroup, group_issues
-from pmae.model import (
-    COLLECTIONS,
-    FORMAT_VERSION,
-    Actor,
-    Association,
-    Bundle,
-    Diagnosis,
-    Meeting,
-    Need,
-    Offer,
-    Person,
-    Production,
-    Programme,
-    Provenance,
-    Referral,
-    Registration,
-    Resource,
-    Source,
-    Speaker,
-    Workshop,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> module that defines it; imported on first access (PEP 562).
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(("MergeResult", "dumps_bundle", "merge_bundles", "write_bundle"),
+                    "pmae.io.bundles"),
+    **dict.fromkeys(("CheckContext", "check_bundle"), "pmae.io.checks"),
+    **dict.fromkeys(("InvalidBundleError", "Report"), "pmae.io.pipeline"),
+    **dict.fromkeys(("ISSUE_TYPES", "Issue", "IssueGroup", "group_issues"), "pmae.issues"),
+    **dict.fromkeys((
+        "COLLECTIONS", "FORMAT_VERSION", "Actor", "Association", "Bundle", "Diagnosis",
+        "Meeting", "Need", "Offer", "Person", "Production", "Programme", "Provenance",
+        "Referral", "Registration", "Resource", "Source", "Speaker", "Workshop",
+    ), "pmae.model"),
+    **dict.fromkeys((
+        "Session", "load_bundle", "make_session", "session", "validate_bundle",
+        "validate_document", "validate_file",
+    ), "pmae.sessions"),
+}
 
 __all__ = [
     "COLLECTIONS",
@@ -70,6 +66,7 @@ __all__ = [
     "Registration",
     "Report",
     "Resource",
+    "Session",
     "Source",
     "Speaker",
     "Workshop",
@@ -77,8 +74,61 @@ __all__ = [
     "dumps_bundle",
     "group_issues",
     "load_bundle",
+    "make_session",
     "merge_bundles",
+    "session",
+    "validate_bundle",
     "validate_document",
     "validate_file",
     "write_bundle",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pmae' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:
+    from pmae.io.bundles import MergeResult, dumps_bundle, merge_bundles, write_bundle
+    from pmae.io.checks import CheckContext, check_bundle
+    from pmae.io.pipeline import InvalidBundleError, Report
+    from pmae.issues import ISSUE_TYPES, Issue, IssueGroup, group_issues
+    from pmae.model import (
+        COLLECTIONS,
+        FORMAT_VERSION,
+        Actor,
+        Association,
+        Bundle,
+        Diagnosis,
+        Meeting,
+        Need,
+        Offer,
+        Person,
+        Production,
+        Programme,
+        Provenance,
+        Referral,
+        Registration,
+        Resource,
+        Source,
+        Speaker,
+        Workshop,
+    )
+    from pmae.sessions import (
+        Session,
+        load_bundle,
+        make_session,
+        session,
+        validate_bundle,
+        validate_document,
+        validate_file,
+    )
