@@ -24,7 +24,7 @@ from pmae.analysis.attendance import (
 )
 from pmae.analysis.complementarity import complementarity
 from pmae.analysis.summary import actor_departement
-from pmae.commands.attendance import attendance_command
+from pmae.cli.attendance import attendance_command
 from pmae.io.bundles import write_bundle
 from pmae.model import Actor, Bundle, Meeting, Offer, Registration, Source, Speaker
 from pmae.sample import load_sample

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from pmae.analysis.complementarity import Edge, complementarity
 from pmae.analysis.coverage import CoverageCell, coverage, grid_territories, in_force
-from pmae.commands.coverage import coverage_command
+from pmae.cli.coverage import coverage_command
 from pmae.model import Actor, Bundle, Need, Offer, Source
 from pmae.sample import load_sample, sample_bytes
 from pmae.territories import TerritoryError, core_territories

@@ -23,7 +23,7 @@ from pmae.analysis.diagnosing import (
     record_diagnosis,
     run_tool,
 )
-from pmae.commands.diagnose import diagnose
+from pmae.cli.diagnose import diagnose
 from pmae.diagnostics import Evaluation, Questionnaire, evaluate, read_answers
 from pmae.io.bundles import write_bundle
 from pmae.io.pipeline import load_bundle, validate_file
@@ -161,7 +161,8 @@ def test_answers_file_prints_the_result_and_records_it(sample: Path) -> None:
                              "--advisor", "pmae-ra:dla-69")
     assert code == 0, err
     assert out.splitlines() == FRAGILE_SUMMARY
-    assert err == f"Enregistré dans {sample} : diagnostic pmae-ra:diag-1, 5 besoin(s).\n"
+    assert err == (f"Enregistré dans {sample} : diagnostic pmae-ra:diag-1, 5 besoin(s). "
+                   "[diagnoses : 1 ajouté(s) ; needs : 5 ajouté(s)]\n")
     report = validate_file(sample)
     assert [i for i in report.issues if i.severity == "error"] == []
     after = report.bundle
@@ -199,7 +200,7 @@ def test_answers_file_prints_the_result_and_records_it(sample: Path) -> None:
     code, _, err = _invoke("diagnostic-partage", "--answers", str(FRAGILE), "--bundle",
                            str(sample), "--association", ASSOCIATION)
     assert (code, err) == (0, f"Enregistré dans {sample} : diagnostic pmae-ra:diag-2, "
-                              "5 besoin(s).\n")
+                              "5 besoin(s). [diagnoses : 1 ajouté(s) ; needs : 5 ajouté(s)]\n")
 
 
 def test_answers_file_to_another_output_leaves_the_input(sample: Path, tmp_path: Path) -> None:
@@ -208,7 +209,8 @@ def test_answers_file_to_another_output_leaves_the_input(sample: Path, tmp_path:
     code, _, err = _invoke("diagnostic-partage", "--answers", str(FRAGILE), "--bundle",
                            str(sample), "--association", ASSOCIATION, "-o", str(out_path),
                            "--lang", "en")
-    assert (code, err) == (0, f"Recorded in {out_path}: diagnosis pmae-ra:diag-1, 5 need(s).\n")
+    assert (code, err) == (0, f"Recorded in {out_path}: diagnosis pmae-ra:diag-1, 5 need(s). "
+                              "[diagnoses: 1 added; needs: 5 added]\n")
     assert sample.read_bytes() == original
     assert len(load_bundle(out_path).diagnoses) == len(load_bundle(sample).diagnoses) + 1
 
@@ -256,7 +258,7 @@ def test_invalid_answers_write_nothing(sample: Path, tmp_path: Path) -> None:
                            str(sample), "--association", ASSOCIATION, "--accept-partial")
     assert code == 0
     assert err.splitlines()[-1] == (f"Enregistré dans {sample} : diagnostic pmae-ra:diag-1, "
-                                    "0 besoin(s).")
+                                    "0 besoin(s). [diagnoses : 1 ajouté(s)]")
     assert load_bundle(sample).diagnoses[-1].answers == {"A1.1": 2}
 
 
@@ -358,13 +360,13 @@ def test_run_tool_uses_the_tools_own_scoring() -> None:
 
 
 class Terminal:
-    """``python -m pmae.commands.diagnose`` on a pseudo-terminal, driven like a person would."""
+    """``python -m pmae.cli.diagnose`` on a pseudo-terminal, driven like a person would."""
 
     def __init__(self, args: list[str], cwd: Path) -> None:
         master, slave = os.openpty()
         env = {**os.environ, "PMAE_LOAD_PLUGINS": "", "PYTHONIOENCODING": "utf-8"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pmae.commands.diagnose", *args],
+            [sys.executable, "-m", "pmae.cli.diagnose", *args],
             stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, start_new_session=True)
         os.close(slave)
         self.master = master

@@ -24,7 +24,7 @@ from pmae.analysis.orientation import (
     render_pathway,
     render_suggestions,
 )
-from pmae.commands.orient import orient as orient_command
+from pmae.cli.orient import orient as orient_command
 from pmae.io.bundles import write_bundle
 from pmae.model import Actor, Association, Bundle, Diagnosis, Need, Offer, Source
 from pmae.sample import load_sample

@@ -27,7 +27,7 @@ from pmae.analysis.programme import (
     load_rules,
     parse_rules,
 )
-from pmae.commands.programme import programme
+from pmae.cli.programme import programme
 from pmae.io.bundles import write_bundle
 from pmae.issues import Issue
 from pmae.model import Bundle, Meeting, Production, Speaker, Workshop

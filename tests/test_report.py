@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from pmae.analysis.shared_diagnosis import aggregate
-from pmae.commands.report import report
+from pmae.cli.report import report
 from pmae.io.bundles import write_bundle
 from pmae.model import Actor, Bundle, Meeting, Need, Offer, Registration, Source, Speaker
 from pmae.report import MARKER, build_report

@@ -33,7 +33,7 @@ from pmae.analysis.shared_diagnosis import (
     parse_dimensions,
     trends,
 )
-from pmae.commands.needs import needs as needs_command
+from pmae.cli.needs import needs as needs_command
 from pmae.io.pipeline import validate_document
 from pmae.model import Need
 from pmae.sample import load_sample, sample_bytes
@@ -577,7 +577,7 @@ def test_command_errors(tmp_path: Path) -> None:
 def test_trends_compare_published_cells_year_over_year(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from pmae.commands.needs import needs as needs_command
+    from pmae.cli.needs import needs as needs_command
     from pmae.io.bundles import write_bundle
     from pmae.sample import load_sample
 

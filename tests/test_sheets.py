@@ -20,7 +20,7 @@ import html5lib
 import pytest
 from click.testing import CliRunner
 
-from pmae.commands.sheet import sheet
+from pmae.cli.sheet import sheet
 from pmae.io.bundles import write_bundle
 from pmae.io.pipeline import validate_file
 from pmae.model import (

@@ -10,6 +10,7 @@ The library's front door::
     for issue in report.issues:
         print(issue.render())
     pmae.write_bundle(bundle, "copy.jsonl")         # atomic; JSON Lines by the file name
+    result = pmae.update_bundle("bundle.json", change)  # validated whole, atomic; says what
 
 Every function that depends on vocabularies, territories, checks or plugins takes ``session=``
 (default: :func:`pmae.session`, the process's plugin-aware session). The model
@@ -40,6 +41,8 @@ _EXPORTS: dict[str, str] = {
         "Session", "load_bundle", "make_session", "session", "validate_bundle",
         "validate_document", "validate_file",
     ), "pmae.sessions"),
+    **dict.fromkeys(("BundleUpdate", "InvalidUpdateError", "NewerFormatError", "UpdateResult",
+                     "update_bundle"), "pmae.updates"),
 }
 
 __all__ = [
@@ -49,14 +52,17 @@ __all__ = [
     "Actor",
     "Association",
     "Bundle",
+    "BundleUpdate",
     "CheckContext",
     "Diagnosis",
     "InvalidBundleError",
+    "InvalidUpdateError",
     "Issue",
     "IssueGroup",
     "Meeting",
     "MergeResult",
     "Need",
+    "NewerFormatError",
     "Offer",
     "Person",
     "Production",
@@ -69,6 +75,7 @@ __all__ = [
     "Session",
     "Source",
     "Speaker",
+    "UpdateResult",
     "Workshop",
     "check_bundle",
     "dumps_bundle",
@@ -77,6 +84,7 @@ __all__ = [
     "make_session",
     "merge_bundles",
     "session",
+    "update_bundle",
     "validate_bundle",
     "validate_document",
     "validate_file",
@@ -131,4 +139,11 @@ if TYPE_CHECKING:
         validate_bundle,
         validate_document,
         validate_file,
+    )
+    from pmae.updates import (
+        BundleUpdate,
+        InvalidUpdateError,
+        NewerFormatError,
+        UpdateResult,
+        update_bundle,
     )

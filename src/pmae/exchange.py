@@ -10,16 +10,28 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from pmae.io.audience import filter_bundle
 from pmae.io.files import atomic_folder, atomic_writer
-from pmae.io.pipeline import Report, validate_document
+from pmae.io.pipeline import Report
 from pmae.issues import sort_issues
 from pmae.model import Bundle
 from pmae.plugins.items import ExportContext
-from pmae.plugins.manager import PluginManager, get_plugin_manager
+from pmae.sessions import Session
+from pmae.sessions import session as current_session
+
+if TYPE_CHECKING:
+    from pmae.plugins.manager import PluginManager
+
+
+def _session(session: Session | None, manager: PluginManager | None) -> Session:
+    # ``manager=`` came first and stays for callers that hold a plugin manager.
+    if session is None and manager is not None:
+        return Session(plugins=manager)
+    return current_session(session)
 
 
 def export_bundle(
@@ -30,23 +42,27 @@ def export_bundle(
     audience: str = "public",
     options: Mapping[str, str] | None = None,
     manager: PluginManager | None = None,
-    lang: str = "fr",
+    lang: str | None = None,
     overwrite: bool = False,
+    session: Session | None = None,
 ) -> Bundle:
     """Export ``bundle`` for ``audience`` with the exporter ``fmt``, atomically.
 
     A file is replaced as a whole. A folder export goes to a new folder; an existing non-empty
     folder is replaced only with ``overwrite=True`` (it may hold files that are not pmae's).
 
+    :param session: the exporters, vocabularies and territories (default: :func:`pmae.session`;
+        ``manager=`` wraps a plugin manager in one).
+    :param lang: the language of labels (default: the session's).
     :returns: the filtered bundle the exporter was given.
     :raises KeyError: no exporter of that name; :class:`~pmae.plugins.AmbiguousNameError`.
     """
-    manager = manager or get_plugin_manager()
-    exporter = manager.exporter(fmt)
+    s = _session(session, manager)
+    exporter = s.exporter(fmt)
     visible = filter_bundle(bundle, audience)
     context = ExportContext(audience=audience, options=dict(options or {}),
-                            vocabularies=manager.vocabularies(),
-                            territories=manager.territories(), lang=lang)
+                            vocabularies=s.vocabularies, territories=s.territories,
+                            lang=lang or s.lang)
     target = Path(output)
     if exporter.target == "file":
         with atomic_writer(target) as stream:
@@ -66,16 +82,20 @@ def import_file(
     *,
     options: Mapping[str, str] | None = None,
     manager: PluginManager | None = None,
+    session: Session | None = None,
 ) -> Report:
-    """Read ``path`` with the importer ``fmt`` and validate the result like any bundle."""
-    manager = manager or get_plugin_manager()
-    importer = manager.importer(fmt)
+    """Read ``path`` with the importer ``fmt`` and validate the result like any bundle.
+
+    :param session: the importers, vocabularies, territories and checks (default:
+        :func:`pmae.session`; ``manager=`` wraps a plugin manager in one).
+    """
+    s = _session(session, manager)
+    importer = s.importer(fmt)
     result = importer.read(Path(path), dict(options or {}))
     file = os.fspath(path)
     if result.document is None:
         return Report(file=file, issues=list(result.issues), bundle=None)
-    report = validate_document(result.document, file=file, context=manager.check_context(),
-                               extra_checks=manager.check_functions())
+    report = s.validate_document(result.document, file=file)
     issues = list(result.issues)
     for issue in report.issues:
         where = result.locate(issue.path) if result.locate else None

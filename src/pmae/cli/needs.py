@@ -7,8 +7,6 @@ It parses arguments and prints; the aggregation and the secrecy are in
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import click
 import orjson
@@ -24,9 +22,8 @@ from pmae.analysis.shared_diagnosis import (
 from pmae.analysis.shared_diagnosis import (
     trends as trends_of,
 )
-from pmae.commands import check_not_input, plugin_manager
+from pmae.cli.common import check_output, load_valid_bundle, session_of
 from pmae.io.files import atomic_writer
-from pmae.io.pipeline import validate_file
 
 __all__ = ["needs"]
 
@@ -60,7 +57,9 @@ def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--trends", is_flag=True,
               help="Year-over-year change of the published cells (--by must include year).")
 @click.option("-o", "--output", default=None, help="Write the result to this file (atomically).")
-def needs(bundle: str, by: str, output_format: str, min_contributors: int, dominance: float,
+@click.pass_context
+def needs(ctx: click.Context,
+          bundle: str, by: str, output_format: str, min_contributors: int, dominance: float,
           no_secondary: bool, no_rollup: bool, lang: str, trends: bool,
           output: str | None) -> None:
     """The shared diagnosis of the needs in BUNDLE, with statistical secrecy.
@@ -71,29 +70,13 @@ def needs(bundle: str, by: str, output_format: str, min_contributors: int, domin
     """
     if trends and "year" not in parse_dimensions(by)[0]:
         raise click.UsageError("--trends compares years: add year to --by (e.g. theme,year)")
-    check_not_input(output, bundle)
-    if output is not None:
-        folder = Path(output).resolve().parent
-        if not folder.is_dir():
-            raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
-        if Path(output).is_dir():
-            raise click.UsageError(f"cannot write {output}: it is a folder; give a file name")
-    manager = plugin_manager()
-    report = validate_file(bundle, context=manager.check_context(),
-                           extra_checks=manager.check_functions())
-    if not report.ok or report.bundle is None:
-        if output_format == "json":
-            click.echo(orjson.dumps([i.to_dict() for i in report.issues],
-                                    option=orjson.OPT_INDENT_2).decode())
-        else:
-            for issue in report.issues:
-                click.echo(issue.render(), err=True)
-            click.echo(f"{bundle}: the bundle has errors; fix them first", err=True)
-        sys.exit(1)
+    check_output(output, bundle)
+    session = session_of(ctx)
+    data = load_valid_bundle(ctx, bundle, output_format=output_format)
     rules = SecrecyRules(min_contributors=min_contributors, dominance=dominance,
                          secondary=not no_secondary, rollup=not no_rollup)
-    diagnosis = aggregate(shareable_needs(report.bundle.needs), by=by, rules=rules,
-                          territories=manager.territories())
+    diagnosis = aggregate(shareable_needs(data.needs), by=by, rules=rules,
+                          territories=session.territories)
     if trends:
         text = _render_trends(diagnosis, output_format, lang)
     elif output_format == "json":
@@ -103,8 +86,8 @@ def needs(bundle: str, by: str, output_format: str, min_contributors: int, domin
         diagnosis.to_csv(buffer)
         text = buffer.getvalue()
     else:
-        text = diagnosis.render_text(lang, vocabularies=manager.vocabularies(),
-                                     territories=manager.territories())
+        text = diagnosis.render_text(lang, vocabularies=session.vocabularies,
+                                     territories=session.territories)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -8,8 +8,6 @@ them with the referrals), 2 usage error (unknown association or need, malformed 
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -31,21 +29,30 @@ from pmae.analysis.orientation import (
 from pmae.analysis.orientation import (
     orient as orient_offers,
 )
-from pmae.commands import echo_json, plugin_manager
-from pmae.io.bundles import dumps_bundle, write_bundle
-from pmae.io.files import parse_json
-from pmae.io.pipeline import validate_document, validate_file
+from pmae.cli.common import (
+    check_output,
+    echo_json,
+    echo_update,
+    load_valid_bundle,
+    open_update,
+    prepare_update,
+    session_of,
+)
 from pmae.model import Association, Bundle, Need
-from pmae.plugins.manager import PluginManager
+from pmae.sessions import Session
 from pmae.territories import TerritoryError
+from pmae.updates import BundleUpdate
+
+#: What to do about a bundle of a newer format that --record would degrade.
+_NEWER_HINT = "write the result to another file with -o"
 
 __all__ = ["orient"]
 
 
-def _orient_to(manager: PluginManager) -> dict[str, tuple[str, ...]]:
+def _orient_to(session: Session) -> dict[str, tuple[str, ...]]:
     """Tool name -> the actor types its alerts orient to, for every registered tool."""
     result: dict[str, tuple[str, ...]] = {}
-    for registered in manager.registered("pmae_register_diagnostics"):
+    for registered in session.plugins.registered("pmae_register_diagnostics"):
         tool = registered.item
         alerts = tool.questionnaire.get("alerts", {})
         result[tool.name] = tuple(alerts.get("orient_to", ())) if isinstance(alerts, dict) \
@@ -77,7 +84,9 @@ def _orient_to(manager: PluginManager) -> dict[str, tuple[str, ...]]:
               help="Language of the reasons.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Day the offers must be valid on, YYYY-MM-DD (default: today).")
-def orient(bundle: str, association_id: str | None, need_id: str | None, theme: str | None,
+@click.pass_context
+def orient(ctx: click.Context,
+           bundle: str, association_id: str | None, need_id: str | None, theme: str | None,
            commune: str | None, stage: str | None, limit: int, per_actor: int,
            show_pathway: bool, record: bool, by: str | None, output: str | None,
            output_format: str, lang: str, today: dt.datetime | None) -> None:
@@ -107,26 +116,19 @@ def orient(bundle: str, association_id: str | None, need_id: str | None, theme: 
         raise click.UsageError("--by and -o are for --record")
     if record and show_pathway:
         raise click.UsageError("--record records the ranked offers, not a pathway")
-    if output is not None:
-        folder = Path(output).resolve().parent
-        if not folder.is_dir() or Path(output).is_dir():
-            raise click.UsageError(f"cannot write {output}: give a file in an existing folder")
-    manager = plugin_manager()
-    vocabularies, territories = manager.vocabularies(), manager.territories()
-    report = validate_file(bundle, context=manager.check_context(),
-                           extra_checks=manager.check_functions())
-    if not report.ok or report.bundle is None:
-        for issue in report.issues:
-            click.echo(issue.render(), err=True)
-        click.echo(f"{bundle}: the bundle has errors; fix them first", err=True)
-        sys.exit(1)
+    check_output(output)
+    session = session_of(ctx)
+    vocabularies, territories = session.vocabularies, session.territories
+    # With --record the bundle is read once, as the update it will be (refusals come first).
+    update = open_update(ctx, bundle, output, hint=_NEWER_HINT) if record else None
+    data = update.bundle if update is not None else load_valid_bundle(ctx, bundle)
     for code, value in (("themes", theme), ("stages", stage)):
         if value is not None and value not in vocabularies[code]:
             raise click.UsageError(f"unknown {code[:-1]} {value!r}: `pmae vocab {code}` lists "
                                    "them")
-    day = today.date() if today is not None else report.bundle.generated_at.date()
-    index = OfferIndex.build(report.bundle, territories=territories, today=day,
-                             vocabularies=vocabularies, orient_to=_orient_to(manager))
+    day = today.date() if today is not None else data.generated_at.date()
+    index = OfferIndex.build(data, territories=territories, today=day,
+                             vocabularies=vocabularies, orient_to=_orient_to(session))
     target: Association | Need | Query
     try:
         if association_id is not None:
@@ -161,39 +163,35 @@ def orient(bundle: str, association_id: str | None, need_id: str | None, theme: 
     else:
         click.echo(render_suggestions(query, suggestions, lang=lang, vocabularies=vocabularies,
                                       territories=territories), nl=False)
-    if record:
+    if update is not None:
         assert isinstance(target, Need) and by is not None
-        _record(manager, bundle, output or bundle, report.bundle, target, by, suggestions, day)
+        _record(update, target, by, suggestions, day)
 
 
-def _record(manager: PluginManager, path: str, output: str, bundle: Bundle, need: Need, by: str,
-            suggestions: tuple[Suggestion, ...], day: dt.date) -> None:
-    """Add the referrals, validate the whole result, then write it atomically."""
-    if by not in {actor.id for actor in bundle.actors}:
-        raise click.UsageError(f"--by {by!r} is not an actor of {path}")
+def _record(update: BundleUpdate, need: Need, by: str, suggestions: tuple[Suggestion, ...],
+            day: dt.date) -> None:
+    """Add the referrals and write the bundle (validated whole, atomically)."""
+    if by not in {actor.id for actor in update.bundle.actors}:
+        raise click.UsageError(f"--by {by!r} is not an actor of {update.path}")
     if not suggestions:
         click.echo("nothing to record: no offer was proposed", err=True)
         return
-    referrals = referrals_for(suggestions, need=need, by=by, date=day,
-                              id_prefix=next_referral_prefix(bundle))
-    recorded = record_referrals(bundle, referrals)
-    added = len(recorded.referrals) - len(bundle.referrals)
-    if not added:
+    proposed: list[int] = []
+
+    def change(bundle: Bundle) -> Bundle:
+        # Numbered after the bundle's own referrals: it may be read again before writing.
+        referrals = referrals_for(suggestions, need=need, by=by, date=day,
+                                  id_prefix=next_referral_prefix(bundle))
+        proposed[:] = [len(referrals)]
+        return record_referrals(bundle, referrals)
+
+    prepared = prepare_update(update, change, what="these referrals", hint=_NEWER_HINT)
+    if not prepared.result.added.get("referrals"):
         click.echo(f"nothing to record: {need.id} is already referred to these offers", err=True)
         return
-    # Validate exactly what is written, so a bundle that would not load again never replaces
-    # the one the user has.
-    check = validate_document(parse_json(dumps_bundle(recorded), file=output), file=output,
-                              context=manager.check_context(),
-                              extra_checks=manager.check_functions())
-    if not check.ok:
-        for issue in check.issues:
-            click.echo(issue.render(), err=True)
-        click.echo(f"nothing was written: {output} would not be valid with these referrals",
-                   err=True)
-        sys.exit(1)
-    write_bundle(recorded, output)
-    new = recorded.referrals[len(bundle.referrals):]
-    click.echo(f"recorded in {output}: {added} referral(s) {new[0].id} … {new[-1].id}"
-               + (f" ({len(referrals) - added} already there)" if added < len(referrals) else ""),
-               err=True)
+    result = prepared.write()
+    added = result.added["referrals"]
+    new = result.bundle.referrals[len(result.before.referrals):]
+    echo_update(result, f"recorded in {result.path}: {added} referral(s) {new[0].id} … "
+                        f"{new[-1].id}" + (f" ({proposed[0] - added} already there)"
+                                           if added < proposed[0] else ""))

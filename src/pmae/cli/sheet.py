@@ -9,18 +9,21 @@ sheets, no Chromium for a PDF).
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 import click
 
-from pmae.commands import check_not_input, plugin_manager
+from pmae.cli.common import (
+    check_output,
+    echo_update,
+    load_valid_bundle,
+    open_update,
+    prepare_update,
+    session_of,
+)
 from pmae.io.audience import UnknownAudienceError, check_audience
-from pmae.io.bundles import dumps_bundle, write_bundle
-from pmae.io.files import parse_json
-from pmae.io.pipeline import validate_document, validate_file
 from pmae.model import Bundle
-from pmae.plugins.manager import PluginManager
+from pmae.sessions import Session
 from pmae.sheets import (
     FORMATS,
     PdfError,
@@ -33,8 +36,13 @@ from pmae.sheets import (
     save_sheets,
 )
 from pmae.territories import TerritoryError
+from pmae.updates import BundleUpdate, PreparedUpdate
 
 __all__ = ["sheet"]
+
+#: What to do about a bundle of a newer format that --record would degrade (there is no -o
+#: for the bundle: the sheets' folder is the output).
+_NEWER_HINT = "record the sheets with a pmae that reads this format, or leave --record out"
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -46,12 +54,12 @@ def _formats(value: str) -> tuple[str, ...]:
     return chosen
 
 
-def _departement(value: str | None, manager: PluginManager) -> str | None:
+def _departement(value: str | None, session: Session) -> str | None:
     if value is None:
         return None
     code = value if value.startswith("dep:") else f"dep:{value}"
     try:
-        level = manager.territories().parse(code).level
+        level = session.territories.parse(code).level
     except TerritoryError:
         level = None
     if level != "dep":
@@ -80,7 +88,9 @@ def _departement(value: str | None, manager: PluginManager) -> str | None:
 @click.option("-o", "--output", required=True, help="The folder to write the sheets into.")
 @click.option("--force", is_flag=True,
               help="Replace a non-empty folder that is not a folder of pmae sheets.")
-def sheet(bundle: str, theme: str | None, all_themes: bool, dep: str | None, formats: str,
+@click.pass_context
+def sheet(ctx: click.Context,
+          bundle: str, theme: str | None, all_themes: bool, dep: str | None, formats: str,
           lang: str, audience: str, today: dt.datetime | None, record: bool,
           authors: tuple[str, ...], output: str, force: bool) -> None:
     """Write the thematic sheets (Les ESSentiels) of BUNDLE into the folder OUTPUT.
@@ -105,33 +115,25 @@ def sheet(bundle: str, theme: str | None, all_themes: bool, dep: str | None, for
         check_audience(audience)
     except UnknownAudienceError as error:
         raise click.UsageError(str(error)) from None
-    check_not_input(output, bundle)
+    check_output(output, bundle, kind="folder")
     target = Path(output)
-    if not target.resolve().parent.is_dir():
-        raise click.UsageError(f"cannot write {output}: the folder "
-                               f"{target.resolve().parent} does not exist")
-    if target.exists() and not target.is_dir():
-        raise click.UsageError(f"cannot write {output}: it is a file, not a folder")
     if "pdf" in chosen:
         try:
             find_chromium()
         except PdfError as error:
             raise click.UsageError(f"{error}; or leave pdf out: --format md,html") from None
-    manager = plugin_manager()
-    departement = _departement(dep, manager)
-    if theme is not None and theme not in manager.vocabularies()["themes"]:
+    session = session_of(ctx)
+    departement = _departement(dep, session)
+    if theme is not None and theme not in session.vocabularies["themes"]:
         raise click.UsageError(f"unknown theme {theme!r}: `pmae vocab themes` lists them")
-    validated = validate_file(bundle, context=manager.check_context(),
-                              extra_checks=manager.check_functions())
-    if not validated.ok or validated.bundle is None:
-        for issue in validated.issues:
-            click.echo(issue.render())
-        click.echo(f"{bundle}: the bundle has errors; nothing was written", err=True)
-        sys.exit(1)
-    sheets = build_sheets(validated.bundle, None if theme is None else (theme,),
+    # With --record the bundle is read once, as the update it will be (refusals come first).
+    update = open_update(ctx, bundle, None, hint=_NEWER_HINT) if record else None
+    data = (update.bundle if update is not None
+            else load_valid_bundle(ctx, bundle, why="nothing was written"))
+    sheets = build_sheets(data, None if theme is None else (theme,),
                           departement=departement, audience=audience, lang=lang,
-                          today=today.date() if today else None, manager=manager)
-    recorded = _recorded(manager, bundle, validated.bundle, sheets, authors) if record else None
+                          today=today.date() if today else None, manager=session.plugins)
+    recorded = _recorded(update, sheets, authors) if update is not None else None
     try:
         result = save_sheets(sheets, target, formats=chosen, index=all_themes, overwrite=force)
     except FileExistsError as error:
@@ -140,34 +142,27 @@ def sheet(bundle: str, theme: str | None, all_themes: bool, dep: str | None, for
         raise click.ClickException(str(error)) from None
     click.echo(f"wrote {output}: {len(sheets)} sheet(s), {len(result.files)} file(s)")
     if recorded is not None:
-        write_bundle(recorded, bundle)
-        click.echo(f"recorded in {bundle}: {len(sheets)} production(s) "
-                   f"({', '.join(p.id for p in recorded.productions[-len(sheets):])})", err=True)
+        written = recorded.write()
+        ids = [p.id for p in written.bundle.productions[-len(sheets):]]
+        echo_update(written, f"recorded in {written.path}: {len(sheets)} production(s) "
+                             f"({', '.join(ids)})")
 
 
-def _recorded(manager: PluginManager, path: str, bundle: Bundle, sheets: tuple[Sheet, ...],
-              authors: tuple[str, ...]) -> Bundle:
-    """``bundle`` with the sheets as productions, validated whole: exits 1 if it would not
+def _recorded(update: BundleUpdate, sheets: tuple[Sheet, ...],
+              authors: tuple[str, ...]) -> PreparedUpdate:
+    """The bundle with the sheets as productions, validated whole: exits 1 if it would not
     be valid, before anything is written."""
-    actors = {a.id for a in bundle.actors}
+    actors = {a.id for a in update.bundle.actors}
     for author in authors:
         if author not in actors:
-            raise click.UsageError(f"--by {author!r} is not an actor of {path}")
-    productions = [as_production(s, id=production_id(s, bundle.source.slug), authors=authors)
-                   for s in sheets]
+            raise click.UsageError(f"--by {author!r} is not an actor of {update.path}")
+
+    def change(bundle: Bundle) -> Bundle:
+        productions = [as_production(s, id=production_id(s, bundle.source.slug),
+                                     authors=authors) for s in sheets]
+        return record_sheets(bundle, productions)
+
     try:
-        recorded = record_sheets(bundle, productions)
+        return prepare_update(update, change, what="these sheets", hint=_NEWER_HINT)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    # Validate exactly what will be written, so a bundle that would not load again never
-    # replaces the one the user has.
-    check = validate_document(parse_json(dumps_bundle(recorded), file=path), file=path,
-                              context=manager.check_context(),
-                              extra_checks=manager.check_functions())
-    if not check.ok:
-        for issue in check.issues:
-            click.echo(issue.render(), err=True)
-        click.echo(f"nothing was written: {path} would not be valid with these sheets",
-                   err=True)
-        sys.exit(1)
-    return recorded

@@ -7,16 +7,13 @@ It parses arguments and prints; the analysis is in :mod:`pmae.analysis.attendanc
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import click
 import orjson
 
 from pmae.analysis.attendance import attendance
-from pmae.commands import check_not_input, plugin_manager
+from pmae.cli.common import check_output, load_valid_bundle, session_of
 from pmae.io.files import atomic_writer
-from pmae.io.pipeline import validate_file
 
 __all__ = ["attendance_command"]
 
@@ -34,7 +31,9 @@ __all__ = ["attendance_command"]
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the text output.")
 @click.option("-o", "--output", default=None, help="Write the result to this file (atomically).")
-def attendance_command(bundle: str, years: tuple[int, ...], graph: bool, output_format: str,
+@click.pass_context
+def attendance_command(ctx: click.Context,
+                       bundle: str, years: tuple[int, ...], graph: bool, output_format: str,
                        lang: str, output: str | None) -> None:
     """Attendance at the meetings of BUNDLE: per actor, actor type, département and year.
 
@@ -43,26 +42,10 @@ def attendance_command(bundle: str, years: tuple[int, ...], graph: bool, output_
     diversity of each meeting. Cancelled meetings are left out. --graph adds who met whom and
     the actors with complementary offers that never attended the same meeting.
     """
-    check_not_input(output, bundle)
-    if output is not None:
-        folder = Path(output).resolve().parent
-        if not folder.is_dir():
-            raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
-        if Path(output).is_dir():
-            raise click.UsageError(f"cannot write {output}: it is a folder; give a file name")
-    manager = plugin_manager()
-    report = validate_file(bundle, context=manager.check_context(),
-                           extra_checks=manager.check_functions())
-    if not report.ok or report.bundle is None:
-        if output_format == "json":
-            click.echo(orjson.dumps([i.to_dict() for i in report.issues],
-                                    option=orjson.OPT_INDENT_2).decode())
-        else:
-            for issue in report.issues:
-                click.echo(issue.render(), err=True)
-            click.echo(f"{bundle}: the bundle has errors; fix them first", err=True)
-        sys.exit(1)
-    figures = attendance(report.bundle, years=years or None, territories=manager.territories())
+    check_output(output, bundle)
+    session = session_of(ctx)
+    data = load_valid_bundle(ctx, bundle, output_format=output_format)
+    figures = attendance(data, years=years or None, territories=session.territories)
     if output_format == "json":
         text = orjson.dumps(figures.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
     elif output_format == "csv":
@@ -73,8 +56,8 @@ def attendance_command(bundle: str, years: tuple[int, ...], graph: bool, output_
             figures.to_csv(buffer)
         text = buffer.getvalue()
     else:
-        text = figures.render_text(lang, graph=graph, vocabularies=manager.vocabularies(),
-                                   territories=manager.territories())
+        text = figures.render_text(lang, graph=graph, vocabularies=session.vocabularies,
+                                   territories=session.territories)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -6,14 +6,12 @@ It parses arguments and prints; the pages are made by :mod:`pmae.report`. Exit c
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from pmae.commands import check_not_input, plugin_manager
+from pmae.cli.common import check_output, load_valid_bundle, session_of
 from pmae.io.audience import UnknownAudienceError, check_audience
-from pmae.io.pipeline import validate_file
 from pmae.report import build_report
 
 __all__ = ["report"]
@@ -28,7 +26,9 @@ __all__ = ["report"]
               help="Language of the pages.")
 @click.option("--force", is_flag=True,
               help="Replace a non-empty folder that is not a previous pmae report.")
-def report(bundle: str, output: str, audience: str, lang: str, force: bool) -> None:
+@click.pass_context
+def report(ctx: click.Context,
+           bundle: str, output: str, audience: str, lang: str, force: bool) -> None:
     """Write the report of BUNDLE: a static site to read offline, in the folder OUTPUT.
 
     Pages: key figures, the directory of actors and offers (by theme, stage and département),
@@ -40,24 +40,13 @@ def report(bundle: str, output: str, audience: str, lang: str, force: bool) -> N
         check_audience(audience)
     except UnknownAudienceError as error:
         raise click.UsageError(str(error)) from None
-    check_not_input(output, bundle)
+    check_output(output, bundle, kind="folder")
     target = Path(output)
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
-    if target.exists() and not target.is_dir():
-        raise click.UsageError(f"cannot write {output}: it is a file, not a folder")
-    manager = plugin_manager()
-    validated = validate_file(bundle, context=manager.check_context(),
-                              extra_checks=manager.check_functions())
-    if not validated.ok or validated.bundle is None:
-        for issue in validated.issues:
-            click.echo(issue.render())
-        click.echo(f"{bundle}: the bundle has errors; nothing was written", err=True)
-        sys.exit(1)
+    session = session_of(ctx)
+    data = load_valid_bundle(ctx, bundle, why="nothing was written")
     try:
-        result = build_report(validated.bundle, target, audience=audience, lang=lang,
-                              manager=manager, overwrite=force)
+        result = build_report(data, target, audience=audience, lang=lang,
+                              manager=session.plugins, overwrite=force)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"wrote {output}: {len(result.pages)} pages for the audience {audience} "

@@ -8,8 +8,8 @@ the pmae-ical plugin). The work is in :mod:`pmae.analysis.programme` and
 Exit codes: 0 ok (``check``: every rule met), 1 data problems (``check``: a rule not met, or the
 bundle has errors), 2 usage error (bad options, a bad rules file, no iCalendar exporter).
 
-The plugin manager is the one in ``click``'s context object when it is a
-:class:`~pmae.plugins.manager.PluginManager` (tests pass a fresh one), else the process-wide one.
+The session is the run's (:func:`pmae.cli.common.session_of`): a caller may hand a
+:class:`~pmae.Session` or a plugin manager in as click's context object (tests pass a fresh one).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import datetime as dt
 import io
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import NoReturn
 
 import click
 import orjson
@@ -32,12 +30,9 @@ from pmae.analysis.invitations import (
     write_csv,
 )
 from pmae.analysis.programme import check_programme, default_year, load_rules
-from pmae.commands import check_not_input, plugin_manager
+from pmae.cli.common import check_output, fail, load_valid_bundle, session_of
 from pmae.io.audience import UnknownAudienceError, check_audience
-from pmae.io.pipeline import validate_file
-from pmae.issues import Issue, suggest
-from pmae.model import Bundle
-from pmae.plugins.manager import PluginManager
+from pmae.issues import suggest
 from pmae.territories import TerritoryError
 
 __all__ = ["programme"]
@@ -48,31 +43,6 @@ _YEAR = click.option("--year", type=click.IntRange(1900, 2999), default=None,
                           "meeting).")
 _LANG = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
                      help="Language of the output.")
-
-
-def _manager(ctx: click.Context) -> PluginManager:
-    # A caller (the tests) may hand a plugin manager in as click's context object.
-    return ctx.obj if isinstance(ctx.obj, PluginManager) else plugin_manager()
-
-
-def _bundle(path: str, manager: PluginManager, output_format: str) -> Bundle:
-    """The validated bundle, or the issues printed and exit 1."""
-    report = validate_file(path, context=manager.check_context(),
-                           extra_checks=manager.check_functions())
-    if report.ok and report.bundle is not None:
-        return report.bundle
-    _fail_with(report.issues, output_format, f"{path}: the bundle has errors; fix them first", 1)
-
-
-def _fail_with(issues: list[Issue], output_format: str, why: str, code: int) -> NoReturn:
-    if output_format == "json":
-        click.echo(orjson.dumps([i.to_dict() for i in issues],
-                                option=orjson.OPT_INDENT_2).decode())
-    else:
-        for issue in issues:
-            click.echo(issue.render(), err=True)
-    click.echo(why, err=True)
-    sys.exit(code)
 
 
 def _audience(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -109,12 +79,13 @@ def check(ctx: click.Context, bundle: str, year: int | None, rules_file: str | N
     if rules_file is not None:
         rules, issues = load_rules(rules_file)
         if rules is None:
-            _fail_with(issues, output_format, f"{rules_file}: the rules file has errors", 2)
-    manager = _manager(ctx)
-    data = _bundle(bundle, manager, output_format)
+            fail(issues, f"{rules_file}: the rules file has errors",
+                 output_format=output_format, code=2)
+    session = session_of(ctx)
+    data = load_valid_bundle(ctx, bundle, output_format=output_format)
     day = today.date() if today is not None else dt.date.today()
     result = check_programme(data, year if year is not None else default_year(data, day),
-                             rules, today=day, lang=lang, vocabularies=manager.vocabularies())
+                             rules, today=day, lang=lang, vocabularies=session.vocabularies)
     if output_format == "json":
         click.echo(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:
@@ -143,8 +114,8 @@ def invitations(ctx: click.Context, bundle: str, meeting_id: str, actor_types: t
                 territories: tuple[str, ...], audience: str, output_format: str,
                 output: str | None, lang: str) -> None:
     """The actors to invite to a meeting of BUNDLE, by type and territory."""
-    manager = _manager(ctx)
-    known_types = manager.vocabularies().get("actor_types")
+    session = session_of(ctx)
+    known_types = session.vocabularies.get("actor_types")
     for actor_type in actor_types:
         if known_types is not None and actor_type not in known_types:
             close = suggest(actor_type, known_types.codes())
@@ -152,14 +123,12 @@ def invitations(ctx: click.Context, bundle: str, meeting_id: str, actor_types: t
                 f"unknown actor type {actor_type!r}" + (f"; did you mean {close!r}?" if close
                                                         else "; see `pmae vocab actor_types`"),
                 param_hint="--type")
-    check_not_input(output, bundle)
-    if output is not None and not Path(output).resolve().parent.is_dir():
-        raise click.UsageError(f"cannot write {output}: its folder does not exist")
-    data = _bundle(bundle, manager, "text")
+    check_output(output, bundle)
+    data = load_valid_bundle(ctx, bundle)
     try:
         invitees = invitation_list(data, meeting_id, actor_types=actor_types,
                                    territories=territories, audience=audience,
-                                   referential=manager.territories())
+                                   referential=session.territories)
     except TerritoryError as error:
         raise click.BadParameter(str(error), param_hint="--territory") from None
     except KeyError as error:
@@ -212,24 +181,21 @@ def _text(title: str, start: dt.datetime, invitees: Sequence[Invitee], audience:
 def calendar(ctx: click.Context, bundle: str, year: int | None, output: str, audience: str,
              lang: str) -> None:
     """Write the meetings of a year of BUNDLE as an iCalendar file (pmae-ical plugin)."""
-    manager = _manager(ctx)
+    session = session_of(ctx)
     try:
-        manager.exporter("ical")
+        session.exporter("ical")
     except KeyError:
         raise click.UsageError(
             "no iCalendar exporter is installed: pip install ./plugins/pmae-ical "
             "(from a pmae source checkout), then try again") from None
     except LookupError as error:  # several plugins register one: name it <plugin>:ical
         raise click.UsageError(str(error)) from None
-    check_not_input(output, bundle)
-    folder = Path(output).resolve().parent
-    if not folder.is_dir() or Path(output).is_dir():
-        raise click.UsageError(f"cannot write {output}: give a file in an existing folder")
-    data = _bundle(bundle, manager, "text")
+    check_output(output, bundle)
+    data = load_valid_bundle(ctx, bundle)
     chosen = year if year is not None else default_year(data)
     try:
         written = write_calendar(data, chosen, output, audience=audience, lang=lang,
-                                 manager=manager)
+                                 manager=session.plugins)
     except NoCalendarExporterError as error:  # pragma: no cover - checked above
         raise click.UsageError(str(error)) from None
     click.echo(f"wrote {output}: {len(written.meetings)} meeting(s) of {chosen}", err=True)

@@ -10,18 +10,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sys
-from pathlib import Path
 
 import click
 import orjson
 
 from pmae.analysis.complementarity import Complementarity, complementarity_of
 from pmae.analysis.coverage import Coverage, coverage
-from pmae.commands import check_not_input, plugin_manager
+from pmae.cli.common import check_output, load_valid_bundle, session_of
 from pmae.io.files import atomic_writer
-from pmae.io.pipeline import validate_file
-from pmae.plugins.manager import PluginManager
+from pmae.sessions import Session
 from pmae.territories import TerritoryError
 
 __all__ = ["coverage_command"]
@@ -48,7 +45,9 @@ __all__ = ["coverage_command"]
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the text output.")
 @click.option("-o", "--output", default=None, help="Write the result to this file (atomically).")
-def coverage_command(bundle: str, level: str, region: str | None, themes: tuple[str, ...],
+@click.pass_context
+def coverage_command(ctx: click.Context,
+                     bundle: str, level: str, region: str | None, themes: tuple[str, ...],
                      stages: tuple[str, ...], today: dt.datetime | None, redundant_at: int,
                      gaps_only: bool, graph: bool, output_format: str, lang: str,
                      output: str | None) -> None:
@@ -62,43 +61,27 @@ def coverage_command(bundle: str, level: str, region: str | None, themes: tuple[
     """
     if gaps_only and graph:
         raise click.UsageError("--gaps and --graph are two different outputs: choose one")
-    check_not_input(output, bundle)
-    if output is not None:
-        folder = Path(output).resolve().parent
-        if not folder.is_dir():
-            raise click.UsageError(f"cannot write {output}: the folder {folder} does not exist")
-        if Path(output).is_dir():
-            raise click.UsageError(f"cannot write {output}: it is a folder; give a file name")
-    manager = plugin_manager()
-    vocabularies, territories = manager.vocabularies(), manager.territories()
+    check_output(output, bundle)
+    session = session_of(ctx)
+    vocabularies, territories = session.vocabularies, session.territories
     _check_codes("--theme", themes, vocabularies["themes"].codes())
     _check_codes("--stage", stages, vocabularies["stages"].codes())
     if region is not None and not territories.exists(region):
         raise click.BadParameter(f"{region!r} is not a known territory (write it with its "
                                  "level: reg:84, dep:69, fr)", param_hint="--region")
-    report = validate_file(bundle, context=manager.check_context(),
-                           extra_checks=manager.check_functions())
-    if not report.ok or report.bundle is None:
-        if output_format == "json":
-            click.echo(orjson.dumps([i.to_dict() for i in report.issues],
-                                    option=orjson.OPT_INDENT_2).decode())
-        else:
-            for issue in report.issues:
-                click.echo(issue.render(), err=True)
-            click.echo(f"{bundle}: the bundle has errors; fix them first", err=True)
-        sys.exit(1)
+    data = load_valid_bundle(ctx, bundle, output_format=output_format)
     try:
-        grid = coverage(report.bundle, level=level, region=region, themes=themes or None,
+        grid = coverage(data, level=level, region=region, themes=themes or None,
                         stages=stages or None, today=today.date() if today else None,
                         redundant_at=redundant_at, territories=territories,
                         vocabularies=vocabularies)
     except TerritoryError as error:  # pragma: no cover - region checked above
         raise click.BadParameter(str(error), param_hint="--region") from None
     if graph:
-        text = _graph_output(complementarity_of(grid, report.bundle), output_format, lang,
-                             manager)
+        text = _graph_output(complementarity_of(grid, data), output_format, lang,
+                             session)
     else:
-        text = _grid_output(grid, output_format, lang, gaps_only, manager)
+        text = _grid_output(grid, output_format, lang, gaps_only, session)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -116,7 +99,7 @@ def _check_codes(option: str, given: tuple[str, ...], known: tuple[str, ...]) ->
 
 
 def _grid_output(grid: Coverage, output_format: str, lang: str, gaps_only: bool,
-                 manager: PluginManager) -> str:
+                 session: Session) -> str:
     if output_format == "json":
         data = grid.to_json()
         if gaps_only:
@@ -128,12 +111,12 @@ def _grid_output(grid: Coverage, output_format: str, lang: str, gaps_only: bool,
         buffer = io.StringIO()
         grid.to_csv(buffer, cells=grid.gaps() if gaps_only else None)
         return buffer.getvalue()
-    return grid.render_text(lang, vocabularies=manager.vocabularies(),
-                            territories=manager.territories(), gaps_only=gaps_only)
+    return grid.render_text(lang, vocabularies=session.vocabularies,
+                            territories=session.territories, gaps_only=gaps_only)
 
 
 def _graph_output(graph: Complementarity, output_format: str, lang: str,
-                  manager: PluginManager) -> str:
+                  session: Session) -> str:
     if output_format == "json":
         return orjson.dumps(graph.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
     if output_format == "csv":
@@ -144,5 +127,5 @@ def _graph_output(graph: Complementarity, output_format: str, lang: str,
             writer.writerow([e.a, e.b, e.kind, e.weight, " | ".join(e.themes),
                              " | ".join(e.stages), " | ".join(e.territories)])
         return buffer.getvalue()
-    return graph.render_text(lang, vocabularies=manager.vocabularies(),
-                             territories=manager.territories())
+    return graph.render_text(lang, vocabularies=session.vocabularies,
+                             territories=session.territories)

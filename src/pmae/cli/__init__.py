@@ -1,0 +1,164 @@
+"""The ``pmae`` command line (click). It parses arguments and prints; the work is elsewhere.
+
+One module per command (or group) in this package; this root knows each command's name, its
+one-line help and its module, and imports a module only when its command runs or its own
+``--help`` is asked, so ``pmae --help`` costs little more than importing click. What the
+commands share (the run's session, the validated bundle or exit 1, output paths, updating a
+bundle in place) is in :mod:`pmae.cli.common`.
+
+Exit codes: 0 ok, 1 data problems found, 2 usage error (bad arguments, unreadable paths).
+"""
+
+from __future__ import annotations
+
+import importlib
+import signal
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+__all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
+
+#: name -> (module in this package, attribute, short help as ``pmae --help`` lists it). A test
+#: checks the short help against each command's docstring, so the two cannot drift apart.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "attendance": ("attendance", "attendance_command",
+                   "Attendance at the meetings of BUNDLE: per actor, actor type, département "
+                   "and year."),
+    "coverage": ("coverage", "coverage_command",
+                 "Coverage of the offers in BUNDLE: territory × theme × stage, gaps, "
+                 "redundancy."),
+    "demo": ("demo", "demo",
+             "The main job on the embedded sample: validate it, write its report, summarise "
+             "it."),
+    "diagnose": ("diagnose", "diagnose",
+                 "Run the diagnostic tool TOOL for an association, and record it in a bundle."),
+    "export": ("export", "export_command",
+               "Export BUNDLE for an audience with a registered exporter."),
+    "generate": ("generate", "generate",
+                 "Generate a synthetic bundle at any scale (national: --associations "
+                 "150000)."),
+    "import": ("import_", "import_command",
+               "Import PATH with the importer FMT, validate it, and write it as a bundle."),
+    "merge": ("merge", "merge", "Merge bundle FILES into one, keeping provenance."),
+    "needs": ("needs", "needs",
+              "The shared diagnosis of the needs in BUNDLE, with statistical secrecy."),
+    "orient": ("orient", "orient",
+               "Propose the offers of BUNDLE for an association, a need, or a theme and a "
+               "commune."),
+    "plugins": ("plugins", "plugins",
+                "List every plugin: distribution, version, hooks, items registered, status."),
+    "programme": ("programme", "programme",
+                  "The annual programme: check a year against its rules, prepare its "
+                  "meetings."),
+    "report": ("report", "report",
+               "Write the report of BUNDLE: a static site to read offline, in the folder "
+               "OUTPUT."),
+    "sample": ("sample", "sample",
+               "Write the embedded sample bundle (an illustrative Rhône-Alpes démarche)."),
+    "schema": ("schema", "schema",
+               "Print the JSON Schema NAME (bundle, offer, actor…), or list them."),
+    "sheet": ("sheet", "sheet",
+              "Write the thematic sheets (Les ESSentiels) of BUNDLE into the folder OUTPUT."),
+    "validate": ("validate", "validate",
+                 "Validate bundle FILES (JSON or JSON Lines): schema, structure, semantic "
+                 "checks."),
+    "vocab": ("vocab", "vocab",
+              "List the vocabularies, or the codes of vocabulary NAME with their labels."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they run (or show their own help).
+
+    ``lazy`` maps a command name to ``(module, attribute, short help)``; the short help lets
+    the group's own ``--help`` list every command without importing any.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, the lazy ones and any added directly, sorted."""
+        return sorted({*self.lazy, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, its module imported on first use."""
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, attribute, _ = self.lazy[cmd_name]
+            command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+            if not isinstance(command, click.Command):  # pragma: no cover - a table typo
+                raise TypeError(f"{module}.{attribute} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their short help, as click lists them, without importing them."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.lazy and name not in self.commands:
+                # A stand-in command shortens the help exactly as the real one would.
+                stand_in = click.Command(name, help=self.lazy[name][2])
+                rows.append((name, stand_in.get_short_help_str(limit)))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pmae", prog_name="pmae")
+def cli() -> None:
+    """pmae: support small employer associations together (démarche PMAE).
+
+    Validate, merge and summarise the bundles that support networks exchange: actors, offers,
+    associations, diagnoses, needs, meetings and productions.
+    """
+    # The run's session is built on first use (pmae.cli.common.session_of) and kept in the
+    # context object: `pmae schema` needs no plugins and must not fail on a broken one.
+
+
+def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    # A plugin warning comes from a loaded plugin manager; no need to import one to check.
+    manager = sys.modules.get("pmae.plugins.manager")
+    if manager is not None and issubclass(category, manager.PluginWarning):
+        click.echo(f"pmae: warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    # Unwind like Ctrl-C does, so every atomic writer removes its temporary file.
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``pmae`` console script."""
+    warnings.showwarning = _show_warning
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="pmae")
+    except OSError as error:
+        # A path we could not write or read after the arguments were accepted.
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(f"pmae: error: {where}{error.strerror or error}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("pmae: interrupted; no file was left half-written", err=True)
+        sys.exit(130)

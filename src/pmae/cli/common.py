@@ -1,0 +1,238 @@
+"""What the commands of the ``pmae`` command line share, written once.
+
+The run's session (built once, kept in click's context object), the validated bundle or the
+issues printed compiler-style and exit 1, the check of an output path before any work, issues
+and JSON printing, and the messages of an update of a bundle in place.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
+
+import click
+import orjson
+
+from pmae.issues import Issue, group_issues
+from pmae.sessions import Session
+
+if TYPE_CHECKING:
+    from pmae.model import Bundle
+    from pmae.updates import BundleUpdate, PreparedUpdate, UpdateResult
+
+__all__ = [
+    "FORMAT_OPTION",
+    "LANG_OPTION",
+    "check_output",
+    "echo_json",
+    "fail",
+    "load_valid_bundle",
+    "open_update",
+    "parse_options",
+    "prepare_update",
+    "print_issues",
+    "report_and_exit",
+    "session_of",
+]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: ``--format text|json``: how a command that reports prints it.
+FORMAT_OPTION: Callable[[_F], _F] = click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="How to print the result.")
+
+#: ``--lang fr|en`` (without a help text: the commands that had none keep none).
+LANG_OPTION: Callable[[_F], _F] = click.option(
+    "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+
+
+# --- the run's session --------------------------------------------------------------------------
+
+
+def session_of(ctx: click.Context | None = None) -> Session:
+    """The session of this run: built once, on first use, and kept in the root context's
+    ``obj``, so every command of the run shares its plugins.
+
+    A caller may hand one in as click's context object (``obj=``): a
+    :class:`~pmae.Session`, or a plugin manager (then wrapped in a session). Commands that
+    need no plugins (``schema``, ``sample``, ``generate``) never ask, so they load none and
+    cannot fail on a broken plugin. A strict-mode plugin failure becomes a one-line error.
+    """
+    from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+
+    root = (ctx or click.get_current_context()).find_root()
+    if isinstance(root.obj, Session):
+        return root.obj
+    if isinstance(root.obj, PluginManager):
+        built = Session(plugins=root.obj)
+    else:
+        # The default session's plugins: the process's plugin manager (loaded once, with the
+        # environment's controls), asked for here so a cleared cache is seen.
+        try:
+            built = Session(plugins=get_plugin_manager())
+        except PluginError as error:
+            raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
+    root.obj = built
+    return built
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+def echo_json(data: Any) -> None:
+    """Print data as indented JSON on standard output."""
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def print_issues(issues: Sequence[Issue], *, summary: bool) -> None:
+    """Issues compiler-style on standard output; with ``summary``, the repeated ones grouped
+    and the counts on standard error."""
+    for issue in issues:
+        click.echo(issue.render())
+    if not (summary and issues):
+        return
+    repeated = [g for g in group_issues(issues) if g.count > 1]
+    if repeated:
+        click.echo("\nRepeated issues:", err=True)
+        for group in repeated[:20]:
+            click.echo(f"  {group.count:>6} × {group.severity} [{group.code}] {group.message}"
+                       f" (first at {group.places[0]})", err=True)
+    errors = sum(1 for i in issues if i.severity == "error")
+    warnings = sum(1 for i in issues if i.severity == "warning")
+    notes = sum(1 for i in issues if i.severity == "info")
+    counted = f"{errors} error(s), {warnings} warning(s)"
+    click.echo(f"\n{counted}, {notes} note(s)" if notes else f"\n{counted}", err=True)
+
+
+def report_and_exit(issues: Sequence[Issue], output_format: str, why: str) -> NoReturn:
+    """Issues as JSON (``--format json``), or compiler-style with a summary then ``why``;
+    exit 1. For the commands that read several files (merge, import)."""
+    if output_format == "json":
+        echo_json([issue.to_dict() for issue in issues])
+    else:
+        print_issues(issues, summary=True)
+        click.echo(why, err=True)
+    sys.exit(1)
+
+
+def fail(issues: Sequence[Issue], why: str, *, output_format: str = "text",
+         render: Callable[[Issue], str] = Issue.render, code: int = 1) -> NoReturn:
+    """Print ``issues`` and exit ``code``: with ``--format json``, as JSON on standard output
+    and nothing else (what reads it gets one document); else compiler-style on standard
+    error, then ``why``."""
+    if output_format == "json":
+        echo_json([issue.to_dict() for issue in issues])
+    else:
+        for issue in issues:
+            click.echo(render(issue), err=True)
+        click.echo(why, err=True)
+    sys.exit(code)
+
+
+# --- the bundle a command reads -------------------------------------------------------------
+
+
+def load_valid_bundle(ctx: click.Context | None, path: str, *, output_format: str = "text",
+                      why: str = "fix them first") -> Bundle:
+    """The bundle at ``path``, validated whole with the run's session; when it has errors,
+    its issues printed (see :func:`fail`) and ``<path>: the bundle has errors; <why>``, exit 1.
+    """
+    report = session_of(ctx).validate_file(path)
+    if not report.ok or report.bundle is None:
+        fail(report.issues, f"{path}: the bundle has errors; {why}",
+             output_format=output_format)
+    return report.bundle
+
+
+# --- the paths a command writes -------------------------------------------------------------
+
+
+def check_output(path: str | None, *inputs: str,
+                 kind: Literal["file", "folder", "any"] = "file") -> None:
+    """Refuse, before any work, an output path that cannot be written: its folder does not
+    exist, it is a folder where a file is written (or the other way round), or it is one of
+    the command's ``inputs`` (or a folder holding one), which writing would replace."""
+    if path is None:
+        return
+    target = Path(path)
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise click.UsageError(f"cannot write {path}: the folder {folder} does not exist")
+    if kind == "file" and target.is_dir():
+        raise click.UsageError(f"cannot write {path}: it is a folder; give a file name")
+    if kind == "folder" and target.exists() and not target.is_dir():
+        raise click.UsageError(f"cannot write {path}: it is a file, not a folder")
+    if not target.exists():
+        return
+    resolved = target.resolve()
+    for source in (Path(p).resolve() for p in inputs):
+        if resolved == source or (resolved.is_dir() and source.is_relative_to(resolved)):
+            raise click.UsageError(
+                f"{path} is also an input: write the result to another file, so the "
+                "input is not replaced")
+
+
+def parse_options(values: tuple[str, ...]) -> dict[str, str]:
+    """``--option KEY=VALUE`` values as a mapping (a usage error for anything else)."""
+    options = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--option takes KEY=VALUE, got {value!r}")
+        options[key] = rest
+    return options
+
+
+# --- updating a bundle in place -------------------------------------------------------------
+
+
+def open_update(ctx: click.Context | None, path: str, output: str | None, *,
+                hint: str) -> BundleUpdate:
+    """The bundle at ``path`` opened for an update written to ``output`` (default: itself),
+    with :func:`pmae.updates.BundleUpdate.open`; its refusals printed and exit 1.
+
+    :param hint: what to do about a bundle of a newer format, said after the refusal.
+    """
+    from pmae.io.pipeline import InvalidBundleError
+    from pmae.updates import BundleUpdate, NewerFormatError
+
+    try:
+        return BundleUpdate.open(path, output=output, session=session_of(ctx))
+    except InvalidBundleError as error:
+        fail(error.issues, f"{path}: the bundle has errors; fix them first (nothing was "
+                           "written)")
+    except NewerFormatError as error:
+        fail(error.issues, f"{error}: {hint}")
+
+
+def prepare_update(update: BundleUpdate, change: Callable[[Bundle], Bundle], *,
+                   what: str, hint: str) -> PreparedUpdate:
+    """``update`` with ``change`` applied and validated whole (nothing written yet); when the
+    result would not be valid, its issues printed and exit 1.
+
+    :param what: what the change adds, for the refusal: "this diagnosis", "these sheets"…
+    :param hint: as for :func:`open_update`, should the file be read again.
+    """
+    from pmae.io.pipeline import InvalidBundleError
+    from pmae.updates import InvalidUpdateError, NewerFormatError
+
+    try:
+        return update.prepare(change)
+    except InvalidUpdateError as error:
+        fail(error.issues, f"nothing was written: {error.output} would not be valid with "
+                           f"{what}")
+    except InvalidBundleError as error:
+        fail(error.issues, f"{update.path}: the bundle has errors; fix them first (nothing "
+                           "was written)")
+    except NewerFormatError as error:
+        fail(error.issues, f"{error}: {hint}")
+
+
+def echo_update(result: UpdateResult, message: str, *, lang: str = "en",
+                err: bool = True) -> None:
+    """The command's own line about what it recorded, followed by what the file gained,
+    counts per collection: ``… [referrals: 3 added; needs: 1 changed]``."""
+    click.echo(f"{message} [{result.summary('fr' if lang == 'fr' else 'en')}]", err=err)

@@ -1,0 +1,95 @@
+"""``pmae diagnose``: the bundle a diagnosis goes into, and running the tool.
+
+The bundle is opened for an update (:mod:`pmae.updates`) before any question is asked, so a
+bundle with errors, of a newer format or without the association is refused first; the
+diagnosis is recorded into what is on disk when the answers are in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import attrs
+import click
+
+from pmae.analysis.diagnosing import (
+    UnknownAssociationError,
+    find_association,
+    record_diagnosis,
+    run_tool,
+)
+from pmae.cli.common import echo_update, open_update, prepare_update
+from pmae.diagnostics import Evaluation
+from pmae.model import Association, Bundle
+from pmae.plugins.items import DiagnosticTool
+from pmae.sessions import Session
+from pmae.updates import BundleUpdate, UpdateResult
+
+__all__ = ["Target", "echo_recorded", "open_target", "record", "run_checked"]
+
+_NEWER_HINT = "write the result to another file with -o"
+
+_RECORDED = {
+    "fr": "Enregistré dans {bundle} : diagnostic {id}, {needs} besoin(s).",
+    "en": "Recorded in {bundle}: diagnosis {id}, {needs} need(s).",
+}
+
+
+@attrs.define(kw_only=True, frozen=True)
+class Target:
+    """The bundle opened for the update, and the association diagnosed in it."""
+
+    update: BundleUpdate
+    association: Association
+
+    @property
+    def output(self) -> str:
+        """The file the bundle with the diagnosis is written to."""
+        return self.update.output
+
+
+def open_target(ctx: click.Context, path: str, output: str | None, association_id: str,
+                advisor: str | None) -> Target:
+    """Open the bundle for the update and find the association (and the advisor) in it."""
+    update = open_update(ctx, path, output, hint=_NEWER_HINT)
+    try:
+        association = find_association(update.bundle, association_id)
+    except UnknownAssociationError as error:
+        raise click.UsageError(str(error)) from None
+    if advisor is not None and advisor not in {actor.id for actor in update.bundle.actors}:
+        raise click.UsageError(f"--advisor {advisor!r} is not an actor of {path}")
+    return Target(update=update, association=association)
+
+
+def record(target: Target, evaluation: Evaluation, *, date: dt.date,
+           advisor: str | None) -> UpdateResult:
+    """Add the diagnosis and its needs to the bundle, validated whole, written atomically."""
+
+    def change(bundle: Bundle) -> Bundle:
+        return record_diagnosis(
+            bundle, evaluation, association_id=target.association.id, date=date,
+            advisor=advisor, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+    try:
+        return prepare_update(target.update, change, what="this diagnosis",
+                              hint=_NEWER_HINT).write()
+    except UnknownAssociationError as error:  # the file was replaced while the questions ran
+        raise click.UsageError(str(error)) from None
+
+
+def echo_recorded(result: UpdateResult, lang: str, *, err: bool = True) -> None:
+    """Say which diagnosis was recorded where, then the counts per collection."""
+    diagnosis = result.bundle.diagnoses[-1]
+    echo_update(result, _RECORDED[lang].format(bundle=result.path, id=diagnosis.id,
+                                               needs=len(diagnosis.needs)), lang=lang, err=err)
+
+
+def run_checked(item: DiagnosticTool, answers: Mapping[str, object],
+                session: Session) -> Evaluation:
+    """Run the tool on the answers; a tool that crashes on them is its plugin's bug."""
+    try:
+        return run_tool(item, answers, vocabularies=session.vocabularies)
+    except TypeError as error:
+        raise click.ClickException(f"{error} (a bug of its plugin; `pmae plugins` names it)"
+                                   ) from None

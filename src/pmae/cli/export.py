@@ -1,0 +1,65 @@
+"""``pmae export``: a bundle for an audience, through a registered exporter."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from pmae.cli.common import LANG_OPTION, check_output, load_valid_bundle, parse_options, session_of
+from pmae.exchange import export_bundle
+from pmae.io.audience import UnknownAudienceError, check_audience
+from pmae.plugins.items import ExportError
+
+__all__ = ["export_command"]
+
+
+@click.command("export")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--to", "fmt", required=True, help="Exporter name (see `pmae plugins`).")
+@click.option("-o", "--output", required=True, help="File or folder to write.")
+@click.option("--audience", default="public", show_default=True,
+              help="public, network, recipient:<network-or-actor-id>, or all.")
+@click.option("--option", "options", multiple=True, help="KEY=VALUE for the exporter.")
+@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@LANG_OPTION
+@click.pass_context
+def export_command(ctx: click.Context, bundle: str, fmt: str, output: str, audience: str,
+                   options: tuple[str, ...], force: bool, lang: str) -> None:
+    """Export BUNDLE for an audience with a registered exporter.
+
+    Only what the audience may see reaches the exporter; a public export has no personal data.
+    """
+    try:
+        check_audience(audience)
+    except UnknownAudienceError as error:
+        raise click.UsageError(str(error)) from None
+    session = session_of(ctx)
+    try:
+        session.exporter(fmt)
+    except LookupError as error:
+        raise click.UsageError(str(error.args[0])) from None
+    check_output(output, bundle, kind="any")
+    exporter_options = parse_options(options)
+    data = load_valid_bundle(ctx, bundle, why="nothing was exported: fix the bundle first")
+    try:
+        visible = export_bundle(data, fmt, output, audience=audience, options=exporter_options,
+                                session=session, lang=lang, overwrite=force)
+    except FileExistsError as error:
+        raise click.UsageError(str(error)) from None
+    except OSError as error:
+        where = error.filename or output
+        raise click.UsageError(f"cannot write {where}: {error.strerror or error}") from None
+    except ExportError as error:
+        click.echo(f"pmae: export to {fmt} failed: {error}; nothing was written", err=True)
+        sys.exit(1)
+    except Exception as error:
+        if os.environ.get("PMAE_DEBUG"):
+            raise
+        click.echo(f"pmae: the {fmt} exporter crashed ({type(error).__name__}: {error}); "
+                   "nothing was written. This is a bug of its plugin (`pmae plugins` names it); "
+                   "PMAE_DEBUG=1 shows the traceback.", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {output} ({fmt}) from {sum(visible.counts().values())} records "
+               f"visible to the audience {audience}")

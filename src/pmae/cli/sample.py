@@ -1,0 +1,28 @@
+"""``pmae sample``: the embedded sample bundle."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pmae.cli.common import check_output
+
+__all__ = ["sample"]
+
+
+@click.command()
+@click.option("-o", "--output", default=None,
+              help="Write the sample there (.json or .jsonl) instead of standard output.")
+def sample(output: str | None) -> None:
+    """Write the embedded sample bundle (an illustrative Rhône-Alpes démarche)."""
+    from pmae.sample import load_sample, sample_bytes
+
+    if output is None:
+        sys.stdout.buffer.write(sample_bytes())
+        return
+    check_output(output)
+    from pmae.io.bundles import write_bundle
+
+    write_bundle(load_sample(), output)
+    click.echo(f"wrote {output}", err=True)
