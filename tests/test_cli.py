@@ -185,3 +185,82 @@ def test_no_command_writes_over_its_input(tmp_path: Path, args: list[str]) -> No
     assert code == 2
     assert "is also an input" in err
     assert bundle.read_bytes() == before
+
+
+# --- the package: commands imported lazily, one session per run -----------------------------
+
+
+def test_help_imports_no_command() -> None:
+    """`pmae --help` lists every command from the root's table: no command module, no
+    pmae module beyond the cli package's root, is imported."""
+    code = ("import sys\nfrom pmae.cli import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('pmae'))),"
+            " file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stderr.split() == ["pmae", "pmae.cli"]
+    listed = [line.split()[0] for line in done.stdout.split("Commands:\n")[1].splitlines()]
+    assert listed == sorted([
+        "attendance", "coverage", "demo", "diagnose", "export", "generate", "import", "merge",
+        "needs", "orient", "plugins", "programme", "report", "sample", "schema", "sheet",
+        "validate", "vocab"])
+
+
+def test_import_pmae_model_loads_no_io() -> None:
+    done = subprocess.run([sys.executable, "-c", "import sys, pmae.model; print(' '.join("
+                           "m for m in sys.modules if m.startswith('pmae.io')))"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == []
+
+
+def test_the_root_table_says_what_each_command_says() -> None:
+    """The short help the root lists without importing equals the command's own."""
+    import click
+
+    from pmae.cli import COMMANDS
+
+    for name, (_, _, summary) in COMMANDS.items():
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None and command.name == name
+        for limit in (45, 200):
+            assert click.Command(name, help=summary).get_short_help_str(limit) == \
+                command.get_short_help_str(limit), name
+        help_text = CliRunner().invoke(cli, [name, "--help"], prog_name="pmae")
+        assert help_text.exit_code == 0 and f"Usage: pmae {name}" in help_text.output
+
+
+def test_the_run_session_is_the_one_handed_in(tmp_path: Path) -> None:
+    """Every command takes the session from click's context object: a caller's session
+    (here pmae's built-ins only) is the one the commands use."""
+    from pmae.plugins.manager import get_plugin_manager
+    from pmae.sessions import make_session
+
+    bare = make_session(load=[])
+    listed = CliRunner().invoke(cli, ["plugins", "--json"], obj=bare)
+    assert listed.exit_code == 0
+    loaded = {info["name"] for info in json.loads(listed.stdout) if info["status"] == "loaded"}
+    assert loaded == {"core", "json_bundle", "csv_tables", "reference_diagnostics"}
+    # Without one, the run builds the default one (every installed plugin) once.
+    default = CliRunner().invoke(cli, ["plugins", "--json"])
+    assert {info["name"] for info in json.loads(default.stdout)
+            if info["status"] == "loaded"} == {
+        name for name, info in get_plugin_manager().infos.items() if info.status == "loaded"}
+
+
+def test_commands_without_plugins_load_none() -> None:
+    """schema needs no plugin: a broken one in strict mode cannot stop it, while a command
+    that needs plugins fails with one line."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PMAE_LOAD_PLUGINS"}
+    env.update(PMAE_STRICT_PLUGINS="1", PMAE_BROKEN_MODE="raise")
+    schema = subprocess.run([sys.executable, "-m", "pmae.cli", "schema"], env=env,
+                            capture_output=True, text=True)
+    assert (schema.returncode, schema.stderr) == (0, "")
+    vocab = subprocess.run([sys.executable, "-m", "pmae.cli", "vocab"], env=env,
+                           capture_output=True, text=True)
+    assert vocab.returncode == 1 and vocab.stdout == ""
+    (line,) = vocab.stderr.splitlines()
+    assert line.startswith("Error: ") and "pmae-broken" in line
+    assert line.endswith("(PMAE_STRICT_PLUGINS is set)")
