@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -17,7 +17,6 @@ from pmae.cli import cli
 from pmae.io.bundles import write_bundle
 from pmae.io.pipeline import InvalidBundleError
 from pmae.model import Bundle
-from pmae.plugins.manager import get_plugin_manager
 from pmae.sample import load_sample, sample_bytes
 from pmae.sessions import make_session
 from pmae.updates import BundleUpdate, InvalidUpdateError, NewerFormatError, update_bundle
@@ -26,17 +25,9 @@ ANSWERS = Path(__file__).resolve().parent / "data" / "answers" / "diagnostic-par
 NEED = "pmae-ra:besoin-0001"
 
 
-@pytest.fixture(autouse=True)
-def _core_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """pmae's built-ins only, whatever else is installed: the real allow-list, set empty."""
-    monkeypatch.setenv("PMAE_LOAD_PLUGINS", "")
-    get_plugin_manager.cache_clear()
-    yield
-    get_plugin_manager.cache_clear()
-
-
 @pytest.fixture
 def session() -> pmae.Session:
+    """pmae's built-ins only, whatever else is installed."""
     return make_session(load=[])
 
 
@@ -186,7 +177,8 @@ def test_a_file_replaced_meanwhile_is_read_again(sample: Path,
 
 
 def _invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
+    # The run's session handed in, as the root group would build it: built-ins only.
+    result = CliRunner().invoke(cli, list(args), obj=make_session(load=[]))
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     return result.exit_code, result.stdout, result.stderr
 

@@ -12,25 +12,31 @@ import click
 import orjson
 
 from pmae.analysis.attendance import attendance
-from pmae.cli.common import check_output, load_valid_bundle, session_of
-from pmae.io.files import atomic_writer
+from pmae.cli.common import (
+    BUNDLE_ARGUMENT,
+    RESULT_FILE_OPTION,
+    check_output,
+    format_option,
+    lang_option,
+    load_valid_bundle,
+    session_of,
+    write_result,
+)
 
 __all__ = ["attendance_command"]
 
 
 @click.command("attendance")
-@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@BUNDLE_ARGUMENT
 @click.option("--year", "years", multiple=True, type=click.IntRange(1900, 2200),
               help="Only the meetings of this year (repeatable; default: every year of the "
                    "bundle's meetings).")
 @click.option("--graph", is_flag=True,
               help="Add who met whom and the complementary actors that never met (text); "
                    "one row per pair instead of per actor (csv).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]),
-              default="text", show_default=True, help="How to print the result.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-              help="Language of the text output.")
-@click.option("-o", "--output", default=None, help="Write the result to this file (atomically).")
+@format_option("text", "json", "csv")
+@lang_option("Language of the text output.")
+@RESULT_FILE_OPTION
 @click.pass_context
 def attendance_command(ctx: click.Context,
                        bundle: str, years: tuple[int, ...], graph: bool, output_format: str,
@@ -58,9 +64,4 @@ def attendance_command(ctx: click.Context,
     else:
         text = figures.render_text(lang, graph=graph, vocabularies=session.vocabularies,
                                    territories=session.territories)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    with atomic_writer(output, "w") as handle:
-        handle.write(text)
-    click.echo(f"wrote {output}: {len(figures.meetings)} meetings", err=True)
+    write_result(text, output, f": {len(figures.meetings)} meetings")

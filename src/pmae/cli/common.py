@@ -23,11 +23,17 @@ if TYPE_CHECKING:
     from pmae.updates import BundleUpdate, PreparedUpdate, UpdateResult
 
 __all__ = [
+    "BUNDLE_ARGUMENT",
     "FORMAT_OPTION",
     "LANG_OPTION",
+    "RESULT_FILE_OPTION",
+    "check_audience_option",
     "check_output",
     "echo_json",
+    "echo_update",
     "fail",
+    "format_option",
+    "lang_option",
     "load_valid_bundle",
     "open_update",
     "parse_options",
@@ -35,18 +41,36 @@ __all__ = [
     "print_issues",
     "report_and_exit",
     "session_of",
+    "write_result",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+def format_option(*choices: str) -> Callable[[_F], _F]:
+    """``--format`` among ``choices`` (the first is the default): how a command prints."""
+    return click.option("--format", "output_format", type=click.Choice(list(choices)),
+                        default=choices[0], show_default=True, help="How to print the result.")
+
+
+def lang_option(help: str | None = None) -> Callable[[_F], _F]:
+    """``--lang fr|en``, French by default."""
+    return click.option("--lang", type=click.Choice(["fr", "en"]), default="fr",
+                        show_default=True, help=help)
+
+
 #: ``--format text|json``: how a command that reports prints it.
-FORMAT_OPTION: Callable[[_F], _F] = click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-    show_default=True, help="How to print the result.")
+FORMAT_OPTION: Callable[[_F], _F] = format_option("text", "json")
 
 #: ``--lang fr|en`` (without a help text: the commands that had none keep none).
-LANG_OPTION: Callable[[_F], _F] = click.option(
-    "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+LANG_OPTION: Callable[[_F], _F] = lang_option()
+
+#: ``BUNDLE``: the bundle file a command reads.
+BUNDLE_ARGUMENT: Callable[[_F], _F] = click.argument(
+    "bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+
+#: ``-o FILE``: the result written to a file instead of printed.
+RESULT_FILE_OPTION: Callable[[_F], _F] = click.option(
+    "-o", "--output", default=None, help="Write the result to this file (atomically).")
 
 
 # --- the run's session --------------------------------------------------------------------------
@@ -173,6 +197,29 @@ def check_output(path: str | None, *inputs: str,
             raise click.UsageError(
                 f"{path} is also an input: write the result to another file, so the "
                 "input is not replaced")
+
+
+def check_audience_option(audience: str) -> None:
+    """Refuse an ``--audience`` that is not one (a usage error naming the ones there are)."""
+    from pmae.io.audience import UnknownAudienceError, check_audience
+
+    try:
+        check_audience(audience)
+    except UnknownAudienceError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def write_result(text: str, output: str | None, said: str = "") -> None:
+    """Print ``text``, or write it to ``output`` atomically and say so on standard error
+    (``wrote <output><said>``)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from pmae.io.files import atomic_writer
+
+    with atomic_writer(output, "w") as handle:
+        handle.write(text)
+    click.echo(f"wrote {output}{said}", err=True)
 
 
 def parse_options(values: tuple[str, ...]) -> dict[str, str]:

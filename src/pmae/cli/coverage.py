@@ -16,8 +16,16 @@ import orjson
 
 from pmae.analysis.complementarity import Complementarity, complementarity_of
 from pmae.analysis.coverage import Coverage, coverage
-from pmae.cli.common import check_output, load_valid_bundle, session_of
-from pmae.io.files import atomic_writer
+from pmae.cli.common import (
+    BUNDLE_ARGUMENT,
+    RESULT_FILE_OPTION,
+    check_output,
+    format_option,
+    lang_option,
+    load_valid_bundle,
+    session_of,
+    write_result,
+)
 from pmae.sessions import Session
 from pmae.territories import TerritoryError
 
@@ -25,7 +33,7 @@ __all__ = ["coverage_command"]
 
 
 @click.command("coverage")
-@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@BUNDLE_ARGUMENT
 @click.option("--level", type=click.Choice(["dep", "reg"]), default="dep", show_default=True,
               help="Grid territories: départements or régions.")
 @click.option("--region", default=None,
@@ -40,11 +48,9 @@ __all__ = ["coverage_command"]
 @click.option("--gaps", "gaps_only", is_flag=True, help="Only the zones blanches.")
 @click.option("--graph", is_flag=True,
               help="The complementarity graph of the actors instead of the grid.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]),
-              default="text", show_default=True, help="How to print the result.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-              help="Language of the text output.")
-@click.option("-o", "--output", default=None, help="Write the result to this file (atomically).")
+@format_option("text", "json", "csv")
+@lang_option("Language of the text output.")
+@RESULT_FILE_OPTION
 @click.pass_context
 def coverage_command(ctx: click.Context,
                      bundle: str, level: str, region: str | None, themes: tuple[str, ...],
@@ -82,12 +88,7 @@ def coverage_command(ctx: click.Context,
                              session)
     else:
         text = _grid_output(grid, output_format, lang, gaps_only, session)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    with atomic_writer(output, "w") as handle:
-        handle.write(text)
-    click.echo(f"wrote {output}", err=True)
+    write_result(text, output)
 
 
 def _check_codes(option: str, given: tuple[str, ...], known: tuple[str, ...]) -> None:

@@ -27,10 +27,9 @@ from pmae.analysis.diagnosing import (
     render_answer_issue,
     render_evaluation,
 )
-from pmae.cli.common import check_output, echo_json, fail, session_of
+from pmae.cli.common import check_output, echo_json, fail, session_of, write_result
 from pmae.cli.diagnose_record import echo_recorded, open_target, record, run_checked
 from pmae.diagnostics import Questionnaire, QuestionnaireError, read_answers
-from pmae.io.files import atomic_writer
 from pmae.plugins.items import DiagnosticTool
 from pmae.sessions import Session
 
@@ -192,13 +191,8 @@ def _blank(questionnaire: Questionnaire, output_format: str, output: str | None,
                             option=orjson.OPT_INDENT_2).decode() + "\n"
     else:
         text = blank_csv(questionnaire, lang)
-    if output is None:
-        click.echo(text, nl=False)
-        return
     check_output(output)
-    with atomic_writer(output, "w") as handle:
-        handle.write(text)
-    click.echo(f"wrote {output}", err=True)
+    write_result(text, output)
 
 
 def _score_file(ctx: click.Context,

@@ -7,16 +7,23 @@ import sys
 
 import click
 
-from pmae.cli.common import LANG_OPTION, check_output, load_valid_bundle, parse_options, session_of
+from pmae.cli.common import (
+    BUNDLE_ARGUMENT,
+    LANG_OPTION,
+    check_audience_option,
+    check_output,
+    load_valid_bundle,
+    parse_options,
+    session_of,
+)
 from pmae.exchange import export_bundle
-from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.plugins.items import ExportError
 
 __all__ = ["export_command"]
 
 
 @click.command("export")
-@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@BUNDLE_ARGUMENT
 @click.option("--to", "fmt", required=True, help="Exporter name (see `pmae plugins`).")
 @click.option("-o", "--output", required=True, help="File or folder to write.")
 @click.option("--audience", default="public", show_default=True,
@@ -31,10 +38,7 @@ def export_command(ctx: click.Context, bundle: str, fmt: str, output: str, audie
 
     Only what the audience may see reaches the exporter; a public export has no personal data.
     """
-    try:
-        check_audience(audience)
-    except UnknownAudienceError as error:
-        raise click.UsageError(str(error)) from None
+    check_audience_option(audience)
     session = session_of(ctx)
     try:
         session.exporter(fmt)

@@ -22,8 +22,16 @@ from pmae.analysis.shared_diagnosis import (
 from pmae.analysis.shared_diagnosis import (
     trends as trends_of,
 )
-from pmae.cli.common import check_output, load_valid_bundle, session_of
-from pmae.io.files import atomic_writer
+from pmae.cli.common import (
+    BUNDLE_ARGUMENT,
+    RESULT_FILE_OPTION,
+    check_output,
+    format_option,
+    lang_option,
+    load_valid_bundle,
+    session_of,
+    write_result,
+)
 
 __all__ = ["needs"]
 
@@ -38,12 +46,11 @@ def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 @click.command()
-@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@BUNDLE_ARGUMENT
 @click.option("--by", default="theme,dep", show_default=True, callback=_dimensions,
               help="Dimensions, comma-separated: theme, dep or reg (territory at that level), "
                    "size_band, sector, year.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]),
-              default="text", show_default=True, help="How to print the result.")
+@format_option("text", "json", "csv")
 @click.option("--min-contributors", type=click.IntRange(min=1), default=3, show_default=True,
               help="Fewest associations a published cell may come from.")
 @click.option("--dominance", type=click.FloatRange(0.0, 1.0), default=0.85, show_default=True,
@@ -52,11 +59,10 @@ def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
               help="Skip secondary secrecy (hidden cells may then be recomputed from totals).")
 @click.option("--no-rollup", is_flag=True,
               help="Do not merge hidden départements into 'autres départements de <région>'.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-              help="Language of the text table.")
+@lang_option("Language of the text table.")
 @click.option("--trends", is_flag=True,
               help="Year-over-year change of the published cells (--by must include year).")
-@click.option("-o", "--output", default=None, help="Write the result to this file (atomically).")
+@RESULT_FILE_OPTION
 @click.pass_context
 def needs(ctx: click.Context,
           bundle: str, by: str, output_format: str, min_contributors: int, dominance: float,
@@ -88,12 +94,7 @@ def needs(ctx: click.Context,
     else:
         text = diagnosis.render_text(lang, vocabularies=session.vocabularies,
                                      territories=session.territories)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    with atomic_writer(output, "w") as handle:
-        handle.write(text)
-    click.echo(f"wrote {output}: {len(diagnosis.cells)} cells", err=True)
+    write_result(text, output, f": {len(diagnosis.cells)} cells")
 
 
 def _render_trends(diagnosis: SharedDiagnosis, output_format: str, lang: str) -> str:

@@ -30,6 +30,7 @@ from pmae.analysis.orientation import (
     orient as orient_offers,
 )
 from pmae.cli.common import (
+    BUNDLE_ARGUMENT,
     check_output,
     echo_json,
     echo_update,
@@ -61,7 +62,7 @@ def _orient_to(session: Session) -> dict[str, tuple[str, ...]]:
 
 
 @click.command()
-@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@BUNDLE_ARGUMENT
 @click.option("--association", "association_id", help="Id of the association to orient.")
 @click.option("--need", "need_id", help="Id of the need to orient (its theme, stage, place).")
 @click.option("--theme", help="Theme code, with --commune (orientation by hand).")

@@ -30,14 +30,20 @@ from pmae.analysis.invitations import (
     write_csv,
 )
 from pmae.analysis.programme import check_programme, default_year, load_rules
-from pmae.cli.common import check_output, fail, load_valid_bundle, session_of
+from pmae.cli.common import (
+    BUNDLE_ARGUMENT,
+    check_output,
+    fail,
+    load_valid_bundle,
+    session_of,
+    write_result,
+)
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.issues import suggest
 from pmae.territories import TerritoryError
 
 __all__ = ["programme"]
 
-_BUNDLE = click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
 _YEAR = click.option("--year", type=click.IntRange(1900, 2999), default=None,
                      help="The year (default: the bundle's latest programme, else its latest "
                           "meeting).")
@@ -58,7 +64,7 @@ def programme() -> None:
 
 
 @programme.command()
-@_BUNDLE
+@BUNDLE_ARGUMENT
 @_YEAR
 @click.option("--rules", "rules_file", type=click.Path(dir_okay=False), default=None,
               help="A region's rules file (JSON), applied to pmae's default rules.")
@@ -96,7 +102,7 @@ def check(ctx: click.Context, bundle: str, year: int | None, rules_file: str | N
 
 
 @programme.command()
-@_BUNDLE
+@BUNDLE_ARGUMENT
 @click.option("--meeting", "meeting_id", required=True, help="The meeting's id.")
 @click.option("--type", "actor_types", multiple=True,
               help="Only actors of this type (repeat for several).")
@@ -139,14 +145,7 @@ def invitations(ctx: click.Context, bundle: str, meeting_id: str, actor_types: t
     else:
         meeting = next(m for m in data.meetings if m.id == meeting_id)
         buffer.write(_text(meeting.title, meeting.start, invitees, audience, lang))
-    if output is None:
-        click.echo(buffer.getvalue(), nl=False)
-        return
-    from pmae.io.files import atomic_writer
-
-    with atomic_writer(output, "w") as handle:
-        handle.write(buffer.getvalue())
-    click.echo(f"wrote {output}: {len(invitees)} actor(s)", err=True)
+    write_result(buffer.getvalue(), output, f": {len(invitees)} actor(s)")
 
 
 def _text(title: str, start: dt.datetime, invitees: Sequence[Invitee], audience: str,
@@ -171,7 +170,7 @@ def _text(title: str, start: dt.datetime, invitees: Sequence[Invitee], audience:
 
 
 @programme.command()
-@_BUNDLE
+@BUNDLE_ARGUMENT
 @_YEAR
 @click.option("-o", "--output", required=True, help="The .ics file to write.")
 @click.option("--audience", default="public", show_default=True, callback=_audience,

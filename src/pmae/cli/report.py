@@ -10,15 +10,20 @@ from pathlib import Path
 
 import click
 
-from pmae.cli.common import check_output, load_valid_bundle, session_of
-from pmae.io.audience import UnknownAudienceError, check_audience
+from pmae.cli.common import (
+    BUNDLE_ARGUMENT,
+    check_audience_option,
+    check_output,
+    load_valid_bundle,
+    session_of,
+)
 from pmae.report import build_report
 
 __all__ = ["report"]
 
 
 @click.command()
-@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@BUNDLE_ARGUMENT
 @click.option("-o", "--output", required=True, help="The folder to write the site into.")
 @click.option("--audience", default="public", show_default=True,
               help="public, network, recipient:<network-or-actor-id>, or all.")
@@ -36,10 +41,7 @@ def report(ctx: click.Context,
     diagnosis (with statistical secrecy) and the year's meetings. Only what the audience may
     see is shown. A previous report in OUTPUT is replaced as a whole.
     """
-    try:
-        check_audience(audience)
-    except UnknownAudienceError as error:
-        raise click.UsageError(str(error)) from None
+    check_audience_option(audience)
     check_output(output, bundle, kind="folder")
     target = Path(output)
     session = session_of(ctx)

@@ -14,6 +14,8 @@ from pathlib import Path
 import click
 
 from pmae.cli.common import (
+    BUNDLE_ARGUMENT,
+    check_audience_option,
     check_output,
     echo_update,
     load_valid_bundle,
@@ -21,7 +23,6 @@ from pmae.cli.common import (
     prepare_update,
     session_of,
 )
-from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.model import Bundle
 from pmae.sessions import Session
 from pmae.sheets import (
@@ -68,7 +69,7 @@ def _departement(value: str | None, session: Session) -> str | None:
 
 
 @click.command()
-@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, readable=True))
+@BUNDLE_ARGUMENT
 @click.option("--theme", help="The theme of the sheet (a code of `pmae vocab themes`).")
 @click.option("--all", "all_themes", is_flag=True,
               help="One sheet per theme the bundle speaks of, and an index.")
@@ -111,10 +112,7 @@ def sheet(ctx: click.Context,
         raise click.UsageError("--record needs --by ACTOR_ID (who wrote the sheets), and "
                                "--by is for --record")
     chosen = _formats(formats)
-    try:
-        check_audience(audience)
-    except UnknownAudienceError as error:
-        raise click.UsageError(str(error)) from None
+    check_audience_option(audience)
     check_output(output, bundle, kind="folder")
     target = Path(output)
     if "pdf" in chosen:
