@@ -6,7 +6,9 @@ which saves them to resume later), 1 data problems (invalid answers or bundle), 
 
 Modes: ``--list`` (the tools), ``TOOL --blank`` (an answers template), ``TOOL --answers FILE``
 (score a file, and record it with ``--bundle`` and ``--association``), and ``TOOL`` with a
-terminal on stdin (ask the questions one at a time).
+terminal on stdin (ask the questions one at a time: :mod:`pmae.cli.diagnose_terminal`). The
+bundle is opened and recorded into by :mod:`pmae.cli.diagnose_record`, with
+:func:`pmae.update_bundle`'s guarantees.
 """
 
 from __future__ import annotations
