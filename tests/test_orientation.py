@@ -21,12 +21,11 @@ from pmae.analysis.orientation import (
     pathway,
     record_referrals,
     referrals_for,
-    render_pathway,
-    render_suggestions,
 )
 from pmae.commands.orient import orient as orient_command
 from pmae.io.bundles import write_bundle
 from pmae.model import Actor, Association, Bundle, Diagnosis, Need, Offer, Source
+from pmae.render.orientation import render_pathway, render_reason, render_suggestions
 from pmae.sample import load_sample
 
 TODAY = dt.date(2025, 9, 1)
@@ -137,7 +136,7 @@ Orientation : com:69123 · thème Recrutement · étape souhaitée Conseil
 
 def test_golden_reasons_in_english(index: OfferIndex) -> None:
     first = orient(index, CONSEIL, limit=1)[0]
-    assert [r.render("en") for r in first.reasons] == [
+    assert [render_reason(r, lang="en") for r in first.reasons] == [
         "territory: Rhône (dep:69), its département", "theme: Recruitment",
         "stage: Advice, the wished stage", "eligibility: size 1 or 2 employees", "cost: Free"]
     assert first.reasons[0] == Reason(code="territoire",
@@ -150,7 +149,7 @@ def test_first_contact_goes_to_accueil_nearest_first(index: OfferIndex) -> None:
         commune=LYON, size_band="01", sector="culture", first_contact=True)
     found = orient(index, association, limit=3)
     assert ids(found) == ["test:offre-01", "test:offre-03", "test:offre-02"]
-    assert [r.render() for r in found[1].reasons] == [
+    assert [render_reason(r) for r in found[1].reasons] == [
         "territoire : Rhône-Alpes (reg:82), son ancienne région",
         "étape : Information, pour un premier contact", "coût : Gratuit"]
 
@@ -164,7 +163,7 @@ def test_alert_goes_to_appui_and_the_tools_actor_types() -> None:
     assert query.alert and query.actor_types == ("financeur_solidaire", "dla_departemental")
     first = orient(index, index.association("test:a1"))[0]
     assert first.offer.id == "test:offre-05"
-    assert [r.render() for r in first.reasons] == [
+    assert [render_reason(r) for r in first.reasons] == [
         "territoire : Auvergne-Rhône-Alpes (reg:84), sa région",
         "étape : Appui / accompagnement, après une alerte du diagnostic",
         "acteur : Financeur solidaire, conseillé après une alerte",

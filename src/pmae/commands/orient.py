@@ -24,9 +24,6 @@ from pmae.analysis.orientation import (
     pathway,
     record_referrals,
     referrals_for,
-    render_pathway,
-    render_suggestions,
-    suggestion_to_json,
 )
 from pmae.analysis.orientation import (
     orient as orient_offers,
@@ -37,20 +34,11 @@ from pmae.io.files import parse_json
 from pmae.io.pipeline import validate_document, validate_file
 from pmae.model import Association, Bundle, Need
 from pmae.plugins.manager import PluginManager
+from pmae.render.orientation import render_pathway, render_suggestions, suggestion_to_json
+from pmae.sessions import Session
 from pmae.territories import TerritoryError
 
 __all__ = ["orient"]
-
-
-def _orient_to(manager: PluginManager) -> dict[str, tuple[str, ...]]:
-    """Tool name -> the actor types its alerts orient to, for every registered tool."""
-    result: dict[str, tuple[str, ...]] = {}
-    for registered in manager.registered("pmae_register_diagnostics"):
-        tool = registered.item
-        alerts = tool.questionnaire.get("alerts", {})
-        result[tool.name] = tuple(alerts.get("orient_to", ())) if isinstance(alerts, dict) \
-            else ()
-    return result
 
 
 @click.command()
@@ -112,7 +100,8 @@ def orient(bundle: str, association_id: str | None, need_id: str | None, theme: 
         if not folder.is_dir() or Path(output).is_dir():
             raise click.UsageError(f"cannot write {output}: give a file in an existing folder")
     manager = plugin_manager()
-    vocabularies, territories = manager.vocabularies(), manager.territories()
+    session = Session(plugins=manager, lang=lang)
+    vocabularies, territories = session.vocabularies, session.territories
     report = validate_file(bundle, context=manager.check_context(),
                            extra_checks=manager.check_functions())
     if not report.ok or report.bundle is None:
@@ -125,8 +114,7 @@ def orient(bundle: str, association_id: str | None, need_id: str | None, theme: 
             raise click.UsageError(f"unknown {code[:-1]} {value!r}: `pmae vocab {code}` lists "
                                    "them")
     day = today.date() if today is not None else report.bundle.generated_at.date()
-    index = OfferIndex.build(report.bundle, territories=territories, today=day,
-                             vocabularies=vocabularies, orient_to=_orient_to(manager))
+    index = OfferIndex.build(report.bundle, today=day, session=session)
     target: Association | Need | Query
     try:
         if association_id is not None:
@@ -145,22 +133,19 @@ def orient(bundle: str, association_id: str | None, need_id: str | None, theme: 
     except (OrientationError, TerritoryError) as error:
         raise click.UsageError(str(error)) from None
     def as_json(found: tuple[Suggestion, ...]) -> list[dict[str, Any]]:
-        return [suggestion_to_json(s, lang=lang, vocabularies=vocabularies,
-                                   territories=territories) for s in found]
+        return [suggestion_to_json(s, session=session) for s in found]
 
     if show_pathway:
         if output_format == "json":
             echo_json({"query": attrs.asdict(query), "pathway": [
                 {"stage": stage, "suggestions": as_json(found)} for stage, found in steps]})
         else:
-            click.echo(render_pathway(query, steps, lang=lang, vocabularies=vocabularies,
-                                      territories=territories), nl=False)
+            click.echo(render_pathway(query, steps, session=session), nl=False)
         return
     if output_format == "json":
         echo_json({"query": attrs.asdict(query), "suggestions": as_json(suggestions)})
     else:
-        click.echo(render_suggestions(query, suggestions, lang=lang, vocabularies=vocabularies,
-                                      territories=territories), nl=False)
+        click.echo(render_suggestions(query, suggestions, session=session), nl=False)
     if record:
         assert isinstance(target, Need) and by is not None
         _record(manager, bundle, output or bundle, report.bundle, target, by, suggestions, day)
