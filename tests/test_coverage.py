@@ -19,6 +19,7 @@ from pmae.analysis.complementarity import Edge, complementarity
 from pmae.analysis.coverage import CoverageCell, coverage, grid_territories, in_force
 from pmae.commands.coverage import coverage_command
 from pmae.model import Actor, Bundle, Need, Offer, Source
+from pmae.render.complementarity import render_complementarity
 from pmae.sample import load_sample, sample_bytes
 from pmae.territories import TerritoryError, core_territories
 
@@ -280,7 +281,7 @@ def test_overlap_and_complementary_edges() -> None:
     assert data["nodes"][:2] == [
         {"id": "t:a", "name": "Acteur A", "actor_type": "dla_departemental"},
         {"id": "t:b", "name": "t:b", "actor_type": None}]
-    text = graph.render_text("en")
+    text = render_complementarity(graph, lang="en")
     assert "Complementarity of actors: 5 actors, 4 links (3 complementary, 1 overlapping)" in text
     assert "  Acteur A — t:b (1)" in text
 

@@ -7,7 +7,6 @@ bundle has errors, 2 usage error.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import sys
@@ -21,7 +20,9 @@ from pmae.analysis.coverage import Coverage, coverage
 from pmae.commands import check_not_input, plugin_manager
 from pmae.io.files import atomic_writer
 from pmae.io.pipeline import validate_file
-from pmae.plugins.manager import PluginManager
+from pmae.render.complementarity import render_complementarity, write_complementarity_csv
+from pmae.render.coverage import render_coverage, write_coverage_csv
+from pmae.sessions import Session
 from pmae.territories import TerritoryError
 
 __all__ = ["coverage_command"]
@@ -70,7 +71,8 @@ def coverage_command(bundle: str, level: str, region: str | None, themes: tuple[
         if Path(output).is_dir():
             raise click.UsageError(f"cannot write {output}: it is a folder; give a file name")
     manager = plugin_manager()
-    vocabularies, territories = manager.vocabularies(), manager.territories()
+    session = Session(plugins=manager, lang=lang)
+    vocabularies, territories = session.vocabularies, session.territories
     _check_codes("--theme", themes, vocabularies["themes"].codes())
     _check_codes("--stage", stages, vocabularies["stages"].codes())
     if region is not None and not territories.exists(region):
@@ -90,15 +92,13 @@ def coverage_command(bundle: str, level: str, region: str | None, themes: tuple[
     try:
         grid = coverage(report.bundle, level=level, region=region, themes=themes or None,
                         stages=stages or None, today=today.date() if today else None,
-                        redundant_at=redundant_at, territories=territories,
-                        vocabularies=vocabularies)
+                        redundant_at=redundant_at, session=session)
     except TerritoryError as error:  # pragma: no cover - region checked above
         raise click.BadParameter(str(error), param_hint="--region") from None
     if graph:
-        text = _graph_output(complementarity_of(grid, report.bundle), output_format, lang,
-                             manager)
+        text = _graph_output(complementarity_of(grid, report.bundle), output_format, session)
     else:
-        text = _grid_output(grid, output_format, lang, gaps_only, manager)
+        text = _grid_output(grid, output_format, gaps_only, session)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -115,8 +115,8 @@ def _check_codes(option: str, given: tuple[str, ...], known: tuple[str, ...]) ->
             param_hint=option)
 
 
-def _grid_output(grid: Coverage, output_format: str, lang: str, gaps_only: bool,
-                 manager: PluginManager) -> str:
+def _grid_output(grid: Coverage, output_format: str, gaps_only: bool,
+                 session: Session) -> str:
     if output_format == "json":
         data = grid.to_json()
         if gaps_only:
@@ -126,23 +126,16 @@ def _grid_output(grid: Coverage, output_format: str, lang: str, gaps_only: bool,
         return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
     if output_format == "csv":
         buffer = io.StringIO()
-        grid.to_csv(buffer, cells=grid.gaps() if gaps_only else None)
+        write_coverage_csv(grid, buffer, cells=grid.gaps() if gaps_only else None)
         return buffer.getvalue()
-    return grid.render_text(lang, vocabularies=manager.vocabularies(),
-                            territories=manager.territories(), gaps_only=gaps_only)
+    return render_coverage(grid, session=session, gaps_only=gaps_only)
 
 
-def _graph_output(graph: Complementarity, output_format: str, lang: str,
-                  manager: PluginManager) -> str:
+def _graph_output(graph: Complementarity, output_format: str, session: Session) -> str:
     if output_format == "json":
         return orjson.dumps(graph.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
     if output_format == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["a", "b", "kind", "weight", "themes", "stages", "territories"])
-        for e in graph.edges:
-            writer.writerow([e.a, e.b, e.kind, e.weight, " | ".join(e.themes),
-                             " | ".join(e.stages), " | ".join(e.territories)])
+        write_complementarity_csv(graph, buffer)
         return buffer.getvalue()
-    return graph.render_text(lang, vocabularies=manager.vocabularies(),
-                             territories=manager.territories())
+    return render_complementarity(graph, session=session)
