@@ -28,14 +28,11 @@ import orjson
 from pmae.analysis.diagnosing import (
     UnknownAssociationError,
     blank_answers,
-    blank_csv,
     evaluation_to_json,
     find_association,
     locate_answer_issues,
     questionnaire_of,
     record_diagnosis,
-    render_answer_issue,
-    render_evaluation,
     run_tool,
 )
 from pmae.commands import check_output, echo_json, plugin_manager
@@ -55,6 +52,7 @@ from pmae.model import Association, Bundle
 from pmae.model.records import Answer
 from pmae.plugins.items import DiagnosticTool
 from pmae.plugins.manager import PluginManager
+from pmae.render.diagnosing import blank_csv, render_answer_issue, render_evaluation
 
 __all__ = ["diagnose"]
 
