@@ -93,6 +93,7 @@ class _Wording:
     def of(cls, session: Session | None, lang: str | None,
            vocabularies: Mapping[str, Vocabulary] | None,
            territories: Territories | None) -> _Wording:
+        """The session's language and labels, or those given."""
         s = current_session(session)
         return cls(lang or s.lang, s.vocabularies if vocabularies is None else vocabularies,
                    s.territories if territories is None else territories)
@@ -103,6 +104,7 @@ class _Wording:
         return known.label(code, self.lang) if known is not None else code
 
     def reason(self, reason: Reason) -> str:
+        """One reason as a line of text; an unknown code shows its parameters."""
         text, p, label = _REASONS[self.lang], reason.params, self.label
         if reason.code == "territoire":
             code = p["territoire"]
@@ -130,6 +132,7 @@ class _Wording:
         return f"{reason.code} {dict(p)}"
 
     def heading(self, word: str, query: Query) -> str:
+        """``Orientation : <place> · thème … · étape souhaitée …``: whom the list is for."""
         text, places = _LISTS[self.lang], self.territories
         name = places.name(query.commune) if places.exists(query.commune) else None
         parts = [f"{name} ({query.commune})" if name else query.commune]
@@ -144,6 +147,7 @@ class _Wording:
         return f"{word}{' :' if self.lang == 'fr' else ':'} " + " · ".join(parts)
 
     def offer_line(self, suggestion: Suggestion) -> str:
+        """``<title> — <actor> (<actor type>) [<offer id>]``."""
         actor = suggestion.actor
         who = (f"{actor.name} ({self.label('actor_types', actor.actor_type)})" if actor
                else suggestion.offer.actor)
