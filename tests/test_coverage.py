@@ -395,6 +395,12 @@ def test_command_json_and_graph(sample_file: Path) -> None:
     data = json.loads(result.output)
     assert (len(data["territories"]), len(data["cells"])) == (12, 12 * 21 * 7)
     assert data["totals"]["offers_in_force"] == 67
+    # The JSON is read by scripts and compared between runs: its keys keep their order.
+    assert list(data["totals"]) == [
+        "cells", "zones_blanches", "zones_blanches_with_needs", "couvert", "redondant",
+        "partial_only", "links", "offers", "offers_in_force", "offers_expired",
+        "offers_not_started", "offers_outside", "needs", "needs_in_cells", "needs_without_stage",
+        "needs_outside", "needs_other_theme", "needs_other_stage"]
     graph = CliRunner().invoke(coverage_command, [
         str(sample_file), "--graph", "--format", "json", "--theme", "gepp"])
     assert json.loads(graph.output)["edges"] == [{

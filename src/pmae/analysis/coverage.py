@@ -194,8 +194,7 @@ class _Grid:
     def __init__(self, level: str, codes: tuple[str, ...], territories: Territories,
                  region_of: Mapping[str, str]) -> None:
         self.level, self.codes, self.territories = level, codes, territories
-        self.members = frozenset(codes)
-        self.region_of = region_of
+        self.members, self.region_of = frozenset(codes), region_of
         self._reach: dict[tuple[str, ...], tuple[tuple[str, bool], ...]] = {}
         self.placed: dict[str | None, str | None] = {None: None}
 
@@ -377,8 +376,9 @@ def coverage(
         needs_without_stage=unstaged_ordered,
         counts={
             "offers": len(bundle.offers), "offers_in_force": len(current),
-            "offers_expired": expired, "offers_outside": outside,
+            "offers_expired": expired,
             "offers_not_started": len(bundle.offers) - len(current) - expired,
+            "offers_outside": outside,
             "needs": len(bundle.needs), "needs_in_cells": sum(needs.values()),
             "needs_without_stage": sum(unstaged.values()), "needs_outside": needs_out,
             "needs_other_theme": other_theme, "needs_other_stage": other_stage,
