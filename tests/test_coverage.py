@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -15,12 +15,19 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pmae.sessions
 from pmae.analysis.complementarity import Edge, complementarity
 from pmae.analysis.coverage import CoverageCell, coverage, grid_territories, in_force
 from pmae.cli.coverage import coverage_command
 from pmae.model import Actor, Bundle, Need, Offer, Source
+from pmae.plugins import hookimpl
+from pmae.plugins.items import VocabularyExtension
+from pmae.render.complementarity import render_complementarity
+from pmae.render.coverage import render_coverage, write_coverage_csv
 from pmae.sample import load_sample, sample_bytes
+from pmae.sessions import Session, make_session
 from pmae.territories import TerritoryError, core_territories
+from pmae.vocab import Term
 
 TERRITORIES = core_territories()
 DEPS_84 = ("dep:01", "dep:03", "dep:07", "dep:15", "dep:26", "dep:38", "dep:42", "dep:43",
@@ -280,9 +287,79 @@ def test_overlap_and_complementary_edges() -> None:
     assert data["nodes"][:2] == [
         {"id": "t:a", "name": "Acteur A", "actor_type": "dla_departemental"},
         {"id": "t:b", "name": "t:b", "actor_type": None}]
-    text = graph.render_text("en")
+    text = render_complementarity(graph, lang="en")
     assert "Complementarity of actors: 5 actors, 4 links (3 complementary, 1 overlapping)" in text
     assert "  Acteur A — t:b (1)" in text
+
+
+# --- the session -------------------------------------------------------------------------------
+
+
+class TiersLieuxPlugin:
+    """An in-test plugin that adds the theme ``test:tiers_lieux``."""
+
+    @hookimpl
+    def pmae_register_vocabularies(self, register: Callable[[object], None]) -> None:
+        register(VocabularyExtension(vocabulary="themes", namespace="test", terms=(
+            Term(code="test:tiers_lieux", label_fr="Tiers-lieux", label_en="Third places"),)))
+
+
+#: A tiers-lieux offer of two actors in the Rhône, and a need for one in Lyon.
+TIERS_LIEUX = _bundle(
+    [_offer("tl1", "a", ("dep:69",), themes=("test:tiers_lieux",)),
+     _offer("tl2", "b", ("com:69123",), themes=("test:tiers_lieux", "gepp"))],
+    [_need("tl", "com:69123", theme="test:tiers_lieux")])
+
+
+@pytest.fixture(scope="module")
+def tiers_lieux_session() -> Session:
+    return make_session(load=[], plugins=[TiersLieuxPlugin()])
+
+
+def _covered(session: Session | None) -> tuple[tuple[str, ...], str]:
+    """The grid's themes and its text, with ``session``."""
+    grid = coverage(TIERS_LIEUX, region="dep:69", stages=["conseil"], session=session)
+    return grid.themes, render_coverage(grid, session=session)
+
+
+def test_the_sessions_plugin_theme_is_covered_and_labelled(
+    tiers_lieux_session: Session,
+) -> None:
+    grid = coverage(TIERS_LIEUX, region="dep:69", session=tiers_lieux_session)
+    assert grid.themes[-1] == "test:tiers_lieux"
+    cell = grid.cell("dep:69", "test:tiers_lieux", "conseil")
+    assert (cell.offers, cell.partial, cell.needs, cell.status) == (
+        ("t:tl1", "t:tl2"), ("t:tl2",), 1, "couvert")
+    text = render_coverage(grid, session=tiers_lieux_session, gaps_only=True)
+    assert "  Tiers-lieux · Information : 69" in text.splitlines()
+    themes, table = _covered(tiers_lieux_session)
+    assert "Tiers-lieux\n  département  Conseil\n  69 Rhône       2 (1)\n" in table
+    english = render_coverage(grid, session=tiers_lieux_session.evolve(lang="en"))
+    assert english.startswith("Coverage of the support offer on 2025-06-01:")
+    assert "  Third places · Information: 69" in english.splitlines()
+    buffer = io.StringIO()
+    write_coverage_csv(grid, buffer, cells=[cell])
+    assert buffer.getvalue().splitlines()[1] == (
+        "dep:69,test:tiers_lieux,conseil,couvert,2,2,1,1,2,t:tl1 | t:tl2,t:a | t:b")
+    graph = complementarity(TIERS_LIEUX, region="dep:69", session=tiers_lieux_session)
+    assert "      thèmes : Tiers-lieux" in render_complementarity(
+        graph, session=tiers_lieux_session).splitlines()
+    # The core alone knows the code from the data only: a column without its label.
+    core_themes, core_table = _covered(make_session(load=[]))
+    assert core_themes == themes
+    assert "test:tiers_lieux\n  département  Conseil\n" in core_table
+    assert "Tiers-lieux" not in core_table
+
+
+def test_without_session_the_default_session_is_used(
+    tiers_lieux_session: Session, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pmae.sessions, "_default", lambda: tiers_lieux_session)
+    assert _covered(None) == _covered(tiers_lieux_session)
+    assert "Tiers-lieux\n  département  Conseil\n" in _covered(None)[1]
+    assert grid_territories(TIERS_LIEUX) == DEPS_84
+    graph = complementarity(TIERS_LIEUX, region="dep:69")
+    assert "      thèmes : Tiers-lieux" in render_complementarity(graph).splitlines()
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -318,6 +395,12 @@ def test_command_json_and_graph(sample_file: Path) -> None:
     data = json.loads(result.output)
     assert (len(data["territories"]), len(data["cells"])) == (12, 12 * 21 * 7)
     assert data["totals"]["offers_in_force"] == 67
+    # The JSON is read by scripts and compared between runs: its keys keep their order.
+    assert list(data["totals"]) == [
+        "cells", "zones_blanches", "zones_blanches_with_needs", "couvert", "redondant",
+        "partial_only", "links", "offers", "offers_in_force", "offers_expired",
+        "offers_not_started", "offers_outside", "needs", "needs_in_cells", "needs_without_stage",
+        "needs_outside", "needs_other_theme", "needs_other_stage"]
     graph = CliRunner().invoke(coverage_command, [
         str(sample_file), "--graph", "--format", "json", "--theme", "gepp"])
     assert json.loads(graph.output)["edges"] == [{

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -13,7 +14,8 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pmae.analysis.offer_index import OfferIndex, OrientationError, Query
+import pmae.sessions
+from pmae.analysis.offer_index import OfferIndex, OrientationError, Query, orient_to_by_tool
 from pmae.analysis.orientation import (
     Reason,
     next_referral_prefix,
@@ -21,13 +23,22 @@ from pmae.analysis.orientation import (
     pathway,
     record_referrals,
     referrals_for,
-    render_pathway,
-    render_suggestions,
 )
 from pmae.cli.orient import orient as orient_command
+from pmae.default_plugins.reference_diagnostics import reference_questionnaire
 from pmae.io.bundles import write_bundle
 from pmae.model import Actor, Association, Bundle, Diagnosis, Need, Offer, Source
+from pmae.plugins import hookimpl
+from pmae.plugins.items import DiagnosticTool, VocabularyExtension
+from pmae.render.orientation import (
+    render_pathway,
+    render_reason,
+    render_suggestions,
+    suggestion_to_json,
+)
 from pmae.sample import load_sample
+from pmae.sessions import Session, make_session
+from pmae.vocab import Term
 
 TODAY = dt.date(2025, 9, 1)
 LYON, MARSEILLE = "com:69123", "com:13055"
@@ -137,7 +148,7 @@ Orientation : com:69123 · thème Recrutement · étape souhaitée Conseil
 
 def test_golden_reasons_in_english(index: OfferIndex) -> None:
     first = orient(index, CONSEIL, limit=1)[0]
-    assert [r.render("en") for r in first.reasons] == [
+    assert [render_reason(r, lang="en") for r in first.reasons] == [
         "territory: Rhône (dep:69), its département", "theme: Recruitment",
         "stage: Advice, the wished stage", "eligibility: size 1 or 2 employees", "cost: Free"]
     assert first.reasons[0] == Reason(code="territoire",
@@ -150,7 +161,7 @@ def test_first_contact_goes_to_accueil_nearest_first(index: OfferIndex) -> None:
         commune=LYON, size_band="01", sector="culture", first_contact=True)
     found = orient(index, association, limit=3)
     assert ids(found) == ["test:offre-01", "test:offre-03", "test:offre-02"]
-    assert [r.render() for r in found[1].reasons] == [
+    assert [render_reason(r) for r in found[1].reasons] == [
         "territoire : Rhône-Alpes (reg:82), son ancienne région",
         "étape : Information, pour un premier contact", "coût : Gratuit"]
 
@@ -164,7 +175,7 @@ def test_alert_goes_to_appui_and_the_tools_actor_types() -> None:
     assert query.alert and query.actor_types == ("financeur_solidaire", "dla_departemental")
     first = orient(index, index.association("test:a1"))[0]
     assert first.offer.id == "test:offre-05"
-    assert [r.render() for r in first.reasons] == [
+    assert [render_reason(r) for r in first.reasons] == [
         "territoire : Auvergne-Rhône-Alpes (reg:84), sa région",
         "étape : Appui / accompagnement, après une alerte du diagnostic",
         "acteur : Financeur solidaire, conseillé après une alerte",
@@ -366,3 +377,86 @@ def test_cli_errors(bundle_file: str, tmp_path: Path) -> None:
     broken.write_text(Path(bundle_file).read_text(encoding="utf-8").replace(
         '"dep:69"', '"dep:6"', 1), encoding="utf-8")
     assert _run(str(broken), "--association", "test:a1")[0] == 1
+
+
+# --- the session ------------------------------------------------------------------------------
+
+
+class TiersLieuxPlugin:
+    """An in-test plugin: the theme ``test:tiers_lieux``, and a diagnostic tool whose alerts
+    orient to the CRESS."""
+
+    @hookimpl
+    def pmae_register_vocabularies(self, register: Callable[[object], None]) -> None:
+        register(VocabularyExtension(vocabulary="themes", namespace="test", terms=(
+            Term(code="test:tiers_lieux", label_fr="Tiers-lieux", label_en="Third places"),)))
+
+    @hookimpl
+    def pmae_register_diagnostics(self, register: Callable[[object], None]) -> None:
+        questionnaire = {**reference_questionnaire("vigilance-economique"), "id": "test-vigie",
+                         "alerts": {"orient_to": ["cress"]}}
+        register(DiagnosticTool(name="test-vigie", title="Vigie", version="1.0",
+                                questionnaire=questionnaire))
+
+
+#: An association of Lyon that a ``test-vigie`` diagnosis alerted, its need of a tiers-lieu, and
+#: two offers at the alert's stage: the CRESS's for the région, the DLA's for the département.
+TIERS_LIEUX = attrs.evolve(
+    BUNDLE,
+    offers=tuple(attrs.evolve(_offer(number, actor, ("appui",), territory),
+                              themes=("test:tiers_lieux",))
+                 for number, actor, territory in ((21, "cress", "reg:84"),
+                                                  (22, "dla69", "dep:69"))),
+    needs=(Need(id="test:besoin-tl", theme="test:tiers_lieux", origin="declare", date=TODAY,
+                association="test:a1", recipients=("test",)),),
+    diagnoses=(Diagnosis(id="test:diag-tl", association="test:a1", tool="test-vigie",
+                         tool_version="1.0", date=dt.date(2025, 5, 1), alerts=("q1",)),))
+
+
+@pytest.fixture(scope="module")
+def tiers_lieux_session() -> Session:
+    return make_session(load=[], plugins=[TiersLieuxPlugin()])
+
+
+def _oriented(session: Session | None) -> tuple[list[str], str]:
+    """The offers proposed for the tiers-lieu need, and their text, with ``session``."""
+    need = TIERS_LIEUX.needs[0]
+    found = orient(TIERS_LIEUX, need, today=TODAY, session=session)
+    query = OfferIndex.build(TIERS_LIEUX, today=TODAY, session=session).query_for(need)
+    return ids(found), render_suggestions(query, found, session=session)
+
+
+def test_the_sessions_plugin_theme_and_tool_are_honoured(tiers_lieux_session: Session) -> None:
+    assert orient_to_by_tool(tiers_lieux_session)["test-vigie"] == ("cress",)
+    found, text = _oriented(tiers_lieux_session)
+    # The plugin's tool orients its alerts to the CRESS: its offer comes first.
+    assert found == ["test:offre-21", "test:offre-22"]
+    assert text.splitlines()[:6] == [
+        "Orientation : com:69123 · thème Tiers-lieux · alerte",
+        " 1. Offre 21 — CRESS (CRESS) [test:offre-21]",
+        "    - territoire : Auvergne-Rhône-Alpes (reg:84), sa région",
+        "    - thème : Tiers-lieux",
+        "    - étape : Appui / accompagnement, après une alerte du diagnostic",
+        "    - acteur : CRESS, conseillé après une alerte"]
+    english = tiers_lieux_session.evolve(lang="en")
+    first = orient(TIERS_LIEUX, TIERS_LIEUX.needs[0], today=TODAY, session=english)[0]
+    assert render_reason(first.reasons[1], session=english) == "theme: Third places"
+    assert suggestion_to_json(first, session=english)["reasons"][1]["text"] == \
+        "theme: Third places"
+    # The core alone knows neither the theme's label nor the tool: the DLA comes first.
+    core, core_text = _oriented(make_session(load=[]))
+    assert core == ["test:offre-22", "test:offre-21"]
+    assert "    - thème : test:tiers_lieux" in core_text.splitlines()
+
+
+def test_without_session_the_default_session_is_used(
+    tiers_lieux_session: Session, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pmae.sessions, "_default", lambda: tiers_lieux_session)
+    assert _oriented(None) == _oriented(tiers_lieux_session)
+    assert "thème Tiers-lieux" in _oriented(None)[1]
+    steps = pathway(TIERS_LIEUX, TIERS_LIEUX.needs[0], today=TODAY)
+    assert dict(steps)["appui"][0].offer.id == "test:offre-21"
+    assert render_pathway(OfferIndex.build(TIERS_LIEUX, today=TODAY).query_for(
+        TIERS_LIEUX.needs[0]), steps).startswith("Parcours : com:69123 · thème Tiers-lieux\n")
+    assert render_reason(steps[5][1][0].reasons[1]) == "thème : Tiers-lieux"

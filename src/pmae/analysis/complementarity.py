@@ -18,6 +18,8 @@ and nothing more are overlapping, not complementary: one adds nothing to the oth
 As in the coverage, an offer that covers part of a grid territory (a commune's) counts there: two
 maisons des associations of two communes of one département may appear to overlap. Read the
 edges with the territories they list.
+
+The graph is rendered (text, CSV) by :mod:`pmae.render.complementarity`.
 """
 
 from __future__ import annotations
@@ -25,14 +27,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from itertools import combinations
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from pmae.analysis.coverage import Coverage, coverage
 from pmae.model import Bundle
-from pmae.territories import Territories, core_territories
-from pmae.vocab import Vocabulary, core_vocabularies
+
+if TYPE_CHECKING:
+    from pmae.sessions import Session
+    from pmae.territories import Territories
+    from pmae.vocab import Vocabulary
 
 __all__ = ["KINDS", "Complementarity", "Edge", "complementarity", "complementarity_of"]
 
@@ -79,55 +84,6 @@ class Complementarity:
                        "stages": list(e.stages), "territories": list(e.territories),
                        "weight": e.weight} for e in self.edges],
         }
-
-    def render_text(
-        self, lang: str = "fr", *, vocabularies: Mapping[str, Vocabulary] | None = None,
-        territories: Territories | None = None,
-    ) -> str:
-        """The edges as plain text, by kind, heaviest first (French by default)."""
-        vocabularies = vocabularies or core_vocabularies()
-        territories = territories or core_territories()
-        text = _TEXT[lang]
-        colon = " : " if lang == "fr" else ": "
-        overlaps, complements = self.of_kind("chevauchement"), self.of_kind("complementaire")
-        lines = [text["title"].format(actors=len(self.actors), edges=len(self.edges),
-                                      complements=len(complements), overlaps=len(overlaps))]
-        for kind, edges in (("complementaire", complements), ("chevauchement", overlaps)):
-            lines += ["", text[kind]]
-            if not edges:
-                lines.append(f"  {text['none']}")
-            for edge in edges:
-                themes = ", ".join(vocabularies["themes"].label(t, lang) for t in edge.themes)
-                stages = ", ".join(vocabularies["stages"].label(s, lang) for s in edge.stages)
-                places = ", ".join(t.split(":", 1)[-1] for t in edge.territories)
-                lines += [f"  {self.names.get(edge.a, edge.a)} — {self.names.get(edge.b, edge.b)}"
-                          f" ({edge.weight})",
-                          f"      {text['themes']}{colon}{themes}",
-                          f"      {text['stages']}{colon}{stages}",
-                          f"      {text['territories']}{colon}{places}"]
-        return "\n".join(lines) + "\n"
-
-
-_TEXT: Final[dict[str, dict[str, str]]] = {
-    "fr": {
-        "title": "Complémentarité des acteurs : {actors} acteurs, {edges} liens "
-                 "({complements} complémentarités, {overlaps} chevauchements)",
-        "complementaire": "Complémentarités (même thème et même territoire, étapes différentes ; "
-                          "entre parenthèses, le nombre de couples thème × territoire)",
-        "chevauchement": "Chevauchements (même thème, même étape, même territoire ; entre "
-                         "parenthèses, le nombre de cases)",
-        "themes": "thèmes", "stages": "étapes", "territories": "territoires", "none": "aucun",
-    },
-    "en": {
-        "title": "Complementarity of actors: {actors} actors, {edges} links "
-                 "({complements} complementary, {overlaps} overlapping)",
-        "complementaire": "Complementary (same theme and territory, different stages; in "
-                          "brackets, the number of theme × territory pairs)",
-        "chevauchement": "Overlapping (same theme, stage and territory; in brackets, the "
-                         "number of cells)",
-        "themes": "themes", "stages": "stages", "territories": "territories", "none": "none",
-    },
-}
 
 
 def complementarity_of(grid: Coverage, bundle: Bundle | None = None) -> Complementarity:
@@ -192,9 +148,10 @@ def complementarity(
     bundle: Bundle, *, level: str = "dep", region: str | None = None,
     themes: Sequence[str] | None = None, today: dt.date | None = None,
     territories: Territories | None = None,
-    vocabularies: Mapping[str, Vocabulary] | None = None,
+    vocabularies: Mapping[str, Vocabulary] | None = None, session: Session | None = None,
 ) -> Complementarity:
-    """The complementarity graph of ``bundle``'s actors; arguments as in :func:`coverage`."""
+    """The complementarity graph of ``bundle``'s actors; arguments as in :func:`coverage`
+    (the territories and vocabularies are the session's unless given)."""
     grid = coverage(bundle, level=level, region=region, themes=themes, today=today,
-                    territories=territories, vocabularies=vocabularies)
+                    territories=territories, vocabularies=vocabularies, session=session)
     return complementarity_of(grid, bundle)

@@ -27,26 +27,31 @@ grid or wider than one grid territory (a région's need on a département grid) 
 ``needs_outside``. Needs are counted whatever their status: they are what was observed. The
 counts are raw: publish them only through the shared diagnosis, which applies statistical secrecy.
 
-The figures are computed here and rendered separately (text, JSON, CSV). Each offer's territories
-are expanded once to the grid territories they reach (:meth:`Territories.departements`), so a
-national bundle takes a few seconds; ``benchmarks/bench_coverage.py`` measures it.
+Territories and vocabularies are the session's (:func:`pmae.session` by default); the figures are
+rendered by :mod:`pmae.render.coverage`. Each offer's territories are expanded once to the grid
+territories they reach (:meth:`Territories.departements`), so a national bundle takes a few
+seconds; ``benchmarks/bench_coverage.py`` measures it.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, Literal, TextIO
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from pmae.analysis.summary import STAGE_HEADINGS
 from pmae.model import Bundle, Offer
-from pmae.territories import Territories, TerritoryError, core_territories
-from pmae.vocab import Vocabulary, core_vocabularies
+from pmae.sessions import session as current_session
+from pmae.territories import Territories, TerritoryError
 
-__all__ = ["LEVELS", "STATUSES", "Coverage", "CoverageCell", "Level", "coverage", "in_force"]
+if TYPE_CHECKING:
+    from pmae.sessions import Session
+    from pmae.vocab import Vocabulary
+
+__all__ = ["LEVELS", "STATUSES", "Coverage", "CoverageCell", "Level", "coverage",
+           "grid_territories", "in_force"]
 
 Level = Literal["dep", "reg"]
 #: The grid levels: départements or régions.
@@ -114,30 +119,23 @@ class Coverage:
         """
         return self.cells[(territory, theme, stage)]
 
-    def _ranks(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
-        return ({c: i for i, c in enumerate(self.themes)},
-                {c: i for i, c in enumerate(self.stages)},
-                {c: i for i, c in enumerate(self.territories)})
+    def _sorted(self, status: str,
+                first: Callable[[CoverageCell], int]) -> tuple[CoverageCell, ...]:
+        """The cells of ``status``, ordered by ``first`` then theme, stage and territory."""
+        themes, stages, places = ({code: i for i, code in enumerate(axis)}
+                                  for axis in (self.themes, self.stages, self.territories))
+        return tuple(sorted((c for c in self.cells.values() if c.status == status),
+                            key=lambda c: (first(c), themes[c.theme], stages[c.stage],
+                                           places[c.territory])))
 
     def gaps(self) -> tuple[CoverageCell, ...]:
         """The zones blanches: first those where needs were observed, most needs first, then
         the others; each group by theme, stage and territory."""
-        ranks = self._ranks()
-
-        def order(cell: CoverageCell) -> tuple[int, int, int, int]:
-            return (-cell.needs, ranks[0][cell.theme], ranks[1][cell.stage],
-                    ranks[2][cell.territory])
-
-        return tuple(sorted((c for c in self.cells.values() if c.status == "zone_blanche"),
-                            key=order))
+        return self._sorted("zone_blanche", lambda cell: -cell.needs)
 
     def redundant(self) -> tuple[CoverageCell, ...]:
         """The ``redondant`` cells, most actors first, then by theme, stage and territory."""
-        ranks = self._ranks()
-        return tuple(sorted(
-            (c for c in self.cells.values() if c.status == "redondant"),
-            key=lambda c: (-len(c.actors), ranks[0][c.theme], ranks[1][c.stage],
-                           ranks[2][c.territory])))
+        return self._sorted("redondant", lambda cell: -len(cell.actors))
 
     def totals(self) -> dict[str, int]:
         """Cells by status, coverage links, and where every offer and need of the bundle went.
@@ -148,9 +146,7 @@ class Coverage:
         needs_without_stage + needs_outside + needs_other_theme + needs_other_stage``.
         """
         cells = self.cells.values()
-        statuses = {s: 0 for s in STATUSES}
-        for cell in cells:
-            statuses[cell.status] += 1
+        statuses = Counter(cell.status for cell in cells)
         return {
             "cells": len(self.cells),
             "zones_blanches": statuses["zone_blanche"],
@@ -179,30 +175,6 @@ class Coverage:
                 for (t, h), n in self.needs_without_stage.items()],
         }
 
-    def to_csv(self, stream: TextIO, *, cells: Iterable[CoverageCell] | None = None) -> None:
-        """One row per cell (or per cell of ``cells``); list cells joined by `` | ``."""
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(["territory", "theme", "stage", "status", "offers", "actors",
-                         "partial_offers", "needs", "indicator", "offer_ids", "actor_ids"])
-        for cell in self.cells.values() if cells is None else cells:
-            indicator = cell.indicator
-            writer.writerow([
-                cell.territory, cell.theme, cell.stage, cell.status, len(cell.offers),
-                len(cell.actors), len(cell.partial), cell.needs,
-                "" if indicator is None else f"{indicator:.3g}",
-                " | ".join(cell.offers), " | ".join(cell.actors)])
-
-    def render_text(
-        self, lang: str = "fr", *, vocabularies: Mapping[str, Vocabulary] | None = None,
-        territories: Territories | None = None, gaps_only: bool = False,
-    ) -> str:
-        """Per theme a table territory × stage, then the gaps; plain text, French by default.
-
-        With ``gaps_only``, the gaps alone.
-        """
-        return _render(self, lang, vocabularies=vocabularies or core_vocabularies(),
-                      territories=territories or core_territories(), gaps_only=gaps_only)
-
 
 def _cell_json(cell: CoverageCell) -> dict[str, Any]:
     return {"territory": cell.territory, "theme": cell.theme, "stage": cell.stage,
@@ -222,8 +194,7 @@ class _Grid:
     def __init__(self, level: str, codes: tuple[str, ...], territories: Territories,
                  region_of: Mapping[str, str]) -> None:
         self.level, self.codes, self.territories = level, codes, territories
-        self.members = frozenset(codes)
-        self.region_of = region_of
+        self.members, self.region_of = frozenset(codes), region_of
         self._reach: dict[tuple[str, ...], tuple[tuple[str, bool], ...]] = {}
         self.placed: dict[str | None, str | None] = {None: None}
 
@@ -268,14 +239,14 @@ class _Grid:
 
 def grid_territories(
     bundle: Bundle, *, level: str = "dep", region: str | None = None,
-    territories: Territories | None = None,
+    territories: Territories | None = None, session: Session | None = None,
 ) -> tuple[str, ...]:
     """The territories of the grid :func:`coverage` would use (see there), in COG order.
 
     :raises TerritoryError: if ``region`` is not a known territory.
     :raises ValueError: if ``level`` is not ``dep`` or ``reg``.
     """
-    territories = territories or core_territories()
+    territories = current_session(session).territories if territories is None else territories
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     region_of = _region_of(territories)
@@ -316,7 +287,7 @@ def coverage(
     bundle: Bundle, *, level: str = "dep", region: str | None = None,
     themes: Sequence[str] | None = None, stages: Sequence[str] | None = None,
     today: dt.date | None = None, redundant_at: int = 3, territories: Territories | None = None,
-    vocabularies: Mapping[str, Vocabulary] | None = None,
+    vocabularies: Mapping[str, Vocabulary] | None = None, session: Session | None = None,
 ) -> Coverage:
     """The coverage of ``bundle``'s offers, territory × theme × stage.
 
@@ -329,17 +300,19 @@ def coverage(
     :param today: the reference date for offers' validity (default: the bundle's generation
         date).
     :param redundant_at: distinct actors covering a whole cell from which it is ``redondant``.
+    :param session: where the territories and the vocabularies (the default axes) come from:
+        :func:`pmae.session` by default; ``territories=`` and ``vocabularies=`` override its.
     :raises TerritoryError: if ``region`` is not a known territory.
     :raises ValueError: for an unknown ``level`` or ``redundant_at`` below 1.
     """
-    territories = territories or core_territories()
-    vocabularies = vocabularies or core_vocabularies()
+    context = current_session(session)
+    territories = context.territories if territories is None else territories
+    vocabularies = context.vocabularies if vocabularies is None else vocabularies
     if redundant_at < 1:
         raise ValueError(f"redundant_at must be at least 1, not {redundant_at}")
     as_of = today or bundle.generated_at.date()
-    grid = _Grid(level, grid_territories(bundle, level=level, region=region,
-                                         territories=territories),
-                 territories, _region_of(territories))
+    codes = grid_territories(bundle, level=level, region=region, territories=territories)
+    grid = _Grid(level, codes, territories, _region_of(territories))
     current = [o for o in bundle.offers if in_force(o, as_of)]
     expired = sum(1 for o in bundle.offers if o.valid_until is not None and o.valid_until < as_of)
     theme_axis = _axis(themes, vocabularies["themes"].codes(),
@@ -417,145 +390,10 @@ def _cell(key: CellKey, entries: Sequence[tuple[Offer, bool]], needs: int,
           redundant_at: int) -> CoverageCell:
     offers = sorted({o.id for o, _ in entries})
     wholly = {o.actor for o, whole in entries if whole}
-    if not offers:
-        status = "zone_blanche"
-    elif len(wholly) >= redundant_at:
-        status = "redondant"
-    else:
-        status = "couvert"
+    status = ("zone_blanche" if not offers else "redondant" if len(wholly) >= redundant_at
+              else "couvert")
     whole_ids = {o.id for o, whole in entries if whole}
     return CoverageCell(
         territory=key[0], theme=key[1], stage=key[2], offers=tuple(offers),
         actors=tuple(sorted({o.actor for o, _ in entries})), needs=needs, status=status,
         partial=tuple(i for i in offers if i not in whole_ids))
-
-
-# --- text rendering ---------------------------------------------------------------------------
-
-_TEXT: Final[dict[str, dict[str, str]]] = {
-    "fr": {
-        "title": "Couverture de l'offre d'accompagnement au {date} : {territories} {level}, "
-                 "{themes} thèmes, {stages} étapes",
-        "dep": "départements", "reg": "régions", "department": "département",
-        "region": "région",
-        "offers": "Offres en vigueur : {in_force} sur {offers} ({expired} expirées, "
-                  "{not_started} pas encore ouvertes) ; {outside} hors de la grille (autres "
-                  "territoires, thèmes ou étapes)",
-        "needs": "Besoins : {placed} placés dans la grille sur {needs} ({unstaged} sans étape, "
-                 "{outside} hors territoire, {other} d'autres thèmes ou étapes)",
-        "cells": "Cases : {cells} ; {blank} zones blanches (dont {blank_needs} avec besoins), "
-                 "{covered} couvertes, {redundant} redondantes (au moins {at} acteurs)",
-        "legend": "Légende : nombre d'offres (besoins observés) ; ∅ zone blanche ; "
-                  "+ redondante ; ~ couverte seulement en partie ; ? besoins sans étape",
-        "empty": "Thèmes sans offre ni besoin dans la grille : {themes}",
-        "gaps_needs": "Zones blanches où des besoins ont été observés ({count})",
-        "gaps_other": "Zones blanches sans besoin observé ({count}), par thème et étape",
-        "needs_column": "besoins", "theme": "thème", "stage": "étape", "none": "aucune",
-    },
-    "en": {
-        "title": "Coverage of the support offer on {date}: {territories} {level}, "
-                 "{themes} themes, {stages} stages",
-        "dep": "départements", "reg": "régions", "department": "département",
-        "region": "région",
-        "offers": "Offers in force: {in_force} of {offers} ({expired} expired, "
-                  "{not_started} not yet open); {outside} outside the grid (other territories, "
-                  "themes or stages)",
-        "needs": "Needs: {placed} placed in the grid of {needs} ({unstaged} without a stage, "
-                 "{outside} outside the territory, {other} of other themes or stages)",
-        "cells": "Cells: {cells}; {blank} gaps (zones blanches, {blank_needs} with needs), "
-                 "{covered} covered, {redundant} redundant (at least {at} actors)",
-        "legend": "Legend: number of offers (needs observed); ∅ gap; + redundant; "
-                  "~ covered only in part; ? needs without a stage",
-        "empty": "Themes with no offer and no need in the grid: {themes}",
-        "gaps_needs": "Gaps where needs were observed ({count})",
-        "gaps_other": "Gaps with no need observed ({count}), by theme and stage",
-        "needs_column": "needs", "theme": "theme", "stage": "stage", "none": "none",
-    },
-}
-
-
-def _mark(cell: CoverageCell) -> str:
-    """A cell of a text table: ``∅``, ``2``, ``4+``, ``1~``, with ``(needs)`` if any."""
-    text = "∅" if not cell.offers else str(len(cell.offers))
-    text += "+" if cell.status == "redondant" else "~" if cell.partial_only else ""
-    return f"{text} ({cell.needs})" if cell.needs else text
-
-
-def _render(coverage: Coverage, lang: str, *, vocabularies: Mapping[str, Vocabulary],
-            territories: Territories, gaps_only: bool) -> str:
-    text = _TEXT[lang]
-    totals = coverage.totals()
-
-    def label(vocabulary: str, code: str) -> str:
-        return vocabularies[vocabulary].label(code, lang)
-
-    def place(code: str) -> str:
-        return f"{code.split(':', 1)[-1]} {territories.name(code) or ''}".rstrip()
-
-    lines = [text["title"].format(
-        date=coverage.as_of.isoformat(), territories=len(coverage.territories),
-        level=text[coverage.level], themes=len(coverage.themes), stages=len(coverage.stages)),
-        text["offers"].format(**{k.removeprefix("offers_"): v for k, v in totals.items()
-                                 if k.startswith("offers")}),
-        text["needs"].format(placed=totals["needs_in_cells"], needs=totals["needs"],
-                             unstaged=totals["needs_without_stage"],
-                             outside=totals["needs_outside"],
-                             other=totals["needs_other_theme"] + totals["needs_other_stage"]),
-        text["cells"].format(cells=totals["cells"], blank=totals["zones_blanches"],
-                             blank_needs=totals["zones_blanches_with_needs"],
-                             covered=totals["couvert"], redundant=totals["redondant"],
-                             at=coverage.redundant_at),
-        text["legend"], ""]
-    if not gaps_only:
-        lines += _theme_tables(coverage, text, label, place)
-    gaps = coverage.gaps()
-    with_needs = [g for g in gaps if g.needs]
-    lines.append(text["gaps_needs"].format(count=len(with_needs)))
-    rows = [[str(g.needs), label("themes", g.theme), label("stages", g.stage), place(g.territory)]
-            for g in with_needs]
-    heading = [text["needs_column"], text["theme"], text["stage"],
-               text["department" if coverage.level == "dep" else "region"]]
-    lines += _table(heading, rows, left=(1, 2, 3)) if rows else [f"  {text['none']}"]
-    others: dict[tuple[str, str], list[str]] = {}
-    for gap in gaps[len(with_needs):]:
-        others.setdefault((gap.theme, gap.stage), []).append(gap.territory.split(":", 1)[-1])
-    lines += ["", text["gaps_other"].format(count=len(gaps) - len(with_needs))]
-    lines += [f"  {label('themes', t)} · {label('stages', s)} : {', '.join(codes)}"
-              if lang == "fr" else f"  {label('themes', t)} · {label('stages', s)}: "
-              f"{', '.join(codes)}" for (t, s), codes in others.items()]
-    return "\n".join(lines) + "\n"
-
-
-def _theme_tables(coverage: Coverage, text: Mapping[str, str], label: Any, place: Any) -> list[
-        str]:
-    """Per theme with an offer or a need, a table territory × stage."""
-    lines: list[str] = []
-    empty: list[str] = []
-    lang = "fr" if text is _TEXT["fr"] else "en"
-    unstaged = coverage.needs_without_stage
-    show_unstaged = any(h in coverage.themes for _, h in unstaged)
-    heading = [text["department" if coverage.level == "dep" else "region"],
-               *(STAGE_HEADINGS[lang].get(s) or label("stages", s) for s in coverage.stages),
-               *(["?"] if show_unstaged else [])]
-    for theme in coverage.themes:
-        rows = [[place(t), *(_mark(coverage.cells[(t, theme, s)]) for s in coverage.stages),
-                 *([str(unstaged.get((t, theme), "")) or "·"] if show_unstaged else [])]
-                for t in coverage.territories]
-        if not any(coverage.cells[(t, theme, s)].offers or coverage.cells[(t, theme, s)].needs
-                   or (t, theme) in unstaged
-                   for t in coverage.territories for s in coverage.stages):
-            empty.append(label("themes", theme))
-            continue
-        lines += [label("themes", theme), *_table(heading, rows, left=(0,)), ""]
-    if empty:
-        lines += [text["empty"].format(themes=", ".join(empty)), ""]
-    return lines
-
-
-def _table(header: list[str], rows: list[list[str]], *, left: Iterable[int]) -> list[str]:
-    """Columns padded to their width: those in ``left`` left-aligned, the others right."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    left = frozenset(left)
-    return ["  " + "  ".join(v.ljust(w) if i in left else v.rjust(w)
-                             for i, (v, w) in enumerate(zip(row, widths, strict=True))).rstrip()
-            for row in [header, *rows]]

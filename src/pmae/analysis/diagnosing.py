@@ -2,9 +2,10 @@
 
 The command line (``pmae diagnose``) only asks, prints and writes; the work is here:
 :func:`run_tool` scores answers with a registered :class:`~pmae.plugins.DiagnosticTool` (its own
-``score`` when it has one, else the standard engine), :func:`record_diagnosis` adds the
-resulting ``Diagnosis`` and its ``Need`` records to a bundle, and :func:`render_evaluation`
-writes the result the way an advisor reads it.
+``score`` when it has one, else the standard engine) and :func:`record_diagnosis` adds the
+resulting ``Diagnosis`` and its ``Need`` records to a bundle. The vocabularies a questionnaire's
+themes belong to are the session's (``session=``; :func:`pmae.session` by default).
+:mod:`pmae.render.diagnosing` writes the result the way an advisor reads it.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from pmae.diagnostics import (
-    NOT_ASSESSED,
     Evaluation,
     Questionnaire,
     evaluate,
@@ -32,22 +32,23 @@ from pmae.diagnostics import (
 from pmae.io.schema_issues import json_path, path_parts
 from pmae.issues import Issue
 from pmae.model import Association, Bundle
-from pmae.plugins.items import DiagnosticTool
-from pmae.vocab import Vocabulary, core_vocabularies
+from pmae.sessions import session as current_session
+
+if TYPE_CHECKING:
+    from pmae.plugins.items import DiagnosticTool
+    from pmae.sessions import Session
+    from pmae.vocab import Vocabulary
 
 __all__ = [
     "UnknownAssociationError",
     "answer_lines",
     "blank_answers",
-    "blank_csv",
     "evaluation_to_json",
     "find_association",
     "locate_answer_issues",
     "next_diagnosis_id",
     "questionnaire_of",
     "record_diagnosis",
-    "render_answer_issue",
-    "render_evaluation",
     "run_tool",
 ]
 
@@ -61,14 +62,17 @@ class UnknownAssociationError(LookupError):
 
 
 def questionnaire_of(
-    tool: DiagnosticTool, *, vocabularies: Mapping[str, Vocabulary] | None = None
+    tool: DiagnosticTool, *, vocabularies: Mapping[str, Vocabulary] | None = None,
+    session: Session | None = None,
 ) -> Questionnaire:
     """The checked questionnaire of a tool.
 
-    :param vocabularies: the vocabularies its themes belong to (pass a plugin manager's, so a
-        plugin's namespaced themes are known); pmae's core vocabularies by default.
+    :param vocabularies: the vocabularies its themes belong to; by default the session's
+        (:func:`pmae.session`), so a plugin's namespaced themes are known.
     :raises pmae.diagnostics.QuestionnaireError: if the questionnaire is not valid.
     """
+    if vocabularies is None:
+        vocabularies = current_session(session).vocabularies
     return load_questionnaire(tool.questionnaire, vocabularies=vocabularies)
 
 
@@ -77,8 +81,10 @@ def run_tool(
     answers: Mapping[str, object],
     *,
     vocabularies: Mapping[str, Vocabulary] | None = None,
+    session: Session | None = None,
 ) -> Evaluation:
-    """Score ``answers`` (question id -> answer) with ``tool``.
+    """Score ``answers`` (question id -> answer) with ``tool``; its questionnaire is checked
+    against ``vocabularies`` (the session's by default, see :func:`questionnaire_of`).
 
     A tool with a ``score`` function is scored by it: it is called as
     ``score(questionnaire, answers)`` and must return an
@@ -87,7 +93,7 @@ def run_tool(
 
     :raises TypeError: if the tool's ``score`` returns something else than an evaluation.
     """
-    questionnaire = questionnaire_of(tool, vocabularies=vocabularies)
+    questionnaire = questionnaire_of(tool, vocabularies=vocabularies, session=session)
     if tool.score is None:
         return evaluate(questionnaire, answers)
     result = tool.score(questionnaire, answers)
@@ -179,20 +185,6 @@ def blank_answers(questionnaire: Questionnaire) -> dict[str, None]:
     return {question.id: None for _, question in questionnaire.questions()}
 
 
-def blank_csv(questionnaire: Questionnaire, lang: str = "fr") -> str:
-    """A fillable CSV answers template: ``question,answer,text``, one row a question.
-
-    The ``text`` column shows the question to whoever fills the file in;
-    :func:`~pmae.diagnostics.read_answers` reads past it.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["question", "answer", "text"])
-    for _, question in questionnaire.questions():
-        writer.writerow([question.id, "", question.text.get(lang)])
-    return buffer.getvalue()
-
-
 def answer_lines(path: str | os.PathLike[str]) -> dict[str, int]:
     """The line where each question is first answered in an answers file (JSON or CSV).
 
@@ -269,19 +261,6 @@ def locate_answer_issues(
     return located
 
 
-def render_answer_issue(issue: Issue) -> str:
-    """An issue about an answers file, compiler style: ``answers.csv:4: error [code] message``.
-
-    The line says where the answer is; without one, this is :meth:`Issue.render`.
-    """
-    if issue.file is None or issue.line is None:
-        return issue.render()
-    # Issue.render puts the JSON path after the line: in an answers file the line is enough.
-    text = f"{issue.file}:{issue.line}: {issue.severity} [{issue.code}] {issue.message}"
-    hint = issue.to_dict()["hint"]  # the code's usual hint when the issue has none
-    return f"{text} — {hint}" if hint else text
-
-
 # --- showing the result -----------------------------------------------------------------------
 
 
@@ -303,99 +282,3 @@ def evaluation_to_json(evaluation: Evaluation) -> dict[str, Any]:
         ],
         "issues": [issue.to_dict() for issue in evaluation.issues],
     }
-
-
-_TEXTS: dict[str, dict[str, str]] = {
-    "fr": {
-        "association": "Association : {name} ({id})",
-        "answers": "Réponses : {answered}/{total}{unknown} — complétude {completeness} %",
-        "unknown": ", {count} « ne sait pas »",
-        "dimensions": "Dimensions",
-        "not_assessed": "Non évalué",
-        "alerts": "Alertes",
-        "needs": "Besoins",
-        "none": "  aucune",
-        "no_need": "  aucun",
-        "need": "  {n}. {theme} — priorité {priority}, {stage}, intensité {intensity}",
-    },
-    "en": {
-        "association": "Association: {name} ({id})",
-        "answers": "Answers: {answered}/{total}{unknown} — completeness {completeness} %",
-        "unknown": ", {count} \"don't know\"",
-        "dimensions": "Dimensions",
-        "not_assessed": "Not assessed",
-        "alerts": "Alerts",
-        "needs": "Needs",
-        "none": "  none",
-        "no_need": "  none",
-        "need": "  {n}. {theme} — priority {priority}, {stage}, intensity {intensity}",
-    },
-}
-
-
-def _decimal(value: float, lang: str, digits: int = 1) -> str:
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "fr" else text
-
-
-def _amount(value: float, lang: str) -> str:
-    text = f"{value:g}"
-    return text.replace(".", ",") if lang == "fr" else text
-
-
-def render_evaluation(
-    evaluation: Evaluation,
-    questionnaire: Questionnaire,
-    *,
-    vocabularies: Mapping[str, Vocabulary] | None = None,
-    lang: str = "fr",
-    association: tuple[str, str] | None = None,
-) -> str:
-    """The result as an advisor reads it: scores and levels per dimension, alerts, needs.
-
-    :param vocabularies: where the labels of themes and stages come from (core by default).
-    :param association: ``(id, name)`` of the association, named in the heading.
-    :returns: lines of text, each ending with a newline.
-    """
-    texts = _TEXTS[lang]
-    labels = vocabularies or core_vocabularies()
-    lines = [f"{questionnaire.title.get(lang)} — {questionnaire.id} {questionnaire.version}"]
-    if association is not None:
-        lines.append(texts["association"].format(id=association[0], name=association[1]))
-    total = sum(1 for _ in questionnaire.questions())
-    unknown = sum(1 for answer in evaluation.answers.values() if answer is None)
-    answered = len(evaluation.answers) - unknown
-    lines.append(texts["answers"].format(
-        answered=answered, total=total,
-        unknown=texts["unknown"].format(count=unknown) if unknown else "",
-        completeness=_decimal(100 * evaluation.completeness, lang)))
-
-    lines += ["", texts["dimensions"]]
-    level_labels = {level.code: level.label.get(lang) for level in questionnaire.levels}
-    level_labels[NOT_ASSESSED] = texts["not_assessed"]
-    width = max(len(d.title.get(lang)) for d in questionnaire.dimensions)
-    id_width = max(len(d.id) for d in questionnaire.dimensions)
-    for dimension in questionnaire.dimensions:
-        level = evaluation.levels.get(dimension.id, NOT_ASSESSED)
-        score = evaluation.scores.get(dimension.id)
-        shown = "—" if score is None else _decimal(round(score, 1), lang)
-        lines.append(f"  {dimension.id:<{id_width}}  {dimension.title.get(lang):<{width}}  "
-                     f"{shown:>5}  {level_labels.get(level, level)}")
-
-    lines += ["", texts["alerts"]]
-    for question_id in evaluation.alerts:
-        text = questionnaire.question(question_id).text.get(lang)
-        lines.append(f"  ! {question_id} — {text}")
-    if not evaluation.alerts:
-        lines.append(texts["none"])
-
-    lines += ["", texts["needs"]]
-    themes, stages = labels.get("themes"), labels.get("stages")
-    for n, need in enumerate(evaluation.needs, start=1):
-        lines.append(texts["need"].format(
-            n=n, priority=need.priority, intensity=_amount(need.intensity, lang),
-            theme=themes.label(need.theme, lang) if themes else need.theme,
-            stage=stages.label(need.stage, lang) if stages else need.stage))
-    if not evaluation.needs:
-        lines.append(texts["no_need"])
-    return "".join(f"{line}\n" for line in lines)

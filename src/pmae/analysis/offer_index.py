@@ -17,23 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from pmae.model import Actor, Association, Bundle, Need, Offer
-from pmae.territories import Territories, core_territories
-from pmae.vocab import Vocabulary, core_vocabularies
+from pmae.sessions import session as current_session
 
-__all__ = [
-    "DEFAULT_ALERT_ACTOR_TYPES",
-    "FIRST_CONTACT_STAGES",
-    "Candidate",
-    "OfferIndex",
-    "OrientationError",
-    "Query",
-    "nearness",
-]
+if TYPE_CHECKING:
+    from pmae.sessions import Session
+    from pmae.territories import Territories
+    from pmae.vocab import Vocabulary
+
+__all__ = ["DEFAULT_ALERT_ACTOR_TYPES", "FIRST_CONTACT_STAGES", "Candidate", "OfferIndex",
+           "OrientationError", "Query", "nearness", "orient_to_by_tool"]
 
 #: Stages a first contact is oriented to.
 FIRST_CONTACT_STAGES: Final = ("accueil", "information")
@@ -97,9 +94,7 @@ class Query:
 
     def preferred_actor_types(self) -> tuple[str, ...]:
         """The actor types preferred: after an alert only."""
-        if not self.alert:
-            return ()
-        return self.actor_types or DEFAULT_ALERT_ACTOR_TYPES
+        return (self.actor_types or DEFAULT_ALERT_ACTOR_TYPES) if self.alert else ()
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -124,8 +119,11 @@ def nearness(code: str, former_regions: frozenset[str]) -> tuple[str, int]:
     return level, _NEARNESS.get(level, _OTHER_LEVEL_NEARNESS)
 
 
-def _mode_of(query: Query, stages: Vocabulary) -> tuple[tuple[str, ...], tuple[str, ...],
-                                                        tuple[str, ...]]:
+_Mode = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_OrientTo = Mapping[str, Sequence[str]]  # tool name -> actor types its alerts orient to
+
+
+def _mode_of(query: Query, stages: Vocabulary) -> _Mode:
     """(preferred stages, adjacent stages, preferred actor types): what orders a bucket."""
     preferred, _ = query.preferred_stages()
     adjacent: list[str] = []
@@ -140,7 +138,6 @@ def _mode_of(query: Query, stages: Vocabulary) -> tuple[tuple[str, ...], tuple[s
     return preferred, tuple(dict.fromkeys(adjacent)), tuple(sorted(query.preferred_actor_types()))
 
 
-_Mode = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 # (negated score, offer id, offer position, covering territory): tuples compare in C, and the
 # offer id breaks ties so rankings never depend on the order offers were read in.
 _Entry = tuple[float, str, int, str]
@@ -154,12 +151,9 @@ class OfferIndex:
     """
 
     def __init__(self, *, bundle: Bundle, territories: Territories, today: dt.date,
-                 vocabularies: Mapping[str, Vocabulary],
-                 orient_to: Mapping[str, Sequence[str]]) -> None:
+                 vocabularies: Mapping[str, Vocabulary], orient_to: _OrientTo) -> None:
         """Use :meth:`build`."""
-        self.bundle = bundle
-        self.territories = territories
-        self.today = today
+        self.bundle, self.territories, self.today = bundle, territories, today
         self.vocabularies = vocabularies
         self.actors: dict[str, Actor] = {actor.id: actor for actor in bundle.actors}
         self.offers: tuple[Offer, ...] = tuple(
@@ -195,29 +189,31 @@ class OfferIndex:
     def build(cls, bundle: Bundle, *, territories: Territories | None = None,
               today: dt.date | None = None, audience: str | None = None,
               vocabularies: Mapping[str, Vocabulary] | None = None,
-              orient_to: Mapping[str, Sequence[str]] | None = None) -> OfferIndex:
-        """The index of ``bundle``'s offers valid on ``today`` (default: today).
+              orient_to: _OrientTo | None = None,
+              session: Session | None = None) -> OfferIndex:
+        """The index of ``bundle``'s offers valid on ``today`` (default: the bundle's
+        generation date, as for coverage, the sheets and the report).
 
         :param audience: when given, the bundle is first filtered for it
             (:func:`pmae.io.audience.filter_bundle`), so only what that audience may see is
             proposed; otherwise every offer the caller's data holds.
-        :param orient_to: diagnostic tool name -> actor types its alerts orient to; the
-            reference tools' by default.
+        :param orient_to: diagnostic tool name -> actor types its alerts orient to; by default
+            :func:`orient_to_by_tool` of the session.
+        :param session: the territories, vocabularies and diagnostic tools
+            (:func:`pmae.session` by default); the three parameters above override its.
         """
         if audience is not None:
             from pmae.io.audience import filter_bundle
 
             bundle = filter_bundle(bundle, audience)
-        if orient_to is None:
-            orient_to = _reference_orient_to()
-        return cls(bundle=bundle, territories=territories or core_territories(),
-                   # As coverage, sheets and the report: the data's own date by default.
-                   today=today or bundle.generated_at.date(),
-                   vocabularies=vocabularies or core_vocabularies(), orient_to=orient_to)
+        s = current_session(session)
+        return cls(bundle=bundle, today=today or bundle.generated_at.date(),
+                   territories=s.territories if territories is None else territories,
+                   vocabularies=s.vocabularies if vocabularies is None else vocabularies,
+                   orient_to=orient_to_by_tool(s) if orient_to is None else orient_to)
 
     @staticmethod
-    def _read_alerts(bundle: Bundle,
-                     orient_to: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    def _read_alerts(bundle: Bundle, orient_to: _OrientTo) -> dict[str, tuple[str, ...]]:
         """Association or diagnosis id -> actor types, for those whose latest diagnosis with a
         tool raised an alert (an older alert a newer diagnosis no longer shows is over)."""
         latest: dict[tuple[str, str], tuple[dt.date, str, tuple[str, ...]]] = {}
@@ -303,9 +299,8 @@ class OfferIndex:
         """
         seen: set[int] = set()
         for code in self._buckets(query.commune):
-            bucket = (self._by_code[code] if query.theme is None
-                      else self._by_code_theme.get((code, query.theme), ()))
-            seen.update(bucket)
+            seen.update(self._by_code[code] if query.theme is None
+                        else self._by_code_theme.get((code, query.theme), ()))
         return tuple(self.offers[position] for position in sorted(seen))
 
     def _sorted_bucket(self, code: str, theme: str | None, mode: _Mode) -> list[_Entry]:
@@ -328,18 +323,15 @@ class OfferIndex:
 
     def _base_score(self, offer: Offer, position: int, preferred: tuple[str, ...],
                     adjacent: tuple[str, ...], actor_types: tuple[str, ...]) -> float:
-        fit = self._stage_fit(offer, preferred, adjacent)
-        actor = self._actor_type[position] in actor_types
-        return (fit * STAGE_WEIGHT + actor * ACTOR_WEIGHT
+        return (self._stage_fit(offer, preferred, adjacent) * STAGE_WEIGHT
+                + (self._actor_type[position] in actor_types) * ACTOR_WEIGHT
                 + (offer.cost == "gratuit") * FREE_WEIGHT)
 
     @staticmethod
     def _stage_fit(offer: Offer, preferred: tuple[str, ...], adjacent: tuple[str, ...]) -> int:
         if any(stage in preferred for stage in offer.stages):
             return 2
-        if any(stage in adjacent for stage in offer.stages):
-            return 1
-        return 0
+        return int(any(stage in adjacent for stage in offer.stages))
 
     def mode(self, query: Query) -> _Mode:
         """What orders the buckets for ``query``: computed once per kind of query."""
@@ -395,15 +387,13 @@ class OfferIndex:
                             preferred_actor=self._actor_type[position] in mode[2])
 
 
-def _reference_orient_to() -> dict[str, tuple[str, ...]]:
-    """The ``orient_to`` of pmae's reference diagnostic tools, by tool name."""
-    from pmae.default_plugins.reference_diagnostics import (
-        REFERENCE_TOOLS,
-        reference_questionnaire,
-    )
-
+def orient_to_by_tool(session: Session | None = None) -> dict[str, tuple[str, ...]]:
+    """Tool name -> the actor types its alerts orient to (its ``alerts.orient_to``), for every
+    diagnostic tool of ``session`` (:func:`pmae.session` by default): the reference tools and
+    the plugins' ones alike."""
     result: dict[str, tuple[str, ...]] = {}
-    for tool in REFERENCE_TOOLS:
-        data = reference_questionnaire(tool)
-        result[data["id"]] = tuple(data.get("alerts", {}).get("orient_to", ()))
+    for registered in current_session(session).plugins.diagnostics():
+        alerts = registered.item.questionnaire.get("alerts", {})
+        result[registered.item.name] = (tuple(alerts.get("orient_to", ()))
+                                        if isinstance(alerts, dict) else ())
     return result

@@ -7,7 +7,6 @@ bundle has errors, 2 usage error.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
@@ -26,6 +25,8 @@ from pmae.cli.common import (
     session_of,
     write_result,
 )
+from pmae.render.complementarity import render_complementarity, write_complementarity_csv
+from pmae.render.coverage import render_coverage, write_coverage_csv
 from pmae.sessions import Session
 from pmae.territories import TerritoryError
 
@@ -68,7 +69,7 @@ def coverage_command(ctx: click.Context,
     if gaps_only and graph:
         raise click.UsageError("--gaps and --graph are two different outputs: choose one")
     check_output(output, bundle)
-    session = session_of(ctx)
+    session = session_of(ctx).evolve(lang=lang)
     vocabularies, territories = session.vocabularies, session.territories
     _check_codes("--theme", themes, vocabularies["themes"].codes())
     _check_codes("--stage", stages, vocabularies["stages"].codes())
@@ -79,15 +80,13 @@ def coverage_command(ctx: click.Context,
     try:
         grid = coverage(data, level=level, region=region, themes=themes or None,
                         stages=stages or None, today=today.date() if today else None,
-                        redundant_at=redundant_at, territories=territories,
-                        vocabularies=vocabularies)
+                        redundant_at=redundant_at, session=session)
     except TerritoryError as error:  # pragma: no cover - region checked above
         raise click.BadParameter(str(error), param_hint="--region") from None
     if graph:
-        text = _graph_output(complementarity_of(grid, data), output_format, lang,
-                             session)
+        text = _graph_output(complementarity_of(grid, data), output_format, session)
     else:
-        text = _grid_output(grid, output_format, lang, gaps_only, session)
+        text = _grid_output(grid, output_format, gaps_only, session)
     write_result(text, output)
 
 
@@ -99,7 +98,7 @@ def _check_codes(option: str, given: tuple[str, ...], known: tuple[str, ...]) ->
             param_hint=option)
 
 
-def _grid_output(grid: Coverage, output_format: str, lang: str, gaps_only: bool,
+def _grid_output(grid: Coverage, output_format: str, gaps_only: bool,
                  session: Session) -> str:
     if output_format == "json":
         data = grid.to_json()
@@ -110,23 +109,16 @@ def _grid_output(grid: Coverage, output_format: str, lang: str, gaps_only: bool,
         return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
     if output_format == "csv":
         buffer = io.StringIO()
-        grid.to_csv(buffer, cells=grid.gaps() if gaps_only else None)
+        write_coverage_csv(grid, buffer, cells=grid.gaps() if gaps_only else None)
         return buffer.getvalue()
-    return grid.render_text(lang, vocabularies=session.vocabularies,
-                            territories=session.territories, gaps_only=gaps_only)
+    return render_coverage(grid, session=session, gaps_only=gaps_only)
 
 
-def _graph_output(graph: Complementarity, output_format: str, lang: str,
-                  session: Session) -> str:
+def _graph_output(graph: Complementarity, output_format: str, session: Session) -> str:
     if output_format == "json":
         return orjson.dumps(graph.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
     if output_format == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["a", "b", "kind", "weight", "themes", "stages", "territories"])
-        for e in graph.edges:
-            writer.writerow([e.a, e.b, e.kind, e.weight, " | ".join(e.themes),
-                             " | ".join(e.stages), " | ".join(e.territories)])
+        write_complementarity_csv(graph, buffer)
         return buffer.getvalue()
-    return graph.render_text(lang, vocabularies=session.vocabularies,
-                             territories=session.territories)
+    return render_complementarity(graph, session=session)

@@ -22,17 +22,15 @@ import orjson
 
 from pmae.analysis.diagnosing import (
     blank_answers,
-    blank_csv,
     evaluation_to_json,
     locate_answer_issues,
     questionnaire_of,
-    render_answer_issue,
-    render_evaluation,
 )
 from pmae.cli.common import check_output, echo_json, fail, session_of, write_result
 from pmae.cli.diagnose_record import echo_recorded, open_target, record, run_checked
 from pmae.diagnostics import Questionnaire, QuestionnaireError, read_answers
 from pmae.plugins.items import DiagnosticTool
+from pmae.render.diagnosing import blank_csv, render_answer_issue, render_evaluation
 from pmae.sessions import Session
 
 __all__ = ["diagnose"]

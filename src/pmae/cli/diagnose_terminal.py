@@ -16,13 +16,14 @@ import sys
 import click
 import orjson
 
-from pmae.analysis.diagnosing import locate_answer_issues, render_answer_issue, render_evaluation
+from pmae.analysis.diagnosing import locate_answer_issues
 from pmae.cli.common import check_output, fail
 from pmae.cli.diagnose_record import echo_recorded, open_target, record, run_checked
 from pmae.diagnostics import Dimension, Question, Questionnaire, read_answers
 from pmae.io.files import atomic_writer
 from pmae.model.records import Answer
 from pmae.plugins.items import DiagnosticTool
+from pmae.render.diagnosing import render_answer_issue, render_evaluation
 from pmae.sessions import Session
 
 __all__ = ["interview"]

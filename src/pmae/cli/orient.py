@@ -22,9 +22,6 @@ from pmae.analysis.orientation import (
     pathway,
     record_referrals,
     referrals_for,
-    render_pathway,
-    render_suggestions,
-    suggestion_to_json,
 )
 from pmae.analysis.orientation import (
     orient as orient_offers,
@@ -40,7 +37,7 @@ from pmae.cli.common import (
     session_of,
 )
 from pmae.model import Association, Bundle, Need
-from pmae.sessions import Session
+from pmae.render.orientation import render_pathway, render_suggestions, suggestion_to_json
 from pmae.territories import TerritoryError
 from pmae.updates import BundleUpdate
 
@@ -48,17 +45,6 @@ from pmae.updates import BundleUpdate
 _NEWER_HINT = "write the result to another file with -o"
 
 __all__ = ["orient"]
-
-
-def _orient_to(session: Session) -> dict[str, tuple[str, ...]]:
-    """Tool name -> the actor types its alerts orient to, for every registered tool."""
-    result: dict[str, tuple[str, ...]] = {}
-    for registered in session.plugins.registered("pmae_register_diagnostics"):
-        tool = registered.item
-        alerts = tool.questionnaire.get("alerts", {})
-        result[tool.name] = tuple(alerts.get("orient_to", ())) if isinstance(alerts, dict) \
-            else ()
-    return result
 
 
 @click.command()
@@ -118,7 +104,7 @@ def orient(ctx: click.Context,
     if record and show_pathway:
         raise click.UsageError("--record records the ranked offers, not a pathway")
     check_output(output)
-    session = session_of(ctx)
+    session = session_of(ctx).evolve(lang=lang)
     vocabularies, territories = session.vocabularies, session.territories
     # With --record the bundle is read once, as the update it will be (refusals come first).
     update = open_update(ctx, bundle, output, hint=_NEWER_HINT) if record else None
@@ -128,8 +114,7 @@ def orient(ctx: click.Context,
             raise click.UsageError(f"unknown {code[:-1]} {value!r}: `pmae vocab {code}` lists "
                                    "them")
     day = today.date() if today is not None else data.generated_at.date()
-    index = OfferIndex.build(data, territories=territories, today=day,
-                             vocabularies=vocabularies, orient_to=_orient_to(session))
+    index = OfferIndex.build(data, today=day, session=session)
     target: Association | Need | Query
     try:
         if association_id is not None:
@@ -148,22 +133,19 @@ def orient(ctx: click.Context,
     except (OrientationError, TerritoryError) as error:
         raise click.UsageError(str(error)) from None
     def as_json(found: tuple[Suggestion, ...]) -> list[dict[str, Any]]:
-        return [suggestion_to_json(s, lang=lang, vocabularies=vocabularies,
-                                   territories=territories) for s in found]
+        return [suggestion_to_json(s, session=session) for s in found]
 
     if show_pathway:
         if output_format == "json":
             echo_json({"query": attrs.asdict(query), "pathway": [
                 {"stage": stage, "suggestions": as_json(found)} for stage, found in steps]})
         else:
-            click.echo(render_pathway(query, steps, lang=lang, vocabularies=vocabularies,
-                                      territories=territories), nl=False)
+            click.echo(render_pathway(query, steps, session=session), nl=False)
         return
     if output_format == "json":
         echo_json({"query": attrs.asdict(query), "suggestions": as_json(suggestions)})
     else:
-        click.echo(render_suggestions(query, suggestions, lang=lang, vocabularies=vocabularies,
-                                      territories=territories), nl=False)
+        click.echo(render_suggestions(query, suggestions, session=session), nl=False)
     if update is not None:
         assert isinstance(target, Need) and by is not None
         _record(update, target, by, suggestions, day)
