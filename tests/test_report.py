@@ -26,7 +26,7 @@ from pmae.analysis.shared_diagnosis import aggregate
 from pmae.cli.report import report
 from pmae.io.bundles import write_bundle
 from pmae.model import Actor, Bundle, Meeting, Need, Offer, Registration, Source, Speaker
-from pmae.report import MARKER, build_report
+from pmae.render.report import MARKER, build_report
 from pmae.sample import load_sample
 
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"

@@ -33,8 +33,7 @@ from pmae.model import (
     Source,
     Workshop,
 )
-from pmae.sample import load_sample
-from pmae.sheets import (
+from pmae.render.sheets import (
     PdfError,
     as_production,
     build_sheet,
@@ -46,6 +45,7 @@ from pmae.sheets import (
     sheet_themes,
     write_sheets,
 )
+from pmae.sample import load_sample
 
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 CHROMIUM = shutil.which("chromium")

@@ -21,11 +21,12 @@ def demo(ctx: click.Context, lang: str, output: str) -> None:
     from pmae.analysis.coverage import coverage
     from pmae.analysis.programme import check_programme
     from pmae.analysis.shared_diagnosis import aggregate, shareable_needs
-    from pmae.analysis.summary import render_text, summarize
+    from pmae.analysis.summary import summarize
     from pmae.io.files import parse_json
-    from pmae.report import build_report
+    from pmae.render.report import build_report
+    from pmae.render.sheets import write_sheets
+    from pmae.render.summary import summary_text
     from pmae.sample import SAMPLE_FILE, sample_bytes
-    from pmae.sheets import write_sheets
 
     check_output(output, kind="any")
     session = session_of(ctx)
@@ -35,16 +36,15 @@ def demo(ctx: click.Context, lang: str, output: str) -> None:
         print_issues(report.issues, summary=True)
         sys.exit(1)
     bundle = report.bundle
-    manager, vocabularies, territories = (session.plugins, session.vocabularies,
-                                          session.territories)
+    vocabularies, territories = session.vocabularies, session.territories
     try:
-        site = build_report(bundle, output, lang=lang, manager=manager)
+        site = build_report(bundle, output, lang=lang, session=session)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
     # The thematic sheets go beside the report's pages (HTML and Markdown: PDFs are one
     # `pmae sheet --all --format pdf` away, and take a browser run each).
     sheets = write_sheets(bundle, site.path / "fiches", formats=("html", "md"), lang=lang,
-                          manager=manager, overwrite=True)
+                          session=session, overwrite=True)
     year = max(meeting.start.year for meeting in bundle.meetings)
     programme = check_programme(bundle, year, lang=lang, vocabularies=vocabularies)
     met = sum(1 for result in programme.results if result.met)
@@ -80,5 +80,5 @@ def demo(ctx: click.Context, lang: str, output: str) -> None:
                    "(pmae programme check)")
         click.echo(f"Les ESSentiels sheets: {len(sheets.sheets)} themes, open "
                    f"{site.path / 'fiches' / 'index.html'}\n")
-    click.echo(render_text(summarize(bundle, territories=territories), lang=lang,
-                           vocabularies=vocabularies, territories=territories), nl=False)
+    click.echo(summary_text(summarize(bundle, session=session), lang=lang, session=session),
+               nl=False)

@@ -1,6 +1,6 @@
 """``pmae report``: the static, offline site of a bundle, for an audience.
 
-It parses arguments and prints; the pages are made by :mod:`pmae.report`. Exit codes: 0 ok,
+It parses arguments and prints; the pages are made by :mod:`pmae.render.report`. Exit codes: 0 ok,
 1 the bundle has errors, 2 usage error (bad audience, a folder that is not a report).
 """
 
@@ -17,7 +17,7 @@ from pmae.cli.common import (
     load_valid_bundle,
     session_of,
 )
-from pmae.report import build_report
+from pmae.render.report import build_report
 
 __all__ = ["report"]
 
@@ -48,7 +48,7 @@ def report(ctx: click.Context,
     data = load_valid_bundle(ctx, bundle, why="nothing was written")
     try:
         result = build_report(data, target, audience=audience, lang=lang,
-                              manager=session.plugins, overwrite=force)
+                              session=session, overwrite=force)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"wrote {output}: {len(result.pages)} pages for the audience {audience} "

@@ -1,7 +1,7 @@
 """``pmae sheet``: the thematic sheets *Les ESSentiels* of a bundle, for a theme or all.
 
 It parses arguments, prints, and records the sheets as productions; the sheets are made by
-:mod:`pmae.sheets`. Exit codes: 0 ok, 1 the bundle has errors (or would have them with the
+:mod:`pmae.render.sheets`. Exit codes: 0 ok, 1 the bundle has errors (or would have them with the
 productions), 2 usage error (unknown theme or département, a folder that is not one of
 sheets, no Chromium for a PDF).
 """
@@ -24,8 +24,7 @@ from pmae.cli.common import (
     session_of,
 )
 from pmae.model import Bundle
-from pmae.sessions import Session
-from pmae.sheets import (
+from pmae.render.sheets import (
     FORMATS,
     PdfError,
     Sheet,
@@ -36,6 +35,7 @@ from pmae.sheets import (
     record_sheets,
     save_sheets,
 )
+from pmae.sessions import Session
 from pmae.territories import TerritoryError
 from pmae.updates import BundleUpdate, PreparedUpdate
 
@@ -130,7 +130,7 @@ def sheet(ctx: click.Context,
             else load_valid_bundle(ctx, bundle, why="nothing was written"))
     sheets = build_sheets(data, None if theme is None else (theme,),
                           departement=departement, audience=audience, lang=lang,
-                          today=today.date() if today else None, manager=session.plugins)
+                          today=today.date() if today else None, session=session)
     recorded = _recorded(update, sheets, authors) if update is not None else None
     try:
         result = save_sheets(sheets, target, formats=chosen, index=all_themes, overwrite=force)

@@ -11,7 +11,7 @@ Chromium; :func:`write_sheets` writes sheets (and an index) into a folder, atomi
 
 from __future__ import annotations
 
-from pmae.sheets.build import (
+from pmae.render.sheets.build import (
     as_production,
     build_sheet,
     build_sheets,
@@ -19,7 +19,7 @@ from pmae.sheets.build import (
     record_sheets,
     sheet_themes,
 )
-from pmae.sheets.model import (
+from pmae.render.sheets.model import (
     Sheet,
     SheetActor,
     SheetMeeting,
@@ -29,9 +29,9 @@ from pmae.sheets.model import (
     SheetSource,
     SheetStage,
 )
-from pmae.sheets.pdf import PdfError, find_chromium, to_pdf
-from pmae.sheets.render import md_escape, md_link, render_html, render_markdown
-from pmae.sheets.write import FORMATS, MARKER, SheetsResult, save_sheets, write_sheets
+from pmae.render.sheets.pdf import PdfError, find_chromium, to_pdf
+from pmae.render.sheets.render import md_escape, md_link, render_html, render_markdown
+from pmae.render.sheets.write import FORMATS, MARKER, SheetsResult, save_sheets, write_sheets
 
 __all__ = [
     "FORMATS",

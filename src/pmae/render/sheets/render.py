@@ -1,7 +1,7 @@
 """Render thematic sheets as HTML (a printable A4 page) and as Markdown.
 
 Both go through Jinja2 templates. HTML: autoescaping, as in the report, and a URL from the data
-becomes a link only when it is ``http(s)`` (:func:`pmae.report.is_http_url`). Markdown: every
+becomes a link only when it is ``http(s)`` (:func:`pmae.render.labels.is_http_url`). Markdown: every
 value printed by a template is escaped by :func:`md_escape` (the environment's ``finalize``),
 so data cannot open raw HTML, a link, an emphasis or a new block; links are made only by
 :func:`md_link`, only for ``http(s)`` URLs.
@@ -9,7 +9,6 @@ so data cannot open raw HTML, a link, an emphasis or a new block; links are made
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from importlib.metadata import version
@@ -18,9 +17,9 @@ from urllib.parse import quote
 
 import jinja2
 
-from pmae.report import is_http_url
-from pmae.sheets.model import Sheet
-from pmae.sheets.text import TEXT
+from pmae.render.labels import format_date, is_http_url
+from pmae.render.sheets.model import Sheet
+from pmae.render.sheets.text import TEXT
 
 __all__ = ["MdText", "md_escape", "md_file_link", "md_link", "render_html", "render_index_html",
            "render_index_markdown", "render_markdown"]
@@ -73,12 +72,8 @@ def md_file_link(label: object, name: str) -> MdText:
     return MdText(f"[{md_escape(label)}]({name})")
 
 
-def _date(value: dt.date, lang: str) -> str:
-    return f"{value:%d/%m/%Y}" if lang == "fr" else value.isoformat()
-
-
 def _environment(markdown: bool) -> jinja2.Environment:
-    loader = jinja2.PackageLoader("pmae.sheets", "templates")
+    loader = jinja2.PackageLoader("pmae.render.sheets", "templates")
     options: dict[str, Any] = {
         "loader": loader, "undefined": jinja2.StrictUndefined, "trim_blocks": True,
         "lstrip_blocks": True, "keep_trailing_newline": True}
@@ -97,7 +92,7 @@ _MARKDOWN: Final = _environment(markdown=True)
 
 
 def _context(lang: str) -> dict[str, Any]:
-    return {"lang": lang, "t": TEXT[lang], "fmt_date": lambda d: _date(d, lang),
+    return {"lang": lang, "t": TEXT[lang], "fmt_date": lambda d: format_date(d, lang),
             "version": version("pmae")}
 
 

@@ -1,12 +1,11 @@
 """What each page of the report shows, computed from the bundle the audience may see.
 
 Functions here return plain values for the templates; nothing here writes HTML, except the
-charts, which :mod:`pmae.report.charts` escapes.
+charts, which :mod:`pmae.render.report.charts` escapes.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -15,54 +14,18 @@ from markupsafe import Markup
 
 from pmae.analysis.shared_diagnosis import TOTAL, Cell, SharedDiagnosis
 from pmae.model import Actor, Bundle, Meeting, Offer
-from pmae.report.charts import HeatCell, bar_chart, heatmap
-from pmae.report.grid import ALL_STAGES, Grid, offer_departements
-from pmae.territories import Territories, TerritoryError
-from pmae.vocab import Vocabulary
+from pmae.render.labels import Labels, slug
+from pmae.render.report.charts import HeatCell, bar_chart, heatmap
+from pmae.render.report.grid import ALL_STAGES, Grid, offer_departements
+from pmae.territories import Territories
 
 __all__ = [
     "ActorEntry",
     "ChainRow",
     "DirectoryFilter",
-    "Labels",
     "directory_entries",
     "directory_filters",
-    "slug",
 ]
-
-
-def slug(code: str) -> str:
-    """A code as a safe file-name part: ``occitanie:tiers_lieux`` -> ``occitanie-tiers_lieux``.
-
-    A colon would make a relative link look like a URL scheme.
-    """
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", code).strip("-") or "x"
-
-
-class Labels:
-    """Labels of codes (vocabularies, territories) in the report's language."""
-
-    def __init__(self, lang: str, vocabularies: Mapping[str, Vocabulary],
-                 territories: Territories) -> None:
-        """Label in ``lang`` with these vocabularies and territories."""
-        self.lang, self.vocabularies, self.territories = lang, vocabularies, territories
-
-    def code(self, vocabulary: str, code: str) -> str:
-        """The label of ``code`` in ``vocabulary`` (the code itself when unknown)."""
-        known = self.vocabularies.get(vocabulary)
-        return known.label(code, self.lang) if known is not None else code
-
-    def territory(self, code: str) -> str:
-        """``69 Rhône`` for a département, the name for others, the code when unknown."""
-        try:
-            name = self.territories.name(code)
-        except TerritoryError:
-            return code
-        if code.startswith("dep:"):
-            return f"{code.removeprefix('dep:')} {name or ''}".rstrip()
-        if name is None and code.startswith("com:"):
-            return f"commune {code.removeprefix('com:')}"
-        return name or code
 
 
 @attrs.define(kw_only=True, frozen=True)

@@ -12,23 +12,25 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from pmae.io.files import atomic_folder
 from pmae.model import Bundle
-from pmae.plugins.manager import PluginManager
-from pmae.report.pages import slug
-from pmae.sheets.build import build_sheets
-from pmae.sheets.model import Sheet
-from pmae.sheets.pdf import find_chromium, to_pdf
-from pmae.sheets.render import (
+from pmae.render.labels import slug
+from pmae.render.sheets.build import build_sheets
+from pmae.render.sheets.model import Sheet
+from pmae.render.sheets.pdf import find_chromium, to_pdf
+from pmae.render.sheets.render import (
     render_html,
     render_index_html,
     render_index_markdown,
     render_markdown,
 )
+
+if TYPE_CHECKING:
+    from pmae.sessions import Session
 
 __all__ = ["FORMATS", "MARKER", "SheetsResult", "save_sheets", "write_sheets"]
 
@@ -61,16 +63,16 @@ def _ordered(names: Sequence[str], order: Sequence[str]) -> tuple[str, ...]:
 def write_sheets(
     bundle: Bundle, out_dir: str | os.PathLike[str], *, themes: Sequence[str] | None = None,
     departement: str | None = None, formats: Sequence[str] = FORMATS,
-    audience: str = "public", lang: str = "fr", today: dt.date | None = None,
-    index: bool | None = None, manager: PluginManager | None = None, overwrite: bool = False,
+    audience: str = "public", lang: str | None = None, today: dt.date | None = None,
+    index: bool | None = None, session: Session | None = None, overwrite: bool = False,
 ) -> SheetsResult:
     """Build the sheets of ``themes`` (default: every theme of the bundle) and write them.
 
     :param index: write ``index.md``/``index.html`` (default: when ``themes`` is every theme).
-    See :func:`pmae.sheets.build_sheet` and :func:`save_sheets` for the rest.
+    See :func:`pmae.render.sheets.build_sheet` and :func:`save_sheets` for the rest.
     """
     sheets = build_sheets(bundle, themes, departement=departement, audience=audience,
-                          lang=lang, today=today, manager=manager)
+                          lang=lang, today=today, session=session)
     return save_sheets(sheets, out_dir, formats=formats,
                        index=themes is None if index is None else index, overwrite=overwrite)
 

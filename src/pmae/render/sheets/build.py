@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from pmae.analysis.coverage import in_force
 from pmae.io.audience import check_audience, filter_bundle
 from pmae.model import Bundle, Offer, Production
-from pmae.plugins.manager import PluginManager, get_plugin_manager
-from pmae.report.pages import Labels, slug
-from pmae.sheets.model import (
+from pmae.render.labels import Labels, audience_label, slug
+from pmae.render.sheets.model import (
     Sheet,
     SheetActor,
     SheetMeeting,
@@ -29,9 +29,13 @@ from pmae.sheets.model import (
     SheetSource,
     SheetStage,
 )
-from pmae.sheets.text import TEXT
+from pmae.render.sheets.text import TEXT
+from pmae.sessions import session as current_session
 from pmae.territories import Territories, TerritoryError
 from pmae.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    from pmae.sessions import Session
 
 __all__ = ["as_production", "build_sheet", "build_sheets", "production_id", "record_sheets",
            "sheet_themes"]
@@ -53,9 +57,10 @@ def _check(theme: str, departement: str | None, lang: str, vocabularies: Mapping
 
 
 def sheet_themes(bundle: Bundle, *, vocabularies: Mapping[str, Vocabulary] | None = None,
-                 ) -> tuple[str, ...]:
+                 session: Session | None = None) -> tuple[str, ...]:
     """The themes ``bundle`` speaks of (offers, resources, meetings, productions), in the
-    vocabulary's order, then other codes sorted."""
+    vocabulary's order (the session's, unless ``vocabularies`` is given), then other codes
+    sorted."""
     used: set[str] = set()
     for records in (bundle.offers, bundle.resources, bundle.productions):
         for record in records:
@@ -64,37 +69,41 @@ def sheet_themes(bundle: Bundle, *, vocabularies: Mapping[str, Vocabulary] | Non
         used.update(meeting.themes)
         for workshop in meeting.workshops:
             used.update(workshop.themes)
-    known = (vocabularies or get_plugin_manager().vocabularies())["themes"].codes()
+    known = (vocabularies or current_session(session).vocabularies)["themes"].codes()
     return tuple(c for c in known if c in used) + tuple(sorted(used - set(known)))
 
 
 def build_sheet(
     bundle: Bundle, theme: str, *, departement: str | None = None, audience: str = "public",
-    lang: str = "fr", today: dt.date | None = None, manager: PluginManager | None = None,
+    lang: str | None = None, today: dt.date | None = None, session: Session | None = None,
 ) -> Sheet:
     """The sheet of ``theme`` for ``departement`` (``dep:NN``, or every territory), showing only
     what ``audience`` may see.
 
+    :param lang: ``fr`` or ``en`` (default: the session's language).
     :param today: the sheet's date: offers in force that day are listed (default: the day
         the bundle was generated).
+    :param session: where vocabularies and territories come from (default:
+        :func:`pmae.session`).
     :raises ValueError: unknown theme, language or audience, or a département that is not one.
     """
     return build_sheets(bundle, (theme,), departement=departement, audience=audience, lang=lang,
-                        today=today, manager=manager)[0]
+                        today=today, session=session)[0]
 
 
 def build_sheets(
     bundle: Bundle, themes: Sequence[str] | None = None, *, departement: str | None = None,
-    audience: str = "public", lang: str = "fr", today: dt.date | None = None,
-    manager: PluginManager | None = None,
+    audience: str = "public", lang: str | None = None, today: dt.date | None = None,
+    session: Session | None = None,
 ) -> tuple[Sheet, ...]:
     """The sheets of ``themes`` (default: every theme the visible bundle speaks of).
 
     The audience filter runs once for all of them; see :func:`build_sheet`.
     """
     check_audience(audience)
-    manager = manager or get_plugin_manager()
-    vocabularies, territories = manager.vocabularies(), manager.territories()
+    s = current_session(session)
+    lang = lang or s.lang
+    vocabularies, territories = s.vocabularies, s.territories
     visible = filter_bundle(bundle, audience)
     chosen = tuple(themes) if themes is not None else sheet_themes(visible,
                                                                    vocabularies=vocabularies)
@@ -134,12 +143,6 @@ def _region_label(offers: Iterable[Offer], labels: Labels, fallback: str) -> str
             for dep in deps:
                 found.update(a for a in territories.ancestors(dep) if a in current)
     return labels.territory(found.pop()) if len(found) == 1 else fallback
-
-
-def _audience_label(audience: str, text: Mapping[str, str]) -> str:
-    if audience.startswith("recipient:"):
-        return text["audience_recipient"].format(who=audience.removeprefix("recipient:"))
-    return text[f"audience_{audience}"]
 
 
 def _build(bundle: Bundle, theme: str, *, departement: str | None, audience: str, lang: str,
@@ -222,7 +225,7 @@ def _build(bundle: Bundle, theme: str, *, departement: str | None, audience: str
         theme_description=(term.description_fr if lang == "fr" else term.description_en)
         if term is not None else "",
         group=group, group_label=group_label, lang=lang, audience=audience,
-        audience_label=_audience_label(audience, text), departement=departement,
+        audience_label=audience_label(audience, text), departement=departement,
         territory_label=territory, date=today, resources=resources, chain=tuple(chain),
         actors=sheet_actors, meetings=meetings, productions=productions, sources=tuple(sources),
         licence=bundle.licence)

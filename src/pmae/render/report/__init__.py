@@ -17,8 +17,7 @@ import datetime as dt
 import os
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Final
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import jinja2
@@ -28,12 +27,17 @@ from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate, shareable_ne
 from pmae.io.audience import check_audience, filter_bundle
 from pmae.io.files import atomic_folder
 from pmae.model import Bundle
-from pmae.plugins.manager import PluginManager, get_plugin_manager
-from pmae.report import pages
-from pmae.report.grid import ALL_STAGES, compute_grid
-from pmae.report.text import LANGUAGES, TEXT
+from pmae.render.labels import Labels, audience_label, format_date, is_http_url, slug
+from pmae.render.report import pages
+from pmae.render.report.grid import ALL_STAGES, compute_grid
+from pmae.render.report.text import LANGUAGES, TEXT
+from pmae.render.text import percent
+from pmae.sessions import session as current_session
 
-__all__ = ["MARKER", "ReportResult", "build_report", "is_http_url", "is_report_folder"]
+if TYPE_CHECKING:
+    from pmae.sessions import Session
+
+__all__ = ["MARKER", "ReportResult", "build_report", "is_report_folder"]
 
 #: The file that marks a folder as a pmae report (so it may be replaced by a new one).
 MARKER: Final = ".pmae-report"
@@ -47,34 +51,13 @@ class ReportResult:
     path: Path
 
 
-def is_http_url(value: object) -> bool:
-    """Whether ``value`` is an absolute ``http``/``https`` URL, safe to use as a link."""
-    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 for c in value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("pmae.report", "templates"), autoescape=True,
+        loader=jinja2.PackageLoader("pmae.render.report", "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
     env.tests["http_url"] = is_http_url
     return env
-
-
-def _date(value: dt.date, lang: str) -> str:
-    return f"{value:%d/%m/%Y}" if lang == "fr" else value.isoformat()
-
-
-def _audience_label(audience: str, text: dict[str, str]) -> str:
-    if audience.startswith("recipient:"):
-        return text["audience_recipient"].format(who=audience.removeprefix("recipient:"))
-    return text[f"audience_{audience}"]
 
 
 def is_report_folder(path: Path) -> bool:
@@ -84,7 +67,7 @@ def is_report_folder(path: Path) -> bool:
 
 def build_report(
     bundle: Bundle, out_dir: str | os.PathLike[str], *, audience: str = "public",
-    lang: str = "fr", today: dt.date | None = None, manager: PluginManager | None = None,
+    lang: str | None = None, today: dt.date | None = None, session: Session | None = None,
     overwrite: bool = False,
 ) -> ReportResult:
     """Write the report of ``bundle`` for ``audience`` into the folder ``out_dir``, atomically.
@@ -92,12 +75,18 @@ def build_report(
     The site is built in a temporary folder beside ``out_dir``, then put in its place: an
     interrupted run leaves the old report or the new one.
 
+    :param lang: ``fr`` or ``en`` (default: the session's language).
     :param today: the reference date: offers in force that day make the coverage, the meetings
-        of its year are listed (default: the day the bundle was generated).
+        of its year are listed (default: the day the bundle was generated, so a report of the
+        same data reads the same whatever day it is made).
+    :param session: where vocabularies and territories come from (default:
+        :func:`pmae.session`).
     :param overwrite: replace a non-empty ``out_dir`` that is not a previous report.
     :raises FileExistsError: ``out_dir`` is a non-empty folder that is not a pmae report.
     :raises ValueError: unknown language or audience.
     """
+    s = current_session(session)
+    lang = lang or s.lang
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: expected 'fr' or 'en'")
     check_audience(audience)
@@ -110,14 +99,14 @@ def build_report(
     written: list[str] = []
     atomic_folder(target, lambda folder: written.extend(_write_site(
         bundle, Path(folder), audience=audience, lang=lang, today=today,
-        manager=manager or get_plugin_manager())))
+        session=s)))
     return ReportResult(pages=tuple(written), path=target)
 
 
 def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
-                today: dt.date | None, manager: PluginManager) -> list[str]:
+                today: dt.date | None, session: Session) -> list[str]:
     """Render every page into ``folder``; returns their paths relative to it."""
-    vocabularies, territories = manager.vocabularies(), manager.territories()
+    vocabularies, territories = session.vocabularies, session.territories
     reference = today or bundle.generated_at.date()
     # The report shows the offer of its reference day: offers closed or not yet open are left
     # out of every page (directory, chain, figures), as coverage leaves them out of the grid.
@@ -125,7 +114,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
     visible = visible.with_collections(
         {"offers": tuple(o for o in visible.offers if in_force(o, reference))})
     text = TEXT[lang]
-    labels = pages.Labels(lang, vocabularies, territories)
+    labels = Labels(lang, vocabularies, territories)
     grid = compute_grid(visible, territories=territories, vocabularies=vocabularies,
                         today=reference)
     # The shared diagnosis publishes aggregates of needs, whatever their visibility, only
@@ -145,11 +134,11 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
     common: dict[str, Any] = {
         "lang": lang, "t": text, "labels": labels, "nav": nav, "bundle": visible,
         "source": visible.source, "licence": visible.licence,
-        "data_date": _date(visible.generated_at.date(), lang),
-        "report_date": _date(reference, lang), "year": reference.year,
+        "data_date": format_date(visible.generated_at.date(), lang),
+        "report_date": format_date(reference, lang), "year": reference.year,
         "today_date": reference,
-        "audience": _audience_label(audience, text), "version": version("pmae"),
-        "fmt_date": lambda d: _date(d, lang),
+        "audience": audience_label(audience, text), "version": version("pmae"),
+        "fmt_date": lambda d: format_date(d, lang),
     }
     written: list[str] = []
 
@@ -181,21 +170,20 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
             write(f"annuaire/{item.file}", "annuaire.html.j2", title=heading, heading=heading,
                   filters=filters, entries=entries)
     stage_pages = [(ALL_STAGES, "couverture.html", text["all_stages"])] + [
-        (s, f"couverture-{pages.slug(s)}.html", labels.code("stages", s)) for s in grid.stages]
+        (s, f"couverture-{slug(s)}.html", labels.code("stages", s)) for s in grid.stages]
     for stage, name, stage_label in stage_pages:
         gaps = grid.gaps(stage)
         write(name, "couverture.html.j2", title=f"{text['coverage']} — {stage_label}",
               stage_pages=stage_pages, stage=stage, stage_label=stage_label,
               chart=pages.coverage_chart(grid, stage, labels, text), gaps=gaps,
               cells=len(grid.departements) * len(grid.themes), grid=grid,
-              as_of=_date(grid.as_of, lang))
+              as_of=format_date(grid.as_of, lang))
     write("chaine.html", "chaine.html.j2", title=text["chain"],
           chain=pages.chain(visible, grid, labels, text), grid=grid)
     if shared is not None:
         write("diagnostic.html", "diagnostic.html.j2", title=text["diagnosis"],
               table=pages.diagnosis_table(shared, labels, text), rules=rules,
-              dominance=f"{rules.dominance * 100:g} %" if lang == "fr"
-              else f"{rules.dominance * 100:g}%")
+              dominance=percent(rules.dominance, lang))
     write("rencontres.html", "rencontres.html.j2", title=text["meetings"], meetings=meetings)
     (folder / MARKER).write_text(
         f"pmae report\nsource: {bundle.source.slug}\naudience: {audience}\nlang: {lang}\n",
