@@ -27,6 +27,7 @@ from pmae.analysis.summary import actor_departement
 from pmae.cli.attendance import attendance_command
 from pmae.io.bundles import write_bundle
 from pmae.model import Actor, Bundle, Meeting, Offer, Registration, Source, Speaker
+from pmae.render.attendance import attendance_csv, attendance_text
 from pmae.sample import load_sample
 from pmae.territories import core_territories
 
@@ -161,23 +162,23 @@ def test_one_year_keeps_earlier_years_for_lapsed() -> None:
 
 def test_renderings_of_the_hand_bundle() -> None:
     figures = attendance(hand_bundle())
-    text = figures.render_text(graph=True)
+    text = attendance_text(figures, graph=True)
     assert "10 inscriptions : 7 présences, 2 absences, 1 présence inconnue ; 12 personnes" in text
     assert "  D — Service de l'État, 69 Rhône : inscrit à 1 réunion, jamais venu" in text
     assert "  E — dernière présence le 2024-03-01" in text
     assert "  A — B : 2 réunions en commun" in text
     assert "Acteurs complémentaires qui ne se sont jamais rencontrés (2)" in text
-    english = figures.render_text("en", graph=True)
+    english = attendance_text(figures, "en", graph=True)
     assert "  D — State service, 69 Rhône: registered to 1 meeting, never came" in english
-    assert "en commun" not in figures.render_text()
+    assert "en commun" not in attendance_text(figures)
     with pytest.raises(ValueError, match="unknown language"):
-        figures.render_text("de")
+        attendance_text(figures, "de")
     data = figures.to_json()
     assert data["absent"] == ["t:d"]
     assert data["lapsed"] == [{"actor": "t:e", "name": "E", "last_attended": "2024-03-01"}]
     assert data["meetings"][2]["shannon"] == round(math.log(3), 4)
     buffer = io.StringIO()
-    figures.to_csv(buffer)
+    attendance_csv(figures, buffer)
     assert buffer.getvalue().splitlines()[:2] == [
         "actor,name,actor_type,departement,registered,attended,no_shows,unknown,participants,"
         "spoke,first_attended,last_attended",

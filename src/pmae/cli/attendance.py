@@ -1,6 +1,7 @@
 """``pmae attendance``: who comes to the démarche's meetings, and who has met whom.
 
-It parses arguments and prints; the analysis is in :mod:`pmae.analysis.attendance`. Exit codes:
+It parses arguments and prints; the analysis is in :mod:`pmae.analysis.attendance`, the text
+and CSV in :mod:`pmae.render.attendance`. Exit codes:
 0 ok (absent actors are findings, not errors), 1 the bundle has errors, 2 usage error.
 """
 
@@ -22,6 +23,7 @@ from pmae.cli.common import (
     session_of,
     write_result,
 )
+from pmae.render.attendance import attendance_csv, attendance_pairs_csv, attendance_text
 
 __all__ = ["attendance_command"]
 
@@ -51,17 +53,16 @@ def attendance_command(ctx: click.Context,
     check_output(output, bundle)
     session = session_of(ctx)
     data = load_valid_bundle(ctx, bundle, output_format=output_format)
-    figures = attendance(data, years=years or None, territories=session.territories)
+    figures = attendance(data, years=years or None, session=session)
     if output_format == "json":
         text = orjson.dumps(figures.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
     elif output_format == "csv":
         buffer = io.StringIO()
         if graph:
-            figures.pairs_to_csv(buffer)
+            attendance_pairs_csv(figures, buffer)
         else:
-            figures.to_csv(buffer)
+            attendance_csv(figures, buffer)
         text = buffer.getvalue()
     else:
-        text = figures.render_text(lang, graph=graph, vocabularies=session.vocabularies,
-                                   territories=session.territories)
+        text = attendance_text(figures, lang, graph=graph, session=session)
     write_result(text, output, f": {len(figures.meetings)} meetings")
