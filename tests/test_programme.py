@@ -13,27 +13,28 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
-from pmae.analysis.invitations import (
-    Invitee,
-    NoCalendarExporterError,
-    invitation_list,
-    write_calendar,
-    write_csv,
-)
+from pmae.analysis.invitations import Invitee, invitation_list
 from pmae.analysis.programme import (
-    RuleResult,
+    ProgrammeRules,
     check_programme,
     default_rules,
-    load_rules,
     parse_rules,
 )
-from pmae.cli.programme import programme
+from pmae.cli.programme import load_rules, programme
 from pmae.io.bundles import write_bundle
 from pmae.issues import Issue
 from pmae.model import Bundle, Meeting, Production, Speaker, Workshop
 from pmae.model.common import Person
 from pmae.plugins.manager import make_plugin_manager
+from pmae.render.invitations import NoCalendarExporterError, invitations_csv, write_calendar
+from pmae.render.programme import (
+    ProgrammeResults,
+    RuleResult,
+    describe_programme,
+    programme_text,
+)
 from pmae.sample import load_sample
+from pmae.sessions import Session
 
 PARIS = dt.timezone(dt.timedelta(hours=1))
 AFTER_2024 = dt.date(2025, 2, 1)
@@ -122,13 +123,19 @@ def _year(*, cofils: tuple[Meeting, ...] | None = None,
     return attrs.evolve(sample, meetings=meetings, productions=productions, programmes=())
 
 
+def _check(bundle: Bundle, year: int, rules: ProgrammeRules | None = None, *,
+           today: dt.date, lang: str | None = None) -> ProgrammeResults:
+    """The check of the year in words, as ``pmae programme check`` prints it."""
+    return describe_programme(check_programme(bundle, year, rules, today=today), lang=lang)
+
+
 def _results(bundle: Bundle, **kw: Any) -> dict[str, RuleResult]:
-    check = check_programme(bundle, 2024, today=kw.pop("today", AFTER_2024), **kw)
+    check = _check(bundle, 2024, today=kw.pop("today", AFTER_2024), **kw)
     return {result.code: result for result in check.results}
 
 
 def test_the_hand_made_year_meets_every_rule() -> None:
-    check = check_programme(_year(), 2024, today=AFTER_2024)
+    check = _check(_year(), 2024, today=AFTER_2024)
     assert check.met is True
     assert [(r.code, r.met, r.expected, r.found) for r in check.results] == [
         ("cofil-count", True, "≥ 3", "3"),
@@ -143,7 +150,7 @@ def test_the_hand_made_year_meets_every_rule() -> None:
 
 
 def _broken(bundle: Bundle) -> list[RuleResult]:
-    return [r for r in check_programme(bundle, 2024, today=AFTER_2024).results if not r.met]
+    return [r for r in _check(bundle, 2024, today=AFTER_2024).results if not r.met]
 
 
 def test_two_cofils_break_cofil_count_only() -> None:
@@ -213,10 +220,10 @@ def test_cancelled_meetings_never_count() -> None:
 
 def test_planned_meetings_count_until_the_year_is_over() -> None:
     bundle = _year(cofils=(_cofil(1), _cofil(2), _cofil(3, status="prevue")))
-    during = check_programme(bundle, 2024, today=dt.date(2024, 5, 1))
+    during = _check(bundle, 2024, today=dt.date(2024, 5, 1))
     assert during.met is True
     assert during.issues == ()
-    after = check_programme(bundle, 2024, today=AFTER_2024)
+    after = _check(bundle, 2024, today=AFTER_2024)
     assert [(r.code, r.found) for r in after.results if not r.met] == [("cofil-count", "2")]
     assert after.issues == (Issue(
         code="outdated-status", severity="warning", path="$.meetings[2].status",
@@ -246,14 +253,14 @@ def test_a_year_without_meetings_fails_the_counts_only() -> None:
 
 
 def test_the_sample_2025_meets_every_rule(sample: Bundle) -> None:
-    check = check_programme(sample, 2025, today=dt.date(2026, 1, 15))
+    check = _check(sample, 2025, today=dt.date(2026, 1, 15))
     assert check.met is True
-    assert check.render_text() == SAMPLE_CHECK
+    assert programme_text(check) == SAMPLE_CHECK
 
 
 def test_english_output(sample: Bundle) -> None:
-    check = check_programme(sample, 2025, today=dt.date(2026, 1, 15), lang="en")
-    lines = check.render_text().splitlines()
+    check = _check(sample, 2025, today=dt.date(2026, 1, 15), lang="en")
+    lines = programme_text(check).splitlines()
     assert lines[:4] == [
         "Programme 2025 — Rules of the founding document of the démarche PMAE",
         "✔ cofil-count · COFIL meetings in the year: expected ≥ 3, found 3",
@@ -453,7 +460,8 @@ def test_invitations_errors(sample: Bundle) -> None:
 
 def test_invitations_csv_for_a_mail_merge(sample: Bundle, sample_file: Path) -> None:
     buffer = io.StringIO()
-    write_csv(invitation_list(sample, "pmae-ra:rencontre-2025-3", territories=["dep:69"]), buffer)
+    invitations_csv(invitation_list(sample, "pmae-ra:rencontre-2025-3", territories=["dep:69"]),
+                    buffer)
     expected = (
         "actor,name,actor_type,territories,email,phone,contact_name,contact_role,"
         "contact_email,contact_phone,registered,attended_last\r\n"
@@ -519,7 +527,7 @@ def test_the_calendar_through_the_real_ical_exporter(sample_file: Path, tmp_path
         "pmae-ra:rencontre-2025-1", "pmae-ra:rencontre-2025-2", "pmae-ra:rencontre-2025-3"))
     assert len(events) == 6 + 8  # the 8 timed workshops of the Rencontres are events too
     other_year = tmp_path / "2024.ics"
-    write_calendar(load_sample(), 2024, other_year, manager=manager)
+    write_calendar(load_sample(), 2024, other_year, session=Session(plugins=manager))
     assert icalendar.Calendar.from_ical(other_year.read_bytes()).walk("VEVENT") == []
 
 
@@ -531,4 +539,4 @@ def test_the_calendar_without_the_ical_plugin(sample_file: Path, tmp_path: Path)
     assert "no iCalendar exporter is installed: pip install ./plugins/pmae-ical" in err
     assert not output.exists()
     with pytest.raises(NoCalendarExporterError, match=r"pip install \./plugins/pmae-ical"):
-        write_calendar(load_sample(), 2025, output, manager=bare)
+        write_calendar(load_sample(), 2025, output, session=Session(plugins=bare))

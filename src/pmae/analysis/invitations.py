@@ -6,45 +6,28 @@ last meeting of the same kind, and carries contact data only when the audience m
 core's audience filter (:func:`pmae.io.audience.filter_bundle`) runs first, so a ``public`` list
 has no e-mail address, phone number or contact person.
 
-:func:`write_calendar` writes a year's meetings as iCalendar through the ``ical`` exporter of the
-pmae-ical plugin, when it is installed.
+:func:`meetings_of_year` keeps a year's meetings, for a calendar
+(:func:`pmae.render.invitations.write_calendar`); the lists are written as text and CSV by
+:mod:`pmae.render.invitations`.
 """
 
 from __future__ import annotations
 
-import csv
-import os
 from collections.abc import Iterable, Sequence
-from typing import Final, TextIO
+from typing import TYPE_CHECKING
 
 import attrs
 
-from pmae.exchange import export_bundle
 from pmae.io.audience import filter_bundle
 from pmae.model import Actor, Bundle, Meeting
 from pmae.model.common import Person
-from pmae.plugins.manager import PluginManager, get_plugin_manager
-from pmae.territories import Territories, TerritoryError, core_territories
+from pmae.sessions import session as current_session
+from pmae.territories import Territories, TerritoryError
 
-__all__ = [
-    "CSV_COLUMNS",
-    "ICAL_PLUGIN_HINT",
-    "Invitee",
-    "NoCalendarExporterError",
-    "invitation_list",
-    "meetings_of_year",
-    "write_calendar",
-    "write_csv",
-]
+if TYPE_CHECKING:
+    from pmae.sessions import Session
 
-#: The columns of :func:`write_csv`, in order.
-CSV_COLUMNS: Final = (
-    "actor", "name", "actor_type", "territories", "email", "phone", "contact_name",
-    "contact_role", "contact_email", "contact_phone", "registered", "attended_last",
-)
-
-#: How to get the ``ical`` exporter.
-ICAL_PLUGIN_HINT: Final = "pip install ./plugins/pmae-ical"
+__all__ = ["Invitee", "invitation_list", "meetings_of_year"]
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -71,7 +54,7 @@ class Invitee:
 def invitation_list(
     bundle: Bundle, meeting_id: str, *, actor_types: Iterable[str] = (),
     territories: Iterable[str] = (), audience: str = "network",
-    referential: Territories | None = None,
+    referential: Territories | None = None, session: Session | None = None,
 ) -> tuple[Invitee, ...]:
     """The actors to invite to the meeting ``meeting_id``, sorted by name.
 
@@ -81,7 +64,8 @@ def invitation_list(
         ``com:69123``, not a région-wide one on ``reg:84``. All actors when empty.
     :param audience: who will read the list (``public``, ``network``, ``recipient:…``, ``all``):
         only the actors, and the contact data, that it may see.
-    :param referential: the territories containment is computed on (pmae's by default).
+    :param referential: the territories containment is computed on (default: the session's).
+    :param session: default :func:`pmae.session`.
     :raises KeyError: no meeting of that id visible to the audience.
     :raises pmae.territories.TerritoryError: a filter territory that does not exist.
     :raises pmae.io.audience.UnknownAudienceError: an unknown audience.
@@ -92,7 +76,7 @@ def invitation_list(
         hidden = any(m.id == meeting_id for m in bundle.meetings)
         raise KeyError(f"the meeting {meeting_id!r} is not visible to the audience {audience!r}"
                        if hidden else f"no meeting {meeting_id!r} in the bundle")
-    referential = referential or core_territories()
+    referential = referential or current_session(session).territories
     wanted_types = set(actor_types)
     wanted_places = tuple(territories)
     for code in wanted_places:
@@ -131,35 +115,7 @@ def _last_meeting(meetings: Iterable[Meeting], meeting: Meeting) -> Meeting | No
     return max(before, key=lambda m: (m.start, m.id), default=None)
 
 
-def write_csv(invitees: Iterable[Invitee], stream: TextIO) -> None:
-    """One row per actor for a mail merge (RFC 4180: ``,`` and CRLF).
-
-    The ``contact_*`` columns hold the actor's first contact person; ``territories`` are
-    separated by spaces; ``registered`` and ``attended_last`` are ``true``, ``false`` or empty
-    (not known).
-    """
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for invitee in invitees:
-        first = invitee.contacts[0] if invitee.contacts else None
-        writer.writerow([
-            invitee.actor, invitee.name, invitee.actor_type, " ".join(invitee.territories),
-            invitee.email or "", invitee.phone or "",
-            first.name if first else "", (first.role or "") if first else "",
-            (first.email or "") if first else "", (first.phone or "") if first else "",
-            _flag(invitee.registered), _flag(invitee.attended_last),
-        ])
-
-
-def _flag(value: bool | None) -> str:
-    return "" if value is None else "true" if value else "false"
-
-
 # --- the year's calendar --------------------------------------------------------------------
-
-
-class NoCalendarExporterError(LookupError):
-    """No ``ical`` exporter is registered: the pmae-ical plugin is not installed."""
 
 
 def meetings_of_year(bundle: Bundle, year: int) -> Bundle:
@@ -167,24 +123,3 @@ def meetings_of_year(bundle: Bundle, year: int) -> Bundle:
     calendar shows them cancelled)."""
     return bundle.with_collections({"meetings": [m for m in bundle.meetings
                                                  if m.start.year == year]})
-
-
-def write_calendar(
-    bundle: Bundle, year: int, output: str | os.PathLike[str], *, audience: str = "public",
-    lang: str = "fr", manager: PluginManager | None = None,
-) -> Bundle:
-    """Write the meetings of ``year`` as an ``.ics`` file with the ``ical`` exporter, atomically.
-
-    :returns: the bundle the exporter was given (filtered for ``audience``).
-    :raises NoCalendarExporterError: when no plugin registers an ``ical`` exporter.
-    """
-    manager = manager or get_plugin_manager()
-    try:
-        manager.exporter("ical")
-    except KeyError:
-        raise NoCalendarExporterError(
-            "no iCalendar exporter is installed: install the pmae-ical plugin "
-            f"({ICAL_PLUGIN_HINT}, from a pmae source checkout)") from None
-    return export_bundle(meetings_of_year(bundle, year), "ical", output, audience=audience,
-                         manager=manager, lang=lang)
-

@@ -46,8 +46,8 @@ def demo(ctx: click.Context, lang: str, output: str) -> None:
     sheets = write_sheets(bundle, site.path / "fiches", formats=("html", "md"), lang=lang,
                           session=session, overwrite=True)
     year = max(meeting.start.year for meeting in bundle.meetings)
-    programme = check_programme(bundle, year, lang=lang, vocabularies=vocabularies)
-    met = sum(1 for result in programme.results if result.met)
+    programme = check_programme(bundle, year, session=session)
+    met = sum(1 for outcome in programme.outcomes if outcome.met)
     records = sum(bundle.counts().values())
     index = site.path / "index.html"
     gaps = coverage(bundle, territories=territories, vocabularies=vocabularies).gaps()
@@ -64,7 +64,7 @@ def demo(ctx: click.Context, lang: str, output: str) -> None:
                    "voir la page couverture du rapport")
         click.echo(f"Diagnostic partagé (thème × département) : {shared['publie']} cases "
                    f"publiées, {hidden} couvertes par le secret statistique")
-        click.echo(f"Programme {year} : {met} règles respectées sur {len(programme.results)} "
+        click.echo(f"Programme {year} : {met} règles respectées sur {len(programme.outcomes)} "
                    "(pmae programme check)")
         click.echo(f"Fiches Les ESSentiels : {len(sheets.sheets)} thèmes, ouvrir "
                    f"{site.path / 'fiches' / 'index.html'}\n")
@@ -76,7 +76,7 @@ def demo(ctx: click.Context, lang: str, output: str) -> None:
                    "see the coverage page of the report")
         click.echo(f"Shared diagnosis (theme × département): {shared['publie']} cells "
                    f"published, {hidden} covered by statistical secrecy")
-        click.echo(f"Programme {year}: {met} of {len(programme.results)} rules met "
+        click.echo(f"Programme {year}: {met} of {len(programme.outcomes)} rules met "
                    "(pmae programme check)")
         click.echo(f"Les ESSentiels sheets: {len(sheets.sheets)} themes, open "
                    f"{site.path / 'fiches' / 'index.html'}\n")

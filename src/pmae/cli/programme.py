@@ -3,7 +3,8 @@
 Subcommands: ``check`` (each rule met or not), ``invitations`` (who to invite to a meeting, as
 text or CSV for a mail merge) and ``calendar`` (the year's meetings as an ``.ics`` file, through
 the pmae-ical plugin). The work is in :mod:`pmae.analysis.programme` and
-:mod:`pmae.analysis.invitations`; this module parses arguments and prints.
+:mod:`pmae.analysis.invitations`, the wording in :mod:`pmae.render.programme` and
+:mod:`pmae.render.invitations`; this module parses arguments, reads and prints.
 
 Exit codes: 0 ok (``check``: every rule met), 1 data problems (``check``: a rule not met, or the
 bundle has errors), 2 usage error (bad options, a bad rules file, no iCalendar exporter).
@@ -16,20 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import sys
-from collections.abc import Sequence
 
 import click
 import orjson
 
-from pmae.analysis.invitations import (
-    Invitee,
-    NoCalendarExporterError,
-    invitation_list,
-    write_calendar,
-    write_csv,
-)
-from pmae.analysis.programme import check_programme, default_year, load_rules
+from pmae.analysis.invitations import invitation_list
+from pmae.analysis.programme import ProgrammeRules, check_programme, default_year, parse_rules
 from pmae.cli.common import (
     BUNDLE_ARGUMENT,
     check_output,
@@ -39,7 +34,15 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.io.audience import UnknownAudienceError, check_audience
-from pmae.issues import suggest
+from pmae.io.files import DocumentError, read_document
+from pmae.issues import Issue, suggest
+from pmae.render.invitations import (
+    NoCalendarExporterError,
+    invitations_csv,
+    invitations_text,
+    write_calendar,
+)
+from pmae.render.programme import describe_programme, programme_text
 from pmae.territories import TerritoryError
 
 __all__ = ["programme"]
@@ -49,6 +52,16 @@ _YEAR = click.option("--year", type=click.IntRange(1900, 2999), default=None,
                           "meeting).")
 _LANG = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
                      help="Language of the output.")
+
+
+def load_rules(path: str | os.PathLike[str]) -> tuple[ProgrammeRules | None, list[Issue]]:
+    """Read a region's rules file and apply it to pmae's defaults; see
+    :func:`pmae.analysis.programme.parse_rules`."""
+    try:
+        document = read_document(path)
+    except DocumentError as error:
+        return None, [error.issue]
+    return parse_rules(document.data, file=os.fspath(path))
 
 
 def _audience(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -90,12 +103,13 @@ def check(ctx: click.Context, bundle: str, year: int | None, rules_file: str | N
     session = session_of(ctx)
     data = load_valid_bundle(ctx, bundle, output_format=output_format)
     day = today.date() if today is not None else dt.date.today()
-    result = check_programme(data, year if year is not None else default_year(data, day),
-                             rules, today=day, lang=lang, vocabularies=session.vocabularies)
+    result = describe_programme(check_programme(
+        data, year if year is not None else default_year(data, day), rules, today=day),
+        lang=lang, session=session)
     if output_format == "json":
         click.echo(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:
-        click.echo(result.render_text(), nl=False)
+        click.echo(programme_text(result), nl=False)
         for issue in result.issues:
             click.echo(issue.render(), err=True)
     sys.exit(0 if result.met else 1)
@@ -141,32 +155,11 @@ def invitations(ctx: click.Context, bundle: str, meeting_id: str, actor_types: t
         raise click.BadParameter(str(error.args[0]), param_hint="--meeting") from None
     buffer = io.StringIO()
     if output_format == "csv":
-        write_csv(invitees, buffer)
+        invitations_csv(invitees, buffer)
     else:
         meeting = next(m for m in data.meetings if m.id == meeting_id)
-        buffer.write(_text(meeting.title, meeting.start, invitees, audience, lang))
+        buffer.write(invitations_text(meeting.title, meeting.start, invitees, audience, lang))
     write_result(buffer.getvalue(), output, f": {len(invitees)} actor(s)")
-
-
-def _text(title: str, start: dt.datetime, invitees: Sequence[Invitee], audience: str,
-          lang: str) -> str:
-    fr = lang == "fr"
-    yes, no, unknown = ("oui", "non", "?") if fr else ("yes", "no", "?")
-    lines = [f"{title} — {start.strftime('%d/%m/%Y' if fr else '%Y-%m-%d')}",
-             (f"Acteurs à inviter : {len(invitees)} (audience {audience})" if fr
-              else f"Actors to invite: {len(invitees)} (audience {audience})")]
-    for i in invitees:
-        reach = ", ".join(x for x in (i.email, i.phone) if x)
-        people = "; ".join(", ".join(x for x in (p.name, p.role, p.email, p.phone) if x)
-                           for p in i.contacts)
-        last = unknown if i.attended_last is None else yes if i.attended_last else no
-        lines.append(f"- {i.name} ({i.actor}) · {i.actor_type} · {' '.join(i.territories)}")
-        if reach or people:
-            lines.append(f"    {' ; '.join(x for x in (reach, people) if x)}")
-        lines.append(f"    {'inscrit' if fr else 'registered'} : "
-                     f"{yes if i.registered else no} · "
-                     f"{'présent à la précédente' if fr else 'came to the previous one'} : {last}")
-    return "\n".join(lines) + "\n"
 
 
 @programme.command()
@@ -191,10 +184,10 @@ def calendar(ctx: click.Context, bundle: str, year: int | None, output: str, aud
         raise click.UsageError(str(error)) from None
     check_output(output, bundle)
     data = load_valid_bundle(ctx, bundle)
-    chosen = year if year is not None else default_year(data)
+    chosen = year if year is not None else default_year(data, session=session)
     try:
         written = write_calendar(data, chosen, output, audience=audience, lang=lang,
-                                 manager=session.plugins)
+                                 session=session)
     except NoCalendarExporterError as error:  # pragma: no cover - checked above
         raise click.UsageError(str(error)) from None
     click.echo(f"wrote {output}: {len(written.meetings)} meeting(s) of {chosen}", err=True)
