@@ -11,13 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import attrs
 
 from pmae.analysis.coverage import Coverage, coverage
 from pmae.model import Bundle
+from pmae.sessions import session as current_session
 from pmae.territories import Territories, TerritoryError
 from pmae.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    from pmae.sessions import Session
 
 __all__ = ["ALL_STAGES", "Grid", "GridCell", "compute_grid", "offer_departements"]
 
@@ -76,10 +81,21 @@ def _departements_of(codes: tuple[str, ...], territories: Territories) -> frozen
     return frozenset(found)
 
 
-def compute_grid(bundle: Bundle, *, territories: Territories,
-                 vocabularies: Mapping[str, Vocabulary], today: dt.date | None = None,
-                 redundant_at: int = 3) -> Grid:
-    """The coverage of ``bundle`` by département, theme and stage, and for all stages."""
+def compute_grid(bundle: Bundle, *, territories: Territories | None = None,
+                 vocabularies: Mapping[str, Vocabulary] | None = None,
+                 today: dt.date | None = None, redundant_at: int = 3,
+                 session: Session | None = None) -> Grid:
+    """The coverage of ``bundle`` by département, theme and stage, and for all stages.
+
+    :param territories: the session's unless given.
+    :param vocabularies: the session's unless given.
+    :param today: the reference date for offers' validity (default: the bundle's date, as
+        :func:`pmae.analysis.coverage.coverage`).
+    :param session: default :func:`pmae.session`.
+    """
+    s = current_session(session)
+    territories = territories or s.territories
+    vocabularies = vocabularies or s.vocabularies
     result: Coverage = coverage(bundle, level="dep", today=today, redundant_at=redundant_at,
                                 territories=territories, vocabularies=vocabularies)
     cells: dict[tuple[str, str, str], GridCell] = {}
