@@ -24,6 +24,7 @@ from cattrs.gen import make_dict_structure_fn
 from cattrs.preconf.orjson import make_converter as _make_orjson_converter
 
 from pmae.model import COLLECTIONS, Bundle, Person, Provenance, Source
+from pmae.model.fields import parse_datetime
 from pmae.model.records import Answer, Registration, Speaker, Workshop
 
 T = typing.TypeVar("T")
@@ -79,11 +80,7 @@ def _structure_date(value: Any, _: type) -> dt.date:
 def _structure_datetime(value: Any, _: type) -> dt.datetime:
     if value.__class__ is not str:
         raise ValueError(f"expected a date and time, got {_describe(value)}")
-    # RFC 3339 allows a lower-case t and z; Python's parser wants them upper-case.
-    result = dt.datetime.fromisoformat(value.upper())
-    if result.tzinfo is None:
-        raise ValueError(f"date and time without a time zone: {value!r}")
-    return result
+    return parse_datetime(value)
 
 
 def _structure_answer(value: Any, _: type) -> Answer:
@@ -301,14 +298,17 @@ def _function_name(cls: type) -> str:
 def _plain_slots(cls: type) -> bool:
     """Whether instances may be filled slot by slot instead of through ``__init__``.
 
-    True for the model's classes (slotted, no validators, converters or post-init): setting the
-    slots directly gives the same object for about half the cost of attrs' frozen ``__init__``.
+    True for the model's classes (slotted, no validators or post-init): setting the slots
+    directly gives the same object for about half the cost of attrs' frozen ``__init__``. The
+    model's converters (``pmae.model.fields``) are skipped on purpose: they only turn friendly
+    Python values (lists, ISO strings) into the model's types and refuse wrong types, and the
+    values generated here already have the model's types, checked by the schema.
     """
     return (
         "__slots__" in cls.__dict__
         and not hasattr(cls, "__attrs_post_init__")
         and not hasattr(cls, "__attrs_pre_init__")
-        and all(f.validator is None and f.converter is None and f.init
+        and all(f.validator is None and f.init
                 and f.alias == f.name for f in attrs.fields(cls))
     )
 

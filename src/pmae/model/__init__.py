@@ -2,6 +2,7 @@
 
 from pmae.model.bundle import COLLECTION_OF, COLLECTIONS, FORMAT_VERSION, Bundle
 from pmae.model.common import VISIBILITIES, Person, Provenance, Source
+from pmae.model.fields import ModelTypeError
 from pmae.model.records import (
     Actor,
     Answer,
@@ -31,6 +32,7 @@ __all__ = [
     "Bundle",
     "Diagnosis",
     "Meeting",
+    "ModelTypeError",
     "Need",
     "Offer",
     "Person",

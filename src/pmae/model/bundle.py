@@ -9,6 +9,7 @@ from typing import Final, TypeVar
 import attrs
 
 from pmae.model.common import Provenance, Source
+from pmae.model.fields import datetime, instance, instances, named_errors, optional_text, text
 from pmae.model.records import (
     Actor,
     Association,
@@ -56,26 +57,75 @@ def _collection(cls: type[_R], records: Iterable[Record]) -> tuple[_R, ...]:
     return tuple(checked)
 
 
+def _actors(value: Iterable[Actor]) -> tuple[Actor, ...]:
+    return instances(value, Actor)
+
+
+def _offers(value: Iterable[Offer]) -> tuple[Offer, ...]:
+    return instances(value, Offer)
+
+
+def _associations(value: Iterable[Association]) -> tuple[Association, ...]:
+    return instances(value, Association)
+
+
+def _diagnoses(value: Iterable[Diagnosis]) -> tuple[Diagnosis, ...]:
+    return instances(value, Diagnosis)
+
+
+def _needs(value: Iterable[Need]) -> tuple[Need, ...]:
+    return instances(value, Need)
+
+
+def _referrals(value: Iterable[Referral]) -> tuple[Referral, ...]:
+    return instances(value, Referral)
+
+
+def _meetings(value: Iterable[Meeting]) -> tuple[Meeting, ...]:
+    return instances(value, Meeting)
+
+
+def _productions(value: Iterable[Production]) -> tuple[Production, ...]:
+    return instances(value, Production)
+
+
+def _resources(value: Iterable[Resource]) -> tuple[Resource, ...]:
+    return instances(value, Resource)
+
+
+def _programmes(value: Iterable[Programme]) -> tuple[Programme, ...]:
+    return instances(value, Programme)
+
+
+def _provenances(value: Iterable[Provenance]) -> tuple[Provenance, ...]:
+    return instances(value, Provenance)
+
+
+def _source(value: Source) -> Source:
+    return instance(value, Source)
+
+
+@named_errors
 @attrs.define(kw_only=True, frozen=True)
 class Bundle:
     """One JSON document a network publishes: who, when, under which licence, and its records."""
 
-    format_version: str = FORMAT_VERSION
-    source: Source
-    generated_at: dt.datetime
-    licence: str = "etalab-2.0"
-    description: str | None = None
-    provenance: tuple[Provenance, ...] = ()
-    actors: tuple[Actor, ...] = ()
-    offers: tuple[Offer, ...] = ()
-    associations: tuple[Association, ...] = ()
-    diagnoses: tuple[Diagnosis, ...] = ()
-    needs: tuple[Need, ...] = ()
-    referrals: tuple[Referral, ...] = ()
-    meetings: tuple[Meeting, ...] = ()
-    productions: tuple[Production, ...] = ()
-    resources: tuple[Resource, ...] = ()
-    programmes: tuple[Programme, ...] = ()
+    format_version: str = attrs.field(default=FORMAT_VERSION, converter=text)
+    source: Source = attrs.field(converter=_source)
+    generated_at: dt.datetime = attrs.field(converter=datetime)
+    licence: str = attrs.field(default="etalab-2.0", converter=text)
+    description: str | None = attrs.field(default=None, converter=optional_text)
+    provenance: tuple[Provenance, ...] = attrs.field(default=(), converter=_provenances)
+    actors: tuple[Actor, ...] = attrs.field(default=(), converter=_actors)
+    offers: tuple[Offer, ...] = attrs.field(default=(), converter=_offers)
+    associations: tuple[Association, ...] = attrs.field(default=(), converter=_associations)
+    diagnoses: tuple[Diagnosis, ...] = attrs.field(default=(), converter=_diagnoses)
+    needs: tuple[Need, ...] = attrs.field(default=(), converter=_needs)
+    referrals: tuple[Referral, ...] = attrs.field(default=(), converter=_referrals)
+    meetings: tuple[Meeting, ...] = attrs.field(default=(), converter=_meetings)
+    productions: tuple[Production, ...] = attrs.field(default=(), converter=_productions)
+    resources: tuple[Resource, ...] = attrs.field(default=(), converter=_resources)
+    programmes: tuple[Programme, ...] = attrs.field(default=(), converter=_programmes)
 
     def records(self) -> Iterator[tuple[str, Record]]:
         """Every record with its collection name, collection by collection."""
