@@ -14,6 +14,8 @@ from typing import Final
 
 import attrs
 
+from pmae.jsonpath import sort_key
+
 SEVERITIES: Final = ("error", "warning", "info")
 
 
@@ -384,24 +386,8 @@ def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
     """Issues in a stable order: by file, line, then path as written, then code."""
     return sorted(
         issues,
-        key=lambda i: (i.file or "", i.line or 0, _path_key(i.path), i.code, i.message),
+        key=lambda i: (i.file or "", i.line or 0, sort_key(i.path), i.code, i.message),
     )
-
-
-def _path_key(path: str) -> tuple[tuple[int, int | str], ...]:
-    # "$.offers[10]" must sort after "$.offers[9]": compare indices as numbers.
-    key: list[tuple[int, int | str]] = []
-    token = ""
-    for char in path:
-        if char in ".[]":
-            if token:
-                key.append((0, int(token)) if token.isdigit() else (1, token))
-            token = ""
-        else:
-            token += char
-    if token:
-        key.append((0, int(token)) if token.isdigit() else (1, token))
-    return tuple(key)
 
 
 def suggest(value: str, candidates: Iterable[str]) -> str | None:

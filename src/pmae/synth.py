@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 
 import orjson
 
+from pmae.identifiers import luhn_check_digit
 from pmae.io.files import atomic_writer
 from pmae.model.bundle import FORMAT_VERSION
 from pmae.territories import core_territories
@@ -159,28 +160,15 @@ class _Picker:
         return self.codes[bisect.bisect_right(self.cumulative, rng.random() * self.total)]
 
 
-def _check_digit(digits: str) -> str:
-    """The digit that makes ``digits + it`` pass the Luhn check (SIREN, SIRET)."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if position % 2 == 0:  # doubled: these sit at odd positions once the digit is added
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
 def _siren(rng: random.Random) -> str:
     # 3 or 4 first: clear of La Poste's 356000000, whose SIRETs follow another rule.
     body = str(rng.randrange(40_000_000, 50_000_000))
-    return body + _check_digit(body)
+    return body + luhn_check_digit(body)
 
 
 def _siret(siren: str, rng: random.Random) -> str:
     body = siren + f"{rng.randrange(1, 1000):04d}"
-    return body + _check_digit(body)
+    return body + luhn_check_digit(body)
 
 
 def _date(rng: random.Random, years: tuple[int, ...] = _YEARS) -> str:

@@ -29,8 +29,8 @@ from pmae.diagnostics import (
     load_questionnaire,
     to_records,
 )
-from pmae.io.schema_issues import json_path, path_parts
 from pmae.issues import Issue
+from pmae.jsonpath import json_path, path_parts
 from pmae.model import Association, Bundle
 from pmae.sessions import session as current_session
 

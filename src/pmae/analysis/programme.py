@@ -26,8 +26,8 @@ from pmae.analysis.programme_rules import (
     default_rules,
     parse_rules,
 )
-from pmae.io.schema_issues import json_path
 from pmae.issues import Issue
+from pmae.jsonpath import json_path
 from pmae.model import Bundle, Meeting, Production
 from pmae.sessions import session as current_session
 

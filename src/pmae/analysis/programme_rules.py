@@ -18,9 +18,10 @@ from typing import Any, Final
 import attrs
 
 from pmae.io.files import parse_json
-from pmae.io.schema_issues import document_issues, json_path
+from pmae.io.schema_issues import document_issues
 from pmae.io.schemas import validator
 from pmae.issues import Issue
+from pmae.jsonpath import json_path
 
 __all__ = ["CHECKS", "DEFAULT_RULES_FILE", "ProgrammeRules", "Rule", "default_rules",
            "parse_rules"]

@@ -25,9 +25,9 @@ from typing import IO, Any, Final
 import attrs
 
 from pmae.io.bundles import bundle_to_data
-from pmae.io.schema_issues import json_path
 from pmae.io.schemas import load_schema
 from pmae.issues import Issue
+from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle
 from pmae.plugins.hookspecs import hookimpl
 from pmae.plugins.items import ExportContext, Exporter, ExportError, Importer, ImportResult

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
 from pmae.io.bundles import bundle_to_data
 from pmae.io.files import DocumentError, dumps_json, dumps_json_lines, read_document
+from pmae.jsonpath import record_position
 from pmae.model import Bundle
 from pmae.plugins.hookspecs import hookimpl
 from pmae.plugins.items import ExportContext, Exporter, Importer, ImportResult
@@ -32,8 +32,8 @@ def read_bundle(path: Path, options: Mapping[str, str]) -> ImportResult:
     except DocumentError as error:
         return ImportResult(document=None, issues=(error.issue,))
     def locate(json_path: str) -> tuple[str | None, int | None, str | None] | None:
-        match = re.match(r"^\$\.(\w+)\[(\d+)\]", json_path)
-        line = document.line_of(match[1], int(match[2])) if match else None
+        position = record_position(json_path)
+        line = document.line_of(*position) if position else None
         return (str(path), line, None)
 
     return ImportResult(document=document.data, locate=locate)

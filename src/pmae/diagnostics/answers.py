@@ -15,8 +15,8 @@ import re
 from typing import Any
 
 from pmae.io.files import DocumentError, parse_json
-from pmae.io.schema_issues import json_path
 from pmae.issues import Issue
+from pmae.jsonpath import json_path
 from pmae.model.records import Answer
 
 __all__ = ["read_answers"]

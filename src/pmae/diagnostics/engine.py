@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import attrs
 
 from pmae.diagnostics.questionnaire import NOT_ASSESSED, Dimension, Question, Questionnaire
-from pmae.io.schema_issues import json_path
 from pmae.issues import Issue
+from pmae.jsonpath import json_path
 from pmae.model.records import Answer, Association, Diagnosis, Need
 
 __all__ = ["DerivedNeed", "Evaluation", "evaluate", "to_records"]

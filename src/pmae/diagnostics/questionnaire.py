@@ -15,9 +15,10 @@ from typing import Any
 
 import attrs
 
-from pmae.io.schema_issues import document_issues, json_path
+from pmae.io.schema_issues import document_issues
 from pmae.io.schemas import validator
 from pmae.issues import Issue
+from pmae.jsonpath import json_path
 from pmae.vocab import Vocabulary, core_vocabularies
 
 __all__ = [
@@ -286,7 +287,7 @@ class _Semantics:
             if dimension["id"] in dimension_ids:
                 self.add("duplicate-id", ("dimensions", d, "id"),
                          f"dimension id '{dimension['id']}' is already used by "
-                         f"$.dimensions[{dimension_ids[dimension['id']]}]",
+                         f"{json_path(('dimensions', dimension_ids[dimension['id']]))}",
                          hint="give each dimension its own id")
             else:
                 dimension_ids[dimension["id"]] = d
@@ -297,7 +298,7 @@ class _Semantics:
                     first = question_ids[question["id"]]
                     self.add("duplicate-id", (*where, "id"),
                              f"question id '{question['id']}' is already used by "
-                             f"$.dimensions[{first[0]}].questions[{first[1]}]",
+                             f"{json_path(('dimensions', first[0], 'questions', first[1]))}",
                              hint="give each question its own id")
                 else:
                     question_ids[question["id"]] = (d, q)

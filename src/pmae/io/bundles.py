@@ -12,6 +12,7 @@ import attrs
 from pmae.io.converter import unstructure
 from pmae.io.files import atomic_writer, dumps_json, dumps_json_lines
 from pmae.issues import Issue
+from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle, Provenance, Record, Source
 
 
@@ -103,11 +104,11 @@ def merge_bundles(
                 if previous[0] == record:
                     continue
                 where = f"{names[previous[2]] or f'bundle #{previous[2] + 1}'}:" \
-                        f"$.{previous[1]}[{previous[3]}]"
+                        f"{json_path((previous[1], previous[3]))}"
                 fields = [f.name for f in attrs.fields(type(record))
                           if getattr(record, f.name) != getattr(previous[0], f.name)]
                 issues.append(Issue(
-                    code="merge-conflict", path=f"$.{collection}[{index}]", file=file,
+                    code="merge-conflict", path=json_path((collection, index)), file=file,
                     message=f"'{record.id}' differs from the record at {where} "
                             f"(in {', '.join(fields)})",
                 ))

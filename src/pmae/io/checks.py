@@ -15,7 +15,9 @@ from typing import Any, Final
 
 import attrs
 
+from pmae.identifiers import luhn_ok, siret_ok
 from pmae.issues import Issue, suggest
+from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle, Record
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import Vocabulary, core_vocabularies, size_band_for
@@ -79,26 +81,6 @@ class CheckContext:
     schema_checked: bool = False
 
 
-def luhn_ok(digits: str) -> bool:
-    """The Luhn check used by SIREN and SIRET numbers."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if position % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def siret_ok(siret: str) -> bool:
-    """SIRET check digit; La Poste's establishments (SIREN 356000000) follow their own rule."""
-    if siret.startswith("356000000") and siret != "35600000000048":
-        return sum(ord(c) - 48 for c in siret) % 5 == 0
-    return luhn_ok(siret)
-
-
 _SINGULAR: Final = {
     "actors": "an actor", "offers": "an offer", "associations": "an association",
     "diagnoses": "a diagnosis", "needs": "a need", "referrals": "a referral",
@@ -108,10 +90,7 @@ _SINGULAR: Final = {
 
 
 def _path(collection: str, index: int, *rest: str | int) -> str:
-    path = f"$.{collection}[{index}]"
-    for part in rest:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
+    return json_path((collection, index, *rest))
 
 
 def _values(value: Any) -> Iterator[tuple[int | None, Any]]:

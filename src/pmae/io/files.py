@@ -21,6 +21,7 @@ import attrs
 import orjson
 
 from pmae.issues import Issue
+from pmae.jsonpath import json_path
 from pmae.model.bundle import COLLECTIONS
 
 
@@ -190,7 +191,7 @@ def _read_json_lines(handle: IO[bytes], file: str) -> Document:
         ((collection, record),) = value.items()
         if collection not in COLLECTIONS:
             raise DocumentError(Issue(
-                code="unknown-field", file=file, line=number, path=f"$.{collection}",
+                code="unknown-field", file=file, line=number, path=json_path((collection,)),
                 message=f"'{collection}' is not a collection of a bundle",
                 hint="use one of " + ", ".join(COLLECTIONS)))
         collections.setdefault(collection, []).append(record)
@@ -200,7 +201,7 @@ def _read_json_lines(handle: IO[bytes], file: str) -> Document:
     for collection, records in collections.items():
         if collection in envelope:
             raise DocumentError(Issue(
-                code="invalid-json", file=file, line=1, path=f"$.{collection}",
+                code="invalid-json", file=file, line=1, path=json_path((collection,)),
                 message=f"'{collection}' is both in the envelope and on its own lines"))
         envelope[collection] = records
     return Document(data=envelope, file=file, lines=lines)

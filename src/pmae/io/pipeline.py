@@ -21,8 +21,9 @@ import cattrs
 from pmae.io.checks import Check, CheckContext, check_bundle
 from pmae.io.converter import default_converter, detailed_converter, structure_schema_checked
 from pmae.io.files import Document, DocumentError, read_document
-from pmae.io.schema_issues import json_path, path_parts, schema_issues
+from pmae.io.schema_issues import schema_issues
 from pmae.issues import Issue, has_errors, sort_issues
+from pmae.jsonpath import json_path, path_parts, record_position
 from pmae.model import COLLECTIONS, FORMAT_VERSION, Bundle
 
 
@@ -110,8 +111,8 @@ def _with_lines(issues: Iterable[Issue], document: Document) -> list[Issue]:
         return list(issues)
     result = []
     for issue in issues:
-        match = re.match(r"^\$\.(\w+)\[(\d+)\]", issue.path)
-        line = document.line_of(match[1], int(match[2])) if match else None
+        position = record_position(issue.path)
+        line = document.line_of(*position) if position else None
         result.append(attrs.evolve(issue, line=line) if line and issue.line is None else issue)
     return result
 
@@ -145,8 +146,8 @@ def validate_document(
             issues, invalid = schema_issues(data, file=file, fast=fast)
             issues = ignored + issues
         envelope_broken = any(i.severity == "error" and (
-                              not re.match(r"^\$\.(\w+)\[\d+\]", i.path) or
-                              i.path.split(".")[1].split("[")[0] not in COLLECTIONS)
+                              (position := record_position(i.path)) is None or
+                              position[0] not in COLLECTIONS)
                               for i in issues)
         if envelope_broken or not isinstance(data, dict):
             return Report(file=file, issues=sort_issues(_with_lines(issues, document)), bundle=None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import jsonschema
@@ -19,6 +19,7 @@ from referencing.jsonschema import DRAFT202012
 
 from pmae.io.schemas import format_checker, load_schema, resources, validator
 from pmae.issues import Issue, suggest
+from pmae.jsonpath import json_path, path_parts
 from pmae.model.bundle import COLLECTIONS
 from pmae.territories import Territories, TerritoryError, core_territories
 
@@ -74,19 +75,6 @@ def _exists(territories: Territories, code: str) -> bool:
         return territories.exists(code) and bool(territories.parse(code))
     except TerritoryError:
         return False
-
-
-def json_path(parts: Iterable[str | int], root: str = "$") -> str:
-    """``["offers", 3, "themes"]`` -> ``$.offers[3].themes``."""
-    path = root
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
-            path += f".{part}"
-        else:
-            path += "[" + repr(part).replace("\\\\", "\\") + "]"
-    return path
 
 
 def _show(value: Any) -> str:
@@ -321,11 +309,3 @@ def schema_issues(
                 invalid.add((collection, index))
                 issues.extend(_detailed(schema_name, record, (collection, index), file))
     return issues, invalid
-
-
-def path_parts(path: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for match in re.finditer(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]", path):
-        name, index, quoted = match.groups()
-        parts.append(name if name is not None else int(index) if index is not None else quoted)
-    return parts

@@ -16,6 +16,7 @@ import attrs
 
 from pmae.io.checks import CheckContext
 from pmae.issues import Issue
+from pmae.jsonpath import path_parts
 from pmae.model import Bundle
 from pmae.territories import Territories
 from pmae.vocab import NAMESPACED_CODE, Term, Vocabulary
@@ -227,7 +228,6 @@ def validate_item(item: object, accepted: tuple[type[Any], ...]) -> None:
             raise InvalidItemError(f"DiagnosticTool {name!r}: questionnaire must be a mapping")
         # Imported here: pmae.diagnostics sits beside pmae.io and must not see the plugins.
         from pmae.diagnostics import parse_questionnaire
-        from pmae.io.schema_issues import path_parts
 
         def plugin_code(issue: Issue) -> bool:
             # Only pmae's core vocabularies are known at registration: a namespaced theme may
