@@ -15,7 +15,10 @@ from typing import Final
 ROOT: Final = "$"
 
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_PART: Final = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]")
+# A name, an index, or a quoted key (json_path quotes with repr: single quotes, or double
+# quotes when the key holds a single quote).
+_PART: Final = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]|\['((?:[^'\\]|\\.)*)'\]"
+                          r'|\["((?:[^"\\]|\\.)*)"\]')
 _RECORD: Final = re.compile(r"^\$\.(\w+)\[(\d+)\]")
 
 
@@ -35,11 +38,29 @@ def json_path(parts: Iterable[str | int], root: str = ROOT) -> str:
 
 def path_parts(path: str) -> list[str | int]:
     """``$.offers[3].themes`` -> ``["offers", 3, "themes"]`` (the inverse of :func:`json_path`)."""
+    return [_part(match) for match in _PART.finditer(path)]
+
+
+def parse_path(path: str) -> list[str | int] | None:
+    """Like :func:`path_parts`, but None for anything that is not a whole JSON path."""
+    if not path.startswith(ROOT):
+        return None
     parts: list[str | int] = []
-    for match in _PART.finditer(path):
-        name, index, quoted = match.groups()
-        parts.append(name if name is not None else int(index) if index is not None else quoted)
+    position = len(ROOT)
+    while position < len(path):
+        match = _PART.match(path, position)
+        if match is None:
+            return None
+        parts.append(_part(match))
+        position = match.end()
     return parts
+
+
+def _part(match: re.Match[str]) -> str | int:
+    name, index, single, double = match.groups()
+    if index is not None:
+        return int(index)
+    return name if name is not None else single if single is not None else double
 
 
 def record_position(path: str) -> tuple[str, int] | None:
