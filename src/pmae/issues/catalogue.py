@@ -1,21 +1,15 @@
-"""One ``Issue`` value for every validation layer, and the catalogue of issue codes.
+"""The catalogue of the issue codes pmae emits: what each means and the usual fix.
 
-An issue says *where* (file, JSON path, line or row and column) and *what to do*. Codes are
-stable kebab-case strings: tools may match on them. Rendering follows compilers::
-
-    bundle.json:$.offers[3].themes[0]: error [unknown-code] unknown theme 'paie' — use one of …
+Codes are stable kebab-case strings: tools may match on them, so a code is never renamed.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
 from typing import Final
 
 import attrs
 
-from pmae.jsonpath import sort_key
-
+#: Issue severities, from the most to the least serious.
 SEVERITIES: Final = ("error", "warning", "info")
 
 
@@ -301,119 +295,3 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
         ),
     )
 }
-
-
-@attrs.define(kw_only=True, frozen=True)
-class Issue:
-    """A problem found in data: where, how bad, what, and how to fix it."""
-
-    code: str
-    severity: str = "error"
-    path: str = "$"
-    message: str
-    hint: str | None = None
-    file: str | None = None
-    line: int | None = None
-    column: str | None = None
-
-    def location(self) -> str:
-        """``file:line:$.path`` — the parts that are known."""
-        parts = [p for p in (self.file, None if self.line is None else str(self.line)) if p]
-        where = self.path
-        if self.column:
-            where = f"{where} (column {self.column})"
-        return ":".join([*parts, where])
-
-    def render(self) -> str:
-        """Compiler-style one-liner, with the fix hint after a dash."""
-        text = f"{self.location()}: {self.severity} [{self.code}] {self.message}"
-        hint = self.hint if self.hint is not None else _default_hint(self.code)
-        return f"{text} — {hint}" if hint else text
-
-    def to_dict(self) -> dict[str, str | int | None]:
-        """The issue as JSON-ready data (``pmae validate --format json``)."""
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "path": self.path,
-            "message": self.message,
-            "hint": self.hint if self.hint is not None else _default_hint(self.code),
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-        }
-
-
-def _default_hint(code: str) -> str | None:
-    issue_type = ISSUE_TYPES.get(code)
-    return issue_type.hint if issue_type else None
-
-
-@attrs.define(kw_only=True, frozen=True)
-class IssueGroup:
-    """Identical issues (same code, severity and message) and every place they occur."""
-
-    code: str
-    severity: str
-    message: str
-    places: tuple[str, ...]
-
-    @property
-    def count(self) -> int:
-        """How many times the issue occurs."""
-        return len(self.places)
-
-
-def group_issues(issues: Iterable[Issue]) -> list[IssueGroup]:
-    """Group identical issues, largest group first, then by code and message."""
-    groups: dict[tuple[str, str, str], list[str]] = {}
-    for issue in issues:
-        groups.setdefault((issue.code, issue.severity, issue.message), []).append(issue.location())
-    result = [
-        IssueGroup(code=code, severity=severity, message=message, places=tuple(places))
-        for (code, severity, message), places in groups.items()
-    ]
-    result.sort(key=lambda g: (-g.count, SEVERITIES.index(g.severity), g.code, g.message))
-    return result
-
-
-def has_errors(issues: Iterable[Issue]) -> bool:
-    """True when at least one issue is an error."""
-    return any(issue.severity == "error" for issue in issues)
-
-
-def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
-    """Issues in a stable order: by file, line, then path as written, then code."""
-    return sorted(
-        issues,
-        key=lambda i: (i.file or "", i.line or 0, sort_key(i.path), i.code, i.message),
-    )
-
-
-def suggest(value: str, candidates: Iterable[str]) -> str | None:
-    """The candidate a user most likely meant by ``value``, or None.
-
-    In order: the same code in another case (``Formation``); a number that lost its leading
-    zeros in a spreadsheet (``1`` for the size band ``01``); a close spelling (``recrutment``);
-    the one code that starts with or contains what was typed (``paie`` for
-    ``paie_declarations``).
-    """
-    options = list(candidates)
-    lowered = value.lower()
-    for option in options:
-        if option.lower() == lowered:
-            return option
-    if value.isdigit():
-        for option in options:
-            if option.isdigit() and option.lstrip("0") == value.lstrip("0") and option != value:
-                return option
-    close = difflib.get_close_matches(value, options, n=1, cutoff=0.75)
-    if close:
-        return close[0]
-    if len(lowered) >= 3:
-        starting = [o for o in options if o.lower().startswith(lowered)]
-        containing = starting or [o for o in options if lowered in o.lower()]
-        if len(containing) == 1:
-            return containing[0]
-    close = difflib.get_close_matches(value, options, n=1)
-    return close[0] if close else None
