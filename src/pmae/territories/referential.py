@@ -1,87 +1,19 @@
-"""Territories: INSEE codes written with their level, and containment between them.
-
-Codes carry their level so nothing is ambiguous (``84`` is a région and also the Vaucluse
-département): ``fr``, ``reg:84``, ``dep:69``, ``dep:2A``, ``dep:971``, ``com:69123``,
-``epci:200046977``. Plugins may add levels (``bv:69123``) through
-:meth:`Territories.with_referential`.
-
-The package ships the régions and départements of the INSEE *Code officiel géographique*
-(Licence Ouverte 2.0), plus the former régions 82 (Rhône-Alpes) and 83 (Auvergne), merged into
-84 Auvergne-Rhône-Alpes in 2016. Containment is computed, never copied into the data: an offer on
-``reg:84`` covers every commune of the region.
-"""
+"""The referential of territories: names, parents, and containment computed from them."""
 
 from __future__ import annotations
 
-import functools
-import importlib.resources
-import json
 import re
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
-import attrs
-
-__all__ = [
-    "LEVELS",
-    "TERRITORY_PATTERN",
-    "Territories",
-    "Territory",
-    "TerritoryError",
-    "TerritoryErrorCode",
-    "core_territories",
-]
-
-#: The built-in levels, from the largest to the smallest.
-LEVELS: tuple[str, ...] = ("fr", "reg", "dep", "epci", "com")
-
-#: Matches every well-formed territory code: ``fr`` or ``<level>:<local>``. Levels other than the
-#: built-in ones are allowed because plugins add levels; whether a code exists is another matter.
-#: Anchored, so that it can be used as is in a JSON Schema ``pattern``.
-TERRITORY_PATTERN = r"^(?:fr|[a-z][a-z0-9_]*:[0-9A-Za-z]+)$"
-
-TerritoryErrorCode = Literal["ambiguous-territory", "malformed-territory", "unknown-territory"]
-
-_TERRITORY_RE = re.compile(TERRITORY_PATTERN)
-# The form of the local part of each built-in level (the COG's own rules).
-_LOCAL_FORMS: dict[str, re.Pattern[str]] = {
-    "reg": re.compile(r"[0-9]{2}"),
-    "dep": re.compile(r"[0-9]{2}|2[AB]|97[0-9]"),
-    "epci": re.compile(r"[0-9]{9}"),
-    "com": re.compile(r"(?:[0-9]{2}|2[AB])[0-9]{3}"),
-}
-_BARE_CODE = re.compile(r"[0-9][0-9AB]*")
-# Levels whose entries are fixed by the shipped data: referentials cannot add to them.
-_BUILT_IN_ONLY = frozenset({"fr", "reg", "dep"})
-
-
-class TerritoryError(ValueError):
-    """A territory code that cannot be used.
-
-    ``code`` says why, as a stable kebab-case string: ``ambiguous-territory`` (a bare code such as
-    ``84`` with no level), ``malformed-territory`` (not a territory code at all) or
-    ``unknown-territory`` (well-formed, but no such territory). ``territory`` is the code given.
-    """
-
-    def __init__(self, message: str, *, code: TerritoryErrorCode, territory: str) -> None:
-        super().__init__(message)
-        self.code: TerritoryErrorCode = code
-        self.territory = territory
-
-
-@attrs.define(kw_only=True, frozen=True)
-class Territory:
-    """A parsed territory code, ``<level>:<local>`` (or ``fr``), with its name if known."""
-
-    code: str
-    level: str
-    local: str
-    name: str | None
-
-
-def _commune_departement(local: str) -> str:
-    # Overseas communes (97x) take a 3-digit département; all others the first 2 characters.
-    return "dep:" + (local[:3] if local.startswith("97") else local[:2])
+from pmae.territories.codes import (
+    BUILT_IN_ONLY,
+    LEVELS,
+    Territory,
+    TerritoryError,
+    commune_departement,
+    split_code,
+)
 
 
 class Territories:
@@ -187,7 +119,7 @@ class Territories:
         :raises ValueError: if ``level`` is ``fr``, ``reg`` or ``dep``, which only the shipped
             data defines.
         """
-        if level in _BUILT_IN_ONLY:
+        if level in BUILT_IN_ONLY:
             raise ValueError(f"level {level!r} is built in and cannot be extended by a referential")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", level):
             raise ValueError(f"invalid level name {level!r}")
@@ -200,7 +132,7 @@ class Territories:
             levels=self._levels | {level},
         )
         for code, name, entry_parents in entries:
-            entry_level, _local = new._split(code)
+            entry_level, _local = split_code(code)
             if entry_level != level:
                 raise TerritoryError(
                     f"{code!r} is not a code of level {level!r}",
@@ -241,61 +173,21 @@ class Territories:
 
     # -- parsing -----------------------------------------------------------------------------
 
-    def _split(self, code: str) -> tuple[str, str]:
-        """Level and local part of a well-formed code, or raise ambiguous/malformed."""
-        if not isinstance(code, str):
-            raise TerritoryError(
-                f"a territory code must be a string, not {type(code).__name__}",
-                code="malformed-territory",
-                territory=repr(code),
-            )
-        if code == "fr":
-            return "fr", ""
-        if not _TERRITORY_RE.match(code):
-            if _BARE_CODE.fullmatch(code):
-                candidates = [
-                    f"{level}:{code}"
-                    for level, form in _LOCAL_FORMS.items()
-                    if form.fullmatch(code)
-                ]
-                if candidates:
-                    raise TerritoryError(
-                        f"{code!r} has no level; territory codes carry their level, write "
-                        + " or ".join(repr(c) for c in candidates),
-                        code="ambiguous-territory",
-                        territory=code,
-                    )
-            raise TerritoryError(
-                f"{code!r} is not a territory code: expected 'fr' or '<level>:<code>' "
-                "such as 'reg:84', 'dep:69', 'com:69123' or 'epci:200046977'",
-                code="malformed-territory",
-                territory=code,
-            )
-        level, local = code.split(":", 1)
-        form = _LOCAL_FORMS.get(level)
-        if form is not None and not form.fullmatch(local):
-            raise TerritoryError(
-                f"{code!r} is not a well-formed {level!r} code",
-                code="malformed-territory",
-                territory=code,
-            )
-        return level, local
-
     def parse(self, code: str) -> Territory:
         """The territory for ``code``, which must be well-formed and exist.
 
         :raises TerritoryError: ``ambiguous-territory``, ``malformed-territory`` or
             ``unknown-territory`` (see :class:`TerritoryError`).
         """
-        level, local = self._split(code)
+        level, local = split_code(code)
         if code in self._names:
             return Territory(code=code, level=level, local=local, name=self._names[code])
-        if level == "com" and _commune_departement(local) in self._names:
+        if level == "com" and commune_departement(local) in self._names:
             return Territory(code=code, level=level, local=local, name=None)
         if level not in self._levels:
             message = f"{code!r}: no referential defines the level {level!r}"
         elif level == "com":
-            message = f"{code!r}: no département {_commune_departement(local)!r}"
+            message = f"{code!r}: no département {commune_departement(local)!r}"
         else:
             message = f"{code!r} is not a known territory"
         raise TerritoryError(message, code="unknown-territory", territory=code)
@@ -336,7 +228,7 @@ class Territories:
         explicit = self._parents.get(code)
         if code.startswith("com:"):
             territory = self.parse(code)
-            return (_commune_departement(territory.local), *(explicit or ()))
+            return (commune_departement(territory.local), *(explicit or ()))
         if explicit is None:
             self.parse(code)  # raises the right error
             return ()  # pragma: no cover - every known non-commune code has an entry
@@ -405,7 +297,7 @@ class Territories:
         if territory.level == "dep":
             return (code,)
         if territory.level == "com":
-            return (_commune_departement(territory.local),)
+            return (commune_departement(territory.local),)
         found: set[str] = set()
         seen: set[str] = set()
         stack = [code]
@@ -417,7 +309,7 @@ class Territories:
             if node.startswith("dep:"):
                 found.add(node)
             elif node.startswith("com:"):
-                found.add(_commune_departement(node[4:]))
+                found.add(commune_departement(node[4:]))
             else:
                 stack.extend(self._children.get(node, ()))
         if not found:
@@ -429,11 +321,3 @@ class Territories:
         if include_former:
             return self._current_regions + self._former_regions
         return self._current_regions
-
-
-@functools.cache
-def core_territories() -> Territories:
-    """The shipped referential (régions, départements, former régions 82 and 83), read once."""
-    resource = importlib.resources.files("pmae").joinpath("data", "geo.json")
-    data: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
-    return Territories._from_geo(data)

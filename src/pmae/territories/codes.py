@@ -1,0 +1,104 @@
+"""Territory codes: their form (``<level>:<local>``), parsing, and the error they raise."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import attrs
+
+#: The built-in levels, from the largest to the smallest.
+LEVELS: tuple[str, ...] = ("fr", "reg", "dep", "epci", "com")
+
+#: Matches every well-formed territory code: ``fr`` or ``<level>:<local>``. Levels other than the
+#: built-in ones are allowed because plugins add levels; whether a code exists is another matter.
+#: Anchored, so that it can be used as is in a JSON Schema ``pattern``.
+TERRITORY_PATTERN = r"^(?:fr|[a-z][a-z0-9_]*:[0-9A-Za-z]+)$"
+
+TerritoryErrorCode = Literal["ambiguous-territory", "malformed-territory", "unknown-territory"]
+
+_TERRITORY_RE = re.compile(TERRITORY_PATTERN)
+# The form of the local part of each built-in level (the COG's own rules).
+_LOCAL_FORMS: dict[str, re.Pattern[str]] = {
+    "reg": re.compile(r"[0-9]{2}"),
+    "dep": re.compile(r"[0-9]{2}|2[AB]|97[0-9]"),
+    "epci": re.compile(r"[0-9]{9}"),
+    "com": re.compile(r"(?:[0-9]{2}|2[AB])[0-9]{3}"),
+}
+_BARE_CODE = re.compile(r"[0-9][0-9AB]*")
+#: Levels whose entries are fixed by the shipped data: referentials cannot add to them.
+BUILT_IN_ONLY = frozenset({"fr", "reg", "dep"})
+
+
+class TerritoryError(ValueError):
+    """A territory code that cannot be used.
+
+    ``code`` says why, as a stable kebab-case string: ``ambiguous-territory`` (a bare code such as
+    ``84`` with no level), ``malformed-territory`` (not a territory code at all) or
+    ``unknown-territory`` (well-formed, but no such territory). ``territory`` is the code given.
+    """
+
+    def __init__(self, message: str, *, code: TerritoryErrorCode, territory: str) -> None:
+        super().__init__(message)
+        self.code: TerritoryErrorCode = code
+        self.territory = territory
+
+
+@attrs.define(kw_only=True, frozen=True)
+class Territory:
+    """A parsed territory code, ``<level>:<local>`` (or ``fr``), with its name if known."""
+
+    code: str
+    level: str
+    local: str
+    name: str | None
+
+
+def commune_departement(local: str) -> str:
+    """The département of a commune, from its local code."""
+    # Overseas communes (97x) take a 3-digit département; all others the first 2 characters.
+    return "dep:" + (local[:3] if local.startswith("97") else local[:2])
+
+
+def split_code(code: str) -> tuple[str, str]:
+    """Level and local part of a well-formed code.
+
+    :raises TerritoryError: ``ambiguous-territory`` or ``malformed-territory``.
+    """
+    if not isinstance(code, str):
+        raise TerritoryError(
+            f"a territory code must be a string, not {type(code).__name__}",
+            code="malformed-territory",
+            territory=repr(code),
+        )
+    if code == "fr":
+        return "fr", ""
+    if not _TERRITORY_RE.match(code):
+        if _BARE_CODE.fullmatch(code):
+            candidates = [
+                f"{level}:{code}"
+                for level, form in _LOCAL_FORMS.items()
+                if form.fullmatch(code)
+            ]
+            if candidates:
+                raise TerritoryError(
+                    f"{code!r} has no level; territory codes carry their level, write "
+                    + " or ".join(repr(c) for c in candidates),
+                    code="ambiguous-territory",
+                    territory=code,
+                )
+        raise TerritoryError(
+            f"{code!r} is not a territory code: expected 'fr' or '<level>:<code>' "
+            "such as 'reg:84', 'dep:69', 'com:69123' or 'epci:200046977'",
+            code="malformed-territory",
+            territory=code,
+        )
+    level, local = code.split(":", 1)
+    form = _LOCAL_FORMS.get(level)
+    if form is not None and not form.fullmatch(local):
+        raise TerritoryError(
+            f"{code!r} is not a well-formed {level!r} code",
+            code="malformed-territory",
+            territory=code,
+        )
+    return level, local
