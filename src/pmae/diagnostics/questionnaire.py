@@ -9,16 +9,15 @@ never meets a malformed one.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from pmae.diagnostics.questionnaire_rules import NOT_ASSESSED, QuestionnaireRules
 from pmae.io.schema_issues import document_issues
 from pmae.io.schemas import validator
 from pmae.issues import Issue
-from pmae.jsonpath import json_path
 from pmae.vocab import Vocabulary, core_vocabularies
 
 __all__ = [
@@ -36,8 +35,6 @@ __all__ = [
     "parse_questionnaire",
 ]
 
-#: The level of a dimension with too few answers to be assessed.
-NOT_ASSESSED = "non_evalue"
 
 _DEFAULT_UNKNOWN = {"fr": "Ne sait pas", "en": "Don't know"}
 
@@ -236,7 +233,7 @@ def parse_questionnaire(
     """
     if not validator("questionnaire").is_valid(data):
         return None, document_issues("questionnaire", data, file=file)
-    issues = _Semantics(data, file, vocabularies or core_vocabularies()).run()
+    issues = QuestionnaireRules(data, file, vocabularies or core_vocabularies()).run()
     if any(issue.severity == "error" for issue in issues):
         return None, issues
     return _build(data), issues
@@ -251,179 +248,6 @@ def load_questionnaire(data: Mapping[str, Any], **kw: Any) -> Questionnaire:
     if questionnaire is None:
         raise QuestionnaireError(issues)
     return questionnaire
-
-
-# --- semantic checks -------------------------------------------------------------------------
-
-
-class _Semantics:
-    """The rules of the format a JSON Schema cannot express, on a schema-valid document."""
-
-    def __init__(self, data: Mapping[str, Any], file: str | None,
-                 vocabularies: Mapping[str, Vocabulary]) -> None:
-        self.data = data
-        self.file = file
-        self.vocabularies = vocabularies
-        self.issues: list[Issue] = []
-        self.best = max(option["value"] for option in data["scale"])
-
-    def add(self, code: str, parts: Sequence[str | int], message: str,
-            hint: str | None = None) -> None:
-        self.issues.append(Issue(code=code, path=json_path(parts), message=message, hint=hint,
-                                 file=self.file))
-
-    def run(self) -> list[Issue]:
-        data = self.data
-        self.unique([("scale", i, "value") for i in range(len(data["scale"]))],
-                    [option["value"] for option in data["scale"]], "scale value",
-                    "give each step of the scale its own value")
-        self.levels()
-        self.codes(("alerts", "orient_to"), data.get("alerts", {}).get("orient_to", ()),
-                   "actor_types")
-        respondents = set(data.get("respondents", ()))
-        dimension_ids: dict[str, int] = {}
-        question_ids: dict[str, tuple[int, int]] = {}
-        for d, dimension in enumerate(data["dimensions"]):
-            if dimension["id"] in dimension_ids:
-                self.add("duplicate-id", ("dimensions", d, "id"),
-                         f"dimension id '{dimension['id']}' is already used by "
-                         f"{json_path(('dimensions', dimension_ids[dimension['id']]))}",
-                         hint="give each dimension its own id")
-            else:
-                dimension_ids[dimension["id"]] = d
-            self.codes(("dimensions", d, "themes"), dimension["themes"], "themes")
-            for q, question in enumerate(dimension["questions"]):
-                where: tuple[str | int, ...] = ("dimensions", d, "questions", q)
-                if question["id"] in question_ids:
-                    first = question_ids[question["id"]]
-                    self.add("duplicate-id", (*where, "id"),
-                             f"question id '{question['id']}' is already used by "
-                             f"{json_path(('dimensions', first[0], 'questions', first[1]))}",
-                             hint="give each question its own id")
-                else:
-                    question_ids[question["id"]] = (d, q)
-                self.codes((*where, "themes"), question.get("themes", ()), "themes")
-                respondent = question.get("respondent")
-                if respondents and respondent is not None and respondent not in respondents:
-                    self.add("unknown-code", (*where, "respondent"),
-                             f"'{respondent}' is not one of the tool's respondents",
-                             hint="list it in $.respondents, or use one of: "
-                                  + ", ".join(sorted(respondents)))
-                self.question(where, question)
-        return self.issues
-
-    def unique(self, paths: Sequence[tuple[str | int, ...]], values: Sequence[Any], what: str,
-               hint: str) -> None:
-        seen: set[Any] = set()
-        for path, value in zip(paths, values, strict=True):
-            if value in seen:
-                self.add("duplicate-id", path, f"{what} {value!r} is given twice", hint=hint)
-            seen.add(value)
-
-    def codes(self, parts: tuple[str | int, ...], codes: Sequence[str], vocabulary_id: str) -> None:
-        vocabulary = self.vocabularies.get(vocabulary_id)
-        if vocabulary is None:
-            return
-        for position, code in enumerate(codes):
-            if code not in vocabulary:
-                close = difflib.get_close_matches(code, vocabulary.codes(), n=1)
-                self.add("unknown-code", (*parts, position),
-                         f"'{code}' is not a code of the vocabulary '{vocabulary_id}'",
-                         hint=(f"did you mean '{close[0]}'? " if close else "")
-                         + f"see `pmae vocab {vocabulary_id}`")
-
-    def score(self, parts: tuple[str | int, ...], score: int) -> None:
-        if score > self.best:
-            self.add("out-of-range", parts,
-                     f"score {score} is above the best score {self.best} (the scale's highest "
-                     "value)", hint=f"give a score between 0 and {self.best}")
-
-    def question(self, where: tuple[str | int, ...], question: Mapping[str, Any]) -> None:
-        kind = question.get("kind", "scale")
-        # Fields of another kind would be silently ignored by the engine: refuse them.
-        allowed = {"scale": set(), "number": {"bands", "minimum", "maximum", "unit"},
-                   "choice": {"choices"}}[kind]
-        for field in ("bands", "minimum", "maximum", "unit", "choices"):
-            if field in question and field not in allowed:
-                self.add("field-of-other-kind", (*where, field),
-                         f"'{field}' does not apply to a {kind} question",
-                         hint="bands, minimum, maximum and unit are for number questions, "
-                              "choices for choice questions; remove it or set the kind")
-        if kind == "number":
-            self.bands(where, question)
-        elif kind == "choice":
-            choices = question["choices"]
-            self.unique([(*where, "choices", i, "value") for i in range(len(choices))],
-                        [choice["value"] for choice in choices], "choice value",
-                        "give each choice its own value")
-            for i, choice in enumerate(choices):
-                self.score((*where, "choices", i, "score"), choice["score"])
-
-    def bands(self, where: tuple[str | int, ...], question: Mapping[str, Any]) -> None:
-        minimum, maximum = question.get("minimum"), question.get("maximum")
-        if minimum is not None and maximum is not None and minimum > maximum:
-            self.add("invalid-value", (*where, "maximum"),
-                     f"maximum {maximum} is below minimum {minimum}",
-                     hint="swap minimum and maximum")
-        bands = question["bands"]
-        for i, band in enumerate(bands):
-            self.score((*where, "bands", i, "score"), band["score"])
-        previous: Mapping[str, Any] | None = None
-        for i, band in enumerate(bands):
-            last = i == len(bands) - 1
-            if "upto" not in band:
-                if not last:
-                    self.add("invalid-bands", (*where, "bands", i),
-                             "only the last band may have no 'upto': the bands after it "
-                             "could never apply", hint="give this band an 'upto', or move it last")
-                continue
-            if last:
-                self.add("invalid-bands", (*where, "bands"),
-                         "the last band must have no 'upto', so that every number scores",
-                         hint="add a final band {\"score\": …} for the values above the others")
-            if previous is not None and _band_end(band) <= _band_end(previous):
-                self.add("invalid-bands", (*where, "bands", i, "upto"),
-                         f"bands must be in increasing order of 'upto': {band['upto']} "
-                         f"does not come after {previous['upto']}",
-                         hint="sort the bands by 'upto', lowest first")
-            previous = band
-
-    def levels(self) -> None:
-        levels = self.data["scoring"]["levels"]
-        self.unique([("scoring", "levels", i, "code") for i in range(len(levels))],
-                    [level["code"] for level in levels], "level code",
-                    "give each level its own code")
-        previous: float | None = None
-        for i, level in enumerate(levels):
-            where = ("scoring", "levels", i)
-            if level["code"] == NOT_ASSESSED:
-                self.add("invalid-value", (*where, "code"),
-                         f"'{NOT_ASSESSED}' is the level of dimensions not assessed",
-                         hint="choose another code")
-            last = i == len(levels) - 1
-            below = level.get("below")
-            if below is None:
-                if not last:
-                    self.add("invalid-levels", where,
-                             "only the last level may have no 'below': the levels after it "
-                             "could never apply",
-                             hint="give this level a 'below', or move it last")
-                continue
-            if last:
-                self.add("invalid-levels", ("scoring", "levels"),
-                         "the last level must have no 'below', so that every score has a level",
-                         hint="add a final level for the highest scores")
-            if previous is not None and below <= previous:
-                self.add("invalid-levels", (*where, "below"),
-                         f"levels must be in increasing order of 'below': {below} does not "
-                         f"come after {previous}", hint="sort the levels, lowest first")
-            previous = below
-
-
-def _band_end(band: Mapping[str, Any]) -> tuple[float, int]:
-    # "< 3" ends before "<= 3", which ends before "< 3.1": an inclusive band reaches a little
-    # further than an exclusive one with the same upto.
-    return float(band["upto"]), 1 if band.get("inclusive", False) else 0
 
 
 # --- building --------------------------------------------------------------------------------
