@@ -60,8 +60,8 @@ def _plan(
     invalid_fraction: float = 0.0,
 ) -> tuple[Plan, float]:
     plan = Plan(associations=associations, seed=seed,
-                 needs_per_association=needs_per_association, actors=actors, offers=offers,
-                 source=source)
+                needs_per_association=needs_per_association, actors=actors, offers=offers,
+                source=source)
     pick_corrupted(plan.counts, seed, invalid_fraction)  # refuse a bad fraction before any output
     return plan, invalid_fraction
 

@@ -71,13 +71,16 @@ class Plan:
         self._interned: dict[str, str] = {}
 
     def rng(self, collection: str) -> random.Random:
+        """The random generator of ``collection``, seeded from the seed and its name."""
         return random.Random(f"pmae-synth:{self.seed}:{collection}")
 
     def intern(self, text: str) -> str:
+        """``text``, shared with every equal string interned before."""
         # Needs repeat their association's commune: one string per commune, not per need.
         return self._interned.setdefault(text, text)
 
     def commune(self, rng: random.Random, departement: str) -> str:
+        """A commune code of ``departement`` (drawn, not necessarily a real commune)."""
         if len(departement) == 3:  # overseas: 97x then 2 digits
             return f"com:{departement}{rng.randrange(1, 35):02d}"
         return f"com:{departement}{rng.randrange(1, 600):03d}"
@@ -85,6 +88,7 @@ class Plan:
     # -- collections -------------------------------------------------------------------------
 
     def actors(self) -> Iterator[dict[str, Any]]:
+        """The actors, one JSON-ready record at a time."""
         rng = self.rng("actors")
         source = self.source
         for index in range(self.counts["actors"]):
@@ -115,6 +119,7 @@ class Plan:
             yield record
 
     def offers(self) -> Iterator[dict[str, Any]]:
+        """The offers, one JSON-ready record at a time, each of a generated actor."""
         rng = self.rng("offers")
         source = self.source
         actor_count = self.counts["actors"]
@@ -148,6 +153,7 @@ class Plan:
             yield record
 
     def associations(self) -> Iterator[dict[str, Any]]:
+        """The associations, weighted by population, sector and size band."""
         rng = self.rng("associations")
         source = self.source
         for index in range(self.counts["associations"]):
@@ -182,6 +188,7 @@ class Plan:
             yield record
 
     def needs(self) -> Iterator[dict[str, Any]]:
+        """The needs, each of an association drawn at random."""
         rng = self.rng("needs")
         source = self.source
         facts = self.association_facts
@@ -212,6 +219,7 @@ class Plan:
             yield record
 
     def envelope(self) -> dict[str, Any]:
+        """The bundle's envelope: format, source, date, licence, no records."""
         return {
             "format_version": FORMAT_VERSION,
             "source": {"slug": self.source, "name": f"Réseau synthétique {self.source}",
@@ -222,5 +230,6 @@ class Plan:
         }
 
     def records(self, collection: str) -> Iterator[dict[str, Any]]:
+        """The records of ``collection``, one of :data:`GENERATED`."""
         method: Iterator[dict[str, Any]] = getattr(self, collection)()
         return method
