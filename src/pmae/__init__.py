@@ -34,7 +34,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("ISSUE_TYPES", "Issue", "IssueGroup", "group_issues"), "pmae.issues"),
     **dict.fromkeys((
         "COLLECTIONS", "FORMAT_VERSION", "Actor", "Association", "Bundle", "Diagnosis",
-        "Meeting", "Need", "Offer", "Person", "Production", "Programme", "Provenance",
+        "Meeting", "ModelTypeError", "Need", "Offer", "Person", "Production", "Programme",
+        "Provenance",
         "Referral", "Registration", "Resource", "Source", "Speaker", "Workshop",
     ), "pmae.model"),
     **dict.fromkeys((
@@ -61,6 +62,7 @@ __all__ = [
     "IssueGroup",
     "Meeting",
     "MergeResult",
+    "ModelTypeError",
     "Need",
     "NewerFormatError",
     "Offer",
@@ -118,6 +120,7 @@ if TYPE_CHECKING:
         Bundle,
         Diagnosis,
         Meeting,
+        ModelTypeError,
         Need,
         Offer,
         Person,
