@@ -108,6 +108,8 @@ def test_help_is_said_once() -> None:
 def test_help_text_is_escaped_for_markdown() -> None:
     # `<association>` in an option's help must not become an HTML tag.
     assert "&lt;association&gt;-&lt;tool&gt;.partial.json" in SECTIONS["pmae diagnose"]
+    # The help's `code spans` stay code.
+    assert "(see `pmae plugins`)" in SECTIONS["pmae export"]
     # click's \b paragraphs keep their lines.
     assert "```text\npmae diagnose --list\n" in SECTIONS["pmae diagnose"]
 

@@ -77,8 +77,15 @@ def root_context(root: click.Command | None = None) -> click.Context:
 
 
 def _text(paragraph: str) -> str:
-    """One paragraph of help as Markdown text: markup characters escaped, HTML too."""
-    escaped = _MARKUP.sub(r"\\\1", paragraph)
+    """One paragraph of help as Markdown text: markup characters and HTML escaped, except in
+    the `code spans` the help writes (they show as code on the site too)."""
+    pieces = re.split(r"(`[^`\n]+`)", paragraph)
+    return "".join(piece if piece.startswith("`") and piece.endswith("`") and len(piece) > 1
+                   else _escape(piece) for piece in pieces)
+
+
+def _escape(text: str) -> str:
+    escaped = _MARKUP.sub(r"\\\1", text)
     return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
