@@ -335,10 +335,10 @@ def _sample_document() -> dict[str, object]:
 
 
 def _setup_sample(folder: Path) -> None:
-    """``bundle.json``: the embedded sample."""
+    """``echantillon.json``: the embedded sample (as ``pmae sample -o echantillon.json``)."""
     from pmae.sample import sample_bytes
 
-    (folder / "bundle.json").write_bytes(sample_bytes())
+    (folder / "echantillon.json").write_bytes(sample_bytes())
 
 
 def _setup_paie(folder: Path) -> None:
@@ -362,9 +362,9 @@ def _setup_csv_tables(folder: Path) -> None:
     """``tables/``: the sample exported as CSV (audience all), then two cells typed wrong: the
     second association's headcount and the fourth offer's themes."""
     _setup_sample(folder)
-    _run_pmae(["export", "bundle.json", "--to", "csv", "--audience", "all", "-o", "tables"],
-              folder)
-    (folder / "bundle.json").unlink()
+    _run_pmae(["export", "echantillon.json", "--to", "csv", "--audience", "all",
+               "-o", "tables"], folder)
+    (folder / "echantillon.json").unlink()
     _edit_cell(folder / "tables" / "associations.csv", 1, "headcount", "beaucoup")
     _edit_cell(folder / "tables" / "offers.csv", 3, "themes", "paie")
 
