@@ -105,13 +105,29 @@ def test_help_is_said_once() -> None:
     assert "- `-h, --help`" not in PAGE
 
 
-def test_help_text_is_escaped_for_markdown() -> None:
-    # `<association>` in an option's help must not become an HTML tag.
-    assert "&lt;association&gt;-&lt;tool&gt;.partial.json" in SECTIONS["pmae diagnose"]
-    # The help's `code spans` stay code.
-    assert "(see `pmae plugins`)" in SECTIONS["pmae export"]
-    # click's \b paragraphs keep their lines.
-    assert "```text\npmae diagnose --list\n" in SECTIONS["pmae diagnose"]
+def test_help_text_is_markdown_safe() -> None:
+    @click.command()
+    @click.option("--save", help="Where to save (default: <association>-<tool>.json).")
+    @click.option("--to", help="Exporter name (see `pmae plugins`), *not* a_file_name.")
+    def tool(save: str, to: str) -> None:
+        """Run a tool.
+
+        \b
+        pmae tool --save x
+        pmae tool --to csv
+
+        A [bracket] and a # are text.
+        """
+
+    page = generator.render(click.Group(name="pmae", commands=[tool]))
+    section = _sections(page)["pmae tool"]
+    # `<association>` must not become an HTML tag, nor *x* or a_b emphasis, nor [x] a link.
+    assert "(default: &lt;association&gt;-&lt;tool&gt;.json)" in section
+    assert "\\*not\\* a\\_file\\_name" in section
+    assert "A \\[bracket\\] and a \\# are text." in section
+    # The help's `code spans` stay code; click's \b paragraphs keep their lines.
+    assert "(see `pmae plugins`)" in section
+    assert "```text\npmae tool --save x\npmae tool --to csv\n```" in section
 
 
 class LazyGroup(click.Group):
