@@ -464,8 +464,8 @@ def test_console_session_output(where: str, words: dict[str, str], body: str,
 REFERENCE = DOCS / "reference"
 DIRECTIVE = re.compile(r"^::: ([\w.]+)$", re.MULTILINE)
 # Modules documented on their own page, and packages whose every public module has one.
-REFERENCED_MODULES = ["pmae", "pmae.sessions", "pmae.model", "pmae.plugins", "pmae.vocab",
-                      "pmae.territories", "pmae.issues", "pmae.testing"]
+REFERENCED_MODULES = ["pmae", "pmae.sessions", "pmae.updates", "pmae.model", "pmae.plugins",
+                      "pmae.vocab", "pmae.territories", "pmae.issues", "pmae.testing"]
 REFERENCED_PACKAGES = ["pmae.io", "pmae.analysis"]
 
 
