@@ -280,7 +280,9 @@ def test_model_doc_visibility_defaults() -> None:
 #
 # - ``setup=NAME``: what the temporary folder holds first (one of SETUPS below);
 # - ``plugins=A,B``: the entry-point plugins to load (``PMAE_LOAD_PLUGINS``); none by default,
-#   so whatever else is installed does not change the output.
+#   so whatever else is installed does not change the output;
+# - ``needs=A,B``: programs the commands need (``chromium`` prints PDFs); the block is skipped
+#   on a machine without them, like the tests that need them.
 #
 # Each ``$ pmae ...`` line runs the installed ``pmae`` console script; the lines under it, up to
 # the next ``$`` line, are what it must print, stdout and stderr interleaved as a terminal shows
@@ -441,8 +443,12 @@ def test_drifted_examples_are_checked() -> None:
 @pytest.mark.parametrize(("where", "words", "body"), SESSIONS, ids=[w for w, _, _ in SESSIONS])
 def test_console_session_output(where: str, words: dict[str, str], body: str,
                                 tmp_path: Path) -> None:
-    unknown = set(words) - {"setup", "plugins"}
+    unknown = set(words) - {"setup", "plugins", "needs"}
     assert not unknown, f"{where}: unknown words {sorted(unknown)} in <!-- check-output -->"
+    absent = [name for name in words.get("needs", "").split(",")
+              if name and shutil.which(name) is None]
+    if absent:
+        pytest.skip(f"{where} needs {', '.join(absent)}")
     if "setup" in words:
         assert words["setup"] in SETUPS, f"{where}: no setup {words['setup']!r}: {list(SETUPS)}"
         SETUPS[words["setup"]](tmp_path)
