@@ -85,12 +85,45 @@ def test_docs_have_python_examples() -> None:
             "validation.md"} <= names
 
 
+# A ```text block right after ``<!-- python-output -->`` is what the ```python block before it
+# prints (``…`` as in console blocks, below).
+PYTHON_OUTPUT = re.compile(r"^<!-- python-output -->\n```text\n(?P<body>.*?)^```$",
+                           re.MULTILINE | re.DOTALL)
+
+
+def _python_outputs() -> dict[str, str]:
+    """Python block id -> the output shown for it."""
+    outputs: dict[str, str] = {}
+    for path in sorted(DOCS.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for match in PYTHON_OUTPUT.finditer(text):
+            before = [m for m in FENCE.finditer(text, 0, match.start()) if m["lang"] == "python"]
+            assert before, f"{path.name}: <!-- python-output --> with no python block before it"
+            line = text.count("\n", 0, before[-1].start()) + 1
+            outputs[f"{path.name}:{line}"] = match["body"]
+    return outputs
+
+
+PYTHON_OUTPUTS = _python_outputs()
+
+
+def test_python_outputs_follow_their_blocks() -> None:
+    assert set(PYTHON_OUTPUTS) <= {block_id for block_id, _ in PYTHON_BLOCKS}
+    assert any(block_id.startswith("orientation.md") for block_id in PYTHON_OUTPUTS)
+
+
 @pytest.mark.parametrize(("where", "body"), PYTHON_BLOCKS, ids=[i for i, _ in PYTHON_BLOCKS])
 def test_python_example_runs(where: str, body: str, tmp_path: Path,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+                             monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     # Tracebacks name the page and the line of the block (docs/bundles.md:150).
     exec(compile(body, f"docs/{where}", "exec"), {"__name__": "__docs__"})
+    if where in PYTHON_OUTPUTS:
+        actual = _lines(capsys.readouterr().out)
+        assert _matches(_lines(PYTHON_OUTPUTS[where]), actual), (
+            f"docs/{where} prints something else; the block after it should read:\n\n"
+            + "\n".join(actual))
 
 
 BUNDLE_BLOCKS = [(i, b) for i, b in _blocks("json", "bundles.md") if '"format_version"' in b]
