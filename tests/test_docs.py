@@ -1,6 +1,7 @@
 """The documentation in docs/ is tested: its examples run and its tables match the code.
 
-- every ```python block of docs/*.md runs, each on its own, in an empty temporary folder;
+- every ```python block of docs/*.md runs, each on its own, in an empty temporary folder, and
+  what it prints must be the ```text block marked ``<!-- python-output -->`` after it, if any;
 - every ```json block of docs/bundles.md that is a whole bundle validates with no issue;
 - docs/vocabularies.md lists exactly the codes of every shipped vocabulary;
 - docs/validation.md lists exactly the codes of ``pmae.issues.ISSUE_TYPES``;
