@@ -208,7 +208,8 @@ class BundleUpdate:
         validate the result whole; nothing is written yet (:meth:`PreparedUpdate.write`).
 
         :raises InvalidUpdateError: the result would not be valid.
-        :raises InvalidBundleError, NewerFormatError: as :meth:`open`, when read again.
+        :raises InvalidBundleError: as :meth:`open`, when read again.
+        :raises NewerFormatError: as :meth:`open`, when read again.
         """
         current = self.reopened()
         after = change(current.bundle)
