@@ -1,13 +1,13 @@
-"""The hooks a pmae plugin can implement.
+"""The hooks a pmae plugin can implement, and :data:`HOOKS`, the one table that describes them.
 
-Every hook takes a ``register`` callback and nothing else: a plugin calls ``register`` once per
-item it adds. New arguments may be added to a hook in later versions, never removed; a plugin's
-implementation may accept fewer arguments than the specification (pluggy's rule), so existing
-plugins keep working.
+Every hook takes a ``register`` callback, which the plugin calls once per item it adds. Hooks
+may gain arguments in later versions, never lose one; an implementation may take fewer (pluggy's
+rule). Each hook is declared once: :func:`_hook` reads its row of :data:`HOOKS` from it.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 
 import pluggy
@@ -20,67 +20,82 @@ from pmae.plugins.items import (
     TerritoryReferential,
     VocabularyExtension,
 )
+from pmae.vocab import Vocabulary
 
 hookspec = pluggy.HookspecMarker("pmae")
 hookimpl = pluggy.HookimplMarker("pmae")
 
+F = typing.TypeVar("F", bound=Callable[..., None])
 
-@hookspec
+
+class Hook(typing.NamedTuple):
+    """One row of :data:`HOOKS`: the item types a hook's ``register`` takes, and their kind."""
+
+    types: tuple[type, ...]
+    kind: str
+
+
+#: The one table of hooks: hook name -> item types -> kind, in the order pmae calls them.
+HOOKS: dict[str, Hook] = {}
+
+
+def _hook(kind: str) -> Callable[[F], F]:
+    """Declare a hook: a pluggy hookspec, and its row of :data:`HOOKS` read from its signature."""
+
+    def declare(spec: F) -> F:
+        register = typing.get_type_hints(spec)["register"]  # Callable[[Item | Item], None]
+        [item_type], _ = typing.get_args(register)
+        HOOKS[spec.__name__] = Hook(typing.get_args(item_type) or (item_type,), kind)
+        return hookspec(spec)
+
+    return declare
+
+
+@_hook("exporter")
 def pmae_register_exporters(register: Callable[[Exporter], None]) -> None:
     """Register exporters: formats a bundle can be written to (``pmae export --to NAME``).
 
-    :param register: call it with one :class:`~pmae.plugins.Exporter` per format.
-
     .. versionadded:: 0.1
     """
 
 
-@hookspec
+@_hook("importer")
 def pmae_register_importers(register: Callable[[Importer], None]) -> None:
     """Register importers: formats a bundle can be read from (``pmae import NAME``).
 
-    :param register: call it with one :class:`~pmae.plugins.Importer` per format.
-
     .. versionadded:: 0.1
     """
 
 
-@hookspec
+@_hook("diagnostic")
 def pmae_register_diagnostics(register: Callable[[DiagnosticTool], None]) -> None:
     """Register diagnostic tools (questionnaires and, optionally, custom scoring).
 
-    :param register: call it with one :class:`~pmae.plugins.DiagnosticTool` per tool.
-
     .. versionadded:: 0.1
     """
 
 
-@hookspec
-def pmae_register_vocabularies(register: Callable[[VocabularyExtension], None]) -> None:
+@_hook("vocabulary")
+def pmae_register_vocabularies(
+    register: Callable[[Vocabulary | VocabularyExtension], None],
+) -> None:
     """Register namespaced codes for open vocabularies (``occitanie:tiers_lieux``).
 
-    :param register: call it with one :class:`~pmae.plugins.VocabularyExtension` per
-        vocabulary extended.
-
     .. versionadded:: 0.1
     """
 
 
-@hookspec
+@_hook("territories")
 def pmae_register_territories(register: Callable[[TerritoryReferential], None]) -> None:
     """Register territory referentials: EPCI membership, bassins de vie, other levels.
 
-    :param register: call it with one :class:`~pmae.plugins.TerritoryReferential` per level.
-
     .. versionadded:: 0.1
     """
 
 
-@hookspec
+@_hook("check")
 def pmae_register_checks(register: Callable[[Check], None]) -> None:
     """Register semantic checks run on every bundle after pmae's own.
-
-    :param register: call it with one :class:`~pmae.plugins.Check` per check.
 
     .. versionadded:: 0.1
     """

@@ -1,8 +1,9 @@
 """What plugins register: exporters, importers, diagnostic tools, vocabulary extensions,
 territory referentials and checks.
 
-Each is an attrs value that :func:`validate_item` checks as soon as it is registered, so a
-mistake is reported against the plugin that made it, at load time, not later in a user's run.
+Each item checks itself when it is built (attrs validators), so a mistake raises
+:class:`InvalidItemError` inside the plugin that made it: the plugin manager then skips that
+plugin, naming it, at load time, not later in a user's run.
 """
 
 from __future__ import annotations
@@ -23,6 +24,43 @@ from pmae.vocab import NAMESPACED_CODE, Term, Vocabulary
 
 #: Names of registered items: lower-case letters, digits, ``-`` and ``_``.
 ITEM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+#: Ids of whole vocabularies a plugin registers (``themes``, ``occitanie:filieres``).
+VOCABULARY_ID = re.compile(r"^(?:[a-z][a-z0-9_-]*:)?[a-z][a-z0-9_]*$")
+
+
+class InvalidItemError(ValueError):
+    """A plugin registered something pmae cannot use; the message says what to fix."""
+
+
+# -- the validators: each raises InvalidItemError naming the item and the field ----------------
+
+
+def _wrong(item: Any, message: str) -> InvalidItemError:
+    return InvalidItemError(f"{type(item).__name__} {item.name!r}: {message}")
+
+
+def _name(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not ITEM_NAME.match(value):
+        raise InvalidItemError(
+            f"{type(item).__name__} name {value!r} must be lower-case letters, digits, - or _")
+
+
+def _title(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not value:
+        raise _wrong(item, f"needs a {attribute.name}")
+
+
+def _function(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not callable(value):
+        raise _wrong(item, f"{attribute.name} must be callable")
+
+
+def _matches(pattern: str, rule: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, str) or not re.match(pattern, value):
+            raise _wrong(item, rule)
+
+    return check
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -57,11 +95,14 @@ class Exporter:
     temporary folder that pmae moves into place the same way.
     """
 
-    name: str
-    title: str
-    export: Callable[[Bundle, Any, ExportContext], None]
-    target: Literal["file", "directory"] = "file"
-    suffix: str | None = None
+    name: str = attrs.field(validator=_name)
+    title: str = attrs.field(validator=_title)
+    export: Callable[[Bundle, Any, ExportContext], None] = attrs.field(validator=_function)
+    target: Literal["file", "directory"] = attrs.field(
+        default="file", validator=_matches(r"^(file|directory)$",
+                                           "target must be 'file' or 'directory'"))
+    suffix: str | None = attrs.field(default=None, validator=attrs.validators.optional(
+        _matches(r"^\.[A-Za-z0-9.]+$", "suffix must look like '.ics'")))
     description: str = ""
 
 
@@ -86,10 +127,41 @@ class Importer:
     (with file, row and column), never by raising.
     """
 
-    name: str
-    title: str
-    read: Callable[[Path, Mapping[str, str]], ImportResult]
+    name: str = attrs.field(validator=_name)
+    title: str = attrs.field(validator=_title)
+    read: Callable[[Path, Mapping[str, str]], ImportResult] = attrs.field(validator=_function)
     description: str = ""
+
+
+def _questionnaire(item: DiagnosticTool, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A questionnaire valid by pmae's rules, whose id and version are the tool's."""
+    if not isinstance(value, Mapping):
+        raise _wrong(item, "questionnaire must be a mapping")
+    # Imported here: pmae.diagnostics sits beside pmae.io and must not see the plugins.
+    from pmae.diagnostics import parse_questionnaire
+
+    def plugin_code(issue: Issue) -> bool:
+        # Only pmae's core vocabularies are known here: a namespaced theme may come from a
+        # vocabulary extension another plugin registers, so it passes.
+        if issue.code != "unknown-code":
+            return False
+        found: Any = value
+        for part in path_parts(issue.path):
+            found = found[part]
+        return isinstance(found, str) and bool(NAMESPACED_CODE.match(found))
+
+    _, issues = parse_questionnaire(value)
+    errors = [i for i in issues if i.severity == "error" and not plugin_code(i)]
+    if errors:
+        shown = "; ".join(f"{i.path}: [{i.code}] {i.message}" for i in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise _wrong(item, f"invalid questionnaire: {shown}{more}")
+    # Schema-valid now, so the id and the version are there.
+    if item.name != value["id"]:
+        raise _wrong(item, f"its name must be its questionnaire's id {value['id']!r}")
+    if item.version != value["version"]:
+        raise _wrong(item, f"version {item.version!r} is not its questionnaire's version "
+                           f"{value['version']!r}")
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -100,12 +172,24 @@ class DiagnosticTool:
     ``score`` replaces the standard scoring when the tool needs an unusual rule.
     """
 
-    name: str
-    title: str
+    name: str = attrs.field(validator=_name)
+    title: str = attrs.field(validator=_title)
     version: str
-    questionnaire: Mapping[str, Any]
-    score: Callable[..., Any] | None = None
+    questionnaire: Mapping[str, Any] = attrs.field(validator=_questionnaire)
+    score: Callable[..., Any] | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_function))
     description: str = ""
+
+
+def _terms(item: VocabularyExtension, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not re.match(r"^[a-z][a-z0-9_-]*$", item.namespace):
+        raise InvalidItemError(f"vocabulary extension: bad namespace {item.namespace!r}")
+    for term in value:  # type: ignore[attr-defined]
+        if not isinstance(term, Term):
+            raise InvalidItemError("vocabulary extension terms must be pmae.vocab.Term values")
+        if not NAMESPACED_CODE.match(term.code) or not term.code.startswith(f"{item.namespace}:"):
+            raise InvalidItemError(f"vocabulary extension: code {term.code!r} must be "
+                                   f"namespaced as '{item.namespace}:<code>'")
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -114,7 +198,7 @@ class VocabularyExtension:
 
     vocabulary: str
     namespace: str
-    terms: tuple[Term, ...]
+    terms: tuple[Term, ...] = attrs.field(validator=_terms)
 
     @property
     def name(self) -> str:
@@ -122,23 +206,49 @@ class VocabularyExtension:
         return f"{self.vocabulary}+{self.namespace}"
 
 
+def _referential(item: TerritoryReferential, attribute: attrs.Attribute[Any],
+                 value: object) -> None:
+    """Either a whole ``base`` alone, or a ``level`` and its entries ``(code, name, parents)``."""
+    if value is not None:
+        if not isinstance(value, Territories) or item.entries or item.level:
+            raise _wrong(item, "a base is a pmae Territories value, given alone (no level, "
+                               "no entries)")
+        return
+    level = item.level
+    if not isinstance(level, str) or not re.match(r"^[a-z][a-z0-9_]*$", level):
+        raise _wrong(item, f"bad level {level!r}")
+    for entry in item.entries:
+        if not (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[0], str)
+                and entry[0].startswith(f"{level}:")):
+            raise _wrong(item, f"each entry is (code, name, parents) with a code '{level}:…'; "
+                               f"got {entry!r}")
+
+
 @attrs.define(kw_only=True, frozen=True)
 class TerritoryReferential:
     """A territory level and its entries: ``(code, name, parent codes)``.
 
     Adds EPCI membership, *bassins de vie*, the Métropole de Lyon… Parents must exist (core
-    codes, or entries of a referential registered before this one).
+    codes, or entries of a referential applied before this one: see the order of items in
+    docs/plugins/lifecycle.md).
 
     A referential may instead give a whole ``base`` (régions, départements, former régions):
     pmae's built-in plugin registers the INSEE COG that way, and a plugin may register a newer
     vintage, which then replaces it.
     """
 
-    name: str
-    title: str
+    name: str = attrs.field(validator=_name)
+    title: str = attrs.field(validator=_title)
     level: str | None = None
     entries: tuple[tuple[str, str | None, tuple[str, ...]], ...] = ()
-    base: Territories | None = None
+    base: Territories | None = attrs.field(default=None, validator=_referential)
+
+
+def _codes(item: Check, attribute: attrs.Attribute[Any], value: Iterable[str]) -> None:
+    for code in value:
+        if not re.match(r"^[a-z][a-z0-9_-]*:[a-z0-9-]+$", code):
+            raise _wrong(item, f"issue code {code!r} must be namespaced, "
+                               "e.g. 'occitanie:missing-siret'")
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -149,36 +259,16 @@ class Check:
     issue codes it may emit (namespaced by the plugin: ``occitanie:missing-siret``).
     """
 
-    name: str
-    title: str
-    check: Callable[[Bundle, CheckContext], Iterable[Issue]]
-    codes: tuple[str, ...] = ()
+    name: str = attrs.field(validator=_name)
+    title: str = attrs.field(validator=_title)
+    check: Callable[[Bundle, CheckContext], Iterable[Issue]] = attrs.field(validator=_function)
+    codes: tuple[str, ...] = attrs.field(default=(), validator=_codes)
 
 
 Item = (
     Exporter | Importer | DiagnosticTool | Vocabulary | VocabularyExtension
     | TerritoryReferential | Check
 )
-
-#: Hook name -> the item types its ``register`` takes.
-ITEM_TYPES: dict[str, tuple[type[Any], ...]] = {
-    "pmae_register_exporters": (Exporter,),
-    "pmae_register_importers": (Importer,),
-    "pmae_register_diagnostics": (DiagnosticTool,),
-    "pmae_register_vocabularies": (Vocabulary, VocabularyExtension),
-    "pmae_register_territories": (TerritoryReferential,),
-    "pmae_register_checks": (Check,),
-}
-
-#: Hook name -> the kind of item, as ``pmae plugins`` shows it.
-ITEM_KINDS: dict[str, str] = {
-    "pmae_register_exporters": "exporter",
-    "pmae_register_importers": "importer",
-    "pmae_register_diagnostics": "diagnostic",
-    "pmae_register_vocabularies": "vocabulary",
-    "pmae_register_territories": "territories",
-    "pmae_register_checks": "check",
-}
 
 
 def item_name(item: object) -> str:
@@ -188,104 +278,15 @@ def item_name(item: object) -> str:
     return str(item.name)  # type: ignore[attr-defined]
 
 
-class InvalidItemError(ValueError):
-    """A plugin registered something pmae cannot use; the message says what to fix."""
-
-
 def validate_item(item: object, accepted: tuple[type[Any], ...]) -> None:
-    """Check a registered item at once; raise :class:`InvalidItemError` naming the problem."""
+    """Check that ``item`` is one of the ``accepted`` types, and valid.
+
+    Items check their own fields when they are built; what is left is their type (an item
+    given to the wrong hook) and the id of a whole :class:`~pmae.vocab.Vocabulary`, a core type
+    that knows nothing of plugins. Raises :class:`InvalidItemError` naming the problem.
+    """
     if not isinstance(item, accepted):
         names = " or ".join(f"pmae.plugins.{t.__name__}" for t in accepted)
         raise InvalidItemError(f"register() takes a {names}, got {type(item).__name__}")
-    expected = type(item)
-    if isinstance(item, VocabularyExtension):
-        _validate_extension(item)
-        return
-    if isinstance(item, Vocabulary):
-        if not re.match(r"^(?:[a-z][a-z0-9_-]*:)?[a-z][a-z0-9_]*$", item.id):
-            raise InvalidItemError(f"vocabulary id {item.id!r} is not a valid id")
-        return
-    name = item.name
-    if not isinstance(name, str) or not ITEM_NAME.match(name):
-        raise InvalidItemError(
-            f"{expected.__name__} name {name!r} must be lower-case letters, digits, - or _")
-    for field in ("title",):
-        if not getattr(item, field, None):
-            raise InvalidItemError(f"{expected.__name__} {name!r} needs a {field}")
-    callables = {"export": Exporter, "read": Importer, "check": Check}
-    for attribute, owner in callables.items():
-        if isinstance(item, owner) and not callable(getattr(item, attribute)):
-            raise InvalidItemError(f"{expected.__name__} {name!r}: {attribute} must be callable")
-    if isinstance(item, Exporter):
-        if item.target not in ("file", "directory"):
-            raise InvalidItemError(f"Exporter {name!r}: target must be 'file' or 'directory'")
-        if item.suffix is not None and not re.match(r"^\.[A-Za-z0-9.]+$", item.suffix):
-            raise InvalidItemError(f"Exporter {name!r}: suffix must look like '.ics'")
-    if isinstance(item, DiagnosticTool):
-        if item.score is not None and not callable(item.score):
-            raise InvalidItemError(f"DiagnosticTool {name!r}: score must be callable")
-        if not isinstance(item.questionnaire, Mapping):
-            raise InvalidItemError(f"DiagnosticTool {name!r}: questionnaire must be a mapping")
-        # Imported here: pmae.diagnostics sits beside pmae.io and must not see the plugins.
-        from pmae.diagnostics import parse_questionnaire
-
-        def plugin_code(issue: Issue) -> bool:
-            # Only pmae's core vocabularies are known at registration: a namespaced theme may
-            # come from a vocabulary extension another plugin registers, so it passes here.
-            if issue.code != "unknown-code":
-                return False
-            value: Any = item.questionnaire
-            for part in path_parts(issue.path):
-                value = value[part]
-            return isinstance(value, str) and bool(NAMESPACED_CODE.match(value))
-
-        _, issues = parse_questionnaire(item.questionnaire)
-        errors = [i for i in issues if i.severity == "error" and not plugin_code(i)]
-        if errors:
-            shown = "; ".join(f"{i.path}: [{i.code}] {i.message}" for i in errors[:3])
-            more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-            raise InvalidItemError(
-                f"DiagnosticTool {name!r}: invalid questionnaire: {shown}{more}")
-        # Schema-valid now, so the id and the version are there.
-        if name != item.questionnaire["id"]:
-            raise InvalidItemError(
-                f"DiagnosticTool {name!r}: its name must be its questionnaire's id "
-                f"{item.questionnaire['id']!r}")
-        if item.version != item.questionnaire["version"]:
-            raise InvalidItemError(
-                f"DiagnosticTool {name!r}: version {item.version!r} is not its "
-                f"questionnaire's version {item.questionnaire['version']!r}")
-    if isinstance(item, TerritoryReferential):
-        if item.base is not None:
-            if not isinstance(item.base, Territories) or item.entries or item.level:
-                raise InvalidItemError(
-                    f"TerritoryReferential {name!r}: a base is a pmae Territories value, "
-                    "given alone (no level, no entries)")
-            return
-        if not isinstance(item.level, str) or not re.match(r"^[a-z][a-z0-9_]*$", item.level):
-            raise InvalidItemError(f"TerritoryReferential {name!r}: bad level {item.level!r}")
-        for entry in item.entries:
-            if not (isinstance(entry, tuple) and len(entry) == 3
-                    and isinstance(entry[0], str) and entry[0].startswith(f"{item.level}:")):
-                raise InvalidItemError(
-                    f"TerritoryReferential {name!r}: each entry is (code, name, parents) with a "
-                    f"code '{item.level}:…'; got {entry!r}")
-    if isinstance(item, Check):
-        for code in item.codes:
-            if not re.match(r"^[a-z][a-z0-9_-]*:[a-z0-9-]+$", code):
-                raise InvalidItemError(
-                    f"Check {name!r}: issue code {code!r} must be namespaced, "
-                    "e.g. 'occitanie:missing-siret'")
-
-
-def _validate_extension(item: VocabularyExtension) -> None:
-    if not re.match(r"^[a-z][a-z0-9_-]*$", item.namespace):
-        raise InvalidItemError(f"vocabulary extension: bad namespace {item.namespace!r}")
-    for term in item.terms:
-        if not isinstance(term, Term):
-            raise InvalidItemError("vocabulary extension terms must be pmae.vocab.Term values")
-        if not NAMESPACED_CODE.match(term.code) or not term.code.startswith(f"{item.namespace}:"):
-            raise InvalidItemError(
-                f"vocabulary extension: code {term.code!r} must be namespaced as "
-                f"'{item.namespace}:<code>'")
-
+    if isinstance(item, Vocabulary) and not VOCABULARY_ID.match(item.id):
+        raise InvalidItemError(f"vocabulary id {item.id!r} is not a valid id")
