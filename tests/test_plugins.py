@@ -45,7 +45,7 @@ from pmae.plugins import (
     hookspecs,
     make_plugin_manager,
 )
-from pmae.plugins.items import ITEM_KINDS
+from pmae.plugins.hookspecs import HOOKS as HOOK_TABLE
 from pmae.testing import RegisterHelper
 from pmae.vocab import Term
 
@@ -89,12 +89,16 @@ def _exporter(name: str) -> Exporter:
 
 def _hook_test(register_helper: RegisterHelper, manager: PluginManager,
                plugin_warnings: list[warnings.WarningMessage], hook: str,
-               valid: object, invalid: object, reason: str) -> None:
-    """Register ``valid`` then ``invalid`` through ``hook`` from two in-test plugins."""
+               valid: object, invalid: Callable[[], object], reason: str) -> None:
+    """Register ``valid`` then ``invalid()`` through ``hook`` from two in-test plugins.
+
+    Items check themselves when built, so the invalid one is built inside the plugin's hook:
+    the error is the plugin's, as when a real plugin builds a bad item.
+    """
 
     def plugin_class(name: str, item: object) -> type:
         def implementation(self: object, register: Callable[[object], None]) -> None:
-            register(item)
+            register(item() if callable(item) else item)
 
         return type(name, (), {hook: hookimpl(implementation)})
 
@@ -103,7 +107,7 @@ def _hook_test(register_helper: RegisterHelper, manager: PluginManager,
     mine = [r for r in manager.registered(hook) if r.plugin == "GoodPlugin"]
     assert [r.item for r in mine] == [valid]
     assert mine[0].qualified_name == f"GoodPlugin:{mine[0].name}"
-    assert info.items == ((ITEM_KINDS[hook], mine[0].name),)
+    assert info.items == ((HOOK_TABLE[hook].kind, mine[0].name),)
 
     before = manager.registered(hook)
     info = register_helper(plugin_class("BadPlugin", invalid))
@@ -120,7 +124,7 @@ def test_hook_pmae_register_exporters(
 ) -> None:
     valid = _exporter("ids")
     _hook_test(pmae_register, pmae_plugin_manager, plugin_warnings, "pmae_register_exporters",
-               valid, _exporter("Bad Name!"),
+               valid, lambda: _exporter("Bad Name!"),
                "Exporter name 'Bad Name!' must be lower-case letters, digits, - or _")
     assert pmae_plugin_manager.exporter("ids") is valid
     assert pmae_plugin_manager.exporter("GoodPlugin:ids") is valid
@@ -136,7 +140,9 @@ def test_hook_pmae_register_importers(
     plugin_warnings: list[warnings.WarningMessage],
 ) -> None:
     valid = Importer(name="tsv", title="Tab-separated", read=_read_nothing)
-    invalid = Importer(name="tsv", title="Tab-separated", read="not a function")  # type: ignore[arg-type]
+    def invalid() -> Importer:
+        return Importer(name="tsv", title="Tab-separated", read="not a function")  # type: ignore[arg-type]
+
     _hook_test(pmae_register, pmae_plugin_manager, plugin_warnings, "pmae_register_importers",
                valid, invalid, "Importer 'tsv': read must be callable")
     assert pmae_plugin_manager.importer("GoodPlugin:tsv") is valid
@@ -161,8 +167,10 @@ def test_hook_pmae_register_diagnostics(
 ) -> None:
     valid = DiagnosticTool(name="auto-diag", title="Auto-diagnostic", version="1.0",
                            questionnaire=AUTO_DIAG)
-    invalid = DiagnosticTool(name="auto-diag", title="Auto-diagnostic", version="1.0",
-                             questionnaire=["not", "a", "mapping"])  # type: ignore[arg-type]
+    def invalid() -> DiagnosticTool:
+        return DiagnosticTool(name="auto-diag", title="Auto-diagnostic", version="1.0",
+                              questionnaire=["not", "a", "mapping"])  # type: ignore[arg-type]
+
     _hook_test(pmae_register, pmae_plugin_manager, plugin_warnings, "pmae_register_diagnostics",
                valid, invalid, "DiagnosticTool 'auto-diag': questionnaire must be a mapping")
     assert pmae_plugin_manager.diagnostic("auto-diag") is valid
@@ -177,8 +185,10 @@ def test_hook_pmae_register_vocabularies(
     plugin_warnings: list[warnings.WarningMessage],
 ) -> None:
     valid = VocabularyExtension(vocabulary="themes", namespace="occitanie", terms=(TIERS_LIEUX,))
-    invalid = VocabularyExtension(vocabulary="themes", namespace="occitanie", terms=(
-        Term(code="tiers_lieux", label_fr="Tiers-lieux", label_en="Third places"),))
+    def invalid() -> VocabularyExtension:
+        return VocabularyExtension(vocabulary="themes", namespace="occitanie", terms=(
+            Term(code="tiers_lieux", label_fr="Tiers-lieux", label_en="Third places"),))
+
     _hook_test(pmae_register, pmae_plugin_manager, plugin_warnings, "pmae_register_vocabularies",
                valid, invalid,
                "vocabulary extension: code 'tiers_lieux' must be namespaced as "
@@ -200,7 +210,9 @@ def test_hook_pmae_register_territories(
     pmae_register: RegisterHelper, pmae_plugin_manager: PluginManager,
     plugin_warnings: list[warnings.WarningMessage],
 ) -> None:
-    invalid = TerritoryReferential(name="epci-rhone", title="EPCI", level="EPCI", entries=())
+    def invalid() -> TerritoryReferential:
+        return TerritoryReferential(name="epci-rhone", title="EPCI", level="EPCI", entries=())
+
     _hook_test(pmae_register, pmae_plugin_manager, plugin_warnings, "pmae_register_territories",
                METROPOLE, invalid, "TerritoryReferential 'epci-rhone': bad level 'EPCI'")
     assert pmae_plugin_manager.infos["GoodPlugin"].items == (("territories", "epci-rhone"),)
@@ -219,8 +231,10 @@ def test_hook_pmae_register_checks(
 ) -> None:
     valid = Check(name="siret", title="SIRET present", check=_no_issues,
                   codes=("occitanie:missing-siret",))
-    invalid = Check(name="siret", title="SIRET present", check=_no_issues,
-                    codes=("missing-siret",))
+    def invalid() -> Check:
+        return Check(name="siret", title="SIRET present", check=_no_issues,
+                     codes=("missing-siret",))
+
     _hook_test(pmae_register, pmae_plugin_manager, plugin_warnings, "pmae_register_checks",
                valid, invalid,
                "Check 'siret': issue code 'missing-siret' must be namespaced, "
@@ -279,8 +293,9 @@ def test_a_broken_plugin_loses_nothing_of_the_others(
     assert [(i.name, i.status, i.reason) for i in broken.infos.values() if not i.builtin] == [
         ("Alpha", "loaded", None), ("Beta", "failed", reason), ("Gamma", "loaded", None)]
     assert _warnings_of(plugin_warnings) == [f"pmae plugin Beta was skipped: {reason}"]
+    # pluggy's call order: the plugin registered last comes first.
     assert [r.qualified_name for r in broken.exporters() if r.plugin in ("Alpha", "Beta", "Gamma")
-            ] == ["Alpha:alpha", "Gamma:gamma"]
+            ] == ["Gamma:gamma", "Alpha:alpha"]
 
     expected = _export_all(clean, pmae_small_bundle, tmp_path / "clean")
     assert sorted(expected) == ["Alpha:alpha", "Gamma:gamma"]
@@ -307,6 +322,87 @@ def test_a_plugin_that_raises_after_registering_keeps_none_of_its_items(
     assert [r.plugin for r in pmae_plugin_manager.exporters() if r.plugin == "HalfDone"] == []
     with pytest.raises(KeyError, match="no exporter named 'half'"):
         pmae_plugin_manager.exporter("half")
+
+
+# -- pluggy's order: tryfirst, trylast, most recent first; wrappers ---------------------------
+
+
+def _ordered_plugin(plugin: str, **order: bool) -> type:
+    def implementation(self: object, register: Callable[[Exporter], None]) -> None:
+        register(_exporter(plugin.lower()))
+
+    return type(plugin, (), {"pmae_register_exporters": hookimpl(implementation, **order)})
+
+
+def _order(manager: PluginManager) -> list[str]:
+    return [r.plugin for r in manager.exporters() if r.plugin in ("Early", "Plain", "Late")]
+
+
+def test_items_follow_pluggy_call_order_most_recent_plugin_first() -> None:
+    manager = make_plugin_manager(entry_points=False, plugins=[
+        _ordered_plugin("Early")(), _ordered_plugin("Plain")(), _ordered_plugin("Late")()])
+    assert _order(manager) == ["Late", "Plain", "Early"]
+    # pmae's built-ins are registered first, so they come last.
+    assert [r.plugin for r in manager.exporters()][-3:] == [
+        "csv_tables", "json_bundle", "json_bundle"]
+
+
+def test_tryfirst_puts_a_plugins_items_first() -> None:
+    manager = make_plugin_manager(entry_points=False, plugins=[
+        _ordered_plugin("Early", tryfirst=True)(), _ordered_plugin("Plain")(),
+        _ordered_plugin("Late")()])
+    assert _order(manager) == ["Early", "Late", "Plain"]
+    assert manager.exporters()[0].qualified_name == "Early:early"
+
+
+def test_trylast_puts_a_plugins_items_last() -> None:
+    manager = make_plugin_manager(entry_points=False, plugins=[
+        _ordered_plugin("Early")(), _ordered_plugin("Plain")(),
+        _ordered_plugin("Late", trylast=True)()])
+    assert _order(manager) == ["Plain", "Early", "Late"]
+    assert manager.exporters()[-1].qualified_name == "Late:late"  # after the built-ins too
+
+
+def test_a_wrapper_runs_around_its_plugins_implementations(pmae_register: RegisterHelper,
+                                                           pmae_plugin_manager: PluginManager,
+                                                           ) -> None:
+    class Wrapped:
+        @hookimpl(wrapper=True)
+        def pmae_register_exporters(self, register: Callable[[Exporter], None]) -> Any:
+            register(_exporter("before"))
+            result = yield
+            register(_exporter("after"))
+            return result
+
+    class Plain:
+        @hookimpl
+        def pmae_register_exporters(self, register: Callable[[Exporter], None]) -> None:
+            register(_exporter("inside"))
+
+    info = pmae_register(type("Both", (Wrapped, Plain), {
+        "pmae_register_exporters": Wrapped.pmae_register_exporters,
+        "inner": hookimpl(specname="pmae_register_exporters")(
+            Plain.pmae_register_exporters)}))
+    assert (info.status, info.items) == ("loaded", (
+        ("exporter", "before"), ("exporter", "inside"), ("exporter", "after")))
+
+
+def test_a_raising_wrapper_fails_its_plugin_alone(pmae_register: RegisterHelper,
+                                                  pmae_plugin_manager: PluginManager,
+                                                  plugin_warnings: list[Any]) -> None:
+    class Broken:
+        @hookimpl(wrapper=True)
+        def pmae_register_exporters(self, register: Callable[[Exporter], None]) -> Any:
+            register(_exporter("broken"))
+            yield
+            raise RuntimeError("teardown")
+
+    assert pmae_register(_ordered_plugin("Plain")).status == "loaded"
+    info = pmae_register(Broken)
+    assert (info.status, info.reason) == (
+        "failed", "pmae_register_exporters failed: RuntimeError: teardown")
+    assert [r.name for r in pmae_plugin_manager.exporters()][:1] == ["plain"]
+    assert "broken" not in {r.name for r in pmae_plugin_manager.exporters()}
 
 
 # -- hooks pmae does not know, arguments it does not give, strict mode -------------------------
@@ -418,9 +514,11 @@ def test_two_plugins_registering_the_same_name(
 # -- vocabularies, territories, checks in validation -------------------------------------------
 
 
-def _vocabulary_plugin(extension: VocabularyExtension) -> type:
+def _vocabulary_plugin(extension: VocabularyExtension | Callable[[], VocabularyExtension],
+                       ) -> type:
+    """A plugin registering ``extension`` (built in its hook when given as a function)."""
     return type("Occitanie", (), {"pmae_register_vocabularies": hookimpl(
-        lambda self, register: register(extension))})
+        lambda self, register: register(extension() if callable(extension) else extension))})
 
 
 def _document(bundle: Bundle) -> dict[str, Any]:
@@ -447,23 +545,23 @@ def test_a_namespaced_theme_becomes_valid_in_bundles(
 
 
 @pytest.mark.parametrize(("extension", "reason"), [
-    (VocabularyExtension(vocabulary="stages", namespace="occitanie", terms=(
+    (lambda: VocabularyExtension(vocabulary="stages", namespace="occitanie", terms=(
         Term(code="occitanie:suivi", label_fr="Suivi", label_en="Follow-up"),)),
      "vocabulary 'stages' is closed and cannot be extended"),
-    (VocabularyExtension(vocabulary="themes", namespace="occitanie", terms=(
+    (lambda: VocabularyExtension(vocabulary="themes", namespace="occitanie", terms=(
         Term(code="tiers_lieux", label_fr="Tiers-lieux", label_en="Third places"),)),
      "pmae_register_vocabularies failed: InvalidItemError: vocabulary extension: code "
      "'tiers_lieux' must be namespaced as 'occitanie:<code>'"),
-    (VocabularyExtension(vocabulary="themes", namespace="occitanie", terms=(
+    (lambda: VocabularyExtension(vocabulary="themes", namespace="occitanie", terms=(
         Term(code="bretagne:tiers_lieux", label_fr="Tiers-lieux", label_en="Third places"),)),
      "pmae_register_vocabularies failed: InvalidItemError: vocabulary extension: code "
      "'bretagne:tiers_lieux' must be namespaced as 'occitanie:<code>'"),
-    (VocabularyExtension(vocabulary="nope", namespace="occitanie", terms=(TIERS_LIEUX,)),
+    (lambda: VocabularyExtension(vocabulary="nope", namespace="occitanie", terms=(TIERS_LIEUX,)),
      "no vocabulary 'nope' to extend"),
 ])
 def test_a_bad_vocabulary_extension_fails_the_plugin(
     pmae_register: RegisterHelper, pmae_plugin_manager: PluginManager,
-    plugin_warnings: list[Any], extension: VocabularyExtension, reason: str,
+    plugin_warnings: list[Any], extension: Callable[[], VocabularyExtension], reason: str,
 ) -> None:
     before = pmae_plugin_manager.vocabularies()
     info = pmae_register(_vocabulary_plugin(extension))

@@ -23,15 +23,13 @@ from pmae.plugins.items import (
     TerritoryReferential,
     VocabularyExtension,
 )
-from pmae.plugins.manager import (
+from pmae.plugins.manager import PluginManager, get_plugin_manager, make_plugin_manager
+from pmae.plugins.registry import (
     AmbiguousNameError,
     PluginError,
     PluginInfo,
-    PluginManager,
     PluginWarning,
     Registered,
-    get_plugin_manager,
-    make_plugin_manager,
 )
 from pmae.vocab import Term, Vocabulary
 
