@@ -1,4 +1,10 @@
-"""Shared test set-up: hypothesis profiles, and the small documents several suites start from.
+"""Shared test set-up: pmae's built-in plugins only, hypothesis profiles, and the small
+documents several suites start from.
+
+pmae's own tests do not depend on which third-party plugins happen to be installed: the whole
+run sees pmae's built-in plugins only (:func:`_builtin_plugins_only`), in-process and in the
+``pmae`` subprocesses the tests start. A test that needs an installed plugin says so
+(``make_plugin_manager(load=["pmae-ical"])``, or its own ``PMAE_LOAD_PLUGINS``).
 
 ``PMAE_HYPOTHESIS_PROFILE=ci`` runs every property on 500 examples (the CI setting);
 the default profile runs 100, to keep a local run fast.
@@ -7,13 +13,17 @@ the default profile runs 100, to keep a local run fast.
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from pmae.sessions import reset_default_session
 
 # The strategies live beside the tests and are imported as a plain module.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -80,3 +90,99 @@ def valid_document() -> dict[str, Any]:
 def document() -> dict[str, Any]:
     """A valid bundle document, to break."""
     return valid_document()
+
+
+@pytest.fixture(autouse=True)
+def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of pmae sees pmae's built-in plugins only, whatever else is installed.
+
+    ``PMAE_LOAD_PLUGINS`` set and empty is the real allow-list: the default session and the
+    process-wide plugin manager (one per value of the ``PMAE_*_PLUGINS`` variables, so the one
+    for this value is loaded once for the whole run) load no installed plugin, nor does any
+    ``pmae`` subprocess, which inherits the environment. Per test, not per run, so that the
+    plugins' own tests (``plugins/*/tests``, in the same run) see the environment as it is.
+    """
+    monkeypatch.setenv("PMAE_LOAD_PLUGINS", "")
+    monkeypatch.delenv("PMAE_DISABLE_PLUGINS", raising=False)
+    monkeypatch.delenv("PMAE_STRICT_PLUGINS", raising=False)
+
+
+#: A plugin module that adds an exporter, a theme and (``{check}``) a check that warns on
+#: every bundle, for :func:`plugin_distribution`.
+EXTRA_PLUGIN = """
+from pmae.issues import Issue
+from pmae.plugins import Check, Exporter, Term, VocabularyExtension, hookimpl
+
+
+def _export(bundle, stream, context):
+    stream.write(b"extra")
+
+
+@hookimpl
+def pmae_register_exporters(register):
+    register(Exporter(name="extra", title="Extra", export=_export, suffix=".txt"))
+
+
+@hookimpl
+def pmae_register_vocabularies(register):
+    register(VocabularyExtension(vocabulary="themes", namespace="{namespace}", terms=(
+        Term(code="{namespace}:{code}", label_fr="Tiers-lieux", label_en="Third places"),)))
+
+
+def _always(bundle, context):
+    return [Issue(code="{namespace}:always", severity="warning", message="extra check ran")]
+
+
+@hookimpl
+def pmae_register_checks(register):
+    if {check}:
+        register(Check(name="always", title="Always", check=_always,
+                       codes=("{namespace}:always",)))
+"""
+
+
+def write_distribution(folder: Path, name: str, source: str) -> Path:
+    """An installed distribution ``name`` in ``folder``: a module and its ``*.dist-info``.
+
+    The module (``name`` with ``_`` for ``-``) holds ``source``; the entry point of the group
+    ``pmae`` is named ``name``. Put ``folder`` on ``PYTHONPATH`` (subprocesses) or on
+    ``sys.path`` (in-process, see :func:`plugin_distribution`) and it is installed.
+    """
+    module = name.replace("-", "_")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{module}.py").write_text(source, encoding="utf-8")
+    info = folder / f"{module}-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[pmae]\n{name} = {module}\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def plugin_distribution(tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    """Install a small plugin distribution for this test, in-process; return its folder.
+
+    ``plugin_distribution(name="pmae-extra", namespace="extra", code="tiers_lieux",
+    check=False)`` writes :data:`EXTRA_PLUGIN` (an exporter ``extra``, the theme
+    ``<namespace>:<code>`` and, with ``check``, a check warning on every bundle) as a
+    distribution, puts it on ``sys.path`` and clears importlib's caches, so that
+    ``importlib.metadata`` finds its entry point; all of it is undone after the test.
+    """
+    added: list[tuple[Path, str]] = []
+
+    def install(name: str = "pmae-extra", namespace: str = "extra", code: str = "tiers_lieux",
+                check: bool = False) -> Path:
+        source = EXTRA_PLUGIN.format(namespace=namespace, code=code, check=check)
+        folder = write_distribution(tmp_path / f"site-{len(added)}", name, source)
+        sys.path.insert(0, str(folder))
+        importlib.invalidate_caches()
+        added.append((folder, name.replace("-", "_")))
+        return folder
+
+    yield install
+    for folder, module in added:
+        sys.path.remove(str(folder))
+        sys.modules.pop(module, None)
+    importlib.invalidate_caches()
+    reset_default_session()

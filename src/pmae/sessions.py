@@ -18,10 +18,10 @@ The module is called ``sessions`` so that ``pmae.session`` stays the function.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import functools
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -44,7 +44,9 @@ __all__ = [
     "Session",
     "load_bundle",
     "make_session",
+    "reset_default_session",
     "session",
+    "use_session",
     "validate_bundle",
     "validate_document",
     "validate_file",
@@ -96,6 +98,12 @@ class Session:
         return copy
 
     def _cached(self, key: str, compute: Any) -> Any:
+        # A plugin registered on the manager since (pmae.testing's pmae_register) makes what
+        # was computed stale: the manager's generation says so.
+        generation = self.plugins.generation
+        if self._cache.get("generation") != generation:
+            self._cache.clear()
+            self._cache["generation"] = generation
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
@@ -224,21 +232,65 @@ def make_session(
     return Session(plugins=manager, as_of=_as_date(as_of), lang=_as_lang(lang))
 
 
-@functools.cache
+#: The sessions :func:`use_session` put in place, innermost last; the cached default session.
+_chosen: list[Session] = []
+_cached_default: list[Session] = []
+
+
 def _default() -> Session:
+    if _chosen:
+        return _chosen[-1]
     from pmae.plugins.manager import get_plugin_manager
 
-    return Session(plugins=get_plugin_manager())
+    # Follows the process-wide manager, so that get_plugin_manager.cache_clear() (which older
+    # tests call after changing PMAE_LOAD_PLUGINS) resets the default session too.
+    manager = get_plugin_manager()
+    if not _cached_default or _cached_default[0].plugins is not manager:
+        _cached_default[:] = [Session(plugins=manager)]
+    return _cached_default[0]
 
 
 def session(session: Session | None = None) -> Session:
     """The session to use: ``session`` when given, else the process's default one.
 
     The default loads the installed plugins once (environment controls read then), its
-    reference date is today and its language French. Functions that take ``session=`` call
-    this, so ``session=None`` always means the plugin-aware default, never the core alone.
+    reference date is today and its language French; inside ``with use_session(s):`` it is
+    ``s``. Functions that take ``session=`` call this, so ``session=None`` always means the
+    plugin-aware default, never the core alone.
     """
     return session if session is not None else _default()
+
+
+@contextlib.contextmanager
+def use_session(chosen: Session) -> Iterator[Session]:
+    """Make ``chosen`` the default session inside the ``with`` block (nested blocks stack).
+
+    For tests and embedding programs that want every ``session=None`` call to use a session
+    they built (their own plugins, a fixed date)::
+
+        with pmae.sessions.use_session(pmae.make_session(load=[], as_of="2025-06-30")):
+            report = pmae.validate_file("bundle.json")   # pmae's built-ins only
+
+    It changes what :func:`session` returns, not the plugin manager that code still calling
+    :func:`pmae.plugins.get_plugin_manager` gets.
+    """
+    _chosen.append(chosen)
+    try:
+        yield chosen
+    finally:
+        _chosen.pop()
+
+
+def reset_default_session() -> None:
+    """Forget the default session and the process-wide plugin manager.
+
+    The next :func:`session` loads the installed plugins again, reading ``PMAE_LOAD_PLUGINS``,
+    ``PMAE_DISABLE_PLUGINS`` and ``PMAE_STRICT_PLUGINS`` afresh: for tests that change them.
+    """
+    from pmae.plugins.manager import get_plugin_manager
+
+    get_plugin_manager.cache_clear()  # type: ignore[attr-defined]  # set by pmae.plugins.manager
+    _cached_default.clear()
 
 
 # -- the front door's functions: the default session's methods, with ``session=`` -------------

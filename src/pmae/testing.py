@@ -21,6 +21,9 @@ Fixtures:
 - :func:`pmae_plugin_manager`: a fresh plugin manager per test, pmae's built-ins only;
 - :func:`pmae_register`: register an in-test plugin on that manager, get its
   :class:`~pmae.plugins.PluginInfo`;
+- :func:`pmae_session`: a :class:`~pmae.Session` over that manager (pmae's built-ins and the
+  plugin under test), and the default session for the test, so ``pmae.validate_document(...)``
+  and every function called without ``session=`` see the plugin;
 - :func:`pmae_small_bundle`: a small, valid, hand-built bundle that exercises every visibility;
 - :func:`pmae_sample_bundle`: the sample bundle shipped with pmae (several hundred records);
 - :func:`pmae_export`: export a bundle through pmae's real core (audience filter, atomic
@@ -37,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -46,6 +49,7 @@ import pytest
 if TYPE_CHECKING:
     from pmae.model import Bundle
     from pmae.plugins import PluginInfo, PluginManager
+    from pmae.sessions import Session
 
 __all__ = [
     "ExportHelper",
@@ -54,6 +58,7 @@ __all__ = [
     "pmae_plugin_manager",
     "pmae_register",
     "pmae_sample_bundle",
+    "pmae_session",
     "pmae_small_bundle",
     "small_bundle",
 ]
@@ -107,6 +112,29 @@ def pmae_register(pmae_plugin_manager: PluginManager) -> RegisterHelper:
         return pmae_plugin_manager.register(plugin, name=name)
 
     return register
+
+
+@pytest.fixture
+def pmae_session(pmae_plugin_manager: PluginManager) -> Iterator[Session]:
+    """A :class:`~pmae.Session` with pmae's built-ins and the plugin under test.
+
+    It is built over :func:`pmae_plugin_manager`, so a plugin registered with
+    :func:`pmae_register` (before or after the session is first used) is part of it, and it is
+    the default session during the test (:func:`pmae.sessions.use_session`): library calls
+    without ``session=`` (``pmae.validate_document(...)``) use it too. Its date is today and
+    its language French; derive others with ``pmae_session.evolve(as_of=..., lang=...)``.
+
+    To test an *installed* distribution instead of an in-test plugin, override
+    :func:`pmae_plugin_manager` in your ``conftest.py``::
+
+        @pytest.fixture
+        def pmae_plugin_manager():
+            return make_plugin_manager(load=["pmae-occitanie"], strict=True)
+    """
+    from pmae.sessions import Session, use_session
+
+    with use_session(Session(plugins=pmae_plugin_manager)) as chosen:
+        yield chosen
 
 
 @pytest.fixture
