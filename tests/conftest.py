@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import importlib.metadata
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -92,19 +93,44 @@ def document() -> dict[str, Any]:
     return valid_document()
 
 
-@pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test of pmae sees pmae's built-in plugins only, whatever else is installed.
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "pmae_plugins(*names): the installed plugins this test loads, by entry-point "
+        "name (skipped when one is not installed); other tests see pmae's built-ins only")
 
-    ``PMAE_LOAD_PLUGINS`` set and empty is the real allow-list: the default session and the
-    process-wide plugin manager (one per value of the ``PMAE_*_PLUGINS`` variables, so the one
-    for this value is loaded once for the whole run) load no installed plugin, nor does any
-    ``pmae`` subprocess, which inherits the environment. Per test, not per run, so that the
-    plugins' own tests (``plugins/*/tests``, in the same run) see the environment as it is.
+
+#: The environment every test of pmae runs in, set before its fixtures (even module- or
+#: session-scoped ones) and undone after them, so plugins/*/tests see the real one.
+_environment = pytest.MonkeyPatch()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """pmae's tests see pmae's built-in plugins only, whatever else is installed.
+
+    ``PMAE_LOAD_PLUGINS`` is the real allow-list: set and empty, the default session, the
+    process-wide plugin manager (one per value of the ``PMAE_*_PLUGINS`` variables, so this one
+    is loaded once for the run) and every ``pmae`` subprocess (which inherits the environment)
+    load no installed plugin. A test marked ``@pytest.mark.pmae_plugins("pmae-ical")`` loads
+    those plugins, and is skipped when one is not installed.
     """
-    monkeypatch.setenv("PMAE_LOAD_PLUGINS", "")
-    monkeypatch.delenv("PMAE_DISABLE_PLUGINS", raising=False)
-    monkeypatch.delenv("PMAE_STRICT_PLUGINS", raising=False)
+    marker = item.get_closest_marker("pmae_plugins")
+    wanted = marker.args if marker else ()
+    _environment.setenv("PMAE_LOAD_PLUGINS", ",".join(wanted))
+    _environment.delenv("PMAE_DISABLE_PLUGINS", raising=False)
+    _environment.delenv("PMAE_STRICT_PLUGINS", raising=False)
+    installed = {e.name for e in importlib.metadata.entry_points(group="pmae")}
+    if missing := [name for name in wanted if name not in installed]:
+        pytest.skip(f"needs the plugin(s) {', '.join(missing)}: pip install -e "
+                    f"plugins/{missing[0]}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        _environment.undo()
 
 
 #: A plugin module that adds an exporter, a theme and (``{check}``) a check that warns on

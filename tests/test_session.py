@@ -141,6 +141,29 @@ def test_a_plugin_registered_later_is_seen_by_the_session(
     assert pmae.validate_document(_document(THEME)).issues == []
 
 
+# -- which plugins pmae's tests see ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def allow_list_for_module_fixtures() -> str | None:
+    return os.environ.get("PMAE_LOAD_PLUGINS")
+
+
+def test_pmaes_tests_see_the_builtins_only(allow_list_for_module_fixtures: str | None) -> None:
+    """Even a module-scoped fixture runs with the empty allow-list (tests/conftest.py)."""
+    assert (allow_list_for_module_fixtures, os.environ["PMAE_LOAD_PLUGINS"]) == ("", "")
+    infos = session().plugins.infos.values()
+    assert {i.status for i in infos if not i.builtin} <= {"blocked"}
+    assert {i.status for i in infos if i.builtin} == {"loaded"}
+
+
+@pytest.mark.pmae_plugins("pmae-datainclusion")
+def test_a_test_names_the_installed_plugins_it_needs() -> None:
+    assert os.environ["PMAE_LOAD_PLUGINS"] == "pmae-datainclusion"
+    assert session().exporter("datainclusion").suffix == ".json"
+    assert session().plugins.infos["pmae-datainclusion"].status == "loaded"
+
+
 # -- the front door: a real installed plugin, from Python and from the command line -----------
 
 
@@ -172,7 +195,7 @@ def test_the_same_answer_from_python_and_the_command_line(
     without = [("ambiguous-territory", "error", "$.actors[1].territories[0]"),
                ("unknown-code", "error", "$.offers[0].themes[0]")]
     assert _issues(pmae.validate_file(path)) == without
-    assert _cli_validate(path, _env()) == (1, without)
+    assert _cli_validate(path, _env(PMAE_LOAD_PLUGINS="")) == (1, without)
 
     # Installed: the default session (every installed plugin, as `pmae` runs) accepts it.
     folder = plugin_distribution(name="pmae-test-theme", namespace="test", code="tiers_lieux")
