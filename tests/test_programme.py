@@ -513,6 +513,7 @@ def test_invitations_command_text_and_usage_errors(sample_file: Path) -> None:
 # --- the year's calendar ---------------------------------------------------------------------
 
 
+@pytest.mark.pmae_plugins("pmae-ical")
 def test_the_calendar_through_the_real_ical_exporter(sample_file: Path, tmp_path: Path) -> None:
     output = tmp_path / "2025.ics"
     manager = make_plugin_manager(load=["pmae-ical"])
