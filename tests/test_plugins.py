@@ -36,6 +36,7 @@ from pmae.plugins import (
     Exporter,
     Importer,
     ImportResult,
+    InvalidItemError,
     PluginError,
     PluginManager,
     PluginWarning,
@@ -63,6 +64,46 @@ def test_plugin_hooks_have_tests() -> None:
     tested = {name.removeprefix("test_hook_") for name, value in globals().items()
               if name.startswith("test_hook_") and callable(value)}
     assert sorted(set(HOOKS) - tested) == []
+
+
+def test_the_table_of_hooks_is_read_from_their_signatures() -> None:
+    from pmae.vocab import Vocabulary
+
+    assert {name: (hook.types, hook.kind) for name, hook in HOOK_TABLE.items()} == {
+        "pmae_register_exporters": ((Exporter,), "exporter"),
+        "pmae_register_importers": ((Importer,), "importer"),
+        "pmae_register_diagnostics": ((DiagnosticTool,), "diagnostic"),
+        "pmae_register_vocabularies": ((Vocabulary, VocabularyExtension), "vocabulary"),
+        "pmae_register_territories": ((TerritoryReferential,), "territories"),
+        "pmae_register_checks": ((Check,), "check"),
+    }
+    assert list(HOOK_TABLE) == KNOWN_HOOKS.split(", ")
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda: _exporter("Bad Name!"),
+     "Exporter name 'Bad Name!' must be lower-case letters, digits, - or _"),
+    (lambda: Exporter(name="x", title="", export=_write_ids), "Exporter 'x': needs a title"),
+    (lambda: Exporter(name="x", title="X", export=_write_ids, target="folder"),  # type: ignore[arg-type]
+     "Exporter 'x': target must be 'file' or 'directory'"),
+    (lambda: Exporter(name="x", title="X", export=_write_ids, suffix="ics"),
+     "Exporter 'x': suffix must look like '.ics'"),
+    (lambda: DiagnosticTool(name="auto-diag", title="A", version="2.0", questionnaire=AUTO_DIAG),
+     "DiagnosticTool 'auto-diag': version '2.0' is not its questionnaire's version '1.0'"),
+    (lambda: DiagnosticTool(name="auto-diag", title="A", version="1.0", questionnaire=AUTO_DIAG,
+                            score="not callable"),  # type: ignore[arg-type]
+     "DiagnosticTool 'auto-diag': score must be callable"),
+    (lambda: TerritoryReferential(name="t", title="T", level="epci", entries=(
+        ("com:1", "Un", ()),)),
+     "TerritoryReferential 't': each entry is (code, name, parents) with a code 'epci:…'; "
+     "got ('com:1', 'Un', ())"),
+    (lambda: VocabularyExtension(vocabulary="themes", namespace="Bad", terms=()),
+     "vocabulary extension: bad namespace 'Bad'"),
+])
+def test_items_check_themselves_when_built(build: Callable[[], object], message: str) -> None:
+    with pytest.raises(InvalidItemError) as raised:
+        build()
+    assert str(raised.value) == message
 
 
 def _warnings_of(caught: list[warnings.WarningMessage]) -> list[str]:
