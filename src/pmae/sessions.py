@@ -242,8 +242,8 @@ def _default() -> Session:
         return _chosen[-1]
     from pmae.plugins.manager import get_plugin_manager
 
-    # Follows the process-wide manager, so that get_plugin_manager.cache_clear() (which older
-    # tests call after changing PMAE_LOAD_PLUGINS) resets the default session too.
+    # Follows the process-wide manager (one per value of the PMAE_*_PLUGINS variables), so a
+    # change of those variables, or get_plugin_manager.cache_clear(), gives a new default.
     manager = get_plugin_manager()
     if not _cached_default or _cached_default[0].plugins is not manager:
         _cached_default[:] = [Session(plugins=manager)]
@@ -253,10 +253,10 @@ def _default() -> Session:
 def session(session: Session | None = None) -> Session:
     """The session to use: ``session`` when given, else the process's default one.
 
-    The default loads the installed plugins once (environment controls read then), its
-    reference date is today and its language French; inside ``with use_session(s):`` it is
-    ``s``. Functions that take ``session=`` call this, so ``session=None`` always means the
-    plugin-aware default, never the core alone.
+    The default loads the installed plugins once for each value of the ``PMAE_*_PLUGINS``
+    variables, as the command line does; its reference date is today, its language French;
+    inside ``with use_session(s):`` it is ``s``. Functions that take ``session=`` call this, so
+    ``session=None`` always means the plugin-aware default, never the core alone.
     """
     return session if session is not None else _default()
 

@@ -181,10 +181,12 @@ class DiagnosticTool:
     description: str = ""
 
 
-def _terms(item: VocabularyExtension, attribute: attrs.Attribute[Any], value: object) -> None:
+def _terms(item: VocabularyExtension, attribute: attrs.Attribute[Any],
+           value: Iterable[object]) -> None:
+    """A namespace of the right form, and terms that are all ``<namespace>:<code>``."""
     if not re.match(r"^[a-z][a-z0-9_-]*$", item.namespace):
         raise InvalidItemError(f"vocabulary extension: bad namespace {item.namespace!r}")
-    for term in value:  # type: ignore[attr-defined]
+    for term in value:
         if not isinstance(term, Term):
             raise InvalidItemError("vocabulary extension terms must be pmae.vocab.Term values")
         if not NAMESPACED_CODE.match(term.code) or not term.code.startswith(f"{item.namespace}:"):
