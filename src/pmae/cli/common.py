@@ -85,7 +85,8 @@ def session_of(ctx: click.Context | None = None) -> Session:
     need no plugins (``schema``, ``sample``, ``generate``) never ask, so they load none and
     cannot fail on a broken plugin. A strict-mode plugin failure becomes a one-line error.
     """
-    from pmae.plugins.manager import PluginError, PluginManager, get_plugin_manager
+    from pmae.plugins.manager import PluginError, PluginManager
+    from pmae.sessions import session as default_session
 
     root = (ctx or click.get_current_context()).find_root()
     if isinstance(root.obj, Session):
@@ -93,10 +94,10 @@ def session_of(ctx: click.Context | None = None) -> Session:
     if isinstance(root.obj, PluginManager):
         built = Session(plugins=root.obj)
     else:
-        # The default session's plugins: the process's plugin manager (loaded once, with the
-        # environment's controls), asked for here so a cleared cache is seen.
+        # The default session (pmae.session()): the same one a library call without session=
+        # gets, so `use_session` and the pmae_session fixture reach the command line too.
         try:
-            built = Session(plugins=get_plugin_manager())
+            built = default_session()
         except PluginError as error:
             raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
     root.obj = built
