@@ -31,16 +31,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "coverage": ("coverage", "coverage_command",
                  "Coverage of the offers in BUNDLE: territory × theme × stage, gaps, "
                  "redundancy."),
+    "db": ("db", "db", "The store: its log of publications, its schema upgrade, what it holds."),
     "demo": ("demo", "demo",
              "The main job on the embedded sample: validate it, write its report, summarise "
              "it."),
     "diagnose": ("diagnose", "diagnose",
                  "Run the diagnostic tool TOOL for an association, and record it in a bundle."),
+    "dump": ("dump", "dump", "Write the records of the store as one bundle, for an audience."),
     "export": ("export", "export_command",
                "Export BUNDLE for an audience with a registered exporter."),
     "generate": ("generate", "generate",
                  "Generate a synthetic bundle at any scale (national: --associations "
                  "150000)."),
+    "history": ("history", "history",
+                "Every version of the record ID in the store: added, changed, withdrawn, and "
+                "when."),
     "import": ("import_", "import_command",
                "Import PATH with the importer FMT, validate it, and write it as a bundle."),
     "merge": ("merge", "merge", "Merge bundle FILES into one, keeping provenance."),
@@ -54,6 +59,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "programme": ("programme", "programme",
                   "The annual programme: check a year against its rules, prepare its "
                   "meetings."),
+    "publish": ("publish", "publish",
+                "Publish BUNDLE files into the store, keeping every record's history."),
     "report": ("report", "report",
                "Write the report of BUNDLE: a static site to read offline, in the folder "
                "OUTPUT."),

@@ -1,0 +1,47 @@
+"""``pmae dump``: the store's records as one bundle, for an audience."""
+
+from __future__ import annotations
+
+import click
+
+from pmae.cli.common import check_audience_option, check_output
+from pmae.cli.db import DB_OPTION, opened_store, store_errors
+from pmae.model import Source
+
+__all__ = ["dump"]
+
+
+@click.command()
+@DB_OPTION
+@click.option("-o", "--output", required=True, help="The bundle to write (.json or .jsonl).")
+@click.option("--audience", default="all", show_default=True,
+              help="Who the bundle is for: public, network, recipient:<network-or-actor-id>, "
+                   "or all (the whole store, private records included).")
+@click.option("--source", "slug", default="store", show_default=True,
+              help="Slug of whoever publishes the bundle.")
+@click.option("--name", default=None, help="Name of whoever publishes the bundle.")
+@click.option("--licence", default=None,
+              help="Licence of the bundle (required when the published ones' licences differ).")
+@click.pass_context
+def dump(ctx: click.Context, db_path: str, output: str, audience: str, slug: str,
+         name: str | None, licence: str | None) -> None:
+    """Write the records of the store as one bundle, for an audience.
+
+    The bundle is the one `pmae merge` would write from the bundles published last for each
+    source, filtered for the audience as `pmae export` filters; it is written atomically.
+    """
+    from pmae.io.bundles import write_bundle
+    from pmae.store import LicenceError
+
+    check_audience_option(audience)
+    check_output(output, db_path)
+    with opened_store(ctx, db_path) as store:
+        try:
+            bundle = store.dump(audience=audience, licence=licence,
+                                source=Source(slug=slug, name=name or "Store pmae"))
+        except LicenceError as error:
+            raise click.UsageError(f"{error} with --licence") from None
+    write_bundle(bundle, output)
+    counts = bundle.counts()
+    click.echo(f"wrote {output}: {sum(counts.values())} records from {db_path} "
+               f"(audience {audience})", err=True)

@@ -1,0 +1,39 @@
+"""``pmae history``: every version of one record of the store, publication by publication."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pmae.cli.common import FORMAT_OPTION, echo_json
+from pmae.cli.db import DB_OPTION, opened_store, store_errors
+
+__all__ = ["history"]
+
+
+@click.command()
+@click.argument("record_id", metavar="ID")
+@DB_OPTION
+@FORMAT_OPTION
+@click.option("--records", "show_records", is_flag=True,
+              help="Print each version of the record (JSON) under its line.")
+@click.pass_context
+def history(ctx: click.Context, record_id: str, db_path: str, output_format: str,
+            show_records: bool) -> None:
+    """Every version of the record ID in the store: added, changed, withdrawn, and when.
+
+    Exit code 1 when the store never held ID.
+    """
+    with opened_store(ctx, db_path) as store:
+        versions = store.history(record_id)
+    if output_format == "json":
+        echo_json([version.to_dict() for version in versions])
+    elif not versions:
+        click.echo(f"{record_id}: never published into {db_path}", err=True)
+    for version in versions if output_format == "text" else ():
+        click.echo(f"#{version.publication} {version.published_at} {version.change} "
+                   f"({version.collection})")
+        if show_records and version.record is not None:
+            click.echo(f"    {version.record}")
+    sys.exit(0 if versions else 1)

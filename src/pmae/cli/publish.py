@@ -1,0 +1,62 @@
+"""``pmae publish``: bundles into the store, replacing the records of each source they carry."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pmae.cli.common import FORMAT_OPTION, echo_json, print_issues, report_and_exit
+from pmae.cli.db import DB_OPTION, opened_store, store_errors
+
+__all__ = ["publish"]
+
+
+@click.command()
+@click.argument("files", metavar="BUNDLE...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True))
+@DB_OPTION
+@FORMAT_OPTION
+@click.pass_context
+def publish(ctx: click.Context, files: tuple[str, ...], db_path: str,
+            output_format: str) -> None:
+    """Publish BUNDLE files into the store, keeping every record's history.
+
+    Each bundle is validated first; they are merged as `pmae merge` merges them; then, in one
+    transaction, the records of every source they carry replace that source's records in the
+    store. Records of other sources are never touched. An invalid bundle or a conflict writes
+    nothing (exit 1); publishing what the store already holds changes nothing and says so.
+    """
+    from pmae.io.pipeline import InvalidBundleError
+    from pmae.store import MergeConflictError
+
+    with opened_store(ctx, db_path, create=True) as store:
+        try:
+            result = store.publish(*files)
+        except InvalidBundleError as error:
+            report_and_exit(error.issues, output_format,
+                            f"nothing was published into {db_path}: fix the bundles first")
+        except MergeConflictError as error:
+            report_and_exit(error.issues, output_format,
+                            f"nothing was published into {db_path}: resolve the conflicts")
+    if output_format == "json":
+        echo_json({
+            "publication": result.number, "holder": result.holder,
+            "sources": list(result.sources),
+            "changes": {name: c.to_dict() for name, c in result.changes.items()},
+            "total": result.total.to_dict(),
+            "issues": [issue.to_dict() for issue in result.issues],
+        })
+        sys.exit(0)
+    print_issues(result.issues, summary=bool(result.issues))
+    names = ", ".join(files)
+    if result.number is None:
+        click.echo(f"nothing changed: {db_path} already holds {names} (publication "
+                   f"#{result.holder}); nothing was written")
+        return
+    click.echo(f"published {names} into {db_path} as publication #{result.number} "
+               f"(sources {', '.join(result.sources)}): {result.total.summary()}")
+    for name, changes in result.changes.items():
+        if changes.added or changes.changed or changes.withdrawn:
+            click.echo(f"  {name}: {changes.summary()}")
+

@@ -1,0 +1,244 @@
+"""Opening a store file: where it is, whether it is one, which schema it has, and the locks.
+
+Nothing here writes to a file that is not a pmae store of a schema this pmae knows: a file that
+is not SQLite, an SQLite database of something else, a damaged database or a store written by a
+newer pmae is refused with an error saying what it is and what to do, and left as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from urllib.parse import quote as quote_url
+
+from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+__all__ = [
+    "DEFAULT_PATH",
+    "CorruptStoreError",
+    "NewerStoreError",
+    "OutdatedStoreError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreNotFoundError",
+    "connect",
+    "pmae_version",
+    "store_path",
+    "transaction",
+    "upgrade",
+]
+
+#: The store used when neither ``--db`` nor ``PMAE_DB`` names one: in the working folder.
+DEFAULT_PATH: str = "pmae.db"
+
+
+class StoreError(Exception):
+    """A store that cannot be used as asked; the message says why and what to do."""
+
+
+class StoreNotFoundError(StoreError):
+    """There is no store at the path (reading commands never create one)."""
+
+
+class CorruptStoreError(StoreError):
+    """The file is not a pmae store, or is damaged; it is left as it is."""
+
+
+class NewerStoreError(StoreError):
+    """The store's schema is newer than this pmae knows: a newer pmae is needed."""
+
+
+class OutdatedStoreError(StoreError):
+    """The store's schema is older than this pmae's: ``pmae db upgrade`` brings it up."""
+
+
+class StoreLockedError(StoreError):
+    """Another process held the store longer than the busy timeout."""
+
+
+def pmae_version() -> str:
+    """The version of the installed pmae (``unknown`` when run from a bare source tree)."""
+    try:
+        return version("pmae")
+    except PackageNotFoundError:  # pragma: no cover - always installed in practice
+        return "unknown"
+
+
+def store_path(path_or_url: str | os.PathLike[str] | None) -> Path:
+    """The file of a store named by a path or an ``sqlite:///`` URL (None: ``pmae.db``).
+
+    As in SQLAlchemy, ``sqlite:///pmae.db`` is relative to the working folder and
+    ``sqlite:////srv/pmae.db`` absolute.
+
+    :raises StoreError: for another kind of URL (PostgreSQL stores are not supported yet).
+    """
+    text = os.fspath(path_or_url) if path_or_url is not None else DEFAULT_PATH
+    if text.startswith("sqlite:///"):
+        return Path(text.removeprefix("sqlite:///"))
+    scheme, sep, _ = text.partition("://")
+    if sep and scheme.isascii() and scheme.replace("+", "").isalpha():
+        raise StoreError(
+            f"{text}: pmae stores are SQLite files (a path or sqlite:///PATH); {scheme} "
+            "stores are not supported by this version")
+    return Path(text)
+
+
+def _describe(error: sqlite3.Error) -> str:
+    return str(error) or type(error).__name__
+
+
+def _locked(error: sqlite3.Error) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+
+@contextlib.contextmanager
+def translated(path: Path) -> Iterator[None]:
+    """SQLite's errors as :class:`StoreError` naming the file and what to do."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except sqlite3.Error as error:
+        if _locked(error):
+            raise StoreLockedError(
+                f"{path}: another pmae is writing to this store; try again when it has "
+                "finished (nothing was written)") from error
+        if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+            raise StoreError(f"{path}: the store cannot be written ({_describe(error)})") \
+                from error
+        raise CorruptStoreError(
+            f"{path}: not a usable pmae store (SQLite says: {_describe(error)}); it was left "
+            "as it is: restore it from a backup, or publish into another file") from error
+
+
+def _meta(connection: sqlite3.Connection) -> dict[str, str] | None:
+    tables = {name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "store_meta" not in tables:
+        return None if not tables else {}
+    return dict(connection.execute("SELECT key, value FROM store_meta"))
+
+
+def connect(path: Path, *, create: bool = False, timeout: float = 5.0,
+            upgrading: bool = False) -> sqlite3.Connection:
+    """An open connection to the store at ``path``, its schema checked.
+
+    :param create: make a new store when there is no file (or an empty one) at ``path``.
+    :param timeout: seconds to wait for another process's lock before
+        :class:`StoreLockedError`.
+    :param upgrading: accept an older schema (for :func:`upgrade`).
+    """
+    exists = path.exists()
+    if not exists and not create:
+        raise StoreNotFoundError(
+            f"{path}: no store here; publish a bundle into it first "
+            f"(pmae publish BUNDLE --db {path})")
+    if path.is_dir():
+        raise StoreError(f"{path}: is a folder; give the path of a store file")
+    mode = "rwc" if create else "rw"
+    uri = f"file:{quote_url(os.fspath(path))}?mode={mode}"
+    with translated(path):
+        connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+                                     check_same_thread=False)
+    try:
+        with translated(path):
+            connection.execute("PRAGMA foreign_keys = ON")
+            meta = _meta(connection)
+            if meta is None:
+                if not create:
+                    raise StoreNotFoundError(
+                        f"{path}: an empty file, not a store yet; publish a bundle into it "
+                        "first")
+                _initialise(connection)
+            elif not meta:
+                raise CorruptStoreError(
+                    f"{path}: an SQLite database, but not a pmae store; it was left as it "
+                    "is: give another path")
+            else:
+                _check_version(path, meta, upgrading=upgrading)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _check_version(path: Path, meta: dict[str, str], *, upgrading: bool) -> None:
+    found = int(meta.get("schema_version", "0"))
+    if found > SCHEMA_VERSION:
+        needed = meta.get("pmae_version", "a newer version")
+        raise NewerStoreError(
+            f"{path}: this store has schema version {found}, written by pmae {needed}; this "
+            f"pmae ({pmae_version()}) knows schema version {SCHEMA_VERSION} at most: install "
+            f"pmae {needed} or later to use it")
+    if found < SCHEMA_VERSION and not upgrading:
+        raise OutdatedStoreError(
+            f"{path}: this store has schema version {found}, older than this pmae's "
+            f"({SCHEMA_VERSION}): run `pmae db upgrade --db {path}` first")
+
+
+@contextlib.contextmanager
+def transaction(connection: sqlite3.Connection, path: Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken at once (``BEGIN IMMEDIATE``): a second writer waits for
+    the busy timeout then fails with :class:`StoreLockedError`, before reading anything; any
+    failure (an exception, a kill) leaves the store as it was before ``BEGIN``."""
+    with translated(path):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _migrate(connection: sqlite3.Connection, start: int) -> list[int]:
+    done = []
+    for number in range(start + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[number]():
+            connection.execute(statement)
+        done.append(number)
+    connection.executemany(
+        "INSERT INTO store_meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [("schema_version", str(SCHEMA_VERSION)), ("pmae_version", pmae_version())])
+    return done
+
+
+def _initialise(connection: sqlite3.Connection) -> None:
+    # WAL: readers (dumps, Datasette) read while a publication writes; it is a property of
+    # the file, set once, outside any transaction.
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        _migrate(connection, 0)
+        connection.execute("INSERT INTO store_meta (key, value) VALUES ('created_at', ?)",
+                           (_now(),))
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def upgrade(path: Path, *, timeout: float = 5.0) -> tuple[int, list[int]]:
+    """Run the migrations the store at ``path`` lacks, in one transaction.
+
+    :returns: the schema version found and the versions migrated to (empty: up to date).
+    """
+    connection = connect(path, upgrading=True, timeout=timeout)
+    try:
+        with transaction(connection, path):
+            found = int(dict(connection.execute("SELECT key, value FROM store_meta"))
+                        .get("schema_version", "0"))
+            done = _migrate(connection, found) if found < SCHEMA_VERSION else []
+        return found, done
+    finally:
+        connection.close()

@@ -1,0 +1,350 @@
+"""Publication: the records of each source a bundle carries replace that source's records.
+
+The bundles are validated with the session and merged as ``pmae merge`` merges them (a conflict
+writes nothing); then, in one write transaction, each record is compared with the stored one
+(its JSON, byte for byte): added, changed, unchanged or withdrawn (stored for a source the
+bundles carry, absent from them). Every change keeps the version it replaces in ``versions``,
+and the publication is logged with its bundles (file, SHA-256, envelope) and counts. A record
+of a source the bundles do not carry is never read nor touched. A publication that would change
+nothing (same records, same envelopes as the publication that holds them) writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import orjson
+
+from pmae.io.bundles import bundle_to_data, dumps_bundle, merge_bundles
+from pmae.io.pipeline import InvalidBundleError
+from pmae.issues import Issue
+from pmae.model import COLLECTIONS, Bundle, Source
+from pmae.store.connection import pmae_version
+from pmae.store.schema import COLUMNS, FULL_TEXT, LINKS, VOCABULARY_TABLES, link_table, quote
+
+if TYPE_CHECKING:
+    from pmae.sessions import Session
+
+__all__ = ["Changes", "MergeConflictError", "PublicationResult", "prepare", "publish"]
+
+
+class MergeConflictError(Exception):
+    """The bundles published together hold the same id with different content."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues = list(issues)
+        super().__init__("; ".join(i.message for i in self.issues if i.code == "merge-conflict"))
+
+
+@attrs.define(kw_only=True, frozen=True)
+class Changes:
+    """How many records a publication added, changed, left unchanged and withdrew."""
+
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+
+    def __add__(self, other: Changes) -> Changes:
+        return Changes(added=self.added + other.added, changed=self.changed + other.changed,
+                       unchanged=self.unchanged + other.unchanged,
+                       withdrawn=self.withdrawn + other.withdrawn)
+
+    def to_dict(self) -> dict[str, int]:
+        """The four counts as a mapping."""
+        return attrs.asdict(self)
+
+    def summary(self) -> str:
+        """``3 added, 1 changed, 40 unchanged, 2 withdrawn`` (the counts that are not 0)."""
+        parts = [f"{count} {name}" for name, count in attrs.asdict(self).items() if count]
+        return ", ".join(parts) or "no records"
+
+
+@attrs.define(kw_only=True, frozen=True)
+class PublicationResult:
+    """What a publication did.
+
+    ``number`` is the publication's number in the log, or ``None`` when it changed nothing
+    (then ``holder`` is the publication that already holds these records).
+    """
+
+    number: int | None
+    holder: int | None = None
+    sources: tuple[str, ...]
+    changes: dict[str, Changes]
+    issues: tuple[Issue, ...] = ()
+
+    @property
+    def total(self) -> Changes:
+        """The changes of every collection together."""
+        return sum(self.changes.values(), Changes())
+
+    @property
+    def changed_anything(self) -> bool:
+        """Whether the publication wrote anything."""
+        return self.number is not None
+
+
+@attrs.define(kw_only=True, frozen=True)
+class _Input:
+    bundle: Bundle
+    file: str | None
+    sha256: str
+
+
+def _source_of(record_id: str) -> str:
+    return record_id.partition(":")[0]
+
+
+def prepare(items: Iterable[Bundle | str | os.PathLike[str]], session: Session
+            ) -> tuple[list[_Input], Bundle, tuple[Issue, ...]]:
+    """Validate each bundle (a path or a :class:`Bundle`) with ``session`` and merge them.
+
+    :raises InvalidBundleError: with every issue of every bundle when one has errors.
+    :raises MergeConflictError: when two bundles hold the same id with different content.
+    """
+    inputs: list[_Input] = []
+    issues: list[Issue] = []
+    failed = False
+    for item in items:
+        if isinstance(item, Bundle):
+            report = session.validate_bundle(item)
+            digest = hashlib.sha256(dumps_bundle(item)).hexdigest()
+            file = None
+        else:
+            file = os.fspath(item)
+            report = session.validate_file(file)
+            digest = hashlib.sha256(Path(file).read_bytes()).hexdigest()
+        issues += report.issues
+        if not report.ok or report.bundle is None:
+            failed = True
+            continue
+        inputs.append(_Input(bundle=report.bundle, file=file, sha256=digest))
+    if failed:
+        raise InvalidBundleError(issues)
+    if not inputs:
+        raise ValueError("publish needs at least one bundle")
+    merged = merge_bundles([i.bundle for i in inputs], files=[i.file for i in inputs],
+                           source=Source(slug="store", name="Store pmae"))
+    if merged.conflicts:
+        raise MergeConflictError([*issues, *merged.issues])
+    return inputs, merged.bundle, tuple(issues)
+
+
+def _carried(item: _Input) -> list[str]:
+    sources = {item.bundle.source.slug}
+    sources.update(_source_of(record.id) for _, record in item.bundle.records())
+    return sorted(sources)
+
+
+def _envelope(bundle: Bundle) -> dict[str, Any]:
+    """The bundle without its records, as JSON-ready data."""
+    return bundle_to_data(bundle.with_collections({name: () for name in COLLECTIONS}))
+
+
+def _text(data: Any) -> str:
+    return orjson.dumps(data).decode()
+
+
+def _stored(connection: sqlite3.Connection, sources: Sequence[str]
+            ) -> dict[str, tuple[str, int, str]]:
+    """id -> (collection, rowid, JSON) of every stored record of ``sources``."""
+    marks = ", ".join("?" * len(sources))
+    found: dict[str, tuple[str, int, str]] = {}
+    for collection in COLLECTIONS:
+        for rowid, record_id, record in connection.execute(
+                f"SELECT rowid, id, record FROM {quote(collection)} WHERE source IN ({marks})",
+                sources):
+            found[record_id] = (collection, rowid, record)
+    return found
+
+
+def _same_as_holder(connection: sqlite3.Connection, inputs: Sequence[_Input]) -> int | None:
+    """The publication that already holds exactly these bundles' envelopes and sources, if the
+    latest publication of each source they carry is that one."""
+    carried = sorted({s for item in inputs for s in _carried(item)})
+    holders = {row[0] for row in connection.execute(
+        f"SELECT publication FROM sources WHERE slug IN ({', '.join('?' * len(carried))})",
+        carried)}
+    if len(holders) != 1:
+        return None
+    (holder,) = holders
+    held = connection.execute(
+        "SELECT file, envelope FROM publication_bundles WHERE publication = ? ORDER BY position",
+        (holder,)).fetchall()
+    held_sources = sorted({row[0] for row in connection.execute(
+        "SELECT source FROM publication_sources WHERE publication = ?", (holder,))})
+    same = (held == [(i.file, _text(_envelope(i.bundle))) for i in inputs]
+            and held_sources == carried)
+    return holder if same else None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def publish(connection: sqlite3.Connection, inputs: Sequence[_Input], merged: Bundle, *,
+            session: Session, issues: tuple[Issue, ...] = (),
+            now: dt.datetime | None = None) -> PublicationResult:
+    """Write the merged bundle's records over those of the sources the inputs carry.
+
+    Must run inside a write transaction (see :func:`pmae.store.connection.transaction`).
+    """
+    carried = sorted({s for item in inputs for s in _carried(item)})
+    stored = _stored(connection, carried)
+    data = bundle_to_data(merged)
+    new: dict[str, tuple[str, dict[str, Any], str]] = {}
+    for collection in COLLECTIONS:
+        for record in data.get(collection, ()):
+            new[record["id"]] = (collection, record, _text(record))
+    changes = {name: Changes() for name in COLLECTIONS}
+    Step = tuple[str, str, str, dict[str, Any] | None, str | None, int | None]
+    plan: list[Step] = []
+    withdrawn: list[Step] = []
+    for record_id, (collection, record, text) in new.items():
+        old = stored.get(record_id)
+        if old is not None and old[0] == collection and old[2] == text:
+            changes[collection] += Changes(unchanged=1)
+        elif old is not None and old[0] == collection:
+            changes[collection] += Changes(changed=1)
+            plan.append(("changed", collection, record_id, record, text, old[1]))
+        else:
+            changes[collection] += Changes(added=1)
+            plan.append(("added", collection, record_id, record, text, None))
+    for record_id, (collection, rowid, _) in stored.items():
+        if record_id not in new or new[record_id][0] != collection:
+            changes[collection] += Changes(withdrawn=1)
+            withdrawn.append(("withdrawn", collection, record_id, None, None, rowid))
+    # Withdrawals first: a record that moved to another collection leaves before it comes back.
+    plan = withdrawn + plan
+    changes = {name: c for name, c in changes.items() if c != Changes()}
+    if not plan:
+        holder = _same_as_holder(connection, inputs)
+        if holder is not None:
+            return PublicationResult(number=None, holder=holder, sources=tuple(carried),
+                                     changes=changes, issues=issues)
+    total = sum(changes.values(), Changes())
+    number = connection.execute(
+        "INSERT INTO publications (published_at, pmae_version, added, changed, unchanged, "
+        "withdrawn) VALUES (?, ?, ?, ?, ?, ?) RETURNING number",
+        ((now or _now()).isoformat().replace("+00:00", "Z"), pmae_version(), total.added,
+         total.changed, total.unchanged, total.withdrawn)).fetchone()[0]
+    for position, item in enumerate(inputs):
+        envelope = _envelope(item.bundle)
+        connection.execute(
+            "INSERT INTO publication_bundles (publication, position, file, sha256, source, "
+            "generated_at, records, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (number, position, item.file, item.sha256, item.bundle.source.slug,
+             envelope["generated_at"], sum(item.bundle.counts().values()),
+             _text(envelope)))
+        connection.executemany(
+            "INSERT INTO publication_sources (publication, position, source) VALUES (?, ?, ?)",
+            [(number, position, source) for source in _carried(item)])
+    connection.executemany(
+        "INSERT INTO sources (slug, publication) VALUES (?, ?) "
+        "ON CONFLICT (slug) DO UPDATE SET publication = excluded.publication",
+        [(source, number) for source in carried])
+    _write_labels(connection, [p[1:4] for p in plan if p[3] is not None], session)
+    for change, collection, record_id, record, text, rowid in plan:
+        if rowid is not None:
+            _remove(connection, collection, rowid, keep_row=change == "changed")
+        if record is not None and text is not None:
+            _put(connection, collection, record, text, rowid)
+        connection.execute(
+            "INSERT INTO versions (id, collection, publication, change, record) "
+            "VALUES (?, ?, ?, ?, ?)", (record_id, collection, number, change, text))
+    return PublicationResult(number=number, sources=tuple(carried), changes=changes,
+                             issues=issues)
+
+
+def _remove(connection: sqlite3.Connection, collection: str, rowid: int, *,
+            keep_row: bool) -> None:
+    for (owner, field) in LINKS:
+        if owner == collection:
+            connection.execute(f"DELETE FROM {quote(link_table(owner, field))} "
+                               "WHERE record = ?", (rowid,))
+    if collection in FULL_TEXT:
+        connection.execute(f"DELETE FROM {quote(collection + '_fts')} WHERE rowid = ?",
+                           (rowid,))
+    if not keep_row:
+        connection.execute(f"DELETE FROM {quote(collection)} WHERE rowid = ?", (rowid,))
+
+
+def _put(connection: sqlite3.Connection, collection: str, record: dict[str, Any], text: str,
+         rowid: int | None) -> None:
+    """Insert (``rowid`` None) or update a record's row, then its links and full text."""
+    names = [name for name, _ in COLUMNS[collection]]
+    values = [record["id"], _source_of(record["id"]), record.get("visibility", "public"),
+              _text(record.get("recipients", [])),
+              *(record.get(name) for name in names), text]
+    columns = ["id", "source", "visibility", "recipients", *names, "record"]
+    if rowid is None:
+        rowid = connection.execute(
+            f"INSERT INTO {quote(collection)} ({', '.join(map(quote, columns))}) "
+            f"VALUES ({', '.join('?' * len(columns))}) RETURNING rowid", values).fetchone()[0]
+    else:
+        assignments = ", ".join(f"{quote(c)} = ?" for c in columns)
+        connection.execute(f"UPDATE {quote(collection)} SET {assignments} WHERE rowid = ?",
+                           [*values, rowid])
+    for (owner, field) in LINKS:
+        if owner == collection and record.get(field):
+            connection.executemany(
+                f"INSERT OR IGNORE INTO {quote(link_table(owner, field))} (record, code) "
+                "VALUES (?, ?)", [(rowid, code) for code in record[field]])
+    if collection in FULL_TEXT:
+        fields = FULL_TEXT[collection]
+        connection.execute(
+            f"INSERT INTO {quote(collection + '_fts')} (rowid, {', '.join(fields)}) "
+            f"VALUES (?, {', '.join('?' * len(fields))})",
+            [rowid, *(record.get(field) for field in fields)])
+
+
+def _write_labels(connection: sqlite3.Connection,
+                  written: Sequence[tuple[str, str, dict[str, Any] | None]],
+                  session: Session) -> None:
+    """Fill the label tables the written records point to: every term of the session's
+    vocabularies (labels refreshed), any other code they use (an open vocabulary's), and the
+    territories they name with their ancestors."""
+    used: dict[str, set[str]] = {}
+    for collection, _, record in written:
+        if record is None:
+            continue
+        for name, table in COLUMNS[collection]:
+            if table and record.get(name) is not None:
+                used.setdefault(table, set()).add(record[name])
+        for (owner, field), table in LINKS.items():
+            if owner == collection and table and record.get(field):
+                used.setdefault(table, set()).update(record[field])
+    for table in VOCABULARY_TABLES:
+        vocabulary = session.vocabularies.get(table.removeprefix("vocabulary_"))
+        terms = vocabulary.terms if vocabulary is not None else ()
+        rows = [(t.code, t.label_fr, t.label_en) for t in terms]
+        known = {t.code for t in terms}
+        rows += [(code, None, None) for code in sorted(used.get(table, set()) - known)]
+        connection.executemany(
+            f"INSERT INTO {quote(table)} (code, label, label_en) VALUES (?, ?, ?) "
+            "ON CONFLICT (code) DO UPDATE SET label = excluded.label, "
+            "label_en = excluded.label_en", rows)
+    territories = session.territories
+    codes = set(used.get("territories", set()))
+    for code in list(codes):
+        if territories.exists(code):
+            codes.update(territories.ancestors(code))
+    rows = []
+    for code in sorted(codes):
+        known = territories.exists(code)
+        parents = territories.parents(code) if known else ()
+        rows.append((code, code.partition(":")[0] if ":" in code else code,
+                     territories.name(code) if known else None,
+                     parents[0] if parents else None))
+    connection.executemany(
+        "INSERT INTO territories (code, level, name, parent) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent",
+        rows)

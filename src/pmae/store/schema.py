@@ -1,0 +1,176 @@
+"""The tables of a store, as data, and the statements that create and migrate them.
+
+Each collection has a table holding the columns queries need (``id``, ``source``,
+``visibility``, ``recipients`` and the indexed fields of its kind) and the whole record as
+JSON (``record``), so a record reads back byte for byte as it was published. List fields that
+queries filter on have link tables (``offers_themes``: one row per offer and theme); codes of
+vocabularies and territories point, by foreign key, to label tables (``vocabulary_themes``,
+``territories``) that the publication fills from the session. The schema is written here once,
+as data, so the PostgreSQL store (issue 12) derives its own statements from the same tables.
+
+A schema version (``store_meta.schema_version``) says which migrations ran; :data:`MIGRATIONS`
+maps each version to the statements that lead to it from the one before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+#: The schema version this pmae writes and reads.
+SCHEMA_VERSION: Final = 1
+
+#: collection -> ((column, label table or None), …): the indexed single-valued fields.
+COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
+    "actors": (("name", None), ("actor_type", "vocabulary_actor_types"),
+               ("commune", "territories"), ("siret", None)),
+    "offers": (("actor", None), ("title", None), ("delivery", "vocabulary_delivery_modes"),
+               ("cost", "vocabulary_costs"), ("valid_from", None), ("valid_until", None)),
+    "associations": (("name", None), ("rna", None), ("siren", None), ("siret", None),
+                     ("sector", "vocabulary_sectors"), ("size_band", "vocabulary_size_bands"),
+                     ("headcount", None), ("commune", "territories")),
+    "diagnoses": (("association", None), ("tool", None), ("date", None), ("advisor", None)),
+    "needs": (("theme", "vocabulary_themes"), ("origin", "vocabulary_need_origins"),
+              ("date", None), ("association", None), ("diagnosis", None),
+              ("stage", "vocabulary_stages"), ("priority", None), ("territory", "territories"),
+              ("size_band", "vocabulary_size_bands"), ("sector", "vocabulary_sectors"),
+              ("status", "vocabulary_need_statuses")),
+    "referrals": (("need", None), ("offer", None), ("by", None), ("date", None),
+                  ("outcome", "vocabulary_referral_outcomes")),
+    "meetings": (("kind", "vocabulary_meeting_kinds"), ("title", None), ("start", None),
+                 ("end", None), ("status", "vocabulary_meeting_statuses"),
+                 ("commune", "territories")),
+    "productions": (("kind", "vocabulary_production_kinds"), ("title", None), ("year", None),
+                    ("meeting", None), ("status", "vocabulary_production_statuses")),
+    "resources": (("kind", "vocabulary_resource_kinds"), ("title", None), ("publisher", None)),
+    "programmes": (("year", None),),
+}
+
+#: (collection, list field) -> label table or None: the link tables ``<collection>_<field>``.
+LINKS: Final[dict[tuple[str, str], str | None]] = {
+    ("actors", "labels"): "vocabulary_actor_labels",
+    ("actors", "networks"): None,
+    ("actors", "territories"): "territories",
+    ("offers", "themes"): "vocabulary_themes",
+    ("offers", "stages"): "vocabulary_stages",
+    ("offers", "territories"): "territories",
+    ("offers", "size_bands"): "vocabulary_size_bands",
+    ("offers", "sectors"): "vocabulary_sectors",
+    ("offers", "formats"): "vocabulary_offer_formats",
+    ("meetings", "themes"): "vocabulary_themes",
+    ("meetings", "organisers"): None,
+    ("productions", "themes"): "vocabulary_themes",
+    ("resources", "themes"): "vocabulary_themes",
+    ("programmes", "priorities"): "vocabulary_themes",
+}
+
+#: collection -> the text fields searched in full text (table ``<collection>_fts``).
+FULL_TEXT: Final[dict[str, tuple[str, ...]]] = {
+    "actors": ("name", "description"),
+    "offers": ("title", "description"),
+}
+
+#: The label tables of vocabularies: ``vocabulary_<id>`` for each id.
+VOCABULARY_TABLES: Final = tuple(sorted(
+    ({table for columns in COLUMNS.values() for _, table in columns if table}
+     | {table for table in LINKS.values() if table}) - {"territories"}))
+
+#: The indexed columns holding numbers; every other one holds text (dates as ISO text).
+INTEGER_COLUMNS: Final = frozenset({"headcount", "priority", "year"})
+
+
+def quote(name: str) -> str:
+    """An SQL identifier quoted (``by``, ``end`` and ``start`` are keywords)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def link_table(collection: str, field: str) -> str:
+    """The name of the link table of ``collection``'s list field ``field``."""
+    return f"{collection}_{field}"
+
+
+def _references(table: str | None) -> str:
+    return f" REFERENCES {quote(table)}(code)" if table else ""
+
+
+def _collection_statements(collection: str) -> list[str]:
+    columns = "".join(
+        f",\n  {quote(name)} {'INTEGER' if name in INTEGER_COLUMNS else 'TEXT'}"
+        f"{_references(table)}" for name, table in COLUMNS[collection])
+    statements = [
+        f"CREATE TABLE {quote(collection)} (\n"
+        "  rowid INTEGER PRIMARY KEY,\n"
+        "  id TEXT NOT NULL UNIQUE,\n"
+        "  source TEXT NOT NULL,\n"
+        "  visibility TEXT NOT NULL,\n"
+        "  recipients TEXT NOT NULL"  # a JSON array of network slugs and actor ids
+        f"{columns},\n"
+        "  record TEXT NOT NULL\n)",
+        f"CREATE INDEX {quote(collection + '_source')} ON {quote(collection)}(source)",
+    ]
+    for name, table in COLUMNS[collection]:
+        if table:
+            statements.append(f"CREATE INDEX {quote(f'{collection}_{name}')} "
+                              f"ON {quote(collection)}({quote(name)})")
+    for (owner, field), table in LINKS.items():
+        if owner != collection:
+            continue
+        name = link_table(collection, field)
+        statements += [
+            f"CREATE TABLE {quote(name)} (\n"
+            f"  record INTEGER NOT NULL REFERENCES {quote(collection)}(rowid),\n"
+            f"  code TEXT NOT NULL{_references(table)},\n"
+            "  PRIMARY KEY (record, code)\n) WITHOUT ROWID",
+            f"CREATE INDEX {quote(name + '_code')} ON {quote(name)}(code, record)",
+        ]
+    if collection in FULL_TEXT:
+        fields = ", ".join(FULL_TEXT[collection])
+        # Accents folded: "ecole" finds "école"; rowid is the record's rowid.
+        statements.append(
+            f"CREATE VIRTUAL TABLE {quote(collection + '_fts')} USING fts5({fields}, "
+            "tokenize='unicode61 remove_diacritics 2')")
+    return statements
+
+
+def _version_1() -> list[str]:
+    statements = [
+        "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE territories (code TEXT PRIMARY KEY, level TEXT NOT NULL, name TEXT, "
+        "parent TEXT)",
+    ]
+    statements += [f"CREATE TABLE {quote(table)} (code TEXT PRIMARY KEY, label TEXT, "
+                   "label_en TEXT)" for table in VOCABULARY_TABLES]
+    statements += [
+        # One row per run of `pmae publish`; its bundles, and the sources each carried.
+        "CREATE TABLE publications (\n  number INTEGER PRIMARY KEY,\n"
+        "  published_at TEXT NOT NULL,\n  pmae_version TEXT NOT NULL,\n"
+        "  added INTEGER NOT NULL,\n  changed INTEGER NOT NULL,\n"
+        "  unchanged INTEGER NOT NULL,\n  withdrawn INTEGER NOT NULL\n)",
+        "CREATE TABLE publication_bundles (\n"
+        "  publication INTEGER NOT NULL REFERENCES publications(number),\n"
+        "  position INTEGER NOT NULL,\n  file TEXT,\n  sha256 TEXT NOT NULL,\n"
+        "  source TEXT NOT NULL,\n  generated_at TEXT NOT NULL,\n  records INTEGER NOT NULL,\n"
+        "  envelope TEXT NOT NULL,\n  PRIMARY KEY (publication, position)\n)",
+        # The sources a bundle carried: its own and those of its records' ids.
+        "CREATE TABLE publication_sources (\n"
+        "  publication INTEGER NOT NULL,\n  position INTEGER NOT NULL,\n"
+        "  source TEXT NOT NULL,\n  PRIMARY KEY (publication, position, source),\n"
+        "  FOREIGN KEY (publication, position) REFERENCES publication_bundles\n)",
+        # The latest publication that carried each source: its records are the current ones.
+        "CREATE TABLE sources (slug TEXT PRIMARY KEY, "
+        "publication INTEGER NOT NULL REFERENCES publications(number))",
+        # Every version of every record, as published; a withdrawal has no record.
+        "CREATE TABLE versions (\n  number INTEGER PRIMARY KEY,\n  id TEXT NOT NULL,\n"
+        "  collection TEXT NOT NULL,\n"
+        "  publication INTEGER NOT NULL REFERENCES publications(number),\n"
+        "  change TEXT NOT NULL CHECK (change IN ('added', 'changed', 'withdrawn')),\n"
+        "  record TEXT\n)",
+        "CREATE INDEX versions_id ON versions(id, number)",
+    ]
+    for collection in COLUMNS:
+        statements += _collection_statements(collection)
+    return statements
+
+
+#: version -> the statements leading to it from the version before (0: an empty file).
+MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {1: _version_1}

@@ -1,0 +1,346 @@
+"""The store: publication with history, dump, log, and the faults it must survive."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from conftest import valid_document
+
+from pmae.cli import cli
+from pmae.io.converter import unstructure
+from pmae.io.pipeline import InvalidBundleError
+from pmae.sample import load_sample, sample_bytes
+from pmae.sessions import Session, make_session
+from pmae.store import (
+    Changes,
+    CorruptStoreError,
+    MergeConflictError,
+    NewerStoreError,
+    OutdatedStoreError,
+    StoreError,
+    StoreLockedError,
+    StoreNotFoundError,
+    open_store,
+    upgrade,
+)
+
+NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def core() -> Session:
+    """pmae's built-ins alone: what installed plugins do cannot change these tests."""
+    return make_session(load=[])
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded sample bundle, as a file."""
+    path = tmp_path_factory.mktemp("sample") / "sample.json"
+    path.write_bytes(sample_bytes())
+    return path
+
+
+def _write(path: Path, document: dict[str, Any]) -> Path:
+    path.write_bytes(orjson.dumps(document))
+    return path
+
+
+def _other_network(document: dict[str, Any], slug: str) -> dict[str, Any]:
+    """``document`` republished by network ``slug``: every id (and reference) renamed."""
+    text = json.dumps(document).replace('"lma-ra:', f'"{slug}:')
+    other: dict[str, Any] = json.loads(text)
+    other["source"] = {"slug": slug, "name": f"Réseau {slug}"}
+    return other
+
+
+def _invoke(core: Session, *args: str) -> Any:
+    return CliRunner().invoke(cli, list(args), obj=core, prog_name="pmae")
+
+
+# --- publication -----------------------------------------------------------------------------
+
+
+def test_publish_then_read_back_byte_identical(tmp_path: Path, core: Session, sample: Path) -> None:
+    with open_store(tmp_path / "s.db", create=True, session=core) as store:
+        result = store.publish(sample, now=NOW)
+        sample = load_sample()
+        assert result.number == 1 and result.sources == ("pmae-ra",)
+        assert result.total == Changes(added=sum(sample.counts().values()))
+        assert store.counts() == sample.counts()
+        for collection, record in sample.records():
+            assert store.record(record.id) == (
+                collection, orjson.dumps(unstructure(record)).decode())
+        dumped = store.dump()
+        for collection in sample.counts():
+            assert getattr(dumped, collection) == getattr(sample, collection)
+
+
+def test_publishing_the_same_bundle_twice_changes_nothing(tmp_path: Path,
+                                                          core: Session, sample: Path) -> None:
+    with open_store(tmp_path / "s.db", create=True, session=core) as store:
+        store.publish(sample)
+        again = store.publish(sample)
+        assert again.number is None and again.holder == 1 and not again.changed_anything
+        assert again.total == Changes(unchanged=sum(load_sample().counts().values()))
+        assert len(store.log()) == 1
+    first = _invoke(core, "publish", str(sample), "--db", str(tmp_path / "s.db"))
+    assert first.exit_code == 0
+    assert first.stdout.startswith(f"nothing changed: {tmp_path / 's.db'} already holds")
+
+
+def test_republication_adds_changes_withdraws_and_keeps_history(tmp_path: Path,
+                                                                core: Session) -> None:
+    first = valid_document()
+    other = _other_network(valid_document(), "autre")
+    second = copy.deepcopy(first)
+    second["offers"][0]["title"] = "Premier emploi, deuxième édition"
+    del second["meetings"]
+    second["actors"].append({"id": "lma-ra:mda", "name": "Maison des associations",
+                             "actor_type": "maison_des_associations"})
+    db = tmp_path / "s.db"
+    with open_store(db, create=True, session=core) as store:
+        store.publish(_write(tmp_path / "first.json", first), now=NOW)
+        store.publish(_write(tmp_path / "other.json", other), now=NOW)
+        untouched = store.record("autre:offre-1")
+        result = store.publish(_write(tmp_path / "second.json", second), now=NOW)
+        assert result.number == 3 and result.sources == ("lma-ra",)
+        assert result.changes["offers"] == Changes(changed=1)
+        assert result.changes["actors"] == Changes(added=1, unchanged=2)
+        assert result.changes["meetings"] == Changes(withdrawn=1)
+        assert store.record("autre:offre-1") == untouched  # another source: never touched
+        assert store.record("lma-ra:cofil-1") is None
+        versions = store.history("lma-ra:offre-1")
+        assert [(v.publication, v.change) for v in versions] == [(1, "added"), (3, "changed")]
+        assert json.loads(versions[0].record or "")["title"] == "Premier emploi"
+        assert [v.change for v in store.history("lma-ra:cofil-1")] == ["added", "withdrawn"]
+        assert store.history("lma-ra:cofil-1")[-1].record is None
+        log = store.log()
+        assert [entry.number for entry in log] == [1, 2, 3]
+        assert log[2].bundles[0].file == str(tmp_path / "second.json")
+        assert len(log[2].bundles[0].sha256) == 64
+        assert log[2].changes == Changes(added=1, changed=1, unchanged=5, withdrawn=1)
+    shown = _invoke(core, "history", "lma-ra:offre-1", "--db", str(db))
+    assert shown.exit_code == 0
+    assert shown.stdout.splitlines() == ["#1 2026-01-05T10:00:00Z added (offers)",
+                                         "#3 2026-01-05T10:00:00Z changed (offers)"]
+    assert _invoke(core, "history", "lma-ra:nothing", "--db", str(db)).exit_code == 1
+    logged = _invoke(core, "db", "log", "--db", str(db), "--format", "json")
+    assert [entry["number"] for entry in json.loads(logged.stdout)] == [1, 2, 3]
+
+
+def test_publish_prints_what_changed(tmp_path: Path, core: Session) -> None:
+    path = _write(tmp_path / "b.json", valid_document())
+    done = _invoke(core, "publish", str(path), "--db", str(tmp_path / "s.db"))
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines()[0] == (
+        f"published {path} into {tmp_path / 's.db'} as publication #1 (sources lma-ra): "
+        "7 added")
+    assert "  actors: 2 added" in done.stdout.splitlines()
+
+
+def test_an_invalid_bundle_writes_nothing_and_shows_every_issue(tmp_path: Path,
+                                                               core: Session, sample: Path) -> None:
+    document = valid_document()
+    document["offers"][0]["themes"] = ["pas-un-theme"]
+    document["needs"][0]["date"] = "hier"
+    bad = _write(tmp_path / "bad.json", document)
+    db = tmp_path / "s.db"
+    with open_store(db, create=True, session=core) as store:
+        store.publish(sample)
+        before = store.dump(generated_at=NOW)
+        with pytest.raises(InvalidBundleError) as raised:
+            store.publish(bad)
+        assert store.dump(generated_at=NOW) == before and len(store.log()) == 1
+    expected = _invoke(core, "validate", str(bad))
+    refused = _invoke(core, "publish", str(bad), "--db", str(db))
+    assert refused.exit_code == 1 and expected.exit_code == 1
+    assert refused.stdout == expected.stdout  # every issue, as `pmae validate` prints them
+    assert len(raised.value.issues) == len(expected.stdout.strip().splitlines())
+    assert "nothing was published" in refused.stderr
+
+
+def test_conflicting_bundles_write_nothing(tmp_path: Path, core: Session) -> None:
+    first = _write(tmp_path / "a.json", valid_document())
+    changed = valid_document()
+    changed["offers"][0]["title"] = "Autre titre"
+    second = _write(tmp_path / "b.json", changed)
+    db = tmp_path / "s.db"
+    with open_store(db, create=True, session=core) as store:
+        with pytest.raises(MergeConflictError):
+            store.publish(first, second)
+        assert store.log() == [] and sum(store.counts().values()) == 0
+    refused = _invoke(core, "publish", str(first), str(second), "--db", str(db))
+    assert refused.exit_code == 1 and "merge-conflict" in refused.stdout
+
+
+def test_labels_links_and_full_text(tmp_path: Path, core: Session, sample: Path) -> None:
+    db = tmp_path / "s.db"
+    with open_store(db, create=True, session=core) as store:
+        store.publish(sample)
+    connection = sqlite3.connect(db)
+    assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+    theme, label = connection.execute(
+        "SELECT t.code, t.label FROM offers_themes AS l JOIN offers AS o ON o.rowid = l.record "
+        "JOIN vocabulary_themes AS t ON t.code = l.code WHERE o.id = 'pmae-ra:offre-001' "
+        "ORDER BY t.code").fetchone()
+    assert (theme, label) == ("gouvernance_employeur", core.vocabulary("themes").label(theme))
+    assert connection.execute("SELECT name, parent FROM territories WHERE code = 'dep:01'") \
+        .fetchone() == (core.territories.name("dep:01"), "reg:84")
+    # Accents folded: "diagnostic partage" finds "Diagnostic partagé".
+    found = {row[0] for row in connection.execute(
+        "SELECT o.id FROM offers_fts JOIN offers AS o ON o.rowid = offers_fts.rowid "
+        "WHERE offers_fts MATCH 'diagnostic partage'")}
+    assert "pmae-ra:offre-001" in found
+    connection.close()
+
+
+# --- dump ------------------------------------------------------------------------------------
+
+
+def test_dump_writes_a_valid_bundle_for_an_audience(tmp_path: Path, core: Session, sample: Path) -> None:
+    db = tmp_path / "s.db"
+    assert _invoke(core, "publish", str(sample), "--db", str(db)).exit_code == 0
+    for audience in ("all", "public"):
+        out = tmp_path / f"{audience}.jsonl"
+        done = _invoke(core, "dump", "--db", str(db), "--audience", audience, "-o", str(out))
+        assert done.exit_code == 0, done.output
+        assert core.validate_file(out).ok
+    public = core.load_bundle(tmp_path / "public.jsonl")
+    assert {r.visibility for _, r in public.records()} == {"public"}
+    assert _invoke(core, "dump", "--db", str(db), "--audience", "nobody", "-o",
+                   str(tmp_path / "x.json")).exit_code == 2
+
+
+# --- where the store is, and the faults ------------------------------------------------------
+
+
+def test_the_store_is_named_by_option_environment_or_default(tmp_path: Path, core: Session, sample: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _invoke(core, "publish", str(sample)).exit_code == 0
+    assert (tmp_path / "pmae.db").exists()
+    monkeypatch.setenv("PMAE_DB", str(tmp_path / "env.db"))
+    assert _invoke(core, "publish", str(sample)).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+    with open_store("sqlite:///env.db") as store:
+        assert len(store.log()) == 1
+    with pytest.raises(StoreError, match="postgresql stores are not supported"):
+        open_store("postgresql://localhost/pmae")
+
+
+def test_reading_commands_never_create_a_store(tmp_path: Path, core: Session) -> None:
+    with pytest.raises(StoreNotFoundError, match="publish a bundle into it first"):
+        open_store(tmp_path / "none.db")
+    missing = _invoke(core, "db", "log", "--db", str(tmp_path / "none.db"))
+    assert missing.exit_code == 2 and "no store here" in missing.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+@pytest.mark.parametrize("content", [b"not a database at all\n" * 200, None])
+def test_a_file_that_is_not_a_store_is_refused_and_left_as_it_is(
+        tmp_path: Path, core: Session, sample: Path, content: bytes | None) -> None:
+    path = tmp_path / "other.db"
+    if content is None:  # an SQLite database of something else
+        connection = sqlite3.connect(path)
+        connection.execute("CREATE TABLE notes (text TEXT)")
+        connection.commit()
+        connection.close()
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    refused = _invoke(core, "publish", str(sample), "--db", str(path))
+    assert refused.exit_code == 2 and "it was left as it is" in refused.stderr
+    assert path.read_bytes() == before
+
+
+def test_a_damaged_store_is_refused_and_never_written_over(tmp_path: Path,
+                                                           core: Session, sample: Path) -> None:
+    db = tmp_path / "s.db"
+    with open_store(db, create=True, session=core) as store:
+        store.publish(sample)
+    connection = sqlite3.connect(db)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    data = bytearray(db.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 4096] = b"\xff" * 4096  # a page of garbage
+    db.write_bytes(bytes(data))
+    refused = _invoke(core, "publish", str(sample), "--db", str(db))
+    assert refused.exit_code == 2 and "it was left as it is" in refused.stderr
+    assert db.read_bytes() == bytes(data)
+    with pytest.raises(CorruptStoreError):
+        store = open_store(db, session=core)
+        try:
+            store.publish(_write(tmp_path / "b.json", valid_document()))
+        finally:
+            store.close()
+    assert db.read_bytes() == bytes(data)
+
+
+def _set_schema_version(db: Path, version: int) -> None:
+    connection = sqlite3.connect(db)
+    connection.execute("UPDATE store_meta SET value = ? WHERE key = 'schema_version'",
+                       (str(version),))
+    connection.execute("UPDATE store_meta SET value = '9.1' WHERE key = 'pmae_version'")
+    connection.commit()
+    connection.close()
+
+
+def test_a_store_from_a_newer_pmae_is_refused(tmp_path: Path, core: Session, sample: Path) -> None:
+    db = tmp_path / "s.db"
+    open_store(db, create=True).close()
+    _set_schema_version(db, 7)
+    with pytest.raises(NewerStoreError, match=r"schema version 7, written by pmae 9\.1.*"
+                                              r"install pmae 9\.1 or later"):
+        open_store(db)
+    refused = _invoke(core, "publish", str(sample), "--db", str(db))
+    assert refused.exit_code == 2 and "install pmae 9.1 or later" in refused.stderr
+    assert _invoke(core, "db", "upgrade", "--db", str(db)).exit_code == 2
+
+
+def test_upgrade_runs_the_missing_migrations(tmp_path: Path, core: Session, sample: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmae.store import connection, schema
+
+    db = tmp_path / "s.db"
+    with open_store(db, create=True, session=core) as store:
+        store.publish(sample)
+    monkeypatch.setattr(connection, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(schema.MIGRATIONS, 2, lambda: ["CREATE TABLE added_in_2 (x TEXT)"])
+    with pytest.raises(OutdatedStoreError, match="run `pmae db upgrade"):
+        open_store(db)
+    assert upgrade(db) == (1, [2])
+    assert upgrade(db) == (2, [])
+    with open_store(db) as store:
+        assert store.counts() == load_sample().counts()
+    connection_ = sqlite3.connect(db)
+    assert connection_.execute("SELECT count(*) FROM added_in_2").fetchone() == (0,)
+    connection_.close()
+    upgraded = _invoke(core, "db", "upgrade", "--db", str(db))
+    assert upgraded.exit_code == 0 and "up to date" in upgraded.stdout
+
+
+def test_a_second_writer_waits_then_fails_cleanly(tmp_path: Path, core: Session, sample: Path) -> None:
+    db = tmp_path / "s.db"
+    with open_store(db, create=True, session=core) as store:
+        store.publish(sample)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a publication
+    try:
+        with open_store(db, session=core, timeout=0.2) as store:
+            with pytest.raises(StoreLockedError, match="another pmae is writing"):
+                store.publish(_write(tmp_path / "b.json", valid_document()))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with open_store(db, session=core) as store:
+        assert len(store.log()) == 1 and store.record("lma-ra:offre-1") is None
