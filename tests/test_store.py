@@ -206,7 +206,8 @@ def test_labels_links_and_full_text(tmp_path: Path, core: Session, sample: Path)
 # --- dump ------------------------------------------------------------------------------------
 
 
-def test_dump_writes_a_valid_bundle_for_an_audience(tmp_path: Path, core: Session, sample: Path) -> None:
+def test_dump_writes_a_valid_bundle_for_an_audience(tmp_path: Path, core: Session,
+                                                     sample: Path) -> None:
     db = tmp_path / "s.db"
     assert _invoke(core, "publish", str(sample), "--db", str(db)).exit_code == 0
     for audience in ("all", "public"):
@@ -223,9 +224,8 @@ def test_dump_writes_a_valid_bundle_for_an_audience(tmp_path: Path, core: Sessio
 # --- where the store is, and the faults ------------------------------------------------------
 
 
-def test_the_store_is_named_by_option_environment_or_default(tmp_path: Path, core: Session, sample: Path,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
+def test_the_store_is_named_by_option_environment_or_default(
+        tmp_path: Path, core: Session, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert _invoke(core, "publish", str(sample)).exit_code == 0
     assert (tmp_path / "pmae.db").exists()
@@ -329,16 +329,17 @@ def test_upgrade_runs_the_missing_migrations(tmp_path: Path, core: Session, samp
     assert upgraded.exit_code == 0 and "up to date" in upgraded.stdout
 
 
-def test_a_second_writer_waits_then_fails_cleanly(tmp_path: Path, core: Session, sample: Path) -> None:
+def test_a_second_writer_waits_then_fails_cleanly(tmp_path: Path, core: Session,
+                                                  sample: Path) -> None:
     db = tmp_path / "s.db"
     with open_store(db, create=True, session=core) as store:
         store.publish(sample)
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a publication
     try:
-        with open_store(db, session=core, timeout=0.2) as store:
-            with pytest.raises(StoreLockedError, match="another pmae is writing"):
-                store.publish(_write(tmp_path / "b.json", valid_document()))
+        with open_store(db, session=core, timeout=0.2) as store, \
+                pytest.raises(StoreLockedError, match="another pmae is writing"):
+            store.publish(_write(tmp_path / "b.json", valid_document()))
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pmae.cli.common import check_audience_option, check_output
-from pmae.cli.db import DB_OPTION, opened_store, store_errors
+from pmae.cli.db import DB_OPTION, opened_store
 from pmae.model import Source
 
 __all__ = ["dump"]

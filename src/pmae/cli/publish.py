@@ -7,7 +7,7 @@ import sys
 import click
 
 from pmae.cli.common import FORMAT_OPTION, echo_json, print_issues, report_and_exit
-from pmae.cli.db import DB_OPTION, opened_store, store_errors
+from pmae.cli.db import DB_OPTION, opened_store
 
 __all__ = ["publish"]
 

@@ -79,6 +79,7 @@ __all__ = [
     "StoreNotFoundError",
     "Version",
     "open_store",
+    "store_path",
     "upgrade",
 ]
 

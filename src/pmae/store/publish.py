@@ -17,7 +17,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 import orjson
@@ -90,6 +90,17 @@ class PublicationResult:
     def changed_anything(self) -> bool:
         """Whether the publication wrote anything."""
         return self.number is not None
+
+
+class _Step(NamedTuple):
+    """One record to write: what happens to it, and its row when it has one."""
+
+    change: str
+    collection: str
+    id: str
+    record: dict[str, Any] | None
+    text: str | None
+    rowid: int | None
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -205,23 +216,22 @@ def publish(connection: sqlite3.Connection, inputs: Sequence[_Input], merged: Bu
         for record in data.get(collection, ()):
             new[record["id"]] = (collection, record, _text(record))
     changes = {name: Changes() for name in COLLECTIONS}
-    Step = tuple[str, str, str, dict[str, Any] | None, str | None, int | None]
-    plan: list[Step] = []
-    withdrawn: list[Step] = []
+    plan: list[_Step] = []
+    withdrawn: list[_Step] = []
     for record_id, (collection, record, text) in new.items():
         old = stored.get(record_id)
         if old is not None and old[0] == collection and old[2] == text:
             changes[collection] += Changes(unchanged=1)
         elif old is not None and old[0] == collection:
             changes[collection] += Changes(changed=1)
-            plan.append(("changed", collection, record_id, record, text, old[1]))
+            plan.append(_Step("changed", collection, record_id, record, text, old[1]))
         else:
             changes[collection] += Changes(added=1)
-            plan.append(("added", collection, record_id, record, text, None))
+            plan.append(_Step("added", collection, record_id, record, text, None))
     for record_id, (collection, rowid, _) in stored.items():
         if record_id not in new or new[record_id][0] != collection:
             changes[collection] += Changes(withdrawn=1)
-            withdrawn.append(("withdrawn", collection, record_id, None, None, rowid))
+            withdrawn.append(_Step("withdrawn", collection, record_id, None, None, rowid))
     # Withdrawals first: a record that moved to another collection leaves before it comes back.
     plan = withdrawn + plan
     changes = {name: c for name, c in changes.items() if c != Changes()}
@@ -251,15 +261,16 @@ def publish(connection: sqlite3.Connection, inputs: Sequence[_Input], merged: Bu
         "INSERT INTO sources (slug, publication) VALUES (?, ?) "
         "ON CONFLICT (slug) DO UPDATE SET publication = excluded.publication",
         [(source, number) for source in carried])
-    _write_labels(connection, [p[1:4] for p in plan if p[3] is not None], session)
-    for change, collection, record_id, record, text, rowid in plan:
-        if rowid is not None:
-            _remove(connection, collection, rowid, keep_row=change == "changed")
-        if record is not None and text is not None:
-            _put(connection, collection, record, text, rowid)
+    _write_labels(connection, [(s.collection, s.record) for s in plan if s.record], session)
+    for step in plan:
+        if step.rowid is not None:
+            _remove(connection, step.collection, step.rowid, keep_row=step.change == "changed")
+        if step.record is not None and step.text is not None:
+            _put(connection, step.collection, step.record, step.text, step.rowid)
         connection.execute(
             "INSERT INTO versions (id, collection, publication, change, record) "
-            "VALUES (?, ?, ?, ?, ?)", (record_id, collection, number, change, text))
+            "VALUES (?, ?, ?, ?, ?)",
+            (step.id, step.collection, number, step.change, step.text))
     return PublicationResult(number=number, sources=tuple(carried), changes=changes,
                              issues=issues)
 
@@ -307,15 +318,13 @@ def _put(connection: sqlite3.Connection, collection: str, record: dict[str, Any]
 
 
 def _write_labels(connection: sqlite3.Connection,
-                  written: Sequence[tuple[str, str, dict[str, Any] | None]],
+                  written: Sequence[tuple[str, dict[str, Any]]],
                   session: Session) -> None:
     """Fill the label tables the written records point to: every term of the session's
     vocabularies (labels refreshed), any other code they use (an open vocabulary's), and the
     territories they name with their ancestors."""
     used: dict[str, set[str]] = {}
-    for collection, _, record in written:
-        if record is None:
-            continue
+    for collection, record in written:
         for name, table in COLUMNS[collection]:
             if table and record.get(name) is not None:
                 used.setdefault(table, set()).add(record[name])
@@ -325,7 +334,8 @@ def _write_labels(connection: sqlite3.Connection,
     for table in VOCABULARY_TABLES:
         vocabulary = session.vocabularies.get(table.removeprefix("vocabulary_"))
         terms = vocabulary.terms if vocabulary is not None else ()
-        rows = [(t.code, t.label_fr, t.label_en) for t in terms]
+        rows: list[tuple[str, str | None, str | None]] = [
+            (t.code, t.label_fr, t.label_en) for t in terms]
         known = {t.code for t in terms}
         rows += [(code, None, None) for code in sorted(used.get(table, set()) - known)]
         connection.executemany(
@@ -337,14 +347,14 @@ def _write_labels(connection: sqlite3.Connection,
     for code in list(codes):
         if territories.exists(code):
             codes.update(territories.ancestors(code))
-    rows = []
+    places = []
     for code in sorted(codes):
-        known = territories.exists(code)
-        parents = territories.parents(code) if known else ()
-        rows.append((code, code.partition(":")[0] if ":" in code else code,
-                     territories.name(code) if known else None,
-                     parents[0] if parents else None))
+        exists = territories.exists(code)
+        parents = territories.parents(code) if exists else ()
+        places.append((code, code.partition(":")[0] if ":" in code else code,
+                       territories.name(code) if exists else None,
+                       parents[0] if parents else None))
     connection.executemany(
         "INSERT INTO territories (code, level, name, parent) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent",
-        rows)
+        places)

@@ -15,8 +15,16 @@ from pmae.model import COLLECTIONS, Bundle, Provenance, Source
 from pmae.store.publish import Changes
 from pmae.store.schema import quote
 
-__all__ = ["LicenceError", "PublishedBundle", "Publication", "Version", "dump", "history",
-           "log", "record"]
+__all__ = [
+    "LicenceError",
+    "Publication",
+    "PublishedBundle",
+    "Version",
+    "dump",
+    "history",
+    "log",
+    "record",
+]
 
 
 class LicenceError(ValueError):

@@ -1,0 +1,80 @@
+"""Properties of the store: publishing bundles then dumping is ``pmae merge``, for any audience."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from strategies import bundles
+
+from pmae.io.audience import filter_bundle
+from pmae.io.bundles import merge_bundles
+from pmae.model import Bundle, Source
+from pmae.sessions import make_session
+from pmae.store import MergeConflictError, open_store
+
+CORE = make_session(load=[])
+SOURCE = Source(slug="fusion", name="Fusion")
+NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
+
+#: Every kind of audience, a recipient among the networks the bundles are drawn from or not.
+audiences = st.sampled_from(["all", "network", "public"]) | st.builds(
+    "recipient:{}".format, st.sampled_from(["autre", "reseau-1"]))
+
+
+def _dump(bundles_: list[Bundle], audience: str, *, together: bool) -> Bundle:
+    licence = bundles_[0].licence
+    with tempfile.TemporaryDirectory() as folder, \
+            open_store(Path(folder) / "s.db", create=True, session=CORE) as store:
+        if together:
+            store.publish(*bundles_)
+        else:
+            for bundle in bundles_:
+                store.publish(bundle)
+        return store.dump(audience=audience, source=SOURCE, generated_at=NOW, licence=licence)
+
+
+@settings(max_examples=25)
+@given(a=bundles(), b=bundles(), audience=audiences)
+def test_publishing_one_after_the_other_then_dumping_is_merging(a: Bundle, b: Bundle,
+                                                                audience: str) -> None:
+    """Bundles of different networks published one after the other: the dump is the merge."""
+    assume(a.source.slug != b.source.slug)
+    merged = merge_bundles([a, b], source=SOURCE, generated_at=NOW)
+    assert not merged.conflicts
+    assert _dump([a, b], audience, together=False) == filter_bundle(merged.bundle, audience)
+
+
+@settings(max_examples=25)
+@given(a=bundles(), b=bundles(), audience=audiences)
+def test_publishing_together_then_dumping_is_merging(a: Bundle, b: Bundle,
+                                                     audience: str) -> None:
+    """Bundles published together (of the same network or not): the dump is the merge, and
+    a conflict the merge finds writes nothing."""
+    merged = merge_bundles([a, b], source=SOURCE, generated_at=NOW)
+    if merged.conflicts:
+        with pytest.raises(MergeConflictError):
+            _dump([a, b], audience, together=True)
+        return
+    assert _dump([a, b], audience, together=True) == filter_bundle(merged.bundle, audience)
+
+
+@settings(max_examples=15)
+@given(a=bundles(), b=bundles())
+def test_a_republication_replaces_its_sources_records_only(a: Bundle, b: Bundle) -> None:
+    """Publishing a, b, then b again as a new version: a's records are what a published."""
+    assume(a.source.slug != b.source.slug)
+    emptied = b.with_collections({name: () for name in b.counts()})
+    with tempfile.TemporaryDirectory() as folder, \
+            open_store(Path(folder) / "s.db", create=True, session=CORE) as store:
+        store.publish(a)
+        store.publish(b)
+        result = store.publish(emptied)
+        assert result.total.withdrawn == sum(b.counts().values())
+        dumped = store.dump(source=SOURCE, generated_at=NOW, licence=a.licence)
+    for collection in a.counts():
+        assert getattr(dumped, collection) == getattr(a, collection)
