@@ -83,3 +83,24 @@ def test_a_killed_publication_leaves_the_previous_state_whole(tmp_path: Path) ->
         outcomes.append(found == states[target])
     # Kills land before and after the commit alike; at least one landed before it.
     assert not all(outcomes)
+
+
+def test_two_publications_at_once_both_land_one_after_the_other(tmp_path: Path) -> None:
+    """Two networks publish at the same moment: the second waits for the first's lock, and
+    the store ends with both, each publication whole."""
+    db = tmp_path / "s.db"
+    files = []
+    for slug, seed in (("reseau-a", 1), ("reseau-b", 2), ("reseau-c", 3)):
+        files.append(tmp_path / f"{slug}.json")
+        synth.write(files[-1], associations=150, seed=seed, source=slug)
+    assert _publish(files[0], db).wait() == 0  # the store exists before the race
+    with open_store(db) as store:
+        first = store.counts()
+    racing = [_publish(path, db) for path in files[1:]]
+    assert [process.wait() for process in racing] == [0, 0]
+    with open_store(db) as store:
+        log = store.log()
+        assert sorted(entry.bundles[0].source for entry in log) == [
+            "reseau-a", "reseau-b", "reseau-c"]
+        assert store.counts() == {name: 3 * count for name, count in first.items()}
+    _state(db)
