@@ -345,3 +345,12 @@ def test_a_second_writer_waits_then_fails_cleanly(tmp_path: Path, core: Session,
         holder.close()
     with open_store(db, session=core) as store:
         assert len(store.log()) == 1 and store.record("lma-ra:offre-1") is None
+
+
+def test_an_invalid_bundle_leaves_no_store_behind(tmp_path: Path, core: Session) -> None:
+    document = valid_document()
+    document["offers"][0]["themes"] = ["pas-un-theme"]
+    bad = _write(tmp_path / "bad.json", document)
+    refused = _invoke(core, "publish", str(bad), "--db", str(tmp_path / "new.db"))
+    assert refused.exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]

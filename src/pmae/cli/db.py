@@ -41,15 +41,12 @@ def store_errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def opened_store(ctx: click.Context | None, db_path: str, *,
-                 create: bool = False) -> Iterator[Store]:
-    """The store at ``db_path``, opened with the run's session, closed afterwards."""
-    from pmae.cli.common import session_of
+def opened_store(db_path: str) -> Iterator[Store]:
+    """The store at ``db_path`` (never made here), closed afterwards."""
     from pmae.store import open_store
 
     with store_errors():
-        store = open_store(db_path, create=create,
-                           session=session_of(ctx) if create else None)
+        store = open_store(db_path)
         try:
             yield store
         finally:
@@ -71,10 +68,9 @@ def _log_line(entry: Publication) -> str:
 @db.command("log")
 @DB_OPTION
 @FORMAT_OPTION
-@click.pass_context
-def log_command(ctx: click.Context, db_path: str, output_format: str) -> None:
+def log_command(db_path: str, output_format: str) -> None:
     """Every publication: when, which files (SHA-256), which sources, what changed."""
-    with opened_store(ctx, db_path) as store:
+    with opened_store(db_path) as store:
         entries = store.log()
     if output_format == "json":
         echo_json([entry.to_dict() for entry in entries])
@@ -102,12 +98,11 @@ def upgrade_command(db_path: str) -> None:
 @db.command("info")
 @DB_OPTION
 @FORMAT_OPTION
-@click.pass_context
-def info_command(ctx: click.Context, db_path: str, output_format: str) -> None:
+def info_command(db_path: str, output_format: str) -> None:
     """What the store holds: records per collection, publications, schema version."""
     from pmae.store import SCHEMA_VERSION
 
-    with opened_store(ctx, db_path) as store:
+    with opened_store(db_path) as store:
         counts = store.counts()
         publications = len(store.log())
     if output_format == "json":

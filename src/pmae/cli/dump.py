@@ -22,8 +22,7 @@ __all__ = ["dump"]
 @click.option("--name", default=None, help="Name of whoever publishes the bundle.")
 @click.option("--licence", default=None,
               help="Licence of the bundle (required when the published ones' licences differ).")
-@click.pass_context
-def dump(ctx: click.Context, db_path: str, output: str, audience: str, slug: str,
+def dump(db_path: str, output: str, audience: str, slug: str,
          name: str | None, licence: str | None) -> None:
     """Write the records of the store as one bundle, for an audience.
 
@@ -35,7 +34,7 @@ def dump(ctx: click.Context, db_path: str, output: str, audience: str, slug: str
 
     check_audience_option(audience)
     check_output(output, db_path)
-    with opened_store(ctx, db_path) as store:
+    with opened_store(db_path) as store:
         try:
             bundle = store.dump(audience=audience, licence=licence,
                                 source=Source(slug=slug, name=name or "Store pmae"))

@@ -18,14 +18,13 @@ __all__ = ["history"]
 @FORMAT_OPTION
 @click.option("--records", "show_records", is_flag=True,
               help="Print each version of the record (JSON) under its line.")
-@click.pass_context
-def history(ctx: click.Context, record_id: str, db_path: str, output_format: str,
+def history(record_id: str, db_path: str, output_format: str,
             show_records: bool) -> None:
     """Every version of the record ID in the store: added, changed, withdrawn, and when.
 
     Exit code 1 when the store never held ID.
     """
-    with opened_store(ctx, db_path) as store:
+    with opened_store(db_path) as store:
         versions = store.history(record_id)
     if output_format == "json":
         echo_json([version.to_dict() for version in versions])

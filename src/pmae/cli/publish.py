@@ -6,8 +6,14 @@ import sys
 
 import click
 
-from pmae.cli.common import FORMAT_OPTION, echo_json, print_issues, report_and_exit
-from pmae.cli.db import DB_OPTION, opened_store
+from pmae.cli.common import (
+    FORMAT_OPTION,
+    echo_json,
+    print_issues,
+    report_and_exit,
+    session_of,
+)
+from pmae.cli.db import DB_OPTION, store_errors
 
 __all__ = ["publish"]
 
@@ -28,11 +34,11 @@ def publish(ctx: click.Context, files: tuple[str, ...], db_path: str,
     nothing (exit 1); publishing what the store already holds changes nothing and says so.
     """
     from pmae.io.pipeline import InvalidBundleError
-    from pmae.store import MergeConflictError
+    from pmae.store import MergeConflictError, publish_into
 
-    with opened_store(ctx, db_path, create=True) as store:
+    with store_errors():
         try:
-            result = store.publish(*files)
+            result = publish_into(db_path, *files, session=session_of(ctx))
         except InvalidBundleError as error:
             report_and_exit(error.issues, output_format,
                             f"nothing was published into {db_path}: fix the bundles first")

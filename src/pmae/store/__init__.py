@@ -38,6 +38,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from pmae.issues import Issue
 from pmae.model import Bundle, Source
 from pmae.store import read
 from pmae.store.connection import (
@@ -54,7 +55,14 @@ from pmae.store.connection import (
     translated,
     upgrade,
 )
-from pmae.store.publish import Changes, MergeConflictError, PublicationResult, prepare, publish
+from pmae.store.publish import (
+    Changes,
+    MergeConflictError,
+    PublicationResult,
+    _Input,
+    prepare,
+    publish,
+)
 from pmae.store.read import LicenceError, Publication, PublishedBundle, Version
 from pmae.store.schema import SCHEMA_VERSION
 
@@ -79,6 +87,7 @@ __all__ = [
     "StoreNotFoundError",
     "Version",
     "open_store",
+    "publish_into",
     "store_path",
     "upgrade",
 ]
@@ -131,6 +140,10 @@ class Store:
         :raises StoreLockedError: another process kept the store busy; nothing was written.
         """
         inputs, merged, issues = prepare(bundles, self.session)
+        return self._write(inputs, merged, issues, now)
+
+    def _write(self, inputs: list[_Input], merged: Bundle, issues: tuple[Issue, ...],
+               now: dt.datetime | None) -> PublicationResult:
         with transaction(self._connection, self.path):
             # Damage found now is refused before a page is written over it.
             problems = [row[0] for row in self._connection.execute("PRAGMA quick_check")]
@@ -196,3 +209,22 @@ def open_store(path_or_url: str | os.PathLike[str] | None = None, *, create: boo
     path = store_path(path_or_url)
     return Store(path, connect(path, create=create, timeout=timeout), session)
 
+
+
+def publish_into(path_or_url: str | os.PathLike[str] | None,
+                 *bundles: Bundle | str | os.PathLike[str], session: Session | None = None,
+                 timeout: float = 5.0, now: dt.datetime | None = None) -> PublicationResult:
+    """Publish ``bundles`` into the store at ``path_or_url``, making it if there is none, as
+    ``pmae publish`` does: an existing store that cannot be used is refused before the
+    bundles are read, and a new store is made only once they are valid (an invalid bundle
+    leaves no file behind). Raises as :meth:`Store.publish` does.
+    """
+    path = store_path(path_or_url)
+    if path.exists():
+        with open_store(path, session=session, timeout=timeout) as store:
+            return store.publish(*bundles, now=now)
+    from pmae.sessions import session as current_session
+
+    inputs, merged, issues = prepare(bundles, current_session(session))
+    with open_store(path, create=True, session=session, timeout=timeout) as store:
+        return store._write(inputs, merged, issues, now)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["Changes", "MergeConflictError", "PublicationResult", "prepare", "publish"]
 
 
+
 class MergeConflictError(Exception):
     """The bundles published together hold the same id with different content."""
 
@@ -105,6 +106,8 @@ class _Step(NamedTuple):
 
 @attrs.define(kw_only=True, frozen=True)
 class _Input:
+    """A validated bundle to publish, with its file and SHA-256."""
+
     bundle: Bundle
     file: str | None
     sha256: str
