@@ -32,9 +32,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analysis", ("pmae.analysis",)),
     # Session-level: what builds on plugins and io to serve a run (the session itself, the
     # exchange of bundles through exporters, updating a bundle in place, the bundled sample,
-    # the synthetic national data, the pytest helpers shipped to plugin authors).
+    # the synthetic national data, the pytest helpers shipped to plugin authors, the store).
     ("session", ("pmae.sessions", "pmae.exchange", "pmae.updates", "pmae.sample",
-                 "pmae.synth", "pmae.testing")),
+                 "pmae.synth", "pmae.testing", "pmae.store")),
     ("plugins", ("pmae.plugins", "pmae.default_plugins", "pmae.diagnostics")),
     ("io", ("pmae.io",)),
     ("model", ("pmae.model", "pmae.vocab", "pmae.territories", "pmae.issues", "pmae.jsonpath",

@@ -354,3 +354,19 @@ def test_an_invalid_bundle_leaves_no_store_behind(tmp_path: Path, core: Session)
     refused = _invoke(core, "publish", str(bad), "--db", str(tmp_path / "new.db"))
     assert refused.exit_code == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+
+
+def test_the_same_records_from_another_file_are_a_publication_that_changes_no_record(
+        tmp_path: Path, core: Session, sample: Path) -> None:
+    """JSON Lines publishes as JSON does; the same records from another file are logged (the
+    provenance a dump gives names the new file) but no record changes."""
+    from pmae.io.bundles import write_bundle
+
+    lines = tmp_path / "sample.jsonl"
+    write_bundle(load_sample(), lines)
+    with open_store(tmp_path / "s.db", create=True, session=core) as store:
+        store.publish(sample)
+        result = store.publish(lines)
+        assert result.number == 2 and result.total.added == result.total.changed == 0
+        assert [v.change for v in store.history("pmae-ra:offre-001")] == ["added"]
+        assert [p.file for p in store.dump().provenance if p.file] == [str(lines)]

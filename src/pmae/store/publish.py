@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -27,7 +28,8 @@ from pmae.io.pipeline import InvalidBundleError
 from pmae.issues import Issue
 from pmae.model import COLLECTIONS, Bundle, Source
 from pmae.store.connection import pmae_version
-from pmae.store.schema import COLUMNS, FULL_TEXT, LINKS, VOCABULARY_TABLES, link_table, quote
+from pmae.store.rows import put_rows, remove_rows, write_labels
+from pmae.store.schema import quote
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
@@ -218,26 +220,26 @@ def publish(connection: sqlite3.Connection, inputs: Sequence[_Input], merged: Bu
     for collection in COLLECTIONS:
         for record in data.get(collection, ()):
             new[record["id"]] = (collection, record, _text(record))
-    changes = {name: Changes() for name in COLLECTIONS}
+    counts: dict[str, Counter[str]] = {name: Counter() for name in COLLECTIONS}
     plan: list[_Step] = []
     withdrawn: list[_Step] = []
     for record_id, (collection, record, text) in new.items():
         old = stored.get(record_id)
         if old is not None and old[0] == collection and old[2] == text:
-            changes[collection] += Changes(unchanged=1)
+            counts[collection]["unchanged"] += 1
         elif old is not None and old[0] == collection:
-            changes[collection] += Changes(changed=1)
+            counts[collection]["changed"] += 1
             plan.append(_Step("changed", collection, record_id, record, text, old[1]))
         else:
-            changes[collection] += Changes(added=1)
+            counts[collection]["added"] += 1
             plan.append(_Step("added", collection, record_id, record, text, None))
     for record_id, (collection, rowid, _) in stored.items():
         if record_id not in new or new[record_id][0] != collection:
-            changes[collection] += Changes(withdrawn=1)
+            counts[collection]["withdrawn"] += 1
             withdrawn.append(_Step("withdrawn", collection, record_id, None, None, rowid))
     # Withdrawals first: a record that moved to another collection leaves before it comes back.
     plan = withdrawn + plan
-    changes = {name: c for name, c in changes.items() if c != Changes()}
+    changes = {name: Changes(**count) for name, count in counts.items() if count}
     if not plan:
         holder = _same_as_holder(connection, inputs)
         if holder is not None:
@@ -264,100 +266,20 @@ def publish(connection: sqlite3.Connection, inputs: Sequence[_Input], merged: Bu
         "INSERT INTO sources (slug, publication) VALUES (?, ?) "
         "ON CONFLICT (slug) DO UPDATE SET publication = excluded.publication",
         [(source, number) for source in carried])
-    _write_labels(connection, [(s.collection, s.record) for s in plan if s.record], session)
+    write_labels(connection, [(s.collection, s.record) for s in plan if s.record], session)
+    grouped: dict[str, list[_Step]] = {}
     for step in plan:
-        if step.rowid is not None:
-            _remove(connection, step.collection, step.rowid, keep_row=step.change == "changed")
-        if step.record is not None and step.text is not None:
-            _put(connection, step.collection, step.record, step.text, step.rowid)
-        connection.execute(
-            "INSERT INTO versions (id, collection, publication, change, record) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (step.id, step.collection, number, step.change, step.text))
+        grouped.setdefault(step.collection, []).append(step)
+    for collection, steps in grouped.items():  # every withdrawal before any write
+        remove_rows(connection, collection, [s.rowid for s in steps
+                                             if s.change == "withdrawn" and s.rowid])
+    for collection, steps in grouped.items():
+        remove_rows(connection, collection, [s.rowid for s in steps
+                                             if s.change == "changed" and s.rowid], keep=True)
+        put_rows(connection, collection, [(s.record, s.text, s.rowid) for s in steps
+                                          if s.record is not None and s.text is not None])
+    connection.executemany(
+        "INSERT INTO versions (id, collection, publication, change, record) "
+        "VALUES (?, ?, ?, ?, ?)", [(s.id, s.collection, number, s.change, s.text) for s in plan])
     return PublicationResult(number=number, sources=tuple(carried), changes=changes,
                              issues=issues)
-
-
-def _remove(connection: sqlite3.Connection, collection: str, rowid: int, *,
-            keep_row: bool) -> None:
-    for (owner, field) in LINKS:
-        if owner == collection:
-            connection.execute(f"DELETE FROM {quote(link_table(owner, field))} "
-                               "WHERE record = ?", (rowid,))
-    if collection in FULL_TEXT:
-        connection.execute(f"DELETE FROM {quote(collection + '_fts')} WHERE rowid = ?",
-                           (rowid,))
-    if not keep_row:
-        connection.execute(f"DELETE FROM {quote(collection)} WHERE rowid = ?", (rowid,))
-
-
-def _put(connection: sqlite3.Connection, collection: str, record: dict[str, Any], text: str,
-         rowid: int | None) -> None:
-    """Insert (``rowid`` None) or update a record's row, then its links and full text."""
-    names = [name for name, _ in COLUMNS[collection]]
-    values = [record["id"], _source_of(record["id"]), record.get("visibility", "public"),
-              _text(record.get("recipients", [])),
-              *(record.get(name) for name in names), text]
-    columns = ["id", "source", "visibility", "recipients", *names, "record"]
-    if rowid is None:
-        rowid = connection.execute(
-            f"INSERT INTO {quote(collection)} ({', '.join(map(quote, columns))}) "
-            f"VALUES ({', '.join('?' * len(columns))}) RETURNING rowid", values).fetchone()[0]
-    else:
-        assignments = ", ".join(f"{quote(c)} = ?" for c in columns)
-        connection.execute(f"UPDATE {quote(collection)} SET {assignments} WHERE rowid = ?",
-                           [*values, rowid])
-    for (owner, field) in LINKS:
-        if owner == collection and record.get(field):
-            connection.executemany(
-                f"INSERT OR IGNORE INTO {quote(link_table(owner, field))} (record, code) "
-                "VALUES (?, ?)", [(rowid, code) for code in record[field]])
-    if collection in FULL_TEXT:
-        fields = FULL_TEXT[collection]
-        connection.execute(
-            f"INSERT INTO {quote(collection + '_fts')} (rowid, {', '.join(fields)}) "
-            f"VALUES (?, {', '.join('?' * len(fields))})",
-            [rowid, *(record.get(field) for field in fields)])
-
-
-def _write_labels(connection: sqlite3.Connection,
-                  written: Sequence[tuple[str, dict[str, Any]]],
-                  session: Session) -> None:
-    """Fill the label tables the written records point to: every term of the session's
-    vocabularies (labels refreshed), any other code they use (an open vocabulary's), and the
-    territories they name with their ancestors."""
-    used: dict[str, set[str]] = {}
-    for collection, record in written:
-        for name, table in COLUMNS[collection]:
-            if table and record.get(name) is not None:
-                used.setdefault(table, set()).add(record[name])
-        for (owner, field), table in LINKS.items():
-            if owner == collection and table and record.get(field):
-                used.setdefault(table, set()).update(record[field])
-    for table in VOCABULARY_TABLES:
-        vocabulary = session.vocabularies.get(table.removeprefix("vocabulary_"))
-        terms = vocabulary.terms if vocabulary is not None else ()
-        rows: list[tuple[str, str | None, str | None]] = [
-            (t.code, t.label_fr, t.label_en) for t in terms]
-        known = {t.code for t in terms}
-        rows += [(code, None, None) for code in sorted(used.get(table, set()) - known)]
-        connection.executemany(
-            f"INSERT INTO {quote(table)} (code, label, label_en) VALUES (?, ?, ?) "
-            "ON CONFLICT (code) DO UPDATE SET label = excluded.label, "
-            "label_en = excluded.label_en", rows)
-    territories = session.territories
-    codes = set(used.get("territories", set()))
-    for code in list(codes):
-        if territories.exists(code):
-            codes.update(territories.ancestors(code))
-    places = []
-    for code in sorted(codes):
-        exists = territories.exists(code)
-        parents = territories.parents(code) if exists else ()
-        places.append((code, code.partition(":")[0] if ":" in code else code,
-                       territories.name(code) if exists else None,
-                       parents[0] if parents else None))
-    connection.executemany(
-        "INSERT INTO territories (code, level, name, parent) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent",
-        places)
