@@ -78,3 +78,23 @@ def test_a_republication_replaces_its_sources_records_only(a: Bundle, b: Bundle)
         dumped = store.dump(source=SOURCE, generated_at=NOW, licence=a.licence)
     for collection in a.counts():
         assert getattr(dumped, collection) == getattr(a, collection)
+
+
+def test_generated_networks_published_then_dumped_are_their_merge(tmp_path: Path) -> None:
+    """Two networks of the generator, published in turn, dump as ``pmae merge`` of their
+    files (file names in the provenance included), whole and for the public."""
+    from pmae import synth
+
+    files = []
+    for slug, seed in (("reseau-a", 1), ("reseau-b", 2)):
+        files.append(tmp_path / f"{slug}.jsonl")
+        synth.write(files[-1], fmt="jsonl", associations=40, seed=seed, source=slug)
+    bundles_ = [CORE.load_bundle(path) for path in files]
+    merged = merge_bundles(bundles_, files=[str(p) for p in files], source=SOURCE,
+                           generated_at=NOW).bundle
+    with open_store(tmp_path / "s.db", create=True, session=CORE) as store:
+        for path in files:
+            store.publish(str(path))
+        for audience in ("all", "public"):
+            assert store.dump(audience=audience, source=SOURCE, generated_at=NOW) == \
+                filter_bundle(merged, audience)
