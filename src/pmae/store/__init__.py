@@ -20,7 +20,7 @@ instead of FTS5. What the two share is written once as data, in :mod:`pmae.store
 (collections, indexed columns, link and label tables), from which each backend writes its own
 statements; the SQL of publication and reading keeps to what both engines accept
 (``INSERT … ON CONFLICT``, ``RETURNING``), so a psycopg 3 connection can run it with its own
-placeholder style. SQLAlchemy would add a dependency of 2 MiB and 100 ms to every start of
+placeholder style. SQLAlchemy would add a dependency, and its import time to every start of
 ``pmae``, for a query layer of a dozen statements.
 
 Faults: a file that is not a pmae store, is damaged, or was written by a newer pmae is refused
