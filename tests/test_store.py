@@ -370,3 +370,23 @@ def test_the_same_records_from_another_file_are_a_publication_that_changes_no_re
         assert result.number == 2 and result.total.added == result.total.changed == 0
         assert [v.change for v in store.history("pmae-ra:offre-001")] == ["added"]
         assert [p.file for p in store.dump().provenance if p.file] == [str(lines)]
+
+
+def test_json_output_of_publish_history_and_info(tmp_path: Path, core: Session) -> None:
+    path = _write(tmp_path / "b.json", valid_document())
+    db = str(tmp_path / "s.db")
+    done = _invoke(core, "publish", str(path), "--db", db, "--format", "json")
+    assert done.exit_code == 0
+    report = json.loads(done.stdout)
+    assert (report["publication"], report["sources"]) == (1, ["lma-ra"])
+    assert report["changes"]["offers"] == {"added": 1, "changed": 0, "unchanged": 0,
+                                           "withdrawn": 0}
+    assert report["total"]["added"] == 7
+    versions = json.loads(_invoke(core, "history", "lma-ra:offre-1", "--db", db,
+                                  "--format", "json").stdout)
+    assert versions[0]["change"] == "added"
+    assert versions[0]["record"] == valid_document()["offers"][0] | {"visibility": "public"}
+    shown = _invoke(core, "history", "lma-ra:offre-1", "--db", db, "--records").stdout
+    assert shown.splitlines()[1].strip().startswith('{"id":"lma-ra:offre-1"')
+    info = json.loads(_invoke(core, "db", "info", "--db", db, "--format", "json").stdout)
+    assert info["publications"] == 1 and info["records"]["actors"] == 2
