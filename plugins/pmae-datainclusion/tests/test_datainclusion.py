@@ -349,12 +349,12 @@ def test_readme_theme_table_is_the_code_table() -> None:
 # -- the installed distribution ---------------------------------------------------------------
 
 
-def test_installed_plugin_registers_the_exporter() -> None:
+def test_installed_plugin_registers_the_exporter_and_the_importer() -> None:
     manager = make_plugin_manager(load=["pmae-datainclusion"], strict=True)
     info = manager.infos["pmae-datainclusion"]
     assert (info.distribution, info.version, info.status) == (
         "pmae-datainclusion", "0.1.0", "loaded")
-    assert info.items == (("exporter", "datainclusion"),)
+    assert info.items == (("exporter", "datainclusion"), ("importer", "datainclusion"))
     assert [r.qualified_name for r in manager.exporters()
             if r.name == "datainclusion"] == ["pmae-datainclusion:datainclusion"]
     assert manager.exporter("datainclusion").suffix == ".json"

@@ -7,6 +7,10 @@ nothing but pmae at run time; the tests validate its output with the real packag
 
 Ids are ``<source>--<pmae id>`` (``pmae-ra--lma-ra:offre-12``): the pmae id is kept whole, so
 :func:`pmae_id` gives it back from any record. See the README for every rule and what is lost.
+
+``pmae import datainclusion di.json -o bundle.json`` goes the other way
+(:mod:`pmae_datainclusion.importer`): data·inclusion structures and services, this exporter's
+or anyone's, become actors and offers through the inverse of the same tables.
 """
 
 from __future__ import annotations
@@ -18,18 +22,21 @@ from typing import IO, Any, Final
 
 from pmae.io.files import dumps_json
 from pmae.model import Actor, Bundle, Offer
-from pmae.plugins import ExportContext, Exporter, ExportError, hookimpl
+from pmae.plugins import ExportContext, Exporter, ExportError, Importer, hookimpl
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import Vocabulary, core_vocabularies
 
 from pmae_datainclusion import mapping
+from pmae_datainclusion.importer import from_datainclusion, read_datainclusion
 
 __all__ = [
     "EXPORTER_NAME",
     "ID_SEPARATOR",
     "di_id",
     "export_datainclusion",
+    "from_datainclusion",
     "pmae_id",
+    "read_datainclusion",
     "to_datainclusion",
     "zone_eligibilite",
 ]
@@ -168,6 +175,17 @@ def pmae_register_exporters(register: Callable[[Exporter], None]) -> None:
         export=export_datainclusion, suffix=".json",
         description="Actors and offers as data·inclusion structures and services, one JSON "
                     "document; option source=<name> sets the data·inclusion source."))
+
+
+@hookimpl
+def pmae_register_importers(register: Callable[[Importer], None]) -> None:
+    """``datainclusion``: data·inclusion v1 structures and services as actors and offers."""
+    register(Importer(
+        name=EXPORTER_NAME, title="data·inclusion v1 (structures et services)",
+        read=read_datainclusion,
+        description="data·inclusion structures and services (one JSON document, an API page, "
+                    "an array, or a folder with structures.json and services.json) as actors "
+                    "and offers; options source=<slug>, name=<text> for the bundle's source."))
 
 
 class _Builder:

@@ -158,3 +158,53 @@ TERRITORY_LEVELS: Final[Mapping[str, str]] = {
     "epci": "the EPCI's SIREN (`epci:200046977` -> `200046977`)",
     "com": "the commune code (`com:69123` -> `69123`)",
 }
+
+
+# -- the reverse direction: data·inclusion -> pmae ------------------------------------------
+# Each table below is the inverse of a table above on the codes the export writes: importing a
+# code and exporting the result gives the same code back (the tests check it). Where several
+# pmae codes share one data·inclusion code, the one whose meaning is closest is chosen and the
+# others cannot be told apart: the import reports that choice.
+
+#: data·inclusion ``thematiques`` -> pmae theme. The other 66 codes have no pmae counterpart.
+THEMES_FROM: Final[Mapping[str, str]] = {
+    # Shared by projet_emploi, aides_emploi, modele_economique and mutualisation: "développer
+    # son entreprise" is, for an association, consolidating its economy.
+    "creer-une-entreprise--developper-son-entreprise": "modele_economique",
+    "difficultes-administratives-ou-juridiques--accompagnement-aux-demarches-administratives":
+        "paie_declarations",
+    "se-former--monter-son-dossier-de-formation": "formation_pro",
+}
+
+#: data·inclusion ``type`` -> (pmae stages, pmae formats). ``aide-financiere`` and
+#: ``aide-materielle`` have no pmae stage.
+TYPES_FROM: Final[Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "information": (("information",), ()),
+    # conseil, appui and suivi all export as accompagnement; appui is "Appui / accompagnement".
+    "accompagnement": (("appui",), ()),
+    "formation": (("formation",), ()),
+    "atelier": (("appui",), ("collectif",)),
+}
+
+#: data·inclusion ``modes_accueil`` (as a set) -> pmae delivery mode.
+DELIVERY_MODES_FROM: Final[Mapping[frozenset[str], str]] = {
+    frozenset({"en-presentiel"}): "sur_site",
+    frozenset({"a-distance"}): "a_distance",
+    frozenset({"en-presentiel", "a-distance"}): "mixte",
+}
+
+#: data·inclusion ``frais`` -> pmae cost; ``gratuit`` with the ``sous_conditions`` definition
+#: as ``frais_precisions`` (what the export writes) is ``sous_conditions``.
+COSTS_FROM: Final[Mapping[str, str]] = {"gratuit": "gratuit", "payant": "payant"}
+
+#: data·inclusion ``reseaux_porteurs`` -> (pmae actor type, pmae label, level of the territory
+#: the actor governs, taken from its commune). The other 105 networks have no pmae counterpart.
+NETWORKS_FROM: Final[Mapping[str, tuple[str | None, str | None, str | None]]] = {
+    "france-active": (None, "france_active", None),
+    # A State service at regional level also exports as ``regions``: the collectivité is the
+    # likelier reading of "Régions".
+    "regions": ("collectivite", None, "reg"),
+    "departements": ("collectivite", None, "dep"),
+    # Communes and EPCI export as ``communes``; the commune is what the seat gives.
+    "communes": ("collectivite", None, "com"),
+}
