@@ -193,7 +193,8 @@ def offers(draw: st.DrawFn, index: int, actor_count: int) -> Offer:
         title=draw(names), description=draw(st.none() | names),
         themes=draw(subsets(codes_of("themes"), 5)), stages=draw(subsets(codes_of("stages"))),
         territories=draw(subsets(ZONES)), size_bands=draw(subsets(codes_of("size_bands"))),
-        sectors=draw(subsets(codes_of("sectors"))), formats=draw(subsets(codes_of("offer_formats"))),
+        sectors=draw(subsets(codes_of("sectors"))),
+        formats=draw(subsets(codes_of("offer_formats"))),
         delivery=draw(st.none() | st.sampled_from(codes_of("delivery_modes"))),
         cost=draw(st.none() | st.sampled_from(codes_of("costs"))),
         url=draw(st.none() | st.just("https://www.example.org/offre")))
@@ -230,7 +231,7 @@ def test_round_trip_keeps_what_the_mapping_keeps(bundle: Bundle) -> None:
     first = to_datainclusion(bundle)
     back = reimport(first, session)
     assert to_datainclusion(back, source="lma-ra") == first
-    originals = {record.id: record for record in (*bundle.actors, *bundle.offers)}
+    originals: dict[str, Actor | Offer] = {r.id: r for r in (*bundle.actors, *bundle.offers)}
     for actor in back.actors:
         original = originals[actor.id]
         assert isinstance(original, Actor)

@@ -346,7 +346,7 @@ class _Importer:
         kind = text(located, "type", self.issues)
         stages: tuple[str, ...] = ()
         formats: tuple[str, ...] = ()
-        if kind in mapping.TYPES_FROM:
+        if kind is not None and kind in mapping.TYPES_FROM:
             stages, formats = mapping.TYPES_FROM[kind]
         elif kind:
             lost(located, "type", f"{kind!r} has no pmae stage", self.issues,
@@ -377,7 +377,7 @@ class _Importer:
         if frais == "gratuit" and details and details == self.labels.conditional_cost():
             offer["cost"] = "sous_conditions"
             return
-        if frais in mapping.COSTS_FROM:
+        if frais is not None and frais in mapping.COSTS_FROM:
             offer["cost"] = mapping.COSTS_FROM[frais]
         elif frais:
             lost(located, "frais", f"{frais!r} has no pmae cost", self.issues,

@@ -1,0 +1,52 @@
+"""pmae plugin: fill or enrich associations from the French registries.
+
+Two importers:
+
+- ``recherche-entreprises``: the JSON the business registry's search API returns
+  (``https://recherche-entreprises.api.gouv.fr/search``); associations only (legal form 92xx);
+- ``rna``: the RNA open-data extract (``rna_waldec_*.csv``); active associations only.
+
+Both take ``--option source=SLUG`` (the ids are ``<source>:<RNA or SIREN>``), or
+``--option bundle=PATH`` to enrich the associations of that bundle (matched by RNA, SIREN or
+SIRET) and add the others; ``--option territory=reg:84`` keeps the associations whose commune
+lies there. Associations are ``restricted``, as pmae's model says. See the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pmae.plugins import Importer, hookimpl
+
+from pmae_registres.common import Found, Place, enrich
+from pmae_registres.entreprises import import_entreprises, read_entreprises
+from pmae_registres.rna import detect_encoding, import_rna, read_rna
+
+__all__ = [
+    "Found",
+    "Place",
+    "detect_encoding",
+    "enrich",
+    "import_entreprises",
+    "import_rna",
+    "read_entreprises",
+    "read_rna",
+]
+
+_OPTIONS = ("options source=<slug> (ids <source>:<RNA or SIREN>) or bundle=<path> (enrich "
+            "it); territory=<code> keeps one territory; name=<text>.")
+
+
+@hookimpl
+def pmae_register_importers(register: Callable[[Importer], None]) -> None:
+    """``recherche-entreprises`` (API response JSON) and ``rna`` (RNA waldec CSV)."""
+    register(Importer(
+        name="recherche-entreprises", title="Recherche d'entreprises (réponse JSON de l'API)",
+        read=read_entreprises,
+        description="Associations (legal form 92xx) of a recherche-entreprises.api.gouv.fr "
+                    "response; " + _OPTIONS))
+    register(Importer(
+        name="rna", title="Répertoire national des associations (extrait rna_waldec)",
+        read=read_rna,
+        description="Active associations of an rna_waldec CSV extract (; UTF-8 or Latin-1); "
+                    "personal columns dropped; " + _OPTIONS))
