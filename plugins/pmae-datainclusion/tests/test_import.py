@@ -231,7 +231,8 @@ def test_round_trip_keeps_what_the_mapping_keeps(bundle: Bundle) -> None:
     first = to_datainclusion(bundle)
     back = reimport(first, session)
     assert to_datainclusion(back, source="lma-ra") == first
-    originals: dict[str, Actor | Offer] = {r.id: r for r in (*bundle.actors, *bundle.offers)}
+    originals: dict[str, Actor | Offer] = {a.id: a for a in bundle.actors}
+    originals.update((o.id, o) for o in bundle.offers)
     for actor in back.actors:
         original = originals[actor.id]
         assert isinstance(original, Actor)
