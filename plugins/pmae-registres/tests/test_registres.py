@@ -23,7 +23,7 @@ from pmae.sessions import Session, make_session
 from pmae.updates import update_bundle
 
 import pmae_registres
-from pmae_registres import enrich
+from pmae_registres import enrich, online
 from pmae_registres.rna import COLUMNS, PERSONAL
 
 DATA = Path(__file__).parent / "data"
@@ -83,21 +83,6 @@ def test_rna_personal_columns_are_never_stored(session: Session, tmp_path: Path)
     assert {"dir_civilite", "adrg_declarant"} <= PERSONAL
 
 
-@pytest.mark.parametrize(("content", "line", "message"), [
-    ("nom;prenom\nA;B\n", 1, "column(s) id, titre, position missing"),
-    (";".join(COLUMNS) + "\nW691012345;trop court\n", 2, "2 cells where the header has 41"),
-])
-def test_rna_bad_files_are_located_errors(session: Session, tmp_path: Path, content: str,
-                                          line: int, message: str) -> None:
-    path = tmp_path / "rna.csv"
-    path.write_text(content, encoding="utf-8")
-    report = run("rna", path, session, source="lma-ra")
-    errors = [i for i in report.issues if i.severity == "error"]
-    assert not report.ok and len(errors) == 1
-    assert (errors[0].file, errors[0].line) == (str(path), line)
-    assert message in errors[0].message
-
-
 def test_rna_territory_option_keeps_one_territory(session: Session) -> None:
     report = run("rna", DATA / "rna_waldec_utf8.csv", session, source="lma-ra",
                  territory="dep:01")
@@ -141,20 +126,28 @@ def test_api_response_gives_associations_only(session: Session) -> None:
     assert "DUPONT" not in json.dumps([i.to_dict() for i in report.issues])
 
 
-@pytest.mark.parametrize(("content", "code", "path"), [
-    ('{"results": {"siren": 1}}', "registres:not-results", "$.results"),
-    ('{"results": [{"nature_juridique": "9220"}]}', "missing-field", "$.results[0].siren"),
-    ('{"results": [{"siren": 412345670}]}', "wrong-type", "$.results[0].siren"),
-    ("[1, 2", "invalid-json", "$"),
+@pytest.mark.parametrize(("importer", "content", "code", "line", "path", "message"), [
+    ("rna", "nom;prenom\nA;B\n", "invalid-csv", 1, "$", "column(s) id, titre, position"),
+    ("rna", ";".join(COLUMNS) + "\nW691012345;trop court\n", "invalid-csv", 2, "$",
+     "2 cells where the header has 41"),
+    ("recherche-entreprises", '{"results": {"siren": 1}}', "registres:not-results", None,
+     "$.results", "not a recherche-entreprises response"),
+    ("recherche-entreprises", '{"results": [{"nature_juridique": "9220"}]}', "missing-field",
+     None, "$.results[0].siren", "siren is missing"),
+    ("recherche-entreprises", '{"results": [{"siren": 412345670}]}', "wrong-type", None,
+     "$.results[0].siren", "must be a string"),
+    ("recherche-entreprises", "[1, 2", "invalid-json", 1, "$", "column"),
 ])
-def test_bad_api_responses_are_located_errors(session: Session, tmp_path: Path, content: str,
-                                              code: str, path: str) -> None:
-    file = tmp_path / "api.json"
+def test_bad_files_are_located_errors(session: Session, tmp_path: Path, importer: str,
+                                      content: str, code: str, line: int | None, path: str,
+                                      message: str) -> None:
+    file = tmp_path / "input"
     file.write_text(content, encoding="utf-8")
-    report = run("recherche-entreprises", file, session, source="lma-ra")
+    report = run(importer, file, session, source="lma-ra")
     errors = [i for i in report.issues if i.severity == "error"]
-    assert not report.ok
-    assert [(i.code, i.path, i.file) for i in errors] == [(code, path, str(file))]
+    assert not report.ok and report.bundle is None
+    assert [(i.code, i.file, i.line, i.path) for i in errors] == [(code, str(file), line, path)]
+    assert message in errors[0].message
 
 
 # -- enriching a bundle ---------------------------------------------------------------------
@@ -219,3 +212,77 @@ def test_no_test_touches_the_network(monkeypatch: pytest.MonkeyPatch, session: S
     monkeypatch.setattr(socket.socket, "connect", refuse)
     assert run("recherche-entreprises", API, session, source="lma-ra").ok
     assert run("rna", DATA / "rna_waldec_latin1.csv", session, source="lma-ra").ok
+
+
+# -- the optional online lookup, with a fake transport (never the network) ------------------
+
+
+class FakeClock:
+    """A clock that moves only when slept on, recording every call's time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.calls: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def api_answer(unit: dict[str, Any]) -> bytes:
+    return json.dumps({"results": [unit], "total_results": 1}).encode()
+
+
+def test_lookup_respects_the_rate_limit_and_retry_after(tmp_path: Path) -> None:
+    units = json.loads(API.read_text(encoding="utf-8"))["results"]
+    clock = FakeClock()
+    answers = iter([(429, b"", 2.0), (200, api_answer(units[0]), None),
+                    (200, api_answer(units[2]), None), (200, b'{"results": []}', None)])
+
+    def fetch(url: str) -> tuple[int, bytes, float | None]:
+        clock.calls.append(clock.now)
+        return next(answers)
+
+    limiter = online.Limiter(per_second=online.REQUESTS_PER_SECOND, clock=lambda: clock.now,
+                             sleep=clock.sleep)
+    found, issues = online.lookup(tmp_path / "ids.txt",
+                                  [("W691012345", 1), ("501234561", 2), ("412345670", 4)],
+                                  fetch=fetch, limiter=limiter)
+    # The 429 waits its Retry-After; then never more than 5 requests a second.
+    assert clock.calls == pytest.approx([0.0, 2.0, 2.2, 2.4])
+    assert [(unit["siren"], line) for unit, line in found] == [("412345670", 1),
+                                                               ("501234561", 2)]
+    assert [(i.code, i.line, i.severity) for i in issues] == [
+        ("registres:lookup-failed", 4, "warning")]
+
+
+def test_online_import_reads_a_list_of_identifiers(session: Session, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    units = {u["siren"]: u for u in json.loads(API.read_text(encoding="utf-8"))["results"]}
+    asked: list[str] = []
+
+    def fetch(url: str) -> tuple[int, bytes, float | None]:
+        asked.append(url)
+        return 200, api_answer(units["412345670"]), None
+
+    monkeypatch.setattr(online, "fetch_url", fetch)
+    ids = tmp_path / "ids.txt"
+    ids.write_text("# associations du réseau\nW691012345\n\n41234567000019  # siège\n",
+                   encoding="utf-8")
+    report = run("recherche-entreprises", ids, session, source="lma-ra", online="yes")
+    assert report.ok and report.bundle is not None
+    assert [a.id for a in report.bundle.associations] == ["lma-ra:W691012345"]
+    assert [url.split("?")[1] for url in asked] == ["q=W691012345&per_page=5",
+                                                    "q=41234567000019&per_page=5"]
+
+
+def test_a_wrong_identifier_costs_no_request(session: Session, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def fetch(url: str) -> tuple[int, bytes, float | None]:
+        raise AssertionError("no request for a wrong list")
+
+    monkeypatch.setattr(online, "fetch_url", fetch)
+    ids = tmp_path / "ids.txt"
+    ids.write_text("412345670\n412345671\n", encoding="utf-8")
+    report = run("recherche-entreprises", ids, session, source="lma-ra", online="yes")
+    assert [(i.code, i.line) for i in report.issues] == [("registres:bad-identifier", 2)]
+    assert not report.ok

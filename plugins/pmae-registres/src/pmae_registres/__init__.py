@@ -9,7 +9,10 @@ Two importers:
 Both take ``--option source=SLUG`` (the ids are ``<source>:<RNA or SIREN>``), or
 ``--option bundle=PATH`` to enrich the associations of that bundle (matched by RNA, SIREN or
 SIRET) and add the others; ``--option territory=reg:84`` keeps the associations whose commune
-lies there. Associations are ``restricted``, as pmae's model says. See the README.
+lies there. Associations are ``restricted``, as pmae's model says. With
+``--option online=yes``, ``recherche-entreprises`` reads PATH as a list of SIREN, SIRET or RNA
+numbers and asks the API for them, within its rate limit (:mod:`pmae_registres.online`); nothing
+else reaches the network. See the README.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ def pmae_register_importers(register: Callable[[Importer], None]) -> None:
         name="recherche-entreprises", title="Recherche d'entreprises (réponse JSON de l'API)",
         read=read_entreprises,
         description="Associations (legal form 92xx) of a recherche-entreprises.api.gouv.fr "
-                    "response; " + _OPTIONS))
+                    "response, or online=yes to look up a list of SIREN/SIRET/RNA numbers; "
+                    + _OPTIONS))
     register(Importer(
         name="rna", title="Répertoire national des associations (extrait rna_waldec)",
         read=read_rna,

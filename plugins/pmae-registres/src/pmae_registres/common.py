@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -79,15 +79,17 @@ class Options:
     issues: list[Issue] = attrs.field(factory=list)
 
     @classmethod
-    def parse(cls, options: Mapping[str, str], session: Session) -> Options:
-        """Check ``source``, ``name``, ``bundle`` and ``territory``; unknown keys are errors."""
+    def parse(cls, options: Mapping[str, str], session: Session, *,
+              extra: tuple[str, ...] = ()) -> Options:
+        """Check ``source``, ``name``, ``bundle`` and ``territory`` (and the importer's own
+        ``extra`` keys, which it reads itself); unknown keys are errors."""
         result = cls(source=options.get("source"), name=options.get("name"),
                      bundle=Path(options["bundle"]) if options.get("bundle") else None,
                      territory=options.get("territory"))
         for key in options:
-            if key not in OPTIONS:
+            if key not in OPTIONS + extra:
                 result.fail(f"unknown option {key!r}; this importer takes "
-                            + ", ".join(OPTIONS))
+                            + ", ".join(OPTIONS + extra))
         if result.source is not None and not SLUG.match(result.source):
             result.fail(f"source {result.source!r} must be a slug (lower-case letters, digits "
                         "and dashes), as in the ids <source>:<local>")
@@ -260,6 +262,18 @@ def build_result(base: Bundle, found: Sequence[Found], options: Options, issues:
     return ImportResult(document=bundle_to_data(enriched), issues=tuple(issues), locate=locate)
 
 
-def slug_of(base: Bundle, options: Options) -> str:
-    """The source slug of new associations' ids: ``--option source``, else the bundle's."""
-    return options.source or base.source.slug
+#: Reads a registry file: ``read(path, slug of the ids, session)`` -> associations, issues.
+Read = Callable[[Path, str, "Session"], tuple[list[Found], list[Issue]]]
+
+
+def run_import(path: Path, options: Mapping[str, str], read: Read, *, default_name: str,
+               session: Session | None = None, extra: tuple[str, ...] = ()) -> ImportResult:
+    """An importer's whole run: options checked, the bundle to fill (new, or ``bundle=``
+    read), the file read by ``read``, then :func:`build_result`."""
+    s = current_session(session)
+    parsed = Options.parse(options, s, extra=extra)
+    base = base_bundle(parsed, default_name=default_name, session=s)
+    if base is None or any(issue.severity == "error" for issue in parsed.issues):
+        return ImportResult(document=None, issues=tuple(parsed.issues))
+    found, issues = read(path, parsed.source or base.source.slug, s)
+    return build_result(base, found, parsed, issues, session=s)

@@ -20,20 +20,9 @@ from pmae.io.files import DocumentError, read_document
 from pmae.issues import Issue
 from pmae.model import Association
 from pmae.plugins import ImportResult
-from pmae.sessions import session as current_session
 
-from pmae_registres.common import (
-    RNA,
-    Found,
-    Options,
-    Place,
-    base_bundle,
-    build_result,
-    check_siren,
-    check_siret,
-    commune,
-    slug_of,
-)
+from pmae_registres.common import RNA, Found, Place, check_siren, check_siret, commune, run_import
+from pmae_registres.online import identifiers, lookup
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
@@ -70,27 +59,42 @@ def import_entreprises(path: Path, options: Mapping[str, str], *,
     """Associations of a ``recherche-entreprises`` response, as a new bundle or enriching
     ``options["bundle"]``; every skipped unit and lost value is an issue with its JSON path.
     """
-    s = current_session(session)
-    parsed = Options.parse(options, s)
+    online = options.get("online", "no")
+    if online not in ("yes", "no"):
+        return ImportResult(document=None, issues=(Issue(
+            code="registres:bad-option", message=f"online={online!r}: give yes or no",
+            hint="online=yes reads PATH as a list of SIREN, SIRET or RNA numbers to look up"),))
+    return run_import(path, options, _read_online if online == "yes" else _read,
+                      default_name="Registre des entreprises", session=session,
+                      extra=("online",))
+
+
+def _read_online(path: Path, slug: str, session: Session) -> tuple[list[Found], list[Issue]]:
+    wanted, issues = identifiers(path)
+    if issues:
+        return [], issues  # a wrong list costs no request
+    answers, issues = lookup(path, wanted)
+    reader = _Reader(slug, session)
+    found = [item for unit, line in answers
+             if (item := reader.unit(unit, Place(file=str(path), row=line)))]
+    return found, [*issues, *reader.issues]
+
+
+def _read(path: Path, slug: str, session: Session) -> tuple[list[Found], list[Issue]]:
     try:
         data = read_document(path).data
     except DocumentError as error:
-        return ImportResult(document=None, issues=(*parsed.issues, error.issue))
-    file = str(path)
+        return [], [error.issue]
     results = data.get("results") if isinstance(data, dict) else data
     base_path = "$.results" if isinstance(data, dict) else "$"
     if not isinstance(results, list):
-        return ImportResult(document=None, issues=(*parsed.issues, Issue(
-            code="registres:not-results", file=file, path=base_path,
-            message="this JSON is not a recherche-entreprises response",
-            hint='give the JSON of /search: {"results": [...], …}')))
-    base = base_bundle(parsed, default_name="Registre des entreprises", session=s)
-    if base is None:
-        return ImportResult(document=None, issues=tuple(parsed.issues))
-    reader = _Reader(slug_of(base, parsed), s)
+        return [], [Issue(code="registres:not-results", file=str(path), path=base_path,
+                          message="this JSON is not a recherche-entreprises response",
+                          hint='give the JSON of /search: {"results": [...], …}')]
+    reader = _Reader(slug, session)
     found = [item for index, unit in enumerate(results)
-             if (item := reader.unit(unit, Place(file=file, path=f"{base_path}[{index}]")))]
-    return build_result(base, found, parsed, reader.issues, session=s)
+             if (item := reader.unit(unit, Place(file=str(path), path=f"{base_path}[{index}]")))]
+    return found, reader.issues
 
 
 def _object(unit: Mapping[str, Any], field: str) -> Mapping[str, Any]:

@@ -20,19 +20,8 @@ from typing import IO, TYPE_CHECKING, Final
 from pmae.issues import Issue
 from pmae.model import Association
 from pmae.plugins import ImportResult
-from pmae.sessions import session as current_session
 
-from pmae_registres.common import (
-    RNA,
-    Found,
-    Options,
-    Place,
-    base_bundle,
-    build_result,
-    check_siret,
-    commune,
-    slug_of,
-)
+from pmae_registres.common import RNA, Found, Place, check_siret, commune, run_import
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
@@ -85,22 +74,19 @@ def import_rna(path: Path, options: Mapping[str, str], *,
     """Active associations of an RNA extract, as a new bundle or enriching
     ``options["bundle"]``; each skipped row and lost value is an issue with its row and
     column."""
-    s = current_session(session)
-    parsed = Options.parse(options, s)
-    file = str(path)
+    return run_import(path, options, _read, session=session,
+                      default_name="Répertoire national des associations")
+
+
+def _read(path: Path, slug: str, session: Session) -> tuple[list[Found], list[Issue]]:
+    reader = _Reader(slug, session, str(path))
     try:
-        encoding = detect_encoding(path)
-        with path.open(encoding=encoding, newline="") as handle:
-            base = base_bundle(parsed, default_name="Répertoire national des associations",
-                               session=s)
-            if base is None:
-                return ImportResult(document=None, issues=tuple(parsed.issues))
-            reader = _Reader(slug_of(base, parsed), s, file)
+        with path.open(encoding=detect_encoding(path), newline="") as handle:
             found = list(reader.rows(handle))
     except OSError as error:
-        return ImportResult(document=None, issues=(Issue(
-            code="file-not-found", file=file, message=error.strerror or str(error)),))
-    return build_result(base, found, parsed, reader.issues, session=s)
+        return [], [Issue(code="file-not-found", file=str(path),
+                          message=error.strerror or str(error))]
+    return found, reader.issues
 
 
 class _Reader:
