@@ -137,6 +137,9 @@ def test_api_response_gives_associations_only(session: Session) -> None:
     ("recherche-entreprises", '{"results": [{"siren": 412345670}]}', "wrong-type", None,
      "$.results[0].siren", "must be a string"),
     ("recherche-entreprises", "[1, 2", "invalid-json", 1, "$", "column"),
+    ("recherche-entreprises", '[{"siren": "412345670", "nature_juridique": "9220", '
+     '"nom_complet": "X", "siege": "ici"}]', "wrong-type", None, "$[0].siege",
+     "must be an object"),
 ])
 def test_bad_files_are_located_errors(session: Session, tmp_path: Path, importer: str,
                                       content: str, code: str, line: int | None, path: str,
@@ -192,7 +195,10 @@ def test_invalid_bundle_to_enrich_is_an_error(session: Session, tmp_path: Path) 
     bad = tmp_path / "bad.json"
     shutil.copy(API, bad)
     report = run("rna", DATA / "rna_waldec_utf8.csv", session, bundle=str(bad))
-    assert [i.code for i in report.issues if i.severity == "error"] == ["registres:bad-bundle"]
+    errors = [i for i in report.issues if i.severity == "error"]
+    assert errors[0].code == "registres:bad-bundle" and len(errors) > 1
+    assert {i.file for i in errors} == {str(bad)}  # the bundle's own errors say where
+    assert report.bundle is None
 
 
 def test_plugin_is_installed_with_both_importers() -> None:

@@ -17,6 +17,8 @@ import attrs
 from pmae.io.files import DocumentError, read_document
 from pmae.issues import Issue
 
+_HINT: Final = ('give data·inclusion JSON: {"structures": [...], "services": [...]}, an API '
+                'page {"items": [...]} or an array of structures or of services')
 #: The two files of a data·inclusion release, when a folder is imported.
 FOLDER_FILES: Final = ("structures.json", "services.json")
 
@@ -71,7 +73,8 @@ def _load(file: Path) -> Any:
     try:
         return read_document(file).data
     except DocumentError as error:
-        raise InputError(error.issue) from None
+        # pmae's hint speaks of bundles: say what this file should be.
+        raise InputError(attrs.evolve(error.issue, hint=_HINT)) from None
 
 
 def _split(file: Path) -> Iterator[tuple[str, Located]]:
@@ -88,9 +91,7 @@ def _split(file: Path) -> Iterator[tuple[str, Located]]:
     else:
         raise InputError(Issue(
             code="datainclusion:not-records", file=name,
-            message="this JSON holds no data·inclusion records",
-            hint='give {"structures": [...], "services": [...]}, an API page {"items": '
-                 '[...]} or an array of structures or of services'))
+            message="this JSON holds no data·inclusion records", hint=_HINT))
     for kind, base, records in lists:
         if not isinstance(records, list):
             raise InputError(Issue(code="wrong-type", file=name, path=base,

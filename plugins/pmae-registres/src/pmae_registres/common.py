@@ -223,11 +223,14 @@ def base_bundle(options: Options, *, default_name: str,
     if options.bundle is not None:
         try:
             return s.load_bundle(options.bundle)
-        except (InvalidBundleError, OSError) as error:
+        except InvalidBundleError as error:
+            errors = [i for i in error.issues if i.severity == "error"]
+            # Its own issues say where; this one says why the import stops.
             options.issues.append(Issue(
                 code="registres:bad-bundle", file=str(options.bundle),
-                message=f"the bundle to enrich cannot be read: {error}",
+                message=f"the bundle to enrich has {len(errors)} error(s): nothing is imported",
                 hint="validate it with `pmae validate` and fix it first"))
+            options.issues.extend(errors)
             return None
     if options.source is None:
         options.fail("the source slug of the ids is not given: add --option source=SLUG (your "

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 from pmae.io.files import DocumentError, read_document
 from pmae.issues import Issue
 from pmae.model import Association
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from pmae.sessions import Session
 
 NAME: Final = "recherche-entreprises"
+_HINT: Final = 'give the JSON of /search as the API returned it: {"results": [...], …}'
 
 #: NAF (APE) code prefixes -> pmae sector, for the activities that name one. Most associations
 #: are ``94.99Z`` ("autres organisations fonctionnant par adhésion volontaire"), which names
@@ -84,23 +86,17 @@ def _read(path: Path, slug: str, session: Session) -> tuple[list[Found], list[Is
     try:
         data = read_document(path).data
     except DocumentError as error:
-        return [], [error.issue]
+        return [], [attrs.evolve(error.issue, hint=_HINT)]
     results = data.get("results") if isinstance(data, dict) else data
     base_path = "$.results" if isinstance(data, dict) else "$"
     if not isinstance(results, list):
         return [], [Issue(code="registres:not-results", file=str(path), path=base_path,
                           message="this JSON is not a recherche-entreprises response",
-                          hint='give the JSON of /search: {"results": [...], …}')]
+                          hint=_HINT)]
     reader = _Reader(slug, session)
     found = [item for index, unit in enumerate(results)
              if (item := reader.unit(unit, Place(file=str(path), path=f"{base_path}[{index}]")))]
     return found, reader.issues
-
-
-def _object(unit: Mapping[str, Any], field: str) -> Mapping[str, Any]:
-    """A nested object of a result (``siege``, ``complements``); empty when absent or null."""
-    value = unit.get(field)
-    return value if isinstance(value, dict) else {}
 
 
 class _Reader:
@@ -119,6 +115,15 @@ class _Reader:
             "wrong-type", f"{field} must be a string, got {type(value).__name__}",
             severity="error"))
         return None
+
+    def object(self, unit: Mapping[str, Any], field: str, place: Place) -> Mapping[str, Any]:
+        """A nested object of a result (``siege``, ``complements``); empty when absent."""
+        value = unit.get(field)
+        if value is not None and not isinstance(value, dict):
+            self.issues.append(place.at(field).issue(
+                "wrong-type", f"{field} must be an object, got {type(value).__name__}",
+                severity="error"))
+        return value if isinstance(value, dict) else {}
 
     def unit(self, unit: Any, place: Place) -> Found | None:
         if not isinstance(unit, dict):
@@ -150,8 +155,8 @@ class _Reader:
                 self.issues.append(place.at("nom_complet").issue(
                     "registres:skipped", "no name (nom_complet); skipped"))
             return None
-        siege = _object(unit, "siege")
-        complements = _object(unit, "complements")
+        siege = self.object(unit, "siege", place)
+        complements = self.object(unit, "complements", place)
         siege_place = place.at("siege")
         siret_text = self.text(siege, "siret", siege_place)
         code = self.text(siege, "commune", siege_place)
