@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_inclusion.schema import v1
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pmae.exchange import import_file
@@ -24,7 +25,7 @@ from pmae.vocab import core_vocabularies
 import pmae_datainclusion
 from pmae_datainclusion import mapping, to_datainclusion
 from pmae_datainclusion.importer import pmae_id_of
-from pmae_datainclusion.reading import Located
+from pmae_datainclusion.reading import SERVICE_FIELDS, STRUCTURE_FIELDS, Located
 
 DATA = Path(__file__).parent / "data"
 # The importer hook gives no session: reading uses the default one, with every installed
@@ -254,3 +255,21 @@ def test_round_trip_keeps_what_the_mapping_keeps(bundle: Bundle) -> None:
 def test_the_installed_importer_is_listed() -> None:
     manager = make_plugin_manager(entry_points=False, plugins=[pmae_datainclusion])
     assert manager.importer("datainclusion").read is pmae_datainclusion.read_datainclusion
+
+
+def test_every_v1_field_is_known_and_others_are_reported(session: Session,
+                                                         tmp_path: Path) -> None:
+    assert set(v1.Structure.model_fields) == STRUCTURE_FIELDS
+    assert set(v1.Service.model_fields) == SERVICE_FIELDS
+    record = {"source": "dora", "id": "dora--1", "nom": "Une structure",
+              "date_maj": "2025-01-01", "typologie": "ASSO"}
+    bundle, issues = import_document({"structures": [record]}, session, tmp_path)
+    assert bundle is not None
+    assert [(i.code, i.path) for i in issues] == [
+        ("datainclusion:lost", "$.structures[0].typologie")]
+
+
+def test_unknown_options_are_errors(session: Session) -> None:
+    report = import_file("datainclusion", DATA / "dora.json", options={"sources": "x"},
+                         session=session)
+    assert [i.code for i in report.issues] == ["datainclusion:bad-option"]

@@ -29,7 +29,18 @@ from pmae.sessions import session as current_session
 
 from pmae_datainclusion import mapping
 from pmae_datainclusion.describe import Labels
-from pmae_datainclusion.reading import InputError, Located, codes, lost, read_records, text
+from pmae_datainclusion.reading import (
+    SERVICE_FIELDS,
+    SERVICE_LOSSES,
+    STRUCTURE_FIELDS,
+    STRUCTURE_LOSSES,
+    InputError,
+    Located,
+    codes,
+    lost,
+    read_records,
+    text,
+)
 from pmae_datainclusion.zones import territories_from_zone
 
 if TYPE_CHECKING:
@@ -46,35 +57,6 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{5,24}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/]+")
 
-#: Fields of a structure and a service that pmae has no place for, with why.
-_STRUCTURE_LOSSES: Final = {
-    "lien_source": "the producer's page is not the actor's website",
-    "horaires_accueil": "pmae actors have no opening hours",
-    "accessibilite_lieu": "pmae actors have no accessibility link",
-    "longitude": "pmae places actors by commune", "latitude": "pmae places actors by commune",
-}
-_SERVICE_LOSSES: Final = {
-    "conditions_acces": "pmae offers have no access conditions",
-    "commune": "an offer has no place of its own in pmae",
-    "code_postal": "an offer has no place of its own in pmae",
-    "code_insee": "an offer has no place of its own in pmae",
-    "adresse": "an offer has no place of its own in pmae",
-    "complement_adresse": "an offer has no place of its own in pmae",
-    "longitude": "an offer has no place of its own in pmae",
-    "latitude": "an offer has no place of its own in pmae",
-    "telephone": "an offer has no contact of its own in pmae",
-    "courriel": "an offer has no contact of its own in pmae",
-    "contact_nom_prenom": "a person's name is never imported",
-    "lien_mobilisation": "pmae offers have no mobilisation link",
-    "modes_mobilisation": "pmae offers have no mobilisation modes",
-    "mobilisable_par": "pmae offers have no mobilisation modes",
-    "mobilisation_precisions": "pmae offers have no mobilisation modes",
-    "volume_horaire_hebdomadaire": "pmae offers have no duration",
-    "nombre_semaines": "pmae offers have no duration",
-    "horaires_accueil": "pmae offers have no opening hours",
-}
-
-
 def read_datainclusion(path: Path, options: Mapping[str, str]) -> ImportResult:
     """The ``datainclusion`` importer: a JSON file, or a folder with ``structures.json`` and
     ``services.json``. Options: ``source`` (the bundle's source slug), ``name`` (its name).
@@ -82,6 +64,11 @@ def read_datainclusion(path: Path, options: Mapping[str, str]) -> ImportResult:
     The importer hook gives no session: this reads with :func:`pmae.session` (the plugins
     installed), as ``pmae import`` validates with.
     """
+    unknown = sorted(set(options) - {"source", "name"})
+    if unknown:
+        return ImportResult(document=None, issues=(Issue(
+            code="datainclusion:bad-option", message=f"unknown option(s) {', '.join(unknown)}",
+            hint="this importer takes source=<slug> and name=<text>"),))
     try:
         structures, services = read_records(path)
     except InputError as error:
@@ -246,11 +233,17 @@ class _Importer:
         self.contact(located, actor, "site_web", "website", _URL)
         self.contact(located, actor, "courriel", "email", _EMAIL)
         self.contact(located, actor, "telephone", "phone", _PHONE)
-        for field, why in _STRUCTURE_LOSSES.items():
+        for field, why in STRUCTURE_LOSSES.items():
             if located.record.get(field) not in (None, ""):
                 lost(located, field, why, self.issues)
+        self.unknown(located, STRUCTURE_FIELDS)
         self.actor_places.append(located)
         return actor
+
+    def unknown(self, located: Located, fields: frozenset[str]) -> None:
+        for field in located.record:
+            if field not in fields and located.record[field] not in (None, "", []):
+                lost(located, field, "not a field of data·inclusion v1", self.issues)
 
     def contact(self, located: Located, record: dict[str, Any], field: str, target: str,
                 pattern: re.Pattern[str]) -> None:
@@ -327,9 +320,10 @@ class _Importer:
         self.audience(located, offer)
         self.conditions(located, offer)
         self.contact(located, offer, "lien_source", "url", _URL)
-        for field, why in _SERVICE_LOSSES.items():
+        for field, why in SERVICE_LOSSES.items():
             if located.record.get(field) not in (None, "", []):
                 lost(located, field, why, self.issues)
+        self.unknown(located, SERVICE_FIELDS)
         self.offer_places.append(located)
         return offer
 

@@ -32,6 +32,47 @@ class Located:
     path: str
 
 
+#: Fields of a structure and a service that pmae has no place for, with why.
+STRUCTURE_LOSSES: Final = {
+    "lien_source": "the producer's page is not the actor's website",
+    "horaires_accueil": "pmae actors have no opening hours",
+    "accessibilite_lieu": "pmae actors have no accessibility link",
+    "longitude": "pmae places actors by commune", "latitude": "pmae places actors by commune",
+}
+SERVICE_LOSSES: Final = {
+    "conditions_acces": "pmae offers have no access conditions",
+    "commune": "an offer has no place of its own in pmae",
+    "code_postal": "an offer has no place of its own in pmae",
+    "code_insee": "an offer has no place of its own in pmae",
+    "adresse": "an offer has no place of its own in pmae",
+    "complement_adresse": "an offer has no place of its own in pmae",
+    "longitude": "an offer has no place of its own in pmae",
+    "latitude": "an offer has no place of its own in pmae",
+    "telephone": "an offer has no contact of its own in pmae",
+    "courriel": "an offer has no contact of its own in pmae",
+    "contact_nom_prenom": "a person's name is never imported",
+    "lien_mobilisation": "pmae offers have no mobilisation link",
+    "modes_mobilisation": "pmae offers have no mobilisation modes",
+    "mobilisable_par": "pmae offers have no mobilisation modes",
+    "mobilisation_precisions": "pmae offers have no mobilisation modes",
+    "volume_horaire_hebdomadaire": "pmae offers have no duration",
+    "nombre_semaines": "pmae offers have no duration",
+    "horaires_accueil": "pmae offers have no opening hours",
+}
+
+
+#: Every field of data·inclusion v1's models: others (older versions, API extras) are reported.
+STRUCTURE_FIELDS: Final = frozenset({
+    "source", "id", "nom", "date_maj", "description", "lien_source", "siret", "commune",
+    "code_postal", "code_insee", "adresse", "complement_adresse", "longitude", "latitude",
+    "telephone", "courriel", "site_web", "horaires_accueil", "accessibilite_lieu",
+    "reseaux_porteurs"})
+SERVICE_FIELDS: Final = frozenset({
+    "source", "structure_id", "id", "nom", "description", "lien_source", "date_maj", "type",
+    "thematiques", "frais", "frais_precisions", "publics", "publics_precisions",
+    "modes_accueil", "zone_eligibilite", *SERVICE_LOSSES})
+
+
 class InputError(Exception):
     """The input cannot be read at all; ``issue`` says where and why."""
 
