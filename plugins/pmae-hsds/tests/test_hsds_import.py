@@ -1,0 +1,61 @@
+"""The HSDS importer on datasets pmae did not write: what it keeps, and every loss reported."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from hsds_support import back
+
+
+# -- import of someone else's HSDS, with its losses ----------------------------------------------
+def test_import_of_a_foreign_dataset_reports_every_loss(tmp_path: Path) -> None:
+    org = "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"
+    organizations = [{
+        "id": org, "name": "Example Org", "description": "Help", "year_incorporated": 2011,
+        "organization_identifiers": [{"id": str(uuid.uuid4()), "identifier_scheme": "GB-COH",
+                                      "identifier_type": "Company number",
+                                      "identifier": "1234567"}],
+        "phones": [{"id": str(uuid.uuid4()), "number": "04 72 00 00 01"},
+                   {"id": str(uuid.uuid4()), "number": "04 72 00 00 02"}]}]
+    services = [{
+        "id": "ac148810-d857-441c-9679-408f346de14b", "organization_id": org,
+        "name": "Counselling", "status": "active", "eligibility_description": "Adults",
+        "service_areas": [{"id": str(uuid.uuid4()), "name": "MyCity"},
+                          {"id": str(uuid.uuid4()), "name": "Lyon",
+                           "uri": "http://id.insee.fr/geo/commune/69123"}],
+        "cost_options": [{"id": str(uuid.uuid4()), "amount": 35, "currency": "GBP"}],
+        "languages": [{"id": str(uuid.uuid4()), "name": "Urdu"}]}]
+    (tmp_path / "organizations.json").write_text(json.dumps(organizations), encoding="utf-8")
+    (tmp_path / "services.json").write_text(json.dumps(services), encoding="utf-8")
+    report = back(tmp_path, source="ailleurs")
+    assert report.ok, report.issues
+    assert report.bundle is not None
+    (actor,) = report.bundle.actors
+    (offer,) = report.bundle.offers
+    assert (actor.id, actor.actor_type, actor.phone) == (f"ailleurs:hsds-{org}", "autre",
+                                                      "04 72 00 00 01")
+    assert (offer.territories, offer.cost) == (("com:69123",), "payant")
+    lost = {(i.path, i.message) for i in report.issues if i.code == "hsds:not-imported"}
+    assert lost >= {
+        ("$.organization.year_incorporated",
+         "not imported: organization year_incorporated (pmae has no field for it) (1×)"),
+        ("$.organization_identifiers", "not imported: identifiers other than SIRET (1×)"),
+        ("$.organizations", "not imported: no actor type (pmae's 'autre' is given) (1×)"),
+        ("$.organizations.phones", "not imported: phones but the first (1×)"),
+        ("$.service.eligibility_description",
+         "not imported: service eligibility_description (pmae has no field for it) (1×)"),
+        ("$.service_areas", "not imported: areas without a COG or pmae URI (1×)"),
+        ("$.cost_options.amount",
+         "not imported: amounts (pmae says 'payant', not how much) (1×)"),
+        ("$.language objects", "not imported: every language (pmae has no place for it) (1×)"),
+    }
+
+
+def test_import_of_something_else_is_a_clear_error(tmp_path: Path) -> None:
+    report = back(tmp_path)
+    assert [i.code for i in report.issues] == ["hsds:not-hsds"]
+    assert "is it an HSDS dataset?" in report.issues[0].message
+    report = back(tmp_path, visibility="everyone")
+    assert [i.code for i in report.issues] == ["hsds:bad-option"]
