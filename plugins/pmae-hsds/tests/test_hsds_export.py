@@ -146,6 +146,10 @@ def test_bad_options_and_impossible_offers_are_export_errors(tmp_path: Path) -> 
         small_bundle().offers[2], territories=()),))
     with pytest.raises(ValueError, match="lma-ra:offre-3 has no territory"):
         export(lonely, tmp_path / "c")
+    elsewhere = attrs.evolve(small_bundle(), offers=(attrs.evolve(
+        small_bundle().offers[0], actor="autre-reseau:acteur"),))
+    with pytest.raises(ValueError, match="its actor autre-reseau:acteur is not in the bundle"):
+        export(elsewhere, tmp_path / "d")
 
 
 @pytest.mark.parametrize("form", FORMS)

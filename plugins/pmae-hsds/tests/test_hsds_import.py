@@ -59,3 +59,13 @@ def test_import_of_something_else_is_a_clear_error(tmp_path: Path) -> None:
     assert "is it an HSDS dataset?" in report.issues[0].message
     report = back(tmp_path, visibility="everyone")
     assert [i.code for i in report.issues] == ["hsds:bad-option"]
+
+
+def test_import_reads_no_file_outside_the_dataset(tmp_path: Path) -> None:
+    (tmp_path / "secret.csv").write_text("id\nx\n", encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "datapackage.json").write_text(json.dumps(
+        {"resources": [{"name": "organization", "path": "../secret.csv"}]}), encoding="utf-8")
+    report = back(tmp_path / "data")
+    assert [i.code for i in report.issues] == ["hsds:not-hsds"]
+    assert "is not a file of the dataset's folder" in report.issues[0].message

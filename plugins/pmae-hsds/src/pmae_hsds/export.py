@@ -48,15 +48,21 @@ def to_hsds(bundle: Bundle, *, vocabularies: Mapping[str, Vocabulary], territori
     """The actors and offers of ``bundle`` as HSDS objects.
 
     :param as_of: the date a service's status is judged at (default: the bundle's date).
-    :raises ExportError: an offer has no territory, nor has its actor (the profile needs a
-        service area).
+    :raises ExportError: an offer's actor is not in the bundle, or an offer has no territory,
+        nor has its actor (the profile needs a service area).
     """
     builder = _Builder(vocabularies=vocabularies, territories=territories, lang=lang,
                        as_of=as_of or bundle.generated_at.date(),
                        modified=bundle.generated_at.isoformat())
     actors = {actor.id: actor for actor in bundle.actors}
     organizations = [builder.organization(actor) for actor in bundle.actors]
-    services = [builder.service(offer, actors.get(offer.actor)) for offer in bundle.offers]
+    absent = next((o for o in bundle.offers if o.actor not in actors), None)
+    if absent is not None:
+        raise ExportError(
+            f"offer {absent.id}: its actor {absent.actor} is not in the bundle (another "
+            "network's record?); an HSDS service needs its organization in the same dataset: "
+            "merge the bundle with its publisher's (pmae merge) before exporting")
+    services = [builder.service(offer, actors[offer.actor]) for offer in bundle.offers]
     used = sorted(builder.used, key=builder.order)
     return Dataset(
         organizations=organizations, services=services,

@@ -229,12 +229,18 @@ def _typed(value: str, kind: str | None) -> Any:
 
 def _read_tabular(folder: Path, descriptor: Mapping[str, Any]) -> Tables:
     tables: Tables = {}
+    inside = folder.resolve()
     for resource in descriptor["resources"]:
-        if not isinstance(resource, Mapping) or not (folder / str(resource.get("path"))).is_file():
+        if not isinstance(resource, Mapping):
+            continue
+        path = (folder / str(resource.get("path"))).resolve()
+        if path.parent != inside:
+            raise FormError(f"datapackage.json: resource path {resource.get('path')!r} is not "
+                            "a file of the dataset's folder")
+        if not path.is_file():
             continue
         kinds = {f.get("name"): f.get("type")
                  for f in resource.get("schema", {}).get("fields", ()) if isinstance(f, Mapping)}
-        path = folder / str(resource["path"])
         try:  # newline="": line breaks inside quoted cells are data, kept as they are
             with path.open(encoding="utf-8-sig", newline="") as stream:
                 text = stream.read()
