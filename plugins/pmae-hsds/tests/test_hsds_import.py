@@ -6,7 +6,8 @@ import json
 import uuid
 from pathlib import Path
 
-from hsds_support import back
+import pytest
+from hsds_support import OFFICIAL, back
 
 
 # -- import of someone else's HSDS, with its losses ----------------------------------------------
@@ -69,3 +70,22 @@ def test_import_reads_no_file_outside_the_dataset(tmp_path: Path) -> None:
     report = back(tmp_path / "data")
     assert [i.code for i in report.issues] == ["hsds:not-hsds"]
     assert "is not a file of the dataset's folder" in report.issues[0].message
+
+
+def test_import_of_open_referrals_own_example(tmp_path: Path) -> None:
+    if OFFICIAL is None:
+        pytest.skip("the official HSDS copy is not beside this repository")
+    example = json.loads((OFFICIAL / "examples" / "service_full.json").read_text(
+        encoding="utf-8"))
+    (tmp_path / "services.json").write_text(json.dumps([example]), encoding="utf-8")
+    report = back(tmp_path, source="exemple")
+    assert report.ok, [i.render() for i in report.issues if i.severity == "error"]
+    assert report.bundle is not None
+    (actor,) = report.bundle.actors
+    (offer,) = report.bundle.offers
+    assert (actor.name, offer.title, offer.actor) == (
+        example["organization"]["name"], example["name"], actor.id)
+    lost = {i.path for i in report.issues if i.code == "hsds:not-imported"}
+    # what pmae rebuilds from other fields is lost when the dataset is not pmae's
+    assert {"$.schedule.description", "$.service_area.name", "$.service.fees_description",
+            "$.service.eligibility_description", "$.program objects"} <= lost
