@@ -9,6 +9,7 @@ comes from the official schemas, not from a list kept here.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -53,6 +54,48 @@ def _foreign_key(parent: str, child: str) -> tuple[str, str | None]:
     return f"{parent}_id", None
 
 
+class Lookup:
+    """The rows of a table whose column holds a value, each (table, column) indexed once.
+
+    Nesting and importing look children up by their parent's id: an index keeps that linear
+    at national scale (100,000 services, a million attributes), where scanning would not.
+    """
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self._indexes: dict[tuple[str, str], dict[Any, list[dict[str, Any]]]] = {}
+
+    def where(self, name: str, key: str, value: Any) -> list[dict[str, Any]]:
+        """The rows of ``name`` whose ``key`` is ``value``, in their order."""
+        index = self._indexes.get((name, key))
+        if index is None:
+            index = {}
+            for row in self.tables.get(name, ()):
+                with contextlib.suppress(TypeError):  # an unhashable value matches nothing
+                    index.setdefault(row.get(key), []).append(row)
+            self._indexes[(name, key)] = index
+        try:
+            return index.get(value, [])
+        except TypeError:
+            return []
+
+
+def dedupe(tables: Tables) -> Tables:
+    """Each object once: the nested service view repeats organizations and terms."""
+    result: Tables = {}
+    for name, rows in tables.items():
+        seen: set[Any] = set()
+        kept = result.setdefault(name, [])
+        for row in rows:
+            key = row.get("id")
+            if isinstance(key, str) and key in seen:
+                continue
+            if isinstance(key, str):
+                seen.add(key)
+            kept.append(row)
+    return result
+
+
 # -- from tables to nested objects and back ---------------------------------------------------
 def flatten(name: str, obj: Mapping[str, Any], tables: Tables) -> None:
     """Add ``obj`` (an object of type ``name``) and every object nested in it to ``tables``."""
@@ -77,15 +120,12 @@ def flatten(name: str, obj: Mapping[str, Any], tables: Tables) -> None:
                 row.setdefault(f"{child}_id" if prop != "taxonomy_detail" else "taxonomy_id",
                                item["id"])
             flatten(child, item, tables)
-    table = tables.setdefault(name, [])
-    if "id" in row and any(r.get("id") == row["id"] for r in table):
-        return  # the nested service view repeats organizations and terms
-    table.append(row)
+    tables.setdefault(name, []).append(row)
 
 
-def nest(name: str, row: Mapping[str, Any], tables: Tables,
+def nest(name: str, row: Mapping[str, Any], tables: Lookup,
          embed: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The object ``row`` of type ``name`` with its children from ``tables`` nested in it.
+    """The object ``row`` of type ``name`` with its children (found in ``tables``) nested.
 
     ``embed`` names the singular objects to embed as well (``organization`` in a service,
     ``taxonomy_term`` in an attribute): the nested service view.
@@ -94,14 +134,13 @@ def nest(name: str, row: Mapping[str, Any], tables: Tables,
     for prop, child, many in children(name):
         if many:
             key, entity = _foreign_key(name, child)
-            found = [nest(child, r, tables, embed) for r in tables.get(child, ())
-                     if r.get(key) == row.get("id") and (entity is None or r.get(entity) == name)]
+            found = [nest(child, r, tables, embed) for r in tables.where(child, key, row.get("id"))
+                     if entity is None or r.get(entity) == name]
             if found:
                 obj[prop] = found
         elif child in embed or (prop == "taxonomy_detail" and "taxonomy" in embed):
             key = "taxonomy_id" if prop == "taxonomy_detail" else f"{child}_id"
-            target = next((r for r in tables.get(child, ()) if r.get("id") == row.get(key)),
-                          None)
+            target = next(iter(tables.where(child, "id", row.get(key))), None)
             if target is not None:
                 obj[prop] = nest(child, target, tables, embed)
     return obj
@@ -116,7 +155,7 @@ def dataset_tables(dataset: Dataset) -> Tables:
         flatten("service", service, tables)
     tables["taxonomy"] = list(dataset.taxonomies)
     tables["taxonomy_term"] = list(dataset.taxonomy_terms)
-    return tables
+    return dedupe(tables)
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -127,10 +166,11 @@ def write(dataset: Dataset, folder: Path, form: str, *, title: str) -> list[str]
         return _write_tabular(tables, folder, title=title, created=dataset.generated_at)
     embed = frozenset({"organization", "taxonomy_term", "taxonomy"}) if form == "services" \
         else frozenset()
+    lookup = Lookup(tables)
     documents: dict[str, list[dict[str, Any]]] = {
-        "organizations.json": [nest("organization", r, tables, embed)
+        "organizations.json": [nest("organization", r, lookup, embed)
                                for r in tables.get("organization", [])],
-        "services.json": [nest("service", r, tables, embed) for r in tables.get("service", [])],
+        "services.json": [nest("service", r, lookup, embed) for r in tables.get("service", [])],
     }
     if form == "json":
         documents["taxonomies.json"] = tables.get("taxonomy", [])
@@ -207,7 +247,7 @@ def read(folder: Path) -> tuple[str, Tables, dict[str, Any]]:
     if not found:
         raise FormError(f"{folder}: no datapackage.json and none of "
                         f"{', '.join(JSON_FILES)}: is it an HSDS dataset?")
-    return "json", tables, {}
+    return "json", dedupe(tables), {}
 
 
 def _load(path: Path) -> Any:

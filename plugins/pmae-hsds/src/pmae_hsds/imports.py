@@ -21,7 +21,7 @@ from pmae.model.bundle import FORMAT_VERSION
 
 from pmae_hsds import taxonomies
 from pmae_hsds.export import COMMUNE_IDENTIFIER_TYPE
-from pmae_hsds.forms import Tables
+from pmae_hsds.forms import Lookup, Tables
 from pmae_hsds.ids import (
     FIELDS_TAXONOMY,
     PMAE_ID_TYPE,
@@ -90,6 +90,7 @@ class _Reader:
         self.file = file
         self.lost: collections.Counter[tuple[str, str]] = collections.Counter()
         self.notes: list[Issue] = []
+        self.lookup = Lookup(tables)
         self.by_id = {name: {r["id"]: r for r in rows if "id" in r}
                       for name, rows in tables.items()}
 
@@ -98,7 +99,7 @@ class _Reader:
         self.lost[(where, what)] += count
 
     def rows(self, name: str, key: str, value: Any) -> list[dict[str, Any]]:
-        return [r for r in self.tables.get(name, ()) if r.get(key) == value]
+        return self.lookup.where(name, key, value)
 
     def coded(self, entity: str, link_id: str) -> dict[str, list[str]]:
         """``pmae field -> codes or values`` from the attributes of one object."""

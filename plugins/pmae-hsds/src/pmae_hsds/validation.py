@@ -75,8 +75,9 @@ def _objects(folder: Path, form: str,
                 items = json.loads((folder / file).read_text(encoding="utf-8"))
                 yield name, [(f"{file}:$[{i}]", item) for i, item in enumerate(items)]
         return
+    lookup = forms.Lookup(tables)
     for name in ("organization", "service", "taxonomy", "taxonomy_term"):
-        yield name, [(f"{name} {row.get('id')}:$", forms.nest(name, row, tables))
+        yield name, [(f"{name} {row.get('id')}:$", forms.nest(name, row, lookup))
                      for row in tables.get(name, ())]
 
 
