@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import attrs
 import pytest
 
 from pmae import (
@@ -99,6 +100,20 @@ def test_merge_reports_conflicts_and_overwrites_nothing() -> None:
     assert conflict.message == ("'lma-ra:offre' differs from the record at a.json:$.offers[0] "
                                 "(in title)")
     assert result.bundle.offers == first.offers
+
+
+def test_merge_conflict_of_one_id_in_two_collections_names_both() -> None:
+    # The same id for an actor in one bundle and an offer in another: a conflict, not a crash
+    # comparing the fields of two different kinds of record.
+    first = _bundle("lma-ra")
+    other = attrs.evolve(first, actors=(), offers=(attrs.evolve(first.offers[0],
+                                                                id="lma-ra:acteur"),))
+    result = merge_bundles([first, other], files=["a.json", "b.json"],
+                           source=Source(slug="fusion", name="Fusion"), generated_at=WHEN)
+    (conflict,) = result.conflicts
+    assert conflict.path == "$.offers[0]"
+    assert conflict.message == ("'lma-ra:acteur' is in offers here and in actors at "
+                                "a.json:$.actors[0]")
 
 
 def test_merged_bundle_validates_without_foreign_id_warnings(tmp_path: Path) -> None:

@@ -105,12 +105,16 @@ def merge_bundles(
                     continue
                 where = f"{names[previous[2]] or f'bundle #{previous[2] + 1}'}:" \
                         f"{json_path((previous[1], previous[3]))}"
-                fields = [f.name for f in attrs.fields(type(record))
-                          if getattr(record, f.name) != getattr(previous[0], f.name)]
+                if type(record) is not type(previous[0]):
+                    # One id for two kinds of record: no field comparison makes sense.
+                    what = f"is in {collection} here and in {previous[1]} at {where}"
+                else:
+                    fields = [f.name for f in attrs.fields(type(record))
+                              if getattr(record, f.name) != getattr(previous[0], f.name)]
+                    what = f"differs from the record at {where} (in {', '.join(fields)})"
                 issues.append(Issue(
                     code="merge-conflict", path=json_path((collection, index)), file=file,
-                    message=f"'{record.id}' differs from the record at {where} "
-                            f"(in {', '.join(fields)})",
+                    message=f"'{record.id}' {what}",
                 ))
     merged = Bundle(
         source=source,
