@@ -458,5 +458,6 @@ def test_without_session_the_default_session_is_used(
     steps = pathway(TIERS_LIEUX, TIERS_LIEUX.needs[0], today=TODAY)
     assert dict(steps)["appui"][0].offer.id == "test:offre-21"
     assert render_pathway(OfferIndex.build(TIERS_LIEUX, today=TODAY).query_for(
-        TIERS_LIEUX.needs[0]), steps).startswith("Parcours : Lyon (com:69123) · thème Tiers-lieux\n")
+        TIERS_LIEUX.needs[0]), steps).startswith(
+            "Parcours : Lyon (com:69123) · thème Tiers-lieux\n")
     assert render_reason(steps[5][1][0].reasons[1]) == "thème : Tiers-lieux"

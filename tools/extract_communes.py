@@ -71,11 +71,11 @@ def read_package(source: Path) -> dict[str, Any]:
     try:
         with tarfile.open(source, "r:*") as archive:
             for member in archive.getmembers():
-                key = wanted.get(member.name.removeprefix("package/"))
-                if key is not None and member.isfile():
+                found_key = wanted.get(member.name.removeprefix("package/"))
+                if found_key is not None and member.isfile():
                     stream = archive.extractfile(member)
                     assert stream is not None  # a regular file always has a stream
-                    found[key] = json.loads(stream.read().decode("utf-8"))
+                    found[found_key] = json.loads(stream.read().decode("utf-8"))
     except (tarfile.TarError, OSError) as error:
         raise ExtractError(f"{source}: cannot read the tarball ({error})") from error
     missing = sorted(name for name, key in wanted.items() if key not in found)

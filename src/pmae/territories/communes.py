@@ -91,8 +91,9 @@ class CommuneTable:
         """The existing communes closest to a commune code that does not exist.
 
         Looked for among the communes of the code's département (a few hundred at most, so
-        this is cheap, and it only runs for a bad code): first those whose code differs in the
-        fewest characters (a typo), then the nearest numbers.
+        this is cheap, and it only runs for a bad code): first a code with two adjacent
+        characters swapped, then those whose code differs in the fewest characters (a typo),
+        then the nearest numbers.
         """
         local = code.removeprefix("com:")
         candidates = self.by_departement.get(commune_departement(local), ())
@@ -100,8 +101,13 @@ class CommuneTable:
 
         def distance(candidate: str) -> tuple[int, int, str]:
             other = candidate[4:]
-            differing = sum(a != b for a, b in zip(local, other, strict=False))
-            return differing, abs(int(other[-3:]) - target), other
+            differing = [i for i, (a, b) in enumerate(zip(local, other, strict=False)) if a != b]
+            # Two adjacent digits swapped (38412 for 38421) is the likeliest typo: cost 1;
+            # each other differing character costs 2.
+            swapped = (len(differing) == 2 and differing[1] == differing[0] + 1
+                       and local[differing[0]] == other[differing[1]]
+                       and local[differing[1]] == other[differing[0]])
+            return 1 if swapped else 2 * len(differing), abs(int(other[-3:]) - target), other
 
         return sorted((c for c in candidates if c != code), key=distance)[:limit]
 
