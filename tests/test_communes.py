@@ -107,6 +107,13 @@ def test_an_epci_is_in_the_departements_of_its_members() -> None:
     assert {T.departements(c)[0] for c in T.communes(epci)} == set(departements)
     for departement in departements:
         assert T.contains(departement, epci)
+    # Yet each member is only in its own département: Paris is in the Métropole du Grand Paris,
+    # which reaches the Essonne and the Val-d'Oise, but Paris is not in them.
+    grand_paris = "epci:200054781"
+    assert T.departements(grand_paris) == tuple(f"dep:{d}" for d in (75, 91, 92, 93, 94, 95))
+    assert T.contains(grand_paris, "com:75056") and T.contains("dep:91", grand_paris)
+    assert T.ancestors("com:75056") == frozenset({grand_paris, "dep:75", "reg:11", "fr"})
+    assert not T.contains("dep:92", "com:75056") and not T.contains("dep:92", "com:75112")
 
 
 def test_arrondissements_municipaux_are_in_their_commune() -> None:

@@ -312,6 +312,12 @@ class Territories:
                 seen |= known
             else:
                 stack.extend(self.parents(parent))
+        if code.startswith("com:"):
+            # A commune is in one département: an EPCI that straddles two (the Métropole du
+            # Grand Paris) must not put Paris in the Hauts-de-Seine.
+            own = commune_departement(code[4:])
+            keep = self._ancestors.get(own, frozenset()) | {own}
+            seen = {a for a in seen if a in keep or not a.startswith(("dep:", "reg:"))}
         if code != "fr":
             # Everything is in France, including plugin territories declared without parents.
             seen.add("fr")
