@@ -62,6 +62,7 @@ def test_shipped_row_counts_match_the_manifest_and_the_cog() -> None:
     # Every commune of every département the referential knows, and nothing else.
     assert {T.departements(c)[0] for c in T.communes("fr")} == set(T.departements("fr"))
     assert len(T.communes("fr")) == 34875
+    assert set(T.communes("reg:84")) == set(T.communes("reg:82")) | set(T.communes("reg:83"))
 
 
 def test_the_data_is_small_in_the_wheel() -> None:

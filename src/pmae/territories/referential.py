@@ -262,9 +262,10 @@ class Territories:
         elif territory.level == "dep":
             found = tuple(c for c in table.by_departement.get(code, ())
                           if not table.parents.get(c, ("",))[0].startswith("com:"))
-        else:
+        else:  # every commune of a région's départements is in it; other levels: filter
+            whole = territory.level in ("fr", "reg")
             found = tuple(c for d in self.departements(code) for c in self.communes(d)
-                          if self.contains(code, c))
+                          if whole or self.contains(code, c))
         added = [c for c in self._children.get(code, ()) if c.startswith("com:")]
         return tuple(sorted(set(found).union(added))) if added else found
 
