@@ -187,15 +187,15 @@ _REGIONS: tuple[str, ...] = _TERRITORIES._current_regions + _TERRITORIES._former
 
 
 def _commune_in(departement: str) -> st.SearchStrategy[str]:
-    local = departement.removeprefix("dep:")
-    digits = 5 - len(local)  # 2-character départements have 3-digit communes, overseas 2
-    return _digits(digits).map(lambda rest: f"com:{local}{rest}")
+    # Real communes only: a code the COG does not list is refused (unknown-commune).
+    return st.sampled_from(_TERRITORIES.communes(departement))
 
 
 communes = st.sampled_from(_DEPARTEMENTS).flatmap(_commune_in)
-#: Territory codes that are well formed and exist (EPCIs need a referential: left out).
+#: Territory codes that are well formed and exist (EPCIs are drawn from communes' EPCI).
 territories = st.one_of(
-    st.just("fr"), st.sampled_from(_REGIONS), st.sampled_from(_DEPARTEMENTS), communes
+    st.just("fr"), st.sampled_from(_REGIONS), st.sampled_from(_DEPARTEMENTS), communes,
+    communes.map(lambda c: _TERRITORIES.epci(c) or c),
 )
 
 

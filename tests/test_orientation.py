@@ -116,7 +116,7 @@ def test_golden_wished_stage(index: OfferIndex) -> None:
                           "test:offre-01"]
     assert [s.score for s in found] == [2031.0, 2031.0, 2031.0, 2010.0, 51.0]
     assert render_suggestions(CONSEIL, found) == """\
-Orientation : com:69123 · thème Recrutement · étape souhaitée Conseil
+Orientation : Lyon (com:69123) · thème Recrutement · étape souhaitée Conseil
  1. Offre 02 — DLA du Rhône (DLA départemental) [test:offre-02]
     - territoire : Rhône (dep:69), son département
     - thème : Recrutement
@@ -139,7 +139,7 @@ Orientation : com:69123 · thème Recrutement · étape souhaitée Conseil
     - étape : Conseil, l'étape souhaitée
     - coût : Payant
  5. Offre 01 — Maison des associations de Lyon (Maison des associations) [test:offre-01]
-    - territoire : com:69123, la commune même
+    - territoire : Lyon (com:69123), la commune même
     - thème : Recrutement
     - étape : Information, plus éloignée de l'étape « Conseil » (l'étape souhaitée)
     - coût : Gratuit
@@ -197,7 +197,7 @@ def test_need_and_pathway(index: OfferIndex) -> None:
         ("formation", []), ("appui", ["test:offre-05"]), ("suivi", [])]
     text = render_pathway(index.query_for(need), steps)
     assert text.splitlines()[:3] == [
-        "Parcours : com:69123 · thème Recrutement", "Accueil",
+        "Parcours : Lyon (com:69123) · thème Recrutement", "Accueil",
         "    1. Offre 01 — Maison des associations de Lyon (Maison des associations) "
         "[test:offre-01]"]
     assert "Sensibilisation\n    aucune offre sur ce territoire\n" in text
@@ -342,7 +342,7 @@ def test_cli_text_and_json(bundle_file: str) -> None:
                      "conseil", "--limit", "2", "--today", "2025-09-01")
     assert code == 0
     assert out.splitlines()[:3] == [
-        "Orientation : com:69123 · thème Recrutement · étape souhaitée Conseil",
+        "Orientation : Lyon (com:69123) · thème Recrutement · étape souhaitée Conseil",
         " 1. Offre 02 — DLA du Rhône (DLA départemental) [test:offre-02]",
         "    - territoire : Rhône (dep:69), son département"]
     code, out = _run(bundle_file, "--association", "test:a13", "--format", "json", "--lang",
@@ -432,7 +432,7 @@ def test_the_sessions_plugin_theme_and_tool_are_honoured(tiers_lieux_session: Se
     # The plugin's tool orients its alerts to the CRESS: its offer comes first.
     assert found == ["test:offre-21", "test:offre-22"]
     assert text.splitlines()[:6] == [
-        "Orientation : com:69123 · thème Tiers-lieux · alerte",
+        "Orientation : Lyon (com:69123) · thème Tiers-lieux · alerte",
         " 1. Offre 21 — CRESS (CRESS) [test:offre-21]",
         "    - territoire : Auvergne-Rhône-Alpes (reg:84), sa région",
         "    - thème : Tiers-lieux",
@@ -458,5 +458,6 @@ def test_without_session_the_default_session_is_used(
     steps = pathway(TIERS_LIEUX, TIERS_LIEUX.needs[0], today=TODAY)
     assert dict(steps)["appui"][0].offer.id == "test:offre-21"
     assert render_pathway(OfferIndex.build(TIERS_LIEUX, today=TODAY).query_for(
-        TIERS_LIEUX.needs[0]), steps).startswith("Parcours : com:69123 · thème Tiers-lieux\n")
+        TIERS_LIEUX.needs[0]), steps).startswith(
+            "Parcours : Lyon (com:69123) · thème Tiers-lieux\n")
     assert render_reason(steps[5][1][0].reasons[1]) == "thème : Tiers-lieux"

@@ -240,9 +240,10 @@ def test_hook_pmae_register_vocabularies(
     assert themes.label("occitanie:tiers_lieux", "en") == "Third places"
 
 
-LYON = "epci:200046977"
+# A fictional EPCI: the real ones (epci:200046977, the Métropole de Lyon) are core territories.
+LYON = "epci:200000009"
 METROPOLE = TerritoryReferential(name="epci-rhone", title="EPCI du Rhône", level="epci",
-                                 entries=((LYON, "Métropole de Lyon", ("dep:69",)),))
+                                 entries=((LYON, "EPCI fictif du Rhône", ("dep:69",)),))
 COMMUNES = TerritoryReferential(name="communes-epci", title="Communes et EPCI", level="com",
                                 entries=(("com:69123", "Lyon", (LYON,)),))
 
@@ -258,7 +259,7 @@ def test_hook_pmae_register_territories(
                METROPOLE, invalid, "TerritoryReferential 'epci-rhone': bad level 'EPCI'")
     assert pmae_plugin_manager.infos["GoodPlugin"].items == (("territories", "epci-rhone"),)
     territories = pmae_plugin_manager.territories()
-    assert territories.name(LYON) == "Métropole de Lyon"
+    assert territories.name(LYON) == "EPCI fictif du Rhône"
     assert territories.contains("reg:84", LYON)
 
 
@@ -651,7 +652,7 @@ def test_a_referential_with_an_unknown_parent_fails_the_plugin(
 
     info = pmae_register(Orphans)
     assert (info.status, info.reason) == (
-        "failed", "parent 'epci:200046977' of 'com:69123' is not a known territory")
+        "failed", "parent 'epci:200000009' of 'com:69123' is not a known territory")
 
 
 def _missing_siret(bundle: Bundle, context: CheckContext) -> list[Issue]:

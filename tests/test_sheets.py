@@ -222,7 +222,7 @@ def test_hostile_data_is_inert_in_markdown() -> None:
     assert ("- [Le plan de développement des compétences](https://lma.example.org/guide) "
             "— Guide, Le Mouvement associatif") in lines
     assert "- **rhone** — DLA du Rhône (69 Rhône · Gratuit)" in lines
-    assert "- **lyon** — Maison des associations de Lyon (commune 69123, une partie du " \
+    assert "- **lyon** — Maison des associations de Lyon (Lyon, une partie du " \
            "territoire seulement)" in lines
     assert "- 19/04/2025 — Rencontre · Rencontre régionale · Ateliers : Financer la " \
            "formation" in lines

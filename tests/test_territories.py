@@ -29,6 +29,7 @@ REGION_OF = {f"dep:{d['code']}": f"reg:{d['region']}" for d in GEO["departements
 FORMER_OF = {
     f"dep:{d}": f"reg:{r['code']}" for r in GEO["former_regions"] for d in r["departements"]
 }
+METROPOLE = "epci:200046977"  # Métropole de Lyon
 ARA = ("01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74")
 
 
@@ -66,11 +67,11 @@ def test_former_regions_make_up_84() -> None:
 
 def test_lyon() -> None:
     assert T.parse("com:69123") == Territory(
-        code="com:69123", level="com", local="69123", name=None
+        code="com:69123", level="com", local="69123", name="Lyon"
     )
-    assert T.parents("com:69123") == ("dep:69",)
-    assert T.ancestors("com:69123") == frozenset({"dep:69", "reg:84", "reg:82", "fr"})
-    for outer in ("com:69123", "dep:69", "reg:84", "reg:82", "fr"):
+    assert T.parents("com:69123") == ("dep:69", METROPOLE)
+    assert T.ancestors("com:69123") == frozenset({"dep:69", METROPOLE, "reg:84", "reg:82", "fr"})
+    for outer in ("com:69123", METROPOLE, "dep:69", "reg:84", "reg:82", "fr"):
         assert T.contains(outer, "com:69123"), outer
     for outer in ("reg:83", "dep:01", "reg:11", "com:69124"):
         assert not T.contains(outer, "com:69123"), outer
@@ -94,11 +95,12 @@ def test_hierarchy() -> None:
 
 
 def test_corsica_and_overseas() -> None:
-    assert T.ancestors("com:2A004") == frozenset({"dep:2A", "reg:94", "fr"})
+    # Ajaccio is in the CA du Pays Ajaccien, Saint-Denis in the CINOR.
+    assert T.ancestors("com:2A004") == frozenset({"dep:2A", "epci:242010056", "reg:94", "fr"})
     assert T.contains("dep:2A", "com:2A004")
     assert T.contains("reg:94", "com:2A004")
     assert not T.contains("dep:2B", "com:2A004")
-    assert T.ancestors("com:97411") == frozenset({"dep:974", "reg:04", "fr"})
+    assert T.ancestors("com:97411") == frozenset({"dep:974", "epci:249740119", "reg:04", "fr"})
     assert T.contains("dep:974", "com:97411")
     assert T.name("dep:974") == "La Réunion"
     assert T.exists("com:97611")  # Mayotte
@@ -130,7 +132,8 @@ def test_corsica_and_overseas() -> None:
         ("dep:20", "unknown-territory"),
         ("reg:12", "unknown-territory"),
         ("com:99001", "unknown-territory"),
-        ("epci:200046977", "unknown-territory"),  # no EPCI referential in the core
+        ("epci:200000000", "unknown-territory"),  # well formed, but no such EPCI
+        ("com:69999", "unknown-commune"),  # département 69 exists, this commune does not
         ("bv:69123", "unknown-territory"),  # no such level in the core
     ],
 )
@@ -194,12 +197,11 @@ def test_region_contains_departement_iff_it_is_its_region(dep: str, region: str)
     assert (dep in T.departements(region)) is expected
 
 
-@given(st.sampled_from(DEPARTEMENTS), st.integers(min_value=1, max_value=999))
-def test_every_commune_is_in_its_departement_and_region(dep: str, number: int) -> None:
-    local = dep[4:]
-    commune = f"com:{local}{number:0{5 - len(local)}d}"
-    if len(local) == 3 and number > 99:
-        return  # 97x communes have only two digits after the département
+@given(st.sampled_from(DEPARTEMENTS).flatmap(
+    lambda dep: st.tuples(st.just(dep), st.sampled_from(T.communes(dep)))))
+def test_every_commune_is_in_its_departement_and_region(dep_and_commune: tuple[str, str]
+                                                        ) -> None:
+    dep, commune = dep_and_commune
     assert T.exists(commune)
     assert T.contains(dep, commune)
     assert T.contains(REGION_OF[dep], commune)
@@ -233,11 +235,15 @@ def test_epci_referential() -> None:
     assert t.name("epci:200046977") == "Métropole de Lyon"
     assert t.exists("epci:200046977")
     assert t.departements("epci:200046977") == ("dep:69",)
-    # The core referential is unchanged.
+    # The core referential is unchanged by a referential with an EPCI it does not know.
     assert core_territories() is T
-    assert not T.exists("epci:200046977")
-    assert T.ancestors("com:69123") == frozenset({"dep:69", "reg:84", "reg:82", "fr"})
-    assert T.name("com:69123") is None
+    fictional = T.with_referential(
+        level="epci", entries=[("epci:200000009", "EPCI fictif", ["dep:69"])]
+    ).with_referential(level="com", entries=[("com:69123", None, ["epci:200000009"])])
+    assert fictional.contains("epci:200000009", "com:69123")
+    assert fictional.name("com:69123") == "Lyon"  # no name given: the COG's stays
+    assert not T.exists("epci:200000009")
+    assert T.ancestors("com:69123") == frozenset({"dep:69", METROPOLE, "reg:84", "reg:82", "fr"})
 
 
 def test_epci_without_parents_gets_departements_from_its_communes() -> None:
@@ -271,7 +277,7 @@ def test_referential_errors() -> None:
         T.with_referential(level="epci", entries=[("epci:200046977", "X", ["dep:99"])])
     assert info.value.code == "unknown-territory"
     with pytest.raises(TerritoryError) as info:
-        T.with_referential(level="com", entries=[("com:69123", "Lyon", ["epci:200046977"])])
+        T.with_referential(level="com", entries=[("com:69123", "Lyon", ["epci:200000009"])])
     assert info.value.code == "unknown-territory"
     with pytest.raises(TerritoryError) as info:
         T.with_referential(level="epci", entries=[("bv:1", None, [])])

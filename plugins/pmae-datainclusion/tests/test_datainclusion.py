@@ -127,7 +127,7 @@ def test_public_export_gives_exact_records(tmp_path: Path) -> None:
                 "date_maj": "2025-06-02",
                 "description": "Aide les associations employeuses de la région.",
                 "siret": "13003013300016",
-                "commune": None,
+                "commune": "Lyon",  # the COG's name, shipped with pmae
                 "code_insee": "69123",
                 "adresse": "1 esplanade François Mitterrand 69002 Lyon",
                 "telephone": None,  # the public audience has no phone numbers

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import attrs
 import icalendar
 import pmae
 import pytest
@@ -21,6 +23,7 @@ from pmae.cli import cli
 from pmae.exchange import export_bundle
 from pmae.plugins import ExportContext, TerritoryReferential, hookimpl, make_plugin_manager
 from pmae.plugins.manager import get_plugin_manager
+from pmae.territories import read_territories
 
 import pmae_ical
 
@@ -192,10 +195,14 @@ def test_status_mapping() -> None:
 
 
 def test_commune_left_out_when_no_referential_names_it() -> None:
-    plain = manager()  # pmae ships no commune names
+    plain = manager()  # pmae names the communes of the COG
     ctx = ExportContext(audience="public", vocabularies=plain.vocabularies(),
                         territories=plain.territories())
     found = events(export(make_bundle(rencontre(place=None)), ctx))
+    assert str(found["lma-ra:rr-2025-03@pmae"]["LOCATION"]) == "Lyon"
+    # A referential without a commune list names none: the code alone is left out.
+    bare = read_territories(files("pmae").joinpath("data", "geo.json"))
+    found = events(export(make_bundle(rencontre(place=None)), attrs.evolve(ctx, territories=bare)))
     assert "LOCATION" not in found["lma-ra:rr-2025-03@pmae"]
     assert str(found["lma-ra:rr-2025-03#workshop-1@pmae"]["LOCATION"]) == "Salle B"
 

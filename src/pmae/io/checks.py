@@ -229,11 +229,23 @@ class _Checker:
         try:
             self.context.territories.parse(code)
         except TerritoryError as error:
+            if error.code == "unknown-commune":
+                return self._unknown_commune(code, error)
             return Issue(code=error.code, message=str(error), file=self.file)
         if not self.context.territories.exists(code):
             return Issue(code="unknown-territory", message=f"territory '{code}' does not exist",
                          file=self.file)
         return None
+
+    def _unknown_commune(self, code: str, error: TerritoryError) -> Issue:
+        territories = self.context.territories
+        departement = code[4:7] if code.startswith("com:97") else code[4:6]
+        hint = f"use the INSEE code of a commune of dep:{departement}"
+        if error.suggestions:
+            hint = f"did you mean {territories.describe(error.suggestions)}?"
+        return Issue(code="unknown-commune", file=self.file, hint=hint,
+                     message=f"commune '{code}' does not exist in the Code officiel "
+                             f"géographique ({territories.cog_version})")
 
     def dates(self, collection: str, index: int, record: Any) -> None:
         if collection == "offers":

@@ -46,6 +46,8 @@ _JSON_TYPES = {
     int: "an integer", float: "a number", type(None): "null",
 }
 
+# Letters (a name such as "Saint-Étienne"), not a code with a level: looked up among the communes.
+_COMMUNE_NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[' ’-])+[^\W\d_]")
 _BARE_TERRITORY = re.compile(r"^(?:[0-9]{2,9}|2[AB][0-9]{0,3}|97[1-8][0-9]{0,2})$")
 
 
@@ -68,6 +70,16 @@ def territory_candidates(value: str) -> list[str]:
             if code != value and _exists(territories, code):
                 found.append(code)
     return list(dict.fromkeys(found))
+
+
+@functools.lru_cache(maxsize=1024)
+def commune_name_hint(value: str) -> str | None:
+    """``did you mean com:69123 (Lyon)?`` when ``value`` is a commune's name, not its code."""
+    if value.strip().lower() == "fr" or not _COMMUNE_NAME.fullmatch(value.strip()):
+        return None
+    territories = core_territories()
+    found = territories.communes_named(value)
+    return f"did you mean {territories.describe(found)}?" if found else None
 
 
 def _exists(territories: Territories, code: str) -> bool:
@@ -162,6 +174,8 @@ def _issues_from_error(
             candidates = territory_candidates(instance)
             if candidates:
                 hint = f"did you mean {' or '.join(candidates)}?"
+            elif ":" not in instance:
+                hint = commune_name_hint(instance)
         elif code == "invalid-date":
             message = f"{_show(instance)} is not a valid date"
         elif code == "invalid-datetime":

@@ -212,6 +212,12 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
             hint="use an INSEE code that exists (see the list of régions and départements)",
         ),
         IssueType(
+            code="unknown-commune",
+            layer="semantic",
+            title="Commune does not exist",
+            hint="use the INSEE code of a current commune (the hint names the nearest ones)",
+        ),
+        IssueType(
             code="size-band-mismatch",
             layer="semantic",
             title="Size band does not match headcount",

@@ -69,6 +69,8 @@ class Plan:
         self.actor_area: list[str] = []
         self.association_facts: list[tuple[str, str, str]] = []
         self._interned: dict[str, str] = {}
+        self._territories = territories
+        self._communes: dict[str, tuple[str, ...]] = {}
 
     def rng(self, collection: str) -> random.Random:
         """The random generator of ``collection``, seeded from the seed and its name."""
@@ -80,10 +82,12 @@ class Plan:
         return self._interned.setdefault(text, text)
 
     def commune(self, rng: random.Random, departement: str) -> str:
-        """A commune code of ``departement`` (drawn, not necessarily a real commune)."""
-        if len(departement) == 3:  # overseas: 97x then 2 digits
-            return f"com:{departement}{rng.randrange(1, 35):02d}"
-        return f"com:{departement}{rng.randrange(1, 600):03d}"
+        """A real commune of ``departement`` (a code of the COG), drawn uniformly."""
+        communes = self._communes.get(departement)
+        if communes is None:
+            communes = self._communes[departement] = self._territories.communes(
+                f"dep:{departement}")
+        return communes[rng.randrange(len(communes))]
 
     # -- collections -------------------------------------------------------------------------
 

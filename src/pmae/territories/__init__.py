@@ -7,16 +7,15 @@ département): ``fr``, ``reg:84``, ``dep:69``, ``dep:2A``, ``dep:971``, ``com:69
 
 The package ships the régions and départements of the INSEE *Code officiel géographique*
 (Licence Ouverte 2.0), plus the former régions 82 (Rhône-Alpes) and 83 (Auvergne), merged into
-84 Auvergne-Rhône-Alpes in 2016. Containment is computed, never copied into the data: an offer on
-``reg:84`` covers every commune of the region.
+84 Auvergne-Rhône-Alpes in 2016, and the communes and EPCI of Etalab's *Découpage administratif*
+(``data/``, read on first need). Containment is computed, never copied into the data: an offer
+on ``reg:84`` covers every commune of the region.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.resources
-import json
-from typing import Any
 
 from pmae.territories.codes import (
     LEVELS,
@@ -25,6 +24,8 @@ from pmae.territories.codes import (
     TerritoryError,
     TerritoryErrorCode,
 )
+from pmae.territories.communes import shipped_folder
+from pmae.territories.loading import read_territories
 from pmae.territories.referential import Territories
 
 __all__ = [
@@ -35,12 +36,13 @@ __all__ = [
     "TerritoryError",
     "TerritoryErrorCode",
     "core_territories",
+    "read_territories",
 ]
 
 
 @functools.cache
 def core_territories() -> Territories:
-    """The shipped referential (régions, départements, former régions 82 and 83), read once."""
-    resource = importlib.resources.files("pmae").joinpath("data", "geo.json")
-    data: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
-    return Territories._from_geo(data)
+    """The shipped referential, read once: régions, départements, former régions 82 and 83, and
+    the communes and EPCI (those read the first time a commune or an EPCI is looked up)."""
+    return read_territories(importlib.resources.files("pmae").joinpath("data", "geo.json"),
+                            shipped_folder())

@@ -15,7 +15,8 @@ LEVELS: tuple[str, ...] = ("fr", "reg", "dep", "epci", "com")
 #: Anchored, so that it can be used as is in a JSON Schema ``pattern``.
 TERRITORY_PATTERN = r"^(?:fr|[a-z][a-z0-9_]*:[0-9A-Za-z]+)$"
 
-TerritoryErrorCode = Literal["ambiguous-territory", "malformed-territory", "unknown-territory"]
+TerritoryErrorCode = Literal[
+    "ambiguous-territory", "malformed-territory", "unknown-territory", "unknown-commune"]
 
 _TERRITORY_RE = re.compile(TERRITORY_PATTERN)
 # The form of the local part of each built-in level (the COG's own rules).
@@ -34,14 +35,19 @@ class TerritoryError(ValueError):
     """A territory code that cannot be used.
 
     ``code`` says why, as a stable kebab-case string: ``ambiguous-territory`` (a bare code such as
-    ``84`` with no level), ``malformed-territory`` (not a territory code at all) or
-    ``unknown-territory`` (well-formed, but no such territory). ``territory`` is the code given.
+    ``84`` with no level), ``malformed-territory`` (not a territory code at all),
+    ``unknown-territory`` (well-formed, but no such territory) or ``unknown-commune`` (a
+    commune code of a known département that the Code officiel géographique does not list).
+    ``territory`` is the code given; ``suggestions`` the existing codes the user may have meant
+    (for ``unknown-commune``: the communes of the same département with the closest codes).
     """
 
-    def __init__(self, message: str, *, code: TerritoryErrorCode, territory: str) -> None:
+    def __init__(self, message: str, *, code: TerritoryErrorCode, territory: str,
+                 suggestions: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.code: TerritoryErrorCode = code
         self.territory = territory
+        self.suggestions = suggestions
 
 
 @attrs.define(kw_only=True, frozen=True)

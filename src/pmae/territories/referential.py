@@ -3,39 +3,36 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from pmae.territories.codes import (
     BUILT_IN_ONLY,
-    LEVELS,
     Territory,
     TerritoryError,
     commune_departement,
     split_code,
 )
+from pmae.territories.communes import CommuneTable
+
+#: The levels the commune table holds.
+_TABLE_LEVELS = frozenset({"com", "epci"})
+_COMMUNE_CODE = re.compile(r"com:(?:[0-9]{2}|2[AB])[0-9]{3}")
 
 
 class Territories:
-    """The referential: régions, départements, former régions, plus any referentials added.
+    """The referential: régions, départements, former régions, communes and EPCI, plus any
+    referentials added.
 
-    Instances are immutable: :meth:`with_referential` returns a new one. Ancestors are precomputed
-    for every known territory except communes, whose ancestors are computed once and cached, so
+    Instances are immutable: :meth:`with_referential` returns a new one. The communes and EPCI
+    come from a :class:`~pmae.territories.communes.CommuneTable` read on first need (shared by
+    every instance built on it). Ancestors are precomputed for the régions, départements and the
+    territories referentials add; those of communes and EPCI are computed once and cached, so
     :meth:`ancestors` and :meth:`contains` are dictionary look-ups.
     """
 
-    __slots__ = (
-        "_ancestors",
-        "_children",
-        "_commune_cache",
-        "_current_regions",
-        "_departements",
-        "_former_regions",
-        "_levels",
-        "_names",
-        "_parents",
-        "_region_departements",
-    )
+    __slots__ = ("_ancestors", "_children", "_commune_cache", "_current_regions", "_departements",
+                 "_former_regions", "_levels", "_load_table", "_names", "_parents",
+                 "_region_departements", "_table")
 
     def __init__(
         self,
@@ -46,8 +43,16 @@ class Territories:
         former_regions: tuple[str, ...],
         departements: tuple[str, ...],
         levels: frozenset[str],
+        communes: Callable[[], CommuneTable] | None = None,
     ) -> None:
-        """Build from explicit tables; use :func:`core_territories` rather than calling this."""
+        """Build from explicit tables; use :func:`core_territories` rather than calling this.
+
+        ``communes`` returns the commune table; it is called the first time a commune or an
+        EPCI is looked up. Without it, no commune list is known: a commune code then exists
+        when its département does.
+        """
+        self._load_table = communes
+        self._table: CommuneTable | None = None
         self._names = names
         self._parents = parents
         self._current_regions = current_regions
@@ -69,39 +74,6 @@ class Territories:
                 self._ancestors[code] = self._compute_ancestors(code)
 
     # -- construction ------------------------------------------------------------------------
-
-    @classmethod
-    def _from_geo(cls, data: dict[str, Any]) -> Territories:
-        names: dict[str, str | None] = {"fr": "France"}
-        parents: dict[str, tuple[str, ...]] = {"fr": ()}
-        current = tuple(f"reg:{r['code']}" for r in data["regions"])
-        for region, entry in zip(current, data["regions"], strict=True):
-            names[region] = entry["name"]
-            parents[region] = ("fr",)
-        former_of: dict[str, str] = {}
-        former: list[str] = []
-        for entry in data["former_regions"]:
-            region = f"reg:{entry['code']}"
-            former.append(region)
-            names[region] = entry["name"]
-            parents[region] = (f"reg:{entry['current_region']}",)
-            for dep in entry["departements"]:
-                former_of[f"dep:{dep}"] = region
-        deps: list[str] = []
-        for entry in data["departements"]:
-            dep = f"dep:{entry['code']}"
-            deps.append(dep)
-            names[dep] = entry["name"]
-            region = f"reg:{entry['region']}"
-            parents[dep] = (region, former_of[dep]) if dep in former_of else (region,)
-        return cls(
-            names=names,
-            parents=parents,
-            current_regions=current,
-            former_regions=tuple(former),
-            departements=tuple(deps),
-            levels=frozenset(LEVELS),
-        )
 
     def with_referential(
         self, *, level: str, entries: Iterable[tuple[str, str | None, Iterable[str]]]
@@ -130,7 +102,9 @@ class Territories:
             former_regions=self._former_regions,
             departements=self._departements,
             levels=self._levels | {level},
+            communes=self._load_table,
         )
+        new._table = self._table
         for code, name, entry_parents in entries:
             entry_level, _local = split_code(code)
             if entry_level != level:
@@ -139,8 +113,10 @@ class Territories:
                     code="malformed-territory",
                     territory=code,
                 )
-            if level == "com":
-                new.parse(code)  # a commune's département must exist
+            if level == "com" and commune_departement(_local) not in new._names:
+                # A commune the COG does not list yet may be added, not one without département.
+                raise TerritoryError(f"{code!r}: no département {commune_departement(_local)!r}",
+                                     code="unknown-territory", territory=code)
             parent_codes = tuple(entry_parents)
             for parent in parent_codes:
                 if parent == code or not new.exists(parent):
@@ -151,7 +127,7 @@ class Territories:
                     )
             old = new._parents.get(code, ())
             new._parents[code] = old + tuple(p for p in parent_codes if p not in old)
-            if name is not None or code not in new._names:
+            if name is not None or not new.exists(code):
                 new._names[code] = name
             for parent in parent_codes:
                 if parent not in old:
@@ -171,23 +147,51 @@ class Territories:
                 new._ancestors[code] = ancestors
         return new
 
+    # -- the commune table ---------------------------------------------------------------------
+
+    def _communes(self) -> CommuneTable | None:
+        table = self._table
+        if table is None and self._load_table is not None:
+            table = self._table = self._load_table()
+        return table
+
+    @property
+    def cog_version(self) -> str | None:
+        """The dataset the communes and EPCI come from (``@etalab/decoupage-administratif
+        6.0.0``), or ``None`` without a commune list. Reads the commune table."""
+        table = self._communes()
+        return table.version if table is not None else None
+
     # -- parsing -----------------------------------------------------------------------------
 
     def parse(self, code: str) -> Territory:
         """The territory for ``code``, which must be well-formed and exist.
 
-        :raises TerritoryError: ``ambiguous-territory``, ``malformed-territory`` or
-            ``unknown-territory`` (see :class:`TerritoryError`).
+        :raises TerritoryError: ``ambiguous-territory``, ``malformed-territory``,
+            ``unknown-territory`` or ``unknown-commune`` (see :class:`TerritoryError`).
         """
         level, local = split_code(code)
+        table = self._communes() if level in _TABLE_LEVELS else None
+        if table is not None:
+            base = table.names.get(code)
+            if base is not None:
+                return Territory(code=code, level=level, local=local,
+                                 name=self._names.get(code) or base)
         if code in self._names:
             return Territory(code=code, level=level, local=local, name=self._names[code])
-        if level == "com" and commune_departement(local) in self._names:
-            return Territory(code=code, level=level, local=local, name=None)
+        departement = commune_departement(local) if level == "com" else ""
+        if level == "com" and departement in self._names:
+            if table is None:  # no commune list: the département decides
+                return Territory(code=code, level=level, local=local, name=None)
+            nearest = tuple(table.nearest(code))
+            raise TerritoryError(
+                f"commune {code!r} does not exist in the Code officiel géographique"
+                + (f"; did you mean {self.describe(nearest)}?" if nearest else ""),
+                code="unknown-commune", territory=code, suggestions=nearest)
         if level not in self._levels:
             message = f"{code!r}: no referential defines the level {level!r}"
         elif level == "com":
-            message = f"{code!r}: no département {commune_departement(local)!r}"
+            message = f"{code!r}: no département {departement!r}"
         else:
             message = f"{code!r} is not a known territory"
         raise TerritoryError(message, code="unknown-territory", territory=code)
@@ -195,9 +199,9 @@ class Territories:
     def exists(self, code: str) -> bool:
         """Whether ``code`` is a well-formed code of a known territory; never raises.
 
-        No commune list is shipped: a commune exists when its code has the right form and its
-        département (from the code's prefix) exists. An EPCI, or a code of a plugin level,
-        exists only if a referential added it.
+        Communes and EPCI exist when the commune table (or a referential) lists them; without a
+        commune list, a commune exists when its code has the right form and its département
+        exists. A code of a plugin level exists only if a referential added it.
         """
         if code in self._names or code in self._commune_cache:
             return True
@@ -208,27 +212,89 @@ class Territories:
         return True
 
     def name(self, code: str) -> str | None:
-        """The name of the territory, or ``None`` if unknown (communes without a referential).
+        """The name of the territory, or ``None`` if it has none (a commune without a list).
 
         :raises TerritoryError: if the code is not a known territory.
         """
         return self.parse(code).name
+
+    def describe(self, codes: Iterable[str]) -> str:
+        """``com:69299 (Colombier-Saugnieu), com:69199 (Saint-Fons) or com:69099 (…)``."""
+        shown = [f"{c} ({name})" if (name := self.name(c)) else c for c in codes]
+        return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else "".join(shown)
+
+    def nearest_communes(self, code: str, *, limit: int = 3) -> tuple[str, ...]:
+        """Existing communes of the département of ``code`` whose codes are closest to it.
+
+        For a commune code that does not exist (``com:69999``): what the user may have meant.
+        ``()`` without a commune list or when ``code`` is not a well-formed commune code.
+        """
+        table = self._communes()
+        if table is None or not _COMMUNE_CODE.fullmatch(code):
+            return ()
+        return tuple(table.nearest(code, limit=limit))
+
+    def communes_named(self, name: str, *, within: str | None = None,
+                       limit: int = 3) -> tuple[str, ...]:
+        """The communes whose name is closest to ``name`` (accents and case ignored), if any.
+
+        ``within`` is a département code (``dep:69``) to look in; by default, everywhere.
+        """
+        table = self._communes()
+        if table is None:
+            return ()
+        return tuple(table.named(name, within, limit=limit))
+
+    def communes(self, code: str) -> tuple[str, ...]:
+        """The communes in ``code`` (a département or an EPCI), in code order.
+
+        Arrondissements municipaux are not communes and are left out. ``()`` without a commune
+        list.
+
+        :raises TerritoryError: if the code is not a known territory.
+        """
+        territory = self.parse(code)
+        table = self._communes()
+        if table is None:
+            return ()
+        if territory.level == "epci":
+            found = table.members.get(code, ())
+        elif territory.level == "dep":
+            found = tuple(c for c in table.by_departement.get(code, ())
+                          if not table.parents.get(c, ("",))[0].startswith("com:"))
+        else:  # every commune of a région's départements is in it; other levels: filter
+            whole = territory.level in ("fr", "reg")
+            found = tuple(c for d in self.departements(code) for c in self.communes(d)
+                          if whole or self.contains(code, c))
+        added = [c for c in self._children.get(code, ()) if c.startswith("com:")]
+        return tuple(sorted(set(found).union(added))) if added else found
+
+    def epci(self, code: str) -> str | None:
+        """The EPCI of a commune (``com:69123`` -> ``epci:200046977``), or ``None``.
+
+        :raises TerritoryError: if the code is not a known territory.
+        """
+        return next((p for p in self.parents(code) if p.startswith("epci:")), None)
 
     # -- hierarchy ---------------------------------------------------------------------------
 
     def parents(self, code: str) -> tuple[str, ...]:
         """The direct parents of ``code``.
 
-        A commune's parents are its département, then any parent given by a referential (its
-        EPCI); a département's are its current région, then its former région if any; a former
-        région's is its current région; a région's is ``fr``.
+        A commune's parents are its département, then its EPCI (an arrondissement municipal's:
+        its département, then its commune), then any parent a referential gave; an EPCI's are
+        the départements of its members; a département's are its current région, then its
+        former région if any; a former région's is its current région; a région's is ``fr``.
 
         :raises TerritoryError: if the code is not a known territory.
         """
         explicit = self._parents.get(code)
-        if code.startswith("com:"):
+        if code.startswith(("com:", "epci:")):
             territory = self.parse(code)
-            return (commune_departement(territory.local), *(explicit or ()))
+            table = self._communes()
+            base = table.parents.get(code, ()) if table is not None else ()
+            own = (commune_departement(territory.local),) if territory.level == "com" else ()
+            return (*own, *base, *(p for p in explicit or () if p not in base))
         if explicit is None:
             self.parse(code)  # raises the right error
             return ()  # pragma: no cover - every known non-commune code has an entry
@@ -247,6 +313,12 @@ class Territories:
                 seen |= known
             else:
                 stack.extend(self.parents(parent))
+        if code.startswith("com:"):
+            # A commune is in one département: an EPCI that straddles two (the Métropole du
+            # Grand Paris) must not put Paris in the Hauts-de-Seine.
+            own = commune_departement(code[4:])
+            keep = self._ancestors.get(own, frozenset()) | {own}
+            seen = {a for a in seen if a in keep or not a.startswith(("dep:", "reg:"))}
         if code != "fr":
             # Everything is in France, including plugin territories declared without parents.
             seen.add("fr")
@@ -264,7 +336,7 @@ class Territories:
         if known is not None:
             return known
         self.parse(code)
-        # Only communes reach this point: every other known code is precomputed.
+        # Only communes and EPCI reach this point: every other known code is precomputed.
         known = self._compute_ancestors(code)
         self._commune_cache[code] = known
         return known
@@ -284,8 +356,8 @@ class Territories:
 
         ``fr`` gives all of them; a région (current or former) its own; a département itself;
         a commune its département. For other levels (EPCI, plugin levels): the départements of
-        the communes and départements a referential put inside it; if none are known, the
-        départements it lies within; else ``()``.
+        the communes and départements inside it (an EPCI's members, what a referential put
+        inside); if none are known, the départements it lies within; else ``()``.
 
         :raises TerritoryError: if the code is not a known territory.
         """
@@ -300,6 +372,7 @@ class Territories:
             return (commune_departement(territory.local),)
         found: set[str] = set()
         seen: set[str] = set()
+        table = self._communes()
         stack = [code]
         while stack:
             node = stack.pop()
@@ -312,6 +385,8 @@ class Territories:
                 found.add(commune_departement(node[4:]))
             else:
                 stack.extend(self._children.get(node, ()))
+                if table is not None:
+                    stack.extend(table.members.get(node, ()))
         if not found:
             found = {a for a in self.ancestors(code) if a.startswith("dep:")}
         return tuple(d for d in self._departements if d in found)

@@ -122,8 +122,8 @@ def _label(context: ExportContext, vocabulary_id: str, code: str) -> str:
 def _commune_name(context: ExportContext, code: str | None) -> str | None:
     """The commune's name when a referential gives it; ``None`` otherwise.
 
-    pmae ships no commune list, so without a plugin that names communes there is no name, and an
-    INSEE code means nothing to someone reading a calendar: it is left out.
+    pmae names the communes of the COG; a code no referential names (a referential without a
+    commune list) is left out, since an INSEE code means nothing to someone reading a calendar.
     """
     if code is None:
         return None
