@@ -206,7 +206,8 @@ def test_help_imports_no_command() -> None:
     assert listed == sorted([
         "attendance", "coverage", "demo", "diagnose", "export", "generate", "import", "merge",
         "needs", "orient", "plugins", "programme", "report", "sample", "schema", "sheet",
-        "validate", "vocab", "db", "dump", "history", "publish"])
+        "validate", "vocab", "db", "dump", "history", "publish", "offers", "actors",
+        "associations", "needs-list"])
 
 
 def test_import_pmae_model_loads_no_io() -> None:

@@ -29,9 +29,10 @@ import attrs
 if TYPE_CHECKING:
     from pmae.io.checks import Check, CheckContext
     from pmae.io.pipeline import Report
-    from pmae.model import Bundle
+    from pmae.model import Actor, Association, Bundle, Need, Offer
     from pmae.plugins.items import DiagnosticTool, Exporter, Importer
     from pmae.plugins.manager import PluginManager
+    from pmae.store import Store
     from pmae.territories import Territories
     from pmae.vocab import Vocabulary
 
@@ -81,6 +82,12 @@ class Session:
     Build one with :func:`make_session` (or take the default with :func:`session`); derive a
     variant with :meth:`evolve` (``session.evolve(lang="en", as_of="2025-06-30")``), which
     shares the plugins already loaded.
+
+    A session may carry a store (``session.evolve(store=open_store("pmae.db"))``): its
+    listings are then :meth:`offers`, :meth:`actors`, :meth:`associations` and :meth:`needs`,
+    with this session's territories. The session only refers to the store: whoever opened it
+    closes it (a ``with open_store(...)`` block), since a session is shared and frozen and
+    outlives no connection it did not open.
     """
 
     plugins: PluginManager
@@ -88,10 +95,14 @@ class Session:
     as_of: dt.date = attrs.field(factory=dt.date.today, converter=_as_date)
     #: The language of labels and wording: ``fr`` or ``en``.
     lang: Lang = attrs.field(default="fr", converter=_as_lang)
+    #: The store listings read (see :mod:`pmae.store`), or ``None``; opened and closed by the
+    #: caller, never by the session.
+    store: Store | None = None
     _cache: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
 
     def evolve(self, **changes: Any) -> Session:
-        """A copy with other ``as_of`` or ``lang`` (or plugins), sharing what was loaded."""
+        """A copy with other ``as_of``, ``lang`` or ``store`` (or plugins), sharing what was
+        loaded."""
         copy = attrs.evolve(self, **changes)
         if "plugins" not in changes:
             copy._cache.update(self._cache)
@@ -156,6 +167,33 @@ class Session:
     def diagnostic(self, name: str) -> DiagnosticTool:
         """The diagnostic tool called ``name`` (or ``<plugin>:<name>``)."""
         return self.plugins.diagnostic(name)
+
+    # -- the store's listings ------------------------------------------------------------------
+    def _store(self) -> Store:
+        if self.store is None:
+            raise ValueError("this session has no store: session.evolve(store=open_store(PATH))")
+        return self.store
+
+    def offers(self, **filters: Any) -> tuple[Offer, ...]:
+        """The offers of the session's store passing every filter (``theme``, ``stage``,
+        ``territory``, ``type``, ``text``, ``audience``, ``limit``): see
+        :meth:`pmae.store.Store.offers`; territories are this session's."""
+        return self._store().offers(session=self, **filters)
+
+    def actors(self, **filters: Any) -> tuple[Actor, ...]:
+        """The actors of the session's store passing every filter: see
+        :meth:`pmae.store.Store.actors`."""
+        return self._store().actors(session=self, **filters)
+
+    def associations(self, **filters: Any) -> tuple[Association, ...]:
+        """The associations of the session's store passing every filter: see
+        :meth:`pmae.store.Store.associations`."""
+        return self._store().associations(session=self, **filters)
+
+    def needs(self, **filters: Any) -> tuple[Need, ...]:
+        """The needs of the session's store passing every filter: see
+        :meth:`pmae.store.Store.needs`."""
+        return self._store().needs(session=self, **filters)
 
     # -- validation ----------------------------------------------------------------------------
     def validate_file(self, path: str | os.PathLike[str], *, fast: bool = True,

@@ -25,6 +25,10 @@ __all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
 #: name -> (module in this package, attribute, short help as ``pmae --help`` lists it). A test
 #: checks the short help against each command's docstring, so the two cannot drift apart.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "actors": ("listings", "actors",
+               "The actors of the store, filtered: theme, stage, territory, type, text."),
+    "associations": ("listings", "associations",
+                     "The associations of the store, filtered: needs, territory, name."),
     "attendance": ("attendance", "attendance_command",
                    "Attendance at the meetings of BUNDLE: per actor, actor type, département "
                    "and year."),
@@ -51,6 +55,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "merge": ("merge", "merge", "Merge bundle FILES into one, keeping provenance."),
     "needs": ("needs", "needs",
               "The shared diagnosis of the needs in BUNDLE, with statistical secrecy."),
+    "needs-list": ("listings", "needs_list",
+                   "The needs of the store, one by one: theme, stage, territory, status."),
+    "offers": ("listings", "offers",
+               "The offers of the store, filtered: theme, stage, territory, actor type, text."),
     "orient": ("orient", "orient",
                "Propose the offers of BUNDLE for an association, a need, or a theme and a "
                "commune."),

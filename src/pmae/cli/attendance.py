@@ -14,22 +14,21 @@ import orjson
 
 from pmae.analysis.attendance import attendance
 from pmae.cli.common import (
-    BUNDLE_ARGUMENT,
     RESULT_FILE_OPTION,
     check_output,
     format_option,
     lang_option,
-    load_valid_bundle,
     session_of,
     write_result,
 )
+from pmae.cli.db import DataSource, data_option
 from pmae.render.attendance import attendance_csv, attendance_pairs_csv, attendance_text
 
 __all__ = ["attendance_command"]
 
 
 @click.command("attendance")
-@BUNDLE_ARGUMENT
+@data_option
 @click.option("--year", "years", multiple=True, type=click.IntRange(1900, 2200),
               help="Only the meetings of this year (repeatable; default: every year of the "
                    "bundle's meetings).")
@@ -41,7 +40,8 @@ __all__ = ["attendance_command"]
 @RESULT_FILE_OPTION
 @click.pass_context
 def attendance_command(ctx: click.Context,
-                       bundle: str, years: tuple[int, ...], graph: bool, output_format: str,
+                       bundle: str | None, db_path: str | None,
+                       years: tuple[int, ...], graph: bool, output_format: str,
                        lang: str, output: str | None) -> None:
     """Attendance at the meetings of BUNDLE: per actor, actor type, département and year.
 
@@ -49,10 +49,14 @@ def attendance_command(ctx: click.Context,
     lists the actors never present and those no longer present in the latest year; the
     diversity of each meeting. Cancelled meetings are left out. --graph adds who met whom and
     the actors with complementary offers that never attended the same meeting.
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
-    check_output(output, bundle)
+    source = DataSource.of(ctx, bundle, db_path)
+    check_output(output, *source.paths)
     session = session_of(ctx)
-    data = load_valid_bundle(ctx, bundle, output_format=output_format)
+    data = source.load(ctx, output_format=output_format,
+                       collections=("actors", "offers", "needs", "meetings"))
     figures = attendance(data, years=years or None, session=session)
     if output_format == "json":
         text = orjson.dumps(figures.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"

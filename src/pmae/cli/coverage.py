@@ -16,15 +16,14 @@ import orjson
 from pmae.analysis.complementarity import Complementarity, complementarity_of
 from pmae.analysis.coverage import Coverage, coverage
 from pmae.cli.common import (
-    BUNDLE_ARGUMENT,
     RESULT_FILE_OPTION,
     check_output,
     format_option,
     lang_option,
-    load_valid_bundle,
     session_of,
     write_result,
 )
+from pmae.cli.db import DataSource, data_option
 from pmae.render.complementarity import render_complementarity, write_complementarity_csv
 from pmae.render.coverage import render_coverage, write_coverage_csv
 from pmae.sessions import Session
@@ -34,7 +33,7 @@ __all__ = ["coverage_command"]
 
 
 @click.command("coverage")
-@BUNDLE_ARGUMENT
+@data_option
 @click.option("--level", type=click.Choice(["dep", "reg"]), default="dep", show_default=True,
               help="Grid territories: départements or régions.")
 @click.option("--region", default=None,
@@ -54,7 +53,8 @@ __all__ = ["coverage_command"]
 @RESULT_FILE_OPTION
 @click.pass_context
 def coverage_command(ctx: click.Context,
-                     bundle: str, level: str, region: str | None, themes: tuple[str, ...],
+                     bundle: str | None, db_path: str | None, level: str,
+                     region: str | None, themes: tuple[str, ...],
                      stages: tuple[str, ...], today: dt.datetime | None, redundant_at: int,
                      gaps_only: bool, graph: bool, output_format: str, lang: str,
                      output: str | None) -> None:
@@ -65,10 +65,13 @@ def coverage_command(ctx: click.Context,
     (∅ marks a zone blanche) then the gaps, those where needs were observed first. --graph
     prints which actors complete each other (same theme and territory, different stages) and
     which overlap (same theme, stage and territory).
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
     if gaps_only and graph:
         raise click.UsageError("--gaps and --graph are two different outputs: choose one")
-    check_output(output, bundle)
+    source = DataSource.of(ctx, bundle, db_path)
+    check_output(output, *source.paths)
     session = session_of(ctx).evolve(lang=lang)
     vocabularies, territories = session.vocabularies, session.territories
     _check_codes("--theme", themes, vocabularies["themes"].codes())
@@ -76,7 +79,8 @@ def coverage_command(ctx: click.Context,
     if region is not None and not territories.exists(region):
         raise click.BadParameter(f"{region!r} is not a known territory (write it with its "
                                  "level: reg:84, dep:69, fr)", param_hint="--region")
-    data = load_valid_bundle(ctx, bundle, output_format=output_format)
+    data = source.load(ctx, output_format=output_format,
+                       collections=("actors", "offers", "needs"))
     try:
         grid = coverage(data, level=level, region=region, themes=themes or None,
                         stages=stages or None, today=today.date() if today else None,

@@ -1,7 +1,9 @@
 """``pmae db``: the store itself: its log of publications, its schema upgrade, what it holds.
 
 Also what the store commands share: the ``--db`` option (``PMAE_DB``) and opening the store
-with its refusals turned into one-line errors (exit 2).
+with its refusals turned into one-line errors (exit 2); and where an analysis reads its data
+(:func:`data_option`): ``BUNDLE`` when one is given, else the store (``--db``, ``PMAE_DB``, or
+``pmae.db``).
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import click
 
-from pmae.cli.common import FORMAT_OPTION, echo_json
+from pmae.cli.common import FORMAT_OPTION, echo_json, load_valid_bundle
 
 if TYPE_CHECKING:
+    from pmae.model import Bundle
+    from pmae.sessions import Session
     from pmae.store import Publication, Store
 
-__all__ = ["DB_OPTION", "db", "opened_store", "store_errors"]
+__all__ = ["DB_OPTION", "DataSource", "data_option", "db", "opened_store", "store_errors"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -29,24 +34,92 @@ DB_OPTION: Callable[[_F], _F] = click.option(
 
 
 @contextlib.contextmanager
-def store_errors() -> Iterator[None]:
-    """A store that cannot be used (missing, damaged, newer, locked…): its message, exit 2."""
-    from pmae.store import StoreError
+def store_errors(hint: str = "") -> Iterator[None]:
+    """A store that cannot be used (missing, damaged, newer, locked…): its message, exit 2.
+
+    :param hint: said after the message of a missing store (``; or give a BUNDLE file``).
+    """
+    from pmae.store import StoreError, StoreNotFoundError
 
     try:
         yield
     except StoreError as error:
-        click.echo(f"pmae: error: {error}", err=True)
+        more = hint if isinstance(error, StoreNotFoundError) else ""
+        click.echo(f"pmae: error: {error}{more}", err=True)
         sys.exit(2)
 
 
+def data_option(function: _F) -> _F:
+    """``[BUNDLE]`` and ``--db PATH``: what an analysis reads (see :class:`DataSource`)."""
+    function = click.option(
+        "--db", "db_path", envvar="PMAE_DB", default=None, show_envvar=True,
+        help="Read the store at this path (or sqlite:/// URL) instead of a BUNDLE; without "
+             "BUNDLE the store is PMAE_DB, else pmae.db.")(function)
+    return click.argument("bundle", required=False,
+                          type=click.Path(exists=True, dir_okay=False, readable=True))(function)
+
+
+@attrs.define(frozen=True)
+class DataSource:
+    """Where a command reads its data: a bundle file, or else a store.
+
+    The rule: ``BUNDLE`` when one is given; without one, the store ``--db`` names, else
+    ``PMAE_DB``, else ``pmae.db`` in the working folder. ``BUNDLE`` and ``--db`` together are a
+    usage error (``PMAE_DB`` is only a default, so a ``BUNDLE`` overrides it).
+    """
+
+    bundle: str | None
+    store: str | None
+
+    @classmethod
+    def of(cls, ctx: click.Context, bundle: str | None, db_path: str | None) -> DataSource:
+        """The source the arguments name (a usage error for ``BUNDLE`` with ``--db``)."""
+        if bundle is not None:
+            given = ctx.get_parameter_source("db_path") == click.core.ParameterSource.COMMANDLINE
+            if given:
+                raise click.UsageError("give a BUNDLE or --db, not both")
+            return cls(bundle=bundle, store=None)
+        return cls(bundle=None, store=db_path or "pmae.db")
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The file read: what an output must not replace."""
+        return (self.bundle,) if self.bundle is not None else (str(self.store),)
+
+    def refuse_writing(self, option: str) -> None:
+        """A usage error: ``option`` writes into a bundle, and the data comes from a store."""
+        if self.bundle is None:
+            raise click.UsageError(
+                f"{option} writes into a BUNDLE file; the store changes only by publication "
+                "(`pmae publish`): give the bundle, record there, then publish it")
+
+    def load(self, ctx: click.Context | None, *, output_format: str = "text",
+             why: str = "fix them first", collections: tuple[str, ...] | None = None
+             ) -> Bundle:
+        """The bundle: the file validated whole (its issues printed and exit 1 when it has
+        errors), or the store's records, validated when they were published and read back
+        without validating them again.
+
+        :param collections: from a store, read only these (an analysis that needs a few).
+        """
+        if self.bundle is not None:
+            return load_valid_bundle(ctx, self.bundle, output_format=output_format, why=why)
+        with opened_store(str(self.store), hint="; or give a BUNDLE file") as store:
+            return store.bundle(collections=collections)
+
+
 @contextlib.contextmanager
-def opened_store(db_path: str) -> Iterator[Store]:
-    """The store at ``db_path`` (never made here), closed afterwards."""
+def opened_store(db_path: str, *, hint: str = "", session: Session | None = None
+                 ) -> Iterator[Store]:
+    """The store at ``db_path`` (never made here), closed afterwards.
+
+    :param session: the store's (for its territories: listings, orientation); the default
+        session otherwise.
+    """
     from pmae.store import open_store
 
-    with store_errors():
-        store = open_store(db_path)
+    with store_errors(hint):
+        store = open_store(db_path, session=session)
         try:
             yield store
         finally:

@@ -8,14 +8,13 @@ import sys
 import click
 
 from pmae.cli.common import (
-    BUNDLE_ARGUMENT,
     LANG_OPTION,
     check_audience_option,
     check_output,
-    load_valid_bundle,
     parse_options,
     session_of,
 )
+from pmae.cli.db import DataSource, data_option
 from pmae.exchange import export_bundle
 from pmae.plugins.items import ExportError
 
@@ -23,7 +22,7 @@ __all__ = ["export_command"]
 
 
 @click.command("export")
-@BUNDLE_ARGUMENT
+@data_option
 @click.option("--to", "fmt", required=True, help="Exporter name (see `pmae plugins`).")
 @click.option("-o", "--output", required=True, help="File or folder to write.")
 @click.option("--audience", default="public", show_default=True,
@@ -32,11 +31,14 @@ __all__ = ["export_command"]
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
 @LANG_OPTION
 @click.pass_context
-def export_command(ctx: click.Context, bundle: str, fmt: str, output: str, audience: str,
+def export_command(ctx: click.Context, bundle: str | None, db_path: str | None,
+                   fmt: str, output: str, audience: str,
                    options: tuple[str, ...], force: bool, lang: str) -> None:
     """Export BUNDLE for an audience with a registered exporter.
 
     Only what the audience may see reaches the exporter; a public export has no personal data.
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
     check_audience_option(audience)
     session = session_of(ctx)
@@ -44,9 +46,10 @@ def export_command(ctx: click.Context, bundle: str, fmt: str, output: str, audie
         session.exporter(fmt)
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
-    check_output(output, bundle, kind="any")
+    source = DataSource.of(ctx, bundle, db_path)
+    check_output(output, *source.paths, kind="any")
     exporter_options = parse_options(options)
-    data = load_valid_bundle(ctx, bundle, why="nothing was exported: fix the bundle first")
+    data = source.load(ctx, why="nothing was exported: fix the bundle first")
     try:
         visible = export_bundle(data, fmt, output, audience=audience, options=exporter_options,
                                 session=session, lang=lang, overwrite=force)

@@ -23,15 +23,14 @@ from pmae.analysis.shared_diagnosis import (
     trends as trends_of,
 )
 from pmae.cli.common import (
-    BUNDLE_ARGUMENT,
     RESULT_FILE_OPTION,
     check_output,
     format_option,
     lang_option,
-    load_valid_bundle,
     session_of,
     write_result,
 )
+from pmae.cli.db import DataSource, data_option
 
 __all__ = ["needs"]
 
@@ -46,7 +45,7 @@ def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 @click.command()
-@BUNDLE_ARGUMENT
+@data_option
 @click.option("--by", default="theme,dep", show_default=True, callback=_dimensions,
               help="Dimensions, comma-separated: theme, dep or reg (territory at that level), "
                    "size_band, sector, year.")
@@ -65,7 +64,8 @@ def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @RESULT_FILE_OPTION
 @click.pass_context
 def needs(ctx: click.Context,
-          bundle: str, by: str, output_format: str, min_contributors: int, dominance: float,
+          bundle: str | None, db_path: str | None,
+          by: str, output_format: str, min_contributors: int, dominance: float,
           no_secondary: bool, no_rollup: bool, lang: str, trends: bool,
           output: str | None) -> None:
     """The shared diagnosis of the needs in BUNDLE, with statistical secrecy.
@@ -73,12 +73,15 @@ def needs(ctx: click.Context,
     Counts associations, needs and summed intensity per cell, and hides what could identify an
     association: cells from fewer than --min-contributors associations, cells one association
     dominates, and the cells that would let a reader recompute them from the totals.
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
     if trends and "year" not in parse_dimensions(by)[0]:
         raise click.UsageError("--trends compares years: add year to --by (e.g. theme,year)")
-    check_output(output, bundle)
+    source = DataSource.of(ctx, bundle, db_path)
+    check_output(output, *source.paths)
     session = session_of(ctx)
-    data = load_valid_bundle(ctx, bundle, output_format=output_format)
+    data = source.load(ctx, output_format=output_format, collections=("needs",))
     rules = SecrecyRules(min_contributors=min_contributors, dominance=dominance,
                          secondary=not no_secondary, rollup=not no_rollup)
     diagnosis = aggregate(shareable_needs(data.needs), by=by, rules=rules,

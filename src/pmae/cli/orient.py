@@ -27,15 +27,14 @@ from pmae.analysis.orientation import (
     orient as orient_offers,
 )
 from pmae.cli.common import (
-    BUNDLE_ARGUMENT,
     check_output,
     echo_json,
     echo_update,
-    load_valid_bundle,
     open_update,
     prepare_update,
     session_of,
 )
+from pmae.cli.db import DataSource, data_option, opened_store
 from pmae.model import Association, Bundle, Need
 from pmae.render.orientation import render_pathway, render_suggestions, suggestion_to_json
 from pmae.territories import TerritoryError
@@ -48,7 +47,7 @@ __all__ = ["orient"]
 
 
 @click.command()
-@BUNDLE_ARGUMENT
+@data_option
 @click.option("--association", "association_id", help="Id of the association to orient.")
 @click.option("--need", "need_id", help="Id of the need to orient (its theme, stage, place).")
 @click.option("--theme", help="Theme code, with --commune (orientation by hand).")
@@ -73,7 +72,8 @@ __all__ = ["orient"]
               help="Day the offers must be valid on, YYYY-MM-DD (default: today).")
 @click.pass_context
 def orient(ctx: click.Context,
-           bundle: str, association_id: str | None, need_id: str | None, theme: str | None,
+           bundle: str | None, db_path: str | None,
+           association_id: str | None, need_id: str | None, theme: str | None,
            commune: str | None, stage: str | None, limit: int, per_actor: int,
            show_pathway: bool, record: bool, by: str | None, output: str | None,
            output_format: str, lang: str, today: dt.datetime | None) -> None:
@@ -87,6 +87,9 @@ def orient(ctx: click.Context,
     Offers are ranked by stage, actor type after an alert, nearness of their territory and cost;
     each comes with its reasons. An offer whose territory does not contain the commune, or that
     is not valid today, is never proposed.
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db), only what
+    orienting this target needs; --record needs a BUNDLE.
     """
     chosen = [name for name, value in (("--association", association_id), ("--need", need_id),
                                        ("--theme/--commune", theme or commune)) if value]
@@ -103,12 +106,28 @@ def orient(ctx: click.Context,
         raise click.UsageError("--by and -o are for --record")
     if record and show_pathway:
         raise click.UsageError("--record records the ranked offers, not a pathway")
+    source = DataSource.of(ctx, bundle, db_path)
+    if record:
+        source.refuse_writing("--record")
     check_output(output)
     session = session_of(ctx).evolve(lang=lang)
     vocabularies, territories = session.vocabularies, session.territories
     # With --record the bundle is read once, as the update it will be (refusals come first).
-    update = open_update(ctx, bundle, output, hint=_NEWER_HINT) if record else None
-    data = update.bundle if update is not None else load_valid_bundle(ctx, bundle)
+    update = open_update(ctx, bundle, output, hint=_NEWER_HINT) if record and bundle else None
+    if update is not None:
+        data = update.bundle
+    elif source.store is not None:
+        with opened_store(source.store, hint="; or give a BUNDLE file",
+                          session=session) as store:
+            data = store.orientation_bundle(association=association_id, need=need_id,
+                                            commune=commune, theme=theme)
+        for option, value, found in (("--association", association_id, data.associations),
+                                     ("--need", need_id, data.needs)):
+            if value is not None and not found:
+                raise click.UsageError(f"{option} {value!r}: no such record in the store "
+                                       f"{source.store}")
+    else:
+        data = source.load(ctx)
     for code, value in (("themes", theme), ("stages", stage)):
         if value is not None and value not in vocabularies[code]:
             raise click.UsageError(f"unknown {code[:-1]} {value!r}: `pmae vocab {code}` lists "

@@ -26,13 +26,12 @@ import orjson
 from pmae.analysis.invitations import invitation_list
 from pmae.analysis.programme import ProgrammeRules, check_programme, default_year, parse_rules
 from pmae.cli.common import (
-    BUNDLE_ARGUMENT,
     check_output,
     fail,
-    load_valid_bundle,
     session_of,
     write_result,
 )
+from pmae.cli.db import DataSource, data_option
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.io.files import DocumentError, read_document
 from pmae.issues import Issue, suggest
@@ -77,7 +76,7 @@ def programme() -> None:
 
 
 @programme.command()
-@BUNDLE_ARGUMENT
+@data_option
 @_YEAR
 @click.option("--rules", "rules_file", type=click.Path(dir_okay=False), default=None,
               help="A region's rules file (JSON), applied to pmae's default rules.")
@@ -87,12 +86,15 @@ def programme() -> None:
               help="Check as on this day (YYYY-MM-DD): decides whether the year is over.")
 @_LANG
 @click.pass_context
-def check(ctx: click.Context, bundle: str, year: int | None, rules_file: str | None,
+def check(ctx: click.Context, bundle: str | None, db_path: str | None,
+          year: int | None, rules_file: str | None,
           output_format: str, today: dt.datetime | None, lang: str) -> None:
     """Check the meetings and productions of a year of BUNDLE against the programme rules.
 
     Each rule is reported met (✔) or not (✘), with the meetings concerned. Exit code 0 when
     every rule is met, 1 when one is not (or the bundle has errors), 2 for a bad rules file.
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
     rules = None
     if rules_file is not None:
@@ -101,7 +103,7 @@ def check(ctx: click.Context, bundle: str, year: int | None, rules_file: str | N
             fail(issues, f"{rules_file}: the rules file has errors",
                  output_format=output_format, code=2)
     session = session_of(ctx)
-    data = load_valid_bundle(ctx, bundle, output_format=output_format)
+    data = DataSource.of(ctx, bundle, db_path).load(ctx, output_format=output_format)
     day = today.date() if today is not None else dt.date.today()
     result = describe_programme(check_programme(
         data, year if year is not None else default_year(data, day), rules, today=day),
@@ -116,7 +118,7 @@ def check(ctx: click.Context, bundle: str, year: int | None, rules_file: str | N
 
 
 @programme.command()
-@BUNDLE_ARGUMENT
+@data_option
 @click.option("--meeting", "meeting_id", required=True, help="The meeting's id.")
 @click.option("--type", "actor_types", multiple=True,
               help="Only actors of this type (repeat for several).")
@@ -130,10 +132,14 @@ def check(ctx: click.Context, bundle: str, year: int | None, rules_file: str | N
 @click.option("-o", "--output", default=None, help="Write the list to this file (atomically).")
 @_LANG
 @click.pass_context
-def invitations(ctx: click.Context, bundle: str, meeting_id: str, actor_types: tuple[str, ...],
+def invitations(ctx: click.Context, bundle: str | None, db_path: str | None,
+                meeting_id: str, actor_types: tuple[str, ...],
                 territories: tuple[str, ...], audience: str, output_format: str,
                 output: str | None, lang: str) -> None:
-    """The actors to invite to a meeting of BUNDLE, by type and territory."""
+    """The actors to invite to a meeting of BUNDLE, by type and territory.
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
+    """
     session = session_of(ctx)
     known_types = session.vocabularies.get("actor_types")
     for actor_type in actor_types:
@@ -143,8 +149,9 @@ def invitations(ctx: click.Context, bundle: str, meeting_id: str, actor_types: t
                 f"unknown actor type {actor_type!r}" + (f"; did you mean {close!r}?" if close
                                                         else "; see `pmae vocab actor_types`"),
                 param_hint="--type")
-    check_output(output, bundle)
-    data = load_valid_bundle(ctx, bundle)
+    source = DataSource.of(ctx, bundle, db_path)
+    check_output(output, *source.paths)
+    data = source.load(ctx)
     try:
         invitees = invitation_list(data, meeting_id, actor_types=actor_types,
                                    territories=territories, audience=audience,
@@ -163,16 +170,20 @@ def invitations(ctx: click.Context, bundle: str, meeting_id: str, actor_types: t
 
 
 @programme.command()
-@BUNDLE_ARGUMENT
+@data_option
 @_YEAR
 @click.option("-o", "--output", required=True, help="The .ics file to write.")
 @click.option("--audience", default="public", show_default=True, callback=_audience,
               help="Whose meetings: public, network, recipient:<network-or-actor-id>, or all.")
 @_LANG
 @click.pass_context
-def calendar(ctx: click.Context, bundle: str, year: int | None, output: str, audience: str,
+def calendar(ctx: click.Context, bundle: str | None, db_path: str | None,
+             year: int | None, output: str, audience: str,
              lang: str) -> None:
-    """Write the meetings of a year of BUNDLE as an iCalendar file (pmae-ical plugin)."""
+    """Write the meetings of a year of BUNDLE as an iCalendar file (pmae-ical plugin).
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
+    """
     session = session_of(ctx)
     try:
         session.exporter("ical")
@@ -182,8 +193,9 @@ def calendar(ctx: click.Context, bundle: str, year: int | None, output: str, aud
             "(from a pmae source checkout), then try again") from None
     except LookupError as error:  # several plugins register one: name it <plugin>:ical
         raise click.UsageError(str(error)) from None
-    check_output(output, bundle)
-    data = load_valid_bundle(ctx, bundle)
+    source = DataSource.of(ctx, bundle, db_path)
+    check_output(output, *source.paths)
+    data = source.load(ctx)
     chosen = year if year is not None else default_year(data, session=session)
     try:
         written = write_calendar(data, chosen, output, audience=audience, lang=lang,

@@ -11,19 +11,18 @@ from pathlib import Path
 import click
 
 from pmae.cli.common import (
-    BUNDLE_ARGUMENT,
     check_audience_option,
     check_output,
-    load_valid_bundle,
     session_of,
 )
+from pmae.cli.db import DataSource, data_option
 from pmae.render.report import build_report
 
 __all__ = ["report"]
 
 
 @click.command()
-@BUNDLE_ARGUMENT
+@data_option
 @click.option("-o", "--output", required=True, help="The folder to write the site into.")
 @click.option("--audience", default="public", show_default=True,
               help="public, network, recipient:<network-or-actor-id>, or all.")
@@ -33,19 +32,23 @@ __all__ = ["report"]
               help="Replace a non-empty folder that is not a previous pmae report.")
 @click.pass_context
 def report(ctx: click.Context,
-           bundle: str, output: str, audience: str, lang: str, force: bool) -> None:
+           bundle: str | None, db_path: str | None,
+           output: str, audience: str, lang: str, force: bool) -> None:
     """Write the report of BUNDLE: a static site to read offline, in the folder OUTPUT.
 
     Pages: key figures, the directory of actors and offers (by theme, stage and département),
     the coverage heatmaps with the zones blanches, the support chain per theme, the shared
     diagnosis (with statistical secrecy) and the year's meetings. Only what the audience may
     see is shown. A previous report in OUTPUT is replaced as a whole.
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
     check_audience_option(audience)
-    check_output(output, bundle, kind="folder")
+    source = DataSource.of(ctx, bundle, db_path)
+    check_output(output, *source.paths, kind="folder")
     target = Path(output)
     session = session_of(ctx)
-    data = load_valid_bundle(ctx, bundle, why="nothing was written")
+    data = source.load(ctx, why="nothing was written")
     try:
         result = build_report(data, target, audience=audience, lang=lang,
                               session=session, overwrite=force)

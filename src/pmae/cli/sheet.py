@@ -14,15 +14,14 @@ from pathlib import Path
 import click
 
 from pmae.cli.common import (
-    BUNDLE_ARGUMENT,
     check_audience_option,
     check_output,
     echo_update,
-    load_valid_bundle,
     open_update,
     prepare_update,
     session_of,
 )
+from pmae.cli.db import DataSource, data_option
 from pmae.model import Bundle
 from pmae.render.sheets import (
     FORMATS,
@@ -69,7 +68,7 @@ def _departement(value: str | None, session: Session) -> str | None:
 
 
 @click.command()
-@BUNDLE_ARGUMENT
+@data_option
 @click.option("--theme", help="The theme of the sheet (a code of `pmae vocab themes`).")
 @click.option("--all", "all_themes", is_flag=True,
               help="One sheet per theme the bundle speaks of, and an index.")
@@ -91,7 +90,8 @@ def _departement(value: str | None, session: Session) -> str | None:
               help="Replace a non-empty folder that is not a folder of pmae sheets.")
 @click.pass_context
 def sheet(ctx: click.Context,
-          bundle: str, theme: str | None, all_themes: bool, dep: str | None, formats: str,
+          bundle: str | None, db_path: str | None,
+          theme: str | None, all_themes: bool, dep: str | None, formats: str,
           lang: str, audience: str, today: dt.datetime | None, record: bool,
           authors: tuple[str, ...], output: str, force: bool) -> None:
     """Write the thematic sheets (Les ESSentiels) of BUNDLE into the folder OUTPUT.
@@ -105,6 +105,9 @@ def sheet(ctx: click.Context,
     pmae sheet BUNDLE --theme formation_pro --dep 69 -o fiches
     pmae sheet BUNDLE --all --format md,html -o fiches
     pmae sheet BUNDLE --theme gepp -o fiches --record --by lma-ra:lma
+
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db); --record
+    needs a BUNDLE.
     """
     if (theme is None) == (not all_themes):
         raise click.UsageError("give --theme THEME or --all (one of them)")
@@ -113,7 +116,10 @@ def sheet(ctx: click.Context,
                                "--by is for --record")
     chosen = _formats(formats)
     check_audience_option(audience)
-    check_output(output, bundle, kind="folder")
+    source = DataSource.of(ctx, bundle, db_path)
+    if record:
+        source.refuse_writing("--record")
+    check_output(output, *source.paths, kind="folder")
     target = Path(output)
     if "pdf" in chosen:
         try:
@@ -125,9 +131,9 @@ def sheet(ctx: click.Context,
     if theme is not None and theme not in session.vocabularies["themes"]:
         raise click.UsageError(f"unknown theme {theme!r}: `pmae vocab themes` lists them")
     # With --record the bundle is read once, as the update it will be (refusals come first).
-    update = open_update(ctx, bundle, None, hint=_NEWER_HINT) if record else None
+    update = open_update(ctx, bundle, None, hint=_NEWER_HINT) if record and bundle else None
     data = (update.bundle if update is not None
-            else load_valid_bundle(ctx, bundle, why="nothing was written"))
+            else source.load(ctx, why="nothing was written"))
     sheets = build_sheets(data, None if theme is None else (theme,),
                           departement=departement, audience=audience, lang=lang,
                           today=today.date() if today else None, session=session)

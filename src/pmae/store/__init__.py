@@ -31,16 +31,18 @@ interrupted one (even SIGKILL) leaves the previous state whole.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from pmae.issues import Issue
-from pmae.model import Bundle, Source
-from pmae.store import read
+from pmae.model import Actor, Association, Bundle, Need, Offer, Source
+from pmae.store import query, read
 from pmae.store.connection import (
     DEFAULT_PATH,
     CorruptStoreError,
@@ -55,6 +57,7 @@ from pmae.store.connection import (
     translated,
     upgrade,
 )
+from pmae.store.listing import ListingError
 from pmae.store.publish import (
     Changes,
     MergeConflictError,
@@ -74,7 +77,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "Changes",
     "CorruptStoreError",
+    "Filter",
     "LicenceError",
+    "ListingError",
     "MergeConflictError",
     "NewerStoreError",
     "OutdatedStoreError",
@@ -91,6 +96,16 @@ __all__ = [
     "store_path",
     "upgrade",
 ]
+
+#: A listing filter: one value, several (any of them), or none.
+Filter = Iterable[str] | str | None
+
+
+def _values(value: Filter) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
 
 #: Who publishes a dump, unless told otherwise.
 STORE_SOURCE = Source(slug="store", name="Store pmae")
@@ -162,14 +177,106 @@ class Store:
 
         :raises LicenceError: the bundles held have different licences and none is given.
         """
+        with self._snapshot() as connection:
+            return read.dump(connection, audience=audience, source=source,
+                             generated_at=generated_at, licence=licence)
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: a publication landing meanwhile is not half seen."""
         with translated(self.path):
-            # One read transaction: a publication landing meanwhile is not half seen.
             self._connection.execute("BEGIN")
             try:
-                return read.dump(self._connection, audience=audience, source=source,
-                                 generated_at=generated_at, licence=licence)
+                yield self._connection
             finally:
                 self._connection.execute("ROLLBACK")
+
+    @property
+    def generated_at(self) -> dt.datetime | None:
+        """When the store last changed (its latest publication; ``None`` before any): the
+        date of what is read from it, as a bundle's ``generated_at``."""
+        with translated(self.path):
+            return query.store_time(self._connection)
+
+    def bundle(self, *, collections: Iterable[str] | None = None) -> Bundle:
+        """Every record of the store, as analyses read it: the bundle :meth:`dump` gives for
+        ``all`` (commands filter for their audience themselves), not validated again (its
+        records were at publication). When the published bundles' licences differ, the
+        bundle's licence names them all.
+
+        :param collections: read only these (the others are left empty).
+        """
+        with self._snapshot() as connection:
+            licences = read.licences_of(connection)
+            return read.dump(connection, source=STORE_SOURCE, collections=collections,
+                             licence=", ".join(licences) if len(licences) > 1 else None)
+
+    def orientation_bundle(self, *, association: str | None = None, need: str | None = None,
+                           commune: str | None = None, theme: str | None = None) -> Bundle:
+        """What orienting one association, one need, or a theme and a commune reads (see
+        :mod:`pmae.store.query`): an :class:`~pmae.analysis.offer_index.OfferIndex` built on it
+        ranks as one built on :meth:`bundle`, and it reads a few hundred records, not the
+        store."""
+        with self._snapshot() as connection:
+            found = query.orientation_records(
+                connection, self.session.territories, association=association, need=need,
+                commune=commune, theme=theme)
+            return query.as_bundle(found, source=STORE_SOURCE,
+                                   generated_at=self._date(connection))
+
+    def _date(self, connection: sqlite3.Connection) -> dt.datetime:
+        return query.store_time(connection) or dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def _listing(self, collection: str, audience: str, limit: int | None,
+                 session: Session | None, filters: dict[str, Filter]) -> Bundle:
+        from pmae.store.listing import listing
+
+        territories = (session or self.session).territories
+        with self._snapshot() as connection:
+            return listing(connection, territories, collection,
+                           audience=audience, limit=limit, source=STORE_SOURCE,
+                           generated_at=self._date(connection),
+                           **{name: _values(value) for name, value in filters.items()})
+
+    def offers(self, *, theme: Filter = None, stage: Filter = None, territory: Filter = None,
+               type: Filter = None, text: Filter = None, audience: str = "all",
+               limit: int | None = None, session: Session | None = None) -> tuple[Offer, ...]:
+        """The offers passing every filter (see :mod:`pmae.store.listing`): of a theme, at a
+        stage, **for** a territory (its own, or one containing it), of an actor type, whose
+        title or description has the words of ``text``. Each filter takes one value or
+        several (any of them); ``audience`` filters as ``pmae dump --audience`` does;
+        ``session`` gives the territories (the store's session by default)."""
+        return self._listing("offers", audience, limit, session, dict(
+            theme=theme, stage=stage, territory=territory, type=type, text=text)).offers
+
+    def actors(self, *, theme: Filter = None, stage: Filter = None, territory: Filter = None,
+               type: Filter = None, text: Filter = None, audience: str = "all",
+               limit: int | None = None, session: Session | None = None) -> tuple[Actor, ...]:
+        """The actors passing every filter: with an offer of the theme (at the stage), acting
+        **for** a territory (its own, or one containing it), of a type, whose name or
+        description has the words of ``text``."""
+        return self._listing("actors", audience, limit, session, dict(
+            theme=theme, stage=stage, territory=territory, type=type, text=text)).actors
+
+    def associations(self, *, theme: Filter = None, stage: Filter = None,
+                     territory: Filter = None, text: Filter = None, audience: str = "all",
+                     limit: int | None = None, session: Session | None = None
+                     ) -> tuple[Association, ...]:
+        """The associations passing every filter: with a need of the theme (at the stage),
+        whose commune lies **in** a territory, whose name holds ``text`` (accents and case
+        folded)."""
+        return self._listing("associations", audience, limit, session, dict(
+            theme=theme, stage=stage, territory=territory, text=text)).associations
+
+    def needs(self, *, theme: Filter = None, stage: Filter = None, territory: Filter = None,
+              association: Filter = None, status: Filter = None, audience: str = "all",
+              limit: int | None = None, session: Session | None = None) -> tuple[Need, ...]:
+        """The needs passing every filter: of a theme, at a stage, located **in** a territory
+        (their own territory, else their association's commune), of an association, of a
+        status."""
+        return self._listing("needs", audience, limit, session, dict(
+            theme=theme, stage=stage, territory=territory, association=association,
+            status=status)).needs
 
     def log(self) -> list[Publication]:
         """Every publication, the first first."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -13,6 +14,7 @@ from pmae.io.audience import filter_bundle
 from pmae.io.converter import structure_schema_checked, unstructure
 from pmae.model import COLLECTIONS, Bundle, Provenance, Source
 from pmae.store.publish import Changes
+from pmae.store.query import as_bundle, rows, store_time
 from pmae.store.schema import quote
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "Version",
     "dump",
     "history",
+    "licences_of",
     "log",
     "record",
 ]
@@ -80,25 +83,38 @@ def _live_bundles(connection: sqlite3.Connection) -> list[tuple[dict[str, Any], 
                                                                  int]]:
     """(envelope, file, records) of every bundle still the latest publication of one of the
     sources it carried, in the order they were published."""
-    rows = connection.execute(
+    found = connection.execute(
         "SELECT b.envelope, b.file, b.records FROM publication_bundles AS b "
         "WHERE EXISTS (SELECT 1 FROM publication_sources AS p JOIN sources AS s "
         "ON s.slug = p.source AND s.publication = p.publication "
         "WHERE p.publication = b.publication AND p.position = b.position) "
         "ORDER BY b.publication, b.position")
-    return [(orjson.loads(envelope), file, records) for envelope, file, records in rows]
+    return [(orjson.loads(envelope), file, records) for envelope, file, records in found]
+
+
+def licences_of(live: list[tuple[dict[str, Any], str | None, int]] | sqlite3.Connection
+                ) -> list[str]:
+    """The licences of the live bundles (those :func:`dump` reads), sorted."""
+    if isinstance(live, sqlite3.Connection):
+        live = _live_bundles(live)
+    return sorted({envelope.get("licence", "etalab-2.0") for envelope, _, _ in live})
 
 
 def dump(connection: sqlite3.Connection, *, audience: str = "all", source: Source,
-         generated_at: dt.datetime | None = None, licence: str | None = None) -> Bundle:
+         generated_at: dt.datetime | None = None, licence: str | None = None,
+         collections: Iterable[str] | None = None) -> Bundle:
     """The records of the store as one bundle for ``audience``, as ``pmae merge`` of the
     bundles published last for each source would write it: records in the order they entered
     the store, the provenance of each live bundle (its own entry, then its provenance).
 
+    :param generated_at: the bundle's date; by default the time of the latest publication
+        (:func:`pmae.store.query.store_time`), so an unchanged store always dumps the same.
+    :param collections: read only these collections (the others are left empty): for an
+        analysis that looks at a few of them.
     :raises LicenceError: when the live bundles' licences differ and ``licence`` is not given.
     """
     live = _live_bundles(connection)
-    licences = sorted({envelope.get("licence", "etalab-2.0") for envelope, _, _ in live})
+    licences = licences_of(live)
     if licence is None and len(licences) > 1:
         raise LicenceError(
             f"the published bundles have different licences ({', '.join(licences)}): say "
@@ -111,18 +127,12 @@ def dump(connection: sqlite3.Connection, *, audience: str = "all", source: Sourc
             entry = unstructure(structure_schema_checked(entry, Provenance))
             if entry not in provenance:
                 provenance.append(entry)
-    document: dict[str, Any] = {
-        "source": unstructure(source),
-        "generated_at": unstructure(generated_at
-                                    or dt.datetime.now(dt.UTC).replace(microsecond=0)),
-        "licence": licence or (licences[0] if licences else "etalab-2.0"),
-        "provenance": provenance,
-    }
-    for collection in COLLECTIONS:
-        document[collection] = [orjson.loads(text) for (text,) in connection.execute(
-            f"SELECT record FROM {quote(collection)} ORDER BY rowid")]
-    # Every record was validated on its way in, and the envelope is built from model values.
-    bundle = structure_schema_checked(document, Bundle)
+    wanted = COLLECTIONS if collections is None else tuple(collections)
+    bundle = as_bundle(
+        {name: rows(connection, name) for name in wanted}, source=source,
+        generated_at=(generated_at or store_time(connection)
+                      or dt.datetime.now(dt.UTC).replace(microsecond=0)),
+        licence=licence or (licences[0] if licences else "etalab-2.0"), provenance=provenance)
     return filter_bundle(bundle, audience)
 
 

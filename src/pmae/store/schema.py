@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Final
 
 #: The schema version this pmae writes and reads.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 #: collection -> ((column, label table or None), …): the indexed single-valued fields.
 COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
@@ -172,5 +172,22 @@ def _version_1() -> list[str]:
     return statements
 
 
+#: collection -> indexed columns without a label table that reading from the store looks up:
+#: what orients one association (its diagnoses, needs and their referrals, the offers' actors)
+#: without reading a whole collection.
+LOOKUPS: Final[dict[str, tuple[str, ...]]] = {
+    "offers": ("actor",),
+    "diagnoses": ("association",),
+    "needs": ("association", "diagnosis"),
+    "referrals": ("need",),
+}
+
+
+def _version_2() -> list[str]:
+    return [f"CREATE INDEX IF NOT EXISTS {quote(f'{collection}_{name}')} "
+            f"ON {quote(collection)}({quote(name)})"
+            for collection, names in LOOKUPS.items() for name in names]
+
+
 #: version -> the statements leading to it from the version before (0: an empty file).
-MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {1: _version_1}
+MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {1: _version_1, 2: _version_2}

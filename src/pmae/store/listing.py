@@ -1,0 +1,222 @@
+"""Listings of the store with combined filters: offers, actors, associations, needs.
+
+Every filter narrows (AND); the values of one filter widen (OR: ``theme=("gepp", "rh")``).
+Filters on list fields go through the link tables, the text through the full-text tables
+(accents folded, each word a prefix: "formati" finds "Formation"), and territories apply
+containment, in the direction each listing's question asks:
+
+- offers and actors **serve** a place: ``territory="dep:38"`` finds those for ``dep:38``, for a
+  territory containing it (``reg:84``, ``fr``) and nothing else, as orientation does: a commune
+  finds the offers of its département and région;
+- associations and needs **are** somewhere: ``territory="dep:38"`` finds those whose commune
+  (a need's territory, else its association's commune) lies in ``dep:38``.
+
+Containment comes from the session's territories. Records come back as model values, built with
+the fast schema-checked path (they were validated when published), in the order they entered the
+store; an audience filters them exactly as ``pmae dump --audience`` would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from pmae.io.audience import filter_bundle
+from pmae.model import COLLECTIONS, Bundle, Source
+from pmae.store.query import as_bundle, rows
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from pmae.territories import Territories
+
+__all__ = ["FILTERS", "ListingError", "listing"]
+
+#: Listing -> the filters it takes (besides ``text`` where it says so).
+FILTERS: Final[dict[str, tuple[str, ...]]] = {
+    "offers": ("theme", "stage", "territory", "type", "text"),
+    "actors": ("theme", "stage", "territory", "type", "text"),
+    "associations": ("theme", "stage", "territory", "text"),
+    "needs": ("theme", "stage", "territory", "association", "status"),
+}
+
+#: The references the audience filter follows from each listed collection: the records they
+#: name are read too, so a record that needs a hidden one is left out as in a dump.
+_REFERENCES: Final[dict[str, tuple[str, ...]]] = {
+    "offers": ("actor",),
+    "actors": ("networks",),
+    "needs": ("association", "diagnosis"),
+    "diagnoses": ("association",),
+}
+
+
+class ListingError(ValueError):
+    """A filter that cannot be applied (an unknown territory, a filter the listing lacks)."""
+
+
+def fold(text: str | None) -> str:
+    """``text`` lower-cased without accents: "École" -> "ecole"."""
+    if text is None:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _match(text: str) -> str:
+    """An FTS5 query: every word, as a prefix, quoted (so no word is read as syntax)."""
+    words = [w for w in text.split() if w]
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+
+
+def _serving(territories: Territories, codes: Iterable[str]) -> list[str]:
+    """The given territories and every territory containing one of them."""
+    found: set[str] = set()
+    for code in codes:
+        try:
+            found |= {code, *territories.ancestors(code)}
+        except ValueError as error:
+            raise ListingError(f"territory {code!r}: {error}") from None
+    return sorted(found)
+
+
+def _inside(connection: sqlite3.Connection, territories: Territories, codes: Sequence[str],
+            column: str, table: str) -> list[str]:
+    """The values of ``table.column`` (territory codes) lying in one of ``codes``."""
+    for code in codes:
+        if not territories.exists(code):
+            raise ListingError(f"territory {code!r} is not a known territory (write it with "
+                               "its level: com:38185, dep:38, reg:84, fr)")
+    found = []
+    for (value,) in connection.execute(
+            f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"):
+        try:
+            if any(territories.contains(code, value) for code in codes):
+                found.append(value)
+        except ValueError:  # a code the referential no longer knows lies nowhere
+            continue
+    return found
+
+
+def _conditions(connection: sqlite3.Connection, territories: Territories, listing: str,
+                filters: dict[str, tuple[str, ...]]) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    parameters: list[Any] = []
+
+    def add(condition: str, values: Sequence[Any]) -> None:
+        where.append(condition)
+        parameters.extend(values)
+
+    themes, stages = filters.get("theme", ()), filters.get("stage", ())
+    places, types = filters.get("territory", ()), filters.get("type", ())
+    if listing in ("offers", "actors"):
+        offer_where = [f"rowid IN (SELECT record FROM offers_{field} WHERE code IN "
+                       f"({_marks(values)}))"
+                       for field, values in (("themes", themes), ("stages", stages)) if values]
+        offer_values = [*themes, *stages]
+        if listing == "offers":
+            for condition in offer_where:
+                where.append(condition)
+            parameters.extend(offer_values)
+        elif offer_where:
+            add(f"id IN (SELECT actor FROM offers WHERE {' AND '.join(offer_where)})",
+                offer_values)
+        if places:
+            served = _serving(territories, places)
+            add(f"rowid IN (SELECT record FROM {listing}_territories WHERE code IN "
+                f"({_marks(served)}))", served)
+        if types:
+            add(f"actor IN (SELECT id FROM actors WHERE actor_type IN ({_marks(types)}))"
+                if listing == "offers" else f"actor_type IN ({_marks(types)})", types)
+        if filters.get("text"):
+            add(f"rowid IN (SELECT rowid FROM {listing}_fts WHERE {listing}_fts MATCH ?)",
+                [" OR ".join(f"({_match(t)})" for t in filters["text"])])
+        return where, parameters
+    for field, values in (("theme", themes), ("stage", stages)):
+        if values:
+            add(f"{field} IN ({_marks(values)})" if listing == "needs" else
+                f"id IN (SELECT association FROM needs WHERE {field} IN ({_marks(values)}))",
+                values)
+    if places:
+        communes = _inside(connection, territories, places, "commune", "associations")
+        if listing == "associations":
+            add(f"commune IN ({_marks(communes)})", communes)
+        else:
+            located = _inside(connection, territories, places, "territory", "needs")
+            add(f"(territory IN ({_marks(located)}) OR (territory IS NULL AND association IN "
+                f"(SELECT id FROM associations WHERE commune IN ({_marks(communes)}))))",
+                [*located, *communes])
+    if filters.get("association"):
+        add(f"association IN ({_marks(filters['association'])})", filters["association"])
+    if filters.get("status"):
+        add(f"status IN ({_marks(filters['status'])})", filters["status"])
+    if filters.get("text"):
+        connection.create_function("pmae_fold", 1, fold, deterministic=True)
+        add("(" + " OR ".join("pmae_fold(name) LIKE ?" for _ in filters["text"]) + ")",
+            [f"%{fold(t)}%" for t in filters["text"]])
+    return where, parameters
+
+
+def _referenced(connection: sqlite3.Connection, collection: str,
+                records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The records ``records`` name in the fields the audience filter follows, by collection,
+    and those they name in turn."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    seen = {record["id"] for record in records}
+    pending = [(collection, record) for record in records]
+    while pending:
+        ids: set[str] = set()
+        for owner, record in pending:
+            for field in _REFERENCES.get(owner, ()):
+                value = record.get(field)
+                ids.update([value] if isinstance(value, str) else value or ())
+        ids -= seen
+        seen |= ids
+        pending = []
+        if not ids:
+            break
+        chosen = sorted(ids)
+        for name in COLLECTIONS:
+            for record in rows(connection, name, f"id IN ({_marks(chosen)})", chosen):
+                found.setdefault(name, []).append(record)
+                pending.append((name, record))
+    return found
+
+
+def listing(connection: sqlite3.Connection, territories: Territories, collection: str, *,
+            audience: str = "all", limit: int | None = None, source: Source,
+            generated_at: dt.datetime, **filters: Iterable[str]) -> Bundle:
+    """The records of ``collection`` (offers, actors, associations, needs) that pass every
+    filter, for ``audience``, as a bundle holding them (and nothing else).
+
+    :param filters: the filters of :data:`FILTERS` for this listing, each one value or several.
+    :raises ListingError: a filter this listing does not take, or an unknown territory.
+    """
+    if collection not in FILTERS:
+        raise ListingError(f"no listing of {collection!r}: choose among {', '.join(FILTERS)}")
+    chosen = {name: (values,) if isinstance(values, str) else tuple(values)
+              for name, values in filters.items() if values}
+    unknown = sorted(set(chosen) - set(FILTERS[collection]))
+    if unknown:
+        raise ListingError(f"the {collection} listing has no filter {', '.join(unknown)}; it "
+                           f"takes {', '.join(FILTERS[collection])}")
+    where, parameters = _conditions(connection, territories, collection, chosen)
+    found = rows(connection, collection, " AND ".join(where), parameters)
+    records = {collection: found}
+    if audience != "all":
+        for name, extra in _referenced(connection, collection, found).items():
+            records[name] = records.get(name, []) + extra
+    bundle = as_bundle(records, source=source, generated_at=generated_at)
+    if audience != "all":
+        listed = {record["id"] for record in found}  # not the records only read to filter
+        kept = tuple(r for r in getattr(filter_bundle(bundle, audience), collection)
+                     if r.id in listed)
+        bundle = bundle.with_collections({name: () for name in COLLECTIONS} | {collection: kept})
+    if limit is not None:
+        bundle = bundle.with_collections({collection: getattr(bundle, collection)[:limit]})
+    return bundle

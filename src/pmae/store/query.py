@@ -1,0 +1,124 @@
+"""Reading the store for analyses: the whole bundle, or just what orienting one target needs.
+
+Records read back here were validated when they were published (that is what a store is for):
+they are turned into model values with the schema-checked fast path
+(:func:`pmae.io.converter.structure_schema_checked`), never validated again.
+
+Orienting one association (or one need, or a theme and a commune) reads only what
+:class:`pmae.analysis.offer_index.OfferIndex` looks at for it: the target, its diagnoses (the
+alerts), its needs and their referrals (first contact or not), the offers filed under its
+commune or a territory containing it (through ``offers_territories``, with the theme through
+``offers_themes``), and their actors. The index built on that bundle ranks exactly as the one
+built on the whole store, since every other offer is one it would never look at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from pmae.io.converter import structure_schema_checked, unstructure
+from pmae.model import COLLECTIONS, Bundle, Source
+from pmae.store.schema import quote
+
+if TYPE_CHECKING:
+    from pmae.territories import Territories
+
+__all__ = ["as_bundle", "orientation_records", "rows", "store_time"]
+
+
+def store_time(connection: sqlite3.Connection) -> dt.datetime | None:
+    """When the store last changed: the time of its latest publication (``None``: none yet).
+
+    It is the ``generated_at`` of what is read from the store, as a bundle's is when it was
+    written: the default reference date of every analysis, and two dumps of an unchanged
+    store are the same bundle.
+    """
+    row = connection.execute(
+        "SELECT published_at FROM publications ORDER BY number DESC LIMIT 1").fetchone()
+    return dt.datetime.fromisoformat(row[0]) if row else None
+
+
+def rows(connection: sqlite3.Connection, collection: str, where: str = "",
+         parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """The records (parsed JSON) of ``collection`` matching ``where`` (SQL on the table's
+    columns, ``rowid`` included), in the order they entered the store."""
+    clause = f" WHERE {where}" if where else ""
+    return [orjson.loads(text) for (text,) in connection.execute(
+        f"SELECT record FROM {quote(collection)}{clause} ORDER BY rowid", parameters)]
+
+
+def as_bundle(records: dict[str, list[dict[str, Any]]], *, source: Source,
+              generated_at: dt.datetime, licence: str = "etalab-2.0",
+              provenance: Iterable[dict[str, Any]] = ()) -> Bundle:
+    """Records read from the store (parsed JSON, by collection) as a :class:`Bundle`.
+
+    Every record was validated on its way in, and the envelope is built from model values,
+    so the fast, schema-checked structuring applies.
+    """
+    document: dict[str, Any] = {
+        "source": unstructure(source), "generated_at": unstructure(generated_at),
+        "licence": licence, "provenance": list(provenance),
+    }
+    for collection in COLLECTIONS:
+        document[collection] = records.get(collection, [])
+    return structure_schema_checked(document, Bundle)
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def orientation_records(connection: sqlite3.Connection, territories: Territories, *,
+                        association: str | None = None, need: str | None = None,
+                        commune: str | None = None, theme: str | None = None,
+                        ) -> dict[str, list[dict[str, Any]]]:
+    """What orienting one association, one need, or a theme and a commune needs, by
+    collection (see the module's docstring). An unknown association or need is simply
+    absent: the index then says so as it does for a bundle."""
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in COLLECTIONS}
+    if need is not None:
+        found["needs"] = rows(connection, "needs", "id = ?", (need,))
+        if found["needs"]:
+            target = found["needs"][0]
+            association = target.get("association")
+            theme = target.get("theme")
+            commune = target.get("territory")
+            if target.get("diagnosis"):
+                found["diagnoses"] = rows(connection, "diagnoses", "id = ?",
+                                          (target["diagnosis"],))
+            if association is None:
+                found["referrals"] = rows(connection, "referrals", "need = ?", (need,))
+    if association is not None:
+        found["associations"] = rows(connection, "associations", "id = ?", (association,))
+        if found["associations"]:
+            commune = commune or found["associations"][0].get("commune")
+        known = {d["id"] for d in found["diagnoses"]}
+        found["diagnoses"] += [d for d in rows(connection, "diagnoses", "association = ?",
+                                               (association,)) if d["id"] not in known]
+        found["needs"] = rows(connection, "needs", "association = ?", (association,)) or \
+            found["needs"]
+        found["referrals"] = rows(
+            connection, "referrals",
+            "need IN (SELECT id FROM needs WHERE association = ?)", (association,))
+    if commune is None:
+        return found
+    codes = [commune]
+    # An unknown commune: the index reports it as it does for a bundle.
+    with contextlib.suppress(ValueError):
+        codes += sorted(territories.ancestors(commune))
+    where = f"rowid IN (SELECT record FROM offers_territories WHERE code IN ({_marks(codes)}))"
+    parameters: list[Any] = list(codes)
+    if theme is not None:
+        where += " AND rowid IN (SELECT record FROM offers_themes WHERE code = ?)"
+        parameters.append(theme)
+    found["offers"] = rows(connection, "offers", where, parameters)
+    actors = sorted({offer["actor"] for offer in found["offers"]})
+    found["actors"] = rows(connection, "actors", f"id IN ({_marks(actors)})", actors) \
+        if actors else []
+    return found
