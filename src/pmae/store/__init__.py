@@ -193,8 +193,8 @@ class Store:
 
     @property
     def generated_at(self) -> dt.datetime | None:
-        """When the store last changed (its latest publication; ``None`` before any): the
-        date of what is read from it, as a bundle's ``generated_at``."""
+        """The date of the store's data: the latest ``generated_at`` of the bundles it holds
+        (``None`` before any publication); what is read from it carries it as its own."""
         with translated(self.path):
             return query.store_time(self._connection)
 

@@ -23,6 +23,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+import orjson
+
 from pmae.io.audience import filter_bundle
 from pmae.model import COLLECTIONS, Bundle, Source
 from pmae.store.query import as_bundle, rows
@@ -85,16 +87,16 @@ def _serving(territories: Territories, codes: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def _inside(connection: sqlite3.Connection, territories: Territories, codes: Sequence[str],
-            column: str, table: str) -> list[str]:
-    """The values of ``table.column`` (territory codes) lying in one of ``codes``."""
+def _inside(connection: sqlite3.Connection, territories: Territories,
+            codes: Sequence[str]) -> list[str]:
+    """The territories the store's records name (its ``territories`` label table: a few
+    thousand rows, not a scan of the records) that lie in one of ``codes``."""
     for code in codes:
         if not territories.exists(code):
             raise ListingError(f"territory {code!r} is not a known territory (write it with "
                                "its level: com:38185, dep:38, reg:84, fr)")
     found = []
-    for (value,) in connection.execute(
-            f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"):
+    for (value,) in connection.execute("SELECT code FROM territories"):
         try:
             if any(territories.contains(code, value) for code in codes):
                 found.append(value)
@@ -139,18 +141,20 @@ def _conditions(connection: sqlite3.Connection, territories: Territories, listin
         return where, parameters
     for field, values in (("theme", themes), ("stage", stages)):
         if values:
+            # From an association, its needs through the needs_association index.
             add(f"{field} IN ({_marks(values)})" if listing == "needs" else
-                f"id IN (SELECT association FROM needs WHERE {field} IN ({_marks(values)}))",
-                values)
+                f"EXISTS (SELECT 1 FROM needs WHERE needs.association = associations.id "
+                f"AND needs.{field} IN ({_marks(values)}))", values)
     if places:
-        communes = _inside(connection, territories, places, "commune", "associations")
+        # One JSON parameter, however many communes lie in the place (SQLite caps the
+        # number of parameters of a statement).
+        inside = orjson.dumps(_inside(connection, territories, places)).decode()
         if listing == "associations":
-            add(f"commune IN ({_marks(communes)})", communes)
+            add("commune IN (SELECT value FROM json_each(?))", [inside])
         else:
-            located = _inside(connection, territories, places, "territory", "needs")
-            add(f"(territory IN ({_marks(located)}) OR (territory IS NULL AND association IN "
-                f"(SELECT id FROM associations WHERE commune IN ({_marks(communes)}))))",
-                [*located, *communes])
+            add("(territory IN (SELECT value FROM json_each(?)) OR (territory IS NULL AND "
+                "association IN (SELECT id FROM associations WHERE commune IN "
+                "(SELECT value FROM json_each(?)))))", [inside, inside])
     if filters.get("association"):
         add(f"association IN ({_marks(filters['association'])})", filters["association"])
     if filters.get("status"):

@@ -29,19 +29,33 @@ from pmae.store.schema import quote
 if TYPE_CHECKING:
     from pmae.territories import Territories
 
-__all__ = ["as_bundle", "orientation_records", "rows", "store_time"]
+__all__ = ["as_bundle", "live_bundles", "orientation_records", "rows", "store_time"]
+
+
+def live_bundles(connection: sqlite3.Connection) -> list[tuple[dict[str, Any], str | None,
+                                                                 int]]:
+    """(envelope, file, records) of every bundle still the latest publication of one of the
+    sources it carried, in the order they were published."""
+    found = connection.execute(
+        "SELECT b.envelope, b.file, b.records FROM publication_bundles AS b "
+        "WHERE EXISTS (SELECT 1 FROM publication_sources AS p JOIN sources AS s "
+        "ON s.slug = p.source AND s.publication = p.publication "
+        "WHERE p.publication = b.publication AND p.position = b.position) "
+        "ORDER BY b.publication, b.position")
+    return [(orjson.loads(envelope), file, records) for envelope, file, records in found]
 
 
 def store_time(connection: sqlite3.Connection) -> dt.datetime | None:
-    """When the store last changed: the time of its latest publication (``None``: none yet).
+    """The date of the store's data: the latest ``generated_at`` of the bundles it holds
+    (``None`` before any publication).
 
-    It is the ``generated_at`` of what is read from the store, as a bundle's is when it was
-    written: the default reference date of every analysis, and two dumps of an unchanged
-    store are the same bundle.
+    It is the ``generated_at`` of what is read from the store, so the default reference date
+    of every analysis is the data's, as for a bundle (a store holding one published bundle
+    answers as that bundle does), and two dumps of an unchanged store are the same bundle.
     """
-    row = connection.execute(
-        "SELECT published_at FROM publications ORDER BY number DESC LIMIT 1").fetchone()
-    return dt.datetime.fromisoformat(row[0]) if row else None
+    dates = [dt.datetime.fromisoformat(envelope["generated_at"].replace("Z", "+00:00"))
+             for envelope, _, _ in live_bundles(connection)]
+    return max(dates) if dates else None
 
 
 def rows(connection: sqlite3.Connection, collection: str, where: str = "",
@@ -118,7 +132,8 @@ def orientation_records(connection: sqlite3.Connection, territories: Territories
         where += " AND rowid IN (SELECT record FROM offers_themes WHERE code = ?)"
         parameters.append(theme)
     found["offers"] = rows(connection, "offers", where, parameters)
-    actors = sorted({offer["actor"] for offer in found["offers"]})
-    found["actors"] = rows(connection, "actors", f"id IN ({_marks(actors)})", actors) \
-        if actors else []
+    actors = orjson.dumps(sorted({offer["actor"] for offer in found["offers"]})).decode()
+    # One JSON parameter, however many actors (SQLite caps the parameters of a statement).
+    found["actors"] = rows(connection, "actors", "id IN (SELECT value FROM json_each(?))",
+                           (actors,))
     return found

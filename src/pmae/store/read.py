@@ -14,7 +14,7 @@ from pmae.io.audience import filter_bundle
 from pmae.io.converter import structure_schema_checked, unstructure
 from pmae.model import COLLECTIONS, Bundle, Provenance, Source
 from pmae.store.publish import Changes
-from pmae.store.query import as_bundle, rows, store_time
+from pmae.store.query import as_bundle, live_bundles, rows, store_time
 from pmae.store.schema import quote
 
 __all__ = [
@@ -79,24 +79,11 @@ class Version:
         return data
 
 
-def _live_bundles(connection: sqlite3.Connection) -> list[tuple[dict[str, Any], str | None,
-                                                                 int]]:
-    """(envelope, file, records) of every bundle still the latest publication of one of the
-    sources it carried, in the order they were published."""
-    found = connection.execute(
-        "SELECT b.envelope, b.file, b.records FROM publication_bundles AS b "
-        "WHERE EXISTS (SELECT 1 FROM publication_sources AS p JOIN sources AS s "
-        "ON s.slug = p.source AND s.publication = p.publication "
-        "WHERE p.publication = b.publication AND p.position = b.position) "
-        "ORDER BY b.publication, b.position")
-    return [(orjson.loads(envelope), file, records) for envelope, file, records in found]
-
-
 def licences_of(live: list[tuple[dict[str, Any], str | None, int]] | sqlite3.Connection
                 ) -> list[str]:
     """The licences of the live bundles (those :func:`dump` reads), sorted."""
     if isinstance(live, sqlite3.Connection):
-        live = _live_bundles(live)
+        live = live_bundles(live)
     return sorted({envelope.get("licence", "etalab-2.0") for envelope, _, _ in live})
 
 
@@ -107,13 +94,14 @@ def dump(connection: sqlite3.Connection, *, audience: str = "all", source: Sourc
     bundles published last for each source would write it: records in the order they entered
     the store, the provenance of each live bundle (its own entry, then its provenance).
 
-    :param generated_at: the bundle's date; by default the time of the latest publication
-        (:func:`pmae.store.query.store_time`), so an unchanged store always dumps the same.
+    :param generated_at: the bundle's date; by default the date of the store's data (the
+        latest ``generated_at`` of the bundles it holds: :func:`pmae.store.query.store_time`),
+        so an unchanged store always dumps the same.
     :param collections: read only these collections (the others are left empty): for an
         analysis that looks at a few of them.
     :raises LicenceError: when the live bundles' licences differ and ``licence`` is not given.
     """
-    live = _live_bundles(connection)
+    live = live_bundles(connection)
     licences = licences_of(live)
     if licence is None and len(licences) > 1:
         raise LicenceError(
