@@ -121,7 +121,8 @@ def dump(connection: sqlite3.Connection, *, audience: str = "all", source: Sourc
         generated_at=(generated_at or store_time(connection)
                       or dt.datetime.now(dt.UTC).replace(microsecond=0)),
         licence=licence or (licences[0] if licences else "etalab-2.0"), provenance=provenance)
-    return filter_bundle(bundle, audience)
+    # For `all` every record is visible: the filter would give the bundle back, at a cost.
+    return bundle if audience == "all" else filter_bundle(bundle, audience)
 
 
 def log(connection: sqlite3.Connection) -> list[Publication]:
