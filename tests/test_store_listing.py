@@ -256,3 +256,15 @@ def test_orienting_from_the_store_is_orienting_its_dump(bundle: Bundle) -> None:
             part = OfferIndex.build(store.orientation_bundle(**{kind: record_id}), today=day,
                                     session=CORE)
             assert answer(part, kind, record_id) == answer(index, kind, record_id)
+
+
+def test_offers_in_force_on_a_day(db: Path, store: Store) -> None:
+    sample = load_sample()
+    day = dt.date(2026, 3, 1)
+    expected = [o.id for o in sample.offers
+                if (o.valid_from is None or o.valid_from <= day)
+                and (o.valid_until is None or day <= o.valid_until)]
+    assert 0 < len(expected) < len(sample.offers)
+    assert _ids(store.offers(date=day)) == expected == _ids(store.offers(date="2026-03-01"))
+    done = _invoke("offers", "--db", str(db), "--date", "2026-03-01", "--format", "json")
+    assert [r["id"] for r in json.loads(done.stdout)] == expected

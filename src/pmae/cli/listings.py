@@ -37,17 +37,19 @@ _FILTERS: Final[dict[str, tuple[str, str | None]]] = {
     "text": ("Words to find (accents and case folded; repeat for any of several).", None),
     "association": ("An association id (repeat for any of several).", None),
     "status": ("A need status code (repeat for any of several).", "need_statuses"),
+    "date": ("Only the offers in force on this day, YYYY-MM-DD.", None),
 }
 
 #: command -> (collection, filters, columns, docstring).
 LISTINGS: Final[dict[str, tuple[str, tuple[str, ...], tuple[str, ...], str]]] = {
-    "offers": ("offers", ("theme", "stage", "territory", "type", "text"),
+    "offers": ("offers", ("theme", "stage", "territory", "type", "text", "date"),
                ("id", "title", "actor", "themes", "stages", "territories", "valid_until"),
                """The offers of the store, filtered: theme, stage, territory, actor type, text.
 
     --territory finds the offers for that territory or a territory containing it (an offer
     for reg:84 is found from dep:38 and from its communes), as orientation does; --type is
-    the type of the offer's actor; --text searches titles and descriptions."""),
+    the type of the offer's actor; --text searches titles and descriptions; --date keeps the
+    offers in force that day."""),
     "actors": ("actors", ("theme", "stage", "territory", "type", "text"),
                ("id", "name", "actor_type", "territories"),
                """The actors of the store, filtered: theme, stage, territory, type, text.
@@ -107,10 +109,13 @@ def _make(name: str) -> click.Command:
     collection, filters, columns, doc = LISTINGS[name]
 
     def run(db_path: str, audience: str, limit: int | None, output_format: str,
-            **chosen: tuple[str, ...]) -> None:
+            **chosen: Any) -> None:
         check_audience_option(audience)
+        if chosen.get("date") is not None:
+            chosen["date"] = chosen["date"].date().isoformat()
         for option, values in chosen.items():
-            _check_codes(f"--{option}", values, _FILTERS[option][1])
+            if option != "date":
+                _check_codes(f"--{option}", values, _FILTERS[option][1])
         from pmae.store import ListingError
 
         session = session_of()
@@ -130,8 +135,11 @@ def _make(name: str) -> click.Command:
     run.__doc__ = doc
     command: Callable[..., Any] = run
     for option in reversed(filters):
-        command = click.option(f"--{option}", option, multiple=True,
-                               help=_FILTERS[option][0])(command)
+        command = (click.option("--date", "date", type=click.DateTime(["%Y-%m-%d"]),
+                                default=None, help=_FILTERS[option][0])
+                   if option == "date" else
+                   click.option(f"--{option}", option, multiple=True,
+                                help=_FILTERS[option][0]))(command)
     command = click.option("--format", "output_format",
                            type=click.Choice(["table", "json", "csv"]), default="table",
                            show_default=True, help="How to print the records.")(command)

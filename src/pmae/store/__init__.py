@@ -239,15 +239,18 @@ class Store:
                            **{name: _values(value) for name, value in filters.items()})
 
     def offers(self, *, theme: Filter = None, stage: Filter = None, territory: Filter = None,
-               type: Filter = None, text: Filter = None, audience: str = "all",
-               limit: int | None = None, session: Session | None = None) -> tuple[Offer, ...]:
+               type: Filter = None, text: Filter = None, date: dt.date | str | None = None,
+               audience: str = "all", limit: int | None = None,
+               session: Session | None = None) -> tuple[Offer, ...]:
         """The offers passing every filter (see :mod:`pmae.store.listing`): of a theme, at a
         stage, **for** a territory (its own, or one containing it), of an actor type, whose
-        title or description has the words of ``text``. Each filter takes one value or
-        several (any of them); ``audience`` filters as ``pmae dump --audience`` does;
-        ``session`` gives the territories (the store's session by default)."""
+        title or description has the words of ``text``, in force on ``date`` (an ISO date
+        or a date). Each filter takes one value or several (any of them); ``audience``
+        filters as ``pmae dump --audience`` does; ``session`` gives the territories (the
+        store's session by default)."""
         return self._listing("offers", audience, limit, session, dict(
-            theme=theme, stage=stage, territory=territory, type=type, text=text)).offers
+            theme=theme, stage=stage, territory=territory, type=type, text=text,
+            date=None if date is None else str(date))).offers
 
     def actors(self, *, theme: Filter = None, stage: Filter = None, territory: Filter = None,
                type: Filter = None, text: Filter = None, audience: str = "all",

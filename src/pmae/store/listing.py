@@ -38,7 +38,7 @@ __all__ = ["FILTERS", "ListingError", "listing"]
 
 #: Listing -> the filters it takes (besides ``text`` where it says so).
 FILTERS: Final[dict[str, tuple[str, ...]]] = {
-    "offers": ("theme", "stage", "territory", "type", "text"),
+    "offers": ("theme", "stage", "territory", "type", "text", "date"),
     "actors": ("theme", "stage", "territory", "type", "text"),
     "associations": ("theme", "stage", "territory", "text"),
     "needs": ("theme", "stage", "territory", "association", "status"),
@@ -135,6 +135,12 @@ def _conditions(connection: sqlite3.Connection, territories: Territories, listin
         if types:
             add(f"actor IN (SELECT id FROM actors WHERE actor_type IN ({_marks(types)}))"
                 if listing == "offers" else f"actor_type IN ({_marks(types)})", types)
+        if filters.get("date"):
+            # In force that day, as coverage and orientation count them (ISO dates compare
+            # as text).
+            day = str(filters["date"][0])
+            add("(valid_from IS NULL OR valid_from <= ?) AND "
+                "(valid_until IS NULL OR valid_until >= ?)", [day, day])
         if filters.get("text"):
             add(f"rowid IN (SELECT rowid FROM {listing}_fts WHERE {listing}_fts MATCH ?)",
                 [" OR ".join(f"({_match(t)})" for t in filters["text"])])
