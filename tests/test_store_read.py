@@ -7,13 +7,17 @@ from __future__ import annotations
 import filecmp
 import re
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from strategies import bundles
 
 from pmae.cli import cli
+from pmae.model import Bundle
 from pmae.sample import load_sample, sample_bytes
 from pmae.sessions import Session, make_session
 from pmae.store import OutdatedStoreError, open_store, upgrade
@@ -222,3 +226,34 @@ def test_a_store_of_schema_1_is_upgraded_with_the_indexes(tmp_path: Path, core: 
         "SELECT name FROM sqlite_master WHERE type = 'index'")}
     connection.close()
     assert set(names) <= indexes
+
+
+# --- random bundles -----------------------------------------------------------------------------
+
+RANDOM_COMMANDS = [
+    ["coverage", "--format", "json", "--region", "fr"], ["coverage", "--graph", "--format", "json"],
+    ["needs", "--format", "json", "--min-contributors", "1"],
+    ["attendance", "--format", "json"],
+    ["programme", "check", "--today", "2026-01-05", "--format", "json"],
+]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bundle=bundles(max_records=3))
+def test_commands_on_random_bundles_from_the_store_and_from_its_dump(bundle: Bundle) -> None:
+    from pmae.io.bundles import write_bundle
+
+    core = make_session(load=[])
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        with open_store(folder / "s.db", create=True, session=core) as store:
+            store.publish(bundle)
+            write_bundle(store.dump(), folder / "dump.json")
+        targets = ([["orient", "--association", a.id] for a in bundle.associations[:2]]
+                   + [["orient", "--need", n.id, "--pathway"] for n in bundle.needs[:2]])
+        for args in RANDOM_COMMANDS + targets:
+            from_store = _invoke(core, *args, "--db", str(folder / "s.db"))
+            from_dump = _invoke(core, *args, str(folder / "dump.json"))
+            assert (from_store.exit_code, from_store.stdout, from_store.stderr) == (
+                from_dump.exit_code, from_dump.stdout,
+                from_dump.stderr.replace(str(folder / "dump.json"), str(folder / "s.db"))), args
