@@ -257,3 +257,17 @@ def test_commands_on_random_bundles_from_the_store_and_from_its_dump(bundle: Bun
             assert (from_store.exit_code, from_store.stdout, from_store.stderr) == (
                 from_dump.exit_code, from_dump.stdout,
                 from_dump.stderr.replace(str(folder / "dump.json"), str(folder / "s.db"))), args
+
+
+def test_the_calendar_from_the_store_is_the_one_from_its_dump(
+        tmp_path: Path, published: dict[str, str]) -> None:
+    pytest.importorskip("pmae_ical")
+    with_ical = make_session(load=["pmae-ical"])
+    written = {}
+    for name, source in (("store", ["--db", published["db"]]), ("dump", [published["dump"]])):
+        written[name] = tmp_path / f"{name}.ics"
+        done = _invoke(with_ical, "programme", "calendar", "--year", "2025", *source, "-o",
+                       str(written[name]))
+        assert done.exit_code == 0, done.output
+    assert written["store"].read_bytes() == written["dump"].read_bytes()
+    assert b"BEGIN:VEVENT" in written["store"].read_bytes()

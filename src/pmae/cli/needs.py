@@ -74,7 +74,8 @@ def needs(ctx: click.Context,
     association: cells from fewer than --min-contributors associations, cells one association
     dominates, and the cells that would let a reader recompute them from the totals.
 
-    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db). To list the
+    needs themselves, one by one: pmae needs-list.
     """
     if trends and "year" not in parse_dimensions(by)[0]:
         raise click.UsageError("--trends compares years: add year to --by (e.g. theme,year)")
