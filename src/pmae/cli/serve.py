@@ -28,7 +28,8 @@ def serve(ctx: click.Context, db_path: str, audience: str, port: int) -> None:
 
     Datasette shows labels instead of codes, facets, full-text search and French titles
     (`pmae db metadata`). It cannot hide rows: `--audience public` serves a public export
-    (no personal data, no non-public record), never the store. Stop it with Ctrl-C.
+    (no personal data, no non-public record), never the store. Stop it with Ctrl-C; restart
+    it after a publication (Datasette reads the file as immutable).
     """
     from pmae.store.datasette import DatasetteMissingError, datasette_argv, prepare_serving
 

@@ -23,14 +23,7 @@ from urllib.parse import quote as quote_url
 
 import orjson
 
-from pmae.store.schema import (
-    COLUMNS,
-    DEPARTEMENTS,
-    FULL_TEXT,
-    LINKS,
-    VOCABULARY_TABLES,
-    link_table,
-)
+from pmae.store import schema
 from pmae.vocab import Vocabulary
 
 if TYPE_CHECKING:
@@ -137,7 +130,7 @@ def _columns(names: list[str], labelled: Mapping[str, str | None],
 
 def _collection_tables(vocabularies: Mapping[str, Vocabulary]) -> dict[str, dict[str, Any]]:
     tables: dict[str, dict[str, Any]] = {}
-    for collection, indexed in COLUMNS.items():
+    for collection, indexed in schema.COLUMNS.items():
         title, description = COLLECTION_TITLES[collection]
         labelled = dict(indexed)
         names = ["rowid", "id", "source", "visibility", "recipients",
@@ -151,18 +144,18 @@ def _collection_tables(vocabularies: Mapping[str, Vocabulary]) -> dict[str, dict
         }
         if collection in _LABEL_COLUMNS:
             table["label_column"] = _LABEL_COLUMNS[collection]
-        if collection in FULL_TEXT:
+        if collection in schema.FULL_TEXT:
             # The FTS5 table is not an external-content table, so Datasette is told which it
             # is and that its rowid is the collection's.
             table["fts_table"] = f"{collection}_fts"
             table["fts_pk"] = "rowid"
         tables[collection] = table
-        links = [(field, target) for (owner, field), target in LINKS.items()
+        links = [(field, target) for (owner, field), target in schema.LINKS.items()
                  if owner == collection]
-        if collection in DEPARTEMENTS:
+        if collection in schema.DEPARTEMENTS:
             links.append(("departements", "territories"))
         for field, target in links:
-            tables[link_table(collection, field)] = {
+            tables[schema.link_table(collection, field)] = {
                 "title": f"{title} × {_FIELD_TITLES[field][0]}",
                 "description": (
                     f"Les départements que couvrent les territoires de chaque "
@@ -174,8 +167,8 @@ def _collection_tables(vocabularies: Mapping[str, Vocabulary]) -> dict[str, dict
                 | {"record": f"{title[:-1]} (numéro de ligne ; son nom est affiché)."},
                 "facets": ["code"],
             }
-        if collection in FULL_TEXT:
-            fields = ", ".join(FULL_TEXT[collection])
+        if collection in schema.FULL_TEXT:
+            fields = ", ".join(schema.FULL_TEXT[collection])
             tables[f"{collection}_fts"] = {
                 "title": f"{title} : recherche plein texte",
                 "description": f"Index FTS5 ({fields}), accents ignorés ; rowid est celui de "
@@ -187,7 +180,7 @@ def _collection_tables(vocabularies: Mapping[str, Vocabulary]) -> dict[str, dict
 
 def _label_tables(vocabularies: Mapping[str, Vocabulary]) -> dict[str, dict[str, Any]]:
     tables: dict[str, dict[str, Any]] = {}
-    for table in VOCABULARY_TABLES:
+    for table in schema.VOCABULARY_TABLES:
         vocabulary = vocabularies.get(table.removeprefix("vocabulary_"))
         title = vocabulary.title_fr if vocabulary is not None else table
         tables[table] = {
