@@ -227,6 +227,9 @@ def test_pmae_db_metadata_writes_the_metadata(files: dict[str, Path], core: Sess
         (database,) = data["databases"]
         assert database == path.stem
         assert ("public" in data["databases"][database]["title"]) == (name == "public")
+        # The licence of the data, read from the file: the sample's, in both.
+        assert data["license"] == "Licence Ouverte 2.0 (Etalab)"
+    assert "license" not in metadata("x", vocabularies=core.vocabularies)
 
 
 # --- the public file: what an attacker with SQL finds ---------------------------------------

@@ -24,13 +24,14 @@ def metadata_command(ctx: click.Context, db_path: str, output: str | None) -> No
     import orjson
 
     from pmae.store import store_path
-    from pmae.store.datasette import audience_of, database_name, metadata
+    from pmae.store.datasette import database_name, file_facts, metadata
 
     check_output(output, db_path)
     with store_errors():
         path = store_path(db_path)
+    audience, licence = file_facts(path)
     data = metadata(database_name(path), vocabularies=session_of(ctx).vocabularies,
-                    audience=audience_of(path))
+                    audience=audience, licence=licence)
     text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
     write_result(text, output, f" (Datasette metadata for {path.name})")
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pmae.sessions import Session
 
 __all__ = ["COLLECTION_TITLES", "COLUMN_DESCRIPTIONS", "SETTINGS", "DatasetteMissingError",
-           "audience_of", "database_name", "datasette_argv", "metadata", "prepare_serving"]
+           "database_name", "datasette_argv", "file_facts", "metadata", "prepare_serving"]
 
 #: What to install when Datasette is missing (the version pmae's metadata is written for).
 INSTALL_HINT: Final = "pip install 'pmae[serve]' (it brings datasette 0.65)"
@@ -212,21 +212,37 @@ _LOG_TABLES: Final = {
 }
 
 
+#: licence code of a bundle -> (its name, its address), for the licences commonly used.
+_LICENCES: Final = {
+    "etalab-2.0": ("Licence Ouverte 2.0 (Etalab)",
+                   "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"),
+    "odbl-1.0": ("Open Database License (ODbL) 1.0",
+                 "https://opendatacommons.org/licenses/odbl/1-0/"),
+    "cc-by-4.0": ("Creative Commons Attribution 4.0",
+                  "https://creativecommons.org/licenses/by/4.0/"),
+}
+
+
 def metadata(database: str, *, vocabularies: Mapping[str, Vocabulary],
-             audience: str = "all") -> dict[str, Any]:
+             audience: str = "all", licence: str | None = None) -> dict[str, Any]:
     """Datasette's metadata (a JSON-ready dict) for the store or export named ``database``
-    (Datasette names a database by its file name without the suffix)."""
+    (Datasette names a database by its file name without the suffix).
+
+    :param licence: the licence of the data (a bundle's ``licence``), shown on every page;
+        none is claimed when it is not known.
+    """
     tables = _collection_tables(vocabularies) | _label_tables(vocabularies)
     tables |= {name: {"title": title, "description": description}
                for name, (title, description) in _LOG_TABLES.items()}
     title = ("Store pmae (toutes les données)" if audience == "all"
              else f"Export pmae pour l'audience « {audience} »")
+    named, address = _LICENCES.get(licence or "", (licence, None))
     return {
         "title": "pmae : la démarche PMAE",
         "description": "Acteurs et offres d'accompagnement, associations employeuses, "
                        "diagnostics et besoins de la démarche PMAE.",
-        "license": "Licence Ouverte 2.0 (Etalab)",
-        "license_url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+        **({"license": named} if named else {}),
+        **({"license_url": address} if address else {}),
         "databases": {database: {
             "title": title,
             "description": "Une table par collection, une table de liens par liste "
@@ -251,21 +267,27 @@ def database_name(path: Path) -> str:
     return path.stem
 
 
-def audience_of(path: Path) -> str:
-    """The audience a file was exported for (``store_meta.audience``); ``all`` for a store, or
-    when the file cannot be read."""
+def file_facts(path: Path) -> tuple[str, str | None]:
+    """The audience a file is for and the licence of its data: ``store_meta``'s ``audience``
+    and ``licence`` in a file the ``sqlite`` exporter wrote; ``all`` and the one licence of the
+    bundles published in a store. ``("all", None)`` when the file cannot be read, and no
+    licence when its bundles' differ."""
     if not path.is_file():
-        return "all"
+        return "all", None
     try:
         connection = sqlite3.connect(f"file:{quote_url(os.fspath(path))}?mode=ro", uri=True)
         try:
-            row = connection.execute(
-                "SELECT value FROM store_meta WHERE key = 'audience'").fetchone()
+            meta = dict(connection.execute("SELECT key, value FROM store_meta"))
+            licences = {row[0] for row in connection.execute(
+                "SELECT DISTINCT coalesce(json_extract(envelope, '$.licence'), 'etalab-2.0') "
+                "FROM publication_bundles")}
         finally:
             connection.close()
     except sqlite3.Error:
-        return "all"
-    return str(row[0]) if row else "all"
+        return "all", None
+    if "licence" in meta:
+        licences = {meta["licence"]}
+    return meta.get("audience", "all"), (licences.pop() if len(licences) == 1 else None)
 
 
 def prepare_serving(db_path: str | os.PathLike[str] | None, folder: Path, *, audience: str,
@@ -291,8 +313,9 @@ def prepare_serving(db_path: str | os.PathLike[str] | None, folder: Path, *, aud
             served = folder / f"{store.path.stem}-{audience.replace(':', '-')}.sqlite"
             export_bundle(store.dump(audience=audience), "sqlite", served, audience=audience,
                           session=session)
+    _, licence = file_facts(served)
     described = folder / "metadata.json"
     described.write_bytes(orjson.dumps(
-        metadata(database_name(served), vocabularies=session.vocabularies, audience=audience),
-        option=orjson.OPT_INDENT_2))
+        metadata(database_name(served), vocabularies=session.vocabularies, audience=audience,
+                 licence=licence), option=orjson.OPT_INDENT_2))
     return served, described

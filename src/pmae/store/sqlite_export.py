@@ -63,7 +63,7 @@ def write_database(bundle: Bundle, path: Path, *, audience: str,
         connection.executemany(
             "INSERT INTO store_meta (key, value) VALUES (?, ?)",
             [("schema_version", str(SCHEMA_VERSION)), ("pmae_version", pmae_version()),
-             ("created_at", stamp), ("audience", audience)])
+             ("created_at", stamp), ("audience", audience), ("licence", bundle.licence)])
         data = bundle_to_data(bundle)
         places = territories if territories is not None else core_territories()
         written: list[tuple[str, dict[str, Any], str]] = [
