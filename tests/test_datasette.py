@@ -214,6 +214,24 @@ def test_every_table_and_column_has_a_french_title_and_description(files: dict[s
     assert "Offres" in page and "Intitulé." in page
 
 
+@pytest.mark.parametrize("which", ["store", "public"])
+def test_every_table_page_opens(files: dict[str, Path], core: Session, which: str) -> None:
+    """Every table's page, with the metadata's facets: no error, no facet timed out."""
+    database = files[which].stem
+
+    async def scenario(ds: Any) -> list[str]:
+        names = await _json(ds, f"/{database}.json?sql=select+name+from+sqlite_master+where+"
+                                "type+%3D+'table'+and+name+not+like+'sqlite_%25'&_shape=array")
+        failed = []
+        for name in (row["name"] for row in names):
+            page = await ds.client.get(f"/{database}/{name}")
+            if page.status_code != 200 or "timed out" in page.text:
+                failed.append(f"{name}: {page.status_code}")
+        return failed
+
+    assert _browse(files[which], core, scenario) == []
+
+
 def test_pmae_db_metadata_writes_the_metadata(files: dict[str, Path], core: Session,
                                               tmp_path: Path) -> None:
     import orjson
