@@ -314,14 +314,14 @@ def test_upgrade_runs_the_missing_migrations(tmp_path: Path, core: Session, samp
     db = tmp_path / "s.db"
     with open_store(db, create=True, session=core) as store:
         store.publish(sample)
-    current = schema.SCHEMA_VERSION
-    monkeypatch.setattr(connection, "SCHEMA_VERSION", current + 1)
-    monkeypatch.setitem(schema.MIGRATIONS, current + 1,
+    current, following = schema.SCHEMA_VERSION, schema.SCHEMA_VERSION + 1
+    monkeypatch.setattr(connection, "SCHEMA_VERSION", following)
+    monkeypatch.setitem(schema.MIGRATIONS, following,
                         lambda: ["CREATE TABLE added_in_2 (x TEXT)"])
     with pytest.raises(OutdatedStoreError, match="run `pmae db upgrade"):
         open_store(db)
-    assert upgrade(db) == (current, [current + 1])
-    assert upgrade(db) == (current + 1, [])
+    assert upgrade(db) == (current, [following])
+    assert upgrade(db) == (following, [])
     with open_store(db) as store:
         assert store.counts() == load_sample().counts()
     connection_ = sqlite3.connect(db)

@@ -78,6 +78,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "Print the JSON Schema NAME (bundle, offer, actor…), or list them."),
     "sheet": ("sheet", "sheet",
               "Write the thematic sheets (Les ESSentiels) of BUNDLE into the folder OUTPUT."),
+    "serve": ("serve", "serve",
+              "Browse the store in Datasette, read-only, on 127.0.0.1 (needs pmae[serve])."),
     "validate": ("validate", "validate",
                  "Validate bundle FILES (JSON or JSON Lines): schema, structure, semantic "
                  "checks."),

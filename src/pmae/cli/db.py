@@ -187,3 +187,9 @@ def info_command(db_path: str, output_format: str) -> None:
     for name, count in counts.items():
         if count:
             click.echo(f"  {name}: {count}")
+
+
+# Its own module (one module per command); imported last, as it takes DB_OPTION from here.
+from pmae.cli.db_metadata import metadata_command  # noqa: E402
+
+db.add_command(metadata_command)

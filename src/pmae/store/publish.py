@@ -28,6 +28,7 @@ from pmae.io.pipeline import InvalidBundleError
 from pmae.issues import Issue
 from pmae.model import COLLECTIONS, Bundle, Source
 from pmae.store.connection import pmae_version
+from pmae.store.derived import with_departements
 from pmae.store.rows import put_rows, remove_rows, write_labels
 from pmae.store.schema import quote
 
@@ -219,7 +220,8 @@ def publish(connection: sqlite3.Connection, inputs: Sequence[_Input], merged: Bu
     new: dict[str, tuple[str, dict[str, Any], str]] = {}
     for collection in COLLECTIONS:
         for record in data.get(collection, ()):
-            new[record["id"]] = (collection, record, _text(record))
+            new[record["id"]] = (collection, with_departements(
+                collection, record, session.territories), _text(record))
     counts: dict[str, Counter[str]] = {name: Counter() for name in COLLECTIONS}
     plan: list[_Step] = []
     withdrawn: list[_Step] = []

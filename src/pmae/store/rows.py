@@ -5,17 +5,38 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from pmae.store.schema import COLUMNS, FULL_TEXT, LINKS, VOCABULARY_TABLES, link_table, quote
+from pmae.store.schema import (
+    COLUMNS,
+    DEPARTEMENTS,
+    FULL_TEXT,
+    LINKS,
+    VOCABULARY_TABLES,
+    link_table,
+    quote,
+)
 
 if TYPE_CHECKING:
-    from pmae.sessions import Session
+    from pmae.territories import Territories
+    from pmae.vocab import Vocabulary
 
-__all__ = ["put_rows", "remove_rows", "write_labels"]
+__all__ = ["Referentials", "put_rows", "remove_rows", "write_labels"]
+
+
+class Referentials(Protocol):
+    """Where labels come from: a :class:`~pmae.sessions.Session`, or an exporter's context."""
+
+    @property
+    def vocabularies(self) -> Mapping[str, Vocabulary]:
+        """Every vocabulary, by id."""
+
+    @property
+    def territories(self) -> Territories:
+        """The territories, with their names and parents."""
 
 
 @functools.cache
@@ -25,6 +46,8 @@ def _statements(collection: str) -> dict[str, Any]:
     columns = ["id", "source", "visibility", "recipients",
                *(name for name, _ in COLUMNS[collection]), "record"]
     fields = [field for owner, field in LINKS if owner == collection]
+    if collection in DEPARTEMENTS:  # filled from the record's "departements" (derived)
+        fields.append("departements")
     text = FULL_TEXT.get(collection, ())
     fts = quote(collection + "_fts")
     return {
@@ -95,7 +118,7 @@ def put_rows(connection: sqlite3.Connection, collection: str,
 
 def write_labels(connection: sqlite3.Connection,
                   written: Sequence[tuple[str, dict[str, Any]]],
-                  session: Session) -> None:
+                  session: Referentials) -> None:
     """Fill the label tables the written records point to: every term of the session's
     vocabularies (labels refreshed), any other code they use (an open vocabulary's), and the
     territories they name with their ancestors."""
@@ -107,6 +130,8 @@ def write_labels(connection: sqlite3.Connection,
         for (owner, field), table in LINKS.items():
             if owner == collection and table and record.get(field):
                 used.setdefault(table, set()).update(record[field])
+        if collection in DEPARTEMENTS:
+            used.setdefault("territories", set()).update(record.get("departements", ()))
     for table in VOCABULARY_TABLES:
         vocabulary = session.vocabularies.get(table.removeprefix("vocabulary_"))
         terms = vocabulary.terms if vocabulary is not None else ()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Final
 
 #: The schema version this pmae writes and reads.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 #: collection -> ((column, label table or None), …): the indexed single-valued fields.
 COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
@@ -68,6 +68,15 @@ LINKS: Final[dict[tuple[str, str], str | None]] = {
 FULL_TEXT: Final[dict[str, tuple[str, ...]]] = {
     "actors": ("name", "description"),
     "offers": ("title", "description"),
+}
+
+#: collection -> the territory fields (list or single) its départements come from: the link
+#: table ``<collection>_departements`` (version 2) holds, for each record, the départements
+#: they cover (a région's, France's, a commune's; see ``Territories.departements``), so that
+#: Datasette facets and filters by département whatever the level of the territory named.
+DEPARTEMENTS: Final[dict[str, tuple[str, ...]]] = {
+    "actors": ("territories",), "offers": ("territories",), "associations": ("commune",),
+    "needs": ("territory",), "meetings": ("commune",),
 }
 
 #: The label tables of vocabularies: ``vocabulary_<id>`` for each id.
@@ -189,5 +198,34 @@ def _version_2() -> list[str]:
             for collection, names in LOOKUPS.items() for name in names]
 
 
+def _version_3() -> list[str]:
+    """The départements link tables, filled from what a store of an earlier version holds: a
+    département named, a commune's département (a région's come with the record's next
+    publication: the territories table does not list a région's départements)."""
+    statements = []
+    for collection, fields in DEPARTEMENTS.items():
+        name = quote(link_table(collection, "departements"))
+        statements += [
+            f"CREATE TABLE {name} (\n"
+            f"  record INTEGER NOT NULL REFERENCES {quote(collection)}(rowid),\n"
+            "  code TEXT NOT NULL REFERENCES territories(code),\n"
+            "  PRIMARY KEY (record, code)\n) WITHOUT ROWID",
+            f"CREATE INDEX {quote(link_table(collection, 'departements') + '_code')} "
+            f"ON {name}(code, record)",
+        ]
+        for field in fields:
+            named = (f"SELECT record, code FROM {quote(link_table(collection, field))}"
+                     if (collection, field) in LINKS else
+                     f"SELECT rowid AS record, {quote(field)} AS code FROM {quote(collection)}")
+            statements.append(
+                f"INSERT OR IGNORE INTO {name} (record, code) "
+                "SELECT n.record, CASE t.level WHEN 'dep' THEN t.code ELSE t.parent END "
+                f"FROM ({named}) AS n JOIN territories AS t ON t.code = n.code "
+                "WHERE t.level = 'dep' OR (t.level = 'com' AND t.parent LIKE 'dep:%')")
+    return statements
+
+
 #: version -> the statements leading to it from the version before (0: an empty file).
-MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {1: _version_1, 2: _version_2}
+MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {
+    1: _version_1, 2: _version_2, 3: _version_3,
+}
