@@ -17,6 +17,7 @@ which atoms are non-empty (the others are fixed at 0) and the true membership of
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -126,7 +127,7 @@ def _members(diagnosis: Any, atoms: Sequence[Atom], territories: Territories,
             members[entry] = found
             continue
         for cell, indices in by_cell.items():
-            if all(e == TOTAL or e == c or (d == t and _in_region(c, e, territories))
+            if all(e in (TOTAL, c) or (d == t and _in_region(c, e, territories))
                    for d, (e, c) in enumerate(zip(entry, cell, strict=True))):
                 found += indices
         members[entry] = found
@@ -144,12 +145,15 @@ def _in_region(cell: str, entry: str, territories: Territories) -> bool:
 
 def attack(needs: Iterable[Need], publish: Callable[[str], Any], bys: Iterable[str], *,
            noise: float = 0.0, territories: Territories | None = None,
-           targets: Iterable[str] | None = None) -> list[Hidden]:
+           targets: Iterable[str] | None = None, sample: int | None = None,
+           ) -> list[Hidden]:
     """Bounds of every hidden cell and total of the tables ``targets`` (default: all ``bys``),
     from every published needs value of the tables ``bys``.
 
     :param publish: ``by -> SharedDiagnosis``, the protected table a reader can ask for.
-    :param noise: the largest difference between a published value and the true one.
+    :param noise: the largest difference between a perturbed atom and the true one.
+    :param sample: attack only this many hidden cells, drawn at random (seeded), to bound
+        the time of a run over many tables; the equations are all there.
     """
     territories = territories or core_territories()
     needs = list(needs)
@@ -179,6 +183,8 @@ def attack(needs: Iterable[Need], publish: Callable[[str], Any], bys: Iterable[s
                 hidden.append((by, key, indices))
     m = len(atoms)
     # Unknowns: t (true atoms), then a (perturbed atoms); published sums read a.
+    if sample is not None and len(hidden) > sample:
+        hidden = random.Random(len(hidden)).sample(hidden, sample)
     matrix = _matrix([[m + i for i in row] for row in rows], 2 * m)
     band = _band(m)
     upper = vstack([band, -band]).tocsr()

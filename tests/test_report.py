@@ -242,7 +242,7 @@ def test_diagnosis_shows_only_published_values(tmp_path: Path) -> None:
     ]
     # Ain has one need by theme: never shown, not even as a column of "s".
     assert len(table) == 4 and "dep:01" not in columns
-    for (theme, dep), cell in shared.cells.items():
+    for (theme, dep), _cell in shared.cells.items():
         if (theme, dep) not in published and dep in columns:
             row = next(r for r in table if r[0] == labels[theme])
             assert row[1 + columns.index(dep)] == "s"

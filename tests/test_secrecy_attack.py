@@ -53,12 +53,6 @@ def assert_protected(found: Sequence[Hidden]) -> None:
     assert not narrow, f"interval narrower than {MAX_NOISE}: {narrow[:5]}"
 
 
-def publisher(needs: Sequence[Need]) -> dict[str, SharedDiagnosis]:
-    """Every table a reader can ask for, computed from one protection."""
-    protection = protect(needs, core_territories())
-    return {by: aggregate(needs, by=by, protection=protection) for by in every_by()}
-
-
 @cache
 def _sample() -> tuple[Need, ...]:
     return tuple(shareable_needs(load_sample().needs))
@@ -70,11 +64,18 @@ def _generated(associations: int, seed: int) -> tuple[Need, ...]:
     return tuple(shareable_needs(bundle.needs))
 
 
-def test_the_sample_against_every_table() -> None:
+def test_the_sample_against_the_default_table_and_its_companions() -> None:
+    # The default table (the report's), by région, by year, and the margins a reader would
+    # combine with them. (Every --by at once is the hypothesis test's job on small bundles:
+    # on the sample, the 47 tables make 20,000 hidden entries and minutes of solving.)
     needs = list(_sample())
-    tables = publisher(needs)
-    found = attack(needs, tables.__getitem__, tables, noise=MAX_NOISE)
-    assert found, "the sample has hidden cells"
+    bys = ["theme,dep", "theme,reg", "theme,dep,year", "theme,year", "dep,year", "theme",
+           "dep", "year"]
+    protection = protect(needs, core_territories())
+    tables = {by: aggregate(needs, by=by, protection=protection) for by in bys}
+    found = attack(needs, tables.__getitem__, bys, noise=MAX_NOISE,
+                   targets=["theme,dep", "theme,reg", "theme,dep,year"], sample=150)
+    assert len(found) == 150
     assert_protected(found)
 
 
@@ -85,8 +86,8 @@ def test_a_generated_bundle_against_the_default_table_and_its_companions() -> No
     bys = ["theme,dep", "theme,reg", "theme,dep,year", "theme,size_band", "dep,year", "theme"]
     protection = protect(needs, core_territories())
     tables = {by: aggregate(needs, by=by, protection=protection) for by in bys}
-    found = attack(needs, tables.__getitem__, bys, noise=MAX_NOISE)
-    assert len(found) > 50
+    found = attack(needs, tables.__getitem__, bys, noise=MAX_NOISE, sample=100)
+    assert len(found) == 100
     assert_protected(found)
 
 
@@ -117,7 +118,7 @@ def bundles_and_choices(draw: st.DrawFn) -> tuple[list[Need], list[str]]:
     return needs, bys
 
 
-@settings(max_examples=min(settings.default.max_examples, 60),
+@settings(max_examples=min(settings.default.max_examples, 30),
           suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(bundles_and_choices())
 def test_random_bundles_and_random_choices_of_tables(case: tuple[list[Need], list[str]],

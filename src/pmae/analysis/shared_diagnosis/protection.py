@@ -122,10 +122,12 @@ def protect(needs: Iterable[Need], territories: Territories, *, perturb: bool = 
     width = max(len(contributor_index), 1)
     pairs, inverse = np.unique(atoms_array * width + contributors, return_inverse=True)
     pair_atom, pair_contributor = pairs // width, pairs % width
-    pair_intensity = np.round(np.bincount(inverse, weights=values, minlength=len(pairs)), 6)
+    pair_intensity: npt.NDArray[np.float64] = np.round(
+        np.bincount(inverse, weights=values, minlength=len(pairs)), 6).astype(np.float64)
     count = len(atom_index)
     true_needs = np.bincount(atoms_array, minlength=count).astype(np.int64)
-    true_intensity = np.round(np.bincount(atoms_array, weights=values, minlength=count), 6)
+    true_intensity: npt.NDArray[np.float64] = np.round(
+        np.bincount(atoms_array, weights=values, minlength=count), 6).astype(np.float64)
     if perturb and count:
         starts = np.flatnonzero(np.r_[True, pair_atom[1:] != pair_atom[:-1]])
         # The atom's own key joins its contributors': one association's atoms get
@@ -138,7 +140,8 @@ def protect(needs: Iterable[Need], territories: Territories, *, perturb: bool = 
             cell_keys = np.add.reduceat(record_keys[pair_contributor], starts) + own
         shown_needs = true_needs + noise(cell_keys, true_needs, salt=1)
         # The intensity follows the needs count: its mean by need is kept, atom by atom.
-        shown_intensity = np.round(true_intensity * shown_needs / true_needs, 2)
+        shown_intensity: npt.NDArray[np.float64] = np.round(
+            true_intensity * shown_needs / true_needs, 2).astype(np.float64)
     else:
         shown_needs, shown_intensity = true_needs.copy(), true_intensity.copy()
     return Protection(

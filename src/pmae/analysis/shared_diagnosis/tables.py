@@ -31,6 +31,7 @@ from pmae.analysis.shared_diagnosis.model import (
     Level,
     SecrecyRules,
     SharedDiagnosis,
+    Status,
 )
 from pmae.analysis.shared_diagnosis.protection import Protection, perturb_associations
 
@@ -194,7 +195,7 @@ def _groups(protection: Protection, axes: _Axes, dimensions: tuple[str, ...],
             group, digit = divmod(group, radix)
             values[i] = values_of[digit]
         key = tuple(values.get(i, TOTAL) for i in range(len(dimensions)))
-        status = "publie" if shown else "secret"
+        status: Status = "publie" if shown else "secret"
         true = Cell(associations=n_assoc, needs=int(n_needs), intensity=total, status=status)
         result[key] = (true, Cell(associations=s_assoc, needs=int(s_needs),
                                   intensity=s_intensity, status="publie") if shown else None)
