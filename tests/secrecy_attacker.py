@@ -199,6 +199,9 @@ def attack(needs: Iterable[Need], publish: Callable[[str], Any], bys: Iterable[s
         for sign in (1.0, -1.0):
             result = linprog(sign * objective, A_ub=upper, b_ub=upper_bound, A_eq=equal,
                              b_eq=equal_value, bounds=(0, None), method="highs")
+            if sign < 0 and result.status == 3:  # unbounded above: nothing caps the cell
+                bounds.append(math.inf)
+                continue
             assert result.status == 0, (by, key, result.message)
             bounds.append(sign * result.fun)
         true = int(truth[indices].sum())
