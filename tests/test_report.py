@@ -221,18 +221,35 @@ def test_diagnosis_shows_only_published_values(tmp_path: Path) -> None:
     tree = _parse(tmp_path / "site" / "diagnostic.html")
     table = [["".join(c.itertext()).strip() for c in tr if isinstance(c.tag, str)]
              for tr in tree.iter("tr")]
-    published = aggregate(needs, by="theme,dep").published()
-    assert published[("recrutement", "dep:69")].status == "secret_secondaire"
+    shared = aggregate(needs, by="theme,dep")
+    published, totals = shared.published(), shared.published_margins()
+
+    def shown(cell: Any) -> str:
+        return "s" if cell is None else str(cell.needs)
+
+    columns = sorted({key[1] for key in published})
+    themes = [t for t in ("recrutement", "gepp") if any(k[0] == t for k in published)]
+    labels = {"recrutement": "Recrutement",
+              "gepp": "Gestion des emplois et des parcours professionnels",
+              "dep:01": "01 Ain", "dep:38": "38 Isère", "dep:69": "69 Rhône"}
+    # Every figure on the page is a published one; every other cell is "s", hidden and
+    # empty alike (the page lists no hidden cell as such).
     assert table == [
-        ["Thème", "01 Ain", "38 Isère", "69 Rhône", "Total"],
-        ["Recrutement", "s", "s", "s", "8"],
-        ["Gestion des emplois et des parcours professionnels", "s", "4", "s", "8"],
-        ["Total", "s", "s", "7", "16"],
+        ["Thème", *(labels[c] for c in columns), "Total"],
+        *([labels[t], *(shown(published.get((t, c))) for c in columns),
+           shown(totals.get((t, "*")))] for t in themes),
+        ["Total", *(shown(totals.get(("*", c))) for c in columns), shown(totals.get(("*", "*")))],
     ]
+    # Ain has one need by theme: never shown, not even as a column of "s".
+    assert len(table) == 4 and "dep:01" not in columns
+    for (theme, dep), _cell in shared.cells.items():
+        if (theme, dep) not in published and dep in columns:
+            row = next(r for r in table if r[0] == labels[theme])
+            assert row[1 + columns.index(dep)] == "s"
     index = _parse(tmp_path / "site" / "index.html")
     figures = ["".join(li.itertext()).split() for li in index.iter("li")
                if li.attrib.get("class") is None and li.find("span") is not None]
-    assert ["16", "besoins", "exprimés"] in figures
+    assert [str(shared.source()["needs"]), "besoins", "exprimés"] in figures
 
 
 def _valid_bundle() -> Bundle:

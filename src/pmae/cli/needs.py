@@ -1,26 +1,20 @@
 """``pmae needs``: the shared diagnosis of a bundle's needs, with statistical secrecy.
 
 It parses arguments and prints; the aggregation and the secrecy are in
-:mod:`pmae.analysis.shared_diagnosis`. Exit codes: 0 ok, 1 the bundle has errors, 2 usage error.
+:mod:`pmae.analysis.shared_diagnosis`, the wording in :mod:`pmae.render.needs`. Exit codes:
+0 ok, 1 the bundle has errors, 2 usage error.
 """
 
 from __future__ import annotations
-
-import io
 
 import click
 import orjson
 
 from pmae.analysis.shared_diagnosis import (
-    TOTAL,
     SecrecyRules,
-    SharedDiagnosis,
     aggregate,
     parse_dimensions,
     shareable_needs,
-)
-from pmae.analysis.shared_diagnosis import (
-    trends as trends_of,
 )
 from pmae.cli.common import (
     RESULT_FILE_OPTION,
@@ -31,6 +25,7 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.render.needs import render_text, render_trends, to_csv
 
 __all__ = ["needs"]
 
@@ -55,9 +50,11 @@ def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--dominance", type=click.FloatRange(0.0, 1.0), default=0.85, show_default=True,
               help="Largest share of a cell's intensity one association may weigh.")
 @click.option("--no-secondary", is_flag=True,
-              help="Skip secondary secrecy (hidden cells may then be recomputed from totals).")
+              help="Publish exact figures, without the perturbation that keeps hidden cells "
+                   "from being recomputed (internal use only).")
 @click.option("--no-rollup", is_flag=True,
-              help="Do not merge hidden départements into 'autres départements de <région>'.")
+              help="Do not show 'autres départements de <région>' (the départements whose "
+                   "own cell is not shown).")
 @lang_option("Language of the text table.")
 @click.option("--trends", is_flag=True,
               help="Year-over-year change of the published cells (--by must include year).")
@@ -70,9 +67,10 @@ def needs(ctx: click.Context,
           output: str | None) -> None:
     """The shared diagnosis of the needs in BUNDLE, with statistical secrecy.
 
-    Counts associations, needs and summed intensity per cell, and hides what could identify an
-    association: cells from fewer than --min-contributors associations, cells one association
-    dominates, and the cells that would let a reader recompute them from the totals.
+    Counts associations, needs and summed intensity per cell. Figures are slightly perturbed
+    (the same needs always the same way, in every table), and a cell is shown only when it
+    counts at least --min-contributors associations and no association dominates it; hidden
+    cells are not listed. Set PMAE_SECRECY_KEY to the démarche's secret to key the noise.
 
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db). To list the
     needs themselves, one by one: pmae needs-list.
@@ -88,48 +86,13 @@ def needs(ctx: click.Context,
     diagnosis = aggregate(shareable_needs(data.needs), by=by, rules=rules,
                           territories=session.territories)
     if trends:
-        text = _render_trends(diagnosis, output_format, lang)
+        text = render_trends(diagnosis, output_format, lang)
     elif output_format == "json":
         text = orjson.dumps(diagnosis.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
     elif output_format == "csv":
-        buffer = io.StringIO()
-        diagnosis.to_csv(buffer)
-        text = buffer.getvalue()
+        text = to_csv(diagnosis)
     else:
-        text = diagnosis.render_text(lang, vocabularies=session.vocabularies,
-                                     territories=session.territories)
-    write_result(text, output, f": {len(diagnosis.cells)} cells")
+        text = render_text(diagnosis, lang, vocabularies=session.vocabularies,
+                           territories=session.territories)
+    write_result(text, output, f": {len(diagnosis.published())} published cells")
 
-
-def _render_trends(diagnosis: SharedDiagnosis, output_format: str, lang: str) -> str:
-    """The year-over-year changes of published keys, as text, JSON or CSV."""
-    rows = trends_of(diagnosis)
-    names = [d for d in diagnosis.dimensions if d != "year"]
-    records = [
-        {**{name: (None if value == TOTAL else value) for name, value in zip(names, t.key,
-                                                                            strict=True)},
-         "year": t.year, "previous_year": t.previous_year, "needs": t.needs,
-         "previous_needs": t.previous_needs, "change": t.change}
-        for t in rows]
-    if output_format == "json":
-        return orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n"
-    buffer = io.StringIO()
-    if output_format == "csv":
-        import csv
-
-        writer = csv.DictWriter(buffer, fieldnames=[*names, "year", "previous_year", "needs",
-                                                    "previous_needs", "change"])
-        writer.writeheader()
-        writer.writerows(records)
-        return buffer.getvalue()
-    heading = ("Évolution d'une année sur l'autre (cases publiées les deux années)" if lang == "fr"
-               else "Change from one year to the next (cells published both years)")
-    lines = [heading]
-    for record in records:
-        key = " × ".join(str(record[n]) if record[n] is not None else "*" for n in names)
-        lines.append(f"  {key:<40} {record['previous_year']}→{record['year']}  "
-                     f"{record['previous_needs']:>5} → {record['needs']:<5} "
-                     f"({record['change']:+d})")
-    if not records:
-        lines.append("  —")
-    return "\n".join(lines) + "\n"

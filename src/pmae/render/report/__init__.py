@@ -152,7 +152,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
 
     grand_total = None
     if shared is not None:
-        grand_total = shared.published_margins()[shared.grand_total].needs
+        grand_total = shared.source()["needs"]
     write("index.html", "index.html.j2", title=text["home"],
           charts=pages.index_charts(visible, labels, text, grid.stages, grid.themes),
           counts={"actors": len(visible.actors), "offers": len(visible.offers),

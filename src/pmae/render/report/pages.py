@@ -225,13 +225,10 @@ def diagnosis_table(shared: SharedDiagnosis, labels: Labels, text: Mapping[str, 
     def count(cell: Cell | None) -> int | None:
         return None if cell is None else cell.needs
 
-    merged = {(key[0], code) for key, cell in shared.cells.items()
-              for code in cell.rolled_up_from}
-
     def value(theme: str, code: str) -> int | str | None:
-        if (theme, code) in cells:
-            return count(cells[(theme, code)])
-        return ROLLED_UP if (theme, code) in merged else 0
+        # An empty cell and a hidden one look the same: telling them apart would say that
+        # the hidden one holds a need.
+        return count(cells.get((theme, code)))
 
     rows = tuple((theme, tuple(value(theme, c) for c in territories),
                   count(margins.get((theme, TOTAL)))) for theme in themes)

@@ -93,16 +93,19 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "deps_covered": "{n}/{total} départements",
         "region_wide": "région",
         "diagnosis_intro": "Besoins exprimés par les associations, par thème et par "
-                           "département, avec le secret statistique : aucune case de moins de "
-                           "{min} associations, aucune où une association pèse plus de "
-                           "{dominance} ; « s » marque une valeur couverte par le secret, "
-                           "« r » des besoins regroupés dans « autres départements » de la "
-                           "région. Les totaux par département ne comptent pas ces besoins "
-                           "regroupés.",
+                           "département. Une case n'est montrée que si elle compte au moins "
+                           "{min} associations et qu'aucune ne pèse plus de {dominance}. Pour "
+                           "qu'aucune association ne puisse être reconnue, chaque chiffre est "
+                           "légèrement brouillé, toujours de la même façon pour les mêmes "
+                           "besoins : un total est brouillé à part et peut différer de la somme "
+                           "de ses cases. « s » marque une case vide ou trop petite pour être "
+                           "montrée : on ne peut pas savoir laquelle des deux. « Autres "
+                           "départements » réunit, thème par thème, les départements de la "
+                           "région qui ne sont pas montrés.",
         "rolled_up": "r",
         "rolled_up_title": "besoins regroupés dans « autres départements » de la région",
         "secret": "s",
-        "secret_title": "valeur couverte par le secret statistique",
+        "secret_title": "case vide ou trop petite pour être montrée",
         "total": "Total",
         "unspecified": "non précisé",
         "others": "autres départements",
@@ -198,15 +201,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "nobody": "nobody",
         "deps_covered": "{n}/{total} départements",
         "region_wide": "région",
-        "diagnosis_intro": "Needs expressed by associations, by theme and département, with "
-                           "statistical secrecy: no cell from fewer than {min} associations, "
-                           "none where one association weighs more than {dominance}; “s” "
-                           "marks a value withheld by secrecy, “r” needs merged into the région's "
-                           "“other départements”. Totals by département leave merged needs out.",
+        "diagnosis_intro": "Needs expressed by associations, by theme and département. A cell "
+                           "is shown only when it counts at least {min} associations and none "
+                           "weighs more than {dominance}. So that no association can be "
+                           "recognised, every figure is slightly blurred, always the same way "
+                           "for the same needs: a total is blurred on its own and may differ "
+                           "from the sum of its cells. “s” marks a cell that is empty or too "
+                           "small to be shown: nobody can tell which. “Other départements” "
+                           "gathers, theme by theme, the région's départements not shown.",
         "rolled_up": "r",
         "rolled_up_title": "needs merged into the région's other départements",
         "secret": "s",
-        "secret_title": "value withheld by statistical secrecy",
+        "secret_title": "empty, or too small to be shown",
         "total": "Total",
         "unspecified": "not specified",
         "others": "other départements",

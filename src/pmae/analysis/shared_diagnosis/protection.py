@@ -1,0 +1,194 @@
+"""The protection of the shared diagnosis: cell-key perturbation of the finest cells.
+
+Computed once for a set of needs (:func:`protect`), it gives every finest cell ("atom": the needs
+by theme × département × size band × sector × year) a perturbed needs count, and every
+contributor a record key. Every table is then read off it (:mod:`.tables`):
+
+- a published **needs** count or **intensity** is the sum of the perturbed atoms of the cell, so
+  every table, every total and every ``--by`` shows the same figures for the same needs, and a
+  reader who combines all of them learns at most the perturbed atoms; each atom's true count
+  lies anywhere in a range at least :data:`~.model.MAX_NOISE` wide around it;
+- a published **associations** count is perturbed by a noise drawn from the *cell key*: the sum
+  of the record keys of the cell's contributors. The same associations give the same noise in
+  every table.
+
+Keys: the release key is a keyed BLAKE2b digest of every need (id, association, theme,
+territory, date, intensity, size band, sector), keyed by an optional secret of the démarche
+(``PMAE_SECRECY_KEY``). A reader of the tables holds neither the needs' ids nor the secret, so
+cannot compute a noise; any change to the needs draws every noise anew, so two releases that
+differ by one association differ everywhere, not only where that association is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from hashlib import blake2b
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from pmae.analysis.shared_diagnosis.dimensions import Atom, AtomKeyer, contributor
+from pmae.analysis.shared_diagnosis.model import MAX_NOISE
+from pmae.model import Need
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from pmae.territories import Territories
+
+__all__ = ["SECRET_VARIABLE", "Protection", "perturb_associations", "protect"]
+
+#: The environment variable holding the démarche's secret (any text; optional).
+SECRET_VARIABLE: Final = "PMAE_SECRECY_KEY"
+_MASK: Final = (1 << 64) - 1
+
+# The noise tables: probabilities of the perturbed value a = t + p for a true count t. They are
+# unbiased (the mean of a is t), never negative, and for every perturbed value a the true
+# values that can give it span at least MAX_NOISE + 1 counts: a = 0 comes from 0 (an empty atom,
+# which has no contributor and is never perturbed), 1, 2 or 3.
+_SMALL: Final = {
+    1: ((-1, 0.25), (0, 0.59), (1, 0.10), (2, 0.03), (3, 0.03)),
+    2: ((-2, 0.06), (-1, 0.14), (0, 0.65), (1, 0.07), (2, 0.05), (3, 0.03)),
+}
+_LARGE: Final = ((-3, 0.02), (-2, 0.04), (-1, 0.14), (0, 0.60), (1, 0.14), (2, 0.04), (3, 0.02))
+assert all(max(abs(p) for p, _ in table) <= MAX_NOISE for table in (*_SMALL.values(), _LARGE))
+
+
+@attrs.define(kw_only=True, frozen=True, eq=False)
+class Protection:
+    """The protected atoms of a set of needs, computed once and read by every table.
+
+    Arrays are indexed by atom (``atoms``), by contributor (``record_keys``) or by pair (one
+    contributor in one atom, sorted by atom then contributor).
+    """
+
+    atoms: tuple[Atom, ...]
+    #: True and perturbed needs counts, true and perturbed intensity, by atom.
+    needs: npt.NDArray[np.int64]
+    shown_needs: npt.NDArray[np.int64]
+    intensity: npt.NDArray[np.float64]
+    shown_intensity: npt.NDArray[np.float64]
+    #: The record key (uint64) of each contributor.
+    record_keys: npt.NDArray[np.uint64]
+    #: Pairs: atom, contributor, the contributor's summed intensity in the atom.
+    pair_atom: npt.NDArray[np.int64]
+    pair_contributor: npt.NDArray[np.int64]
+    pair_intensity: npt.NDArray[np.float64]
+    #: Whether the figures are perturbed (False: exact values, for internal use).
+    perturbed: bool
+    keyer: AtomKeyer
+
+
+def protect(needs: Iterable[Need], territories: Territories, *, perturb: bool = True,
+            secret: str | bytes | None = None) -> Protection:
+    """The protection of ``needs``: their atoms, perturbed once.
+
+    :param secret: the démarche's secret; by default the ``PMAE_SECRECY_KEY`` environment
+        variable, else none (the needs' ids alone key the noise).
+    """
+    import numpy as np
+
+    keyer = AtomKeyer(territories)
+    atom_index: dict[Atom, int] = {}
+    contributor_index: dict[str, int] = {}
+    atom_of, contributor_of, intensity = [], [], []
+    digest = 0
+    for need in needs:
+        atom, who = keyer.atom(need), contributor(need)
+        value = 1.0 if need.intensity is None else float(need.intensity)
+        atom_of.append(atom_index.setdefault(atom, len(atom_index)))
+        contributor_of.append(contributor_index.setdefault(who, len(contributor_index)))
+        intensity.append(value)
+        # An order-free digest of the needs: the sum of one hash per need.
+        line = f"{need.id}\x1f{who}\x1f{'|'.join(atom)}\x1f{need.territory}\x1f{need.date}" \
+               f"\x1f{value!r}"
+        digest += int.from_bytes(blake2b(line.encode(), digest_size=8).digest(), "little")
+    release = blake2b((digest & _MASK).to_bytes(8, "little") + len(atom_of).to_bytes(8, "little"),
+                      key=_secret(secret), digest_size=32, person=b"pmae-secrecy").digest()
+    record_keys = np.fromiter(
+        (int.from_bytes(blake2b(who.encode(), key=release, digest_size=8).digest(), "little")
+         for who in contributor_index), dtype=np.uint64, count=len(contributor_index))
+    # Atoms in sorted order, so that every sum below runs in one order whatever the order of
+    # the needs (float sums depend on it).
+    ordered = sorted(atom_index)
+    rank = np.empty(len(ordered), dtype=np.int64)
+    rank[[atom_index[a] for a in ordered]] = np.arange(len(ordered))
+    atoms_array = rank[np.asarray(atom_of, dtype=np.int64)] if ordered else \
+        np.zeros(0, dtype=np.int64)
+    contributors = np.asarray(contributor_of, dtype=np.int64)
+    values = np.asarray(intensity, dtype=np.float64)
+    width = max(len(contributor_index), 1)
+    pairs, inverse = np.unique(atoms_array * width + contributors, return_inverse=True)
+    pair_atom, pair_contributor = pairs // width, pairs % width
+    pair_intensity: npt.NDArray[np.float64] = np.round(
+        np.bincount(inverse, weights=values, minlength=len(pairs)), 6).astype(np.float64)
+    count = len(atom_index)
+    true_needs = np.bincount(atoms_array, minlength=count).astype(np.int64)
+    true_intensity: npt.NDArray[np.float64] = np.round(
+        np.bincount(atoms_array, weights=values, minlength=count), 6).astype(np.float64)
+    if perturb and count:
+        starts = np.flatnonzero(np.r_[True, pair_atom[1:] != pair_atom[:-1]])
+        # The atom's own key joins its contributors': one association's atoms get
+        # independent noises (else a total over them would move by a multiple of one noise).
+        own = np.fromiter((int.from_bytes(blake2b("|".join(a).encode(), key=release,
+                                                  digest_size=8).digest(), "little")
+                           for a in ordered),
+                          dtype=np.uint64, count=len(atom_index))
+        with np.errstate(over="ignore"):
+            cell_keys = np.add.reduceat(record_keys[pair_contributor], starts) + own
+        shown_needs = true_needs + noise(cell_keys, true_needs, salt=1)
+        # The intensity follows the needs count: its mean by need is kept, atom by atom.
+        shown_intensity: npt.NDArray[np.float64] = np.round(
+            true_intensity * shown_needs / true_needs, 2).astype(np.float64)
+    else:
+        shown_needs, shown_intensity = true_needs.copy(), true_intensity.copy()
+    return Protection(
+        atoms=tuple(ordered), needs=true_needs, shown_needs=shown_needs,
+        intensity=true_intensity, shown_intensity=shown_intensity, record_keys=record_keys,
+        pair_atom=pair_atom, pair_contributor=pair_contributor, pair_intensity=pair_intensity,
+        perturbed=perturb, keyer=keyer)
+
+
+def _secret(secret: str | bytes | None) -> bytes:
+    if secret is None:
+        secret = os.environ.get(SECRET_VARIABLE, "")
+    raw = secret.encode() if isinstance(secret, str) else secret
+    # BLAKE2b keys are at most 64 bytes: a longer secret is digested first.
+    return raw if len(raw) <= 64 else blake2b(raw, digest_size=64).digest()
+
+
+def _mix(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """SplitMix64's finaliser: a well-spread 64-bit function of each value."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        z = values + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def noise(cell_keys: npt.NDArray[np.uint64], counts: npt.NDArray[np.int64], *,
+          salt: int) -> npt.NDArray[np.int64]:
+    """The noise of each count: drawn from its noise table by a uniform number that is a
+    function of the cell key, the count and ``salt`` (one per measure) alone."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        mixed = _mix(cell_keys ^ _mix(counts.astype(np.uint64) * np.uint64(2 * salt + 1)))
+    uniform = (mixed >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    result = np.zeros(len(counts), dtype=np.int64)
+    for selector, table in ((counts == 1, _SMALL[1]), (counts == 2, _SMALL[2]),
+                            (counts >= 3, _LARGE)):
+        shifts = np.array([p for p, _ in table], dtype=np.int64)
+        edges = np.cumsum([w for _, w in table])[:-1]
+        result[selector] = shifts[np.searchsorted(edges, uniform[selector], side="right")]
+    return result
+
+
+def perturb_associations(cell_keys: npt.NDArray[np.uint64],
+                         counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The published association counts: each perturbed by its cell key."""
+    return counts + noise(cell_keys, counts, salt=2)

@@ -1,0 +1,264 @@
+"""The attacker of the shared diagnosis: every published table, written as linear equations over
+the finest cells, and HiGHS (through scipy) asked for the smallest and largest value each
+hidden cell can take.
+
+Plain functions, imported by ``test_secrecy_attack.py`` and by the audit numbers of the
+benchmark; they read only what a reader of the publications has, plus the true needs to know
+which cells are hidden and what their true value is (to score the attack).
+
+The attacker's unknowns are the *atoms*: the needs counted by all five dimensions at the
+département level (the finest table pmae can publish), true (``t``) and as perturbed (``a``).
+Every published needs value of a cell or total is the sum of the perturbed atoms it covers, and
+each perturbed atom is within ``noise`` of the true one (``noise`` = 0 for a method that
+publishes exact values: then ``a = t``). The attacker is stronger than a real one: it knows
+which atoms are non-empty (the others are fixed at 0) and the true membership of every cell.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix, vstack
+
+from pmae.model import Need
+from pmae.territories import Territories, TerritoryError, core_territories
+
+TOTAL = "*"
+Atom = tuple[str, str, str, str, str]  # theme, dep (or "fr"), size band, sector, year
+
+#: Every ``--by`` pmae accepts is a non-empty subset of these, in this order, with the territory
+#: at the département or the région level.
+ALL_DIMENSIONS = ("theme", "territory", "size_band", "sector", "year")
+
+
+def every_by() -> list[str]:
+    """Every ``--by`` choice (dimension subsets in canonical order, ``dep`` or ``reg``)."""
+    found = []
+    for mask in range(1, 2 ** len(ALL_DIMENSIONS)):
+        names = [d for i, d in enumerate(ALL_DIMENSIONS) if mask >> i & 1]
+        if "territory" in names:
+            for level in ("dep", "reg"):
+                found.append(",".join(level if n == "territory" else n for n in names))
+        else:
+            found.append(",".join(names))
+    return found
+
+
+def atom_of(need: Need, territories: Territories) -> Atom:
+    """The finest cell of a need."""
+    dep = "fr"
+    if need.territory is not None:
+        try:
+            places = set(territories.departements(need.territory))
+        except TerritoryError:
+            places = set()
+        if len(places) == 1:
+            dep = places.pop()
+    return (need.theme, dep, need.size_band or "nd", need.sector or "nd", str(need.date.year))
+
+
+@attrs.define
+class Hidden:
+    """What the attacker learnt about one hidden cell (or total)."""
+
+    by: str
+    key: tuple[str, ...]
+    true: int
+    low: int
+    high: int
+
+    @property
+    def exact(self) -> bool:
+        return self.low == self.high
+
+    @property
+    def width(self) -> int:
+        return self.high - self.low
+
+
+def _value(atom: Atom, dimension: str, level: str, territories: Territories) -> str:
+    index = ALL_DIMENSIONS.index(dimension)
+    value = atom[index]
+    if dimension == "territory" and level == "reg" and value != "fr":
+        return territories.parents(value)[0]
+    return value
+
+
+def _members(diagnosis: Any, atoms: Sequence[Atom], territories: Territories,
+             ) -> dict[tuple[str, ...], list[int]]:
+    """Atom indices of every cell and total of ``diagnosis`` (true membership: a roll-up cell
+    ``reg:84*`` holds the départements it lists; totals sum the cells as they stand)."""
+    dims, level = diagnosis.dimensions, diagnosis.territory_level
+    t = dims.index("territory") if "territory" in dims else None
+    rolled: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for key, cell in diagnosis.cells.items():
+        for dep in getattr(cell, "rolled_up_from", ()):
+            assert t is not None
+            rolled[(*key[:t], dep, *key[t + 1:])] = key
+    cell_of = []
+    for atom in atoms:
+        key = tuple(_value(atom, d, level, territories) for d in dims)
+        cell_of.append(rolled.get(key, key))
+    members: dict[tuple[str, ...], list[int]] = {}
+    entries = [*diagnosis.cells, *diagnosis.margins]
+    for i, cell in enumerate(cell_of):
+        members.setdefault(cell, []).append(i)
+    by_cell = dict(members)
+    shown = diagnosis.published()
+    for entry in entries:
+        if entry in by_cell:
+            continue
+        found = []
+        if t is not None and entry[t] != TOTAL and entry[t].endswith("*") and not rolled:
+            # "autres départements de <région>" of a row: the atoms of the région's
+            # départements whose cell of that row is not published.
+            region = entry[t][:-1]
+            for cell, indices in by_cell.items():
+                if (cell[:t] + cell[t + 1:] == entry[:t] + entry[t + 1:]
+                        and cell[t].startswith("dep:") and cell not in shown
+                        and territories.parents(cell[t])[0] == region):
+                    found += indices
+            members[entry] = found
+            continue
+        for cell, indices in by_cell.items():
+            if all(e in (TOTAL, c) or (d == t and _in_region(c, e, territories))
+                   for d, (e, c) in enumerate(zip(entry, cell, strict=True))):
+                found += indices
+        members[entry] = found
+    return members
+
+
+def _in_region(cell: str, entry: str, territories: Territories) -> bool:
+    """Whether a département (or roll-up ``reg:84*``) cell counts in the région subtotal."""
+    if not entry.startswith("reg:") or entry.endswith("*"):
+        return False
+    if cell.startswith("dep:"):
+        return territories.parents(cell)[0] == entry
+    return cell == entry + "*"
+
+
+def attack(needs: Iterable[Need], publish: Callable[[str], Any], bys: Iterable[str], *,
+           noise: float = 0.0, territories: Territories | None = None,
+           targets: Iterable[str] | None = None, sample: int | None = None,
+           ) -> list[Hidden]:
+    """Bounds of every hidden cell and total of the tables ``targets`` (default: all ``bys``),
+    from every published needs value of the tables ``bys``.
+
+    :param publish: ``by -> SharedDiagnosis``, the protected table a reader can ask for.
+    :param noise: the largest difference between a perturbed atom and the true one.
+    :param sample: attack only this many hidden cells, drawn at random (seeded), to bound
+        the time of a run over many tables; the equations are all there.
+    """
+    territories = territories or core_territories()
+    needs = list(needs)
+    counts: dict[Atom, int] = {}
+    for need in needs:
+        atom = atom_of(need, territories)
+        counts[atom] = counts.get(atom, 0) + 1
+    atoms = sorted(counts)
+    truth = np.array([counts[a] for a in atoms], dtype=float)
+    rows: list[list[int]] = []
+    low: list[float] = []
+    high: list[float] = []
+    hidden: list[tuple[str, tuple[str, ...], list[int]]] = []
+    bys = list(bys)
+    wanted = set(bys if targets is None else targets)
+    for by in bys:
+        diagnosis = publish(by)
+        members = _members(diagnosis, atoms, territories)
+        shown = {**diagnosis.published(), **diagnosis.published_margins()}
+        for key, indices in members.items():
+            cell = shown.get(key)
+            if cell is not None and cell.needs is not None:
+                rows.append(indices)
+                low.append(cell.needs)
+                high.append(cell.needs)
+            elif by in wanted and indices:
+                hidden.append((by, key, indices))
+    m = len(atoms)
+    # Unknowns: t (true atoms), then a (perturbed atoms); published sums read a.
+    if sample is not None and len(hidden) > sample:
+        hidden = random.Random(len(hidden)).sample(hidden, sample)
+    matrix = _matrix([[m + i for i in row] for row in rows], 2 * m)
+    band = _band(m)
+    upper = vstack([band, -band]).tocsr()
+    upper_bound = np.full(2 * m, float(noise))
+    equal = matrix if rows else None
+    equal_value = np.array(low) if rows else None
+    found = []
+    for by, key, indices in hidden:
+        objective = np.zeros(2 * m)
+        objective[indices] = 1.0
+        bounds = []
+        for sign in (1.0, -1.0):
+            result = linprog(sign * objective, A_ub=upper, b_ub=upper_bound, A_eq=equal,
+                             b_eq=equal_value, bounds=(0, None), method="highs")
+            if sign < 0 and result.status == 3:  # unbounded above: nothing caps the cell
+                bounds.append(math.inf)
+                continue
+            assert result.status == 0, (by, key, result.message)
+            bounds.append(sign * result.fun)
+        true = int(truth[indices].sum())
+        high_value = bounds[1]
+        found.append(Hidden(by=by, key=key, true=true, low=math.ceil(bounds[0] - 1e-6),
+                            high=(math.floor(high_value + 1e-6)
+                                  if math.isfinite(high_value) else 10**9)))
+    return found
+
+
+def _band(m: int) -> csr_matrix:
+    """The rows ``a_j - t_j``."""
+    data = [-1.0, 1.0] * m
+    indices = [k for j in range(m) for k in (j, m + j)]
+    return csr_matrix((data, indices, list(range(0, 2 * m + 1, 2))), shape=(m, 2 * m))
+
+
+def _matrix(rows: list[list[int]], columns: int) -> csr_matrix:
+    data, indices, pointers = [], [], [0]
+    for row in rows:
+        indices += row
+        data += [1.0] * len(row)
+        pointers.append(len(indices))
+    return csr_matrix((data, indices, pointers), shape=(len(rows), columns))
+
+
+def differencing(before: Iterable[Need], after: Iterable[Need], association: str,
+                 publish: Callable[[Sequence[Need], str], Any], bys: Iterable[str], *,
+                 noise: float = 0.0) -> dict[str, set[tuple[str, ...]]]:
+    """The cells of each table where the attacker, comparing two releases, *knows* that
+    ``association`` (the one difference between them) has a need: a published cell whose
+    value changed (an unchanged cell might still hold it, a changed one must), or, with exact
+    values, one whose value grew by the association's whole contribution."""
+    before, after = list(before), list(after)
+    located: dict[str, set[tuple[str, ...]]] = {}
+    for by in bys:
+        old, new = publish(before, by), publish(after, by)
+        old_cells, new_cells = old.published(), new.published()
+        sure = set()
+        for key, cell in new_cells.items():
+            previous = old_cells.get(key)
+            if cell.needs is None or previous is None or previous.needs is None:
+                continue
+            # Each atom moves by at most ``noise`` in each release: a change larger than twice
+            # that over the cell's atoms cannot be noise.
+            atoms = {atom_of(n, core_territories()) for n in _needs_in(after, new, key)}
+            if abs(cell.needs - previous.needs) > 2 * noise * len(atoms):
+                sure.add(key)
+        truly = {key for key in new.cells
+                 if any(n.association == association for n in _needs_in(after, new, key))}
+        located[by] = sure & truly
+    return located
+
+
+def _needs_in(needs: Sequence[Need], diagnosis: Any, key: tuple[str, ...]) -> list[Need]:
+    territories = core_territories()
+    dims, level = diagnosis.dimensions, diagnosis.territory_level
+    return [n for n in needs
+            if tuple(_value(atom_of(n, territories), d, level, territories)
+                     for d in dims) == key]
