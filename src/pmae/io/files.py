@@ -21,6 +21,7 @@ import attrs
 import orjson
 
 from pmae.issues import Issue
+from pmae.io.json_shape import MAX_DEPTH, find_shape_problem
 from pmae.jsonpath import json_path
 from pmae.model.bundle import COLLECTIONS
 
@@ -117,16 +118,38 @@ def parse_json(data: bytes, *, file: str | None = None, line_base: int = 0) -> A
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a BOM that spreadsheet tools add is not an error
     try:
-        return orjson.loads(data)
+        value = orjson.loads(data)
+    except MemoryError:
+        raise DocumentError(too_large_issue(data, file)) from None
     except orjson.JSONDecodeError as error:
+        reason = str(error).split(":", 1)[0]
+        if "memory" in reason.lower():  # orjson's own allocation failure
+            raise DocumentError(too_large_issue(data, file)) from None
         issue = _encoding_issue(data, file, line_base) or _not_json(data, file)
+        if issue is None and "depth" in reason.lower():
+            issue = Issue(code="too-deep", path="$", file=file, line=error.lineno + line_base,
+                          message=f"the document nests objects and arrays more than "
+                                  f"{MAX_DEPTH} levels deep")
         if issue is None:
-            reason = str(error).split(":", 1)[0]
             line = error.lineno + line_base
             # The line is in the issue's location (file:line:$); the message adds the column.
             issue = Issue(code="invalid-json", path="$", file=file, line=line,
                           message=f"{reason} at column {error.colno}")
         raise DocumentError(issue) from None
+    problem = find_shape_problem(value, data)
+    if problem is not None:
+        raise DocumentError(Issue(code=problem.code, path=problem.path, file=file,
+                                  line=line_base + 1 if line_base else None,
+                                  message=problem.message))
+    return value
+
+
+def too_large_issue(data: bytes | int, file: str | None) -> Issue:
+    """The issue of a document too large to hold in memory: what happened and what to do."""
+    size = data if isinstance(data, int) else len(data)
+    return Issue(code="too-large", path="$", file=file,
+                 message=f"not enough memory to read this {size / 1e6:,.0f} MB document at "
+                         "once")
 
 
 _IMPORT_HINT = "CSV tables are read with `pmae import csv PATH -o bundle.json`, then validated"
@@ -155,6 +178,8 @@ def read_document(path: str | os.PathLike[str]) -> Document:
                 return _read_json_lines(handle, name)
         with open(name, "rb") as handle:
             data = handle.read()
+    except MemoryError:
+        raise DocumentError(too_large_issue(os.path.getsize(name), name)) from None
     except FileNotFoundError:
         raise DocumentError(Issue(code="file-not-found", file=name,
                                   message="no such file")) from None

@@ -50,6 +50,27 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
             ),
         ),
         IssueType(
+            code="duplicate-key",
+            layer="read",
+            title="Key repeated in an object",
+            hint="keep one of the two values: a reader would silently keep only the last",
+        ),
+        IssueType(
+            code="too-deep",
+            layer="read",
+            title="Nested too deep",
+            hint="a bundle nests about ten levels; remove the runaway nesting at the path given",
+        ),
+        IssueType(
+            code="too-large",
+            layer="read",
+            title="Too large to read in memory",
+            hint=(
+                "write the bundle as JSON Lines (.jsonl, one record a line: pmae reads it a "
+                "line at a time), or split it into several bundles and merge them"
+            ),
+        ),
+        IssueType(
             code="newer-field",
             layer="schema",
             title="Field of a newer bundle format",
@@ -222,6 +243,20 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
             layer="semantic",
             title="Size band does not match headcount",
             hint="fix the headcount or the INSEE size band",
+        ),
+        IssueType(
+            code="control-character",
+            layer="semantic",
+            title="Control character in a text",
+            hint="remove the character (NUL and other control characters are invisible and "
+                 "break the files pmae writes); only tab and line breaks are allowed",
+        ),
+        IssueType(
+            code="bidi-override",
+            layer="semantic",
+            title="Text-direction override in a text",
+            hint="remove the invisible direction control (U+202A–U+202E, U+2066–U+2069): it "
+                 "makes the text display in another order than it reads",
         ),
         IssueType(
             code="check-failed",

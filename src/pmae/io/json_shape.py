@@ -1,0 +1,163 @@
+"""What a JSON parser lets through and pmae refuses: too deep a nesting, and repeated keys.
+
+orjson accepts an object with a key twice (the last wins, silently) and any nesting up to 1,024
+levels, deeper than Python's own recursion limit: every later layer (JSON Schema, cattrs, even
+``repr``) would crash on it. A bundle is at most about ten levels deep, so anything past
+:data:`MAX_DEPTH` is refused where it is read, and never reaches the code that recurses.
+
+Duplicate keys are found without a second parse in the usual case: every ``:`` of a JSON text
+is either a separator of an object member or a character of a string, so when the colons of the
+text, less those of the parsed strings, equal the number of parsed keys, no key was lost. Only
+when they differ (or the text writes a colon as ``\\u003a``) is the text parsed again, slowly, to
+say which key is repeated and where.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Final
+
+from pmae.jsonpath import json_path
+
+__all__ = ["MAX_DEPTH", "ShapeProblem", "find_shape_problem", "too_deep"]
+
+#: How deep a document may nest objects and arrays. A bundle needs about ten levels; the rest
+#: is headroom for extensions, far below where Python's recursion limit would be reached.
+MAX_DEPTH: Final = 64
+
+#: How many parts of a path a message shows before eliding the middle.
+_PATH_PARTS_SHOWN: Final = 12
+
+
+class ShapeProblem(Exception):
+    """A document nests too deep or repeats a key: the issue ``code``, and ``path`` says where."""
+
+    def __init__(self, code: str, message: str, path: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.path = path
+
+
+def _short_path(parts: list[str | int]) -> str:
+    if len(parts) <= _PATH_PARTS_SHOWN:
+        return json_path(parts)
+    head = json_path(parts[: _PATH_PARTS_SHOWN // 2])
+    tail = json_path(["…", *parts[-(_PATH_PARTS_SHOWN // 2):]])[1:]
+    return head + tail
+
+
+def _measure(data: Any) -> tuple[int, int, int]:
+    """(deepest level, number of keys, colons inside keys and strings), without recursion."""
+    keys = colons = deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if depth > MAX_DEPTH:
+                break  # the exact path is searched for again; counting further is useless
+        if type(value) is dict:
+            keys += len(value)
+            for key, item in value.items():
+                colons += key.count(":")
+                kind = type(item)
+                if kind is str:
+                    colons += item.count(":")
+                elif kind is dict or kind is list:
+                    stack.append((item, depth + 1))
+        else:
+            for item in value:
+                kind = type(item)
+                if kind is str:
+                    colons += item.count(":")
+                elif kind is dict or kind is list:
+                    stack.append((item, depth + 1))
+    return deepest, keys, colons
+
+
+def _children(value: Any) -> Iterator[tuple[str | int, Any]]:
+    if isinstance(value, dict):
+        yield from value.items()
+    elif isinstance(value, list):
+        yield from enumerate(value)
+
+
+def too_deep(data: Any) -> list[str | int] | None:
+    """The path of the first value nested deeper than :data:`MAX_DEPTH`, if there is one."""
+    path: list[str | int] = []
+    stack: list[Iterator[tuple[str | int, Any]]] = [_children(data)]
+    while stack:
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            if path:
+                path.pop()
+            continue
+        key, value = step
+        if isinstance(value, (dict, list)):
+            path.append(key)
+            if len(path) >= MAX_DEPTH:  # the root is level 1
+                return path
+            stack.append(_children(value))
+    return None
+
+
+class _Pairs(dict[str, Any]):
+    """An object of the slow parse that knows which of its keys came twice."""
+
+    repeated: str | None = None
+
+
+def _pairs(items: list[tuple[str, Any]]) -> _Pairs:
+    result = _Pairs()
+    for key, value in items:
+        if key in result and result.repeated is None:
+            result.repeated = key
+        result[key] = value
+    return result
+
+
+def _find_repeated(text: bytes) -> list[str | int] | None:
+    """The path of the first repeated key in ``text`` (the slow, exact parse)."""
+    # The depth was checked first, so the standard parser cannot reach the recursion limit.
+    data = json.loads(text, object_pairs_hook=_pairs)
+    path: list[str | int] = []
+    stack: list[Iterator[tuple[str | int, Any]]] = [_children(data)]
+    if isinstance(data, _Pairs) and data.repeated is not None:
+        return [data.repeated]
+    while stack:
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            if path:
+                path.pop()
+            continue
+        key, value = step
+        if isinstance(value, (dict, list)):
+            path.append(key)
+            if isinstance(value, _Pairs) and value.repeated is not None:
+                return [*path, value.repeated]
+            stack.append(_children(value))
+    return None
+
+
+def find_shape_problem(data: Any, text: bytes) -> ShapeProblem | None:
+    """What is wrong with the shape of ``data``, parsed from ``text``, if anything."""
+    if not isinstance(data, (dict, list)):
+        return None
+    deepest, keys, colons = _measure(data)
+    if deepest > MAX_DEPTH:
+        path = too_deep(data) or []
+        return ShapeProblem(
+            "too-deep", f"the document nests objects and arrays more than {MAX_DEPTH} levels deep",
+            _short_path(path))
+    escaped = b"\\u003a" in text or b"\\u003A" in text
+    if text.count(b":") - colons == keys and not escaped:
+        return None
+    repeated = _find_repeated(text)
+    if repeated is None:
+        return None
+    return ShapeProblem("duplicate-key", f"the key '{repeated[-1]}' appears twice in the same object "
+                        "(a reader would keep only the last)", _short_path(repeated))
