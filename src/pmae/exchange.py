@@ -19,7 +19,7 @@ from pmae.io.files import atomic_folder, atomic_writer
 from pmae.io.pipeline import Report
 from pmae.issues import sort_issues
 from pmae.model import Bundle
-from pmae.plugins.items import ExportContext
+from pmae.plugins.items import ExportContext, ExportError
 from pmae.sessions import Session
 from pmae.sessions import session as current_session
 
@@ -56,6 +56,7 @@ def export_bundle(
     :param lang: the language of labels (default: the session's).
     :returns: the filtered bundle the exporter was given.
     :raises KeyError: no exporter of that name; :class:`~pmae.plugins.AmbiguousNameError`.
+    :raises ExportError: the exporter refused, or wrote nothing (the previous output stays).
     """
     s = _session(session, manager)
     exporter = s.exporter(fmt)
@@ -64,15 +65,26 @@ def export_bundle(
                             vocabularies=s.vocabularies, territories=s.territories,
                             lang=lang or s.lang)
     target = Path(output)
+    # An exporter that writes nothing has failed somehow: the previous output stays (the
+    # atomic writers keep it when an exception leaves them) rather than an empty one.
+    nothing = ExportError(f"the exporter {fmt!r} wrote nothing; {target} was left as it was")
     if exporter.target == "file":
         with atomic_writer(target) as stream:
             exporter.export(visible, stream, context)
+            if stream.tell() == 0:
+                raise nothing
     else:
         if target.is_dir() and any(target.iterdir()) and not overwrite:
             raise FileExistsError(
                 f"{target} is a folder that is not empty; choose another path or allow "
                 "overwriting (pmae export --force)")
-        atomic_folder(target, lambda folder: exporter.export(visible, folder, context))
+
+        def fill(folder: Path) -> None:
+            exporter.export(visible, folder, context)
+            if not any(folder.iterdir()):
+                raise nothing
+
+        atomic_folder(target, fill)
     return visible
 
 

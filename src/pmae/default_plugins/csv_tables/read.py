@@ -170,14 +170,55 @@ def _load_files(path: Path, reader: _Reader) -> dict[str, bytes] | None:
                            key=lambda n: (n.count("/"), n))
             # The folder itself may have been zipped: read the files beside bundle.csv.
             prefix = roots[0][: -len("bundle.csv")] if roots else ""
-            return {n[len(prefix):]: archive.read(n) for n in names
-                    if n.startswith(prefix) and "/" not in n[len(prefix):]}
+            chosen = [n for n in names if n.startswith(prefix) and "/" not in n[len(prefix):]]
+            return _inflate(archive, chosen, prefix, path, reader)
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError,
             EOFError) as error:
         reader.issue("csv:bad-zip", f"cannot read the zip: {error}", file=str(path),
                      hint="give a folder of CSV files, or a .zip made by pmae export --to "
                           "csv-zip")
         return None
+
+
+#: The most a zip may inflate to, all its CSV files together (a national bundle is ~400 MB).
+MAX_INFLATED: Final = 2 * 1024**3
+#: The most a large entry may inflate relative to its compressed size; CSV compresses ~10×.
+MAX_RATIO: Final = 200
+#: Entries smaller than this are not held to the ratio (tiny files compress oddly).
+_RATIO_FLOOR: Final = 1024**2
+
+
+class _ZipBomb(Exception):
+    """An archive that would inflate beyond the limits."""
+
+
+def _inflate(archive: zipfile.ZipFile, names: list[str], prefix: str, path: Path,
+             reader: _Reader) -> dict[str, bytes] | None:
+    """The entries ``names``, inflated within :data:`MAX_INFLATED` and :data:`MAX_RATIO`.
+
+    The sizes a zip declares may lie, so reading stops as soon as the real bytes pass them.
+    """
+    files: dict[str, bytes] = {}
+    budget = MAX_INFLATED
+    try:
+        for name in names:
+            info = archive.getinfo(name)
+            ratio_cap = max(_RATIO_FLOOR, info.compress_size * MAX_RATIO)
+            cap = min(budget, ratio_cap)
+            with archive.open(info) as entry:
+                data = entry.read(cap + 1)
+            if len(data) > cap:
+                raise _ZipBomb(
+                    f"{name} inflates past {cap / 1e6:,.0f} MB"
+                    + (f" ({MAX_RATIO}× its compressed size)" if cap == ratio_cap else
+                       f" (the limit for a whole archive is {MAX_INFLATED / 1e9:,.1f} GB)"))
+            budget -= len(data)
+            files[name[len(prefix):]] = data
+    except _ZipBomb as error:
+        reader.issue("csv:zip-too-large", f"refused to unpack the zip: {error}", file=str(path),
+                     hint="unzip it yourself and import the folder if you trust it")
+        return None
+    return files
 
 
 def read_tables(path: Path, options: Mapping[str, str]) -> ImportResult:
