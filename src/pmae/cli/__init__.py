@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-__all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
+__all__ = ["COMMANDS", "LazyGroup", "Terminated", "cli", "main"]
 
 #: name -> (module in this package, attribute, short help as ``pmae --help`` lists it). A test
 #: checks the short help against each command's docstring, so the two cannot drift apart.
@@ -114,6 +114,14 @@ class LazyGroup(click.Group):
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a signal that stops it goes to :func:`main`, past click's
+        "Aborted!"."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as interrupt:
+            raise _stopped(interrupt) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The commands and their short help, as click lists them, without importing them."""
         names = self.list_commands(ctx)
@@ -160,9 +168,31 @@ def _show_warning(message: Any, category: type[Warning], filename: str, lineno: 
 _default_showwarning = warnings.showwarning
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that it unwinds as on Ctrl-C: every atomic
+    writer removes its temporary file."""
+
+
+class _Stopped(BaseException):
+    """A run stopped by a signal, carried past click (which would print "Aborted!" and exit 1)
+    to :func:`main`; ``code`` is the exit status: 128 + the signal's number."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 def _terminate(signum: int, frame: Any) -> None:
-    # Unwind like Ctrl-C does, so every atomic writer removes its temporary file.
-    raise KeyboardInterrupt
+    raise Terminated
+
+
+def _stopped(interrupt: KeyboardInterrupt) -> _Stopped:
+    if isinstance(interrupt, Terminated):
+        return _Stopped(128 + signal.SIGTERM,
+                        "pmae: terminated (SIGTERM); no file was left half-written")
+    return _Stopped(128 + signal.SIGINT,
+                    "pmae: interrupted (Ctrl-C); no file was left half-written")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -176,6 +206,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         where = f"{error.filename}: " if error.filename else ""
         click.echo(f"pmae: error: {where}{error.strerror or error}", err=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo("pmae: interrupted; no file was left half-written", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as interrupt:  # before a command ran (while parsing arguments)
+        stopped = _stopped(interrupt)
+        click.echo(stopped.message, err=True)
+        sys.exit(stopped.code)
+    except _Stopped as stopped:
+        click.echo(stopped.message, err=True)
+        sys.exit(stopped.code)
+    except MemoryError:
+        click.echo("pmae: error: out of memory; for a large bundle, write it as JSON Lines "
+                   "(.jsonl: read a line at a time) or split it and merge the parts", err=True)
+        sys.exit(1)

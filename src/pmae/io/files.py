@@ -1,73 +1,22 @@
-"""Files: atomic writes, and reading JSON and JSON Lines documents into plain data.
-
-Every file pmae writes goes to a temporary file in the same folder, is flushed to disk, then
-replaces the target in one step: an interrupted run leaves the old file or the new one, never
-half of one, and never a stray temporary file.
-"""
+"""Files: reading JSON and JSON Lines documents into plain data (and, from
+:mod:`pmae.io.atomic`, the atomic writes every output goes through)."""
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
-import shutil
-import tempfile
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 import orjson
 
-from pmae.issues import Issue
+from pmae.io.atomic import atomic_folder, atomic_writer, write_bytes_atomic
 from pmae.io.json_shape import MAX_DEPTH, find_shape_problem
+from pmae.issues import Issue
 from pmae.jsonpath import json_path
 from pmae.model.bundle import COLLECTIONS
-
-
-@contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success it replaces ``path`` atomically.
-
-    On any exception (including KeyboardInterrupt) the temporary file is removed and ``path``
-    is left as it was.
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as error:
-        # Name the file the caller asked for, not the temporary one.
-        reason = ("its folder does not exist" if isinstance(error, FileNotFoundError)
-                  else error.strerror or str(error))
-        raise type(error)(error.errno, reason, str(target)) from None
-    try:
-        encoding, newline = (None, None) if "b" in mode else ("utf-8", "")
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
-            # Keep the permissions the user gave the file it replaces.
-            os.chmod(tmp_name, target.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-
-
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_writer(path) as handle:
-        handle.write(data)
 
 
 @attrs.define(kw_only=True)
@@ -85,6 +34,20 @@ class Document:
             return None
         numbers = self.lines[collection]
         return numbers[index] if 0 <= index < len(numbers) else None
+
+
+__all__ = [
+    "Document",
+    "DocumentError",
+    "atomic_folder",
+    "atomic_writer",
+    "dumps_json",
+    "dumps_json_lines",
+    "parse_json",
+    "read_document",
+    "too_large_issue",
+    "write_bytes_atomic",
+]
 
 
 class DocumentError(Exception):
@@ -244,37 +207,3 @@ def dumps_json_lines(data: dict[str, Any]) -> Iterator[bytes]:
     for collection in COLLECTIONS:
         for record in data.get(collection, ()):
             yield orjson.dumps({collection: record}, option=orjson.OPT_APPEND_NEWLINE)
-
-
-def atomic_folder(target: Path, fill: Callable[[Path], object]) -> None:
-    """Fill a temporary folder beside ``target``, then put it in place of ``target``.
-
-    An interrupted or failed ``fill`` leaves ``target`` as it was and no temporary folder;
-    a folder already at ``target`` is replaced as a whole.
-    """
-    parent = target.parent if str(target.parent) else Path(".")
-    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-    try:
-        fill(temporary)
-        # mkdtemp makes a private folder; the folder gets the permissions of any new folder.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o777 & ~umask)
-        if target.exists():
-            if not target.is_dir():
-                raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(target))
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
-            os.replace(target, old / "previous")
-            try:
-                os.replace(temporary, target)
-            except BaseException:
-                os.replace(old / "previous", target)  # put the old folder back
-                shutil.rmtree(old, ignore_errors=True)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(temporary)
-        raise
