@@ -56,7 +56,7 @@ def clean_stale_temporaries(target: Path) -> list[Path]:
     """
     directory = target.parent if str(target.parent) else Path(".")
     lead = f".{target.name}."
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(directory))
     except OSError:

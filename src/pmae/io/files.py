@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any
 
 import attrs

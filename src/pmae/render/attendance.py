@@ -8,7 +8,6 @@ each meeting; with ``graph``, who met whom and the complementary actors that nev
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, TextIO
@@ -21,6 +20,7 @@ from pmae.analysis.attendance import (
     YearAttendance,
 )
 from pmae.analysis.summary import BEYOND_ONE_DEPARTEMENT
+from pmae.io.csv_writer import safe_writer
 from pmae.render.text import text_table
 from pmae.sessions import session as current_session
 from pmae.territories import Territories
@@ -40,7 +40,7 @@ CSV_COLUMNS: Final = ("actor", "name", "actor_type", "departement", "registered"
 
 def attendance_csv(figures: Attendance, stream: TextIO) -> None:
     """Write one row per actor (:data:`CSV_COLUMNS`); RFC 4180, CRLF line ends."""
-    writer = csv.writer(stream, lineterminator="\r\n")
+    writer = safe_writer(stream)
     writer.writerow(CSV_COLUMNS)
     for row in figures.actors.values():
         writer.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date)
@@ -49,7 +49,7 @@ def attendance_csv(figures: Attendance, stream: TextIO) -> None:
 
 def attendance_pairs_csv(figures: Attendance, stream: TextIO) -> None:
     """Write the pairs: every pair that met, then the complementary pairs that never met."""
-    writer = csv.writer(stream, lineterminator="\r\n")
+    writer = safe_writer(stream)
     writer.writerow(["a", "b", "a_name", "b_name", "meetings", "complementary"])
     complementary = {(e.a, e.b) for e in figures.complementary}
     rows = [(a, b, n) for (a, b), n in figures.pairs.items()]

@@ -7,10 +7,10 @@ stages and the language come from the session (``session=``; :func:`pmae.session
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final, TextIO
 
+from pmae.io.csv_writer import safe_writer
 from pmae.sessions import session as current_session
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def render_complementarity(graph: Complementarity, *, lang: str | None = None,
 
 def write_complementarity_csv(graph: Complementarity, stream: TextIO) -> None:
     """One row per edge, columns :data:`CSV_COLUMNS`; lists joined by `` | ``."""
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = safe_writer(stream, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for e in graph.edges:
         writer.writerow([e.a, e.b, e.kind, e.weight, " | ".join(e.themes),

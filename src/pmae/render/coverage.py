@@ -7,10 +7,10 @@ default); ``lang=``, ``vocabularies=`` and ``territories=`` override its.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Final, TextIO
 
+from pmae.io.csv_writer import safe_writer
 from pmae.render.text import STAGE_HEADINGS, text_table
 from pmae.sessions import session as current_session
 
@@ -72,7 +72,7 @@ def write_coverage_csv(coverage: Coverage, stream: TextIO, *,
                        cells: Iterable[CoverageCell] | None = None) -> None:
     """One row per cell (or per cell of ``cells``), columns :data:`CSV_COLUMNS`; the offer and
     actor ids of a cell joined by `` | ``."""
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = safe_writer(stream, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for cell in coverage.cells.values() if cells is None else cells:
         indicator = cell.indicator

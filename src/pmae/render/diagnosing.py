@@ -8,12 +8,12 @@ labels of themes and stages and the language come from the session (``session=``
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pmae.diagnostics import NOT_ASSESSED
+from pmae.io.csv_writer import safe_writer
 from pmae.sessions import session as current_session
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def blank_csv(questionnaire: Questionnaire, lang: str | None = None, *,
     """
     lang = lang or current_session(session).lang
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = safe_writer(buffer, lineterminator="\n")
     writer.writerow(["question", "answer", "text"])
     for _, question in questionnaire.questions():
         writer.writerow([question.id, "", question.text.get(lang)])

@@ -7,7 +7,6 @@ session has it.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Final, TextIO
 
 from pmae.analysis.invitations import Invitee, meetings_of_year
 from pmae.exchange import export_bundle
+from pmae.io.csv_writer import safe_writer
 from pmae.model import Bundle
 from pmae.sessions import session as current_session
 
@@ -47,7 +47,7 @@ def invitations_csv(invitees: Iterable[Invitee], stream: TextIO) -> None:
     separated by spaces; ``registered`` and ``attended_last`` are ``true``, ``false`` or empty
     (not known).
     """
-    writer = csv.writer(stream, lineterminator="\r\n")
+    writer = safe_writer(stream)
     writer.writerow(CSV_COLUMNS)
     for invitee in invitees:
         first = invitee.contacts[0] if invitee.contacts else None

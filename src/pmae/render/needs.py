@@ -8,7 +8,6 @@ apart), and a total is blurred on its own, so it may differ from the sum of its 
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -24,6 +23,7 @@ from pmae.analysis.shared_diagnosis import (
     SharedDiagnosis,
     trends,
 )
+from pmae.io.csv_writer import safe_writer
 from pmae.render.text import percent, text_table
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import core_vocabularies
@@ -169,7 +169,7 @@ def to_csv(diagnosis: SharedDiagnosis) -> str:
     """One row per published cell, then one per published total (``*`` in the summed
     dimensions). RFC 4180: ``,`` and CRLF line ends."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = safe_writer(buffer)
     # The status and roll-up columns stay for the readers of earlier files: every row listed
     # is published, and a roll-up no longer names its départements.
     writer.writerow([*diagnosis.dimensions, "associations", "needs", "intensity", "status",
@@ -195,10 +195,10 @@ def render_trends(diagnosis: SharedDiagnosis, output_format: str, lang: str) -> 
         return orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n"
     buffer = io.StringIO()
     if output_format == "csv":
-        writer = csv.DictWriter(buffer, fieldnames=[*names, "year", "previous_year", "needs",
-                                                    "previous_needs", "change"])
-        writer.writeheader()
-        writer.writerows(records)
+        fields = [*names, "year", "previous_year", "needs", "previous_needs", "change"]
+        writer = safe_writer(buffer)
+        writer.writerow(fields)
+        writer.writerows([record[f] for f in fields] for record in records)
         return buffer.getvalue()
     lines = [TEXT[lang]["trends"], protection_notice(diagnosis, lang)[1]]
     for record in records:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pmae.default_plugins.csv_tables.cells import (
     BOM,
     DIALECTS,
-    FORMULA_TRIGGERS,
     LIST_SEPARATOR,
     Dialect,
     join_list,
@@ -35,6 +34,7 @@ from pmae.default_plugins.csv_tables.export import (
 )
 from pmae.default_plugins.csv_tables.layout import KEY_COLUMNS, Column, Table, layout
 from pmae.default_plugins.csv_tables.read import read_tables
+from pmae.io.csv_writer import FORMULA_TRIGGERS
 from pmae.plugins.hookspecs import hookimpl
 from pmae.plugins.items import Exporter, Importer
 

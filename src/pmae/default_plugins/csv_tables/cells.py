@@ -10,10 +10,8 @@ from typing import Any, Final
 import attrs
 
 from pmae.default_plugins.csv_tables.layout import Column
+from pmae.io.csv_writer import FORMULA_TRIGGERS, is_risky
 from pmae.plugins.items import ExportError
-
-#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
-FORMULA_TRIGGERS: Final = frozenset("=+-@\t\r\n")
 
 #: What separates the items of a list in one cell.
 LIST_SEPARATOR: Final = " | "
@@ -31,24 +29,30 @@ INTEGER_PATTERN: Final = re.compile(r"-?[0-9]+")
 _BOOLEANS: Final = {"true": True, "vrai": True, "false": False, "faux": False}
 
 
+def _needs_quote(text: str) -> bool:
+    # Every trigger, even before a number: a text field holding "-5" comes back as text.
+    return text[0] in FORMULA_TRIGGERS or text[0] == "'" or is_risky(text)
+
+
 def protect(text: str) -> str:
-    """A text cell as written: formula triggers and a leading quote get a ``'`` in front.
+    """A text cell as written: a ``'`` in front of a formula trigger (also full-width), of a
+    leading space or invisible character (see :mod:`pmae.io.csv_writer`), and of a leading
+    quote.
 
     The empty text is written ``'`` alone, since an empty cell means "absent".
     """
     if not text:
         return "'"
-    if text[0] in FORMULA_TRIGGERS or text[0] == "'":
-        return "'" + text
-    return text
+    return "'" + text if _needs_quote(text) else text
 
 
 def unprotect(cell: str) -> str:
-    """Undo :func:`protect`: ``'`` alone is the empty text; ``'`` then a trigger or ``'``
-    loses the quote; any other cell is kept as it is (a hand-typed ``'abc`` stays ``'abc``)."""
+    """Undo :func:`protect`: ``'`` alone is the empty text; ``'`` before what :func:`protect`
+    quotes loses the quote; any other cell is kept as it is (a hand-typed ``'abc`` stays
+    ``'abc``)."""
     if cell == "'":
         return ""
-    if len(cell) > 1 and cell[0] == "'" and (cell[1] in FORMULA_TRIGGERS or cell[1] == "'"):
+    if len(cell) > 1 and cell[0] == "'" and _needs_quote(cell[1:]):
         return cell[1:]
     return cell
 

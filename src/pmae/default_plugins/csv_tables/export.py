@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import zipfile
@@ -15,6 +14,7 @@ import attrs
 from pmae.default_plugins.csv_tables.cells import ABSENT, BOM, Dialect, protect, value_type
 from pmae.default_plugins.csv_tables.layout import Table, layout
 from pmae.io.bundles import bundle_to_data
+from pmae.io.csv_writer import safe_writer
 from pmae.model import Bundle
 from pmae.plugins.items import ExportContext
 
@@ -66,9 +66,8 @@ def table_rows(data: Mapping[str, Any], dialect: Dialect) -> dict[str, list[list
 def csv_bytes(rows: list[list[str]], dialect: Dialect) -> bytes:
     """Rows as RFC 4180 CSV (``\\r\\n`` line ends, minimal quoting) in UTF-8."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n",
-                        quoting=csv.QUOTE_MINIMAL)
-    writer.writerows(rows)
+    # Cells come protected (see cells.protect); the shared writer is the guarantee for all.
+    safe_writer(buffer, delimiter=dialect.delimiter).writerows(rows)
     return ((BOM if dialect.bom else "") + buffer.getvalue()).encode("utf-8")
 
 
