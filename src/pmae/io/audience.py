@@ -4,7 +4,8 @@ Audiences:
 
 - ``public``: records whose visibility is ``public``, with personal data removed (contact
   persons, speakers' names, e-mail addresses and phone numbers);
-- ``network``: ``public`` and ``network`` records, personal data kept;
+- ``network``: ``public`` and ``network`` records, personal data kept, the files of a merged
+  bundle's provenance reduced to their names (no folders of the publisher's machine);
 - ``recipient:<network>``: what ``network`` sees, plus the ``restricted`` records whose
   ``recipients`` name that network, and those it published itself (the source in their id): a
   restricted record with no recipients is its publisher's alone;
@@ -128,7 +129,17 @@ def filter_bundle(bundle: Bundle, audience: str) -> Bundle:
             attrs.evolve(p, source=attrs.evolve(p.source, contact_email=None), file=None,
                          records=0)
             for p in provenance)
+    elif audience != "all":
+        # A file's folder tells about the publisher's machine (/home/…/dossiers-rh/): only
+        # its name goes to another network.
+        provenance = tuple(attrs.evolve(p, file=file_name(p.file)) if p.file else p
+                           for p in provenance)
     return attrs.evolve(bundle, source=source, provenance=provenance).with_collections(kept)
+
+
+def file_name(path: str) -> str:
+    """The last part of a path, whether written with ``/`` or ``\\`` (``C:\\x\\a.json``)."""
+    return re.split(r"[\\/]", path.rstrip("\\/"))[-1] or path
 
 
 def _clear_hidden(record: Record, fields: tuple[str, ...], hidden: set[str]) -> Record:

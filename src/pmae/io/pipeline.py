@@ -22,6 +22,7 @@ from pmae.io.checks import Check, CheckContext, check_bundle
 from pmae.io.converter import default_converter, detailed_converter, structure_schema_checked
 from pmae.io.files import Document, DocumentError, read_document
 from pmae.io.schema_issues import schema_issues
+from pmae.io.text_checks import text_issues
 from pmae.issues import Issue, has_errors, sort_issues
 from pmae.jsonpath import json_path, path_parts, record_position
 from pmae.model import COLLECTIONS, FORMAT_VERSION, Bundle
@@ -176,6 +177,7 @@ def validate_document(
                 bundle, context, file=file, extra_checks=extra_checks, positions=positions,
                 known_ids=_dropped_ids(document.data, invalid),
             ))
+            issues.extend(text_issues(data, file=file))
     return Report(file=file, issues=sort_issues(_with_lines(issues, document)), bundle=bundle)
 
 
