@@ -23,7 +23,7 @@ import orjson
 
 from pmae.jsonpath import json_path
 
-__all__ = ["MAX_DEPTH", "ShapeProblem", "find_shape_problem", "too_deep"]
+__all__ = ["MAX_DEPTH", "ShapeProblem", "depth_problem", "find_shape_problem", "too_deep"]
 
 #: How deep a document may nest objects and arrays. A bundle needs about ten levels; the rest
 #: is headroom for extensions, far below where Python's recursion limit would be reached.
@@ -117,20 +117,39 @@ def _find_repeated(text: bytes) -> list[str | int] | None:
     return None
 
 
+def _written(data: Any) -> bytes | None:
+    """``data`` as orjson writes it, indented; ``None`` past the 254 levels orjson writes."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2)
+    except TypeError:
+        return None
+
+
+def _depth_problem(data: Any, written: bytes | None) -> ShapeProblem | None:
+    # A value n levels below the root starts a line indented 2n spaces.
+    if written is not None and b"\n" + b"  " * MAX_DEPTH not in written:
+        return None
+    return ShapeProblem(
+        "too-deep", f"the document nests objects and arrays more than {MAX_DEPTH} levels deep",
+        _short_path(too_deep(data) or []))
+
+
+def depth_problem(data: Any) -> ShapeProblem | None:
+    """Whether plain data (an importer's document, say) nests deeper than :data:`MAX_DEPTH`."""
+    if not isinstance(data, (dict, list)):
+        return None
+    return _depth_problem(data, _written(data))
+
+
 def find_shape_problem(data: Any, text: bytes) -> ShapeProblem | None:
     """What is wrong with the shape of ``data``, parsed from ``text``, if anything."""
     if not isinstance(data, (dict, list)):
         return None
-    # orjson writes the data back ten times faster than Python could walk it: a value at
-    # level n starts a line indented 2n spaces, and each key is followed by one colon.
-    try:
-        written = orjson.dumps(data, option=orjson.OPT_INDENT_2)
-    except TypeError:  # deeper than orjson writes (254 levels)
-        written = b"\n" + b"  " * MAX_DEPTH
-    if b"\n" + b"  " * MAX_DEPTH in written:
-        return ShapeProblem(
-            "too-deep", f"the document nests objects and arrays more than {MAX_DEPTH} levels "
-                        "deep", _short_path(too_deep(data) or []))
+    written = _written(data)
+    problem = _depth_problem(data, written)
+    if problem is not None or written is None:
+        return problem
+    # Every colon of the text is a key's or a string's; orjson writes one a key.
     escaped = b"\\u003a" in text or b"\\u003A" in text
     if text.count(b":") == written.count(b":") and not escaped:
         return None

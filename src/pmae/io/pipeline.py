@@ -21,6 +21,7 @@ import cattrs
 from pmae.io.checks import Check, CheckContext, check_bundle
 from pmae.io.converter import default_converter, detailed_converter, structure_schema_checked
 from pmae.io.files import Document, DocumentError, read_document
+from pmae.io.json_shape import depth_problem
 from pmae.io.schema_issues import schema_issues
 from pmae.io.text_checks import text_issues
 from pmae.issues import Issue, has_errors, sort_issues
@@ -135,6 +136,12 @@ def validate_document(
         ``False`` the report covers the schema and the model only.
     """
     if not isinstance(document, Document):
+        # Data that no file was read for (an importer's) has not had its depth checked:
+        # past Python's recursion limit, every later layer would crash.
+        problem = depth_problem(document)
+        if problem is not None:
+            return Report(file=file, bundle=None, issues=[Issue(
+                code=problem.code, path=problem.path, message=problem.message, file=file)])
         document = Document(data=document, file=file)
     file = file or document.file
     data = document.data
