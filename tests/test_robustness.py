@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 import pytest
 from click.testing import CliRunner
+from conftest import valid_document
 
 import pmae
 from pmae.cli import cli
@@ -31,9 +32,8 @@ from pmae.io.files import DocumentError, parse_json, read_document
 from pmae.io.json_shape import MAX_DEPTH
 from pmae.io.pipeline import validate_document, validate_file
 from pmae.plugins import hookimpl
-from pmae.plugins.items import ExportError, Exporter
+from pmae.plugins.items import Exporter, ExportError
 from pmae.sample import load_sample as sample_bundle
-from conftest import valid_document
 
 
 def _run(*args: str) -> tuple[int, str]:
