@@ -16,7 +16,7 @@ to say which key is repeated and where.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import orjson
@@ -58,8 +58,9 @@ def _children(value: Any) -> Iterator[tuple[str | int, Any]]:
         yield from enumerate(value)
 
 
-def too_deep(data: Any) -> list[str | int] | None:
-    """The path of the first value more than :data:`MAX_DEPTH` levels below the root, if any."""
+def _first(data: Any, found: Callable[[list[str | int], Any], bool]) -> list[str | int] | None:
+    """The path of the first value (depth first, document order) for which ``found`` holds,
+    walked without recursion."""
     path: list[str | int] = []
     stack: list[Iterator[tuple[str | int, Any]]] = [_children(data)]
     while stack:
@@ -70,12 +71,17 @@ def too_deep(data: Any) -> list[str | int] | None:
                 path.pop()
             continue
         key, value = step
-        if len(path) + 1 >= MAX_DEPTH:
+        if found([*path, key], value):
             return [*path, key]
         if isinstance(value, (dict, list)):
             path.append(key)
             stack.append(_children(value))
     return None
+
+
+def too_deep(data: Any) -> list[str | int] | None:
+    """The path of the first value more than :data:`MAX_DEPTH` levels below the root, if any."""
+    return _first(data, lambda path, value: len(path) >= MAX_DEPTH)
 
 
 class _Pairs(dict[str, Any]):
@@ -97,24 +103,20 @@ def _find_repeated(text: bytes) -> list[str | int] | None:
     """The path of the first repeated key in ``text`` (the slow, exact parse)."""
     # The depth was checked first, so the standard parser cannot reach the recursion limit.
     data = json.loads(text, object_pairs_hook=_pairs)
-    path: list[str | int] = []
-    stack: list[Iterator[tuple[str | int, Any]]] = [_children(data)]
-    if isinstance(data, _Pairs) and data.repeated is not None:
+
+    def repeats(value: Any) -> bool:
+        return isinstance(value, _Pairs) and value.repeated is not None
+
+    if repeats(data):
         return [data.repeated]
-    while stack:
-        step = next(stack[-1], None)
-        if step is None:
-            stack.pop()
-            if path:
-                path.pop()
-            continue
-        key, value = step
-        if isinstance(value, (dict, list)):
-            path.append(key)
-            if isinstance(value, _Pairs) and value.repeated is not None:
-                return [*path, value.repeated]
-            stack.append(_children(value))
-    return None
+    path = _first(data, lambda _, value: repeats(value))
+    return None if path is None else [*path, _first_value(data, path).repeated]
+
+
+def _first_value(data: Any, path: list[str | int]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
 
 
 def _written(data: Any) -> bytes | None:
