@@ -379,3 +379,10 @@ def test_network_exports_keep_only_the_names_of_provenance_files(tmp_path: Path)
         assert code == 0, output
         provenance = json.loads(out.read_text()).get("provenance", [])
         assert [p.get("file") for p in provenance] == expected, audience
+
+
+def test_an_integer_past_64_bits_is_not_taken_for_deep_nesting() -> None:
+    document = valid_document()
+    document["associations"][0]["headcount"] = 10**30
+    assert [(i.code, i.path) for i in validate_document(document).issues] == [
+        ("out-of-range", "$.associations[0].headcount")]

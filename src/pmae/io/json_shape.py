@@ -120,7 +120,8 @@ def _first_value(data: Any, path: list[str | int]) -> Any:
 
 
 def _written(data: Any) -> bytes | None:
-    """``data`` as orjson writes it, indented; ``None`` past the 254 levels orjson writes."""
+    """``data`` as orjson writes it, indented; ``None`` when orjson cannot (past the 254
+    levels it writes, or an integer past 64 bits in data no JSON parser made)."""
     try:
         return orjson.dumps(data, option=orjson.OPT_INDENT_2)
     except TypeError:
@@ -131,9 +132,12 @@ def _depth_problem(data: Any, written: bytes | None) -> ShapeProblem | None:
     # A value n levels below the root starts a line indented 2n spaces.
     if written is not None and b"\n" + b"  " * MAX_DEPTH not in written:
         return None
+    path = too_deep(data)  # the walk decides when orjson could not write the data
+    if path is None:
+        return None
     return ShapeProblem(
         "too-deep", f"the document nests objects and arrays more than {MAX_DEPTH} levels deep",
-        _short_path(too_deep(data) or []))
+        _short_path(path))
 
 
 def depth_problem(data: Any) -> ShapeProblem | None:
