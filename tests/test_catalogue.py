@@ -265,7 +265,7 @@ FILES: dict[str, tuple[bytes, list[tuple[str, str, int | None]], str | None]] = 
               "number is infinity when parsed as double at column 20"),
     "10**30": (_replace(HEADCOUNT, b'"headcount": ' + str(10**30).encode()),
                [("out-of-range", "$.associations[0].headcount", None)], None),
-    "deep nesting": (DEEP, [("invalid-json", "$", _line_of(b"[[[", DEEP))], None),
+    "deep nesting": (DEEP, [("too-deep", "$", _line_of(b"[[[", DEEP))], None),
     "truncated": (TRUNCATED, [("invalid-json", "$", _line_of(HEADCOUNT))],
                   "unexpected end of data at "
                   f"column {TRUNCATED_COLUMN}"),
