@@ -12,7 +12,7 @@ import attrs
 import orjson
 
 from pmae.io.atomic import atomic_folder, atomic_writer, write_bytes_atomic
-from pmae.io.json_shape import MAX_DEPTH, find_shape_problem
+from pmae.io.json_shape import MAX_DEPTH, inspect_parsed
 from pmae.issues import Issue
 from pmae.jsonpath import json_path
 from pmae.model.bundle import COLLECTIONS
@@ -26,6 +26,9 @@ class Document:
     file: str | None = None
     #: For JSON Lines: collection -> line number of each record, in order.
     lines: dict[str, array[int]] | None = None
+    #: The reader made sure no string holds a control or direction character (the text check
+    #: of validation can then skip its own search); ``False`` means "not known".
+    text_clean: bool = False
 
     def line_of(self, collection: str, index: int) -> int | None:
         """The line a record came from (JSON Lines only)."""
@@ -76,7 +79,13 @@ def _encoding_issue(data: bytes, file: str | None, line_base: int = 0) -> Issue 
 
 
 def parse_json(data: bytes, *, file: str | None = None, line_base: int = 0) -> Any:
-    """Parse JSON bytes; raise :class:`DocumentError` with the line and column on failure."""
+    """Parse JSON bytes; raise :class:`DocumentError` with the line and column on failure
+    (or the path of a repeated key or of too deep a nesting)."""
+    return _parse(data, file=file, line_base=line_base)[0]
+
+
+def _parse(data: bytes, *, file: str | None, line_base: int = 0) -> tuple[Any, bool]:
+    """:func:`parse_json`, and whether the strings are surely free of unsafe characters."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a BOM that spreadsheet tools add is not an error
     try:
@@ -98,12 +107,12 @@ def parse_json(data: bytes, *, file: str | None = None, line_base: int = 0) -> A
             issue = Issue(code="invalid-json", path="$", file=file, line=line,
                           message=f"{reason} at column {error.colno}")
         raise DocumentError(issue) from None
-    problem = find_shape_problem(value, data)
+    problem, clean = inspect_parsed(value, data)
     if problem is not None:
         raise DocumentError(Issue(code=problem.code, path=problem.path, file=file,
                                   line=line_base + 1 if line_base else None,
                                   message=problem.message))
-    return value
+    return value, clean
 
 
 def too_large_issue(data: bytes | int, file: str | None) -> Issue:
@@ -151,7 +160,8 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     except PermissionError:
         raise DocumentError(Issue(code="file-not-found", file=name,
                                   message="permission denied")) from None
-    return Document(data=parse_json(data, file=name), file=name)
+    value, clean = _parse(data, file=name)
+    return Document(data=value, file=name, text_clean=clean)
 
 
 def _read_json_lines(handle: IO[bytes], file: str) -> Document:
@@ -159,10 +169,12 @@ def _read_json_lines(handle: IO[bytes], file: str) -> Document:
     envelope: Any = None
     collections: dict[str, list[Any]] = {}
     lines: dict[str, array[int]] = {}
+    clean = True
     for number, raw in enumerate(handle, start=1):
         if not raw.strip():
             continue
-        value = parse_json(raw, file=file, line_base=number - 1)
+        value, line_clean = _parse(raw, file=file, line_base=number - 1)
+        clean = clean and line_clean
         if envelope is None:
             if not isinstance(value, dict):
                 raise DocumentError(Issue(
@@ -191,7 +203,7 @@ def _read_json_lines(handle: IO[bytes], file: str) -> Document:
                 code="invalid-json", file=file, line=1, path=json_path((collection,)),
                 message=f"'{collection}' is both in the envelope and on its own lines"))
         envelope[collection] = records
-    return Document(data=envelope, file=file, lines=lines)
+    return Document(data=envelope, file=file, lines=lines, text_clean=clean)
 
 
 def dumps_json(data: Any) -> bytes:

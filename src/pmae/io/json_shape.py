@@ -21,9 +21,13 @@ from typing import Any, Final
 
 import orjson
 
+from pmae.io.text_checks import may_hold_unsafe_text
 from pmae.jsonpath import json_path
 
-__all__ = ["MAX_DEPTH", "ShapeProblem", "depth_problem", "find_shape_problem", "too_deep"]
+__all__ = [
+    "MAX_DEPTH", "ShapeProblem", "depth_problem", "find_shape_problem", "inspect_parsed",
+    "too_deep",
+]
 
 #: How deep a document may nest objects and arrays. A bundle needs about ten levels; the rest
 #: is headroom for extensions, far below where Python's recursion limit would be reached.
@@ -149,18 +153,26 @@ def depth_problem(data: Any) -> ShapeProblem | None:
 
 def find_shape_problem(data: Any, text: bytes) -> ShapeProblem | None:
     """What is wrong with the shape of ``data``, parsed from ``text``, if anything."""
+    return inspect_parsed(data, text)[0]
+
+
+def inspect_parsed(data: Any, text: bytes) -> tuple[ShapeProblem | None, bool]:
+    """What is wrong with the shape of ``data``, parsed from ``text``, if anything; and whether
+    its strings are surely free of the characters :mod:`pmae.io.text_checks` refuses (told by
+    the same bytes orjson wrote back, so the text check need not write them again)."""
     if not isinstance(data, (dict, list)):
-        return None
+        return None, not (isinstance(data, str) and may_hold_unsafe_text(orjson.dumps(data)))
     written = _written(data)
     problem = _depth_problem(data, written)
     if problem is not None or written is None:
-        return problem
+        return problem, False
+    clean = not may_hold_unsafe_text(written)
     # Every colon of the text is a key's or a string's; orjson writes one a key.
     escaped = b"\\u003a" in text or b"\\u003A" in text
     if text.count(b":") == written.count(b":") and not escaped:
-        return None
+        return None, clean
     repeated = _find_repeated(text)
     if repeated is None:
-        return None
+        return None, clean
     return ShapeProblem("duplicate-key", f"the key '{repeated[-1]}' appears twice in the same "
-                        "object (a reader would keep only the last)", _short_path(repeated))
+                        "object (a reader would keep only the last)", _short_path(repeated)), clean

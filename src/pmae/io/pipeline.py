@@ -184,7 +184,8 @@ def validate_document(
                 bundle, context, file=file, extra_checks=extra_checks, positions=positions,
                 known_ids=_dropped_ids(document.data, invalid),
             ))
-            issues.extend(text_issues(data, file=file))
+            if not document.text_clean:
+                issues.extend(text_issues(data, file=file))
     return Report(file=file, issues=sort_issues(_with_lines(issues, document)), bundle=bundle)
 
 

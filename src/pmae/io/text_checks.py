@@ -23,7 +23,7 @@ import orjson
 from pmae.issues import Issue
 from pmae.jsonpath import json_path
 
-__all__ = ["BIDI_CONTROLS", "CONTROL_CHARACTERS", "text_issues"]
+__all__ = ["BIDI_CONTROLS", "CONTROL_CHARACTERS", "may_hold_unsafe_text", "text_issues"]
 
 #: C0 controls but tab, line feed and carriage return; DEL; C1 controls.
 CONTROL_CHARACTERS: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -33,6 +33,12 @@ BIDI_CONTROLS: Final = re.compile("[\u202a-\u202e\u2066-\u2069]")
 #: UTF-8 bytes. A match may be a false alarm (an escaped backslash then ``b``): the walk decides.
 _TRACE: Final = re.compile(
     rb"\\u00[01][0-9a-fA-F]|\\[bf]|\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def may_hold_unsafe_text(written: bytes) -> bool:
+    """Whether JSON that orjson wrote may hold a control character or a direction control
+    (``False``: surely not)."""
+    return _TRACE.search(written) is not None
 
 
 def _strings(data: Any) -> Iterator[tuple[list[str | int], str]]:
@@ -60,9 +66,9 @@ def text_issues(data: Any, *, file: str | None = None) -> list[Issue]:
     override."""
     try:
         written = orjson.dumps(data)
-    except TypeError:  # nested deeper than orjson writes: walk it
+    except TypeError:  # what orjson cannot write (an integer past 64 bits): walk it
         written = None
-    if written is not None and _TRACE.search(written) is None:
+    if written is not None and not may_hold_unsafe_text(written):
         return []
     issues = []
     for path, text in _strings(data):
