@@ -6,7 +6,8 @@ one-line help and its module, and imports a module only when its command runs or
 commands share (the run's session, the validated bundle or exit 1, output paths, updating a
 bundle in place) is in :mod:`pmae.cli.common`.
 
-Exit codes: 0 ok, 1 data problems found, 2 usage error (bad arguments, unreadable paths).
+Exit codes: 0 ok, 1 data problems found, 2 usage error (bad arguments, unreadable paths);
+130 after Ctrl-C and 143 after SIGTERM, with one line saying so (no file is left half-written).
 """
 
 from __future__ import annotations
