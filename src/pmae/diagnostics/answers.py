@@ -50,7 +50,7 @@ def read_answers(path: str | os.PathLike[str]) -> tuple[dict[str, object], list[
 
 def _read_json(data: bytes, file: str) -> tuple[dict[str, object], list[Issue]]:
     try:
-        document = parse_json(data, file=file)
+        document = parse_json(data, file=file, repeated_keys=True)  # duplicate-answer, below
     except DocumentError as error:
         return {}, [error.issue]
     if not isinstance(document, dict):

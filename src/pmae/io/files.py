@@ -78,13 +78,19 @@ def _encoding_issue(data: bytes, file: str | None, line_base: int = 0) -> Issue 
     return None
 
 
-def parse_json(data: bytes, *, file: str | None = None, line_base: int = 0) -> Any:
+def parse_json(data: bytes, *, file: str | None = None, line_base: int = 0,
+               repeated_keys: bool = False) -> Any:
     """Parse JSON bytes; raise :class:`DocumentError` with the line and column on failure
-    (or the path of a repeated key or of too deep a nesting)."""
-    return _parse(data, file=file, line_base=line_base)[0]
+    (or the path of a repeated key or of too deep a nesting).
+
+    :param repeated_keys: let a key repeated in an object through (the last wins), for a
+        caller that reports them itself, with their lines.
+    """
+    return _parse(data, file=file, line_base=line_base, repeated_keys=repeated_keys)[0]
 
 
-def _parse(data: bytes, *, file: str | None, line_base: int = 0) -> tuple[Any, bool]:
+def _parse(data: bytes, *, file: str | None, line_base: int = 0,
+           repeated_keys: bool = False) -> tuple[Any, bool]:
     """:func:`parse_json`, and whether the strings are surely free of unsafe characters."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a BOM that spreadsheet tools add is not an error
@@ -108,7 +114,7 @@ def _parse(data: bytes, *, file: str | None, line_base: int = 0) -> tuple[Any, b
                           message=f"{reason} at column {error.colno}")
         raise DocumentError(issue) from None
     problem, clean = inspect_parsed(value, data)
-    if problem is not None:
+    if problem is not None and not (repeated_keys and problem.code == "duplicate-key"):
         raise DocumentError(Issue(code=problem.code, path=problem.path, file=file,
                                   line=line_base + 1 if line_base else None,
                                   message=problem.message))
