@@ -13,7 +13,6 @@ that cannot be used).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Sequence
 from typing import Any, Final
@@ -23,6 +22,7 @@ import click
 from pmae.cli.common import check_audience_option, echo_json, session_of
 from pmae.cli.db import DB_OPTION, opened_store
 from pmae.io.converter import unstructure
+from pmae.io.csv_writer import safe_writer
 from pmae.render.text import text_table
 
 __all__ = ["LISTINGS", "actors", "associations", "needs_list", "offers"]
@@ -98,7 +98,7 @@ def _render(records: Sequence[dict[str, Any]], columns: Sequence[str],
     table = [[_cell(record.get(column)) for column in columns] for record in records]
     if output_format == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = safe_writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(table)
         return buffer.getvalue()
