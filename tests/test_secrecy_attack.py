@@ -157,7 +157,12 @@ def test_the_same_needs_give_the_same_figures_in_every_table() -> None:
     # a total over the years is the cell without them: same needs, same published figures.
     for key, cell in by_reg.published().items():
         assert by_dep.published_margins().get(key) == cell
+    by_year_margins = by_year.published_margins()
     for (theme, dep), cell in by_dep.published().items():
-        assert by_year.published_margins().get((theme, dep, "*")) == cell
+        if dep.endswith("*") and (theme, dep, "*") not in by_year_margins:
+            # "Other départements of the région" groups what each table does not show on its
+            # own: a table with more dimensions may group other départements, or none.
+            continue
+        assert by_year_margins.get((theme, dep, "*")) == cell
     assert by_dep.published_margins()[("*", "*")] == by_year.published_margins()[
         ("*", "*", "*")]
