@@ -268,3 +268,24 @@ def test_offers_in_force_on_a_day(db: Path, store: Store) -> None:
     assert _ids(store.offers(date=day)) == expected == _ids(store.offers(date="2026-03-01"))
     done = _invoke("offers", "--db", str(db), "--date", "2026-03-01", "--format", "json")
     assert [r["id"] for r in json.loads(done.stdout)] == expected
+
+
+def test_a_need_placed_by_a_hidden_association_does_not_tell_where_it_is() -> None:
+    # A public need of a restricted association, with no territory of its own: listed by
+    # place for those who may see the association, not for the public (its commune would
+    # give away where the hidden association is).
+    from pmae.model import Association, Need
+
+    bundle = Bundle(
+        source=Source(slug="lma-ra", name="LMA"), generated_at=NOW,
+        associations=(Association(id="lma-ra:asso", name="Asso", commune="com:01001",
+                                  visibility="restricted"),),
+        needs=(Need(id="lma-ra:besoin", theme="recrutement", origin="declare",
+                    date="2025-09-01",
+                    association="lma-ra:asso", visibility="public"),))
+    folder, store = _published(bundle)
+    with folder, store:
+        assert [n.id for n in store.needs(territory="reg:84", audience="all")] == [
+            "lma-ra:besoin"]
+        assert store.needs(territory="reg:84", audience="public") == ()
+        assert [n.id for n in store.needs(audience="public")] == ["lma-ra:besoin"]

@@ -224,8 +224,13 @@ def listing(connection: sqlite3.Connection, territories: Territories, collection
     bundle = as_bundle(records, source=source, generated_at=generated_at)
     if audience != "all":
         listed = {record["id"] for record in found}  # not the records only read to filter
+        # A need found through its association's commune is no longer there when the
+        # audience may not see that association: its place would tell where the hidden
+        # association is.
+        placed_by_association = collection == "needs" and "territory" in chosen
         kept = tuple(r for r in getattr(filter_bundle(bundle, audience), collection)
-                     if r.id in listed)
+                     if r.id in listed and not (placed_by_association and r.territory is None
+                                                and r.association is None))
         bundle = bundle.with_collections({name: () for name in COLLECTIONS} | {collection: kept})
     if limit is not None:
         bundle = bundle.with_collections({collection: getattr(bundle, collection)[:limit]})
