@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -26,7 +27,8 @@ from pmae.analysis.coverage import in_force
 from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate, shareable_needs
 from pmae.io.audience import check_audience, filter_bundle
 from pmae.io.files import atomic_folder
-from pmae.model import Bundle
+from pmae.model import Bundle, Meeting
+from pmae.render import jsonld
 from pmae.render.labels import Labels, audience_label, format_date, is_http_url, slug
 from pmae.render.report import pages
 from pmae.render.report.grid import ALL_STAGES, compute_grid
@@ -139,12 +141,18 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
         "today_date": reference,
         "audience": audience_label(audience, text), "version": version("pmae"),
         "fmt_date": lambda d: format_date(d, lang),
+        "jsonld": None,
     }
     written: list[str] = []
 
     def write(name: str, template: str, **context: Any) -> None:
+        root = "../" * name.count("/")
+        if "graph" in context:  # schema.org JSON-LD: on the public pages only
+            graph = context.pop("graph")(root) if audience == "public" else None
+            context["jsonld"] = jsonld.script_block(graph) if graph and graph["@graph"] \
+                else None
         html = env.get_template(template).render(
-            **common, **context, page=name, root="../" * name.count("/"))
+            **{**common, **context}, page=name, root=root)
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
@@ -158,8 +166,9 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
           counts={"actors": len(visible.actors), "offers": len(visible.offers),
                   "needs": grand_total, "meetings": len(meetings)})
     filters = pages.directory_filters(visible, grid, labels)
+    entries = pages.directory_entries(visible, territories=territories)
     write("annuaire.html", "annuaire.html.j2", title=text["directory"], filters=filters,
-          entries=pages.directory_entries(visible, territories=territories), heading=None)
+          entries=entries, heading=None, graph=_directory_graph(entries, labels))
     for kind, items in filters.items():
         for item in items:
             entries = pages.directory_entries(
@@ -168,7 +177,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
                 departement=item.code if kind == "dep" else None)
             heading = text["filtered"].format(what=item.label)
             write(f"annuaire/{item.file}", "annuaire.html.j2", title=heading, heading=heading,
-                  filters=filters, entries=entries)
+                  filters=filters, entries=entries, graph=_directory_graph(entries, labels))
     stage_pages = [(ALL_STAGES, "couverture.html", text["all_stages"])] + [
         (s, f"couverture-{slug(s)}.html", labels.code("stages", s)) for s in grid.stages]
     for stage, name, stage_label in stage_pages:
@@ -184,8 +193,19 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
         write("diagnostic.html", "diagnostic.html.j2", title=text["diagnosis"],
               table=pages.diagnosis_table(shared, labels, text), rules=rules,
               dominance=percent(rules.dominance, lang))
-    write("rencontres.html", "rencontres.html.j2", title=text["meetings"], meetings=meetings)
+    actors = {a.id: a for a in visible.actors}
+    write("rencontres.html", "rencontres.html.j2", title=text["meetings"], meetings=meetings,
+          graph=lambda root: jsonld.meetings_graph(
+              [m for row in meetings if isinstance(m := row["meeting"], Meeting)], root=root,
+              labels=labels, actors=actors))
     (folder / MARKER).write_text(
         f"pmae report\nsource: {bundle.source.slug}\naudience: {audience}\nlang: {lang}\n",
         encoding="utf-8")
     return written
+
+
+def _directory_graph(entries: list[pages.ActorEntry], labels: Labels,
+                     ) -> Callable[[str], dict[str, Any]]:
+    """The JSON-LD of a directory page, once its root (``""`` or ``"../"``) is known."""
+    return lambda root: jsonld.directory_graph(((e.actor, e.offers) for e in entries),
+                                               root=root, labels=labels)
