@@ -7,6 +7,7 @@ real headless Chromium (Debian's ``chromium``); the screenshots go to ``tests/ar
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -123,7 +124,10 @@ def test_hostile_data_is_inert(hostile_site: Path) -> None:
         tree = _parse(page)
         for element in tree.iter():
             tag = element.tag if isinstance(element.tag, str) else ""
-            assert not tag.endswith("script"), page
+            if tag.endswith("script"):  # only the schema.org data blocks: data, never code
+                assert element.attrib == {"type": "application/ld+json"}, page
+                assert "<" not in element.text and json.loads(element.text), page
+                continue
             for name, value in element.attrib.items():
                 assert not name.lower().startswith("on"), (page, name)
                 if name in ("href", "src"):
