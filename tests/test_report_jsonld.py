@@ -21,11 +21,13 @@ from urllib.parse import unquote
 import extruct
 import pyshacl
 import pytest
+from click.testing import CliRunner
 from markupsafe import Markup
 from pyld import jsonld
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
+from pmae.cli import cli
 from pmae.model import Actor, Bundle, Meeting, Offer, Source
 from pmae.render import jsonld as pmae_jsonld
 from pmae.render.report import build_report
@@ -127,9 +129,14 @@ def domain_violations(data: Graph, release: Graph) -> list[str]:
 
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("jsonld") / "site"
-    build_report(load_sample(), out)
-    return out
+    """The sample's public report, made as users make it: ``pmae sample``, ``pmae report``."""
+    folder = tmp_path_factory.mktemp("jsonld")
+    runner = CliRunner()
+    for command in (["sample", "-o", str(folder / "sample.json")],
+                    ["report", str(folder / "sample.json"), "-o", str(folder / "site")]):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 0, result.output
+    return folder / "site"
 
 
 def _graph_of_site(site: Path) -> Graph:
