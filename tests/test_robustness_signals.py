@@ -33,6 +33,12 @@ _SLOW_COMMAND = textwrap.dedent("""
 """)
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C acts as it does for a command started from a shell: a test runner's worker
+    (pytest-xdist) ignores SIGINT, and an ignored signal stays ignored across exec."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(("signum", "code", "said"), [
     (signal.SIGINT, 130, "pmae: interrupted (Ctrl-C); no file was left half-written"),
     (signal.SIGTERM, 143, "pmae: terminated (SIGTERM); no file was left half-written"),
@@ -43,7 +49,8 @@ def test_a_signal_ends_with_its_exit_code_and_one_line(tmp_path: Path, signum: i
     target.write_bytes(b"previous")
     process = subprocess.Popen(
         [sys.executable, "-c", _SLOW_COMMAND, str(target)], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, env={**os.environ, "PMAE_DISABLE_PLUGINS": "pmae-broken"})
+        stderr=subprocess.PIPE, env={**os.environ, "PMAE_DISABLE_PLUGINS": "pmae-broken"},
+        preexec_fn=_as_from_a_terminal)
     assert process.stdout is not None
     assert process.stdout.readline() == b"ready\n"
     process.send_signal(signum)
