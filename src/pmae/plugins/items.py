@@ -24,6 +24,9 @@ from pmae.vocab import NAMESPACED_CODE, Term, Vocabulary
 
 #: Names of registered items: lower-case letters, digits, ``-`` and ``_``.
 ITEM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+#: Names of diagnostic tools: an item name, optionally namespaced (``occitanie:gestion``), as
+#: the diagnosis schema's ``tool`` allows.
+TOOL_NAME = re.compile(r"^(?:[a-z][a-z0-9_-]*:)?[a-z0-9][a-z0-9_-]*$")
 #: Ids of whole vocabularies a plugin registers (``themes``, ``occitanie:filieres``).
 VOCABULARY_ID = re.compile(r"^(?:[a-z][a-z0-9_-]*:)?[a-z][a-z0-9_]*$")
 
@@ -43,6 +46,13 @@ def _name(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not ITEM_NAME.match(value):
         raise InvalidItemError(
             f"{type(item).__name__} name {value!r} must be lower-case letters, digits, - or _")
+
+
+def _tool_name(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or len(value) > 100 or not TOOL_NAME.match(value):
+        raise InvalidItemError(
+            f"{type(item).__name__} name {value!r} must be lower-case letters, digits, - or _, "
+            "optionally namespaced: 'occitanie:gestion-benevoles'")
 
 
 def _title(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -172,7 +182,7 @@ class DiagnosticTool:
     ``score`` replaces the standard scoring when the tool needs an unusual rule.
     """
 
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=_tool_name)
     title: str = attrs.field(validator=_title)
     version: str
     questionnaire: Mapping[str, Any] = attrs.field(validator=_questionnaire)
@@ -194,13 +204,28 @@ def _terms(item: VocabularyExtension, attribute: attrs.Attribute[Any],
                                    f"namespaced as '{item.namespace}:<code>'")
 
 
+def _scope(item: VocabularyExtension, attribute: attrs.Attribute[Any],
+           value: Iterable[object]) -> None:
+    for code in value:
+        if not isinstance(code, str) or not re.match(r"^(fr|[a-z]+:[0-9A-Za-z]+)$", code):
+            raise InvalidItemError(f"vocabulary extension {item.name}: territory {code!r} must "
+                                   "be a territory code such as 'reg:76' or 'dep:31'")
+
+
 @attrs.define(kw_only=True, frozen=True)
 class VocabularyExtension:
-    """Namespaced codes added to an open vocabulary (``occitanie:tiers_lieux``)."""
+    """Namespaced codes added to an open vocabulary (``occitanie:tiers_lieux``).
+
+    ``territories`` are those the codes apply to (``("reg:76",)``; every territory when
+    empty): coverage counts a scoped theme only in the territories inside or around them, so
+    a region's own themes add no zone blanche to another region's grid. They must be known
+    territories when the plugins are loaded.
+    """
 
     vocabulary: str
     namespace: str
     terms: tuple[Term, ...] = attrs.field(validator=_terms)
+    territories: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=_scope)
 
     @property
     def name(self) -> str:
