@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
-from pmae.io.checks import CheckContext
 from pmae.issues import Issue
 from pmae.jsonpath import path_parts
-from pmae.model import Bundle
+from pmae.plugins.types import (
+    CheckFunction,
+    ExportFunction,
+    Locate,
+    QuestionnaireData,
+    ReadFunction,
+    ScoreFunction,
+)
 from pmae.territories import Territories
 from pmae.vocab import NAMESPACED_CODE, Term, Vocabulary
 
@@ -107,7 +112,7 @@ class Exporter:
 
     name: str = attrs.field(validator=_name)
     title: str = attrs.field(validator=_title)
-    export: Callable[[Bundle, Any, ExportContext], None] = attrs.field(validator=_function)
+    export: ExportFunction = attrs.field(validator=_function)
     target: Literal["file", "directory"] = attrs.field(
         default="file", validator=_matches(r"^(file|directory)$",
                                            "target must be 'file' or 'directory'"))
@@ -126,7 +131,7 @@ class ImportResult:
 
     document: Any
     issues: tuple[Issue, ...] = ()
-    locate: Callable[[str], tuple[str | None, int | None, str | None] | None] | None = None
+    locate: Locate | None = None
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -139,7 +144,7 @@ class Importer:
 
     name: str = attrs.field(validator=_name)
     title: str = attrs.field(validator=_title)
-    read: Callable[[Path, Mapping[str, str]], ImportResult] = attrs.field(validator=_function)
+    read: ReadFunction = attrs.field(validator=_function)
     description: str = ""
 
 
@@ -185,8 +190,8 @@ class DiagnosticTool:
     name: str = attrs.field(validator=_tool_name)
     title: str = attrs.field(validator=_title)
     version: str
-    questionnaire: Mapping[str, Any] = attrs.field(validator=_questionnaire)
-    score: Callable[..., Any] | None = attrs.field(
+    questionnaire: QuestionnaireData = attrs.field(validator=_questionnaire)
+    score: ScoreFunction | None = attrs.field(
         default=None, validator=attrs.validators.optional(_function))
     description: str = ""
 
@@ -288,7 +293,7 @@ class Check:
 
     name: str = attrs.field(validator=_name)
     title: str = attrs.field(validator=_title)
-    check: Callable[[Bundle, CheckContext], Iterable[Issue]] = attrs.field(validator=_function)
+    check: CheckFunction = attrs.field(validator=_function)
     codes: tuple[str, ...] = attrs.field(default=(), validator=_codes)
 
 
