@@ -247,3 +247,13 @@ def test_the_environment_lists_are_checked_against_installed_plugins(
                                   "installed plugin: did you mean 'pmae-extra'? (installed "
                                   "plugins: ")
     assert manager.infos["pmae-extra"].reason == "in PMAE_DISABLE_PLUGINS"
+
+
+def test_the_arguments_are_named_for_what_they_are(plugin_distribution: Any) -> None:
+    plugin_distribution(name="pmae-extra")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_plugin_manager(load=["pmae-extra"], disable=["pmae-extr"])
+    [message] = [str(w.message) for w in caught if issubclass(w.category, PluginWarning)]
+    assert message.startswith("disable= names 'pmae-extr', which is not an installed plugin: "
+                              "did you mean 'pmae-extra'?")

@@ -173,7 +173,8 @@ def make_plugin_manager(
     if strict is None:
         strict = os.environ.get("PMAE_STRICT_PLUGINS", "") not in ("", "0")
     allow = set(load) if load is not None else _env_list("PMAE_LOAD_PLUGINS")
-    deny = set(disable) | (_env_list("PMAE_DISABLE_PLUGINS") or set())
+    disable = set(disable)
+    deny = disable | (_env_list("PMAE_DISABLE_PLUGINS") or set())
     manager = PluginManager(strict=strict)
     for module in BUILTIN_PLUGINS:
         manager.register(importlib.import_module(module), name=module.rsplit(".", 1)[1],
@@ -181,7 +182,9 @@ def make_plugin_manager(
                          builtin=True)
     found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points else ()
     if entry_points:  # a misspelled name would otherwise load, or disable, nothing in silence
-        for variable, names in (("PMAE_LOAD_PLUGINS", allow or ()), ("PMAE_DISABLE_PLUGINS", deny)):
+        lists = (("PMAE_LOAD_PLUGINS" if load is None else "load=", allow or ()),
+                 ("disable=", disable), ("PMAE_DISABLE_PLUGINS", deny - disable))
+        for variable, names in lists:
             for message in unknown_plugin_names(variable, names, {e.name for e in found},
                                                 set(manager.infos)):
                 warnings.warn(message, PluginWarning, stacklevel=2)
