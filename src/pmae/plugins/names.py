@@ -53,7 +53,7 @@ def address(items: Sequence[Registered[Any]], registered: Registered[Any],
             else registered.qualified_name)
 
 
-def clash_messages(kind: str, registered: Registered[Any], others: Sequence[str],
+def clash_message(kind: str, registered: Registered[Any], others: Sequence[str],
                    infos: Mapping[str, PluginInfo]) -> str:
     """The warning for an item whose name other plugins (``others``) registered too."""
     core = [other for other in others if _builtin(infos, other)]

@@ -30,7 +30,7 @@ from pmae.plugins.names import (
     ADDRESSED_HOOKS,
     AmbiguousNameError,
     address,
-    clash_messages,
+    clash_message,
     matching,
     not_loaded_hint,
 )
@@ -121,7 +121,7 @@ class Registry:
                 others = [other for other, theirs in self._items.items() if other != plugin
                           and any(r.name == registered.name for r in theirs.get(hook, ()))]
                 if others:
-                    messages.append(clash_messages(HOOKS[hook].kind, registered, others,
+                    messages.append(clash_message(HOOKS[hook].kind, registered, others,
                                                    self.infos))
         return messages
 
