@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import attrs
 
@@ -25,6 +25,7 @@ from pmae.sessions import session as current_session
 
 if TYPE_CHECKING:
     from pmae.plugins.manager import PluginManager
+    from pmae.plugins.types import DirectoryExport, FileExport
 
 
 def _session(session: Session | None, manager: PluginManager | None) -> Session:
@@ -70,7 +71,7 @@ def export_bundle(
     nothing = ExportError(f"the exporter {fmt!r} wrote nothing; {target} was left as it was")
     if exporter.target == "file":
         with atomic_writer(target) as stream:
-            exporter.export(visible, stream, context)
+            cast("FileExport", exporter.export)(visible, stream, context)
             if stream.tell() == 0:
                 raise nothing
     else:
@@ -80,7 +81,7 @@ def export_bundle(
                 "overwriting (pmae export --force)")
 
         def fill(folder: Path) -> None:
-            exporter.export(visible, folder, context)
+            cast("DirectoryExport", exporter.export)(visible, folder, context)
             if not any(folder.iterdir()):
                 raise nothing
 

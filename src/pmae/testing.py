@@ -27,7 +27,28 @@ Fixtures:
 - :func:`pmae_small_bundle`: a small, valid, hand-built bundle that exercises every visibility;
 - :func:`pmae_sample_bundle`: the sample bundle shipped with pmae (several hundred records);
 - :func:`pmae_export`: export a bundle through pmae's real core (audience filter, atomic
-  output) into the test's ``tmp_path``.
+  output) into the test's ``tmp_path``;
+- :func:`pmae_import`: read a file with an importer and validate the result, as
+  ``pmae import`` does;
+- :func:`pmae_check`: run one check on a bundle with the validation context
+  (``pmae_session.check_context``: every vocabulary and territory of the plugins);
+- :func:`pmae_diagnose`: score answers with a diagnostic tool, its own ``score`` function
+  included.
+
+An importer, a check and a diagnostic tool are tested the same way::
+
+    def test_my_importer(pmae_register, pmae_import, tmp_path):
+        pmae_register(MyPlugin())
+        report = pmae_import(tmp_path / "offres.csv", "offres-occitanie")
+        assert report.ok and len(report.bundle.offers) == 3
+
+    def test_my_check(pmae_register, pmae_small_bundle, pmae_check):
+        pmae_register(MyPlugin())
+        assert [i.code for i in pmae_check(pmae_small_bundle, "siret")] == []
+
+    def test_my_tool(pmae_register, pmae_diagnose):
+        pmae_register(MyPlugin())
+        assert pmae_diagnose("gestion-benevoles", {"q1": 3}).scores == {"benevoles": 75.0}
 
 This module is imported when pytest starts, in every project of the environment: it imports
 nothing of pmae until a fixture is used, so it costs nothing to tests that do not use it.
@@ -37,9 +58,9 @@ nothing of pmae until a fixture is used, so it costs nothing to tests that do no
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import itertools
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -47,14 +68,23 @@ from typing import TYPE_CHECKING, Protocol
 import pytest
 
 if TYPE_CHECKING:
+    from pmae.diagnostics import Evaluation
+    from pmae.io.pipeline import Report
+    from pmae.issues import Issue
     from pmae.model import Bundle
     from pmae.plugins import PluginInfo, PluginManager
     from pmae.sessions import Session
 
 __all__ = [
+    "CheckHelper",
+    "DiagnoseHelper",
     "ExportHelper",
+    "ImportHelper",
     "RegisterHelper",
+    "pmae_check",
+    "pmae_diagnose",
     "pmae_export",
+    "pmae_import",
     "pmae_plugin_manager",
     "pmae_register",
     "pmae_sample_bundle",
@@ -77,6 +107,28 @@ class ExportHelper(Protocol):
     def __call__(self, bundle: Bundle, fmt: str, *, audience: str = "public",
                  options: Mapping[str, str] | None = None, lang: str = "fr") -> Path:
         """Export ``bundle`` with the exporter ``fmt``; return the file or folder written."""
+
+
+class ImportHelper(Protocol):
+    """The type of the :func:`pmae_import` fixture."""
+
+    def __call__(self, path: str | os.PathLike[str], fmt: str, *,
+                 options: Mapping[str, str] | None = None) -> Report:
+        """Read ``path`` with the importer ``fmt``; return the validation report."""
+
+
+class CheckHelper(Protocol):
+    """The type of the :func:`pmae_check` fixture."""
+
+    def __call__(self, bundle: Bundle, name: str) -> list[Issue]:
+        """Run the check ``name`` (or ``<plugin>:<name>``) on ``bundle``; return its issues."""
+
+
+class DiagnoseHelper(Protocol):
+    """The type of the :func:`pmae_diagnose` fixture."""
+
+    def __call__(self, tool: str, answers: Mapping[str, object]) -> Evaluation:
+        """Score ``answers`` (question id -> answer) with the diagnostic tool ``tool``."""
 
 
 @pytest.fixture
@@ -181,126 +233,84 @@ def pmae_export(pmae_plugin_manager: PluginManager, tmp_path: Path) -> ExportHel
     return export
 
 
-def small_bundle() -> Bundle:
-    """A small bundle of source ``essai`` that exercises every audience of the filter.
+@pytest.fixture
+def pmae_import(pmae_session: Session) -> ImportHelper:
+    """A function that reads a file with an importer and validates the result.
 
-    - actors: ``essai:reseau`` (public, with an e-mail, a phone and a contact person),
-      ``essai:dla69`` (public, member of the network-only ``essai:partenaire``),
-      ``essai:partenaire`` (network), ``essai:interne`` (private);
-    - offers: ``essai:offre-publique`` (public), ``essai:offre-reseau`` (network),
-      ``essai:offre-restreinte`` (restricted to ``autre-reseau``), ``essai:offre-partenaire``
-      (public, of the network-only actor), ``essai:offre-interne`` (public, of the private actor);
-    - ``essai:asso-1``, ``essai:besoin-1`` and ``essai:orientation-1`` restricted to
-      ``autre-reseau``; ``essai:besoin-2`` private, and ``essai:orientation-2`` (restricted to
-      ``autre-reseau``) refers to it;
-    - a public meeting ``essai:cofil-1`` organised by ``essai:reseau`` and ``essai:partenaire``,
-      with two speakers (one a person only), two registrations; a public production, resource
-      and programme.
-
-    Persons: Camille Martin (contact), Dominique Bernard and Alex Petit (speakers).
+    ``pmae_import(path, fmt, options=None)`` calls :func:`pmae.exchange.import_file` with
+    :func:`pmae_session`, exactly as ``pmae import FMT PATH`` does: the importer's own issues
+    and the validation's, located in the source file by the importer's ``locate``, in one
+    :class:`~pmae.io.pipeline.Report` (``report.ok``, ``report.issues``, ``report.bundle``).
     """
-    from pmae.model import (
-        Actor,
-        Association,
-        Bundle,
-        Meeting,
-        Need,
-        Offer,
-        Person,
-        Production,
-        Programme,
-        Referral,
-        Registration,
-        Resource,
-        Source,
-        Speaker,
-    )
 
-    paris = dt.timezone(dt.timedelta(hours=1))
-    elsewhere = ("autre-reseau",)
-    return Bundle(
-        source=Source(slug="essai", name="Réseau d'essai", url="https://reseau.example.org",
-                      contact_email="donnees@reseau.example.org"),
-        generated_at=dt.datetime(2025, 3, 14, 9, 0, tzinfo=paris),
-        actors=(
-            Actor(id="essai:reseau", name="Réseau d'essai", actor_type="coordination_associative",
-                  territories=("reg:84",), commune="com:69123",
-                  email="contact@reseau.example.org", phone="04 99 99 99 01",
-                  contacts=(Person(name="Camille Martin", role="chargée de mission",
-                                   email="camille.martin@reseau.example.org",
-                                   phone="04 99 99 99 02"),)),
-            Actor(id="essai:dla69", name="DLA du Rhône", actor_type="dla_departemental",
-                  territories=("dep:69",), networks=("essai:partenaire",)),
-            Actor(id="essai:partenaire", name="Réseau partenaire", actor_type="reseau_sectoriel",
-                  territories=("reg:84",), visibility="network"),
-            Actor(id="essai:interne", name="Cellule interne", actor_type="point_appui",
-                  territories=("dep:69",), visibility="private"),
-        ),
-        offers=(
-            Offer(id="essai:offre-publique", actor="essai:dla69", title="Premier emploi",
-                  themes=("recrutement",), stages=("conseil",), territories=("dep:69",)),
-            Offer(id="essai:offre-reseau", actor="essai:reseau", title="Atelier paie",
-                  themes=("paie_declarations",), stages=("formation",),
-                  territories=("reg:84",), visibility="network"),
-            Offer(id="essai:offre-restreinte", actor="essai:dla69", title="Appui renforcé",
-                  themes=("contrat_travail",), stages=("appui",), territories=("dep:69",),
-                  visibility="restricted", recipients=elsewhere),
-            Offer(id="essai:offre-partenaire", actor="essai:partenaire", title="Permanence",
-                  themes=("recrutement",), stages=("information",), territories=("reg:84",)),
-            Offer(id="essai:offre-interne", actor="essai:interne", title="Suivi interne",
-                  themes=("recrutement",), stages=("conseil",), territories=("dep:69",)),
-        ),
-        associations=(
-            Association(id="essai:asso-1", name="Les Amis du quartier", headcount=3,
-                        size_band="02", commune="com:69123", recipients=elsewhere),
-        ),
-        needs=(
-            Need(id="essai:besoin-1", theme="recrutement", origin="declare",
-                 date=dt.date(2025, 2, 1), association="essai:asso-1", territory="dep:69",
-                 recipients=elsewhere),
-            Need(id="essai:besoin-2", theme="paie_declarations", origin="declare",
-                 date=dt.date(2025, 2, 3), association="essai:asso-1", territory="dep:69",
-                 visibility="private"),
-        ),
-        referrals=(
-            Referral(id="essai:orientation-1", need="essai:besoin-1",
-                     offer="essai:offre-publique", by="essai:reseau", date=dt.date(2025, 2, 10),
-                     recipients=elsewhere),
-            Referral(id="essai:orientation-2", need="essai:besoin-2",
-                     offer="essai:offre-publique", by="essai:dla69", date=dt.date(2025, 2, 11),
-                     recipients=elsewhere),
-        ),
-        meetings=(
-            Meeting(id="essai:cofil-1", kind="cofil", title="COFIL de mars",
-                    start=dt.datetime(2025, 3, 14, 9, 0, tzinfo=paris),
-                    end=dt.datetime(2025, 3, 14, 12, 30, tzinfo=paris),
-                    commune="com:69123", themes=("recrutement",),
-                    organisers=("essai:reseau", "essai:partenaire"),
-                    speakers=(
-                        Speaker(person=Person(name="Dominique Bernard",
-                                              email="d.bernard@dla.example.org",
-                                              phone="04 99 99 99 03"),
-                                organisation="DLA du Rhône", actor="essai:dla69",
-                                topic="Le premier emploi"),
-                        Speaker(person=Person(name="Alex Petit"), outside=True,
-                                topic="Témoignage"),
-                    ),
-                    registrations=(Registration(actor="essai:reseau", participants=2),
-                                   Registration(actor="essai:partenaire"))),
-        ),
-        productions=(
-            Production(id="essai:fiche-1", kind="fiche_thematique", title="Recruter",
-                       year=2025, themes=("recrutement",),
-                       authors=("essai:reseau", "essai:partenaire"),
-                       resources=("essai:ressource-1",), meeting="essai:cofil-1"),
-        ),
-        resources=(
-            Resource(id="essai:ressource-1", title="Guide du premier emploi", kind="guide",
-                     url="https://ressources.example.org/premier-emploi"),
-        ),
-        programmes=(
-            Programme(id="essai:programme-2025", year=2025, title="Programme 2025",
-                      priorities=("recrutement",), meetings=("essai:cofil-1",),
-                      productions=("essai:fiche-1",)),
-        ),
-    )
+    def read(path: str | os.PathLike[str], fmt: str, *,
+             options: Mapping[str, str] | None = None) -> Report:
+        from pmae.exchange import import_file
+
+        return import_file(fmt, path, options=options, session=pmae_session)
+
+    return read
+
+
+@pytest.fixture
+def pmae_check(pmae_session: Session) -> CheckHelper:
+    """A function that runs one check on a bundle, with the validation context.
+
+    ``pmae_check(bundle, name)`` finds the check ``name`` (or ``<plugin>:<name>``) among those
+    of :func:`pmae_session` and calls it with ``pmae_session.check_context``, the context
+    validation gives it: every vocabulary and territory of pmae and the registered plugins.
+    Unlike validation, which turns a failing check into one ``check-failed`` warning, the
+    exception reaches the test, with its traceback; and each value the check yields must be an
+    :class:`~pmae.issues.Issue` with one of the codes the check declares (``Check.codes``).
+    """
+
+    def run(bundle: Bundle, name: str) -> list[Issue]:
+        from pmae.issues import Issue
+
+        checks = [r for r in pmae_session.plugins.checks() if name in (r.name, r.qualified_name)]
+        if len(checks) != 1:
+            known = ", ".join(r.qualified_name for r in pmae_session.plugins.checks()) or "none"
+            raise LookupError(f"{len(checks)} checks named {name!r}; known: {known}")
+        check = checks[0].item
+        issues = list(check.check(bundle, pmae_session.check_context))
+        for issue in issues:
+            assert isinstance(issue, Issue), f"check {name!r} yielded {issue!r}, not an Issue"
+            assert not check.codes or issue.code in check.codes, (
+                f"check {name!r} yielded the code {issue.code!r}, which it does not declare "
+                f"(codes={check.codes!r})")
+        return issues
+
+    return run
+
+
+@pytest.fixture
+def pmae_diagnose(pmae_session: Session) -> DiagnoseHelper:
+    """A function that scores answers with a diagnostic tool.
+
+    ``pmae_diagnose(tool, answers)`` finds the tool by name in :func:`pmae_session`, checks
+    its questionnaire against the session's vocabularies (a plugin's namespaced themes
+    included) and scores ``answers`` as ``pmae diagnose TOOL --answers FILE`` does: with the
+    tool's ``score`` function when it has one, else :func:`pmae.diagnostics.evaluate`. It
+    returns the :class:`~pmae.diagnostics.Evaluation` (scores, levels, alerts, needs).
+    """
+
+    def diagnose(tool: str, answers: Mapping[str, object]) -> Evaluation:
+        from pmae.diagnostics import Evaluation, evaluate, load_questionnaire
+
+        item = pmae_session.diagnostic(tool)
+        questionnaire = load_questionnaire(item.questionnaire,
+                                           vocabularies=pmae_session.vocabularies)
+        result = (item.score or evaluate)(questionnaire, answers)
+        assert isinstance(result, Evaluation), (
+            f"the score function of {tool!r} returned {type(result).__name__}, not an Evaluation")
+        return result
+
+    return diagnose
+
+
+def small_bundle() -> Bundle:
+    """A small bundle of source ``essai`` that exercises every audience of the filter, valid
+    with no issue at all: :func:`pmae.sample.small_bundle`, where its records are listed."""
+    from pmae.sample import small_bundle as build
+
+    return build()

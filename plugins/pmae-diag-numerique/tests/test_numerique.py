@@ -314,6 +314,16 @@ def test_registers_on_a_fresh_manager(pmae_register: Any) -> None:
     assert (info.status, info.items) == ("loaded", (("diagnostic", "maturite-numerique"),))
 
 
+def test_pmae_diagnose_scores_with_the_plugins_rule(pmae_register: Any,
+                                                    pmae_diagnose: Any) -> None:
+    """pmae.testing's kit scores through the registered tool, its own score function included."""
+    pmae_register(pmae_diag_numerique, name="pmae-diag-numerique")
+    answers = best(**{"N2.2": 0})
+    result = pmae_diagnose("maturite-numerique", answers)
+    assert result == score(TOOL, answers)
+    assert result.scores["N2"] == 39.9  # capped: the plugin's rule, not plain evaluate
+
+
 @pytest.fixture
 def only_this_plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("PMAE_LOAD_PLUGINS", "pmae-diag-numerique")

@@ -70,6 +70,19 @@ def test_rna_extract_gives_active_associations(session: Session, name: str) -> N
     assert all(i.file == str(DATA / name) for i in report.issues)
 
 
+def test_pmae_import_reads_an_extract(session: Session, pmae_register: Any,
+                                      pmae_import: Any) -> None:
+    """pmae.testing's kit: the importer registered on a fresh manager, read and validated as
+    ``pmae import rna`` does, gives what the plugin's session gives."""
+    pmae_register(pmae_registres, name="pmae-registres")
+    path = DATA / "rna_waldec_latin1.csv"
+    report = pmae_import(path, "rna", options={"source": "lma-ra"})
+    expected = run("rna", path, session, source="lma-ra")
+    assert report.ok and report.bundle is not None and expected.bundle is not None
+    assert report.bundle.associations == expected.bundle.associations
+    assert issues_of(report) == issues_of(expected)
+
+
 def test_rna_personal_columns_are_never_stored(session: Session, tmp_path: Path) -> None:
     output = tmp_path / "out.json"
     result = CliRunner().invoke(cli, ["import", "rna", str(DATA / "rna_waldec_utf8.csv"),

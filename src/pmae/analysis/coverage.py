@@ -42,13 +42,14 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from pmae.analysis.coverage_grid import Grid
 from pmae.model import Bundle, Offer
 from pmae.sessions import session as current_session
 from pmae.territories import Territories, TerritoryError
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
-    from pmae.vocab import Vocabulary
+    from pmae.vocab import Term, Vocabulary
 
 __all__ = ["LEVELS", "STATUSES", "Coverage", "CoverageCell", "Level", "coverage",
            "grid_territories", "in_force"]
@@ -188,55 +189,6 @@ def in_force(offer: Offer, today: dt.date) -> bool:
                 or (offer.valid_from is not None and offer.valid_from > today))
 
 
-class _Grid:
-    """The grid territories, and where offer and need territories fall in it (cached)."""
-
-    def __init__(self, level: str, codes: tuple[str, ...], territories: Territories,
-                 region_of: Mapping[str, str]) -> None:
-        self.level, self.codes, self.territories = level, codes, territories
-        self.members, self.region_of = frozenset(codes), region_of
-        self._reach: dict[tuple[str, ...], tuple[tuple[str, bool], ...]] = {}
-        self.placed: dict[str | None, str | None] = {None: None}
-
-    def reach(self, codes: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
-        """The grid territories ``codes`` reach, each with whether it is covered wholly."""
-        found = self._reach.get(codes)
-        if found is not None:
-            return found
-        whole: dict[str, bool] = {}
-        for code in codes:
-            try:
-                departements = self.territories.departements(code)
-            except TerritoryError:
-                continue  # an unknown territory covers nothing (validation reports it)
-            reached = departements if self.level == "dep" else dict.fromkeys(
-                self.region_of[d] for d in departements if d in self.region_of)
-            for target in reached:
-                if target in self.members:
-                    whole[target] = whole.get(target, False) or self.territories.contains(
-                        code, target)
-        found = tuple(whole.items())
-        self._reach[codes] = found
-        return found
-
-    def place(self, code: str | None) -> str | None:
-        """The one grid territory that contains ``code``, or ``None``."""
-        if code in self.placed:
-            return self.placed[code]
-        assert code is not None  # None is seeded in the cache
-        placed: str | None = None
-        if code in self.members:
-            placed = code
-        else:
-            try:
-                inside = [a for a in self.territories.ancestors(code) if a in self.members]
-            except TerritoryError:
-                inside = []
-            placed = inside[0] if len(inside) == 1 else None
-        self.placed[code] = placed
-        return placed
-
-
 def grid_territories(
     bundle: Bundle, *, level: str = "dep", region: str | None = None,
     territories: Territories | None = None, session: Session | None = None,
@@ -274,13 +226,14 @@ def _region_of(territories: Territories) -> dict[str, str]:
     return {d: r for r in territories.regions() for d in territories.departements(r)}
 
 
-def _axis(given: Sequence[str] | None, known: tuple[str, ...], seen: Iterable[str]) -> tuple[
-        str, ...]:
-    """The codes given, or the vocabulary's then those the data uses beyond it (sorted)."""
+def _axis(given: Sequence[str] | None, vocabulary: Vocabulary, seen: Iterable[str],
+          applies: Callable[[Term], bool] = lambda term: True) -> tuple[str, ...]:
+    """The codes given, or the vocabulary's that ``apply`` in the grid, then those the data uses
+    beyond the vocabulary (sorted)."""
     if given is not None:
         return tuple(dict.fromkeys(given))
-    extra = set(seen) - set(known)
-    return known + tuple(sorted(extra))
+    extra = set(seen) - set(vocabulary.codes())
+    return tuple(t.code for t in vocabulary.terms if applies(t)) + tuple(sorted(extra))
 
 
 def coverage(
@@ -295,8 +248,9 @@ def coverage(
     :param region: the territory whose départements (or régions) make the grid: ``reg:84``,
         ``fr``, a former région, a département. By default, every région that one of the
         bundle's offers or actors touches.
-    :param themes: the themes of the grid (default: the vocabulary's, then any other code the
-        offers or needs use). ``stages`` likewise, in the order of the support chain.
+    :param themes: the themes of the grid (default: the vocabulary's that apply to one of the
+        grid's territories, then any other code the offers or needs use). ``stages`` likewise,
+        in the order of the support chain.
     :param today: the reference date for offers' validity (default: the bundle's generation
         date).
     :param redundant_at: distinct actors covering a whole cell from which it is ``redondant``.
@@ -312,12 +266,14 @@ def coverage(
         raise ValueError(f"redundant_at must be at least 1, not {redundant_at}")
     as_of = today or bundle.generated_at.date()
     codes = grid_territories(bundle, level=level, region=region, territories=territories)
-    grid = _Grid(level, codes, territories, _region_of(territories))
+    grid = Grid(level, codes, territories, _region_of(territories))
     current = [o for o in bundle.offers if in_force(o, as_of)]
     expired = sum(1 for o in bundle.offers if o.valid_until is not None and o.valid_until < as_of)
-    theme_axis = _axis(themes, vocabularies["themes"].codes(),
-                       [t for o in current for t in o.themes] + [n.theme for n in bundle.needs])
-    stage_axis = _axis(stages, vocabularies["stages"].codes(),
+    # A plugin's themes scoped to other territories (Term.territories) make no zones blanches.
+    theme_axis = _axis(themes, vocabularies["themes"],
+                       [t for o in current for t in o.themes] + [n.theme for n in bundle.needs],
+                       grid.applies)
+    stage_axis = _axis(stages, vocabularies["stages"],
                        [s for o in current for s in o.stages]
                        + [n.stage for n in bundle.needs if n.stage is not None])
     theme_set, stage_set = frozenset(theme_axis), frozenset(stage_axis)

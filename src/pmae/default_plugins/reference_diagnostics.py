@@ -8,12 +8,12 @@ function. This plugin only reads them and registers them; scoring is the standar
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from importlib.resources import files
-from typing import Any
 
 from pmae.plugins.hookspecs import hookimpl
 from pmae.plugins.items import DiagnosticTool
+from pmae.plugins.types import QuestionnaireData
 
 #: The reference tools, by id (also their file name, ``<id>.json``), in presentation order.
 REFERENCE_TOOLS: tuple[str, ...] = (
@@ -24,7 +24,7 @@ REFERENCE_TOOLS: tuple[str, ...] = (
 )
 
 
-def reference_questionnaire(tool_id: str) -> Mapping[str, Any]:
+def reference_questionnaire(tool_id: str) -> QuestionnaireData:
     """The questionnaire document of reference tool ``tool_id``, as read from its file.
 
     :raises KeyError: if ``tool_id`` is not one of :data:`REFERENCE_TOOLS`.
@@ -33,7 +33,7 @@ def reference_questionnaire(tool_id: str) -> Mapping[str, Any]:
         raise KeyError(f"no reference diagnostic tool {tool_id!r}")
     # Read through the ``pmae`` package so this works from a wheel or a zip as well.
     resource = files("pmae") / "diagnostics" / "tools" / f"{tool_id}.json"
-    data: Mapping[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
+    data: QuestionnaireData = json.loads(resource.read_text(encoding="utf-8"))
     return data
 
 

@@ -8,7 +8,7 @@ take as "this is text". A cell that is a plain number (``-3``, ``2,5``, ``1e-05`
 not a formula, and is written as it is.
 
 The CSV tables (``pmae export --to csv``) read the ``'`` back off (see
-:func:`pmae.default_plugins.csv_tables.unprotect`), so a neutralised cell round-trips.
+:func:`pmae.io.csv_reader.unprotect`), so a neutralised cell round-trips.
 """
 
 from __future__ import annotations

@@ -10,20 +10,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
-from pmae.io.checks import CheckContext
 from pmae.issues import Issue
 from pmae.jsonpath import path_parts
-from pmae.model import Bundle
+from pmae.plugins.types import (
+    CheckFunction,
+    ExportFunction,
+    Locate,
+    QuestionnaireData,
+    ReadFunction,
+    ScoreFunction,
+)
 from pmae.territories import Territories
 from pmae.vocab import NAMESPACED_CODE, Term, Vocabulary
 
 #: Names of registered items: lower-case letters, digits, ``-`` and ``_``.
 ITEM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+#: Names of diagnostic tools: an item name, optionally namespaced (``occitanie:gestion``), as
+#: the diagnosis schema's ``tool`` allows.
+TOOL_NAME = re.compile(r"^(?:[a-z][a-z0-9_-]*:)?[a-z0-9][a-z0-9_-]*$")
 #: Ids of whole vocabularies a plugin registers (``themes``, ``occitanie:filieres``).
 VOCABULARY_ID = re.compile(r"^(?:[a-z][a-z0-9_-]*:)?[a-z][a-z0-9_]*$")
 
@@ -43,6 +51,13 @@ def _name(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not ITEM_NAME.match(value):
         raise InvalidItemError(
             f"{type(item).__name__} name {value!r} must be lower-case letters, digits, - or _")
+
+
+def _tool_name(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or len(value) > 100 or not TOOL_NAME.match(value):
+        raise InvalidItemError(
+            f"{type(item).__name__} name {value!r} must be lower-case letters, digits, - or _, "
+            "optionally namespaced: 'occitanie:gestion-benevoles'")
 
 
 def _title(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -97,7 +112,7 @@ class Exporter:
 
     name: str = attrs.field(validator=_name)
     title: str = attrs.field(validator=_title)
-    export: Callable[[Bundle, Any, ExportContext], None] = attrs.field(validator=_function)
+    export: ExportFunction = attrs.field(validator=_function)
     target: Literal["file", "directory"] = attrs.field(
         default="file", validator=_matches(r"^(file|directory)$",
                                            "target must be 'file' or 'directory'"))
@@ -116,7 +131,7 @@ class ImportResult:
 
     document: Any
     issues: tuple[Issue, ...] = ()
-    locate: Callable[[str], tuple[str | None, int | None, str | None] | None] | None = None
+    locate: Locate | None = None
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -129,7 +144,7 @@ class Importer:
 
     name: str = attrs.field(validator=_name)
     title: str = attrs.field(validator=_title)
-    read: Callable[[Path, Mapping[str, str]], ImportResult] = attrs.field(validator=_function)
+    read: ReadFunction = attrs.field(validator=_function)
     description: str = ""
 
 
@@ -172,11 +187,11 @@ class DiagnosticTool:
     ``score`` replaces the standard scoring when the tool needs an unusual rule.
     """
 
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=_tool_name)
     title: str = attrs.field(validator=_title)
     version: str
-    questionnaire: Mapping[str, Any] = attrs.field(validator=_questionnaire)
-    score: Callable[..., Any] | None = attrs.field(
+    questionnaire: QuestionnaireData = attrs.field(validator=_questionnaire)
+    score: ScoreFunction | None = attrs.field(
         default=None, validator=attrs.validators.optional(_function))
     description: str = ""
 
@@ -194,13 +209,28 @@ def _terms(item: VocabularyExtension, attribute: attrs.Attribute[Any],
                                    f"namespaced as '{item.namespace}:<code>'")
 
 
+def _scope(item: VocabularyExtension, attribute: attrs.Attribute[Any],
+           value: Iterable[object]) -> None:
+    for code in value:
+        if not isinstance(code, str) or not re.match(r"^(fr|[a-z]+:[0-9A-Za-z]+)$", code):
+            raise InvalidItemError(f"vocabulary extension {item.name}: territory {code!r} must "
+                                   "be a territory code such as 'reg:76' or 'dep:31'")
+
+
 @attrs.define(kw_only=True, frozen=True)
 class VocabularyExtension:
-    """Namespaced codes added to an open vocabulary (``occitanie:tiers_lieux``)."""
+    """Namespaced codes added to an open vocabulary (``occitanie:tiers_lieux``).
+
+    ``territories`` are those the codes apply to (``("reg:76",)``; every territory when
+    empty): coverage counts a scoped theme only in the territories inside or around them, so
+    a region's own themes add no zone blanche to another region's grid. They must be known
+    territories when the plugins are loaded.
+    """
 
     vocabulary: str
     namespace: str
     terms: tuple[Term, ...] = attrs.field(validator=_terms)
+    territories: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=_scope)
 
     @property
     def name(self) -> str:
@@ -263,7 +293,7 @@ class Check:
 
     name: str = attrs.field(validator=_name)
     title: str = attrs.field(validator=_title)
-    check: Callable[[Bundle, CheckContext], Iterable[Issue]] = attrs.field(validator=_function)
+    check: CheckFunction = attrs.field(validator=_function)
     codes: tuple[str, ...] = attrs.field(default=(), validator=_codes)
 
 

@@ -19,8 +19,10 @@ from typing import Any
 import pluggy
 
 from pmae.plugins import hookspecs
+from pmae.plugins.dependencies import unmet
 from pmae.plugins.hookspecs import HOOKS
 from pmae.plugins.items import InvalidItemError, validate_item
+from pmae.plugins.names import unknown_plugin_names
 from pmae.plugins.registry import (
     AmbiguousNameError,
     PluginError,
@@ -53,6 +55,9 @@ class PluginManager(Registry):
         self.pm.add_hookspecs(hookspecs)
         #: Grows by one each time a plugin is loaded: what was computed before is stale.
         self.generation = 0
+        #: Whether :meth:`settle` ran: a plugin registered since is checked against the others
+        #: at once.
+        self.settled = False
 
     def register(
         self, plugin: object, name: str | None = None, *, distribution: str | None = None,
@@ -86,12 +91,25 @@ class PluginManager(Registry):
             self.territories()
         except (InvalidItemError, VocabularyError, TerritoryError) as error:
             return self._fail(info, str(error), plugin)
+        if self.settled and (reason := unmet(self, name)):  # registered after the others
+            return self._fail(info, reason, plugin)
         info.hooks = tuple(mine)
         info.items = tuple((HOOKS[hook].kind, r.name) for hook in mine for r in mine[hook])
         for clash in self.clashes(name):
             warnings.warn(clash, PluginWarning, stacklevel=2)
         self.generation += 1
         return info
+
+    def settle(self) -> None:
+        """Fail each loaded plugin whose items need codes or territories no plugin defines
+        (:func:`~pmae.plugins.dependencies.unmet`), until every one left has what it needs."""
+        self.settled = True
+        while failing := [(info, reason) for info in list(self.infos.values())
+                          if info.status == "loaded" and not info.builtin
+                          and (reason := unmet(self, info.name))]:
+            for info, reason in failing:
+                self._fail(info, reason, self.pm.get_plugin(info.name))
+            self.generation += 1
 
     def _call(self, hook: str, plugin: object, name: str) -> list[Registered[Any]]:
         """Run ``plugin``'s implementations of ``hook`` (wrappers included) through pluggy."""
@@ -155,13 +173,21 @@ def make_plugin_manager(
     if strict is None:
         strict = os.environ.get("PMAE_STRICT_PLUGINS", "") not in ("", "0")
     allow = set(load) if load is not None else _env_list("PMAE_LOAD_PLUGINS")
-    deny = set(disable) | (_env_list("PMAE_DISABLE_PLUGINS") or set())
+    disable = set(disable)
+    deny = disable | (_env_list("PMAE_DISABLE_PLUGINS") or set())
     manager = PluginManager(strict=strict)
     for module in BUILTIN_PLUGINS:
         manager.register(importlib.import_module(module), name=module.rsplit(".", 1)[1],
                          distribution="pmae", version=importlib.metadata.version("pmae"),
                          builtin=True)
     found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points else ()
+    if entry_points:  # a misspelled name would otherwise load, or disable, nothing in silence
+        lists = (("PMAE_LOAD_PLUGINS" if load is None else "load=", allow or ()),
+                 ("disable=", disable), ("PMAE_DISABLE_PLUGINS", deny - disable))
+        for variable, names in lists:
+            for message in unknown_plugin_names(variable, names, {e.name for e in found},
+                                                set(manager.infos)):
+                warnings.warn(message, PluginWarning, stacklevel=2)
     for entry_point in sorted(found, key=lambda e: e.name):
         dist = entry_point.dist
         about: dict[str, Any] = dict(distribution=dist and dist.name, version=dist and dist.version)
@@ -180,6 +206,7 @@ def make_plugin_manager(
             manager.register(plugin, name=entry_point.name, **about)
     for plugin in plugins:
         manager.register(plugin)
+    manager.settle()
     return manager
 
 

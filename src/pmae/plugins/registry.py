@@ -26,6 +26,14 @@ from pmae.plugins.items import (
     VocabularyExtension,
     item_name,
 )
+from pmae.plugins.names import (
+    ADDRESSED_HOOKS,
+    AmbiguousNameError,
+    address,
+    clash_message,
+    matching,
+    not_loaded_hint,
+)
 from pmae.territories import Territories, core_territories
 from pmae.vocab import Vocabulary
 
@@ -38,10 +46,6 @@ class PluginWarning(UserWarning):
 
 class PluginError(RuntimeError):
     """A plugin failed while ``PMAE_STRICT_PLUGINS=1`` (or ``strict=True``)."""
-
-
-class AmbiguousNameError(LookupError):
-    """A bare item name that several plugins registered; use ``<plugin>:<name>``."""
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -95,6 +99,10 @@ class Registry:
     def _call_order(self, hook: str) -> list[str]:
         return list(self._items)
 
+    def items_of(self, plugin: str) -> Mapping[str, list[Registered[Any]]]:
+        """What ``plugin`` registered, by hook (nothing for a plugin that is not loaded)."""
+        return self._items.get(plugin, {})
+
     def registered(self, hook: str) -> list[Registered[Any]]:
         """Every item registered through ``hook``, in pluggy's call order of their plugins.
 
@@ -113,22 +121,43 @@ class Registry:
                 others = [other for other, theirs in self._items.items() if other != plugin
                           and any(r.name == registered.name for r in theirs.get(hook, ()))]
                 if others:
-                    messages.append(f"{HOOKS[hook].kind} {registered.name!r} is registered by "
-                                    f"{', '.join(others)} and {plugin}: address it as "
-                                    f"'<plugin>:{registered.name}'")
+                    messages.append(clash_message(HOOKS[hook].kind, registered, others,
+                                                   self.infos))
         return messages
 
     def _find(self, hook: str, name: str) -> Registered[Any]:
         items = self.registered(hook)
-        matches = [r for r in items if name == (r.qualified_name if ":" in name else r.name)]
+        matches = matching(items, name, self.infos)
         kind = HOOKS[hook].kind
         if not matches:
             known = ", ".join(sorted({r.name for r in items})) or "none"
-            raise KeyError(f"no {kind} named {name!r}; known: {known}")
+            raise KeyError(f"no {kind} named {name!r}; known: {known}"
+                           + not_loaded_hint(name, self.infos.values()))
         if len(matches) > 1:
             raise AmbiguousNameError(f"{kind} {name!r} is registered by several plugins: use "
                                      + " or ".join(sorted(r.qualified_name for r in matches)))
         return matches[0]
+
+    def listing(self) -> list[dict[str, Any]]:
+        """What ``pmae plugins --json`` prints: each plugin's :meth:`PluginInfo.to_dict`, where
+        an item its bare name does not reach (pmae's own has that name, or several plugins do)
+        also gives its ``address``, ``<plugin>:<name>``, and ``bare_name``, the plugin the bare
+        name reaches (``None`` when it is ambiguous)."""
+        found = {hook: self.registered(hook) for hook in ADDRESSED_HOOKS}
+        kinds = {HOOKS[hook].kind: hook for hook in ADDRESSED_HOOKS}
+        result = []
+        for info in self.infos.values():
+            data = info.to_dict()
+            for item in data["items"]:
+                items = found.get(kinds.get(item["kind"], ""), [])
+                mine = next((r for r in items if r.plugin == info.name
+                             and r.name == item["name"]), None)
+                if mine is not None and address(items, mine, self.infos) != mine.name:
+                    owners = matching(items, mine.name, self.infos)
+                    item["address"] = mine.qualified_name
+                    item["bare_name"] = owners[0].plugin if len(owners) == 1 else None
+            result.append(data)
+        return result
 
     def exporters(self) -> list[Registered[Exporter]]:
         """Every exporter, with its plugin."""
@@ -178,8 +207,10 @@ class Registry:
             if isinstance(item, VocabularyExtension):
                 if item.vocabulary not in result:
                     raise InvalidItemError(f"no vocabulary {item.vocabulary!r} to extend")
+                terms = tuple(attrs.evolve(term, territories=item.territories)
+                              if item.territories else term for term in item.terms)
                 result[item.vocabulary] = result[item.vocabulary].extended(
-                    item.terms, namespace=item.namespace)
+                    terms, namespace=item.namespace)
         return result
 
     def territories(self) -> Territories:

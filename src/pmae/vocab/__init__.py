@@ -49,7 +49,9 @@ class Term:
 
     ``group`` is the code of the :class:`TermGroup` the term belongs to, if the vocabulary has
     groups. ``minimum`` and ``maximum`` are inclusive numeric bounds, used by the size bands
-    (headcount); ``None`` means unbounded or not applicable.
+    (headcount); ``None`` means unbounded or not applicable. ``territories`` are the
+    territories the code applies to (``reg:76``), empty for everywhere: a plugin's regional
+    themes (see ``pmae.plugins.VocabularyExtension``) are not part of another region's coverage.
     """
 
     code: str
@@ -60,6 +62,7 @@ class Term:
     group: str | None = None
     minimum: int | None = None
     maximum: int | None = None
+    territories: tuple[str, ...] = ()
 
 
 @attrs.define(kw_only=True, frozen=True)

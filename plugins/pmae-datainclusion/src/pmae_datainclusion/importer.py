@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from pmae.io.checks import siret_ok
+from pmae.identifiers import siret_ok
 from pmae.issues import Issue
 from pmae.model import FORMAT_VERSION
 from pmae.plugins import ImportResult

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from importlib.resources import files
-from typing import Any, Final
+from typing import Final
 
 import attrs
 from pmae.diagnostics import (
@@ -36,6 +36,7 @@ from pmae.diagnostics import (
 )
 from pmae.model import Answer
 from pmae.plugins import DiagnosticTool, hookimpl
+from pmae.plugins.types import QuestionnaireData
 
 __all__ = [
     "BACKUP",
@@ -75,11 +76,11 @@ TRAINING_THEME: Final = "formation_pro"
 TRAINING_STAGE: Final = "formation"
 
 
-def questionnaire_data() -> dict[str, Any]:
+def questionnaire_data() -> QuestionnaireData:
     """The questionnaire document, as read from ``numerique.json`` (a fresh copy each call)."""
     # Read through the package, so this works from a wheel or a zip as well as a checkout.
     text = (files(__name__) / "numerique.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: QuestionnaireData = json.loads(text)
     return data
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pmae.io.csv_reader import detect_encoding
 from pmae.plugins import Importer, hookimpl
 
 from pmae_registres.common import Found, Place, enrich
 from pmae_registres.entreprises import import_entreprises, read_entreprises
-from pmae_registres.rna import detect_encoding, import_rna, read_rna
+from pmae_registres.rna import import_rna, read_rna
 
 __all__ = [
     "Found",

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
+from pmae.identifiers import luhn_ok, siret_ok
 from pmae.io.bundles import bundle_to_data
-from pmae.io.checks import luhn_ok, siret_ok
 from pmae.io.pipeline import InvalidBundleError
 from pmae.issues import Issue
 from pmae.model import Association, Bundle, Source

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import attrs
-from pmae.io.checks import luhn_ok, siret_ok
+from pmae.identifiers import luhn_ok, siret_ok
 from pmae.issues import Issue
 
 from pmae_registres.common import RNA

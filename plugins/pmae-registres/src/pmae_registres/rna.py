@@ -10,13 +10,13 @@ the file is read and never stored.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
+from pmae.io.csv_reader import detect_encoding
 from pmae.issues import Issue
 from pmae.model import Association
 from pmae.plugins import ImportResult
@@ -48,20 +48,6 @@ PERSONAL: Final = frozenset({
 })
 #: The extract's "no date".
 NO_DATE: Final = "0001-01-01"
-
-
-def detect_encoding(path: Path) -> str:
-    """``utf-8`` when the whole file decodes as UTF-8 (with or without BOM), else
-    ``latin-1``. Read in blocks: a national extract is hundreds of megabytes."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 20):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "latin-1"
-    return "utf-8-sig"
 
 
 def read_rna(path: Path, options: Mapping[str, str]) -> ImportResult:

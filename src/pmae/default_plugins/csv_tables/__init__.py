@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pmae.default_plugins.csv_tables.cells import (
-    BOM,
     DIALECTS,
     LIST_SEPARATOR,
     Dialect,
@@ -22,7 +21,6 @@ from pmae.default_plugins.csv_tables.cells import (
     parse_scalar,
     protect,
     split_list,
-    unprotect,
     value_type,
 )
 from pmae.default_plugins.csv_tables.export import (
@@ -34,6 +32,7 @@ from pmae.default_plugins.csv_tables.export import (
 )
 from pmae.default_plugins.csv_tables.layout import KEY_COLUMNS, Column, Table, layout
 from pmae.default_plugins.csv_tables.read import read_tables
+from pmae.io.csv_reader import BOM, unprotect
 from pmae.io.csv_writer import FORMULA_TRIGGERS
 from pmae.plugins.hookspecs import hookimpl
 from pmae.plugins.items import Exporter, Importer

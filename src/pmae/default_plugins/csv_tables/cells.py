@@ -10,7 +10,7 @@ from typing import Any, Final
 import attrs
 
 from pmae.default_plugins.csv_tables.layout import Column
-from pmae.io.csv_writer import FORMULA_TRIGGERS, is_risky
+from pmae.io.csv_reader import needs_quote, unprotect
 from pmae.plugins.items import ExportError
 
 #: What separates the items of a list in one cell.
@@ -18,8 +18,6 @@ LIST_SEPARATOR: Final = " | "
 
 #: The dialects the ``dialect`` option names: RFC 4180, or Excel's French (;, BOM, 3,5).
 DIALECTS: Final = ("rfc4180", "excel")
-#: The byte order mark Excel writes and looks for.
-BOM: Final = "\ufeff"
 #: What a cell parses to when it holds no value (not even null).
 ABSENT: Final = object()
 #: A number as a cell may write it (a decimal comma is accepted).
@@ -27,11 +25,6 @@ NUMBER_PATTERN: Final = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?(?:[eE][+-]?[0-9]+)?
 #: An integer as a cell writes it.
 INTEGER_PATTERN: Final = re.compile(r"-?[0-9]+")
 _BOOLEANS: Final = {"true": True, "vrai": True, "false": False, "faux": False}
-
-
-def _needs_quote(text: str) -> bool:
-    # Every trigger, even before a number: a text field holding "-5" comes back as text.
-    return text[0] in FORMULA_TRIGGERS or text[0] == "'" or is_risky(text)
 
 
 def protect(text: str) -> str:
@@ -43,18 +36,7 @@ def protect(text: str) -> str:
     """
     if not text:
         return "'"
-    return "'" + text if _needs_quote(text) else text
-
-
-def unprotect(cell: str) -> str:
-    """Undo :func:`protect`: ``'`` alone is the empty text; ``'`` before what :func:`protect`
-    quotes loses the quote; any other cell is kept as it is (a hand-typed ``'abc`` stays
-    ``'abc``)."""
-    if cell == "'":
-        return ""
-    if len(cell) > 1 and cell[0] == "'" and _needs_quote(cell[1:]):
-        return cell[1:]
-    return cell
+    return "'" + text if needs_quote(text) else text
 
 
 def join_list(items: list[str]) -> str:

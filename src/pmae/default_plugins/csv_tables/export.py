@@ -11,9 +11,10 @@ from typing import IO, Any
 
 import attrs
 
-from pmae.default_plugins.csv_tables.cells import ABSENT, BOM, Dialect, protect, value_type
+from pmae.default_plugins.csv_tables.cells import ABSENT, Dialect, protect, value_type
 from pmae.default_plugins.csv_tables.layout import Table, layout
 from pmae.io.bundles import bundle_to_data
+from pmae.io.csv_reader import BOM
 from pmae.io.csv_writer import safe_writer
 from pmae.model import Bundle
 from pmae.plugins.items import ExportContext

@@ -3,9 +3,7 @@ its file, row and column."""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
@@ -14,8 +12,9 @@ from typing import Any, Final
 
 import attrs
 
-from pmae.default_plugins.csv_tables.cells import ABSENT, BOM, NUMBER_PATTERN, parse_cell, unprotect
+from pmae.default_plugins.csv_tables.cells import ABSENT, NUMBER_PATTERN, parse_cell
 from pmae.default_plugins.csv_tables.layout import Table, layout
+from pmae.io.csv_reader import read_rows, unprotect
 from pmae.issues import Issue
 from pmae.jsonpath import json_path, parse_path
 from pmae.plugins.items import ImportResult
@@ -42,28 +41,9 @@ class _Reader:
 
     def rows(self, file: str, data: bytes) -> list[list[str]] | None:
         """Decode one file (BOM dropped, delimiter detected) into rows of cells."""
-        try:
-            text = data.decode(self.encoding)
-        except UnicodeDecodeError as error:
-            self.issue("invalid-encoding", f"byte {data[error.start]:#04x} is not "
-                       f"{self.encoding}", file=file,
-                       hint="save the file as CSV UTF-8, or import with "
-                            "--option encoding=cp1252")
-            return None
-        except LookupError:
-            self.issue("csv:bad-option", f"unknown encoding {self.encoding!r}", file=file)
-            return None
-        text = text.removeprefix(BOM)
-        first_line = text.split("\n", 1)[0]
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        rows = []
-        try:
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                                  strict=True):
-                rows.append(row)
-        except csv.Error as error:
-            self.issue("csv:bad-csv", f"not valid CSV: {error}", file=file, row=len(rows) + 1)
-            return None
+        rows, issues = read_rows(data, file=file, encoding=self.encoding, encoding_hint=(
+            "save the file as CSV UTF-8, or import with --option encoding=cp1252"))
+        self.issues.extend(issues)
         return rows
 
     def header(self, table: Table, rows: list[list[str]]) -> dict[str, int] | None:
