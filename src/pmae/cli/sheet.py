@@ -23,6 +23,7 @@ from pmae.cli.common import (
 )
 from pmae.cli.db import DataSource, data_option
 from pmae.model import Bundle
+from pmae.render.progress import TerminalProgress
 from pmae.render.sheets import (
     FORMATS,
     PdfError,
@@ -134,12 +135,16 @@ def sheet(ctx: click.Context,
     update = open_update(ctx, bundle, None, hint=_NEWER_HINT) if record and bundle else None
     data = (update.bundle if update is not None
             else source.load(ctx, why="nothing was written"))
-    sheets = build_sheets(data, None if theme is None else (theme,),
-                          departement=departement, audience=audience, lang=lang,
-                          today=today.date() if today else None, session=session)
+    with TerminalProgress("pmae sheet") as progress:
+        sheets = build_sheets(data, None if theme is None else (theme,),
+                              departement=departement, audience=audience, lang=lang,
+                              today=today.date() if today else None, session=session,
+                              progress=progress)
     recorded = _recorded(update, sheets, authors) if update is not None else None
     try:
-        result = save_sheets(sheets, target, formats=chosen, index=all_themes, overwrite=force)
+        with TerminalProgress("pmae sheet") as progress:
+            result = save_sheets(sheets, target, formats=chosen, index=all_themes,
+                                 overwrite=force, progress=progress)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
     except PdfError as error:

@@ -10,7 +10,7 @@ the actors of those offers, the meetings and productions on the theme, the date 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -94,11 +94,13 @@ def build_sheet(
 def build_sheets(
     bundle: Bundle, themes: Sequence[str] | None = None, *, departement: str | None = None,
     audience: str = "public", lang: str | None = None, today: dt.date | None = None,
-    session: Session | None = None,
+    session: Session | None = None, progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[Sheet, ...]:
     """The sheets of ``themes`` (default: every theme the visible bundle speaks of).
 
     The audience filter runs once for all of them; see :func:`build_sheet`.
+
+    :param progress: called after each sheet with ``(theme, done, total)``.
     """
     check_audience(audience)
     s = current_session(session)
@@ -110,9 +112,13 @@ def build_sheets(
     for theme in chosen:
         _check(theme, departement, lang, vocabularies, territories)
     labels = Labels(lang, vocabularies, territories)
-    return tuple(_build(visible, theme, departement=departement, audience=audience, lang=lang,
-                        today=today or bundle.generated_at.date(), labels=labels)
-                 for theme in chosen)
+    built = []
+    for theme in chosen:
+        built.append(_build(visible, theme, departement=departement, audience=audience,
+                            lang=lang, today=today or bundle.generated_at.date(), labels=labels))
+        if progress is not None:
+            progress(theme, len(built), len(chosen))
+    return tuple(built)
 
 
 def _reach(offer: Offer, departement: str, territories: Territories) -> str | None:

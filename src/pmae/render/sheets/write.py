@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -79,8 +79,12 @@ def write_sheets(
 
 def save_sheets(sheets: Sequence[Sheet], out_dir: str | os.PathLike[str], *,
                 formats: Sequence[str] = FORMATS, index: bool = False,
-                overwrite: bool = False) -> SheetsResult:
+                overwrite: bool = False,
+                progress: Callable[[str, int, int], None] | None = None) -> SheetsResult:
     """Write ``sheets`` in ``formats`` into the folder ``out_dir``, replacing it as a whole.
+
+    :param progress: called after each sheet is written (and each PDF printed) with
+        ``(file, done, total)``.
 
     :raises ValueError: an unknown format, or no format.
     :raises FileExistsError: ``out_dir`` is a non-empty folder not written by pmae sheets
@@ -100,6 +104,14 @@ def save_sheets(sheets: Sequence[Sheet], out_dir: str | os.PathLike[str], *,
     chromium = find_chromium() if "pdf" in formats else None
     written: list[str] = []
 
+    steps = len(sheets) * (2 if "pdf" in formats else 1)
+    told: list[str] = []
+
+    def tell(name: str) -> None:
+        told.append(name)
+        if progress is not None:
+            progress(name, len(told), steps)
+
     def fill(folder: Path) -> None:
         files = {sheet.theme: sheet_files(sheet, formats) for sheet in sheets}
         printing: list[tuple[Path, Path]] = []
@@ -114,10 +126,13 @@ def save_sheets(sheets: Sequence[Sheet], out_dir: str | os.PathLike[str], *,
             if "pdf" in formats:
                 printing.append((html, folder / f"{name}.pdf"))
             written.extend(files[sheet.theme])
+            tell(files[sheet.theme][0])
         if printing:
             with ThreadPoolExecutor(max_workers=_PRINTERS) as pool:
-                for done in [pool.submit(to_pdf, h, p, chromium=chromium) for h, p in printing]:
+                jobs = [(pool.submit(to_pdf, h, p, chromium=chromium), p) for h, p in printing]
+                for done, pdf in jobs:
                     done.result()
+                    tell(pdf.name)
             if "html" not in formats:
                 for html, _ in printing:
                     html.unlink()
