@@ -16,6 +16,7 @@ from pmae.cli.common import (
     session_of,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.render.progress import TerminalProgress
 from pmae.render.report import build_report
 
 __all__ = ["report"]
@@ -30,16 +31,20 @@ __all__ = ["report"]
               help="Language of the pages.")
 @click.option("--force", is_flag=True,
               help="Replace a non-empty folder that is not a previous pmae report.")
+@click.option("--sheets", is_flag=True,
+              help="Also write the thematic sheets Les ESSentiels (HTML, Markdown) in "
+                   "OUTPUT/fiches, linked from the pages.")
 @click.pass_context
 def report(ctx: click.Context,
            bundle: str | None, db_path: str | None,
-           output: str, audience: str, lang: str, force: bool) -> None:
+           output: str, audience: str, lang: str, force: bool, sheets: bool) -> None:
     """Write the report of BUNDLE: a static site to read offline, in the folder OUTPUT.
 
     Pages: key figures, the directory of actors and offers (by theme, stage and département),
     the coverage heatmaps with the zones blanches, the support chain per theme, the shared
     diagnosis (with statistical secrecy) and the year's meetings. Only what the audience may
-    see is shown. A previous report in OUTPUT is replaced as a whole.
+    see is shown. A previous report in OUTPUT is replaced as a whole. On a terminal, a progress
+    line shows on standard error while the pages are written.
 
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
@@ -50,9 +55,14 @@ def report(ctx: click.Context,
     session = session_of(ctx)
     data = source.load(ctx, why="nothing was written")
     try:
-        result = build_report(data, target, audience=audience, lang=lang,
-                              session=session, overwrite=force)
+        with TerminalProgress("pmae report") as progress:
+            result = build_report(data, target, audience=audience, lang=lang,
+                                  session=session, overwrite=force, sheets=sheets,
+                                  progress=progress)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"wrote {output}: {len(result.pages)} pages for the audience {audience} "
                f"(open {target / 'index.html'})")
+    if result.sheets is not None:
+        click.echo(f"wrote {result.sheets.path}: {len(result.sheets.sheets)} sheet(s), "
+                   f"linked from the pages (open {result.sheets.path / 'index.html'})")

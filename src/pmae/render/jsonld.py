@@ -34,7 +34,8 @@ from pmae.model import Actor, Meeting, Offer
 from pmae.render.labels import Labels, is_http_url
 from pmae.territories import TerritoryError
 
-__all__ = ["CONTEXT", "SIRENE_ICD", "actor_type", "directory_graph", "meetings_graph", "node_id",
+__all__ = ["CONTEXT", "ID_SAFE", "SIRENE_ICD", "actor_type", "directory_graph", "meetings_graph",
+           "node_id",
            "offer_type", "script_block"]
 
 #: The context every block names (the JSON-LD context schema.org publishes).
@@ -49,6 +50,9 @@ NGO_TYPES: Final = frozenset({"coordination_associative", "reseau_sectoriel",
 TRAINING_STAGE: Final = "formation"
 _AUDIENCE: Final = {"fr": "associations employeuses", "en": "employer associations"}
 _SCHEMA: Final = "https://schema.org/"
+#: The characters of a record id left as they are in a fragment (``:`` is encoded, see
+#: :func:`node_id`); the report's links to a record use the same form.
+ID_SAFE: Final = "@!$()*+,;=-._~"
 
 
 def node_id(root: str, page: str, record_id: str) -> str:
@@ -57,7 +61,7 @@ def node_id(root: str, page: str, record_id: str) -> str:
     The id's colons are percent-encoded: JSON-LD processors read ``a.html#x:y`` as an
     absolute IRI (scheme-like prefix) and would not resolve it against the page.
     """
-    return f"{root}{page}#{quote(record_id, safe='@!$()*+,;=-._~')}"
+    return f"{root}{page}#{quote(record_id, safe=ID_SAFE)}"
 
 
 def actor_type(actor: Actor) -> str:

@@ -3,9 +3,13 @@
 ``build_report(bundle, out_dir)`` filters the bundle for the audience (public by default, with
 :func:`pmae.io.audience.filter_bundle`), then writes plain HTML pages: the home page with the
 key figures, the directory of actors and offers (one static page per theme, stage and
-département, so filtering needs no JavaScript), the coverage heatmaps, the support chain per
-theme, the shared diagnosis (only its published cells) and the year's meetings. No page loads
-anything from elsewhere: the style is inline, the charts are inline SVG.
+département, so filtering needs no JavaScript; a search box, with JavaScript, combines words
+and filters), the coverage heatmaps (each cell links to the offers it counts), the zones
+blanches where the shared diagnosis publishes needs, tile-grid maps of the départements, the
+support chain per theme, the shared diagnosis (only its published cells), the year's meetings,
+and, on request, the thematic sheets *Les ESSentiels* linked from the pages. No page loads
+anything from elsewhere: the style is inline, the charts are inline SVG, the one script is a
+file of the site.
 
 Every value from the data goes through Jinja2's autoescaping; a URL from the data becomes a
 link only when it is ``http(s)``, else it is shown as text.
@@ -15,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from importlib import resources
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -31,26 +36,51 @@ from pmae.model import Bundle, Meeting
 from pmae.render import jsonld
 from pmae.render.labels import Labels, audience_label, format_date, is_http_url, slug
 from pmae.render.report import pages
-from pmae.render.report.grid import ALL_STAGES, compute_grid
+from pmae.render.report.coverage_maps import coverage_maps
+from pmae.render.report.gaps import gap_report, published_needs
+from pmae.render.report.grid import ALL_STAGES, compute_grid, offer_departements
 from pmae.render.report.text import LANGUAGES, TEXT
+from pmae.render.sheets import SheetsResult, build_sheets, save_sheets
 from pmae.render.text import percent
 from pmae.sessions import session as current_session
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
 
-__all__ = ["MARKER", "ReportResult", "build_report", "is_report_folder"]
+__all__ = ["MARKER", "SEARCH_SCRIPT", "SHEETS_FOLDER", "Progress", "ReportResult", "build_report",
+           "is_report_folder"]
 
 #: The file that marks a folder as a pmae report (so it may be replaced by a new one).
 MARKER: Final = ".pmae-report"
+#: The folder of the report that holds the thematic sheets, when written with it.
+SHEETS_FOLDER: Final = "fiches"
+#: The directory's search script, in ``assets/`` of the site (a file of the package).
+SEARCH_SCRIPT: Final = "annuaire.js"
+
+
+#: Called after each step of a long report: ``(what, done, total)``.
+Progress = Callable[[str, int, int], None]
 
 
 @attrs.define(kw_only=True, frozen=True)
 class ReportResult:
-    """What :func:`build_report` wrote: the pages (paths relative to ``path``) and the folder."""
+    """What :func:`build_report` wrote: the pages (paths relative to ``path``) and the folder,
+    with the figures the pages show (so that a caller can print the same ones)."""
 
     pages: tuple[str, ...]
     path: Path
+    #: Offers shown: visible to the audience and in force on the reference date.
+    offers: int = 0
+    #: Offers visible to the audience but not in force on the reference date.
+    closed_offers: int = 0
+    #: Zones blanches (département × theme, all stages) of the coverage page.
+    gaps: int = 0
+    #: Among them, those where the shared diagnosis publishes needs.
+    gaps_with_needs: int = 0
+    #: The thematic sheets written in ``fiches/`` (``build_report(..., sheets=True)``).
+    sheets: SheetsResult | None = None
+    #: The reference date: offers in force that day are shown.
+    as_of: dt.date | None = None
 
 
 def _environment() -> jinja2.Environment:
@@ -70,7 +100,7 @@ def is_report_folder(path: Path) -> bool:
 def build_report(
     bundle: Bundle, out_dir: str | os.PathLike[str], *, audience: str = "public",
     lang: str | None = None, today: dt.date | None = None, session: Session | None = None,
-    overwrite: bool = False,
+    overwrite: bool = False, sheets: bool = False, progress: Progress | None = None,
 ) -> ReportResult:
     """Write the report of ``bundle`` for ``audience`` into the folder ``out_dir``, atomically.
 
@@ -84,6 +114,9 @@ def build_report(
     :param session: where vocabularies and territories come from (default:
         :func:`pmae.session`).
     :param overwrite: replace a non-empty ``out_dir`` that is not a previous report.
+    :param sheets: also write the thematic sheets *Les ESSentiels* (HTML and Markdown, same
+        audience, language and date) in ``fiches/``, linked from the pages.
+    :param progress: called after each page and sheet (see :data:`Progress`).
     :raises FileExistsError: ``out_dir`` is a non-empty folder that is not a pmae report.
     :raises ValueError: unknown language or audience.
     """
@@ -98,23 +131,37 @@ def build_report(
         raise FileExistsError(
             f"{target} is a folder that is not empty and not a pmae report; choose another "
             "folder or allow replacing it (pmae report --force)")
-    written: list[str] = []
-    atomic_folder(target, lambda folder: written.extend(_write_site(
-        bundle, Path(folder), audience=audience, lang=lang, today=today,
-        session=s)))
-    return ReportResult(pages=tuple(written), path=target)
+    results: list[ReportResult] = []
+    atomic_folder(target, lambda folder: results.append(_write_site(
+        bundle, Path(folder), audience=audience, lang=lang, today=today, session=s,
+        sheets=sheets, progress=progress or _silent)))
+    return attrs.evolve(results[0], path=target, sheets=results[0].sheets and attrs.evolve(
+        results[0].sheets, path=target / SHEETS_FOLDER))
+
+
+def _silent(what: str, done: int, total: int) -> None:
+    """No progress shown."""
+
+
+def _scope(audience: str, shown: int, closed: int, date: str, text: Mapping[str, str]) -> str:
+    """What the offers counted on the pages are, so a figure that differs from the full data's
+    says why."""
+    kind = "recipient" if audience.startswith("recipient:") else audience
+    scope = text[f"scope_{kind}"].format(n=shown, date=date)
+    return f"{scope} {text['scope_closed'].format(n=closed)}" if closed else scope
 
 
 def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
-                today: dt.date | None, session: Session) -> list[str]:
-    """Render every page into ``folder``; returns their paths relative to it."""
+                today: dt.date | None, session: Session, sheets: bool,
+                progress: Progress) -> ReportResult:
+    """Render every page into ``folder``; returns what was written (paths relative to it)."""
     vocabularies, territories = session.vocabularies, session.territories
     reference = today or bundle.generated_at.date()
     # The report shows the offer of its reference day: offers closed or not yet open are left
     # out of every page (directory, chain, figures), as coverage leaves them out of the grid.
-    visible = filter_bundle(bundle, audience)
-    visible = visible.with_collections(
-        {"offers": tuple(o for o in visible.offers if in_force(o, reference))})
+    for_audience = filter_bundle(bundle, audience)
+    visible = for_audience.with_collections(
+        {"offers": tuple(o for o in for_audience.offers if in_force(o, reference))})
     text = TEXT[lang]
     labels = Labels(lang, vocabularies, territories)
     grid = compute_grid(visible, territories=territories, vocabularies=vocabularies,
@@ -127,12 +174,22 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
         if needs else None
     meetings = pages.meeting_rows(visible.meetings, reference.year,
                                   {a.id: a.name for a in visible.actors})
+    filters = pages.directory_filters(visible, grid, labels)
+    stage_pages = [(ALL_STAGES, "couverture.html", text["all_stages"])] + [
+        (s, f"couverture-{slug(s)}.html", labels.code("stages", s)) for s in grid.stages]
+    written_sheets = _write_sheets(bundle, folder, audience=audience, lang=lang,
+                                   today=reference, session=session, progress=progress) \
+        if sheets else None
+    total = (4 + sum(len(items) for items in filters.values()) + len(stage_pages)
+             + (shared is not None))
     env = _environment()
     nav = [("index.html", text["home"]), ("annuaire.html", text["directory"]),
            ("couverture.html", text["coverage"]), ("chaine.html", text["chain"])]
     if shared is not None:
         nav.append(("diagnostic.html", text["diagnosis"]))
     nav.append(("rencontres.html", text["meetings"]))
+    if written_sheets is not None:
+        nav.append((f"{SHEETS_FOLDER}/index.html", text["sheets"]))
     common: dict[str, Any] = {
         "lang": lang, "t": text, "labels": labels, "nav": nav, "bundle": visible,
         "source": visible.source, "licence": visible.licence,
@@ -142,6 +199,15 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
         "audience": audience_label(audience, text), "version": version("pmae"),
         "fmt_date": lambda d: format_date(d, lang),
         "jsonld": None,
+        "scope": _scope(audience, len(visible.offers),
+                        len(for_audience.offers) - len(visible.offers),
+                        format_date(reference, lang), text),
+        "sheet_links": {} if written_sheets is None else {
+            sheet.theme: f"{SHEETS_FOLDER}/{slug(sheet.theme)}.html"
+            for sheet in written_sheets.sheets},
+        "dep_file": pages.departement_file,
+        "offer_deps": lambda offer: " ".join(sorted(offer_departements(offer.territories,
+                                                                      territories))),
     }
     written: list[str] = []
 
@@ -157,6 +223,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
         written.append(name)
+        progress(name, len(written), total)
 
     grand_total = None
     if shared is not None:
@@ -165,7 +232,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
           charts=pages.index_charts(visible, labels, text, grid.stages, grid.themes),
           counts={"actors": len(visible.actors), "offers": len(visible.offers),
                   "needs": grand_total, "meetings": len(meetings)})
-    filters = pages.directory_filters(visible, grid, labels)
+    _copy_assets(folder)
     entries = pages.directory_entries(visible, territories=territories)
     write("annuaire.html", "annuaire.html.j2", title=text["directory"], filters=filters,
           entries=entries, heading=None, graph=_directory_graph(entries, labels))
@@ -178,13 +245,17 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
             heading = text["filtered"].format(what=item.label)
             write(f"annuaire/{item.file}", "annuaire.html.j2", title=heading, heading=heading,
                   filters=filters, entries=entries, graph=_directory_graph(entries, labels))
-    stage_pages = [(ALL_STAGES, "couverture.html", text["all_stages"])] + [
-        (s, f"couverture-{slug(s)}.html", labels.code("stages", s)) for s in grid.stages]
+    needs_at = published_needs(shared)
+    reports = {}
     for stage, name, stage_label in stage_pages:
-        gaps = grid.gaps(stage)
+        reports[stage] = gap_report(grid.gaps(stage), needs_at,
+                                    departements=grid.departements, themes=grid.themes)
         write(name, "couverture.html.j2", title=f"{text['coverage']} — {stage_label}",
               stage_pages=stage_pages, stage=stage, stage_label=stage_label,
-              chart=pages.coverage_chart(grid, stage, labels, text), gaps=gaps,
+              chart=pages.coverage_chart(grid, stage, labels, text), report=reports[stage],
+              needs_known=shared is not None,
+              maps=coverage_maps(grid, stage, reports[stage], shared, labels, text,
+                                 stage_label),
               cells=len(grid.departements) * len(grid.themes), grid=grid,
               as_of=format_date(grid.as_of, lang))
     write("chaine.html", "chaine.html.j2", title=text["chain"],
@@ -201,7 +272,27 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
     (folder / MARKER).write_text(
         f"pmae report\nsource: {bundle.source.slug}\naudience: {audience}\nlang: {lang}\n",
         encoding="utf-8")
-    return written
+    everywhere = reports[ALL_STAGES]
+    return ReportResult(pages=tuple(written), path=folder, offers=len(visible.offers),
+                        closed_offers=len(for_audience.offers) - len(visible.offers),
+                        gaps=everywhere.total, gaps_with_needs=len(everywhere.with_needs),
+                        sheets=written_sheets, as_of=reference)
+
+
+def _write_sheets(bundle: Bundle, folder: Path, *, audience: str, lang: str, today: dt.date,
+                  session: Session, progress: Progress) -> SheetsResult:
+    """The thematic sheets of every theme, for the report's audience, language and date."""
+    built = build_sheets(bundle, audience=audience, lang=lang, today=today, session=session,
+                         progress=progress)
+    return save_sheets(built, folder / SHEETS_FOLDER, formats=("html", "md"), index=True,
+                       progress=progress)
+
+
+def _copy_assets(folder: Path) -> None:
+    """The site's own files: the directory's search script."""
+    (folder / "assets").mkdir(exist_ok=True)
+    source = resources.files("pmae.render.report") / "assets" / SEARCH_SCRIPT
+    (folder / "assets" / SEARCH_SCRIPT).write_bytes(source.read_bytes())
 
 
 def _directory_graph(entries: list[pages.ActorEntry], labels: Labels,

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 from markupsafe import Markup, escape
 
-__all__ = ["HeatCell", "bar_chart", "heatmap", "shorten"]
+__all__ = ["HeatCell", "LegendEntry", "bar_chart", "heatmap", "shorten"]
 
 _FONT = 'font-family="system-ui, -apple-system, \'Segoe UI\', Roboto, sans-serif"'
 #: Fill colours of the heatmap by status; the value is always written in the cell too.
@@ -63,6 +63,17 @@ class HeatCell:
     title: str
     #: Covered only in part (by offers of a territory inside the row's): marked with "*".
     partial: bool = False
+    #: Where the offers the cell counts are listed (relative URL), or ``None``.
+    href: str | None = None
+
+
+@attrs.define(kw_only=True, frozen=True)
+class LegendEntry:
+    """One line of the heatmap's legend: a sample cell, the mark written in it, its meaning."""
+
+    sample: HeatCell
+    mark: str
+    label: str
 
 
 def _fill(cell: HeatCell, chart_id: str) -> tuple[str, str]:
@@ -76,10 +87,11 @@ def _fill(cell: HeatCell, chart_id: str) -> tuple[str, str]:
 
 def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]],
             cells: Mapping[tuple[str, str], HeatCell], *, title: str, chart_id: str,
-            legend: Mapping[str, str], legend_title: str, note: str | None = None) -> Markup:
-    """A grid of ``rows`` × ``columns`` (``(code, label)`` pairs) with the value in each cell.
+            legend: Sequence[LegendEntry], legend_title: str, note: str | None = None) -> Markup:
+    """A grid of ``rows`` × ``columns`` (``(code, label)`` pairs) with the value in each cell;
+    a cell with an ``href`` is a link (to the offers it counts).
 
-    :param legend: status -> its label, in the order the legend lists them.
+    :param legend: the lines of the legend, in order.
     :param note: a last line under the legend (what "*" means).
     """
     cell_w, cell_h, left, top = 38, 28, 200, 200
@@ -113,28 +125,27 @@ def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]],
             mark = "×" if cell.status == "zone_blanche" else \
                 f"{cell.value}{'*' if cell.partial else ''}"
             weight = ' font-weight="700"' if cell.status != "couvert" else ""
+            # A link's accessible name is its title: what the cell counts, where it leads.
+            opening, closing = ((f'<a href="{escape(cell.href)}">', "</a>") if cell.href
+                                else ("<g>", "</g>"))
             parts.append(
-                f'<g><title>{escape(cell.title)}</title>'
+                f'{opening}<title>{escape(cell.title)}</title>'
                 f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
                 f'fill="{fill}" stroke="#ffffff"/>'
                 f'<text x="{x + (cell_w - 2) / 2:g}" y="{y + 18}" text-anchor="middle" '
-                f'fill="{ink}"{weight}>{escape(mark)}</text></g>')
+                f'fill="{ink}"{weight}>{escape(mark)}</text>{closing}')
     y = grid_bottom + 24
     parts.append(f'<text x="{left}" y="{y}" font-weight="700" fill="#1f2933">'
                  f'{escape(legend_title)}</text>')
-    samples = {"zone_blanche": HeatCell(value=0, status="zone_blanche", title=""),
-               "couvert": HeatCell(value=1, status="couvert", title=""),
-               "redondant": HeatCell(value=9, status="redondant", title="")}
-    for index, (status, label) in enumerate(legend.items()):
+    for index, entry in enumerate(legend):
         ly = y + 10 + index * 26
-        sample = samples[status]
-        fill, ink = _fill(sample, chart_id)
-        mark = "×" if status == "zone_blanche" else ("1" if status == "couvert" else "3+")
+        fill, ink = _fill(entry.sample, chart_id)
         parts.append(
             f'<rect x="{left}" y="{ly}" width="{cell_w - 2}" height="20" fill="{fill}" '
             f'stroke="#cbd2d9"/><text x="{left + (cell_w - 2) / 2:g}" y="{ly + 15}" '
-            f'text-anchor="middle" fill="{ink}" font-weight="700">{mark}</text>'
-            f'<text x="{left + cell_w + 8}" y="{ly + 15}" fill="#1f2933">{escape(label)}</text>')
+            f'text-anchor="middle" fill="{ink}" font-weight="700">{escape(entry.mark)}</text>'
+            f'<text x="{left + cell_w + 8}" y="{ly + 15}" fill="#1f2933">'
+            f'{escape(entry.label)}</text>')
     if note:
         ly = y + 10 + len(legend) * 26
         parts.append(f'<text x="{left}" y="{ly + 15}" fill="#1f2933">{escape(note)}</text>')

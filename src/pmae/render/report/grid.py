@@ -39,6 +39,8 @@ class GridCell:
     actors: int
     status: str  # "zone_blanche", "couvert", "redondant"
     partial_only: bool = False
+    #: The ids of the offers counted, sorted (the heatmap links to them).
+    offer_ids: tuple[str, ...] = ()
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -108,7 +110,7 @@ def compute_grid(bundle: Bundle, *, territories: Territories | None = None,
                 cell = result.cell(departement, theme, stage)
                 cells[(departement, theme, stage)] = GridCell(
                     offers=len(cell.offers), actors=len(cell.actors), status=cell.status,
-                    partial_only=cell.partial_only)
+                    partial_only=cell.partial_only, offer_ids=cell.offers)
                 offers.update(cell.offers)
                 partial.update(cell.partial)
             wholly = {actor_of[o] for o in offers - partial}
@@ -116,6 +118,6 @@ def compute_grid(bundle: Bundle, *, territories: Territories | None = None,
                       else "redondant" if len(wholly) >= redundant_at else "couvert")
             cells[(departement, theme, ALL_STAGES)] = GridCell(
                 offers=len(offers), actors=len({actor_of[o] for o in offers}), status=status,
-                partial_only=bool(offers) and offers == partial)
+                partial_only=bool(offers) and offers == partial, offer_ids=tuple(sorted(offers)))
     return Grid(departements=result.territories, themes=result.themes, stages=result.stages,
                 cells=cells, redundant_at=redundant_at, as_of=result.as_of)

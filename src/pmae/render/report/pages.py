@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from urllib.parse import quote, urlencode
 
 import attrs
 from markupsafe import Markup
 
 from pmae.analysis.shared_diagnosis import TOTAL, Cell, SharedDiagnosis
 from pmae.model import Actor, Bundle, Meeting, Offer
+from pmae.render.jsonld import ID_SAFE
 from pmae.render.labels import Labels, slug
-from pmae.render.report.charts import HeatCell, bar_chart, heatmap
+from pmae.render.report.charts import HeatCell, LegendEntry, bar_chart, heatmap
 from pmae.render.report.grid import ALL_STAGES, Grid, offer_departements
 from pmae.territories import Territories
 
@@ -96,7 +98,7 @@ def directory_filters(bundle: Bundle, grid: Grid, labels: Labels,
                                   file=f"etape-{slug(s)}.html", count=stages[s])
                   for s in grid.stages],
         "dep": [DirectoryFilter(kind="dep", code=d, label=labels.territory(d),
-                                file=f"dep-{slug(d.removeprefix('dep:'))}.html", count=deps[d])
+                                file=departement_file(d), count=deps[d])
                 for d in grid.departements],
     }
 
@@ -119,8 +121,25 @@ def index_charts(bundle: Bundle, labels: Labels, text: Mapping[str, str],
             for key, chart_id, bars in charts]
 
 
+def cell_link(departement: str, theme: str, stage: str, offer_ids: Sequence[str]) -> str:
+    """The directory page of ``departement`` showing the offers of one heatmap cell.
+
+    The query names the theme and stage the page's search filters on (with JavaScript); without
+    it, the page lists every offer of the département. A cell of one offer also points at it.
+    """
+    query = {"theme": theme} if stage == ALL_STAGES else {"theme": theme, "etape": stage}
+    anchor = f"#{quote(offer_ids[0], safe=ID_SAFE)}" if len(offer_ids) == 1 else ""
+    return f"annuaire/{departement_file(departement)}?{urlencode(query)}{anchor}"
+
+
+def departement_file(departement: str) -> str:
+    """The file of a département's directory page, under ``annuaire/``."""
+    return f"dep-{slug(departement.removeprefix('dep:'))}.html"
+
+
 def coverage_chart(grid: Grid, stage: str, labels: Labels, text: Mapping[str, str]) -> Markup:
-    """The heatmap of one stage (or :data:`ALL_STAGES`), départements × themes."""
+    """The heatmap of one stage (or :data:`ALL_STAGES`), départements × themes; each covered
+    cell links to the offers it counts."""
     status_label = {"zone_blanche": text["zone_blanche"], "couvert": text["couvert"],
                     "redondant": text["redondant"].format(n=grid.redundant_at)}
     rows = [(d, labels.territory(d)) for d in grid.departements]
@@ -133,12 +152,26 @@ def coverage_chart(grid: Grid, stage: str, labels: Labels, text: Mapping[str, st
                                               status=status_label[cell.status])
             if cell.partial_only:
                 title += f" ({text['partial']})"
+            href = cell_link(dep, theme, stage, cell.offer_ids) if cell.offers else None
+            if href:
+                title += f" — {text['cell_link']}"
             cells[(dep, theme)] = HeatCell(value=cell.offers, status=cell.status, title=title,
-                                           partial=cell.partial_only)
+                                           partial=cell.partial_only, href=href)
     stage_label = text["all_stages"] if stage == ALL_STAGES else labels.code("stages", stage)
+    k = grid.redundant_at
+    legend = [
+        LegendEntry(sample=HeatCell(value=0, status="zone_blanche", title=""), mark="×",
+                    label=text["zone_blanche"]),
+        LegendEntry(sample=HeatCell(value=1, status="couvert", title=""), mark="1",
+                    label=text["legend_one"]),
+        LegendEntry(sample=HeatCell(value=2, status="couvert", title=""), mark="2+",
+                    label=text["legend_more"]),
+        LegendEntry(sample=HeatCell(value=k, status="redondant", title=""), mark=f"{k}+",
+                    label=text["legend_redundant"].format(k=k)),
+    ]
     return heatmap(rows, columns, cells, chart_id=f"heatmap-{slug(stage)}",
                    title=text["heatmap_title"].format(stage=stage_label),
-                   legend=status_label, legend_title=text["legend"],
+                   legend=legend, legend_title=f"{text['legend']} — {text['legend_counts']}",
                    note=f"* {text['partial']}")
 
 
@@ -176,13 +209,11 @@ def chain(bundle: Bundle, grid: Grid, labels: Labels, text: Mapping[str, str],
 
 
 def _scope(codes: Iterable[str], labels: Labels, text: Mapping[str, str]) -> set[str]:
-    """Short names of where an offer applies: ``région``, ``69``, ``Lyon``…"""
+    """Names of where an offer applies: ``région``, ``69 Rhône``, ``Lyon``… (never a code)."""
     scope = set()
     for code in codes:
         if code.startswith("reg:") or code == "fr":
             scope.add(text["region_wide"] if code != "fr" else "France")
-        elif code.startswith("dep:"):
-            scope.add(code.removeprefix("dep:"))
         else:
             scope.add(labels.territory(code))
     return scope

@@ -121,6 +121,57 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "workshops": "Ateliers",
         "present": "Structures présentes",
         "none": "—",
+        "sheets": "Fiches Les ESSentiels",
+        "sheet_of": "fiche",
+        "scope_public": "Ce rapport montre les {n} offres publiques en vigueur le {date}.",
+        "scope_network": "Ce rapport montre les {n} offres visibles des membres des réseaux, "
+                         "en vigueur le {date}.",
+        "scope_recipient": "Ce rapport montre les {n} offres visibles de ce destinataire, en "
+                           "vigueur le {date}.",
+        "scope_all": "Ce rapport montre les {n} offres en vigueur le {date}, quelle que soit "
+                     "leur visibilité.",
+        "scope_closed": "Offres visibles closes ou pas encore ouvertes à cette date, non "
+                        "comptées : {n}.",
+        "scope_why": "Les offres réservées à d'autres publics et celles qui ne sont pas en "
+                     "vigueur à cette date n'y figurent pas : les totaux peuvent donc être plus "
+                     "petits que ceux des données complètes (pmae summary, pmae coverage).",
+        "needs_why": "Besoins : total publié du diagnostic partagé, brouillé pour le secret "
+                     "statistique ; il peut différer de quelques unités du nombre de besoins "
+                     "enregistrés.",
+        "legend_counts": "Le chiffre d'une case est le nombre d'offres en vigueur qui la "
+                         "couvrent.",
+        "legend_one": "1 offre : couvert",
+        "legend_more": "2 offres ou plus : couvert",
+        "legend_redundant": "{k} offres ou plus, dont au moins {k} acteurs sur tout le "
+                            "département : redondant",
+        "cell_link": "Voir ces offres dans l'annuaire",
+        "gaps_needs": "Zones blanches où des besoins sont observés",
+        "gaps_needs_intro": "Cases sans aucune offre ({stage}) là où le diagnostic partagé "
+                            "publie des besoins sur le thème dans le département (toutes étapes "
+                            "confondues, chiffres brouillés pour le secret statistique), des "
+                            "plus nombreux aux moins nombreux.",
+        "gaps_needs_none": "Aucune zone blanche ne croise un besoin publié par le diagnostic "
+                           "partagé.",
+        "needs_published": "Besoins publiés",
+        "gaps_by_dep": "Zones blanches par département",
+        "gaps_by_theme": "Zones blanches par thème",
+        "themes_without": "Thèmes sans offre",
+        "deps_without": "Départements sans offre",
+        "count": "Nombre",
+        "see_offers": "voir les offres",
+        "map_gaps": "Carte : thèmes sans aucune offre par département — {stage}",
+        "map_needs": "Carte : besoins publiés par département",
+        "map_desc": "Une tuile par département, placée à peu près où il se trouve ; la couleur "
+                    "et le chiffre donnent la valeur ; chaque tuile mène à l'annuaire du "
+                    "département.",
+        "map_data": "Données de la carte",
+        "map_secret": "non publié",
+        "range": "de {low} à {high}",
+        "search": "Rechercher",
+        "search_label": "Mots (titre, acteur, description)",
+        "search_any": "tous",
+        "search_found": "{n} offre(s) affichée(s)",
+        "search_reset": "Tout afficher",
     },
     "en": {
         "site": "PMAE cooperation",
@@ -228,5 +279,51 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "workshops": "Workshops",
         "present": "Organisations present",
         "none": "—",
+        "sheets": "Les ESSentiels sheets",
+        "sheet_of": "sheet",
+        "scope_public": "This report shows the {n} public offers in force on {date}.",
+        "scope_network": "This report shows the {n} offers network members may see, in force "
+                         "on {date}.",
+        "scope_recipient": "This report shows the {n} offers this recipient may see, in force "
+                           "on {date}.",
+        "scope_all": "This report shows the {n} offers in force on {date}, whatever their "
+                     "visibility.",
+        "scope_closed": "Visible offers closed or not yet open on that date, not counted: {n}.",
+        "scope_why": "Offers meant for other audiences and offers not in force on that date are "
+                     "left out: totals may be smaller than those of the full data (pmae "
+                     "summary, pmae coverage).",
+        "needs_why": "Needs: the published total of the shared diagnosis, blurred for "
+                     "statistical secrecy; it may differ by a few units from the number of "
+                     "needs recorded.",
+        "legend_counts": "The figure in a cell is the number of offers in force covering it.",
+        "legend_one": "1 offer: covered",
+        "legend_more": "2 offers or more: covered",
+        "legend_redundant": "{k} offers or more, of at least {k} actors over the whole "
+                            "département: redundant",
+        "cell_link": "See these offers in the directory",
+        "gaps_needs": "Gaps where needs are observed",
+        "gaps_needs_intro": "Cells without any offer ({stage}) where the shared diagnosis "
+                            "publishes needs on the theme in the département (all stages, "
+                            "figures blurred for statistical secrecy), most needs first.",
+        "gaps_needs_none": "No gap meets a need published by the shared diagnosis.",
+        "needs_published": "Published needs",
+        "gaps_by_dep": "Gaps by département",
+        "gaps_by_theme": "Gaps by theme",
+        "themes_without": "Themes without an offer",
+        "deps_without": "Départements without an offer",
+        "count": "Count",
+        "see_offers": "see the offers",
+        "map_gaps": "Map: themes without any offer by département — {stage}",
+        "map_needs": "Map: published needs by département",
+        "map_desc": "One tile per département, placed roughly where it lies; the colour and the "
+                    "figure give the value; each tile leads to the département's directory.",
+        "map_data": "Data of the map",
+        "map_secret": "not published",
+        "range": "{low} to {high}",
+        "search": "Search",
+        "search_label": "Words (title, actor, description)",
+        "search_any": "all",
+        "search_found": "{n} offer(s) shown",
+        "search_reset": "Show all",
     },
 }
