@@ -14,6 +14,7 @@ import shutil
 import struct
 import subprocess
 import zlib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from pmae.analysis.shared_diagnosis import aggregate
 from pmae.cli.report import report
 from pmae.io.bundles import write_bundle
 from pmae.model import Actor, Bundle, Meeting, Need, Offer, Registration, Source, Speaker
-from pmae.render.report import MARKER, build_report
+from pmae.render.report import MARKER, SEARCH_SCRIPT, build_report
 from pmae.sample import load_sample
 
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
@@ -124,7 +125,15 @@ def test_hostile_data_is_inert(hostile_site: Path) -> None:
         tree = _parse(page)
         for element in tree.iter():
             tag = element.tag if isinstance(element.tag, str) else ""
-            if tag.endswith("script"):  # only the schema.org data blocks: data, never code
+            if tag.endswith("script") and "src" in element.attrib:
+                # The one script: the site's own search file, the same on every directory page
+                # and the same as the package's (no data from the bundle in it).
+                root = "../" * len(page.relative_to(hostile_site).parts[:-1])
+                assert element.attrib == {"src": f"{root}assets/{SEARCH_SCRIPT}", "defer": ""}
+                assert page.name.startswith(("annuaire", "dep-", "theme-", "etape-")), page
+                assert not (element.text or "").strip(), page
+                continue
+            if tag.endswith("script"):  # else only the schema.org data blocks: data, never code
                 assert element.attrib == {"type": "application/ld+json"}, page
                 assert "<" not in element.text and json.loads(element.text), page
                 continue
@@ -132,6 +141,9 @@ def test_hostile_data_is_inert(hostile_site: Path) -> None:
                 assert not name.lower().startswith("on"), (page, name)
                 if name in ("href", "src"):
                     assert not value.strip().lower().startswith(("javascript:", "data:")), page
+    packaged = resources.files("pmae.render.report") / "assets" / SEARCH_SCRIPT
+    assert (hostile_site / "assets" / SEARCH_SCRIPT).read_bytes() == packaged.read_bytes()
+    assert sorted(p.name for p in (hostile_site / "assets").iterdir()) == [SEARCH_SCRIPT]
     directory = (hostile_site / "annuaire.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in directory
     assert "&#34; onmouseover=&#34;x Maison" in directory

@@ -197,7 +197,7 @@ def test_public_directory_and_meetings_pages_carry_jsonld(sample_site: Path) -> 
         a.actor_type in ("collectivite", "service_etat") for a in sample.actors)
     html = (sample_site / "annuaire.html").read_text(encoding="utf-8")
     assert sum(types[t] for t in ("Course", "GovernmentService", "Service")) \
-        == html.count('<article class="offer">')
+        == html.count('<article class="offer" ')
     kinds = {unquote(node["@id"].removeprefix("annuaire.html#")): node["@type"]
              for node in directory["@graph"]}
     public_bodies = {a.id for a in sample.actors if a.actor_type in ("collectivite",
