@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import pty
 import re
@@ -196,6 +197,23 @@ def test_heatmap_cells_link_to_the_offers_they_count(sample_site: Path) -> None:
             assert "Voir ces offres dans l'annuaire" in _text(link.find(SVG + "title"))
         # A zone blanche is not a link.
         assert all(_text(a.find(SVG + "text")) != "×" for a in links)
+
+
+def test_directory_anchors_are_the_records_ids(sample_site: Path) -> None:
+    # The heatmap's links and the JSON-LD @ids (annuaire.html#<id>) name elements of the page.
+    for name in ("annuaire.html", "annuaire/dep-38.html"):
+        page = sample_site / name
+        tree = _parse(page)
+        ids = {e.attrib["id"] for e in tree.iter() if isinstance(e.tag, str) and "id" in
+               e.attrib}
+        block = next(e for e in tree.iter("script")
+                     if e.attrib.get("type") == "application/ld+json")
+        graph = json.loads(block.text)["@graph"]
+        assert graph
+        for node in graph:
+            target, _, fragment = node["@id"].partition("#")
+            assert (page.parent / target).resolve() == (sample_site / "annuaire.html")
+            assert unquote(fragment) in ids, node["@id"]
 
 
 def test_legend_says_cells_count_offers(sample_site: Path) -> None:
