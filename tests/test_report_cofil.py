@@ -318,6 +318,12 @@ def test_report_command_writes_the_sheets(tmp_path: Path) -> None:
         "gepp.html", "index.html", "recrutement.html"]
     plain = CliRunner().invoke(cli, ["report", str(bundle), "-o", str(tmp_path / "r2")])
     assert plain.exit_code == 0 and not (tmp_path / "r2" / SHEETS_FOLDER).exists()
+    # No theme in the bundle: no sheet, no folder, no link to nothing.
+    empty = build_report(Bundle(source=Source(slug="t", name="Test"),
+                                generated_at=dt.datetime(2025, 6, 1, 9, tzinfo=TZ)),
+                         tmp_path / "r3", sheets=True)
+    assert empty.sheets is None and not (tmp_path / "r3" / SHEETS_FOLDER).exists()
+    assert SHEETS_FOLDER not in (tmp_path / "r3" / "index.html").read_text(encoding="utf-8")
 
 
 # --- the map -----------------------------------------------------------------------------------
@@ -468,7 +474,10 @@ def test_screenshots_of_the_new_pages(sample_site: Path, tmp_path: Path, page: s
     url = sample_site.joinpath(page.split("?")[0]).as_uri() + (
         "?" + page.split("?")[1] if "?" in page else "")
     completed = subprocess.run(
+        # Every stage of painting done, and the script run, before the picture is taken: on a
+        # loaded machine a plain --screenshot may catch a page half drawn.
         [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
          "--disable-background-networking", "--no-first-run",
          f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={target}",
          f"--window-size=1280,{height}", url],

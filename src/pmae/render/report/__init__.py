@@ -115,7 +115,8 @@ def build_report(
         :func:`pmae.session`).
     :param overwrite: replace a non-empty ``out_dir`` that is not a previous report.
     :param sheets: also write the thematic sheets *Les ESSentiels* (HTML and Markdown, same
-        audience, language and date) in ``fiches/``, linked from the pages.
+        audience, language and date) in ``fiches/``, linked from the pages (none when the
+        bundle speaks of no theme).
     :param progress: called after each page and sheet (see :data:`Progress`).
     :raises FileExistsError: ``out_dir`` is a non-empty folder that is not a pmae report.
     :raises ValueError: unknown language or audience.
@@ -280,10 +281,13 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
 
 
 def _write_sheets(bundle: Bundle, folder: Path, *, audience: str, lang: str, today: dt.date,
-                  session: Session, progress: Progress) -> SheetsResult:
-    """The thematic sheets of every theme, for the report's audience, language and date."""
+                  session: Session, progress: Progress) -> SheetsResult | None:
+    """The thematic sheets of every theme, for the report's audience, language and date
+    (``None``, and no folder, when the bundle speaks of no theme: nothing to link to)."""
     built = build_sheets(bundle, audience=audience, lang=lang, today=today, session=session,
                          progress=progress)
+    if not built:
+        return None
     return save_sheets(built, folder / SHEETS_FOLDER, formats=("html", "md"), index=True,
                        progress=progress)
 
