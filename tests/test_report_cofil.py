@@ -326,6 +326,41 @@ def test_report_command_writes_the_sheets(tmp_path: Path) -> None:
     assert SHEETS_FOLDER not in (tmp_path / "r3" / "index.html").read_text(encoding="utf-8")
 
 
+def test_sheets_written_beside_a_report_are_kept_and_linked(tmp_path: Path) -> None:
+    bundle = tmp_path / "b.json"
+    write_bundle(_bundle(), bundle)
+    out, fiches = tmp_path / "rapport", tmp_path / "rapport" / SHEETS_FOLDER
+    runner = CliRunner()
+    assert runner.invoke(cli, ["report", str(bundle), "-o", str(out)]).exit_code == 0
+    assert runner.invoke(cli, ["sheet", str(bundle), "--all", "--format", "md,html", "-o",
+                               str(fiches)]).exit_code == 0
+    assert "audience: public" in (fiches / ".pmae-sheets").read_text(encoding="utf-8")
+    # The next report keeps them (same audience) and links them.
+    again = runner.invoke(cli, ["report", str(bundle), "-o", str(out)])
+    assert again.exit_code == 0, again.output
+    assert again.stdout.splitlines()[1] == (
+        f"kept {fiches}: the sheets pmae sheet wrote there for this audience, linked from the "
+        "pages")
+    assert (fiches / "gepp.html").is_file() and (fiches / "gepp.md").is_file()
+    chain = _parse(out / "chaine.html")
+    assert [a.attrib["href"] for a in chain.iter("a") if "fiches" in a.attrib["href"]] == [
+        f"{SHEETS_FOLDER}/index.html", f"{SHEETS_FOLDER}/gepp.html"]  # the menu, the theme
+    # Sheets for the networks in a public report's folder: refused, nothing deleted.
+    assert runner.invoke(cli, ["sheet", str(bundle), "--all", "--format", "md", "--audience",
+                               "network", "-o", str(fiches)]).exit_code == 0
+    refused = runner.invoke(cli, ["report", str(bundle), "-o", str(out)])
+    assert refused.exit_code == 2
+    assert "written by pmae sheet for network" in refused.output
+    assert (fiches / "recrutement.md").is_file()
+    forced = runner.invoke(cli, ["report", str(bundle), "-o", str(out), "--force"])
+    assert forced.exit_code == 0 and not fiches.exists()
+    # The report's own sheets are its output: a report without --sheets leaves them out.
+    assert runner.invoke(cli, ["report", str(bundle), "-o", str(out), "--sheets"]
+                         ).exit_code == 0 and fiches.is_dir()
+    assert runner.invoke(cli, ["report", str(bundle), "-o", str(out)]).exit_code == 0
+    assert not fiches.exists()
+
+
 # --- the map -----------------------------------------------------------------------------------
 
 

@@ -33,7 +33,8 @@ __all__ = ["report"]
               help="Replace a non-empty folder that is not a previous pmae report.")
 @click.option("--sheets", is_flag=True,
               help="Also write the thematic sheets Les ESSentiels (HTML, Markdown) in "
-                   "OUTPUT/fiches, linked from the pages.")
+                   "OUTPUT/fiches, linked from the pages. Without it, sheets that pmae sheet "
+                   "wrote in OUTPUT/fiches for the same audience are kept and linked.")
 @click.pass_context
 def report(ctx: click.Context,
            bundle: str | None, db_path: str | None,
@@ -63,6 +64,9 @@ def report(ctx: click.Context,
         raise click.UsageError(str(error)) from None
     click.echo(f"wrote {output}: {len(result.pages)} pages for the audience {audience} "
                f"(open {target / 'index.html'})")
+    if result.kept_sheets:
+        click.echo(f"kept {target / 'fiches'}: the sheets pmae sheet wrote there for this "
+                   "audience, linked from the pages")
     if result.sheets is not None:
         click.echo(f"wrote {result.sheets.path}: {len(result.sheets.sheets)} sheet(s), "
                    f"linked from the pages (open {result.sheets.path / 'index.html'})")

@@ -36,6 +36,7 @@ from pmae.model import Bundle, Meeting
 from pmae.render import jsonld
 from pmae.render.labels import Labels, audience_label, format_date, is_http_url, slug
 from pmae.render.report import pages
+from pmae.render.report.alongside import REPORT_WROTE_SHEETS, copy_sheets, sheets_to_keep
 from pmae.render.report.coverage_maps import coverage_maps
 from pmae.render.report.gaps import gap_report, published_needs
 from pmae.render.report.grid import ALL_STAGES, compute_grid, offer_departements
@@ -81,6 +82,8 @@ class ReportResult:
     sheets: SheetsResult | None = None
     #: The reference date: offers in force that day are shown.
     as_of: dt.date | None = None
+    #: Sheets written by ``pmae sheet`` in ``fiches/`` for the same audience, kept and linked.
+    kept_sheets: bool = False
 
 
 def _environment() -> jinja2.Environment:
@@ -116,9 +119,12 @@ def build_report(
     :param overwrite: replace a non-empty ``out_dir`` that is not a previous report.
     :param sheets: also write the thematic sheets *Les ESSentiels* (HTML and Markdown, same
         audience, language and date) in ``fiches/``, linked from the pages (none when the
-        bundle speaks of no theme).
+        bundle speaks of no theme). Without it, sheets that ``pmae sheet`` wrote in
+        ``fiches/`` of a previous report for the same audience are kept and linked.
     :param progress: called after each page and sheet (see :data:`Progress`).
-    :raises FileExistsError: ``out_dir`` is a non-empty folder that is not a pmae report.
+    :raises FileExistsError: ``out_dir`` is a non-empty folder that is not a pmae report, or
+        its ``fiches/`` holds sheets written by ``pmae sheet`` for another audience (unless
+        ``overwrite``).
     :raises ValueError: unknown language or audience.
     """
     s = current_session(session)
@@ -132,10 +138,12 @@ def build_report(
         raise FileExistsError(
             f"{target} is a folder that is not empty and not a pmae report; choose another "
             "folder or allow replacing it (pmae report --force)")
+    keep = None if sheets else sheets_to_keep(target, SHEETS_FOLDER, audience=audience,
+                                              report_marker=MARKER, overwrite=overwrite)
     results: list[ReportResult] = []
     atomic_folder(target, lambda folder: results.append(_write_site(
         bundle, Path(folder), audience=audience, lang=lang, today=today, session=s,
-        sheets=sheets, progress=progress or _silent)))
+        sheets=sheets, keep=keep, progress=progress or _silent)))
     return attrs.evolve(results[0], path=target, sheets=results[0].sheets and attrs.evolve(
         results[0].sheets, path=target / SHEETS_FOLDER))
 
@@ -153,7 +161,7 @@ def _scope(audience: str, shown: int, closed: int, date: str, text: Mapping[str,
 
 
 def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
-                today: dt.date | None, session: Session, sheets: bool,
+                today: dt.date | None, session: Session, sheets: bool, keep: Path | None,
                 progress: Progress) -> ReportResult:
     """Render every page into ``folder``; returns what was written (paths relative to it)."""
     vocabularies, territories = session.vocabularies, session.territories
@@ -189,7 +197,12 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
     if shared is not None:
         nav.append(("diagnostic.html", text["diagnosis"]))
     nav.append(("rencontres.html", text["meetings"]))
-    if written_sheets is not None:
+    sheet_files = {} if written_sheets is None else {
+        sheet.theme: f"{slug(sheet.theme)}.html" for sheet in written_sheets.sheets}
+    if keep is not None:
+        sheet_files = copy_sheets(keep, folder / SHEETS_FOLDER,
+                                  [*vocabularies["themes"].codes(), *grid.themes])
+    if (folder / SHEETS_FOLDER / "index.html").is_file():
         nav.append((f"{SHEETS_FOLDER}/index.html", text["sheets"]))
     common: dict[str, Any] = {
         "lang": lang, "t": text, "labels": labels, "nav": nav, "bundle": visible,
@@ -203,9 +216,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
         "scope": _scope(audience, len(visible.offers),
                         len(for_audience.offers) - len(visible.offers),
                         format_date(reference, lang), text),
-        "sheet_links": {} if written_sheets is None else {
-            sheet.theme: f"{SHEETS_FOLDER}/{slug(sheet.theme)}.html"
-            for sheet in written_sheets.sheets},
+        "sheet_links": {theme: f"{SHEETS_FOLDER}/{name}" for theme, name in sheet_files.items()},
         "dep_file": pages.departement_file,
         "offer_deps": lambda offer: " ".join(sorted(offer_departements(offer.territories,
                                                                       territories))),
@@ -271,13 +282,14 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
               [m for row in meetings if isinstance(m := row["meeting"], Meeting)], root=root,
               labels=labels, actors=actors))
     (folder / MARKER).write_text(
-        f"pmae report\nsource: {bundle.source.slug}\naudience: {audience}\nlang: {lang}\n",
+        f"pmae report\nsource: {bundle.source.slug}\naudience: {audience}\nlang: {lang}\n"
+        + (f"{REPORT_WROTE_SHEETS}\n" if written_sheets is not None else ""),
         encoding="utf-8")
     everywhere = reports[ALL_STAGES]
     return ReportResult(pages=tuple(written), path=folder, offers=len(visible.offers),
                         closed_offers=len(for_audience.offers) - len(visible.offers),
                         gaps=everywhere.total, gaps_with_needs=len(everywhere.with_needs),
-                        sheets=written_sheets, as_of=reference)
+                        sheets=written_sheets, as_of=reference, kept_sheets=keep is not None)
 
 
 def _write_sheets(bundle: Bundle, folder: Path, *, audience: str, lang: str, today: dt.date,

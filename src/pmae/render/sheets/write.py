@@ -148,7 +148,10 @@ def save_sheets(sheets: Sequence[Sheet], out_dir: str | os.PathLike[str], *,
                 (folder / "index.html").write_text(render_index_html(
                     sheets, html_first, lang=lang), encoding="utf-8")
                 written.append("index.html")
-        (folder / MARKER).write_text("pmae sheets\n", encoding="utf-8")
+        # Which audiences the sheets were made for: a report that finds them in its folder
+        # keeps them only for the same audience (pmae.render.report.alongside).
+        audiences = "".join(f"audience: {a}\n" for a in sorted({s.audience for s in sheets}))
+        (folder / MARKER).write_text(f"pmae sheets\n{audiences}", encoding="utf-8")
 
     atomic_folder(target, fill)
     return SheetsResult(sheets=tuple(sheets), files=tuple(written), path=target)
