@@ -41,9 +41,10 @@ def report(ctx: click.Context,
            output: str, audience: str, lang: str, force: bool, sheets: bool) -> None:
     """Write the report of BUNDLE: a static site to read offline, in the folder OUTPUT.
 
-    Pages: key figures, the directory of actors and offers (by theme, stage and département),
-    the coverage heatmaps with the zones blanches, the support chain per theme, the shared
-    diagnosis (with statistical secrecy) and the year's meetings. Only what the audience may
+    Pages: key figures, the directory of actors and offers (by theme, stage and département,
+    with a search box), the coverage heatmaps linked to the offers, the zones blanches where the
+    shared diagnosis publishes needs, maps of the départements, the support chain per theme,
+    the shared diagnosis (with statistical secrecy) and the year's meetings. Only what the audience may
     see is shown. A previous report in OUTPUT is replaced as a whole. On a terminal, a progress
     line shows on standard error while the pages are written.
 
