@@ -533,9 +533,11 @@ class _Terminal(io.StringIO):
 def test_progress_draws_on_a_terminal_and_clears_its_line() -> None:
     stream = _Terminal()
     with TerminalProgress("pmae report", stream=stream, every=0) as progress:
+        progress("shared diagnosis", 0, 0)
         progress("index.html", 1, 4)
         progress("annuaire.html", 4, 4)
     drawn = stream.getvalue()
+    assert drawn.startswith("\rpmae report: shared diagnosis…")
     assert "\rpmae report [######..................] 1/4 index.html" in drawn
     assert "[########################] 4/4 annuaire.html" in drawn
     assert drawn.endswith("\r")
@@ -585,6 +587,7 @@ def test_progress_shows_on_a_real_terminal(tmp_path: Path) -> None:
     write_bundle(load_sample(), tmp_path / "b.json")
     code, shown = _on_terminal(["report", "b.json", "-o", "r", "--sheets"], tmp_path)
     assert code == 0, shown
+    assert "pmae report: shared diagnosis…" in shown  # before the first page
     assert "pmae report [" in shown and "53/53 rencontres.html" in shown
     assert "21/21" in shown  # the sheets
     code, shown = _on_terminal(["sheet", "b.json", "--all", "--format", "md", "-o", "f"],

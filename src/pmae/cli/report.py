@@ -44,9 +44,9 @@ def report(ctx: click.Context,
     Pages: key figures, the directory of actors and offers (by theme, stage and département,
     with a search box), the coverage heatmaps linked to the offers, the zones blanches where the
     shared diagnosis publishes needs, maps of the départements, the support chain per theme,
-    the shared diagnosis (with statistical secrecy) and the year's meetings. Only what the audience may
-    see is shown. A previous report in OUTPUT is replaced as a whole. On a terminal, a progress
-    line shows on standard error while the pages are written.
+    the shared diagnosis (with statistical secrecy) and the year's meetings. Only what the
+    audience may see is shown. A previous report in OUTPUT is replaced as a whole. On a
+    terminal, a progress line shows on standard error while the pages are written.
 
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """

@@ -36,16 +36,20 @@ class TerminalProgress:
         self._last = 0.0
 
     def __call__(self, what: str, done: int, total: int) -> None:
-        """Show that ``done`` steps of ``total`` are done, the last one being ``what``."""
+        """Show that ``done`` steps of ``total`` are done, the last one being ``what``; with
+        ``total`` 0, that the run is at the step ``what`` (not counted: no bar)."""
         if not self.active:
             return
         now = time.monotonic()
-        if done < total and now - self._last < self.every:
+        if total > 0 and done < total and now - self._last < self.every:
             return
         self._last = now
-        filled = self.width * done // total if total else self.width
-        line = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] "
-                f"{done}/{total} {what}")[:100]
+        if total <= 0:
+            line = f"{self.label}: {what}…"[:100]
+        else:
+            filled = self.width * done // total
+            line = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] "
+                    f"{done}/{total} {what}")[:100]
         self.stream.write("\r" + line.ljust(self._drawn))
         self.stream.flush()
         self._drawn = len(line)

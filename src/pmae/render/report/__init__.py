@@ -59,7 +59,8 @@ SHEETS_FOLDER: Final = "fiches"
 SEARCH_SCRIPT: Final = "annuaire.js"
 
 
-#: Called after each step of a long report: ``(what, done, total)``.
+#: Called after each step of a long report: ``(what, done, total)``; ``total`` is 0 for a
+#: step that is not counted (computing, before the pages).
 Progress = Callable[[str, int, int], None]
 
 
@@ -166,6 +167,9 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
     """Render every page into ``folder``; returns what was written (paths relative to it)."""
     vocabularies, territories = session.vocabularies, session.territories
     reference = today or bundle.generated_at.date()
+    # Before the first page comes the long part on a large bundle (the shared diagnosis):
+    # the progress line names each step, without a count.
+    progress("audience and coverage", 0, 0)
     # The report shows the offer of its reference day: offers closed or not yet open are left
     # out of every page (directory, chain, figures), as coverage leaves them out of the grid.
     for_audience = filter_bundle(bundle, audience)
@@ -175,6 +179,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
     labels = Labels(lang, vocabularies, territories)
     grid = compute_grid(visible, territories=territories, vocabularies=vocabularies,
                         today=reference)
+    progress("shared diagnosis", 0, 0)
     # The shared diagnosis publishes aggregates of needs, whatever their visibility, only
     # through its published cells (statistical secrecy); private needs stay out.
     needs = bundle.needs if audience == "all" else shareable_needs(bundle.needs)
