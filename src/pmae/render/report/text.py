@@ -134,7 +134,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
                         "comptées : {n}.",
         "scope_why": "Les offres réservées à d'autres publics et celles qui ne sont pas en "
                      "vigueur à cette date n'y figurent pas : les totaux peuvent donc être plus "
-                     "petits que ceux des données complètes (pmae summary, pmae coverage).",
+                     "petits que ceux des données complètes (la synthèse de pmae demo, pmae "
+                     "coverage).",
         "needs_why": "Besoins : total publié du diagnostic partagé, brouillé pour le secret "
                      "statistique ; il peut différer de quelques unités du nombre de besoins "
                      "enregistrés.",
@@ -290,8 +291,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
                      "visibility.",
         "scope_closed": "Visible offers closed or not yet open on that date, not counted: {n}.",
         "scope_why": "Offers meant for other audiences and offers not in force on that date are "
-                     "left out: totals may be smaller than those of the full data (pmae "
-                     "summary, pmae coverage).",
+                     "left out: totals may be smaller than those of the full data (the summary "
+                     "of pmae demo, pmae coverage).",
         "needs_why": "Needs: the published total of the shared diagnosis, blurred for "
                      "statistical secrecy; it may differ by a few units from the number of "
                      "needs recorded.",
