@@ -8,16 +8,18 @@ bundle, with issues pointing back into the imported file.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
 from pmae.io.audience import filter_bundle
+from pmae.io.bundles import bundle_to_data
 from pmae.io.files import atomic_folder, atomic_writer
 from pmae.io.pipeline import Report
 from pmae.issues import sort_issues
+from pmae.jsonpath import json_path, parse_path
 from pmae.model import Bundle
 from pmae.plugins.items import ExportContext, ExportError
 from pmae.sessions import Session
@@ -89,6 +91,17 @@ def export_bundle(
     return visible
 
 
+@attrs.define(kw_only=True)
+class ImportReport(Report):
+    """What :func:`import_file` found; ``tables_only`` when the source held some tables alone
+    (``offers.csv``) and ``bundle`` is the bundle given as ``into`` with them updated."""
+
+    tables_only: bool = False
+
+
+Located = tuple[str | None, int | None, str | None] | None
+
+
 def import_file(
     fmt: str,
     path: str | os.PathLike[str],
@@ -96,26 +109,95 @@ def import_file(
     options: Mapping[str, str] | None = None,
     manager: PluginManager | None = None,
     session: Session | None = None,
-) -> Report:
+    into: Bundle | Callable[[], Bundle | None] | None = None,
+) -> ImportReport:
     """Read ``path`` with the importer ``fmt`` and validate the result like any bundle.
+
+    A source that holds some tables of a bundle without its envelope (``offers.csv`` alone,
+    an ``.xlsx`` with an ``offers`` sheet only) cannot make a bundle by itself: it updates
+    ``into``. Its records replace those of ``into`` with the same id (the fields its columns
+    and nested tables give; the others are kept), new ids are added, and nothing is removed.
+    Without ``into``, such a source is an error.
 
     :param session: the importers, vocabularies, territories and checks (default:
         :func:`pmae.session`; ``manager=`` wraps a plugin manager in one).
+    :param into: the bundle that tables read alone update, or a function that gives it (or
+        None), called only then.
     """
     s = _session(session, manager)
     importer = s.importer(fmt)
     result = importer.read(Path(path), dict(options or {}))
     file = os.fspath(path)
     if result.document is None:
-        return Report(file=file, issues=list(result.issues), bundle=None)
-    report = s.validate_document(result.document, file=file)
+        return ImportReport(file=file, issues=list(result.issues), bundle=None)
+    document, locate = result.document, result.locate
+    if result.partial is not None:
+        base = into() if callable(into) else into
+        if base is None:
+            return ImportReport(file=file, issues=[result.partial, *result.issues],
+                                bundle=None)
+        document, moved = merge_tables(bundle_to_data(base), document, result.fields)
+        locate = _moved_locate(result.locate, moved)
+    report = s.validate_document(document, file=file)
     issues = list(result.issues)
     for issue in report.issues:
-        where = result.locate(issue.path) if result.locate else None
+        where = locate(issue.path) if locate else None
         if where is not None:
             located_file, line, column = where
             issue = attrs.evolve(issue, file=located_file or issue.file,
                                  line=line if line is not None else issue.line,
                                  column=column if column is not None else issue.column)
         issues.append(issue)
-    return Report(file=file, issues=sort_issues(issues), bundle=report.bundle)
+    return ImportReport(file=file, issues=sort_issues(issues), bundle=report.bundle,
+                        tables_only=result.partial is not None)
+
+
+def merge_tables(base: Mapping[str, Any], tables: Mapping[str, Any],
+                 fields: Mapping[str, frozenset[str]]) -> tuple[dict[str, Any],
+                                                                dict[tuple[str, int], int]]:
+    """The bundle document ``base`` with the records of ``tables`` (collection -> records, as
+    an importer read them) merged in by id.
+
+    A record whose id is in ``base`` keeps its fields that ``fields[collection]`` does not
+    name and takes the others from ``tables`` (a field named there but absent from the record
+    is removed: its cell was emptied); a new id is added at the end. Nothing is removed.
+
+    :returns: the merged document, and where each record of ``tables`` went:
+        ``(collection, index in the result) -> index in tables``.
+    """
+    merged = dict(base)
+    moved: dict[tuple[str, int], int] = {}
+    for collection, records in tables.items():
+        covered = fields.get(collection, frozenset())
+        result = list(base.get(collection, []))
+        positions = {record.get("id"): index for index, record in enumerate(result)}
+        for index, record in enumerate(records):
+            position = positions.get(record.get("id"))
+            if position is None:
+                position = positions[record.get("id")] = len(result)
+                result.append(record)
+            else:
+                kept = {k: v for k, v in result[position].items() if k not in covered}
+                result[position] = {**kept, **record}
+            moved[(collection, position)] = index
+        merged[collection] = result
+    return merged, moved
+
+
+def _moved_locate(locate: Callable[[str], Located] | None,
+                  moved: Mapping[tuple[str, int], int]) -> Callable[[str], Located]:
+    """``locate`` for paths of the merged document: records that came from the source are
+    found at their place in it; other records were not in the source."""
+    def where(path: str) -> Located:
+        tokens = parse_path(path)
+        if locate is None or tokens is None or len(tokens) < 2:
+            return None
+        collection, index = tokens[0], tokens[1]
+        if not isinstance(collection, str) or not isinstance(index, int):
+            return None
+        source = moved.get((collection, index))
+        if source is None:
+            return None
+        return locate(json_path([collection, source, *tokens[2:]]))
+
+    return where

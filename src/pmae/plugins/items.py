@@ -127,11 +127,19 @@ class ImportResult:
 
     ``locate`` maps a JSON path of the document (``$.offers[3].themes``) to where it came from
     in the source (file, row, column), so that validation issues point into the user's file.
+
+    A source may hold some tables of a bundle without its envelope (``offers.csv`` alone): the
+    document then holds those collections only, ``partial`` is the issue saying what is
+    missing (a whole import reports it as its error), and ``fields`` names, per collection,
+    the fields the source gave its records, so that an update of an existing bundle replaces
+    those and keeps the others (see :func:`pmae.exchange.import_file`).
     """
 
     document: Any
     issues: tuple[Issue, ...] = ()
     locate: Locate | None = None
+    partial: Issue | None = None
+    fields: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
 
 
 @attrs.define(kw_only=True, frozen=True)

@@ -24,6 +24,10 @@ class Column:
     keys: tuple[str, ...]
     kind: str  # "string", "integer", "number", "boolean" or "mixed"
     is_list: bool = False
+    #: The shared definition the value (a list's item) follows, when it has one: ``date``,
+    #: ``territory``, ``siren``… (``common.schema.json#/$defs/<name>``), for the readers'
+    #: spreadsheet habits and the XLSX drop-down lists.
+    definition: str | None = None
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -55,10 +59,15 @@ class Table:
 
 
 def _resolve(document: str, schema: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Follow ``$ref`` (keeping sibling keywords); returns the document the result lives in."""
+    """Follow ``$ref`` (keeping sibling keywords); returns the document the result lives in.
+
+    The name of the last ``$defs`` entry followed is kept as ``x-definition``.
+    """
     result = dict(schema)
     while "$ref" in result:
         reference = str(result.pop("$ref"))
+        if "/$defs/" in reference:
+            result.setdefault("x-definition", reference.rsplit("/", 1)[-1])
         file, _, pointer = reference.partition("#")
         if file:
             document = file.removesuffix(".schema.json")
@@ -104,11 +113,12 @@ def _object_columns(
                 raise TypeError(f"no CSV layout for lists of {item_kind} ({'.'.join(keys)})")
             else:
                 columns.append(Column(name=".".join(keys), keys=keys, kind=item_kind,
-                                      is_list=True))
+                                      is_list=True, definition=items.get("x-definition")))
         elif kind == "mixed":
             raise TypeError(f"no CSV layout for a column of several types ({'.'.join(keys)})")
         else:
-            columns.append(Column(name=".".join(keys), keys=keys, kind=kind))
+            columns.append(Column(name=".".join(keys), keys=keys, kind=kind,
+                                  definition=resolved.get("x-definition")))
     return columns, nested
 
 

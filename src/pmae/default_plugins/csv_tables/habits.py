@@ -1,0 +1,133 @@
+"""What a spreadsheet does to cells, mended where the meaning is certain, refused where not.
+
+French Excel and LibreOffice rewrite what they open: a date ``2025-09-01`` comes back as
+``01/09/2025``, the département code ``dep:01`` typed again as ``dep:1``, the IDCC ``0016`` as
+``16``, ``1234,5`` as ``1 234,5``. Each of those has one meaning, so the importers read it and
+say so in a note (an issue of severity ``info`` or ``warning`` at the cell). A SIREN shown as
+``5,38237E+08`` has lost its last digits, which nothing can bring back: that is refused, with
+what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Final
+
+import attrs
+
+from pmae.default_plugins.csv_tables.cells import join_list, protect, split_list
+from pmae.default_plugins.csv_tables.layout import Column
+from pmae.io.csv_reader import unprotect
+
+#: Excel's day 0 (its 1900 date system, with the 1900 leap-year bug folded in).
+EXCEL_EPOCH: Final = dt.date(1899, 12, 30)
+
+_FRENCH_DATE: Final = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+_SHORT_YEAR: Final = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{2}")
+_SERIAL: Final = re.compile(r"\d{5}")
+_LOST_ZERO: Final = re.compile(r"(reg|dep):(\d)|com:(\d{4})")
+_SCIENTIFIC: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+")
+_GROUPED: Final = re.compile(r"-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?")
+_DIGITS_NAMES: Final = {"siren": "SIREN", "siret": "SIRET"}
+
+
+@attrs.define(kw_only=True, frozen=True)
+class Note:
+    """What was mended or refused in one cell: ``code`` without the reader's prefix."""
+
+    code: str
+    severity: str
+    message: str
+    hint: str | None = None
+
+
+def excel_date(serial: float) -> dt.date:
+    """The date of an Excel serial day number (1900 date system)."""
+    return EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def mend_value(text: str, column: Column) -> tuple[str, Note | None]:
+    """One value (a list's item, unprotected) as it should have been, and the note saying so.
+
+    A refused value comes back unchanged with a note of severity ``error``.
+    """
+    definition = column.definition
+    bare = text.strip()
+    if definition == "date":
+        return _mend_date(text, bare)
+    if definition in ("territory", "commune"):
+        match = _LOST_ZERO.fullmatch(bare)
+        if match:
+            fixed = f"{match[1]}:0{match[2]}" if match[1] else f"com:0{match[3]}"
+            return fixed, Note(code="leading-zero", severity="info",
+                               message=f"read {bare!r} as {fixed!r} (a leading zero was lost)")
+    if definition == "idcc" and bare.isdigit() and len(bare) < 4:
+        fixed = bare.zfill(4)
+        return fixed, Note(code="leading-zero", severity="info",
+                           message=f"read the IDCC {bare!r} as {fixed!r} (a leading zero was "
+                                   "lost)")
+    if definition in _DIGITS_NAMES and _SCIENTIFIC.fullmatch(bare):
+        what = _DIGITS_NAMES[definition]
+        return text, Note(
+            code="lost-digits", severity="error",
+            message=f"the {what} {bare!r} was shortened by a spreadsheet to a number in "
+                    "scientific notation: its last digits are lost",
+            hint=f"type the {what} again from its source (INSEE, RNA…) and, before saving, "
+                 "format the column as Text (Excel: Format de cellule > Texte; LibreOffice: "
+                 "Formater les cellules > Texte)")
+    if column.kind in ("integer", "number") and not column.is_list and _GROUPED.fullmatch(bare):
+        fixed = re.sub(r"[ \u00a0\u202f]", "", bare)
+        return fixed, Note(code="digit-grouping", severity="info",
+                           message=f"read {bare!r} as {fixed!r} (spaces between groups of "
+                                   "digits)")
+    return text, None
+
+
+def _mend_date(text: str, bare: str) -> tuple[str, Note | None]:
+    match = _FRENCH_DATE.fullmatch(bare)
+    if match:
+        try:
+            day = dt.date(int(match[4]), int(match[3]), int(match[1]))
+        except ValueError:
+            return text, None  # not a date: the schema says so, with the value
+        return day.isoformat(), Note(code="french-date", severity="info",
+                                     message=f"read {bare!r} as {day.isoformat()} "
+                                             "(day/month/year)")
+    if _SHORT_YEAR.fullmatch(bare):
+        return text, Note(code="short-year", severity="error",
+                          message=f"{bare!r} has a two-digit year: which century is not "
+                                  "certain",
+                          hint="write the year with four digits (01/09/2025) or the date as "
+                               "2025-09-01")
+    if _SERIAL.fullmatch(bare):
+        day = excel_date(int(bare))
+        return day.isoformat(), Note(
+            code="serial-date", severity="warning",
+            message=f"read the number {bare} as the date {day.isoformat()} (a spreadsheet's "
+                    "day number)",
+            hint="check the date; format the column as Date before saving")
+    return text, None
+
+
+def mend_cell(cell: str, column: Column) -> tuple[str, list[Note]]:
+    """A CSV cell (protected text) with each of its values mended: the cell as it should have
+    been, and the notes. Columns without habits come back as they are."""
+    if not cell or (column.definition not in _HABIT_DEFINITIONS
+                    and column.kind not in ("integer", "number")):
+        return cell, []
+    text = unprotect(cell)
+    items = split_list(text)[0] if column.is_list else [text]
+    notes = []
+    mended = []
+    for item in items:
+        value, note = mend_value(item, column)
+        mended.append(value)
+        if note is not None:
+            notes.append(note)
+    if not notes:
+        return cell, []
+    return protect(join_list(mended) if column.is_list else mended[0]), notes
+
+
+_HABIT_DEFINITIONS: Final = frozenset({"date", "territory", "commune", "idcc", "siren", "siret"})
