@@ -40,7 +40,7 @@ ENTRY_POINT_GROUP = "pmae"
 #: pmae's own features, registered through the same hooks as outside plugins.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     *(f"pmae.default_plugins.{name}" for name in (
-        "core", "json_bundle", "csv_tables", "reference_diagnostics")),
+        "core", "json_bundle", "csv_tables", "xlsx_tables", "reference_diagnostics")),
     # The store's tables as an SQLite file: it writes them with the store's own code.
     "pmae.store.sqlite_export")
 

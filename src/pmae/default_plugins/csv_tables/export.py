@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
 from pmae.default_plugins.csv_tables.cells import ABSENT, Dialect, protect, value_type
-from pmae.default_plugins.csv_tables.layout import Table, layout
+from pmae.default_plugins.csv_tables.layout import Column, Table, layout
 from pmae.io.bundles import bundle_to_data
 from pmae.io.csv_reader import BOM
 from pmae.io.csv_writer import safe_writer
@@ -33,35 +33,42 @@ def _parents(data: Mapping[str, Any], table: Table) -> list[Mapping[str, Any]]:
     return list(data.get(table.collection, ())) if table.collection else [data]
 
 
-def table_rows(data: Mapping[str, Any], dialect: Dialect) -> dict[str, list[list[str]]]:
-    """The rows of every table that has any (bundle.csv always), header first."""
-    files: dict[str, list[list[str]]] = {}
+def walk_tables(data: Mapping[str, Any], cell: Callable[[Any, Column], Any],
+                text: Callable[[str], Any]) -> dict[str, list[list[Any]]]:
+    """The rows of every table that has any (the envelope always), header first: ``cell``
+    writes a value of a column (``ABSENT`` or ``None`` included), ``text`` a parent id, a key
+    or a value's type. The CSV and the XLSX exporters share it."""
+    files: dict[str, list[list[Any]]] = {}
     for table in layout():
-        rows = [table.header()]
+        rows: list[list[Any]] = [list(table.header())]
         if table.shape == "envelope":
-            rows.append([dialect.cell(_get(data, c.keys), c) for c in table.columns])
+            rows.append([cell(_get(data, c.keys), c) for c in table.columns])
         elif table.shape == "records":
-            rows += [[dialect.cell(_get(record, c.keys), c) for c in table.columns]
+            rows += [[cell(_get(record, c.keys), c) for c in table.columns]
                      for record in data.get(str(table.collection), ())]
         else:
             for parent in _parents(data, table):
-                lead = [protect(str(parent.get("id", "")))] if table.parent_column else []
+                lead = [text(str(parent.get("id", "")))] if table.parent_column else []
                 if table.shape == "items":
-                    rows += [lead + [dialect.cell(_get(item, c.keys), c) for c in table.columns]
+                    rows += [lead + [cell(_get(item, c.keys), c) for c in table.columns]
                              for item in parent.get(str(table.field), ())]
                     continue
                 assert table.value is not None
                 for key, value in parent.get(str(table.field), {}).items():
                     if table.value.kind == "mixed":
                         kind = value_type(value)
-                        cells = ["" if value is None else dialect.cell(
-                            value, attrs.evolve(table.value, kind=kind)), kind]
+                        cells = [cell(value, attrs.evolve(table.value, kind=kind)), text(kind)]
                     else:
-                        cells = [dialect.cell(value, table.value)]
-                    rows.append([*lead, protect(key), *cells])
+                        cells = [cell(value, table.value)]
+                    rows.append([*lead, text(key), *cells])
         if len(rows) > 1 or table.shape == "envelope":
             files[table.file] = rows
     return files
+
+
+def table_rows(data: Mapping[str, Any], dialect: Dialect) -> dict[str, list[list[str]]]:
+    """The rows of every table that has any (bundle.csv always), header first."""
+    return walk_tables(data, dialect.cell, protect)
 
 
 def csv_bytes(rows: list[list[str]], dialect: Dialect) -> bytes:
