@@ -16,7 +16,7 @@ from typing import Any, Final
 import attrs
 
 from pmae.default_plugins.csv_tables.cells import ABSENT, NUMBER_PATTERN, parse_cell
-from pmae.default_plugins.csv_tables.habits import mend_cell
+from pmae.default_plugins.csv_tables.habits import Note, mend_cell
 from pmae.default_plugins.csv_tables.labels import header_key, header_names
 from pmae.default_plugins.csv_tables.layout import Table, layout
 from pmae.io.csv_reader import unprotect
@@ -55,6 +55,9 @@ class TableReader:
     places: dict[tuple[str | int, ...], Place] = attrs.field(factory=dict)
     #: The columns each table's header gave, by table file: where they are in its rows.
     positions: dict[str, dict[str, int]] = attrs.field(factory=dict)
+    #: Notes on cells made before the document was built (an XLSX cell's type), by (table
+    #: file, row, position): reported with the cell's JSON path when the cell is read.
+    pending: dict[tuple[str, int, int], Note] = attrs.field(factory=dict)
 
     def issue(self, code: str, message: str, *, file: str | None, row: int | None = None,
               column: str | None = None, path: str = "$", severity: str = "error",
@@ -63,6 +66,14 @@ class TableReader:
         code = code if ":" in code or code in _SHARED_CODES else f"{self.prefix}:{code}"
         self.issues.append(Issue(code=code, severity=severity, path=path, message=message,
                                  hint=hint, file=file, line=row, column=column))
+
+    def note(self, table: Table, number: int, position: int, note: Note,
+             path: str = "$") -> None:
+        """Report a note on the cell at ``number``, ``position`` of ``table``."""
+        names = {p: n for n, p in self.positions.get(table.file, {}).items()}
+        self.issue(note.code, note.message, file=self.name(table), row=number,
+                   column=self.shown(table, names.get(position, ""), position), path=path,
+                   severity=note.severity, hint=note.hint)
 
     def column(self, table: Table, name: str) -> str:
         """How issues name the column ``name`` of ``table``."""
@@ -111,7 +122,10 @@ class TableReader:
                 continue
             at = json_path([*path, *column.keys])
             shown = self.shown(table, column.name, position)
+            earlier = self.pending.pop((table.file, number, position), None)
             cell, notes = mend_cell(row[position], column)
+            # A cell mended twice (a number that was text, then a lost zero) says the last.
+            notes = notes or ([earlier] if earlier is not None else [])
             for note in notes:
                 self.issue(note.code, note.message, file=where, row=number, column=shown,
                            path=at, severity=note.severity, hint=note.hint)
@@ -136,6 +150,11 @@ class TableReader:
         cell = _cell(row, positions, "value")
         kind = table.value.kind
         where = self.name(table)
+        earlier = self.pending.pop((table.file, number, positions.get("value", -1)), None)
+        if earlier is not None:
+            self.note(table, number, positions["value"], earlier, json_path(path))
+            if earlier.severity == "error":
+                return ABSENT
         if kind == "mixed":
             declared = _cell(row, positions, "type").strip()
             if declared and declared not in _VALUE_TYPES:
@@ -203,6 +222,10 @@ def build_document(reader: TableReader, tables: Mapping[str, Rows | None],
             _read_nested(reader, table, rows, document, ids)
             if table.collection is not None:
                 fields.setdefault(table.collection, set()).add(str(table.field))
+    by_file = {table.file: table for table in layout()}
+    for (file, number, position), note in sorted(reader.pending.items()):
+        reader.note(by_file[file], number, position, note)  # cells no field took
+    reader.pending.clear()
     locate = functools.partial(_locate, reader)
     frozen = {name: frozenset(names) for name, names in fields.items()}
     if not envelope_read:

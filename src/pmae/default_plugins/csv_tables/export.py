@@ -92,15 +92,28 @@ def export_folder(bundle: Bundle, folder: Path, context: ExportContext) -> None:
         (folder / name).write_bytes(data)
 
 
-def export_zip(bundle: Bundle, stream: IO[bytes], context: ExportContext) -> None:
-    """The same files in a zip; entries dated from the bundle, so the same bundle gives the
-    same bytes."""
+def zip_time(bundle: Bundle) -> tuple[int, int, int, int, int, int]:
+    """The date of a zip's entries for ``bundle``: its ``generated_at`` (in UTC), within what
+    the zip format holds, so that the same bundle gives the same bytes."""
     stamp = bundle.generated_at.astimezone(dt.UTC)
     when = max((stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second),
                (1980, 1, 1, 0, 0, 0))  # the zip format starts in 1980
+    return min(when, (2107, 12, 31, 23, 59, 58))
+
+
+def write_zip_entry(archive: zipfile.ZipFile, name: str, data: bytes,
+                    when: tuple[int, int, int, int, int, int]) -> None:
+    """One deflated entry, dated ``when``, readable by all."""
+    info = zipfile.ZipInfo(name, date_time=when)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)
+
+
+def export_zip(bundle: Bundle, stream: IO[bytes], context: ExportContext) -> None:
+    """The same files in a zip; entries dated from the bundle, so the same bundle gives the
+    same bytes."""
+    when = zip_time(bundle)
     with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in export_files(bundle, context).items():
-            info = zipfile.ZipInfo(name, date_time=min(when, (2107, 12, 31, 23, 59, 58)))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
+            write_zip_entry(archive, name, data, when)

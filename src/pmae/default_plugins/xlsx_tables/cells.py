@@ -4,7 +4,8 @@ A workbook holds typed cells, so numbers are numbers, booleans VRAI/FAUX and dat
 (shown ``jj/mm/aaaa``); text is text as it is, never a formula (a cell is typed as text, so
 ``=SUM(A1)`` stays those characters). Lists are one text cell, as in the CSV tables
 (``a | b``). What a cell cannot hold exactly is written as text: a date before 1900, an integer
-past 2**53, a whole number of a column of numbers of several types (``3.0`` is not ``3``).
+past 2**53, a float of 17 significant digits (a workbook keeps 16), a whole number of a column
+of values of several types (``3.0`` is not ``3``).
 
 A cell holding nothing is "absent", so the empty text is written ``'`` and any text made only
 of apostrophes gets one more (``'`` -> ``''``); the reader takes one off.
@@ -52,7 +53,11 @@ def to_cell(value: Any, column: Column) -> Any:
         return value if abs(value) <= _EXACT else str(value)
     if isinstance(value, float):
         # In a column of several types the type is in its own column: keep 3.0 a float.
-        return repr(value) if column.kind == "mixed" and value.is_integer() else value
+        # Workbooks store 16 significant digits (openpyxl writes "%.16g"): a float that
+        # needs 17 is written as text, which reads back exactly.
+        if (column.kind == "mixed" and value.is_integer()) or float(f"{value:.16g}") != value:
+            return repr(value)
+        return value
     if column.definition == "date":
         try:
             day = dt.date.fromisoformat(str(value))

@@ -10,9 +10,11 @@ holds and how to bring the workbook back (``pmae import xlsx``).
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from pmae.default_plugins.csv_tables.export import walk_tables
+from pmae.default_plugins.csv_tables.export import walk_tables, write_zip_entry, zip_time
 from pmae.default_plugins.csv_tables.labels import column_label
 from pmae.default_plugins.csv_tables.layout import Column, Table, layout
 from pmae.default_plugins.xlsx_tables.cells import DATE_FORMAT, to_cell
@@ -29,6 +31,7 @@ from pmae.model import Bundle
 from pmae.plugins.items import ExportContext, ExportError
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
 #: Rows a drop-down list covers: the data and room to add many more.
@@ -63,11 +66,24 @@ def export_workbook(bundle: Bundle, stream: IO[bytes], context: ExportContext) -
     for table in layout():
         _fill(sheets[table.file], table, rows.get(table.file, [table.header()]), lists)
     write_readme(readme, bundle, lists)
-    # Dated from the bundle, so the same bundle gives the same workbook.
+    _save(workbook, bundle, stream)
+
+
+def _save(workbook: Workbook, bundle: Bundle, stream: IO[bytes]) -> None:
+    """Save dated from the bundle (properties and zip entries), so that the same bundle gives
+    the same bytes (openpyxl's ``save`` dates both from the clock)."""
+    from openpyxl.writer.excel import ExcelWriter
+
     stamp = bundle.generated_at.astimezone(dt.UTC).replace(tzinfo=None)
     workbook.properties.created = workbook.properties.modified = stamp
     workbook.properties.creator = "pmae"
-    workbook.save(stream)
+    buffer = io.BytesIO()
+    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    when = zip_time(bundle)
+    with zipfile.ZipFile(buffer) as written, zipfile.ZipFile(
+            stream, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in written.namelist():
+            write_zip_entry(archive, name, written.read(name), when)
 
 
 def _fill(sheet: Worksheet, table: Table, rows: list[list[Any]], lists: dict[str, Any]) -> None:

@@ -85,17 +85,15 @@ def _cells(reader: TableReader, table: Table, raw: list[list[Any]],
         by_name["value"] = table.value
     columns = [by_name.get(accepted.get(header_key(text), "")) for text in header]
     rows: Rows = [header]
-    where = reader.name(table)
     for number, values in enumerate(raw[1:], start=2):
         row = []
         for position, value in enumerate(values):
             column = columns[position] if position < len(columns) else None
             text, note = from_cell(value, column)
             if note is not None:
-                reader.issue(note.code, note.message, file=where, row=number,
-                             column=reader.shown(table, column.name if column else "",
-                                                 position),
-                             severity=note.severity, hint=note.hint)
+                # Said when the cell is read, with its JSON path (or after, for a cell no
+                # field takes).
+                reader.pending[(table.file, number, position)] = note
                 if note.severity == "error":
                     text = ""
             row.append(text)
