@@ -243,7 +243,7 @@ def test_the_run_session_is_the_one_handed_in(tmp_path: Path) -> None:
     listed = CliRunner().invoke(cli, ["plugins", "--json"], obj=bare)
     assert listed.exit_code == 0
     loaded = {info["name"] for info in json.loads(listed.stdout) if info["status"] == "loaded"}
-    assert loaded == {"core", "json_bundle", "csv_tables", "reference_diagnostics",
+    assert loaded == {"core", "json_bundle", "csv_tables", "xlsx_tables", "reference_diagnostics",
                       "sqlite_export"}
     # Without one, the run builds the default one (every installed plugin) once.
     default = CliRunner().invoke(cli, ["plugins", "--json"])

@@ -13,6 +13,7 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -520,3 +521,176 @@ def test_a_windows_1252_export_without_the_option_reports_the_encoding_alone(
     assert all("--option encoding=cp1252" in (i.hint or "") for i in report.issues)
     fixed = import_file("csv", folder, options={"encoding": "cp1252"})
     assert fixed.ok and fixed.bundle is not None
+
+
+# --- French spreadsheet habits (docs/spreadsheets.md) ----------------------------------------
+
+ASSOCIATIONS_HEADER = "id,name,siren,headcount,commune,idcc,founded,visibility\r\n"
+
+
+def _association_row(**cells: str) -> str:
+    values = {"id": "lma-ra:as1", "name": "Les Amis", "siren": "", "headcount": "",
+              "commune": "", "idcc": "", "founded": "", "visibility": "network", **cells}
+    return ASSOCIATIONS_HEADER + ",".join(
+        f'"{v}"' if "," in v else v for v in values.values()) + "\r\n"
+
+
+def _notes(issues: list[Issue]) -> list[tuple[str, str, str | None, int | None, str | None,
+                                                str]]:
+    return [(i.code, i.severity, i.file, i.line, i.column, i.path) for i in issues]
+
+
+def test_what_a_spreadsheet_rewrites_is_read_with_a_note(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, associations=_association_row(
+        founded="01/09/2025", commune="com:1053", idcc="16", headcount="1 234"),
+        actors=ACTORS_CSV.replace("dep:69", "dep:1 | dep:38"))
+    report = import_file("csv", folder)
+    assert _notes(report.issues) == [
+        ("csv:leading-zero", "info", "actors.csv", 2, "territories", "$.actors[0].territories"),
+        ("csv:leading-zero", "info", "associations.csv", 2, "commune",
+         "$.associations[0].commune"),
+        ("csv:french-date", "info", "associations.csv", 2, "founded",
+         "$.associations[0].founded"),
+        ("csv:digit-grouping", "info", "associations.csv", 2, "headcount",
+         "$.associations[0].headcount"),
+        ("csv:leading-zero", "info", "associations.csv", 2, "idcc", "$.associations[0].idcc"),
+    ]
+    assert report.issues[2].message == "read '01/09/2025' as 2025-09-01 (day/month/year)"
+    assert report.ok and report.bundle is not None
+    association = report.bundle.associations[0]
+    assert (association.founded, association.commune, association.idcc,
+            association.headcount) == (dt.date(2025, 9, 1), "com:01053", "0016", 1234)
+    assert report.bundle.actors[0].territories == ("dep:01", "dep:38")
+
+
+def test_a_serial_date_is_read_with_a_warning(tmp_path: Path) -> None:
+    report = import_file("csv", _folder(tmp_path, associations=_association_row(
+        founded="45901")))
+    assert _notes(report.issues) == [("csv:serial-date", "warning", "associations.csv", 2,
+                                      "founded", "$.associations[0].founded")]
+    assert report.bundle is not None
+    assert report.bundle.associations[0].founded == dt.date(2025, 9, 1)
+
+
+def test_a_siren_in_scientific_notation_is_refused(tmp_path: Path) -> None:
+    report = import_file("csv", _folder(tmp_path, associations=_association_row(
+        siren="5,38237E+08")))
+    [issue] = report.issues
+    assert (issue.code, issue.severity, issue.file, issue.line, issue.column, issue.path) == (
+        "csv:lost-digits", "error", "associations.csv", 2, "siren",
+        "$.associations[0].siren")
+    assert issue.message == ("the SIREN '5,38237E+08' was shortened by a spreadsheet to a "
+                             "number in scientific notation: its last digits are lost")
+    assert issue.hint is not None and "format the column as Text" in issue.hint
+    assert not report.ok
+
+
+def test_a_two_digit_year_is_refused(tmp_path: Path) -> None:
+    report = import_file("csv", _folder(tmp_path, associations=_association_row(
+        founded="01/09/25")))
+    assert [(i.code, i.column) for i in report.issues] == [("csv:short-year", "founded")]
+    assert not report.ok
+
+
+def test_an_impossible_french_date_is_left_to_the_schema(tmp_path: Path) -> None:
+    report = import_file("csv", _folder(tmp_path, associations=_association_row(
+        founded="31/02/2025")))
+    assert [(i.code, i.column) for i in report.issues] == [("invalid-date", "founded")]
+
+
+def test_french_labels_are_accepted_as_headers(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, actors=ACTORS_CSV.replace(
+        "id,name,actor_type,territories", "Identifiant,Nom,Type d’acteur,territoires"))
+    report = import_file("csv", folder)
+    assert report.issues == []
+    assert report.bundle is not None and report.bundle.actors[0].actor_type == (
+        "dla_departemental")
+
+
+# --- one table alone -------------------------------------------------------------------------
+
+
+def _full(tmp_path: Path) -> tuple[Bundle, Path]:
+    bundle = load_sample()
+    write_bundle(bundle, tmp_path / "lot.json")
+    export_bundle(bundle, "csv", tmp_path / "tables", audience="all",
+                  options={"dialect": "excel"})
+    return bundle, tmp_path / "tables"
+
+
+def _edit_offers(folder: Path, target: Path, edit: Callable[[dict[str, str]], None],
+                 drop: tuple[str, ...] = ()) -> None:
+    text = (folder / "offers.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    for row in rows:
+        edit(row)
+    fields = [f for f in rows[0] if f not in drop]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fields, delimiter=";", extrasaction="ignore",
+                            lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    target.write_bytes(buffer.getvalue().encode("cp1252"))  # as Excel saves it
+
+
+def test_offers_csv_alone_updates_the_offers_of_a_bundle(tmp_path: Path) -> None:
+    bundle, folder = _full(tmp_path)
+    first = bundle.offers[0]
+
+    def edit(row: dict[str, str]) -> None:
+        if row["id"] == first.id:
+            row["title"] = "Titre modifié"
+            row["valid_from"] = "01/09/2025"
+
+    _edit_offers(folder, tmp_path / "offers.csv", edit, drop=("description",))
+    alone = import_file("csv", tmp_path / "offers.csv", options={"encoding": "cp1252"})
+    assert alone.bundle is None
+    assert [i.code for i in alone.issues if i.severity == "error"] == ["csv:missing-file"]
+    report = import_file("csv", tmp_path / "offers.csv", options={"encoding": "cp1252"},
+                         into=bundle)
+    assert report.ok and report.tables_only and report.bundle is not None
+    assert [(i.code, i.line) for i in report.issues] == [("csv:french-date", 2)]
+    offer = report.bundle.offers[0]
+    assert (offer.title, offer.valid_from) == ("Titre modifié", dt.date(2025, 9, 1))
+    # A column left out of the file keeps its values; nothing else changes.
+    assert offer.description == first.description
+    assert report.bundle.offers[1:] == bundle.offers[1:]
+    assert attrs.evolve(report.bundle, offers=bundle.offers) == bundle
+
+
+def test_validation_issues_of_a_table_alone_point_into_it(tmp_path: Path) -> None:
+    bundle, folder = _full(tmp_path)
+
+    def edit(row: dict[str, str]) -> None:
+        if row["id"] == bundle.offers[3].id:
+            row["themes"] = "pas_un_theme"
+
+    _edit_offers(folder, tmp_path / "offers.csv", edit)
+    report = import_file("csv", tmp_path / "offers.csv", options={"encoding": "cp1252"},
+                         into=bundle)
+    assert [(i.code, i.file, i.line, i.column) for i in report.issues] == [
+        ("unknown-code", "offers.csv", 5, "themes")]
+
+
+def test_cli_imports_offers_csv_into_the_bundle_given(tmp_path: Path) -> None:
+    bundle, folder = _full(tmp_path)
+
+    def edit(row: dict[str, str]) -> None:
+        if row["id"] == bundle.offers[0].id:
+            row["title"] = "Titre modifié"
+
+    _edit_offers(folder, tmp_path / "offers.csv", edit)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", "csv", str(tmp_path / "offers.csv"), "--option",
+                                 "encoding=cp1252", "-o", str(tmp_path / "lot.json")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (f"updated {tmp_path / 'lot.json'} from "
+                             f"{tmp_path / 'offers.csv'} [offers: 1 changed]\n")
+    after = validate_file(tmp_path / "lot.json").bundle
+    assert after is not None and after.offers[0].title == "Titre modifié"
+    assert attrs.evolve(after, offers=bundle.offers) == bundle
+    # Without a bundle to update, nothing is written, and the message says what to give.
+    alone = runner.invoke(cli, ["import", "csv", str(tmp_path / "offers.csv"), "--option",
+                                "encoding=cp1252", "-o", str(tmp_path / "new.json")])
+    assert alone.exit_code == 1 and not (tmp_path / "new.json").exists()
+    assert "update an existing bundle: give that bundle as -o" in alone.stderr

@@ -299,3 +299,26 @@ def test_cli_export_import_round_trip(tmp_path: Path) -> None:
                                    "-o", str(tmp_path / "back.json")])
     assert imported.exit_code == 0, imported.output
     assert validate_file(tmp_path / "back.json").bundle == load_sample()
+
+
+# --- the labels ------------------------------------------------------------------------------
+
+
+def test_every_column_has_a_french_label_unique_in_its_table() -> None:
+    from pmae.default_plugins.csv_tables.labels import header_key
+
+    for table in layout():
+        keys = [header_key(column_label(table, name)[0]) for name in table.header()]
+        names = [header_key(name) for name in table.header()]
+        assert len(set(keys)) == len(keys), table.file
+        # A label is never another column's technical name.
+        assert not (set(keys) & set(names)) - {n for n in names if keys[names.index(n)] == n}
+
+
+def test_the_guide_lists_every_label() -> None:
+    guide = (Path(__file__).parent.parent / "docs" / "spreadsheets.md").read_text("utf-8")
+    for table in layout():
+        row = next(line for line in guide.splitlines()
+                   if line.startswith(f"| `{table_name(table)}` |"))
+        for name in table.header():
+            assert f"{column_label(table, name)[0]} — `{name}`" in row, (table.file, name)
