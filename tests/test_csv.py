@@ -636,13 +636,9 @@ def _edit_offers(folder: Path, target: Path, edit: Callable[[dict[str, str]], No
 def test_offers_csv_alone_updates_the_offers_of_a_bundle(tmp_path: Path) -> None:
     bundle, folder = _full(tmp_path)
     first = bundle.offers[0]
-
-    def edit(row: dict[str, str]) -> None:
-        if row["id"] == first.id:
-            row["title"] = "Titre modifié"
-            row["valid_from"] = "01/09/2025"
-
-    _edit_offers(folder, tmp_path / "offers.csv", edit, drop=("description",))
+    _edit_offers(folder, tmp_path / "offers.csv",
+                 _set(first.id, title="Titre modifié", valid_from="01/09/2025"),
+                 drop=("description",))
     alone = import_file("csv", tmp_path / "offers.csv", options={"encoding": "cp1252"})
     assert alone.bundle is None
     assert [i.code for i in alone.issues if i.severity == "error"] == ["csv:missing-file"]
@@ -658,14 +654,18 @@ def test_offers_csv_alone_updates_the_offers_of_a_bundle(tmp_path: Path) -> None
     assert attrs.evolve(report.bundle, offers=bundle.offers) == bundle
 
 
+def _set(offer_id: str, **cells: str) -> Callable[[dict[str, str]], None]:
+    def edit(row: dict[str, str]) -> None:
+        if row["id"] == offer_id:
+            row.update(cells)
+
+    return edit
+
+
 def test_validation_issues_of_a_table_alone_point_into_it(tmp_path: Path) -> None:
     bundle, folder = _full(tmp_path)
-
-    def edit(row: dict[str, str]) -> None:
-        if row["id"] == bundle.offers[3].id:
-            row["themes"] = "pas_un_theme"
-
-    _edit_offers(folder, tmp_path / "offers.csv", edit)
+    _edit_offers(folder, tmp_path / "offers.csv", _set(bundle.offers[3].id,
+                                                       themes="pas_un_theme"))
     report = import_file("csv", tmp_path / "offers.csv", options={"encoding": "cp1252"},
                          into=bundle)
     assert [(i.code, i.file, i.line, i.column) for i in report.issues] == [
@@ -674,12 +674,8 @@ def test_validation_issues_of_a_table_alone_point_into_it(tmp_path: Path) -> Non
 
 def test_cli_imports_offers_csv_into_the_bundle_given(tmp_path: Path) -> None:
     bundle, folder = _full(tmp_path)
-
-    def edit(row: dict[str, str]) -> None:
-        if row["id"] == bundle.offers[0].id:
-            row["title"] = "Titre modifié"
-
-    _edit_offers(folder, tmp_path / "offers.csv", edit)
+    _edit_offers(folder, tmp_path / "offers.csv", _set(bundle.offers[0].id,
+                                                       title="Titre modifié"))
     runner = CliRunner()
     result = runner.invoke(cli, ["import", "csv", str(tmp_path / "offers.csv"), "--option",
                                  "encoding=cp1252", "-o", str(tmp_path / "lot.json")])

@@ -101,13 +101,17 @@ def _mend_date(text: str, bare: str) -> tuple[str, Note | None]:
                           hint="write the year with four digits (01/09/2025) or the date as "
                                "2025-09-01")
     if _SERIAL.fullmatch(bare):
-        day = excel_date(int(bare))
-        return day.isoformat(), Note(
-            code="serial-date", severity="warning",
-            message=f"read the number {bare} as the date {day.isoformat()} (a spreadsheet's "
-                    "day number)",
-            hint="check the date; format the column as Date before saving")
+        return serial_date(int(bare))
     return text, None
+
+
+def serial_date(serial: int) -> tuple[str, Note]:
+    """A spreadsheet's day number in a date column: the date, and the warning saying so."""
+    day = excel_date(serial).isoformat()
+    return day, Note(code="serial-date", severity="warning",
+                     message=f"read the number {serial} as the date {day} (a spreadsheet's "
+                             "day number)",
+                     hint="check the date; format the column as Date before saving")
 
 
 def mend_cell(cell: str, column: Column) -> tuple[str, list[Note]]:

@@ -21,7 +21,7 @@ import math
 from typing import Any, Final
 
 from pmae.default_plugins.csv_tables.cells import ABSENT, Dialect, join_list, protect
-from pmae.default_plugins.csv_tables.habits import Note, excel_date
+from pmae.default_plugins.csv_tables.habits import Note, serial_date
 from pmae.default_plugins.csv_tables.layout import Column
 
 #: Excel's number format for the dates it writes, in every locale shown day first.
@@ -96,12 +96,7 @@ def _from_number(value: float, column: Column | None) -> tuple[str, Note | None]
     if column is None or kind != "string" or column.is_list:
         return text, None
     if column.definition == "date" and whole:
-        day = excel_date(int(value))
-        return day.isoformat(), Note(
-            code="serial-date", severity="warning",
-            message=f"read the number {text} as the date {day.isoformat()} (a spreadsheet's "
-                    "day number)",
-            hint="check the date; format the column as Date before saving")
+        return serial_date(int(value))
     return text, Note(code="number-as-text", severity="info",
                       message=f"read the number {text} as the text {text!r}",
                       hint="format the column as Text before saving, so that leading "
