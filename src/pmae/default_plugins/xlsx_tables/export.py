@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from typing import IO, TYPE_CHECKING, Any, Final
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 _VALIDATED_ROWS: Final = 10_000
 #: A spreadsheet's limit on the characters of one cell.
 MAX_CELL: Final = 32_767
+#: Characters XML 1.0, so a workbook, cannot hold (controls are refused by validation too).
+NOT_IN_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _text(value: str) -> Any:
@@ -104,6 +107,11 @@ def _fill(sheet: Worksheet, table: Table, rows: list[list[Any]], lists: dict[str
             if isinstance(value, str) and len(value) > MAX_CELL:
                 raise ExportError(f"a value of {sheet.title} (row {number}) has {len(value)} "
                                   f"characters; a spreadsheet cell holds {MAX_CELL}")
+            if isinstance(value, str) and (bad := NOT_IN_XML.search(value)):
+                raise ExportError(
+                    f"a value of {sheet.title} (row {number}, column {header[position - 1]}) "
+                    f"holds the character U+{ord(bad[0]):04X}, which a workbook cannot hold; "
+                    "remove it, or export to csv")
             cell = sheet.cell(row=number, column=position, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text is text: never read as a formula

@@ -63,6 +63,8 @@ def read_workbook(path: Path, options: Mapping[str, str]) -> ImportResult:
                                  "of a pmae bundle; ignored", file=path.name,
                                  severity="warning", hint="tables: " + ", ".join(by_sheet))
                 continue
+            # Some programs write a wrong sheet size: read the rows as they are.
+            sheet.reset_dimensions()
             raw = [list(row) for row in sheet.iter_rows(values_only=True)]
             headers[table.file] = [_header(v) for v in raw[0]] if raw else []
             tables[table.file] = _cells(reader, table, raw, headers[table.file])
