@@ -563,6 +563,15 @@ def test_what_a_spreadsheet_rewrites_is_read_with_a_note(tmp_path: Path) -> None
     assert report.bundle.actors[0].territories == ("dep:01", "dep:38")
 
 
+def test_a_size_band_that_lost_its_zero_is_read_with_a_note(tmp_path: Path) -> None:
+    report = import_file("csv", _folder(tmp_path, associations=(
+        "id,name,size_band,visibility\r\nlma-ra:as1,Les Amis,1,network\r\n")))
+    assert _notes(report.issues) == [("csv:leading-zero", "info", "associations.csv", 2,
+                                      "size_band", "$.associations[0].size_band")]
+    assert report.issues[0].message == "read the size band '1' as '01' (a leading zero was lost)"
+    assert report.bundle is not None and report.bundle.associations[0].size_band == "01"
+
+
 def test_a_serial_date_is_read_with_a_warning(tmp_path: Path) -> None:
     report = import_file("csv", _folder(tmp_path, associations=_association_row(
         founded="45901")))

@@ -2,8 +2,9 @@
 
 French Excel and LibreOffice rewrite what they open: a date ``2025-09-01`` comes back as
 ``01/09/2025``, the département code ``dep:01`` typed again as ``dep:1``, the IDCC ``0016`` as
-``16``, ``1234,5`` as ``1 234,5``. Each of those has one meaning, so the importers read it and
-say so in a note (an issue of severity ``info`` or ``warning`` at the cell). A SIREN shown as
+``16``, the size band ``01`` as ``1``, ``1234,5`` as ``1 234,5``. Each of those has one
+meaning, so the importers read it and say so in a note (an issue of severity ``info`` or
+``warning`` at the cell). A SIREN shown as
 ``5,38237E+08`` has lost its last digits, which nothing can bring back: that is refused, with
 what to do.
 """
@@ -30,6 +31,8 @@ _LOST_ZERO: Final = re.compile(r"(reg|dep):(\d)|com:(\d{4})")
 _SCIENTIFIC: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+")
 _GROUPED: Final = re.compile(r"-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?")
 _DIGITS_NAMES: Final = {"siren": "SIREN", "siret": "SIRET"}
+#: Codes of digits of a fixed width, which a spreadsheet reads as numbers (``0016`` -> ``16``).
+_PADDED: Final = {"idcc": 4, "size_band": 2}
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -62,10 +65,12 @@ def mend_value(text: str, column: Column) -> tuple[str, Note | None]:
             fixed = f"{match[1]}:0{match[2]}" if match[1] else f"com:0{match[3]}"
             return fixed, Note(code="leading-zero", severity="info",
                                message=f"read {bare!r} as {fixed!r} (a leading zero was lost)")
-    if definition == "idcc" and bare.isdigit() and len(bare) < 4:
-        fixed = bare.zfill(4)
+    width = _PADDED.get(str(definition))
+    if width is not None and bare.isdigit() and len(bare) < width:
+        fixed = bare.zfill(width)
+        what = "the IDCC" if definition == "idcc" else "the size band"
         return fixed, Note(code="leading-zero", severity="info",
-                           message=f"read the IDCC {bare!r} as {fixed!r} (a leading zero was "
+                           message=f"read {what} {bare!r} as {fixed!r} (a leading zero was "
                                    "lost)")
     if definition in _DIGITS_NAMES and _SCIENTIFIC.fullmatch(bare):
         what = _DIGITS_NAMES[definition]
@@ -134,4 +139,5 @@ def mend_cell(cell: str, column: Column) -> tuple[str, list[Note]]:
     return protect(join_list(mended) if column.is_list else mended[0]), notes
 
 
-_HABIT_DEFINITIONS: Final = frozenset({"date", "territory", "commune", "idcc", "siren", "siret"})
+_HABIT_DEFINITIONS: Final = frozenset({"date", "territory", "commune", "idcc", "size_band",
+                                       "siren", "siret"})
