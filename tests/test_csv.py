@@ -11,6 +11,8 @@ import csv
 import datetime as dt
 import io
 import json
+import shutil
+import subprocess
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -699,3 +701,24 @@ def test_cli_imports_offers_csv_into_the_bundle_given(tmp_path: Path) -> None:
                                 "encoding=cp1252", "-o", str(tmp_path / "new.json")])
     assert alone.exit_code == 1 and not (tmp_path / "new.json").exists()
     assert "update an existing bundle: give that bundle as -o" in alone.stderr
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed")
+def test_tables_saved_by_libreoffice_change_nothing(tmp_path: Path) -> None:
+    bundle, folder = _full(tmp_path)
+    (tmp_path / "edited").mkdir()
+    for name in ("offers.csv", "associations.csv"):
+        # Opened in LibreOffice Calc set for French (;, UTF-8, types detected) and saved
+        # again: the size band 01 becomes 1, the IDCC 0413 becomes 413.
+        subprocess.run([str(shutil.which("soffice")),
+                        f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                        "--infilter=CSV:59,34,76,1,,1036,false,true",
+                        "--convert-to", "csv:Text - txt - csv (StarCalc):59,34,76,1,,1036",
+                        "--outdir", str(tmp_path / "edited"), str(folder / name)],
+                       check=True, capture_output=True, timeout=300)
+    saved = (tmp_path / "edited" / "associations.csv").read_text("utf-8")
+    assert ";1;com:38421;" in saved  # the zero really was lost
+    report = import_file("csv", tmp_path / "edited", into=bundle)
+    assert report.ok and {i.code for i in report.issues} == {"csv:leading-zero"}
+    assert report.bundle == bundle

@@ -8,6 +8,8 @@ numbers where text was, ``dep:1``) before being imported back.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -339,3 +341,23 @@ def test_the_guide_lists_every_label() -> None:
                    if line.startswith(f"| `{table_name(table)}` |"))
         for name in table.header():
             assert f"{column_label(table, name)[0]} — `{name}`" in row, (table.file, name)
+
+
+# --- a real spreadsheet ----------------------------------------------------------------------
+
+SOFFICE = shutil.which("soffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_a_workbook_saved_by_libreoffice_round_trips(tmp_path: Path) -> None:
+    assert SOFFICE is not None
+    export_bundle(load_sample(), "xlsx", tmp_path / "in.xlsx", audience="all")
+    # Opened and saved again by LibreOffice Calc, in a profile of its own.
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--calc", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir",
+                    str(tmp_path / "out"), str(tmp_path / "in.xlsx")],
+                   check=True, capture_output=True, timeout=300)
+    saved = tmp_path / "out" / "in.xlsx"
+    assert saved.read_bytes() != (tmp_path / "in.xlsx").read_bytes()
+    report = import_file("xlsx", saved)
+    assert (report.issues, report.bundle) == ([], load_sample())
