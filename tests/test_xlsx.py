@@ -167,6 +167,17 @@ def test_not_in_xml_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "t.xlsx").exists()
 
 
+def test_a_sheet_past_a_spreadsheets_rows_is_refused(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmae.default_plugins.xlsx_tables import export
+
+    monkeypatch.setattr(export, "MAX_ROWS", 2)
+    actors = len(load_sample().actors) + 1
+    with pytest.raises(ExportError, match=f"the sheet actors would have {actors} rows; a "
+                                          "spreadsheet holds 2: export to csv"):
+        export_bundle(load_sample(), "xlsx", tmp_path / "t.xlsx", audience="all")
+
+
 def test_an_option_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="unknown XLSX option dialect"):
         export_bundle(_tiny(), "xlsx", tmp_path / "t.xlsx", options={"dialect": "excel"})

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 _VALIDATED_ROWS: Final = 10_000
 #: A spreadsheet's limit on the characters of one cell.
 MAX_CELL: Final = 32_767
+#: A spreadsheet's limit on the rows of one sheet (the header included).
+MAX_ROWS: Final = 1_048_576
 #: Characters XML 1.0, so a workbook, cannot hold (controls are refused by validation too).
 NOT_IN_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -56,6 +58,11 @@ def export_workbook(bundle: Bundle, stream: IO[bytes], context: ExportContext) -
                           "xlsx exporter takes none")
     data = bundle_to_data(bundle)
     rows = walk_tables(data, to_cell, _text)
+    for file, table_rows in rows.items():
+        if len(table_rows) > MAX_ROWS:
+            raise ExportError(f"the sheet {file.removesuffix('.csv')} would have "
+                              f"{len(table_rows):,} rows; a spreadsheet holds {MAX_ROWS:,}: "
+                              "export to csv, or a part of the bundle")
     workbook = Workbook()
     readme = workbook.active
     assert readme is not None
