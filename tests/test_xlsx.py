@@ -142,6 +142,9 @@ def test_drop_down_lists_point_into_the_lists_sheet(tmp_path: Path) -> None:
     assert check.errorStyle == "stop" and check.showErrorMessage  # closed, single value
     visibility, _ = listed("Visibilité")
     assert visibility == ["public", "network", "restricted", "private"]
+    # An offer's actor is picked among the ids of the actors sheet, rows added there included.
+    actor = checks["B2:B10000"]
+    assert (actor.formula1, actor.errorStyle) == ("actors!$A$2:$A$10000", "warning")
 
 
 def test_text_is_text_dates_are_dates(tmp_path: Path) -> None:

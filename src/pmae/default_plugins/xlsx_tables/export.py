@@ -21,7 +21,9 @@ from pmae.default_plugins.csv_tables.layout import Column, Table, layout
 from pmae.default_plugins.xlsx_tables.cells import DATE_FORMAT, to_cell
 from pmae.default_plugins.xlsx_tables.lists import (
     LISTS_SHEET,
+    id_validation,
     list_of,
+    reference_of,
     sheet_of,
     validation,
     write_lists,
@@ -137,8 +139,12 @@ def _fill(sheet: Worksheet, table: Table, rows: list[list[Any]], lists: dict[str
             sheet.column_dimensions[letter].number_format = (
                 DATE_FORMAT if column.definition == "date" else "@")
         name_of_list = list_of(table, column)
+        target = reference_of(table, column)
         if name_of_list in lists:
             sheet.add_data_validation(validation(lists[name_of_list], column, rows=cells))
+        elif target is not None:
+            sheet.add_data_validation(id_validation(target, column, rows=cells,
+                                                    last_row=_VALIDATED_ROWS))
     sheet.freeze_panes = "A2"
     if len(rows) > 1:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows)}"

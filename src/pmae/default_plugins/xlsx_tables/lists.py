@@ -10,7 +10,7 @@ import attrs
 
 from pmae.default_plugins.csv_tables.labels import table_name
 from pmae.default_plugins.csv_tables.layout import Column, Table
-from pmae.io.checks import VOCABULARY_FIELDS
+from pmae.io.checks import REFERENCE_FIELDS, VOCABULARY_FIELDS
 from pmae.territories import Territories
 from pmae.vocab import Vocabulary
 
@@ -26,6 +26,8 @@ _BY_DEFINITION: Final = {"visibility": "visibility", "stage": "stages",
                          "size_band": "size_bands"}
 #: Vocabularies of the fields of nested tables (``meeting_workshops.themes``).
 _NESTED: Final = {"themes": "themes"}
+#: The collections the fields of nested tables point to (``meeting_speakers.actor``).
+_NESTED_REFERENCES: Final = {"actor": "actors", "facilitators": "actors"}
 
 
 def list_of(table: Table, column: Column) -> str | None:
@@ -111,6 +113,32 @@ def validation(list_column: ListColumn, column: Column, *, rows: str) -> Any:
         prompt=("Plusieurs valeurs : séparez-les par « | »." if column.is_list
                 else "Choisissez dans la liste."))
     return check
+
+
+def reference_of(table: Table, column: Column) -> str | None:
+    """The collection whose ids ``column`` holds (``offers.actor``: ``actors``), when it
+    points to one collection only."""
+    if table.shape == "records" and table.collection is not None:
+        targets = dict(REFERENCE_FIELDS.get(table.collection, ())).get(column.keys[0], ())
+        return targets[0] if len(targets) == 1 else None
+    if table.shape == "items" and len(column.keys) == 1:
+        return _NESTED_REFERENCES.get(column.keys[0])
+    return None
+
+
+def id_validation(sheet: str, column: Column, *, rows: str, last_row: int) -> Any:
+    """A drop-down list of the ids of the records of ``sheet`` (its first column), rows added
+    there included; any other value only warns (it may be a record of another bundle)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    return DataValidation(
+        type="list", formula1=f"{sheet}!$A$2:$A${last_row}", allow_blank=True, sqref=rows,
+        showErrorMessage=not column.is_list, errorStyle="warning",
+        errorTitle="Identifiant inconnu",
+        error=f"Cet identifiant n'est pas dans la feuille {sheet} : le garder quand même ?",
+        showInputMessage=True, promptTitle=f"Identifiant ({sheet})"[:32],
+        prompt=(f"Identifiants de la feuille {sheet}, séparés par « | »." if column.is_list
+                else f"Choisissez un identifiant de la feuille {sheet}."))
 
 
 def sheet_of(table: Table) -> str:

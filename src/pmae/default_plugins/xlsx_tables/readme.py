@@ -29,7 +29,9 @@ _INTRODUCTION: Final = (
     "Une cellule vide n'a pas de valeur. Pour un texte vide, écrivez ' seul.",
     "Listes déroulantes : les colonnes de codes (thèmes, étapes, territoires, visibilité…) "
     f"proposent leurs valeurs ; la feuille masquée « {LISTS_SHEET} » les donne avec leur "
-    "libellé (clic droit sur un onglet > Afficher).",
+    "libellé (clic droit sur un onglet > Afficher). Les colonnes qui désignent un "
+    "enregistrement (l'acteur d'une offre, l'association d'un besoin) proposent les "
+    "identifiants de sa feuille.",
     "Les colonnes de texte (SIREN, SIRET, codes) sont au format Texte : les zéros en tête "
     "et les longs numéros sont gardés.",
     "Pour revenir au lot : pmae import xlsx CLASSEUR.xlsx -o lot.json. Un classeur qui n'a "
