@@ -104,6 +104,7 @@ def test_one_sheet_per_table_a_readme_first_and_hidden_lists(tmp_path: Path) -> 
     assert book.sheetnames == ["Lisez-moi", *(table_name(t) for t in layout()), "listes"]
     assert [s.title for s in book.worksheets if s.sheet_state != "visible"] == ["listes"]
     readme = [str(c) for row in book["Lisez-moi"].iter_rows(values_only=True) for c in row if c]
+    assert "Contenu (audience « all ») : tout le lot." in readme
     # Every sheet and every column is explained, by label and technical name.
     for table in layout():
         assert table_name(table) in readme

@@ -77,7 +77,7 @@ def export_workbook(bundle: Bundle, stream: IO[bytes], context: ExportContext) -
     lists = write_lists(hidden, wanted, context.vocabularies, context.territories)
     for table in layout():
         _fill(sheets[table.file], table, rows.get(table.file, [table.header()]), lists)
-    write_readme(readme, bundle, lists)
+    write_readme(readme, bundle, lists, context.audience)
     _save(workbook, bundle, stream)
 
 

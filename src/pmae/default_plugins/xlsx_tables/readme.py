@@ -43,15 +43,25 @@ _INTRODUCTION: Final = (
 )
 
 
-def write_readme(sheet: Worksheet, bundle: Bundle, lists: Mapping[str, ListColumn]) -> None:
-    """Fill the "Lisez-moi" sheet."""
+_AUDIENCES: Final = {
+    "all": "tout le lot",
+    "network": "ce que voit le réseau (sans les enregistrements restreints ou privés)",
+    "public": "ce qui peut être publié seulement (sans données personnelles ni "
+              "enregistrements réservés au réseau)",
+}
+
+
+def write_readme(sheet: Worksheet, bundle: Bundle, lists: Mapping[str, ListColumn],
+                 audience: str) -> None:
+    """Fill the "Lisez-moi" sheet; ``audience`` is the one the bundle was filtered for."""
     from openpyxl.styles import Alignment, Font
 
     sheet.append([f"Lot de données pmae : {bundle.source.name}"])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([f"Produit le {bundle.generated_at:%d/%m/%Y à %H:%M} "
                   f"(format {bundle.format_version})."])
-    sheet.append([])
+    shown = _AUDIENCES.get(audience, f"ce que voit le destinataire {audience}")
+    sheet.append([f"Contenu (audience « {audience} ») : {shown}."])
     for paragraph in _INTRODUCTION:
         sheet.append([paragraph])
     sheet.append([])
