@@ -212,3 +212,57 @@ def plugin_distribution(tmp_path: Path) -> Iterator[Callable[..., Path]]:
         sys.modules.pop(module, None)
     importlib.invalidate_caches()
     reset_default_session()
+
+
+# --- the store on both backends ---------------------------------------------------------------
+# The PostgreSQL store's tests start their own throwaway cluster (tests/pg_cluster.py), once per
+# run. Without PostgreSQL they are skipped locally; under CI=true a missing PostgreSQL is an
+# error, so CI never passes without running them.
+
+_DATABASES = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A running throwaway PostgreSQL cluster (tests/pg_cluster.py), stopped at the end."""
+    import pg_cluster
+
+    missing = None
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        missing = "psycopg is not installed (pip install -e '.[test]')"
+    if missing is None and pg_cluster.binaries() is None:
+        missing = ("PostgreSQL's initdb and pg_ctl were not found (Debian: apt-get install "
+                   "postgresql-15)")
+    if missing is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI runs the store's tests on PostgreSQL too: {missing}")
+        pytest.skip(f"the PostgreSQL store tests need PostgreSQL: {missing}")
+    cluster = pg_cluster.start()
+    yield cluster
+    cluster.close()
+
+
+def new_database(cluster: Any) -> str:
+    """The URL of a new empty database of ``cluster``."""
+    import psycopg
+
+    name = f"pmae_test_{next(_DATABASES)}"
+    with psycopg.connect(cluster.url(), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return str(cluster.url(name))
+
+
+@pytest.fixture
+def pg_url(postgres: Any) -> str:
+    """A new empty PostgreSQL database: a store once something is published into it."""
+    return new_database(postgres)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_at(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a new store goes, on each backend: a file path, or an empty database's URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.db")
+    return str(request.getfixturevalue("pg_url"))

@@ -69,8 +69,8 @@ def _invoke(core: Session, *args: str) -> Any:
 # --- publication -----------------------------------------------------------------------------
 
 
-def test_publish_then_read_back_byte_identical(tmp_path: Path, core: Session, sample: Path) -> None:
-    with open_store(tmp_path / "s.db", create=True, session=core) as store:
+def test_publish_then_read_back_byte_identical(store_at: str, core: Session, sample: Path) -> None:
+    with open_store(store_at, create=True, session=core) as store:
         result = store.publish(sample, now=NOW)
         sample = load_sample()
         assert result.number == 1 and result.sources == ("pmae-ra",)
@@ -84,20 +84,20 @@ def test_publish_then_read_back_byte_identical(tmp_path: Path, core: Session, sa
             assert getattr(dumped, collection) == getattr(sample, collection)
 
 
-def test_publishing_the_same_bundle_twice_changes_nothing(tmp_path: Path,
+def test_publishing_the_same_bundle_twice_changes_nothing(store_at: str,
                                                           core: Session, sample: Path) -> None:
-    with open_store(tmp_path / "s.db", create=True, session=core) as store:
+    with open_store(store_at, create=True, session=core) as store:
         store.publish(sample)
         again = store.publish(sample)
         assert again.number is None and again.holder == 1 and not again.changed_anything
         assert again.total == Changes(unchanged=sum(load_sample().counts().values()))
         assert len(store.log()) == 1
-    first = _invoke(core, "publish", str(sample), "--db", str(tmp_path / "s.db"))
+    first = _invoke(core, "publish", str(sample), "--db", store_at)
     assert first.exit_code == 0
-    assert first.stdout.startswith(f"nothing changed: {tmp_path / 's.db'} already holds")
+    assert first.stdout.startswith(f"nothing changed: {store_at} already holds")
 
 
-def test_republication_adds_changes_withdraws_and_keeps_history(tmp_path: Path,
+def test_republication_adds_changes_withdraws_and_keeps_history(tmp_path: Path, store_at: str,
                                                                 core: Session) -> None:
     first = valid_document()
     other = _other_network(valid_document(), "autre")
@@ -106,7 +106,7 @@ def test_republication_adds_changes_withdraws_and_keeps_history(tmp_path: Path,
     del second["meetings"]
     second["actors"].append({"id": "lma-ra:mda", "name": "Maison des associations",
                              "actor_type": "maison_des_associations"})
-    db = tmp_path / "s.db"
+    db = store_at
     with open_store(db, create=True, session=core) as store:
         store.publish(_write(tmp_path / "first.json", first), now=NOW)
         store.publish(_write(tmp_path / "other.json", other), now=NOW)
@@ -137,23 +137,23 @@ def test_republication_adds_changes_withdraws_and_keeps_history(tmp_path: Path,
     assert [entry["number"] for entry in json.loads(logged.stdout)] == [1, 2, 3]
 
 
-def test_publish_prints_what_changed(tmp_path: Path, core: Session) -> None:
+def test_publish_prints_what_changed(tmp_path: Path, store_at: str, core: Session) -> None:
     path = _write(tmp_path / "b.json", valid_document())
-    done = _invoke(core, "publish", str(path), "--db", str(tmp_path / "s.db"))
+    done = _invoke(core, "publish", str(path), "--db", store_at)
     assert done.exit_code == 0, done.output
     assert done.stdout.splitlines()[0] == (
-        f"published {path} into {tmp_path / 's.db'} as publication #1 (sources lma-ra): "
+        f"published {path} into {store_at} as publication #1 (sources lma-ra): "
         "7 added")
     assert "  actors: 2 added" in done.stdout.splitlines()
 
 
-def test_an_invalid_bundle_writes_nothing_and_shows_every_issue(tmp_path: Path,
+def test_an_invalid_bundle_writes_nothing_and_shows_every_issue(tmp_path: Path, store_at: str,
                                                                core: Session, sample: Path) -> None:
     document = valid_document()
     document["offers"][0]["themes"] = ["pas-un-theme"]
     document["needs"][0]["date"] = "hier"
     bad = _write(tmp_path / "bad.json", document)
-    db = tmp_path / "s.db"
+    db = store_at
     with open_store(db, create=True, session=core) as store:
         store.publish(sample)
         before = store.dump(generated_at=NOW)
@@ -168,12 +168,12 @@ def test_an_invalid_bundle_writes_nothing_and_shows_every_issue(tmp_path: Path,
     assert "nothing was published" in refused.stderr
 
 
-def test_conflicting_bundles_write_nothing(tmp_path: Path, core: Session) -> None:
+def test_conflicting_bundles_write_nothing(tmp_path: Path, store_at: str, core: Session) -> None:
     first = _write(tmp_path / "a.json", valid_document())
     changed = valid_document()
     changed["offers"][0]["title"] = "Autre titre"
     second = _write(tmp_path / "b.json", changed)
-    db = tmp_path / "s.db"
+    db = store_at
     with open_store(db, create=True, session=core) as store:
         with pytest.raises(MergeConflictError):
             store.publish(first, second)
@@ -206,9 +206,9 @@ def test_labels_links_and_full_text(tmp_path: Path, core: Session, sample: Path)
 # --- dump ------------------------------------------------------------------------------------
 
 
-def test_dump_writes_a_valid_bundle_for_an_audience(tmp_path: Path, core: Session,
+def test_dump_writes_a_valid_bundle_for_an_audience(tmp_path: Path, store_at: str, core: Session,
                                                      sample: Path) -> None:
-    db = tmp_path / "s.db"
+    db = store_at
     assert _invoke(core, "publish", str(sample), "--db", str(db)).exit_code == 0
     for audience in ("all", "public"):
         out = tmp_path / f"{audience}.jsonl"
@@ -234,8 +234,8 @@ def test_the_store_is_named_by_option_environment_or_default(
     assert (tmp_path / "env.db").exists()
     with open_store("sqlite:///env.db") as store:
         assert len(store.log()) == 1
-    with pytest.raises(StoreError, match="postgresql stores are not supported"):
-        open_store("postgresql://localhost/pmae")
+    with pytest.raises(StoreError, match="mysql stores are not supported"):
+        open_store("mysql://localhost/pmae")
 
 
 def test_reading_commands_never_create_a_store(tmp_path: Path, core: Session) -> None:
@@ -359,14 +359,14 @@ def test_an_invalid_bundle_leaves_no_store_behind(tmp_path: Path, core: Session)
 
 
 def test_the_same_records_from_another_file_are_a_publication_that_changes_no_record(
-        tmp_path: Path, core: Session, sample: Path) -> None:
+        tmp_path: Path, store_at: str, core: Session, sample: Path) -> None:
     """JSON Lines publishes as JSON does; the same records from another file are logged (the
     provenance a dump gives names the new file) but no record changes."""
     from pmae.io.bundles import write_bundle
 
     lines = tmp_path / "sample.jsonl"
     write_bundle(load_sample(), lines)
-    with open_store(tmp_path / "s.db", create=True, session=core) as store:
+    with open_store(store_at, create=True, session=core) as store:
         store.publish(sample)
         result = store.publish(lines)
         assert result.number == 2 and result.total.added == result.total.changed == 0
@@ -374,9 +374,10 @@ def test_the_same_records_from_another_file_are_a_publication_that_changes_no_re
         assert [p.file for p in store.dump().provenance if p.file] == [str(lines)]
 
 
-def test_json_output_of_publish_history_and_info(tmp_path: Path, core: Session) -> None:
+def test_json_output_of_publish_history_and_info(tmp_path: Path, store_at: str,
+                                                 core: Session) -> None:
     path = _write(tmp_path / "b.json", valid_document())
-    db = str(tmp_path / "s.db")
+    db = store_at
     done = _invoke(core, "publish", str(path), "--db", db, "--format", "json")
     assert done.exit_code == 0
     report = json.loads(done.stdout)

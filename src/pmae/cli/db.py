@@ -27,10 +27,11 @@ __all__ = ["DB_OPTION", "DataSource", "data_option", "db", "opened_store", "stor
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-#: ``--db PATH``: the store (a path or sqlite:/// URL), else ``PMAE_DB``, else ``pmae.db``.
+#: ``--db PATH``: the store (a path, an sqlite:/// or a postgresql:// URL), else ``PMAE_DB``,
+#: else ``pmae.db``.
 DB_OPTION: Callable[[_F], _F] = click.option(
     "--db", "db_path", envvar="PMAE_DB", default="pmae.db", show_default=True,
-    show_envvar=True, help="The store: a file path or an sqlite:/// URL.")
+    show_envvar=True, help="The store: a file path, an sqlite:/// URL or a postgresql:// URL.")
 
 
 @contextlib.contextmanager
@@ -53,7 +54,8 @@ def data_option(function: _F) -> _F:
     """``[BUNDLE]`` and ``--db PATH``: what an analysis reads (see :class:`DataSource`)."""
     function = click.option(
         "--db", "db_path", envvar="PMAE_DB", default=None, show_envvar=True,
-        help="Read the store at this path (or sqlite:/// URL) instead of a BUNDLE; without "
+        help="Read the store at this path (or sqlite:///, postgresql:// URL) instead of a "
+             "BUNDLE; without "
              "BUNDLE the store is PMAE_DB, else pmae.db.")(function)
     return click.argument("bundle", required=False,
                           type=click.Path(exists=True, dir_okay=False, readable=True))(function)
@@ -158,10 +160,10 @@ def log_command(db_path: str, output_format: str) -> None:
 @DB_OPTION
 def upgrade_command(db_path: str) -> None:
     """Bring the store's schema up to this pmae's (a store from a newer pmae is refused)."""
-    from pmae.store import SCHEMA_VERSION, store_path, upgrade
+    from pmae.store import SCHEMA_VERSION, upgrade
 
     with store_errors():
-        found, done = upgrade(store_path(db_path))
+        found, done = upgrade(db_path)
     if done:
         click.echo(f"{db_path}: schema upgraded from version {found} to {SCHEMA_VERSION}")
     else:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 from pmae.issues import Issue
 from pmae.model import Actor, Association, Bundle, Need, Offer, Source
 from pmae.store import query, read
+from pmae.store.backend import Connection, is_postgres_url
 from pmae.store.connection import (
     DEFAULT_PATH,
     CorruptStoreError,
@@ -55,8 +56,8 @@ from pmae.store.connection import (
     store_path,
     transaction,
     translated,
-    upgrade,
 )
+from pmae.store.connection import upgrade as upgrade_file
 from pmae.store.listing import ListingError
 from pmae.store.publish import (
     Changes,
@@ -114,8 +115,10 @@ STORE_SOURCE = Source(slug="store", name="Store pmae")
 class Store:
     """An open store; use :func:`open_store`. Close it (or use it as a context manager)."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection,
-                 session: Session | None) -> None:
+    #: The store's file (SQLite); a PostgreSQL store has its ``url`` instead.
+    path: Path
+
+    def __init__(self, path: Path, connection: Connection, session: Session | None) -> None:
         self.path = path
         self._connection = connection
         self._session = session
@@ -159,6 +162,14 @@ class Store:
 
     def _write(self, inputs: list[_Input], merged: Bundle, issues: tuple[Issue, ...],
                now: dt.datetime | None) -> PublicationResult:
+        with self._writing() as connection:
+            return publish(connection, inputs, merged, session=self.session,
+                           issues=issues, now=now)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """One write transaction (see :func:`pmae.store.connection.transaction`)."""
+        assert isinstance(self._connection, sqlite3.Connection)  # PgStore has its own
         with transaction(self._connection, self.path):
             # Damage found now is refused before a page is written over it.
             problems = [row[0] for row in self._connection.execute("PRAGMA quick_check")]
@@ -166,8 +177,11 @@ class Store:
                 raise CorruptStoreError(
                     f"{self.path}: the store is damaged ({problems[0]}); it was left as it "
                     "is: restore it from a backup, or publish into another file")
-            return publish(self._connection, inputs, merged, session=self.session,
-                           issues=issues, now=now)
+            yield self._connection
+
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
+        """The backend's errors as :class:`StoreError` naming the store."""
+        return translated(self.path)
 
     def dump(self, *, audience: str = "all", source: Source = STORE_SOURCE,
              generated_at: dt.datetime | None = None, licence: str | None = None) -> Bundle:
@@ -182,9 +196,9 @@ class Store:
                              generated_at=generated_at, licence=licence)
 
     @contextlib.contextmanager
-    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+    def _snapshot(self) -> Iterator[Connection]:
         """One read transaction: a publication landing meanwhile is not half seen."""
-        with translated(self.path):
+        with self._errors():
             self._connection.execute("BEGIN")
             try:
                 yield self._connection
@@ -195,7 +209,7 @@ class Store:
     def generated_at(self) -> dt.datetime | None:
         """The date of the store's data: the latest ``generated_at`` of the bundles it holds
         (``None`` before any publication); what is read from it carries it as its own."""
-        with translated(self.path):
+        with self._errors():
             return query.store_time(self._connection)
 
     def bundle(self, *, collections: Iterable[str] | None = None) -> Bundle:
@@ -224,7 +238,7 @@ class Store:
             return query.as_bundle(found, source=STORE_SOURCE,
                                    generated_at=self._date(connection))
 
-    def _date(self, connection: sqlite3.Connection) -> dt.datetime:
+    def _date(self, connection: Connection) -> dt.datetime:
         return query.store_time(connection) or dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     def _listing(self, collection: str, audience: str, limit: int | None,
@@ -283,18 +297,18 @@ class Store:
 
     def log(self) -> list[Publication]:
         """Every publication, the first first."""
-        with translated(self.path):
+        with self._errors():
             return read.log(self._connection)
 
     def history(self, record_id: str) -> list[Version]:
         """Every version of one record, the first first (empty when it was never published)."""
-        with translated(self.path):
+        with self._errors():
             return read.history(self._connection, record_id)
 
     def record(self, record_id: str) -> tuple[str, str] | None:
         """The collection and the JSON text (as published, byte for byte) of a current
         record, or ``None``."""
-        with translated(self.path):
+        with self._errors():
             return read.record(self._connection, record_id)
 
     def counts(self) -> dict[str, int]:
@@ -302,20 +316,25 @@ class Store:
         from pmae.model import COLLECTIONS
         from pmae.store.schema import quote
 
-        with translated(self.path):
+        with self._errors():
             return {name: self._connection.execute(
                 f"SELECT count(*) FROM {quote(name)}").fetchone()[0] for name in COLLECTIONS}
 
 
 def open_store(path_or_url: str | os.PathLike[str] | None = None, *, create: bool = False,
                session: Session | None = None, timeout: float = 5.0) -> Store:
-    """Open the store at a path or ``sqlite:///`` URL (default: ``pmae.db`` here).
+    """Open the store at a path, an ``sqlite:///`` URL (default: ``pmae.db`` here) or a
+    ``postgresql://`` URL (``pmae[postgres]``; see :mod:`pmae.store.postgres`).
 
     :param create: make the store if there is no file yet (publishing does; reading never).
     :param session: validate published bundles with this session (default: the process's).
     :param timeout: seconds to wait for another writer before :class:`StoreLockedError`.
     :raises StoreError: no store there, not a store, damaged, newer or older schema.
     """
+    if is_postgres_url(path_or_url):
+        from pmae.store.postgres import open_postgres
+
+        return open_postgres(str(path_or_url), create=create, session=session, timeout=timeout)
     path = store_path(path_or_url)
     return Store(path, connect(path, create=create, timeout=timeout), session)
 
@@ -329,12 +348,32 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
     bundles are read, and a new store is made only once they are valid (an invalid bundle
     leaves no file behind). Raises as :meth:`Store.publish` does.
     """
-    path = store_path(path_or_url)
-    if path.exists():
-        with open_store(path, session=session, timeout=timeout) as store:
+    if is_postgres_url(path_or_url):
+        from pmae.store.postgres import holds_store
+
+        exists = holds_store(str(path_or_url), timeout=timeout)
+        where: str | Path = str(path_or_url)
+    else:
+        where = store_path(path_or_url)
+        exists = where.exists()
+    if exists:
+        with open_store(where, session=session, timeout=timeout) as store:
             return store.publish(*bundles, now=now)
     from pmae.sessions import session as current_session
 
     inputs, merged, issues = prepare(bundles, current_session(session))
-    with open_store(path, create=True, session=session, timeout=timeout) as store:
+    with open_store(where, create=True, session=session, timeout=timeout) as store:
         return store._write(inputs, merged, issues, now)
+
+
+def upgrade(path_or_url: str | os.PathLike[str] | None, *, timeout: float = 5.0
+            ) -> tuple[int, list[int]]:
+    """Run the migrations the store at a path or URL lacks, in one transaction.
+
+    :returns: the schema version found and the versions migrated to (empty: up to date).
+    """
+    if is_postgres_url(path_or_url):
+        from pmae.store import postgres
+
+        return postgres.upgrade(str(path_or_url), timeout=timeout)
+    return upgrade_file(store_path(path_or_url), timeout=timeout)

@@ -75,15 +75,20 @@ def store_path(path_or_url: str | os.PathLike[str] | None) -> Path:
     As in SQLAlchemy, ``sqlite:///pmae.db`` is relative to the working folder and
     ``sqlite:////srv/pmae.db`` absolute.
 
-    :raises StoreError: for another kind of URL (PostgreSQL stores are not supported yet).
+    :raises StoreError: for another kind of URL (a ``postgresql://`` store has no file: what
+        needs one, such as Datasette, says so).
     """
     text = os.fspath(path_or_url) if path_or_url is not None else DEFAULT_PATH
     if text.startswith("sqlite:///"):
         return Path(text.removeprefix("sqlite:///"))
+    if text.startswith(("postgresql://", "postgres://")):
+        raise StoreError(f"{text}: a PostgreSQL store is not a file; this needs an SQLite "
+                         "store (a path or sqlite:///PATH): `pmae dump` one from it")
     scheme, sep, _ = text.partition("://")
     if sep and scheme.isascii() and scheme.replace("+", "").isalpha():
         raise StoreError(
-            f"{text}: pmae stores are SQLite files (a path or sqlite:///PATH); {scheme} "
+            f"{text}: pmae stores are SQLite files (a path or sqlite:///PATH) or PostgreSQL "
+            f"databases (postgresql://…); {scheme} "
             "stores are not supported by this version")
     return Path(text)
 
@@ -167,7 +172,7 @@ def connect(path: Path, *, create: bool = False, timeout: float = 5.0,
     return connection
 
 
-def _check_version(path: Path, meta: dict[str, str], *, upgrading: bool) -> None:
+def _check_version(path: Path | str, meta: dict[str, str], *, upgrading: bool) -> None:
     found = int(meta.get("schema_version", "0"))
     if found > SCHEMA_VERSION:
         needed = meta.get("pmae_version", "a newer version")

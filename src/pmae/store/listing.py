@@ -18,7 +18,6 @@ store; an audience filters them exactly as ``pmae dump --audience`` would.
 
 from __future__ import annotations
 
-import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -27,6 +26,7 @@ import orjson
 
 from pmae.io.audience import filter_bundle
 from pmae.model import COLLECTIONS, Bundle, Source
+from pmae.store.backend import Connection
 from pmae.store.query import as_bundle, rows
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def _serving(territories: Territories, codes: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def _inside(connection: sqlite3.Connection, territories: Territories,
+def _inside(connection: Connection, territories: Territories,
             codes: Sequence[str]) -> list[str]:
     """The territories the store's records name (its ``territories`` label table: a few
     thousand rows, not a scan of the records) that lie in one of ``codes``."""
@@ -105,7 +105,7 @@ def _inside(connection: sqlite3.Connection, territories: Territories,
     return found
 
 
-def _conditions(connection: sqlite3.Connection, territories: Territories, listing: str,
+def _conditions(connection: Connection, territories: Territories, listing: str,
                 filters: dict[str, tuple[str, ...]]) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     parameters: list[Any] = []
@@ -172,7 +172,7 @@ def _conditions(connection: sqlite3.Connection, territories: Territories, listin
     return where, parameters
 
 
-def _referenced(connection: sqlite3.Connection, collection: str,
+def _referenced(connection: Connection, collection: str,
                 records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The records ``records`` name in the fields the audience filter follows, by collection,
     and those they name in turn."""
@@ -198,7 +198,7 @@ def _referenced(connection: sqlite3.Connection, collection: str,
     return found
 
 
-def listing(connection: sqlite3.Connection, territories: Territories, collection: str, *,
+def listing(connection: Connection, territories: Territories, collection: str, *,
             audience: str = "all", limit: int | None = None, source: Source,
             generated_at: dt.datetime, **filters: Iterable[str]) -> Bundle:
     """The records of ``collection`` (offers, actors, associations, needs) that pass every

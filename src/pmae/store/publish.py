@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from pmae.io.bundles import bundle_to_data, dumps_bundle, merge_bundles
 from pmae.io.pipeline import InvalidBundleError
 from pmae.issues import Issue
 from pmae.model import COLLECTIONS, Bundle, Source
+from pmae.store.backend import Connection
 from pmae.store.connection import pmae_version
 from pmae.store.derived import with_departements
 from pmae.store.rows import put_rows, remove_rows, write_labels
@@ -170,7 +170,7 @@ def _text(data: Any) -> str:
     return orjson.dumps(data).decode()
 
 
-def _stored(connection: sqlite3.Connection, sources: Sequence[str]
+def _stored(connection: Connection, sources: Sequence[str]
             ) -> dict[str, tuple[str, int, str]]:
     """id -> (collection, rowid, JSON) of every stored record of ``sources``."""
     marks = ", ".join("?" * len(sources))
@@ -183,7 +183,7 @@ def _stored(connection: sqlite3.Connection, sources: Sequence[str]
     return found
 
 
-def _same_as_holder(connection: sqlite3.Connection, inputs: Sequence[_Input]) -> int | None:
+def _same_as_holder(connection: Connection, inputs: Sequence[_Input]) -> int | None:
     """The publication that already holds exactly these bundles' envelopes and sources, if the
     latest publication of each source they carry is that one."""
     carried = sorted({s for item in inputs for s in _carried(item)})
@@ -207,7 +207,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def publish(connection: sqlite3.Connection, inputs: Sequence[_Input], merged: Bundle, *,
+def publish(connection: Connection, inputs: Sequence[_Input], merged: Bundle, *,
             session: Session, issues: tuple[Issue, ...] = (),
             now: dt.datetime | None = None) -> PublicationResult:
     """Write the merged bundle's records over those of the sources the inputs carry.

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ import orjson
 
 from pmae.io.converter import structure_schema_checked, unstructure
 from pmae.model import COLLECTIONS, Bundle, Source
+from pmae.store.backend import Connection
 from pmae.store.schema import quote
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["as_bundle", "live_bundles", "orientation_records", "rows", "store_time"]
 
 
-def live_bundles(connection: sqlite3.Connection) -> list[tuple[dict[str, Any], str | None,
+def live_bundles(connection: Connection) -> list[tuple[dict[str, Any], str | None,
                                                                  int]]:
     """(envelope, file, records) of every bundle still the latest publication of one of the
     sources it carried, in the order they were published."""
@@ -45,7 +45,7 @@ def live_bundles(connection: sqlite3.Connection) -> list[tuple[dict[str, Any], s
     return [(orjson.loads(envelope), file, records) for envelope, file, records in found]
 
 
-def store_time(connection: sqlite3.Connection) -> dt.datetime | None:
+def store_time(connection: Connection) -> dt.datetime | None:
     """The date of the store's data: the latest ``generated_at`` of the bundles it holds
     (``None`` before any publication).
 
@@ -58,7 +58,7 @@ def store_time(connection: sqlite3.Connection) -> dt.datetime | None:
     return max(dates) if dates else None
 
 
-def rows(connection: sqlite3.Connection, collection: str, where: str = "",
+def rows(connection: Connection, collection: str, where: str = "",
          parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """The records (parsed JSON) of ``collection`` matching ``where`` (SQL on the table's
     columns, ``rowid`` included), in the order they entered the store."""
@@ -88,7 +88,7 @@ def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
-def orientation_records(connection: sqlite3.Connection, territories: Territories, *,
+def orientation_records(connection: Connection, territories: Territories, *,
                         association: str | None = None, need: str | None = None,
                         commune: str | None = None, theme: str | None = None,
                         ) -> dict[str, list[dict[str, Any]]]:

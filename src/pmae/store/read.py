@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,6 +12,7 @@ import orjson
 from pmae.io.audience import filter_bundle
 from pmae.io.converter import structure_schema_checked, unstructure
 from pmae.model import COLLECTIONS, Bundle, Provenance, Source
+from pmae.store.backend import Connection
 from pmae.store.publish import Changes
 from pmae.store.query import as_bundle, live_bundles, rows, store_time
 from pmae.store.schema import quote
@@ -79,15 +79,15 @@ class Version:
         return data
 
 
-def licences_of(live: list[tuple[dict[str, Any], str | None, int]] | sqlite3.Connection
+def licences_of(live: list[tuple[dict[str, Any], str | None, int]] | Connection
                 ) -> list[str]:
     """The licences of the live bundles (those :func:`dump` reads), sorted."""
-    if isinstance(live, sqlite3.Connection):
+    if not isinstance(live, list):
         live = live_bundles(live)
     return sorted({envelope.get("licence", "etalab-2.0") for envelope, _, _ in live})
 
 
-def dump(connection: sqlite3.Connection, *, audience: str = "all", source: Source,
+def dump(connection: Connection, *, audience: str = "all", source: Source,
          generated_at: dt.datetime | None = None, licence: str | None = None,
          collections: Iterable[str] | None = None) -> Bundle:
     """The records of the store as one bundle for ``audience``, as ``pmae merge`` of the
@@ -125,7 +125,7 @@ def dump(connection: sqlite3.Connection, *, audience: str = "all", source: Sourc
     return bundle if audience == "all" else filter_bundle(bundle, audience)
 
 
-def log(connection: sqlite3.Connection) -> list[Publication]:
+def log(connection: Connection) -> list[Publication]:
     """Every publication, the first first."""
     bundles: dict[int, list[PublishedBundle]] = {}
     sources: dict[tuple[int, int], list[str]] = {}
@@ -150,7 +150,7 @@ def log(connection: sqlite3.Connection) -> list[Publication]:
     ]
 
 
-def history(connection: sqlite3.Connection, record_id: str) -> list[Version]:
+def history(connection: Connection, record_id: str) -> list[Version]:
     """Every version of the record ``record_id``, the first first (empty: never published)."""
     return [
         Version(publication=publication, published_at=at, collection=collection,
@@ -162,7 +162,7 @@ def history(connection: sqlite3.Connection, record_id: str) -> list[Version]:
     ]
 
 
-def record(connection: sqlite3.Connection, record_id: str) -> tuple[str, str] | None:
+def record(connection: Connection, record_id: str) -> tuple[str, str] | None:
     """The collection and JSON text of the current record ``record_id``, or ``None``."""
     for collection in COLLECTIONS:
         row = connection.execute(f"SELECT record FROM {quote(collection)} WHERE id = ?",

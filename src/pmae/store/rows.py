@@ -4,12 +4,12 @@ the labels they point to."""
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from pmae.store.backend import Connection
 from pmae.store.schema import (
     COLUMNS,
     DEPARTEMENTS,
@@ -68,7 +68,7 @@ def _statements(collection: str) -> dict[str, Any]:
     }
 
 
-def remove_rows(connection: sqlite3.Connection, collection: str, rowids: Sequence[int], *,
+def remove_rows(connection: Connection, collection: str, rowids: Sequence[int], *,
                 keep: bool = False) -> None:
     """Delete the link and full-text rows of ``rowids`` (and the rows, unless ``keep``)."""
     if not rowids:
@@ -83,7 +83,7 @@ def remove_rows(connection: sqlite3.Connection, collection: str, rowids: Sequenc
         connection.executemany(sql["delete"], parameters)
 
 
-def put_rows(connection: sqlite3.Connection, collection: str,
+def put_rows(connection: Connection, collection: str,
              records: Sequence[tuple[dict[str, Any], str, int | None]]) -> None:
     """Insert (rowid ``None``: the next free ones, in order) or update each record's row, then
     write its link and full-text rows (removed beforehand with :func:`remove_rows`)."""
@@ -116,7 +116,7 @@ def put_rows(connection: sqlite3.Connection, collection: str,
         connection.executemany(sql["fts"][0], texts)
 
 
-def write_labels(connection: sqlite3.Connection,
+def write_labels(connection: Connection,
                   written: Sequence[tuple[str, dict[str, Any]]],
                   session: Referentials) -> None:
     """Fill the label tables the written records point to: every term of the session's

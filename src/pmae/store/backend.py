@@ -1,0 +1,54 @@
+"""What the two backends of the store share: the connection they are used through, and how a
+store is named.
+
+The modules that publish and read (:mod:`~pmae.store.publish`, :mod:`~pmae.store.rows`,
+:mod:`~pmae.store.read`, :mod:`~pmae.store.query`, :mod:`~pmae.store.listing`) take a
+:class:`Connection`: an :class:`sqlite3.Connection`, or the PostgreSQL connection of
+:mod:`pmae.store.postgres`, which runs the same statements (SQLite's placeholders and the few
+constructs it translates). A store is named by a path, an ``sqlite:///`` URL, or a
+``postgresql://`` (``postgres://``) URL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["Connection", "is_postgres_url", "redacted"]
+
+
+class Connection(Protocol):
+    """A DB-API connection running SQLite's dialect of the store's statements."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        """Run one statement; the cursor iterates and fetches its rows."""
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Any:
+        """Run one statement for each row of parameters."""
+
+    def create_function(self, name: str, narg: int, func: Any, *,
+                        deterministic: bool = False) -> None:
+        """Make ``func`` callable from SQL (PostgreSQL: the schema has it already)."""
+
+    def close(self) -> None:
+        """Close the connection."""
+
+
+_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(path_or_url: str | os.PathLike[str] | None) -> bool:
+    """Whether ``path_or_url`` names a PostgreSQL store (``postgresql://…``)."""
+    return isinstance(path_or_url, str) and path_or_url.startswith(_SCHEMES)
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password, to be printed in messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = re.sub(r":[^@]*@", ":***@", parts.netloc, count=1)
+    return urlunsplit(parts._replace(netloc=netloc))

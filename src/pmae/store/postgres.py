@@ -1,0 +1,288 @@
+"""The store on PostgreSQL (``pmae[postgres]``: psycopg 3), named by a ``postgresql://`` URL.
+
+The same tables as the SQLite store, made by the same migrations (their statements translated
+by :mod:`pmae.store.pg_sql`), plus what PostgreSQL adds: each record also as JSONB (``data``),
+full text as ``tsvector``, and the row-level security of :mod:`pmae.store.pg_roles`. Publication
+and reading run the statements of the SQLite store through :class:`PgConnection`; rows are
+loaded in bulk with ``COPY`` (through a temporary table, since ``COPY`` does not go through
+row-level security, then one ``INSERT … SELECT`` that does).
+
+Transactions: a publication is one transaction holding an advisory lock (publications of the
+store, whichever network makes them, follow one another, so none loses another's update); a
+second one waits ``timeout`` seconds for it, then fails with :class:`StoreLockedError` having
+written nothing. Reading is one ``REPEATABLE READ`` snapshot. A client killed at any moment
+(or a server restarted) leaves the transaction undone: the previous state is whole.
+
+An empty database becomes a store on the first publication (``create=True``); the database
+itself, its roles and TLS are the administrator's (see docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from pmae.store import Store
+from pmae.store import connection as sqlite_connection
+from pmae.store.backend import redacted
+from pmae.store.connection import (
+    StoreError,
+    StoreLockedError,
+    StoreNotFoundError,
+    pmae_version,
+)
+from pmae.store.pg_roles import after_migration
+from pmae.store.pg_sql import copy_target, translate, translate_ddl
+from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION, quote
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from pmae.sessions import Session
+    from pmae.store.backend import Connection
+
+__all__ = ["PgConnection", "PgStore", "connect", "holds_store", "open_postgres", "upgrade"]
+
+#: The advisory lock every publication takes (any number: it only has to be the same).
+PUBLICATION_LOCK = 0x706D6165  # "pmae"
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise StoreError("a postgresql:// store needs psycopg: pip install 'pmae[postgres]'") \
+            from None
+    return psycopg
+
+
+class PgConnection:
+    """A psycopg connection running the store's statements (SQLite's dialect, translated)."""
+
+    def __init__(self, raw: psycopg.Connection[Any], url: str) -> None:
+        self.raw = raw
+        self.name = redacted(url)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        """Run one statement (translated); returns psycopg's cursor."""
+        statement, values = translate(sql, parameters)
+        return self.raw.execute(statement, values)
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> None:
+        """Run one statement for each row; a plain ``INSERT`` is one ``COPY``."""
+        rows = [list(translate(sql, row)[1] or ()) for row in parameters]
+        if not rows:
+            return
+        target = copy_target(sql)
+        with self.raw.cursor() as cursor:
+            if target is None:
+                cursor.executemany(translate(sql)[0], rows)
+                return
+            table, columns = target
+            stage = quote("pmae_stage_" + table.strip('"'))
+            # COPY into a temporary table (row-level security does not apply to COPY), then
+            # one INSERT that goes through the table's policies.
+            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {table} LIMIT 0")
+            with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) "
+                           f"SELECT {columns} FROM {stage}")
+            cursor.execute(f"DROP TABLE {stage}")
+
+    def create_function(self, name: str, narg: int, func: Any, *,
+                        deterministic: bool = False) -> None:
+        """Nothing: the store's SQL functions (``pmae_fold``) are in its schema."""
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.raw.close()
+
+
+@contextlib.contextmanager
+def errors(name: str) -> Iterator[None]:
+    """PostgreSQL's errors as :class:`StoreError` naming the store and what to do."""
+    psycopg = _psycopg()
+    try:
+        yield
+    except StoreError:
+        raise
+    except psycopg.errors.LockNotAvailable as error:
+        raise StoreLockedError(
+            f"{name}: another pmae is publishing into this store; try again when it has "
+            "finished (nothing was written)") from error
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise StoreError(f"{name}: not allowed ({error}); nothing was written") from error
+    except psycopg.OperationalError as error:
+        raise StoreError(f"{name}: cannot use the PostgreSQL store ({error}); check the URL, "
+                         "that the server runs, and the role's password") from error
+    except psycopg.Error as error:
+        raise StoreError(f"{name}: PostgreSQL says: {error}") from error
+
+
+def _raw(url: str, timeout: float) -> PgConnection:
+    psycopg = _psycopg()
+    with errors(redacted(url)):
+        raw = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
+        raw.execute(f"SET lock_timeout = {int(timeout * 1000)}")
+    return PgConnection(raw, url)
+
+
+def _tables(connection: PgConnection) -> set[str]:
+    return {name for (name,) in connection.raw.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+
+
+@contextlib.contextmanager
+def transaction(connection: PgConnection, *, lock: bool = True,
+                snapshot: bool = False) -> Iterator[PgConnection]:
+    """One transaction: a snapshot to read, or a publication holding the advisory lock
+    (taken at once: a second publisher waits, then fails before reading anything)."""
+    with errors(connection.name):
+        connection.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if snapshot
+                               else "BEGIN")
+        try:
+            if lock and not snapshot:
+                connection.raw.execute("SELECT pg_advisory_xact_lock(%s)", (PUBLICATION_LOCK,))
+            yield connection
+        except BaseException:
+            with contextlib.suppress(Exception):
+                connection.raw.execute("ROLLBACK")
+            raise
+        connection.raw.execute("ROLLBACK" if snapshot else "COMMIT")
+
+
+def _migrate(connection: PgConnection, start: int) -> list[int]:
+    done = []
+    for number in range(start + 1, SCHEMA_VERSION + 1):
+        for statement in before_migration(number):
+            connection.raw.execute(statement)
+        for statement in MIGRATIONS[number]():
+            for translated in translate_ddl(statement):
+                connection.raw.execute(translated)
+        for statement in after_migration(number):
+            connection.raw.execute(statement)
+        done.append(number)
+    connection.executemany(
+        "INSERT INTO store_meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [("schema_version", str(SCHEMA_VERSION)), ("pmae_version", pmae_version())])
+    return done
+
+
+def before_migration(number: int) -> list[str]:
+    """What PostgreSQL needs before the statements of migration ``number``: the functions the
+    translated statements call (``pmae_fold``: accents and case folded; ``pmae_jsonb``: a
+    record's JSON text as JSONB, the NUL character, which JSONB cannot hold, replaced)."""
+    if number != 1:
+        return []
+    return [
+        "CREATE EXTENSION IF NOT EXISTS unaccent",
+        "CREATE FUNCTION pmae_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        "AS $$ SELECT lower(unaccent('unaccent'::regdictionary, coalesce($1, ''))) $$",
+        "CREATE FUNCTION pmae_jsonb(text) RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        "AS $$ SELECT replace($1, '\\u0000', '\\ufffd')::jsonb $$",
+    ]
+
+
+def _meta(connection: PgConnection) -> dict[str, str] | None:
+    tables = _tables(connection)
+    if "store_meta" not in tables:
+        return None if not tables else {}
+    return dict(connection.raw.execute("SELECT key, value FROM store_meta").fetchall())
+
+
+def holds_store(url: str, *, timeout: float = 5.0) -> bool:
+    """Whether the database at ``url`` holds any table (a store, or something else)."""
+    connection = _raw(url, timeout)
+    try:
+        with errors(connection.name):
+            return bool(_tables(connection))
+    finally:
+        connection.close()
+
+
+def connect(url: str, *, create: bool = False, timeout: float = 5.0,
+            upgrading: bool = False) -> PgConnection:
+    """An open connection to the store in the database at ``url``, its schema checked; an
+    empty database becomes a store when ``create``.
+
+    :raises StoreError: the server cannot be reached, the database holds something else, or
+        a store of a schema this pmae cannot use.
+    """
+    connection = _raw(url, timeout)
+    name = connection.name
+    try:
+        with errors(name):
+            meta = _meta(connection)
+            if meta is None and create:
+                with transaction(connection):
+                    if _meta(connection) is None:  # another publisher may have been first
+                        _migrate(connection, 0)
+                        connection.execute("INSERT INTO store_meta (key, value) VALUES "
+                                           "('created_at', ?)", (sqlite_connection._now(),))
+                meta = _meta(connection)
+            if meta is None:
+                raise StoreNotFoundError(
+                    f"{name}: an empty database, not a store yet; publish a bundle into it "
+                    f"first (pmae publish BUNDLE --db {name})")
+            if not meta:
+                raise StoreError(f"{name}: a PostgreSQL database, but not a pmae store; it "
+                                 "was left as it is: give another database")
+            sqlite_connection._check_version(name, meta, upgrading=upgrading)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def upgrade(url: str, *, timeout: float = 5.0) -> tuple[int, list[int]]:
+    """Run the migrations the store at ``url`` lacks, in one transaction (see
+    :func:`pmae.store.connection.upgrade`)."""
+    connection = connect(url, upgrading=True, timeout=timeout)
+    try:
+        with transaction(connection):
+            found = int(dict(connection.raw.execute(
+                "SELECT key, value FROM store_meta").fetchall()).get("schema_version", "0"))
+            done = _migrate(connection, found) if found < SCHEMA_VERSION else []
+        return found, done
+    finally:
+        connection.close()
+
+
+
+
+class PgStore(Store):
+    """A store on PostgreSQL: the API of :class:`~pmae.store.Store`, on a database."""
+
+    def __init__(self, url: str, connection: PgConnection, session: Session | None) -> None:
+        self.url = url
+        self._pg = connection
+        self._connection = connection
+        self._session = session
+
+    def __repr__(self) -> str:
+        return f"<Store {self._pg.name}>"
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        with transaction(self._pg) as connection:
+            yield connection
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        with transaction(self._pg, snapshot=True) as connection:
+            yield connection
+
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
+        return errors(self._pg.name)
+
+
+def open_postgres(url: str, *, create: bool = False, session: Session | None = None,
+                  timeout: float = 5.0) -> PgStore:
+    """The store in the database at ``url`` (see :func:`pmae.store.open_store`)."""
+    return PgStore(url, connect(url, create=create, timeout=timeout), session)
