@@ -12,6 +12,7 @@ the default profile runs 100, to keep a local run fast.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import importlib.metadata
@@ -254,10 +255,21 @@ def new_database(cluster: Any) -> str:
     return str(cluster.url(name))
 
 
+def drop_database(cluster: Any, url: str) -> None:
+    """Drop the database of ``url`` (its connections closed first), to keep the cluster small."""
+    import psycopg
+
+    name = url.partition("@/")[2].partition("?")[0]
+    with psycopg.connect(cluster.url(), autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def pg_url(postgres: Any) -> str:
+def pg_url(postgres: Any) -> Iterator[str]:
     """A new empty PostgreSQL database: a store once something is published into it."""
-    return new_database(postgres)
+    url = new_database(postgres)
+    yield url
+    drop_database(postgres, url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -266,3 +278,28 @@ def store_at(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "s.db")
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def new_store_at(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Callable[[], contextlib.AbstractContextManager[str]]:
+    """On each backend, a function giving where a new store goes, for a ``with`` block (the
+    store is deleted after it): for properties, which make many stores in one test."""
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("stores")
+
+        @contextlib.contextmanager
+        def new_file() -> Iterator[str]:
+            path = folder / f"s{next(_DATABASES)}.db"
+            yield str(path)
+            for leftover in folder.glob(path.name + "*"):
+                leftover.unlink()
+        return new_file
+    cluster = request.getfixturevalue("postgres")
+
+    @contextlib.contextmanager
+    def new_pg() -> Iterator[str]:
+        url = new_database(cluster)
+        yield url
+        drop_database(cluster, url)
+    return new_pg

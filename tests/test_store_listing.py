@@ -4,12 +4,13 @@ listings and orientation from the store against the same questions asked of its 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +30,22 @@ from pmae.store import ListingError, Store, open_store
 CORE = make_session(load=[])
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding the sample."""
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store holding the sample, on each backend."""
+    from conftest import new_database
+
     folder = tmp_path_factory.mktemp("listing")
     (folder / "ra.json").write_bytes(sample_bytes())
-    with open_store(folder / "pmae.db", create=True, session=CORE) as store:
+    db = str(folder / "pmae.db") if request.param == "sqlite" else \
+        new_database(request.getfixturevalue("postgres"))
+    with open_store(db, create=True, session=CORE) as store:
         store.publish(folder / "ra.json")
-    return folder / "pmae.db"
+    return db
 
 
 @pytest.fixture
-def store(db: Path) -> Iterator[Store]:
+def store(db: str) -> Iterator[Store]:
     """The sample's store, open."""
     with open_store(db, session=CORE) as opened:
         yield opened
@@ -144,24 +149,24 @@ def _invoke(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args), obj=CORE, prog_name="pmae")
 
 
-def test_listing_commands_print_the_same_records_as_python(db: Path, store: Store) -> None:
-    as_json = _invoke("offers", "--db", str(db), "--theme", "gepp", "--territory", "dep:38",
+def test_listing_commands_print_the_same_records_as_python(db: str, store: Store) -> None:
+    as_json = _invoke("offers", "--db", db, "--theme", "gepp", "--territory", "dep:38",
                       "--format", "json")
     assert as_json.exit_code == 0, as_json.output
     assert [r["id"] for r in json.loads(as_json.stdout)] == _ids(
         store.offers(theme="gepp", territory="dep:38"))
     assert as_json.stderr.startswith(f"{len(json.loads(as_json.stdout))} offers from ")
-    as_csv = _invoke("needs-list", "--db", str(db), "--theme", "gepp", "--format", "csv")
+    as_csv = _invoke("needs-list", "--db", db, "--theme", "gepp", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["id"] for r in rows] == _ids(store.needs(theme="gepp"))
     assert set(rows[0]) == {"id", "association", "theme", "stage", "territory", "status", "date"}
-    table = _invoke("actors", "--db", str(db), "--text", "ecole")
+    table = _invoke("actors", "--db", db, "--text", "ecole")
     assert table.exit_code == 0 and table.stdout.split()[:4] == ["id", "name", "actor_type",
                                                                  "territories"]
     assert _ids(store.actors(text="ecole"))[0] in table.stdout
-    limited = _invoke("associations", "--db", str(db), "--limit", "2", "--format", "json")
+    limited = _invoke("associations", "--db", db, "--limit", "2", "--format", "json")
     assert len(json.loads(limited.stdout)) == 2
-    public = _invoke("needs-list", "--db", str(db), "--audience", "public", "--format", "json")
+    public = _invoke("needs-list", "--db", db, "--audience", "public", "--format", "json")
     assert json.loads(public.stdout) == []
 
 
@@ -171,13 +176,13 @@ def test_listing_commands_print_the_same_records_as_python(db: Path, store: Stor
     (["needs-list", "--audience", "everyone"], "unknown audience"),
     (["associations", "--type", "x"], "No such option"),
 ])
-def test_listing_commands_refuse_bad_filters(db: Path, args: list[str], message: str) -> None:
-    done = _invoke(*args, "--db", str(db))
+def test_listing_commands_refuse_bad_filters(db: str, args: list[str], message: str) -> None:
+    done = _invoke(*args, "--db", db)
     assert done.exit_code == 2 and message in done.stderr
 
 
 def test_pmae_needs_stays_the_shared_diagnosis(db: Path) -> None:
-    done = _invoke("needs", "--db", str(db), "--format", "json")
+    done = _invoke("needs", "--db", db, "--format", "json")
     assert done.exit_code == 0 and "cells" in json.loads(done.stdout)
 
 
@@ -197,21 +202,24 @@ def _lies_in(code: str | None, place: str) -> bool:
         return False
 
 
-def _published(bundle: Bundle) -> tuple[tempfile.TemporaryDirectory[str], Store]:
-    folder = tempfile.TemporaryDirectory()
-    store = open_store(Path(folder.name) / "s.db", create=True, session=CORE)
-    store.publish(bundle)
-    return folder, store
+#: Where a new store goes, for a ``with`` block (conftest's ``new_store_at``: each backend).
+NewStore = Callable[[], AbstractContextManager[str]]
+
+
+@contextlib.contextmanager
+def _published(new_store_at: NewStore, bundle: Bundle) -> Iterator[Store]:
+    with new_store_at() as db, open_store(db, create=True, session=CORE) as store:
+        store.publish(bundle)
+        yield store
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bundle=bundles(max_records=3), place=st.sampled_from(["dep:38", "reg:84", "fr",
                                                              "com:69123", "dep:75"]),
        audience=st.sampled_from(["all", "public", "network"]))
-def test_listings_from_the_store_are_the_dump_filtered(bundle: Bundle, place: str,
-                                                       audience: str) -> None:
-    folder, store = _published(bundle)
-    with folder, store:
+def test_listings_from_the_store_are_the_dump_filtered(new_store_at: NewStore, bundle: Bundle,
+                                                       place: str, audience: str) -> None:
+    with _published(new_store_at, bundle) as store:
         dumped = filter_bundle(store.dump(source=Source(slug="x", name="X"),
                                           generated_at=NOW), audience)
         types = {a.id: a.actor_type for a in store.dump().actors}
@@ -235,7 +243,8 @@ def test_listings_from_the_store_are_the_dump_filtered(bundle: Bundle, place: st
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bundle=bundles(max_records=3))
-def test_orienting_from_the_store_is_orienting_its_dump(bundle: Bundle) -> None:
+def test_orienting_from_the_store_is_orienting_its_dump(new_store_at: NewStore,
+                                                        bundle: Bundle) -> None:
     from pmae.analysis.offer_index import OfferIndex
     from pmae.analysis.orientation import orient, pathway
 
@@ -246,8 +255,7 @@ def test_orienting_from_the_store_is_orienting_its_dump(bundle: Bundle) -> None:
         except ValueError as error:  # no commune, an unknown territory…
             return f"{type(error).__name__}: {error}"
 
-    folder, store = _published(bundle)
-    with folder, store:
+    with _published(new_store_at, bundle) as store:
         whole = store.bundle()
         day = whole.generated_at.date()
         index = OfferIndex.build(whole, today=day, session=CORE)
@@ -258,7 +266,7 @@ def test_orienting_from_the_store_is_orienting_its_dump(bundle: Bundle) -> None:
             assert answer(part, kind, record_id) == answer(index, kind, record_id)
 
 
-def test_offers_in_force_on_a_day(db: Path, store: Store) -> None:
+def test_offers_in_force_on_a_day(db: str, store: Store) -> None:
     sample = load_sample()
     day = dt.date(2026, 3, 1)
     expected = [o.id for o in sample.offers
@@ -266,11 +274,12 @@ def test_offers_in_force_on_a_day(db: Path, store: Store) -> None:
                 and (o.valid_until is None or day <= o.valid_until)]
     assert 0 < len(expected) < len(sample.offers)
     assert _ids(store.offers(date=day)) == expected == _ids(store.offers(date="2026-03-01"))
-    done = _invoke("offers", "--db", str(db), "--date", "2026-03-01", "--format", "json")
+    done = _invoke("offers", "--db", db, "--date", "2026-03-01", "--format", "json")
     assert [r["id"] for r in json.loads(done.stdout)] == expected
 
 
-def test_a_need_placed_by_a_hidden_association_does_not_tell_where_it_is() -> None:
+def test_a_need_placed_by_a_hidden_association_does_not_tell_where_it_is(
+        new_store_at: NewStore) -> None:
     # A public need of a restricted association, with no territory of its own: listed by
     # place for those who may see the association, not for the public (its commune would
     # give away where the hidden association is).
@@ -283,8 +292,7 @@ def test_a_need_placed_by_a_hidden_association_does_not_tell_where_it_is() -> No
         needs=(Need(id="lma-ra:besoin", theme="recrutement", origin="declare",
                     date="2025-09-01",
                     association="lma-ra:asso", visibility="public"),))
-    folder, store = _published(bundle)
-    with folder, store:
+    with _published(new_store_at, bundle) as store:
         assert [n.id for n in store.needs(territory="reg:84", audience="all")] == [
             "lma-ra:besoin"]
         assert store.needs(territory="reg:84", audience="public") == ()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,14 @@ audiences = st.sampled_from(["all", "network", "public"]) | st.builds(
     "recipient:{}".format, st.sampled_from(["autre", "reseau-1"]))
 
 
-def _dump(bundles_: list[Bundle], audience: str, *, together: bool) -> Bundle:
+#: Where a new store goes, for a ``with`` block (conftest's ``new_store_at``: each backend).
+NewStore = Callable[[], AbstractContextManager[str]]
+
+
+def _dump(new_store_at: NewStore, bundles_: list[Bundle], audience: str, *,
+          together: bool) -> Bundle:
     licence = bundles_[0].licence
-    with tempfile.TemporaryDirectory() as folder, \
-            open_store(Path(folder) / "s.db", create=True, session=CORE) as store:
+    with new_store_at() as db, open_store(db, create=True, session=CORE) as store:
         if together:
             store.publish(*bundles_)
         else:
@@ -40,37 +45,39 @@ def _dump(bundles_: list[Bundle], audience: str, *, together: bool) -> Bundle:
 
 @settings(max_examples=25)
 @given(a=bundles(), b=bundles(), audience=audiences)
-def test_publishing_one_after_the_other_then_dumping_is_merging(a: Bundle, b: Bundle,
-                                                                audience: str) -> None:
+def test_publishing_one_after_the_other_then_dumping_is_merging(
+        new_store_at: NewStore, a: Bundle, b: Bundle, audience: str) -> None:
     """Bundles of different networks published one after the other: the dump is the merge."""
     assume(a.source.slug != b.source.slug)
     merged = merge_bundles([a, b], source=SOURCE, generated_at=NOW)
     assert not merged.conflicts
-    assert _dump([a, b], audience, together=False) == filter_bundle(merged.bundle, audience)
+    assert _dump(new_store_at, [a, b], audience, together=False) == filter_bundle(
+        merged.bundle, audience)
 
 
 @settings(max_examples=25)
 @given(a=bundles(), b=bundles(), audience=audiences)
-def test_publishing_together_then_dumping_is_merging(a: Bundle, b: Bundle,
-                                                     audience: str) -> None:
+def test_publishing_together_then_dumping_is_merging(new_store_at: NewStore, a: Bundle,
+                                                     b: Bundle, audience: str) -> None:
     """Bundles published together (of the same network or not): the dump is the merge, and
     a conflict the merge finds writes nothing."""
     merged = merge_bundles([a, b], source=SOURCE, generated_at=NOW)
     if merged.conflicts:
         with pytest.raises(MergeConflictError):
-            _dump([a, b], audience, together=True)
+            _dump(new_store_at, [a, b], audience, together=True)
         return
-    assert _dump([a, b], audience, together=True) == filter_bundle(merged.bundle, audience)
+    assert _dump(new_store_at, [a, b], audience, together=True) == filter_bundle(
+        merged.bundle, audience)
 
 
 @settings(max_examples=15)
 @given(a=bundles(), b=bundles())
-def test_a_republication_replaces_its_sources_records_only(a: Bundle, b: Bundle) -> None:
+def test_a_republication_replaces_its_sources_records_only(new_store_at: NewStore, a: Bundle,
+                                                          b: Bundle) -> None:
     """Publishing a, b, then b again as a new version: a's records are what a published."""
     assume(a.source.slug != b.source.slug)
     emptied = b.with_collections({name: () for name in b.counts()})
-    with tempfile.TemporaryDirectory() as folder, \
-            open_store(Path(folder) / "s.db", create=True, session=CORE) as store:
+    with new_store_at() as db, open_store(db, create=True, session=CORE) as store:
         store.publish(a)
         store.publish(b)
         result = store.publish(emptied)
@@ -80,7 +87,8 @@ def test_a_republication_replaces_its_sources_records_only(a: Bundle, b: Bundle)
         assert getattr(dumped, collection) == getattr(a, collection)
 
 
-def test_generated_networks_published_then_dumped_are_their_merge(tmp_path: Path) -> None:
+def test_generated_networks_published_then_dumped_are_their_merge(tmp_path: Path,
+                                                                 store_at: str) -> None:
     """Two networks of the generator, published in turn, dump as ``pmae merge`` of their
     files (file names in the provenance included), whole and for the public."""
     from pmae import synth
@@ -92,7 +100,7 @@ def test_generated_networks_published_then_dumped_are_their_merge(tmp_path: Path
     bundles_ = [CORE.load_bundle(path) for path in files]
     merged = merge_bundles(bundles_, files=[str(p) for p in files], source=SOURCE,
                            generated_at=NOW).bundle
-    with open_store(tmp_path / "s.db", create=True, session=CORE) as store:
+    with open_store(store_at, create=True, session=CORE) as store:
         for path in files:
             store.publish(str(path))
         for audience in ("all", "public"):

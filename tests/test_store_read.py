@@ -8,6 +8,8 @@ import filecmp
 import re
 import sqlite3
 import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +31,27 @@ def core() -> Session:
     return make_session(load=[])
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory, core: Session) -> dict[str, str]:
-    """The sample as a file, a store it was published into, and the store's dump."""
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def published(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              core: Session) -> dict[str, str]:
+    """The sample as a file, a store it was published into (on each backend), and the
+    store's dump."""
+    from conftest import new_database
+
     folder = tmp_path_factory.mktemp("published")
     sample = folder / "ra.json"
     sample.write_bytes(sample_bytes())
-    db = folder / "pmae.db"
+    db = str(folder / "pmae.db") if request.param == "sqlite" else \
+        new_database(request.getfixturevalue("postgres"))
     with open_store(db, create=True, session=core) as store:
         store.publish(sample)
     done = _invoke(core, "dump", "--db", str(db), "-o", str(folder / "dump.json"))
     assert done.exit_code == 0, done.output
     return {"sample": str(sample), "db": str(db), "dump": str(folder / "dump.json")}
+
+
+#: The tests that read the SQLite file itself take the sample's store on SQLite only.
+sqlite_only = pytest.mark.parametrize("published", ["sqlite"], indirect=True)
 
 
 def _invoke(core: Session, *args: str, env: dict[str, str] | None = None) -> Any:
@@ -151,6 +162,7 @@ def test_reading_the_store_validates_nothing_again(core: Session, published: dic
 # --- BUNDLE or the store ---------------------------------------------------------------------
 
 
+@sqlite_only
 def test_without_bundle_the_store_is_pmae_db_then_the_variable(
         tmp_path: Path, core: Session, published: dict[str, str],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,6 +194,7 @@ def test_bundle_and_db_together_and_record_into_the_store_are_refused(
 # --- the schema -------------------------------------------------------------------------------
 
 
+@sqlite_only
 def test_the_lookups_of_orientation_use_indexes(published: dict[str, str]) -> None:
     """What orienting one association reads is found through indexes, never by reading a
     whole table: what keeps it fast at national scale."""
@@ -204,6 +217,7 @@ def test_the_lookups_of_orientation_use_indexes(published: dict[str, str]) -> No
     connection.close()
 
 
+@sqlite_only
 def test_a_store_of_schema_1_is_upgraded_with_the_indexes(tmp_path: Path, core: Session,
                                                           published: dict[str, str]) -> None:
     from pmae.store.schema import LOOKUPS
@@ -245,23 +259,24 @@ RANDOM_COMMANDS = [
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bundle=bundles(max_records=3))
-def test_commands_on_random_bundles_from_the_store_and_from_its_dump(bundle: Bundle) -> None:
+def test_commands_on_random_bundles_from_the_store_and_from_its_dump(
+        new_store_at: Callable[[], AbstractContextManager[str]], bundle: Bundle) -> None:
     from pmae.io.bundles import write_bundle
 
     core = make_session(load=[])
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory() as name, new_store_at() as db:
         folder = Path(name)
-        with open_store(folder / "s.db", create=True, session=core) as store:
+        with open_store(db, create=True, session=core) as store:
             store.publish(bundle)
             write_bundle(store.dump(), folder / "dump.json")
         targets = ([["orient", "--association", a.id] for a in bundle.associations[:2]]
                    + [["orient", "--need", n.id, "--pathway"] for n in bundle.needs[:2]])
         for args in RANDOM_COMMANDS + targets:
-            from_store = _invoke(core, *args, "--db", str(folder / "s.db"))
+            from_store = _invoke(core, *args, "--db", db)
             from_dump = _invoke(core, *args, str(folder / "dump.json"))
             assert (from_store.exit_code, from_store.stdout, from_store.stderr) == (
                 from_dump.exit_code, from_dump.stdout,
-                from_dump.stderr.replace(str(folder / "dump.json"), str(folder / "s.db"))), args
+                from_dump.stderr.replace(str(folder / "dump.json"), db)), args
 
 
 def test_the_calendar_from_the_store_is_the_one_from_its_dump(
