@@ -1,10 +1,165 @@
-"""Networks as PostgreSQL roles, and the row-level security that lets each see what it may."""
+"""Networks as PostgreSQL roles, and the row-level security that lets each see what it may.
+
+Each network that publishes into a shared store logs in with its own role
+(``pmae db add-network SLUG``), registered in ``store_networks`` (role -> source slug). Every
+table that holds records (each collection's, their full-text and link tables, ``versions``)
+has ``FORCE ROW LEVEL SECURITY``, with policies saying in SQL what :mod:`pmae.io.audience`
+says in Python of one record:
+
+- a network reads the ``public`` and ``network`` records, its own (its source: the prefix of
+  the id; ``private`` ones included), and the ``restricted`` ones whose ``recipients`` name it
+  or one of its actors (``slug:…``);
+- **needs** are stricter: a network reads only the public ones and its own; another network's
+  needs reach it only through the shared diagnosis's protected tables
+  (:func:`pmae_shared_diagnosis`);
+- it writes (inserts, changes, deletes) only the records of its own source;
+- any other role, such as ``pmae_public`` (the anonymous reader), reads the public records.
+
+What a record references (an offer's hidden actor) is the audience filter's business when a
+bundle is read (a dump filters as before); the database enforces each record's own visibility.
+The store's administrator (the role that makes the store and adds networks) is a superuser or
+has ``BYPASSRLS``: it reads and writes everything.
+
+Network roles are granted what they use, table by table, and belong to no other role, so
+``SET ROLE`` leads nowhere.
+"""
 
 from __future__ import annotations
 
-__all__ = ["after_migration"]
+from typing import Final
+
+from pmae.model import COLLECTIONS
+from pmae.store.schema import DEPARTEMENTS, FULL_TEXT, LINKS, VOCABULARY_TABLES, link_table, quote
+
+__all__ = ["PUBLIC_ROLE", "after_migration", "grants"]
+
+#: The role of an anonymous reader: public records only.
+PUBLIC_ROLE: Final = "pmae_public"
+
+#: The tables a publication adds rows to (and no more) besides the records'.
+_LOGGED: Final = ("publications", "publication_bundles", "publication_sources", "versions")
+
+
+def _functions() -> list[str]:
+    # SECURITY DEFINER functions run as the store's owner: their search_path is pinned.
+    return [
+        "CREATE TABLE store_networks (slug TEXT COLLATE \"C\" PRIMARY KEY, "
+        "role TEXT COLLATE \"C\" NOT NULL UNIQUE)",
+        "CREATE FUNCTION pmae_network() RETURNS text LANGUAGE sql STABLE "
+        "AS $$ SELECT slug FROM store_networks WHERE role = current_user $$",
+        "CREATE FUNCTION pmae_may_read(source text, visibility text, recipients text) "
+        "RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT CASE "
+        "WHEN pmae_network() IS NULL THEN visibility = 'public' "
+        "ELSE visibility IN ('public', 'network') OR source = pmae_network() "
+        "OR (visibility = 'restricted' AND EXISTS (SELECT 1 FROM "
+        "jsonb_array_elements_text(recipients::jsonb) AS r(who) "
+        "WHERE who = pmae_network() OR starts_with(who, pmae_network() || ':'))) END $$",
+        # Rowids come from a counter, not max(rowid): a network does not see every row.
+        "CREATE TABLE store_rowids (collection TEXT COLLATE \"C\" PRIMARY KEY, "
+        "last BIGINT NOT NULL)",
+        "CREATE FUNCTION pmae_count_rowids() RETURNS trigger LANGUAGE plpgsql "
+        "SECURITY DEFINER SET search_path FROM CURRENT AS $$ BEGIN "
+        "INSERT INTO store_rowids (collection, last) SELECT TG_TABLE_NAME, max(rowid) "
+        "FROM inserted HAVING max(rowid) IS NOT NULL ON CONFLICT (collection) DO UPDATE "
+        "SET last = greatest(store_rowids.last, excluded.last); RETURN NULL; END $$",
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PUBLIC_ROLE}') "
+        f"THEN CREATE ROLE {PUBLIC_ROLE} NOLOGIN; END IF; END $$",
+        # The protected tables of the shared diagnosis, as the administrator computed them
+        # (pmae's protection, in Python); networks read them through the function only.
+        "CREATE TABLE shared_diagnoses (name TEXT COLLATE \"C\" PRIMARY KEY, "
+        "computed_at TEXT NOT NULL, document JSONB NOT NULL)",
+        "CREATE FUNCTION pmae_shared_diagnosis(wanted text) RETURNS jsonb LANGUAGE sql STABLE "
+        "SECURITY DEFINER SET search_path FROM CURRENT AS $$ SELECT document FROM "
+        "shared_diagnoses WHERE name = wanted $$",
+        "REVOKE ALL ON FUNCTION pmae_shared_diagnosis(text) FROM PUBLIC",
+    ]
+
+
+def _secure(table: str, read: str, write: str) -> list[str]:
+    name = quote(table)
+    return [
+        f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY pmae_read ON {name} FOR SELECT USING ({read})",
+        f"CREATE POLICY pmae_insert ON {name} FOR INSERT WITH CHECK ({write})",
+        f"CREATE POLICY pmae_update ON {name} FOR UPDATE USING ({write}) WITH CHECK ({write})",
+        f"CREATE POLICY pmae_delete ON {name} FOR DELETE USING ({write})",
+    ]
+
+
+def _record_read(collection: str) -> str:
+    if collection == "needs":
+        return "visibility = 'public' OR source = pmae_network()"
+    return "pmae_may_read(source, visibility, recipients)"
+
+
+def _dependent(table: str, collection: str, key: str) -> list[str]:
+    """Rows of a record (its links, its full text): seen and written as the record is."""
+    parent = quote(collection)
+    owner = f"(SELECT source FROM {parent} AS p WHERE p.rowid = {quote(table)}.{key})"
+    return _secure(table, f"EXISTS (SELECT 1 FROM {parent} AS p WHERE p.rowid = "
+                          f"{quote(table)}.{key})", f"{owner} = pmae_network()")
+
+
+def _collection(collection: str) -> list[str]:
+    statements = _secure(collection, _record_read(collection), "source = pmae_network()")
+    # The policies read the source column: it must be the id's, whoever writes the row.
+    statements.append(f"ALTER TABLE {quote(collection)} ADD CONSTRAINT "
+                      f"{quote(collection + '_source_of_id')} "
+                      "CHECK (source = split_part(id, ':', 1))")
+    statements.append(
+        f"CREATE TRIGGER pmae_rowids AFTER INSERT ON {quote(collection)} REFERENCING NEW "
+        "TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION pmae_count_rowids()")
+    for owner, field in LINKS:
+        if owner == collection:
+            statements += _dependent(link_table(collection, field), collection, "record")
+    if collection in FULL_TEXT:
+        statements += _dependent(f"{collection}_fts", collection, "rowid")
+    return statements
 
 
 def after_migration(number: int) -> list[str]:
-    """What PostgreSQL adds after migration ``number``: grants and row-level security."""
+    """What PostgreSQL adds after migration ``number`` of :mod:`pmae.store.schema`: the
+    networks, the row-level security of the tables it made, the shared diagnosis."""
+    if number == 1:
+        statements = _functions()
+        for collection in COLLECTIONS:
+            statements += _collection(collection)
+        source = "split_part(id, ':', 1)"
+        shown = ("record IS NULL OR CASE WHEN collection = 'needs' THEN "
+                 f"pmae_jsonb(record)->>'visibility' = 'public' OR {source} = pmae_network() "
+                 f"ELSE pmae_may_read({source}, coalesce(pmae_jsonb(record)->>'visibility', "
+                 "'public'), coalesce(pmae_jsonb(record)->>'recipients', '[]')) END")
+        return statements + _secure("versions", shown, f"{source} = pmae_network()") + \
+            _secure("sources", "true", "slug = pmae_network()")
+    if number == 3:
+        return [s for collection in DEPARTEMENTS for s in _dependent(
+            link_table(collection, "departements"), collection, "record")]
     return []
+
+
+def grants(role: str) -> list[str]:
+    """What ``role`` (a network's, or the public's) may do with the tables: read them all
+    (row-level security decides which rows), and for a network write what a publication
+    writes (the log and the history only grow: no change, no deletion). Run after every
+    migration, for every role, since migrations add tables."""
+    who = quote(role)
+    statements = [
+        f"GRANT USAGE ON SCHEMA public TO {who}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {who}",
+        f"REVOKE ALL ON shared_diagnoses FROM {who}",
+        f"GRANT EXECUTE ON FUNCTION pmae_shared_diagnosis(text) TO {who}",
+    ]
+    if role == PUBLIC_ROLE:
+        return statements
+    records = [*COLLECTIONS, *(f"{c}_fts" for c in FULL_TEXT),
+               *(link_table(c, f) for c, f in LINKS),
+               *(link_table(c, "departements") for c in DEPARTEMENTS)]
+    labels = ["territories", *VOCABULARY_TABLES, "sources"]
+    return [
+        *statements,
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
+        f"GRANT INSERT, UPDATE, DELETE ON {', '.join(map(quote, records))} TO {who}",
+        f"GRANT INSERT, UPDATE ON {', '.join(map(quote, labels))} TO {who}",
+        f"GRANT INSERT ON {', '.join(map(quote, _LOGGED))} TO {who}",
+    ]

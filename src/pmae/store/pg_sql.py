@@ -10,6 +10,8 @@ for one construct the store uses (tests run every statement on both engines):
 - full text: an FTS5 table becomes a table with a ``tsvector`` column (``document``, of the
   text folded as :func:`pmae.store.listing.fold` folds it, GIN-indexed), and ``MATCH`` with
   FTS5's prefix query becomes ``@@`` with the same query as a ``tsquery``;
+- the next rowid of a collection comes from ``store_rowids`` (kept by a trigger), not from
+  ``max(rowid)``: under row-level security a network does not see every row;
 - types: ``INTEGER`` becomes ``BIGINT`` (an ``INTEGER PRIMARY KEY`` other than ``rowid`` an
   identity), ``TEXT`` collates as ``"C"`` (byte order, as SQLite sorts), ``WITHOUT ROWID``
   goes, and each collection's table gets ``data``: the record as JSONB, generated from its
@@ -36,6 +38,7 @@ _COLLECTION_TABLE: Final = re.compile(r'^CREATE TABLE "(\w+)" \(')
 _MATCH: Final = re.compile(r'"?(\w+)_fts"? MATCH \?')
 _COPYABLE: Final = re.compile(
     r'^INSERT INTO ("?\w+"?) \(([^)]*)\) VALUES \(\?(?:, \?)*\)$')
+_NEXT_ROWID: Final = re.compile(r'SELECT coalesce\(max\(rowid\), 0\) \+ 1 FROM "(\w+)"')
 _WORD: Final = re.compile(r'"((?:[^"]|"")*)"\*')
 
 
@@ -98,7 +101,9 @@ def _ignore(sql: str) -> str:
 @functools.lru_cache(maxsize=512)
 def _dml(sql: str) -> tuple[str, tuple[tuple[int, Callable[[Any], Any]], ...]]:
     converters: list[tuple[int, Callable[[Any], Any]]] = []
-    out = _ignore(sql).replace("json_each(?)", "jsonb_array_elements_text(?::jsonb) AS j(value)")
+    out = _NEXT_ROWID.sub(r"SELECT coalesce((SELECT last FROM store_rowids WHERE "
+                          r"collection = '\1'), 0) + 1", _ignore(sql))
+    out = out.replace("json_each(?)", "jsonb_array_elements_text(?::jsonb) AS j(value)")
     match = _MATCH.search(out)
     if match:
         converters.append((out[:match.start()].count("?"), fts_query))

@@ -32,7 +32,7 @@ from pmae.store.connection import (
     StoreNotFoundError,
     pmae_version,
 )
-from pmae.store.pg_roles import after_migration
+from pmae.store.pg_roles import PUBLIC_ROLE, after_migration, grants
 from pmae.store.pg_sql import copy_target, translate, translate_ddl
 from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION, quote
 
@@ -167,6 +167,12 @@ def _migrate(connection: PgConnection, start: int) -> list[int]:
         for statement in after_migration(number):
             connection.raw.execute(statement)
         done.append(number)
+    # Migrations add tables: every role is granted its rights on them again.
+    roles = [PUBLIC_ROLE, *(role for (role,) in connection.raw.execute(
+        "SELECT role FROM store_networks ORDER BY role"))]
+    for role in roles:
+        for statement in grants(role):
+            connection.raw.execute(statement)
     connection.executemany(
         "INSERT INTO store_meta (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

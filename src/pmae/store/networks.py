@@ -1,0 +1,104 @@
+"""The networks of a PostgreSQL store: their roles, added and listed by its administrator.
+
+``add_network(url, "lma-ra")`` creates the login role ``pmae_lma_ra`` (with a new random
+password) unless the cluster has it already, registers it as the network ``lma-ra`` of the
+store, and grants it what a network may do (:func:`pmae.store.pg_roles.grants`); from then on,
+connected as that role, a network reads and publishes under row-level security. The
+administrator's URL (a superuser, or a role with ``BYPASSRLS`` and ``CREATEROLE``) is the one
+given.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote as quote_url
+from urllib.parse import urlsplit, urlunsplit
+
+import attrs
+
+from pmae.store.connection import StoreError
+from pmae.store.pg_roles import grants
+from pmae.store.postgres import connect, errors, transaction
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["Network", "add_network", "network_url", "networks"]
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@attrs.define(frozen=True, kw_only=True)
+class Network:
+    """A network of the store: its source slug and its role."""
+
+    slug: str
+    role: str
+    can_login: bool
+
+
+def network_url(url: str, role: str, password: str | None) -> str:
+    """``url`` (the administrator's) with the network's role and password instead."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    user = quote_url(role, safe="") + (f":{quote_url(password, safe='')}" if password else "")
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+def add_network(url: str, slug: str, *, role: str | None = None, timeout: float = 5.0
+                ) -> tuple[Network, str | None]:
+    """Make ``slug`` a network of the store at ``url`` with its own role.
+
+    :returns: the network and the new role's password (``None`` when the role existed: its
+        password is left as it was).
+    :raises StoreError: a bad slug, a slug or role of another network, no right to do it.
+    """
+    if not _SLUG.match(slug):
+        raise StoreError(f"{slug!r} is not a source slug (lower-case letters, digits, '-')")
+    role = role or "pmae_" + slug.replace("-", "_")
+    connection = connect(url, timeout=timeout)
+    password = None
+    try:
+        from psycopg import sql
+
+        with transaction(connection, lock=False) as held:
+            raw = held.raw
+            known = raw.execute("SELECT slug, role FROM store_networks WHERE slug = %s "
+                                "OR role = %s", (slug, role)).fetchall()
+            if known and known != [(slug, role)]:
+                raise StoreError(f"{held.name}: {known[0][0]} is already the network of role "
+                                 f"{known[0][1]}; choose another slug or --role")
+            exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                                 (role,)).fetchone()
+            if not exists:
+                password = secrets.token_urlsafe(24)
+                raw.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                    sql.Identifier(role), sql.Literal(password)))
+            raw.execute("INSERT INTO store_networks (slug, role) VALUES (%s, %s) "
+                        "ON CONFLICT DO NOTHING", (slug, role))
+            for statement in grants(role):
+                raw.execute(statement)
+        can_login = _can_login(connection.raw, role)
+    finally:
+        connection.close()
+    return Network(slug=slug, role=role, can_login=can_login), password
+
+
+def _can_login(raw: psycopg.Connection[Any], role: str) -> bool:
+    row = raw.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    return bool(row and row[0])
+
+
+def networks(url: str, *, timeout: float = 5.0) -> list[Network]:
+    """The networks of the store at ``url``, by slug."""
+    connection = connect(url, timeout=timeout)
+    try:
+        with errors(connection.name):
+            return [Network(slug=slug, role=role, can_login=bool(login))
+                    for slug, role, login in connection.raw.execute(
+                        "SELECT n.slug, n.role, r.rolcanlogin FROM store_networks AS n "
+                        "LEFT JOIN pg_roles AS r ON r.rolname = n.role ORDER BY n.slug")]
+    finally:
+        connection.close()
