@@ -235,3 +235,22 @@ def test_each_role_sees_what_the_audience_filter_lets_it_see(
                     expected = {r.id for r in getattr(held, collection)
                                 if _may_read(r, network)}
                     assert seen == expected, (network, collection)
+
+
+def test_the_shared_diagnosis_reaches_networks_as_protected_tables_only(
+        shared: dict[str, str]) -> None:
+    admin, a = shared["admin"], shared["a"]
+    missing = CliRunner().invoke(cli, ["db", "shared-needs", "--by", "theme", "--db", a])
+    assert missing.exit_code == 1 and "pmae db share-needs --by theme" in missing.stderr
+    done = CliRunner().invoke(cli, ["db", "share-needs", "--by", "theme", "--db", admin],
+                              obj=CORE)
+    assert done.exit_code == 0, done.output
+    expected = CliRunner().invoke(cli, ["needs", "--by", "theme", "--format", "json",
+                                        "--db", admin], obj=CORE)
+    read = CliRunner().invoke(cli, ["db", "shared-needs", "--by", "theme", "--db", a])
+    assert read.exit_code == 0, read.output
+    assert json.loads(read.stdout) == json.loads(expected.stdout)
+    assert _rows(a, "SELECT pmae_shared_diagnosis('theme') IS NOT NULL") == [(True,)]
+    with psycopg.connect(a, autocommit=True) as connection, \
+            pytest.raises(psycopg.errors.InsufficientPrivilege):
+        connection.execute("INSERT INTO shared_diagnoses VALUES ('x', 'now', '{}')")

@@ -193,8 +193,14 @@ def info_command(db_path: str, output_format: str) -> None:
 
 # Its own module (one module per command); imported last, as it takes DB_OPTION from here.
 from pmae.cli.db_metadata import metadata_command  # noqa: E402
-from pmae.cli.db_networks import add_network_command, networks_command  # noqa: E402
+from pmae.cli.db_networks import (  # noqa: E402
+    add_network_command,
+    networks_command,
+    share_needs_command,
+    shared_needs_command,
+)
 
 db.add_command(metadata_command)
-db.add_command(add_network_command)
-db.add_command(networks_command)
+for command in (add_network_command, networks_command, share_needs_command,
+                shared_needs_command):
+    db.add_command(command)

@@ -8,7 +8,8 @@ import click
 from pmae.cli.common import FORMAT_OPTION, echo_json
 from pmae.cli.db import DB_OPTION, store_errors
 
-__all__ = ["add_network_command", "networks_command"]
+__all__ = ["add_network_command", "networks_command", "share_needs_command",
+           "shared_needs_command"]
 
 
 def _postgres_url(db_path: str) -> str:
@@ -66,3 +67,56 @@ def networks_command(db_path: str, output_format: str) -> None:
     for network in found:
         click.echo(f"{network.slug}\t{network.role}"
                    + ("" if network.can_login else "\t(cannot log in)"))
+
+
+_BY = click.option("--by", default="theme,dep", show_default=True,
+                   help="Dimensions of the table, as for pmae needs.")
+
+
+@click.command("share-needs")
+@_BY
+@DB_OPTION
+@click.pass_context
+def share_needs_command(ctx: click.Context, by: str, db_path: str) -> None:
+    """Compute the shared diagnosis of every network's needs, protected as `pmae needs`
+    protects it (its defaults; PMAE_SECRECY_KEY keys the noise), and store its tables in the
+    PostgreSQL store for the networks (run as the administrator, after publications)."""
+    import datetime as dt
+
+    from pmae.analysis.shared_diagnosis import aggregate, shareable_needs
+    from pmae.cli.common import session_of
+    from pmae.store import open_store
+    from pmae.store.networks import save_shared_diagnosis
+
+    url = _postgres_url(db_path)
+    session = session_of(ctx)
+    try:
+        with store_errors():
+            with open_store(url, session=session) as store:
+                needs = store.bundle(collections=("needs",)).needs
+            diagnosis = aggregate(shareable_needs(needs), by=by,
+                                  territories=session.territories)
+            now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+            save_shared_diagnosis(url, by, diagnosis.to_json(), computed_at=now)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--by") from None
+    click.echo(f"shared diagnosis by {by}: {len(diagnosis.published())} published cells, "
+               f"stored for the networks")
+
+
+@click.command("shared-needs")
+@_BY
+@DB_OPTION
+def shared_needs_command(by: str, db_path: str) -> None:
+    """The shared diagnosis's protected tables as the administrator stored them (JSON, as
+    `pmae needs --format json`): what a network reads of the others' needs."""
+    from pmae.store.networks import shared_diagnosis
+
+    url = _postgres_url(db_path)
+    with store_errors():
+        document = shared_diagnosis(url, by)
+    if document is None:
+        click.echo(f"{db_path}: no shared diagnosis by {by} yet (the administrator runs "
+                   f"pmae db share-needs --by {by})", err=True)
+        raise SystemExit(1)
+    echo_json(document)

@@ -25,7 +25,8 @@ from pmae.store.postgres import connect, errors, transaction
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["Network", "add_network", "network_url", "networks"]
+__all__ = ["Network", "add_network", "network_url", "networks", "save_shared_diagnosis",
+           "shared_diagnosis"]
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -102,3 +103,34 @@ def networks(url: str, *, timeout: float = 5.0) -> list[Network]:
                         "LEFT JOIN pg_roles AS r ON r.rolname = n.role ORDER BY n.slug")]
     finally:
         connection.close()
+
+
+def save_shared_diagnosis(url: str, name: str, document: dict[str, Any], *,
+                          computed_at: str, timeout: float = 5.0) -> None:
+    """Store the protected tables of the shared diagnosis ``name`` (what ``pmae needs
+    --format json`` prints, computed by the administrator from every network's needs), for
+    the networks to read with :func:`shared_diagnosis`."""
+    from psycopg.types.json import Jsonb
+
+    connection = connect(url, timeout=timeout)
+    try:
+        with transaction(connection, lock=False) as held:
+            held.raw.execute(
+                "INSERT INTO shared_diagnoses (name, computed_at, document) VALUES (%s, %s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET computed_at = excluded.computed_at, "
+                "document = excluded.document", (name, computed_at, Jsonb(document)))
+    finally:
+        connection.close()
+
+
+def shared_diagnosis(url: str, name: str, *, timeout: float = 5.0) -> dict[str, Any] | None:
+    """The protected tables of the shared diagnosis ``name``, read through the database's
+    function ``pmae_shared_diagnosis`` (a network never reads the needs of the others, only
+    these tables), or ``None`` when the administrator has not computed it."""
+    connection = connect(url, timeout=timeout)
+    try:
+        with errors(connection.name):
+            row = connection.raw.execute("SELECT pmae_shared_diagnosis(%s)", (name,)).fetchone()
+    finally:
+        connection.close()
+    return row[0] if row and row[0] is not None else None
