@@ -174,3 +174,31 @@ def test_a_second_publisher_waits_then_fails_cleanly(pg_url: str, core: Session,
         assert len(store.log()) == 1 and store.record("lma-ra:offre-1") is None
         # Reading never waits for a publication.
         assert store.counts() == load_sample().counts()
+
+
+def test_a_pg_dump_backup_restores_into_a_store_that_reads_the_same(
+        postgres: Any, pg_url: str, core: Session, sample: Path, tmp_path: Path) -> None:
+    """The backup of docs/deployment.md: pg_dump -Fc, then pg_restore into a new database."""
+    from conftest import drop_database, new_database
+
+    with open_store(pg_url, create=True, session=core) as store:
+        store.publish(sample)
+        before = (store.dump(), store.log(), store.history("pmae-ra:offre-001"))
+    backup = postgres.folder / "store.dump"
+    database = pg_url.partition("@/")[2].partition("?")[0]
+    postgres.run("pg_dump", "-h", str(postgres.folder), "-p", str(postgres.port), "-Fc",
+                 "-f", str(backup), database)
+    restored = new_database(postgres)
+    try:
+        postgres.run("pg_restore", "-h", str(postgres.folder), "-p", str(postgres.port),
+                     "--exit-on-error", "-d", restored.partition("@/")[2].partition("?")[0],
+                     str(backup))
+        with open_store(restored, session=core) as store:
+            assert (store.dump(), store.log(), store.history("pmae-ra:offre-001")) == before
+            assert store.publish(sample).holder == 1
+            other = tmp_path / "other.json"
+            other.write_bytes(orjson.dumps(valid_document()))
+            assert store.publish(other).number == 2  # new rows: the rowid counter came back
+            assert store.counts()["offers"] == len(load_sample().offers) + 1
+    finally:
+        drop_database(postgres, restored)
