@@ -47,13 +47,10 @@ def _functions() -> list[str]:
         "role TEXT COLLATE \"C\" NOT NULL UNIQUE)",
         "CREATE FUNCTION pmae_network() RETURNS text LANGUAGE sql STABLE "
         "AS $$ SELECT slug FROM store_networks WHERE role = current_user $$",
-        "CREATE FUNCTION pmae_may_read(source text, visibility text, recipients text) "
-        "RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT CASE "
-        "WHEN pmae_network() IS NULL THEN visibility = 'public' "
-        "ELSE visibility IN ('public', 'network') OR source = pmae_network() "
-        "OR (visibility = 'restricted' AND EXISTS (SELECT 1 FROM "
+        "CREATE FUNCTION pmae_addressed(recipients text, network text) RETURNS boolean "
+        "LANGUAGE sql IMMUTABLE AS $$ SELECT EXISTS (SELECT 1 FROM "
         "jsonb_array_elements_text(recipients::jsonb) AS r(who) "
-        "WHERE who = pmae_network() OR starts_with(who, pmae_network() || ':'))) END $$",
+        "WHERE who = network OR starts_with(who, network || ':')) $$",
         # Rowids come from a counter, not max(rowid): a network does not see every row.
         "CREATE TABLE store_rowids (collection TEXT COLLATE \"C\" PRIMARY KEY, "
         "last BIGINT NOT NULL)",
@@ -87,10 +84,22 @@ def _secure(table: str, read: str, write: str) -> list[str]:
     ]
 
 
+#: The network of the session's role, computed once per statement (a scalar subquery is an
+#: InitPlan; the function itself would run for every row).
+NETWORK: Final = "(SELECT pmae_network())"
+
+
+def _may_read(source: str, visibility: str, recipients: str) -> str:
+    """SQL: whether the session's role may read a record (see the module)."""
+    return (f"CASE WHEN {NETWORK} IS NULL THEN {visibility} = 'public' "
+            f"ELSE {visibility} IN ('public', 'network') OR {source} = {NETWORK} "
+            f"OR ({visibility} = 'restricted' AND pmae_addressed({recipients}, {NETWORK})) END")
+
+
 def _record_read(collection: str) -> str:
     if collection == "needs":
-        return "visibility = 'public' OR source = pmae_network()"
-    return "pmae_may_read(source, visibility, recipients)"
+        return f"visibility = 'public' OR source = {NETWORK}"
+    return _may_read("source", "visibility", "recipients")
 
 
 def _dependent(table: str, collection: str, key: str) -> list[str]:
@@ -98,11 +107,11 @@ def _dependent(table: str, collection: str, key: str) -> list[str]:
     parent = quote(collection)
     owner = f"(SELECT source FROM {parent} AS p WHERE p.rowid = {quote(table)}.{key})"
     return _secure(table, f"EXISTS (SELECT 1 FROM {parent} AS p WHERE p.rowid = "
-                          f"{quote(table)}.{key})", f"{owner} = pmae_network()")
+                          f"{quote(table)}.{key})", f"{owner} = {NETWORK}")
 
 
 def _collection(collection: str) -> list[str]:
-    statements = _secure(collection, _record_read(collection), "source = pmae_network()")
+    statements = _secure(collection, _record_read(collection), f"source = {NETWORK}")
     # The policies read the source column: it must be the id's, whoever writes the row.
     statements.append(f"ALTER TABLE {quote(collection)} ADD CONSTRAINT "
                       f"{quote(collection + '_source_of_id')} "
@@ -126,12 +135,13 @@ def after_migration(number: int) -> list[str]:
         for collection in COLLECTIONS:
             statements += _collection(collection)
         source = "split_part(id, ':', 1)"
+        visibility = "coalesce(pmae_jsonb(record)->>'visibility', 'public')"
         shown = ("record IS NULL OR CASE WHEN collection = 'needs' THEN "
-                 f"pmae_jsonb(record)->>'visibility' = 'public' OR {source} = pmae_network() "
-                 f"ELSE pmae_may_read({source}, coalesce(pmae_jsonb(record)->>'visibility', "
-                 "'public'), coalesce(pmae_jsonb(record)->>'recipients', '[]')) END")
-        return statements + _secure("versions", shown, f"{source} = pmae_network()") + \
-            _secure("sources", "true", "slug = pmae_network()")
+                 f"{visibility} = 'public' OR {source} = {NETWORK} ELSE "
+                 + _may_read(source, visibility, "coalesce(pmae_jsonb(record)->>'recipients', "
+                             "'[]')") + " END")
+        return statements + _secure("versions", shown, f"{source} = {NETWORK}") + \
+            _secure("sources", "true", f"slug = {NETWORK}")
     if number == 3:
         return [s for collection in DEPARTEMENTS for s in _dependent(
             link_table(collection, "departements"), collection, "record")]

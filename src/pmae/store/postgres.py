@@ -70,7 +70,7 @@ class PgConnection:
         return self.raw.execute(statement, values)
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> None:
-        """Run one statement for each row; a plain ``INSERT`` is one ``COPY``."""
+        """Run one statement for each row; an ``INSERT … VALUES`` is one ``COPY``."""
         rows = [list(translate(sql, row)[1] or ()) for row in parameters]
         if not rows:
             return
@@ -79,7 +79,7 @@ class PgConnection:
             if target is None:
                 cursor.executemany(translate(sql)[0], rows)
                 return
-            table, columns = target
+            table, columns, conflicts = target
             stage = quote("pmae_stage_" + table.strip('"'))
             # COPY into a temporary table (row-level security does not apply to COPY), then
             # one INSERT that goes through the table's policies.
@@ -91,7 +91,7 @@ class PgConnection:
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(f"INSERT INTO {table} ({columns}) "
-                           f"SELECT {columns} FROM {stage}")
+                           f"SELECT {columns} FROM {stage}{conflicts}")
             cursor.execute(f"DROP TABLE {stage}")
 
     def create_function(self, name: str, narg: int, func: Any, *,

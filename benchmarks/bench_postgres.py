@@ -1,0 +1,159 @@
+"""The PostgreSQL store at national scale, as a network's role (row-level security on).
+
+    python benchmarks/bench_postgres.py                          # 150,000 associations
+    python benchmarks/bench_postgres.py --associations 5000      # a quick run
+    python benchmarks/bench_postgres.py --url postgresql://admin@host/emptydb
+
+Generates a JSON Lines bundle of one network (``pmae.synth``, seed 1, source
+``reseau-bench``), then, in this process:
+
+- **validate**: ``session.validate_file`` of the bundle (what ``pmae validate`` does);
+- **publish**: the store made by the administrator (an empty database: the schema), the
+  network added as a role (``add_network``), then the bundle published **as that role** (COPY
+  through row-level security): its time against validate's (goal ≤ 2×);
+
+then, still as the network's role, the questions of every day (medians of ``--repeat``):
+
+- **orient one association**: what ``pmae orient --association`` reads from the store and ranks
+  (goal ≤ 100 ms);
+- **coverage**: the actors, offers and needs read, and the grid (goal ≤ 3 s);
+- **needs**: the network's needs read and the shared diagnosis computed (goal ≤ 5 s); and the
+  protected tables the administrator stored, read through ``pmae_shared_diagnosis``.
+
+Without ``--url`` it starts a throwaway cluster with ``tests/pg_cluster.py`` (PostgreSQL's
+programs needed) and deletes it at the end. Prints the database's size. A script that prints
+figures, not a timed test; ``benchmarks/bench_store.py --db postgresql://…`` times the same
+commands beside SQLite's, from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SOURCE = "reseau-bench"
+
+
+def _timed(run: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def _line(label: str, seconds: float, goal: float | None = None, extra: str = "") -> None:
+    verdict = "" if goal is None else ("  ok" if seconds <= goal else "  OVER")
+    goal_text = "" if goal is None else f" (goal ≤ {goal:g} s)"
+    print(f"{label + goal_text:<58}{seconds:>10.3f} s{verdict}{extra}", flush=True)
+
+
+def _cluster() -> tuple[Any, str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    import pg_cluster
+    import psycopg
+
+    cluster = pg_cluster.start()
+    with psycopg.connect(cluster.url(), autocommit=True) as connection:
+        connection.execute("CREATE DATABASE pmae_bench")
+    return cluster, str(cluster.url("pmae_bench"))
+
+
+def measure(url: str, associations: int, folder: Path, repeat: int) -> None:
+    """Generate, validate, publish as a network, and time the questions (see the module)."""
+    import psycopg
+
+    import pmae
+    from pmae import synth
+    from pmae.analysis.coverage import coverage
+    from pmae.analysis.offer_index import OfferIndex
+    from pmae.analysis.orientation import orient
+    from pmae.analysis.shared_diagnosis import aggregate, shareable_needs
+    from pmae.store import open_store
+    from pmae.store.networks import (
+        add_network,
+        network_url,
+        save_shared_diagnosis,
+        shared_diagnosis,
+    )
+
+    session = pmae.make_session(load=[])
+    bundle = folder / f"bundle-{associations}.jsonl"
+    counts = synth.write(bundle, fmt="jsonl", associations=associations, seed=1, source=SOURCE)
+    print(f"{sum(counts.values()):,} records ({bundle.stat().st_size / 2**20:,.0f} MiB): "
+          + ", ".join(f"{name} {count:,}" for name, count in counts.items() if count))
+    validate, report = _timed(lambda: session.validate_file(bundle))
+    assert report.ok, report.issues[:3]
+    del report
+    _line("validate (pmae validate, in process)", validate)
+    with open_store(url, create=True, session=session):
+        pass  # the administrator makes the schema
+    role = add_network(url, SOURCE, role="pmae_bench")[0].role
+    network = network_url(url, role, None)
+    with open_store(network, session=session) as store:
+        published, _ = _timed(lambda: store.publish(bundle))
+        _line("publish as the network's role (RLS, COPY)", published, 2 * validate,
+              f"  = {published / validate:.2f} × validate")
+        association = store.associations(limit=1)[0].id
+
+        def oriented() -> object:
+            data = store.orientation_bundle(association=association)
+            index = OfferIndex.build(data, today=data.generated_at.date(), session=session)
+            return orient(index, index.association(association))
+
+        _line(f"orient one association ({association})", _timed(oriented, repeat)[0], 0.1)
+        read, data = _timed(lambda: store.bundle(collections=("actors", "offers", "needs")))
+        grid, _ = _timed(lambda: coverage(data, session=session))
+        _line("coverage: read actors, offers, needs", read)
+        _line("coverage: the grid", grid)
+        _line("coverage, both", read + grid, 3.0)
+        del data
+        read, needs = _timed(lambda: store.bundle(collections=("needs",)).needs)
+        table, diagnosis = _timed(lambda: aggregate(shareable_needs(needs), by="theme,dep",
+                                                    territories=session.territories))
+        _line("needs: read the network's needs", read)
+        _line("needs: the shared diagnosis (theme, dep)", table)
+        _line("needs, both", read + table, 5.0)
+    now = dt.datetime.now(dt.UTC).isoformat()
+    save_shared_diagnosis(url, "theme,dep", diagnosis.to_json(), computed_at=now)
+    stored, _ = _timed(lambda: shared_diagnosis(network, "theme,dep"), repeat)
+    _line("needs: the stored protected tables, as the network", stored, 5.0)
+    with psycopg.connect(url) as connection:
+        size = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"database size {size[0] / 2**20:,.0f} MiB (if any); peak memory of this process "
+          f"{peak:,.0f} MiB" if size else "")
+
+
+def main() -> None:
+    """Parse the options and run (see the module)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--associations", type=int, default=150_000)
+    parser.add_argument("--url", default=None,
+                        help="an empty database, as its administrator (default: a "
+                             "throwaway cluster)")
+    parser.add_argument("--repeat", type=int, default=5)
+    options = parser.parse_args()
+    cluster = None
+    url = options.url
+    if url is None:
+        cluster, url = _cluster()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            measure(url, options.associations, Path(folder), options.repeat)
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+if __name__ == "__main__":
+    main()
