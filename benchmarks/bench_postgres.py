@@ -111,12 +111,12 @@ def measure(url: str, associations: int, folder: Path, repeat: int) -> None:
             return orient(index, index.association(association))
 
         _line(f"orient one association ({association})", _timed(oriented, repeat)[0], 0.1)
-        read, data = _timed(lambda: store.bundle(collections=("actors", "offers", "needs")))
-        grid, _ = _timed(lambda: coverage(data, session=session))
+        read, held = _timed(lambda: store.bundle(collections=("actors", "offers", "needs")))
+        grid, _ = _timed(lambda: coverage(held, session=session))
         _line("coverage: read actors, offers, needs", read)
         _line("coverage: the grid", grid)
         _line("coverage, both", read + grid, 3.0)
-        del data
+        held = None  # the memory back before the needs are read
         read, needs = _timed(lambda: store.bundle(collections=("needs",)).needs)
         table, diagnosis = _timed(lambda: aggregate(shareable_needs(needs), by="theme,dep",
                                                     territories=session.territories))
@@ -130,8 +130,8 @@ def measure(url: str, associations: int, folder: Path, repeat: int) -> None:
     with psycopg.connect(url) as connection:
         size = connection.execute("SELECT pg_database_size(current_database())").fetchone()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"database size {size[0] / 2**20:,.0f} MiB (if any); peak memory of this process "
-          f"{peak:,.0f} MiB" if size else "")
+    print(f"database size {(size[0] if size else 0) / 2**20:,.0f} MiB; peak memory of this "
+          f"process {peak:,.0f} MiB")
 
 
 def main() -> None:
