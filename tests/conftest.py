@@ -216,6 +216,28 @@ def plugin_distribution(tmp_path: Path) -> Iterator[Callable[..., Path]]:
 
 
 # --- the store on both backends ---------------------------------------------------------------
+# What the store's tests share: pmae's built-ins alone (what installed plugins do cannot change
+# them), and the sample as a file (test_store.py, test_store_postgres.py).
+
+
+@pytest.fixture(scope="module")
+def core() -> Any:
+    """A session of pmae's built-ins alone."""
+    from pmae.sessions import make_session
+
+    return make_session(load=[])
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded sample bundle, as a file."""
+    from pmae.sample import sample_bytes
+
+    path = tmp_path_factory.mktemp("sample") / "sample.json"
+    path.write_bytes(sample_bytes())
+    return path
+
+
 # The PostgreSQL store's tests start their own throwaway cluster (tests/pg_cluster.py), once per
 # run. Without PostgreSQL they are skipped locally; under CI=true a missing PostgreSQL is an
 # error, so CI never passes without running them.
@@ -295,11 +317,17 @@ def new_store_at(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             for leftover in folder.glob(path.name + "*"):
                 leftover.unlink()
         return new_file
-    cluster = request.getfixturevalue("postgres")
+    return request.getfixturevalue("new_pg_at")
+
+
+@pytest.fixture(scope="session")
+def new_pg_at(postgres: Any) -> Callable[[], contextlib.AbstractContextManager[str]]:
+    """A function giving a new empty PostgreSQL database for a ``with`` block (dropped after
+    it)."""
 
     @contextlib.contextmanager
     def new_pg() -> Iterator[str]:
-        url = new_database(cluster)
+        url = new_database(postgres)
         yield url
-        drop_database(cluster, url)
+        drop_database(postgres, url)
     return new_pg

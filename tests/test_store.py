@@ -17,8 +17,8 @@ from conftest import valid_document
 from pmae.cli import cli
 from pmae.io.converter import unstructure
 from pmae.io.pipeline import InvalidBundleError
-from pmae.sample import load_sample, sample_bytes
-from pmae.sessions import Session, make_session
+from pmae.sample import load_sample
+from pmae.sessions import Session
 from pmae.store import (
     Changes,
     CorruptStoreError,
@@ -33,20 +33,6 @@ from pmae.store import (
 )
 
 NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def core() -> Session:
-    """pmae's built-ins alone: what installed plugins do cannot change these tests."""
-    return make_session(load=[])
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The embedded sample bundle, as a file."""
-    path = tmp_path_factory.mktemp("sample") / "sample.json"
-    path.write_bytes(sample_bytes())
-    return path
 
 
 def _write(path: Path, document: dict[str, Any]) -> Path:

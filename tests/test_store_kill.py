@@ -1,9 +1,10 @@
 """A publication killed (SIGKILL) at any moment leaves the previous state whole.
 
 A store holds bundle A; a ``pmae publish`` of bundle B (the same network, every record
-different) is killed at a random moment of its run, ten times. After each kill the store
-opens, passes SQLite's integrity and foreign-key checks, and holds exactly A's records with
-A's last publication at the end of the log, or exactly B's with B's: never a mix.
+different) is killed at a random moment of its run, ten times (twenty on PostgreSQL). After
+each kill the store opens, passes SQLite's integrity and foreign-key checks (on SQLite), and
+holds exactly A's records with A's last publication at the end of the log, or exactly B's with
+B's: never a mix.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,19 +26,25 @@ from pmae import synth
 from pmae.model import COLLECTIONS
 from pmae.store import open_store
 
-KILLS = 10
+#: Kills per backend.
+KILLS = {"sqlite": 10, "postgres": 20}
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
 
-def _state(db: Path) -> tuple[str, str | None]:
+def _state(db: Path | str) -> tuple[str, str | None]:
     """A digest of every record, and the file of the last publication."""
     with open_store(db) as store:
         log = store.log()
-    connection = sqlite3.connect(db)
-    try:
+    if isinstance(db, str) and db.startswith("postgresql://"):
+        import psycopg
+
+        connection: Any = psycopg.connect(db)
+    else:
+        connection = sqlite3.connect(db)
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+    try:
         digest = hashlib.sha256()
         for collection in COLLECTIONS:
             for (text,) in connection.execute(f'SELECT record FROM "{collection}" ORDER BY id'):
@@ -46,19 +54,20 @@ def _state(db: Path) -> tuple[str, str | None]:
     return digest.hexdigest(), (log[-1].bundles[0].file if log else None)
 
 
-def _publish(bundle: Path, db: Path) -> subprocess.Popen[bytes]:
+def _publish(bundle: Path, db: Path | str) -> subprocess.Popen[bytes]:
     environment = {**os.environ, "PMAE_LOAD_PLUGINS": ""}  # pmae's built-ins: a steady run
     return subprocess.Popen([sys.executable, "-m", "pmae.cli", "publish", str(bundle), "--db",
                              str(db)], env=environment, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
 
-def test_a_killed_publication_leaves_the_previous_state_whole(tmp_path: Path) -> None:
+def test_a_killed_publication_leaves_the_previous_state_whole(tmp_path: Path,
+                                                              store_at: str) -> None:
     files = {}
     for name, seed in (("a", 1), ("b", 2)):
         files[name] = tmp_path / f"{name}.json"
         synth.write(files[name], associations=300, seed=seed)
-    db = tmp_path / "s.db"
+    db = store_at
     states = {}
     for name in ("a", "b"):
         started = time.monotonic()
@@ -70,7 +79,7 @@ def test_a_killed_publication_leaves_the_previous_state_whole(tmp_path: Path) ->
     current = "b"
     rng = random.Random(11)
     outcomes = []
-    for _ in range(KILLS):
+    for _ in range(KILLS["postgres" if db.startswith("postgresql://") else "sqlite"]):
         target = "a" if current == "b" else "b"
         process = _publish(files[target], db)
         time.sleep(rng.uniform(0.0, duration * 1.1))

@@ -197,25 +197,12 @@ def _may_read(record: Record, network: str | None) -> bool:
     return any(_visible(record, "network", who) for who in whom)
 
 
-@pytest.fixture(scope="module")
-def new_pg(postgres: Any) -> Callable[[], AbstractContextManager[str]]:
-    """A new database for a ``with`` block, dropped after it."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def made() -> Iterator[str]:
-        url = new_database(postgres)
-        yield url
-        drop_database(postgres, url)
-    return made
-
-
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(a=bundles(max_records=3), b=bundles(max_records=3))
 def test_each_role_sees_what_the_audience_filter_lets_it_see(
-        new_pg: Callable[[], AbstractContextManager[str]], a: Bundle, b: Bundle) -> None:
+        new_pg_at: Callable[[], AbstractContextManager[str]], a: Bundle, b: Bundle) -> None:
     slugs = sorted({a.source.slug, b.source.slug})
-    with new_pg() as admin:
+    with new_pg_at() as admin:
         with open_store(admin, create=True, session=CORE) as store:
             store.publish(a)
             if b.source.slug != a.source.slug:

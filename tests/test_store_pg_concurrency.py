@@ -4,39 +4,32 @@
   rounds each: every publication lands (40 in the log) and each network ends with its last
   round's records: no update is lost;
 - a reader reading during those publications always sees, for each network, the records of
-  one whole round (counts that belong together), never a mix;
-- a ``pmae publish`` killed (SIGKILL) at 20 random moments leaves the previous state whole.
+  one whole round (counts that belong together), never a mix.
+
+A ``pmae publish`` killed (SIGKILL) at 20 random moments: tests/test_store_kill.py, on both
+backends.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import random
-import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from conftest import drop_database, new_database
 
 from pmae import synth
-from pmae.model import COLLECTIONS
 from pmae.sessions import make_session
 from pmae.store import open_store
 from pmae.store.networks import add_network, network_url
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-
 NETWORKS = 4
 ROUNDS = 10
-KILLS = 20
 
 #: A publisher: every file given, in turn, into the store, waiting as long as it takes.
 PUBLISHER = """
@@ -117,53 +110,3 @@ def test_four_networks_publish_at_once_and_a_reader_never_sees_a_mix(
     last = sum(sizes[3 + ROUNDS - 1].values())
     assert dumped == dict.fromkeys(slugs, last)
 
-
-def _state(url: str) -> tuple[str, str | None]:
-    """A digest of every record, and the file of the last publication."""
-    with open_store(url) as store:
-        log = store.log()
-    digest = hashlib.sha256()
-    with psycopg.connect(url) as connection:
-        for collection in COLLECTIONS:
-            for (text,) in connection.execute(f'SELECT record FROM "{collection}" ORDER BY id'):
-                digest.update(text.encode())
-    return digest.hexdigest(), (log[-1].bundles[0].file if log else None)
-
-
-def _publish(bundle: Path, url: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "pmae.cli", "publish", str(bundle), "--db",
-                             url], env=_environment(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-
-
-def test_a_killed_publication_leaves_the_previous_state_whole(admin: str,
-                                                              tmp_path: Path) -> None:
-    files = {}
-    for name, seed in (("a", 1), ("b", 2)):
-        files[name] = tmp_path / f"{name}.json"
-        synth.write(files[name], associations=150, seed=seed)
-    states = {}
-    duration = 0.0
-    for name in ("a", "b"):
-        started = time.monotonic()
-        assert _publish(files[name], admin).wait() == 0
-        duration = max(duration, time.monotonic() - started)
-        states[name] = _state(admin)
-        assert states[name][1] == str(files[name])
-    assert states["a"][0] != states["b"][0]
-    current = "b"
-    rng = random.Random(12)
-    outcomes = []
-    for _ in range(KILLS):
-        target = "a" if current == "b" else "b"
-        process = _publish(files[target], admin)
-        time.sleep(rng.uniform(0.0, duration * 1.1))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        found = _state(admin)
-        assert found in (states["a"], states["b"]), "a mixed state after a kill"
-        if found == states[target]:
-            current = target
-        outcomes.append(found == states[target])
-    # Kills land before and after the commit alike; at least one landed before it.
-    assert not all(outcomes)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import valid_document
 
 from pmae.cli import cli
-from pmae.sample import load_sample, sample_bytes
+from pmae.sample import load_sample
 from pmae.sessions import Session, make_session
 from pmae.store import (
     NewerStoreError,
@@ -29,20 +29,6 @@ from pmae.store import (
 )
 from pmae.store.pg_sql import fts_query, translate, translate_ddl
 from pmae.store.schema import MIGRATIONS
-
-
-@pytest.fixture(scope="module")
-def core() -> Session:
-    """pmae's built-ins alone."""
-    return make_session(load=[])
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The embedded sample bundle, as a file."""
-    path = tmp_path_factory.mktemp("sample") / "sample.json"
-    path.write_bytes(sample_bytes())
-    return path
 
 
 def _invoke(core: Session, *args: str) -> Any:
