@@ -188,3 +188,16 @@ def test_a_pg_dump_backup_restores_into_a_store_that_reads_the_same(
             assert store.counts()["offers"] == len(load_sample().offers) + 1
     finally:
         drop_database(postgres, restored)
+
+
+def test_datasette_serves_an_export_of_a_postgresql_store_never_the_store(
+        pg_url: str, core: Session, sample: Path, tmp_path: Path) -> None:
+    pytest.importorskip("datasette")
+    from pmae.store.datasette import prepare_serving
+
+    with open_store(pg_url, create=True, session=core) as store:
+        store.publish(sample)
+    served, _ = prepare_serving(pg_url, tmp_path, audience="public", session=core)
+    assert served.name.endswith("-public.sqlite") and served.exists()
+    with pytest.raises(StoreError, match="not a file"):
+        prepare_serving(pg_url, tmp_path, audience="all", session=core)

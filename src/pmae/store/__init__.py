@@ -138,6 +138,12 @@ class Store:
         self._connection.close()
 
     @property
+    def label(self) -> str:
+        """A name for files made from the store: its file's stem (the database's name on
+        PostgreSQL)."""
+        return self.path.stem
+
+    @property
     def session(self) -> Session:
         """The session bundles are validated with (the default one unless given)."""
         from pmae.sessions import session as current_session

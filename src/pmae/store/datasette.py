@@ -304,13 +304,13 @@ def prepare_serving(db_path: str | os.PathLike[str] | None, folder: Path, *, aud
     if importlib.util.find_spec("datasette") is None:
         raise DatasetteMissingError(f"pmae serve needs Datasette: {INSTALL_HINT}")
     from pmae.exchange import export_bundle
-    from pmae.store import open_store
+    from pmae.store import open_store, store_path
 
     with open_store(db_path, session=session) as store:
         if audience == "all":
-            served = store.path.resolve()
+            served = store_path(db_path).resolve()  # a PostgreSQL store is no file: refused
         else:
-            served = folder / f"{store.path.stem}-{audience.replace(':', '-')}.sqlite"
+            served = folder / f"{store.label}-{audience.replace(':', '-')}.sqlite"
             export_bundle(store.dump(audience=audience), "sqlite", served, audience=audience,
                           session=session)
     _, licence = file_facts(served)

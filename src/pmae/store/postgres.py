@@ -274,6 +274,11 @@ class PgStore(Store):
     def __repr__(self) -> str:
         return f"<Store {self._pg.name}>"
 
+    @property
+    def label(self) -> str:
+        """The database's name."""
+        return str(self._pg.raw.info.dbname)
+
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:
         with transaction(self._pg) as connection:
