@@ -110,3 +110,42 @@ def test_four_networks_publish_at_once_and_a_reader_never_sees_a_mix(
     last = sum(sizes[3 + ROUNDS - 1].values())
     assert dumped == dict.fromkeys(slugs, last)
 
+
+
+def test_a_server_restarted_during_a_publication_leaves_the_previous_state_whole(
+        tmp_path: Path) -> None:
+    """The server stopped as a crash would (``pg_ctl -m immediate``) in the middle of a
+    publication, then started: the store holds the previous publication whole. Its own
+    cluster, so no other test sees the restart."""
+    import random
+
+    import pg_cluster
+
+    cluster = pg_cluster.start()
+    try:
+        url = new_database(cluster)
+        files = [tmp_path / f"{name}.json" for name in ("a", "b")]
+        for seed, path in enumerate(files, start=1):
+            synth.write(path, associations=300, seed=seed)
+        with open_store(url, create=True, session=make_session(load=[])) as store:
+            store.publish(files[0])
+            before = store.dump(), len(store.log())
+        rng = random.Random(5)
+        for _ in range(3):
+            process = subprocess.Popen(
+                [sys.executable, "-m", "pmae.cli", "publish", str(files[1]), "--db", url],
+                env=_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            threading.Event().wait(rng.uniform(1.0, 3.0))  # while it validates or writes
+            cluster.stop("immediate")
+            process.wait()
+            cluster.start()
+            with open_store(url) as store:
+                after = store.dump(), len(store.log())
+            if after != before:  # it had committed before the crash: the new state, whole
+                assert after[1] == before[1] + 1
+                with open_store(url) as store:
+                    assert {r.id for _, r in store.dump().records()} == {
+                        r.id for _, r in make_session(load=[]).load_bundle(files[1]).records()}
+                break
+    finally:
+        cluster.close()
