@@ -13,15 +13,18 @@
         store.history("rhone-alpes:offre-1")      # every version of one record
 
 **SQLite through the standard library, not SQLAlchemy Core.** The store must stay a file that
-needs nothing installed (and opens in Datasette); the PostgreSQL store (issue 12) will differ
-from it exactly where SQLAlchemy Core would not help: JSONB and its operators, bulk loading with
-``COPY`` (psycopg 3's ``cursor.copy``), row-level security policies and roles, ``tsvector``
-instead of FTS5. What the two share is written once as data, in :mod:`pmae.store.schema`
-(collections, indexed columns, link and label tables), from which each backend writes its own
-statements; the SQL of publication and reading keeps to what both engines accept
-(``INSERT … ON CONFLICT``, ``RETURNING``), so a psycopg 3 connection can run it with its own
-placeholder style. SQLAlchemy would add a dependency, and its import time to every start of
-``pmae``, for a query layer of a dozen statements.
+needs nothing installed (and opens in Datasette); the PostgreSQL store
+(:mod:`pmae.store.postgres`, a ``postgresql://`` URL) differs from it exactly where SQLAlchemy
+Core would not help: JSONB and its operators, bulk loading with ``COPY`` (psycopg 3's
+``cursor.copy``), row-level security policies and roles, ``tsvector`` instead of FTS5. What the
+two share is written once as data, in :mod:`pmae.store.schema` (collections, indexed columns,
+link and label tables), from which each backend writes its own statements; the SQL of
+publication and reading keeps to what both engines accept (``INSERT … ON CONFLICT``,
+``RETURNING``), and the PostgreSQL connection translates the rest (:mod:`pmae.store.pg_sql`:
+placeholders, ``json_each``, FTS5). The modules take a :class:`pmae.store.backend.Connection`;
+:class:`Store` keeps what differs in three methods (``_writing``, ``_snapshot``, ``_errors``)
+that the PostgreSQL store overrides. SQLAlchemy would add a dependency, and its import time to
+every start of ``pmae``, for a query layer of a dozen statements.
 
 Faults: a file that is not a pmae store, is damaged, or was written by a newer pmae is refused
 (:class:`StoreError` and its kinds) and never written; a second writer waits for the busy

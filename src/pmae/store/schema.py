@@ -6,7 +6,8 @@ JSON (``record``), so a record reads back byte for byte as it was published. Lis
 queries filter on have link tables (``offers_themes``: one row per offer and theme); codes of
 vocabularies and territories point, by foreign key, to label tables (``vocabulary_themes``,
 ``territories``) that the publication fills from the session. The schema is written here once,
-as data, so the PostgreSQL store (issue 12) derives its own statements from the same tables.
+as data, so the PostgreSQL store (:mod:`pmae.store.pg_sql`) derives its own statements from
+the same tables.
 
 A schema version (``store_meta.schema_version``) says which migrations ran; :data:`MIGRATIONS`
 maps each version to the statements that lead to it from the one before.
