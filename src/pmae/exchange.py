@@ -7,6 +7,7 @@ bundle, with issues pointing back into the imported file.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,7 +22,8 @@ from pmae.io.pipeline import Report
 from pmae.issues import sort_issues
 from pmae.jsonpath import json_path, parse_path
 from pmae.model import Bundle
-from pmae.plugins.items import ExportContext, ExportError
+from pmae.plugins.calls import issue_refusal, plugin_call, refuse_result
+from pmae.plugins.items import ExportContext, ExportError, ImportResult
 from pmae.sessions import Session
 from pmae.sessions import session as current_session
 
@@ -60,6 +62,8 @@ def export_bundle(
     :returns: the filtered bundle the exporter was given.
     :raises KeyError: no exporter of that name; :class:`~pmae.plugins.AmbiguousNameError`.
     :raises ExportError: the exporter refused, or wrote nothing (the previous output stays).
+    :raises ~pmae.plugins.calls.PluginFailure: the exporter failed otherwise (any exception,
+        ``sys.exit()``): the message names its plugin and version; the previous output stays.
     """
     s = _session(session, manager)
     exporter = s.exporter(fmt)
@@ -71,9 +75,12 @@ def export_bundle(
     # An exporter that writes nothing has failed somehow: the previous output stays (the
     # atomic writers keep it when an exception leaves them) rather than an empty one.
     nothing = ExportError(f"the exporter {fmt!r} wrote nothing; {target} was left as it was")
+    guarded = functools.partial(plugin_call, s.plugins, exporter, "exporter",
+                                passing=(ExportError,), outcome="nothing was written")
     if exporter.target == "file":
         with atomic_writer(target) as stream:
-            cast("FileExport", exporter.export)(visible, stream, context)
+            with guarded():
+                cast("FileExport", exporter.export)(visible, stream, context)
             if stream.tell() == 0:
                 raise nothing
     else:
@@ -83,7 +90,8 @@ def export_bundle(
                 "overwriting (pmae export --force)")
 
         def fill(folder: Path) -> None:
-            cast("DirectoryExport", exporter.export)(visible, folder, context)
+            with guarded():
+                cast("DirectoryExport", exporter.export)(visible, folder, context)
             if not any(folder.iterdir()):
                 raise nothing
 
@@ -126,7 +134,11 @@ def import_file(
     """
     s = _session(session, manager)
     importer = s.importer(fmt)
-    result = importer.read(Path(path), dict(options or {}))
+    guarded = functools.partial(plugin_call, s.plugins, importer, "importer",
+                                outcome="nothing was imported")
+    with guarded():
+        result = importer.read(Path(path), dict(options or {}))
+    _check_import_result(s, importer, result)
     file = os.fspath(path)
     if result.document is None:
         return ImportReport(file=file, issues=list(result.issues), bundle=None)
@@ -141,7 +153,8 @@ def import_file(
     report = s.validate_document(document, file=file)
     issues = list(result.issues)
     for issue in report.issues:
-        where = locate(issue.path) if locate else None
+        with guarded():  # the importer's locate is its code too
+            where = locate(issue.path) if locate else None
         if where is not None:
             located_file, line, column = where
             issue = attrs.evolve(issue, file=located_file or issue.file,
@@ -201,3 +214,16 @@ def _moved_locate(locate: Callable[[str], Located] | None,
         return locate(json_path([collection, source, *tokens[2:]]))
 
     return where
+
+
+def _check_import_result(s: Session, importer: object, result: object) -> None:
+    """An importer's result is an :class:`ImportResult` whose issues are issues: else the
+    importer failed (a :class:`~pmae.plugins.calls.PluginResultError` naming its plugin)."""
+    problem = None
+    if not isinstance(result, ImportResult):
+        problem = f"it returned a {type(result).__name__}, not a pmae.plugins.ImportResult"
+    else:
+        problem = next(filter(None, map(issue_refusal, result.issues)), None)
+    if problem is not None:
+        raise refuse_result(s.plugins, importer, "importer", problem,
+                            outcome="nothing was imported")

@@ -32,6 +32,7 @@ from pmae.diagnostics import (
 from pmae.issues import Issue
 from pmae.jsonpath import json_path, path_parts
 from pmae.model import Association, Bundle
+from pmae.plugins.calls import plugin_call, refuse_result
 from pmae.sessions import session as current_session
 
 if TYPE_CHECKING:
@@ -91,15 +92,20 @@ def run_tool(
     :class:`~pmae.diagnostics.Evaluation`, like :func:`~pmae.diagnostics.evaluate`, which
     scores every other tool.
 
-    :raises TypeError: if the tool's ``score`` returns something else than an evaluation.
+    :raises ~pmae.plugins.calls.PluginFailure: the tool's ``score`` failed (the message names
+        its plugin and version); a :class:`~pmae.plugins.calls.PluginResultError`, also a
+        ``TypeError``, when it returned something else than an evaluation.
     """
     questionnaire = questionnaire_of(tool, vocabularies=vocabularies, session=session)
     if tool.score is None:
         return evaluate(questionnaire, answers)
-    result = tool.score(questionnaire, answers)
+    registry = current_session(session).plugins
+    kind = "scoring function of diagnostic tool"
+    with plugin_call(registry, tool, kind):
+        result = tool.score(questionnaire, answers)
     if not isinstance(result, Evaluation):
-        raise TypeError(f"the score function of diagnostic tool {tool.name!r} returned a "
-                        f"{type(result).__name__}, not a pmae.diagnostics.Evaluation")
+        raise refuse_result(registry, tool, kind, f"it returned a {type(result).__name__}, "
+                                                  "not a pmae.diagnostics.Evaluation")
     return result
 
 

@@ -13,6 +13,7 @@ Exit codes: 0 ok, 1 data problems found, 2 usage error (bad arguments, unreadabl
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 import warnings
@@ -21,7 +22,7 @@ from typing import Any
 
 import click
 
-__all__ = ["COMMANDS", "LazyGroup", "Terminated", "cli", "main"]
+__all__ = ["COMMANDS", "Interrupted", "LazyGroup", "Terminated", "cli", "main", "plugin_failed"]
 
 #: name -> (module in this package, attribute, short help as ``pmae --help`` lists it). A test
 #: checks the short help against each command's docstring, so the two cannot drift apart.
@@ -117,11 +118,14 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a signal that stops it goes to :func:`main`, past click's
-        "Aborted!"."""
+        "Aborted!"; a plugin's failure is one line naming the plugin, and exit 1."""
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as interrupt:
             raise _stopped(interrupt) from None
+        except Exception as error:
+            plugin_failed(ctx, error)
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The commands and their short help, as click lists them, without importing them."""
@@ -173,6 +177,35 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the program is so that it unwinds as on Ctrl-C: every atomic
     writer removes its temporary file."""
 
+    #: Sent by a signal, not raised by a plugin (see pmae.plugins.calls.from_signal).
+    from_signal = True
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT), raised by :func:`main`'s handler: marked as sent by a signal, so a
+    plugin that raises ``KeyboardInterrupt`` itself is told apart (it is that plugin's
+    failure, see pmae.plugins.calls.from_signal)."""
+
+    from_signal = True
+
+
+def plugin_failed(ctx: click.Context, error: Exception) -> None:
+    """Print a plugin's failure as one line and exit 1 (``PMAE_DEBUG=1``: let it through, with
+    its traceback)."""
+    # Only a loaded plugin can fail: no need to import the plugins to recognise it.
+    calls = sys.modules.get("pmae.plugins.calls")
+    if calls is None or not isinstance(error, calls.PluginFailure):
+        return
+    if os.environ.get("PMAE_DEBUG", "") not in ("", "0"):
+        return
+    click.echo(f"pmae: error: {error}. This is a bug of the plugin, not of your data: report "
+               "it to its authors (PMAE_DEBUG=1 shows the traceback)", err=True)
+    ctx.exit(1)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise Interrupted
+
 
 class _Stopped(BaseException):
     """A run stopped by a signal, carried past click (which would print "Aborted!" and exit 1)
@@ -200,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``pmae`` console script."""
     warnings.showwarning = _show_warning
     signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if SIGINT ignored
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="pmae")
     except OSError as error:

@@ -87,9 +87,13 @@ def echo_recorded(result: UpdateResult, lang: str, *, err: bool = True) -> None:
 
 def run_checked(item: DiagnosticTool, answers: Mapping[str, object],
                 session: Session) -> Evaluation:
-    """Run the tool on the answers; a tool that crashes on them is its plugin's bug."""
+    """Run the tool on the answers; a tool whose scoring fails on them is its plugin's failure:
+    one line naming the plugin, exit 1 (``PMAE_DEBUG=1``: the traceback)."""
+    from pmae.cli import plugin_failed
+    from pmae.plugins.calls import PluginFailure
+
     try:
-        return run_tool(item, answers, vocabularies=session.vocabularies)
-    except TypeError as error:
-        raise click.ClickException(f"{error} (a bug of its plugin; `pmae plugins` names it)"
-                                   ) from None
+        return run_tool(item, answers, vocabularies=session.vocabularies, session=session)
+    except PluginFailure as failure:
+        plugin_failed(click.get_current_context(), failure)
+        raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -60,13 +59,6 @@ def export_command(ctx: click.Context, bundle: str | None, db_path: str | None,
         raise click.UsageError(f"cannot write {where}: {error.strerror or error}") from None
     except ExportError as error:
         click.echo(f"pmae: export to {fmt} failed: {error}; nothing was written", err=True)
-        sys.exit(1)
-    except Exception as error:
-        if os.environ.get("PMAE_DEBUG"):
-            raise
-        click.echo(f"pmae: the {fmt} exporter crashed ({type(error).__name__}: {error}); "
-                   "nothing was written. This is a bug of its plugin (`pmae plugins` names it); "
-                   "PMAE_DEBUG=1 shows the traceback.", err=True)
         sys.exit(1)
     click.echo(f"wrote {output} ({fmt}) from {sum(visible.counts().values())} records "
                f"visible to the audience {audience}")

@@ -14,7 +14,7 @@ from typing import Any, Generic, Literal, TypeVar
 import attrs
 
 from pmae.io.checks import CheckContext
-from pmae.issues import Issue
+from pmae.plugins.calls import describe_plugin, isolated_check
 from pmae.plugins.hookspecs import HOOKS
 from pmae.plugins.items import (
     Check,
@@ -188,8 +188,12 @@ class Registry:
         return self.registered("pmae_register_checks")
 
     def check_functions(self) -> list[Callable[..., Any]]:
-        """The plugin checks as callables for the validation pipeline, each isolated."""
-        return [isolated_check(r) for r in self.checks()]
+        """The plugin checks as callables for the validation pipeline, each isolated: a check
+        that fails is one ``check-failed`` issue naming its plugin (see
+        :func:`~pmae.plugins.calls.isolated_check`), an error in strict mode."""
+        strict = bool(getattr(self, "strict", False))
+        return [isolated_check(r, plugin=describe_plugin(self, r.plugin), strict=strict)
+                for r in self.checks()]
 
     def vocabularies(self) -> Mapping[str, Vocabulary]:
         """Every vocabulary: the whole ones, then the extensions applied in order.
@@ -233,19 +237,6 @@ class Registry:
     def check_context(self) -> CheckContext:
         """What bundles are checked against: every vocabulary and territory registered."""
         return CheckContext(vocabularies=self.vocabularies(), territories=self.territories())
-
-
-def isolated_check(registered: Registered[Check]) -> Callable[[Any, CheckContext], list[Issue]]:
-    """A plugin check for the validation pipeline: if it raises, one ``check-failed`` warning."""
-
-    def run(bundle: Any, context: CheckContext) -> list[Issue]:
-        try:
-            return list(registered.item.check(bundle, context))
-        except Exception as error:  # noqa: BLE001 - a broken check must not stop validation
-            return [Issue(code="check-failed", severity="warning", message=(
-                f"check {registered.qualified_name} failed: {type(error).__name__}: {error}"))]
-
-    return run
 
 
 __all__ = ["AmbiguousNameError", "PluginError", "PluginInfo", "PluginWarning", "Registered",
