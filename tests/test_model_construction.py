@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import pickle
 from pathlib import Path
 from typing import Any
 
 import attrs
+import orjson
 import pytest
 import strategies as S
 from hypothesis import given, settings
@@ -28,6 +31,7 @@ from pmae.model import (
     Speaker,
     Workshop,
 )
+from pmae.model.fields import Answer, FrozenDict
 
 ANY_RECORD = st.one_of(
     S.persons, S.sources, S.provenances, S.speakers, S.workshops, S.registrations, S.actors,
@@ -153,7 +157,7 @@ def test_evolve_converts_too() -> None:
 
 def test_values_of_the_right_type_are_kept_as_they_are() -> None:
     themes = ("emploi",)
-    answers = {"q1": 3}
+    answers = FrozenDict({"q1": 3})  # the model's mappings are read-only ones
     offer = _offer(themes=themes)
     diagnosis = Diagnosis(id="lma-ra:d-1", association="lma-ra:asso-1", tool="t",
                           tool_version="1", date=dt.date(2026, 3, 1), answers=answers)
@@ -192,3 +196,25 @@ def test_check_bundle_and_write_bundle_work_on_a_friendly_bundle(tmp_path: Path)
 def test_the_fast_structuring_path_still_fills_slots_directly() -> None:
     # The converters must not push the loader of schema-checked data back through __init__.
     assert all(_plain_slots(cls) for cls in MODEL_CLASSES)
+
+
+def test_a_records_mappings_are_read_only_copies() -> None:
+    # Issue 13: a check or an exporter that changes a diagnosis's answers would change what
+    # every later reader sees; a caller's dict changed after the record is built, too.
+    answers: dict[str, Answer] = {"q1": 3}
+    diagnosis = Diagnosis(id="lma-ra:d-1", association="lma-ra:asso-1", tool="t",
+                          tool_version="1", date=dt.date(2026, 3, 1), answers=answers,
+                          scores={"d1": 50.0}, levels={"d1": "fragile"})
+    answers["q1"] = 0
+    assert diagnosis.answers == {"q1": 3}
+    for mapping in (diagnosis.answers, diagnosis.scores, diagnosis.levels):
+        assert isinstance(mapping, FrozenDict) and isinstance(mapping, dict)
+        for change in (lambda m: m.__setitem__("x", 1), lambda m: m.__delitem__("q1"),
+                       lambda m: m.update(x=1), lambda m: m.pop("q1"), lambda m: m.clear(),
+                       lambda m: m.setdefault("x", 1), lambda m: m.popitem()):
+            with pytest.raises(TypeError, match="read-only"):
+                change(mapping)
+    assert pickle.loads(pickle.dumps(diagnosis)) == diagnosis
+    assert copy.deepcopy(diagnosis) == diagnosis
+    assert orjson.loads(orjson.dumps(diagnosis.answers)) == {"q1": 3}
+    assert attrs.evolve(diagnosis, answers={"q1": 1}).answers == FrozenDict({"q1": 1})

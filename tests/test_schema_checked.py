@@ -9,6 +9,7 @@ data is still refused everywhere a caller can reach (``structure``, ``structure_
 
 from __future__ import annotations
 
+import collections.abc
 import datetime as dt
 import types
 import typing
@@ -71,7 +72,7 @@ def _agree(annotation: Any, schema: dict[str, Any], resolver: Resolver[Any], whe
         assert schema["type"] == "array", where
         _agree(arguments[0], schema["items"], resolver, where + "[]", seen)
         return
-    if origin is dict:
+    if origin in (dict, collections.abc.Mapping):  # a record's mappings are read-only ones
         assert schema["type"] == "object", where
         _agree(arguments[1], schema["additionalProperties"], resolver, where + "{}", seen)
         return

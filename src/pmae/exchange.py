@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from types import MappingProxyType
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 
 from pmae.io.audience import filter_bundle
 from pmae.io.bundles import bundle_to_data
 from pmae.io.files import atomic_folder, atomic_writer
+from pmae.io.leaks import Secrets, leaks_in_files, secrets_of
 from pmae.io.pipeline import Report
 from pmae.issues import sort_issues
 from pmae.jsonpath import json_path, parse_path
 from pmae.model import Bundle
-from pmae.plugins.calls import issue_refusal, plugin_call, refuse_result
-from pmae.plugins.items import ExportContext, ExportError, ImportResult
+from pmae.plugins.calls import PluginFailure, issue_refusal, owner, plugin_call, refuse_result
+from pmae.plugins.items import ExportContext, Exporter, ExportError, ImportResult
 from pmae.sessions import Session
 from pmae.sessions import session as current_session
 
@@ -68,9 +70,12 @@ def export_bundle(
     s = _session(session, manager)
     exporter = s.exporter(fmt)
     visible = filter_bundle(bundle, audience)
-    context = ExportContext(audience=audience, options=dict(options or {}),
-                            vocabularies=s.vocabularies, territories=s.territories,
-                            lang=lang or s.lang)
+    # Read-only views: an exporter cannot change the session's vocabularies for what follows.
+    context = ExportContext(audience=audience, options=MappingProxyType(dict(options or {})),
+                            vocabularies=MappingProxyType(dict(s.vocabularies)),
+                            territories=s.territories, lang=lang or s.lang)
+    check_written = _leak_check(s, exporter, audience,
+                                secrets_of(bundle, visible) if audience != "all" else None)
     target = Path(output)
     # An exporter that writes nothing has failed somehow: the previous output stays (the
     # atomic writers keep it when an exception leaves them) rather than an empty one.
@@ -83,6 +88,9 @@ def export_bundle(
                 cast("FileExport", exporter.export)(visible, stream, context)
             if stream.tell() == 0:
                 raise nothing
+            stream.flush()
+            with open(os.dup(stream.fileno()), "rb") as written:
+                check_written([written])
     else:
         if target.is_dir() and any(target.iterdir()) and not overwrite:
             raise FileExistsError(
@@ -94,9 +102,28 @@ def export_bundle(
                 cast("DirectoryExport", exporter.export)(visible, folder, context)
             if not any(folder.iterdir()):
                 raise nothing
+            check_written(sorted(p for p in folder.rglob("*") if p.is_file()))
 
         atomic_folder(target, fill)
     return visible
+
+
+def _leak_check(s: Session, exporter: Exporter, audience: str,
+                secrets: Secrets | None) -> Callable[[Iterable[Path | IO[bytes]]], None]:
+    """What checks an exporter's output after it ran: it holds none of ``secrets`` (ids the
+    audience filter hid, addresses it removed), else the export fails, naming the plugin."""
+
+    def check(files: Iterable[Path | IO[bytes]]) -> None:
+        leaked = sorted(leaks_in_files(files, secrets)) if secrets else []
+        if leaked:
+            more = f" and {len(leaked) - 3} more" if len(leaked) > 3 else ""
+            raise PluginFailure(
+                plugin=owner(s.plugins, exporter), kind="exporter", item=exporter.name,
+                problem=f"it wrote {len(leaked)} record id(s) or e-mail address(es) the "
+                        f"audience {audience!r} may not see ({', '.join(leaked[:3])}{more})",
+                outcome="nothing was written")
+
+    return check
 
 
 @attrs.define(kw_only=True)

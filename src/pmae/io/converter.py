@@ -11,6 +11,7 @@ bundle says everything it means without relying on each reader knowing the defau
 
 from __future__ import annotations
 
+import collections.abc
 import datetime as dt
 import functools
 import types
@@ -24,7 +25,7 @@ from cattrs.gen import make_dict_structure_fn
 from cattrs.preconf.orjson import make_converter as _make_orjson_converter
 
 from pmae.model import COLLECTIONS, Bundle, Person, Provenance, Source
-from pmae.model.fields import parse_datetime
+from pmae.model.fields import FrozenDict, parse_datetime
 from pmae.model.records import Answer, Registration, Speaker, Workshop
 
 T = typing.TypeVar("T")
@@ -291,6 +292,12 @@ def _value_expression(annotation: Any, value: str) -> str:
     if origin is dict and arguments[0] is str:
         item = _value_expression(arguments[1], "e")
         return f"dict({value})" if item == "e" else f"{{k: {item} for k, e in {value}.items()}}"
+    if origin is collections.abc.Mapping and arguments[0] is str:
+        # A record's mappings are read-only (pmae.model.fields.FrozenDict), as its converter
+        # would make them.
+        entry = _value_expression(arguments[1], "e")
+        pairs = value if entry == "e" else f"{{k: {entry} for k, e in {value}.items()}}"
+        return f"_frozen({pairs})"
     raise TypeError(f"no schema-checked structuring for {annotation!r}")
 
 
@@ -354,7 +361,7 @@ def _structure_source(cls: type, names: dict[str, Any]) -> str:
 def _schema_checked_functions() -> dict[type, Any]:
     names: dict[str, Any] = {
         "_date": _cached_date, "_datetime": _strict_datetime, "_int": _exact_int,
-        "_new": object.__new__,
+        "_new": object.__new__, "_frozen": FrozenDict,
     }
     sources = []
     for cls in MODEL_CLASSES:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 
@@ -236,29 +236,66 @@ def instance(value: T, cls: type[T]) -> T:
     raise _refuse(f"a {cls.__name__}", value)
 
 
-def _mapping(value: Any, expected: str, accepts: Callable[[Any], bool]) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
+V = TypeVar("V")
+
+
+class FrozenDict(dict[str, V]):
+    """The read-only mapping inside a record (a diagnosis's answers, scores and levels).
+
+    Records are frozen and their lists are tuples; their mappings are these, so that no
+    plugin (a check, an exporter) and no analysis can change what the others see. It is a
+    ``dict`` for everything that reads one (``json``, ``orjson``, ``==``, ``pickle``); every
+    method that would change it raises :class:`TypeError`. Build a changed record with
+    ``attrs.evolve(record, answers={...})``.
+    """
+
+    __slots__ = ()
+
+    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a record's mapping is read-only: build a new record with "
+                        "attrs.evolve(record, field={...})")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self) -> tuple[type[FrozenDict[V]], tuple[dict[str, V]]]:
+        # pickle and copy would otherwise refill it item by item, through __setitem__.
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenDict[V]:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> FrozenDict[V]:
+        # The model keeps only immutable scalars in it (answers, scores, level codes).
+        return self
+
+
+def _mapping(value: Any, expected: str, accepts: Callable[[Any], bool]) -> FrozenDict[Any]:
+    if value.__class__ is FrozenDict:
+        result: FrozenDict[Any] = value
+    elif isinstance(value, Mapping):
+        result = FrozenDict(value)
+    else:
         raise _refuse(expected, value)
-    result = value if value.__class__ is dict else dict(value)
     for key, item in result.items():
         if not isinstance(key, str) or not accepts(item):
             raise _refuse(expected, item, f" for key {key!r}")
     return result
 
 
-def answers(value: Mapping[str, Answer]) -> dict[str, Answer]:
-    """Answers by question id: numbers, strings or None."""
+def answers(value: Mapping[str, Answer]) -> Mapping[str, Answer]:
+    """Answers by question id: numbers, strings or None (read-only, a :class:`FrozenDict`)."""
     return _mapping(value, "a dict of answers (number, string or None)",
                     lambda item: item is None or isinstance(item, str) or _is_number(item))
 
 
-def scores(value: Mapping[str, float]) -> dict[str, float]:
-    """Scores by dimension: numbers."""
+def scores(value: Mapping[str, float]) -> Mapping[str, float]:
+    """Scores by dimension: numbers (read-only, a :class:`FrozenDict`)."""
     return _mapping(value, "a dict of numbers", _is_number)
 
 
-def levels(value: Mapping[str, str]) -> dict[str, str]:
-    """Levels by dimension: codes."""
+def levels(value: Mapping[str, str]) -> Mapping[str, str]:
+    """Levels by dimension: codes (read-only, a :class:`FrozenDict`)."""
     return _mapping(value, "a dict of codes", lambda item: isinstance(item, str))
 
 

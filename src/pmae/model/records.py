@@ -12,13 +12,14 @@ identity without anyone changing it underneath another part of the program.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
 from pmae.model.common import Person
 from pmae.model.fields import (
     Answer,
+    FrozenDict,
     answers,
     codes,
     date,
@@ -128,9 +129,10 @@ class Diagnosis:
     tool: str = attrs.field(converter=text)
     tool_version: str = attrs.field(converter=text)
     date: dt.date = attrs.field(converter=date)
-    answers: dict[str, Answer] = attrs.field(factory=dict, converter=answers)
-    scores: dict[str, float] = attrs.field(factory=dict, converter=scores)
-    levels: dict[str, str] = attrs.field(factory=dict, converter=levels)
+    # Read-only mappings (FrozenDict): a plugin or an analysis cannot change what others see.
+    answers: Mapping[str, Answer] = attrs.field(factory=FrozenDict, converter=answers)
+    scores: Mapping[str, float] = attrs.field(factory=FrozenDict, converter=scores)
+    levels: Mapping[str, str] = attrs.field(factory=FrozenDict, converter=levels)
     completeness: float | None = attrs.field(default=None, converter=optional_number)
     alerts: tuple[str, ...] = attrs.field(default=(), converter=codes)
     needs: tuple[str, ...] = attrs.field(default=(), converter=codes)
