@@ -25,7 +25,8 @@ from pmae.issues import sort_issues
 from pmae.jsonpath import json_path, parse_path
 from pmae.model import Bundle
 from pmae.plugins.calls import PluginFailure, issue_refusal, owner, plugin_call, refuse_result
-from pmae.plugins.items import ExportContext, Exporter, ExportError, ImportResult
+from pmae.plugins.context import ImportContext, report_notes, resolve_options, takes_context
+from pmae.plugins.items import ExportContext, Exporter, ExportError, Importer, ImportResult
 from pmae.sessions import Session
 from pmae.sessions import session as current_session
 
@@ -47,11 +48,12 @@ def export_bundle(
     output: str | os.PathLike[str],
     *,
     audience: str = "public",
-    options: Mapping[str, str] | None = None,
+    options: Mapping[str, object] | None = None,
     manager: PluginManager | None = None,
     lang: str | None = None,
     overwrite: bool = False,
     session: Session | None = None,
+    on_warnings: Callable[[str], None] | None = None,
 ) -> Bundle:
     """Export ``bundle`` for ``audience`` with the exporter ``fmt``, atomically.
 
@@ -61,17 +63,25 @@ def export_bundle(
     :param session: the exporters, vocabularies and territories (default: :func:`pmae.session`;
         ``manager=`` wraps a plugin manager in one).
     :param lang: the language of labels (default: the session's).
+    :param options: checked against the options the exporter declares (strings are converted
+        to their declared type) before it runs.
+    :param on_warnings: receives the summary of what the exporter reported it could not carry
+        (``context.warn``), once, after it ran; by default it is an
+        :class:`~pmae.plugins.context.ExchangeWarning`.
     :returns: the filtered bundle the exporter was given.
     :raises KeyError: no exporter of that name; :class:`~pmae.plugins.AmbiguousNameError`.
+    :raises ~pmae.plugins.context.OptionError: an option it does not declare, or a bad value.
     :raises ExportError: the exporter refused, or wrote nothing (the previous output stays).
     :raises ~pmae.plugins.calls.PluginFailure: the exporter failed otherwise (any exception,
         ``sys.exit()``): the message names its plugin and version; the previous output stays.
     """
     s = _session(session, manager)
     exporter = s.exporter(fmt)
+    resolved = resolve_options(exporter.options, options or {},
+                               what=f"the exporter {exporter.name!r}")
     visible = filter_bundle(bundle, audience)
     # Read-only views: an exporter cannot change the session's vocabularies for what follows.
-    context = ExportContext(audience=audience, options=MappingProxyType(dict(options or {})),
+    context = ExportContext(audience=audience, options=MappingProxyType(resolved),
                             vocabularies=MappingProxyType(dict(s.vocabularies)),
                             territories=s.territories, lang=lang or s.lang)
     check_written = _leak_check(s, exporter, audience,
@@ -105,7 +115,12 @@ def export_bundle(
             check_written(sorted(p for p in folder.rglob("*") if p.is_file()))
 
         atomic_folder(target, fill)
+    report_notes(context.notes, f"{_who(s, exporter)}, exporter {exporter.name!r}", on_warnings)
     return visible
+
+
+def _who(s: Session, item: Exporter | Importer) -> str:
+    return owner(s.plugins, item) or "a plugin"
 
 
 def _leak_check(s: Session, exporter: Exporter, audience: str,
@@ -141,10 +156,11 @@ def import_file(
     fmt: str,
     path: str | os.PathLike[str],
     *,
-    options: Mapping[str, str] | None = None,
+    options: Mapping[str, object] | None = None,
     manager: PluginManager | None = None,
     session: Session | None = None,
     into: Bundle | Callable[[], Bundle | None] | None = None,
+    on_warnings: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Read ``path`` with the importer ``fmt`` and validate the result like any bundle.
 
@@ -158,14 +174,27 @@ def import_file(
         :func:`pmae.session`; ``manager=`` wraps a plugin manager in one).
     :param into: the bundle that tables read alone update, or a function that gives it (or
         None), called only then.
+    :param options: checked against the options the importer declares, before it runs.
+    :param on_warnings: receives the summary of what the importer reported it could not carry
+        (``context.warn``); by default it is an :class:`~pmae.plugins.context.ExchangeWarning`.
+    :raises ~pmae.plugins.context.OptionError: an option it does not declare, or a bad value.
     """
     s = _session(session, manager)
     importer = s.importer(fmt)
+    resolved = resolve_options(importer.options, options or {},
+                               what=f"the importer {importer.name!r}")
     guarded = functools.partial(plugin_call, s.plugins, importer, "importer",
                                 outcome="nothing was imported")
+    context = ImportContext(session=s, options=MappingProxyType(resolved))
     with guarded():
-        result = importer.read(Path(path), dict(options or {}))
+        # Importers written before the context take (path, options): they keep working.
+        if takes_context(importer.read):
+            result = importer.read(Path(path), context.options, context)
+        else:
+            result = importer.read(Path(path), dict(resolved))
     _check_import_result(s, importer, result)
+    report_notes(context.notes, f"{_who(s, importer)}, importer {importer.name!r}",
+                 on_warnings)
     file = os.fspath(path)
     if result.document is None:
         return ImportReport(file=file, issues=list(result.issues), bundle=None)

@@ -164,7 +164,9 @@ def _show_warning(message: Any, category: type[Warning], filename: str, lineno: 
                   file: Any = None, line: str | None = None) -> None:
     # A plugin warning comes from a loaded plugin manager; no need to import one to check.
     manager = sys.modules.get("pmae.plugins.manager")
-    if manager is not None and issubclass(category, manager.PluginWarning):
+    context = sys.modules.get("pmae.plugins.context")
+    if (manager is not None and issubclass(category, manager.PluginWarning)) or (
+            context is not None and issubclass(category, context.ExchangeWarning)):
         click.echo(f"pmae: warning: {message}", err=True)
     else:
         _default_showwarning(message, category, filename, lineno, file, line)

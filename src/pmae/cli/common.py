@@ -20,6 +20,7 @@ from pmae.sessions import Session
 
 if TYPE_CHECKING:
     from pmae.model import Bundle
+    from pmae.plugins.items import Exporter, Importer
     from pmae.updates import BundleUpdate, PreparedUpdate, UpdateResult
 
 __all__ = [
@@ -29,8 +30,10 @@ __all__ = [
     "RESULT_FILE_OPTION",
     "check_audience_option",
     "check_output",
+    "checked_options",
     "echo_json",
     "echo_update",
+    "echo_warnings",
     "fail",
     "format_option",
     "lang_option",
@@ -232,6 +235,24 @@ def parse_options(values: tuple[str, ...]) -> dict[str, str]:
             raise click.UsageError(f"--option takes KEY=VALUE, got {value!r}")
         options[key] = rest
     return options
+
+
+def checked_options(item: Exporter | Importer, given: dict[str, str],
+                    kind: str) -> dict[str, Any]:
+    """``given`` checked against the options ``item`` declares, before any work: an unknown
+    option or a bad value is a usage error (exit 2) that lists its options."""
+    from pmae.plugins.context import OptionError, resolve_options
+
+    try:
+        return resolve_options(item.options, given, what=f"the {kind} {item.name!r}")
+    except OptionError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def echo_warnings(summary: str) -> None:
+    """What an exporter or importer could not carry, on standard error (see
+    :func:`pmae.plugins.context.report_notes`)."""
+    click.echo(f"pmae: warning: {summary}", err=True)
 
 
 # --- updating a bundle in place -------------------------------------------------------------

@@ -10,6 +10,8 @@ from pmae.cli.common import (
     LANG_OPTION,
     check_audience_option,
     check_output,
+    checked_options,
+    echo_warnings,
     parse_options,
     session_of,
 )
@@ -42,16 +44,17 @@ def export_command(ctx: click.Context, bundle: str | None, db_path: str | None,
     check_audience_option(audience)
     session = session_of(ctx)
     try:
-        session.exporter(fmt)
+        exporter = session.exporter(fmt)
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
     source = DataSource.of(ctx, bundle, db_path)
     check_output(output, *source.paths, kind="any")
-    exporter_options = parse_options(options)
+    exporter_options = checked_options(exporter, parse_options(options), "exporter")
     data = source.load(ctx, why="nothing was exported: fix the bundle first")
     try:
         visible = export_bundle(data, fmt, output, audience=audience, options=exporter_options,
-                                session=session, lang=lang, overwrite=force)
+                                session=session, lang=lang, overwrite=force,
+                                on_warnings=echo_warnings)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
     except OSError as error:

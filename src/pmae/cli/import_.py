@@ -15,8 +15,10 @@ import click
 from pmae.cli.common import (
     FORMAT_OPTION,
     check_output,
+    checked_options,
     echo_json,
     echo_update,
+    echo_warnings,
     open_update,
     parse_options,
     prepare_update,
@@ -49,10 +51,11 @@ def import_command(ctx: click.Context, fmt: str, path: str, output: str,
     """
     session = session_of(ctx)
     try:
-        session.importer(fmt)
+        importer = session.importer(fmt)
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
     check_output(output, path)
+    given = checked_options(importer, parse_options(options), "importer")
     updates: list[BundleUpdate | None] = []
 
     def bundle_to_update() -> Bundle | None:
@@ -62,8 +65,8 @@ def import_command(ctx: click.Context, fmt: str, path: str, output: str,
         updates.append(update)
         return None if update is None else update.bundle
 
-    report = import_file(fmt, path, options=parse_options(options), session=session,
-                         into=bundle_to_update)
+    report = import_file(fmt, path, options=given, session=session, into=bundle_to_update,
+                         on_warnings=echo_warnings)
     if not report.ok or report.bundle is None:
         why = "nothing was written"
         if updates == [None]:

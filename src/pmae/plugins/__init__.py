@@ -10,6 +10,8 @@ hook of :mod:`pmae.plugins.hookspecs`, installed with an entry point in the grou
         register(Exporter(name="ods", title="OpenDocument", export=..., suffix=".ods"))
 """
 
+from pmae.plugins.calls import PluginFailure, PluginResultError
+from pmae.plugins.context import ExchangeWarning, ImportContext, Option, OptionError
 from pmae.plugins.hookspecs import hookimpl, hookspec
 from pmae.plugins.items import (
     Check,
@@ -37,15 +39,21 @@ __all__ = [
     "AmbiguousNameError",
     "Check",
     "DiagnosticTool",
+    "ExchangeWarning",
     "ExportContext",
     "ExportError",
     "Exporter",
+    "ImportContext",
     "ImportResult",
     "Importer",
     "InvalidItemError",
+    "Option",
+    "OptionError",
     "PluginError",
+    "PluginFailure",
     "PluginInfo",
     "PluginManager",
+    "PluginResultError",
     "PluginWarning",
     "Registered",
     "Term",

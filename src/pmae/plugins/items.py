@@ -16,6 +16,7 @@ import attrs
 
 from pmae.issues import Issue
 from pmae.jsonpath import path_parts
+from pmae.plugins.context import Notes, Option
 from pmae.plugins.types import (
     CheckFunction,
     ExportFunction,
@@ -78,6 +79,16 @@ def _matches(pattern: str, rule: str) -> Callable[[Any, attrs.Attribute[Any], An
     return check
 
 
+def _options(item: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, tuple) or not all(isinstance(o, Option) for o in value):
+        raise _wrong(item, "options must be a tuple of pmae.plugins.Option values")
+    names = [option.name for option in value]
+    if len(set(names)) != len(names):
+        raise _wrong(item, "an option is declared twice")
+
+
 @attrs.define(kw_only=True, frozen=True)
 class ExportContext:
     """What an exporter knows besides the bundle: who the export is for, its options.
@@ -86,10 +97,17 @@ class ExportContext:
     """
 
     audience: str
-    options: Mapping[str, str] = attrs.field(factory=dict)
+    #: The options, checked and converted when the exporter declares them (``options=``).
+    options: Mapping[str, Any] = attrs.field(factory=dict)
     vocabularies: Mapping[str, Vocabulary] = attrs.field(factory=dict)
     territories: Territories | None = None
     lang: str = "fr"
+    notes: Notes = attrs.field(factory=Notes, eq=False, repr=False)
+
+    def warn(self, message: str, *, record: str | None = None) -> None:
+        """Report something the format could not carry (``record``: the id concerned); pmae
+        shows the warnings after the export, counted and named after the plugin."""
+        self.notes.warn(message, record=record)
 
 
 class ExportError(ValueError):
@@ -119,6 +137,8 @@ class Exporter:
     suffix: str | None = attrs.field(default=None, validator=attrs.validators.optional(
         _matches(r"^\.[A-Za-z0-9.]+$", "suffix must look like '.ics'")))
     description: str = ""
+    #: The options it takes, checked before it runs; ``None``: undeclared, passed unchecked.
+    options: tuple[Option, ...] | None = attrs.field(default=None, validator=_options)
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -146,14 +166,18 @@ class ImportResult:
 class Importer:
     """Reads another format into a bundle document, which pmae then validates like any bundle.
 
-    ``read(path, options)`` returns an :class:`ImportResult`; it reports bad input as issues
-    (with file, row and column), never by raising.
+    ``read(path, options)`` or ``read(path, options, context)`` returns an
+    :class:`ImportResult`; it reports bad input as issues (with file, row and column), never
+    by raising, and what the bundle cannot carry with ``context.warn`` (an
+    :class:`~pmae.plugins.context.ImportContext`, given to a ``read`` that takes it).
     """
 
     name: str = attrs.field(validator=_name)
     title: str = attrs.field(validator=_title)
     read: ReadFunction = attrs.field(validator=_function)
     description: str = ""
+    #: The options it takes, checked before it runs; ``None``: undeclared, passed unchecked.
+    options: tuple[Option, ...] | None = attrs.field(default=None, validator=_options)
 
 
 def _questionnaire(item: DiagnosticTool, attribute: attrs.Attribute[Any], value: object) -> None:

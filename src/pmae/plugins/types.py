@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pmae.io.checks import CheckContext
     from pmae.issues import Issue
     from pmae.model import Bundle
+    from pmae.plugins.context import ImportContext
     from pmae.plugins.items import ExportContext, ImportResult
 
 __all__ = [
@@ -47,8 +48,11 @@ FileExport: TypeAlias = "Callable[[Bundle, IO[bytes], ExportContext], None]"
 DirectoryExport: TypeAlias = "Callable[[Bundle, Path, ExportContext], None]"
 #: What ``Exporter.export`` holds: one or the other, as its ``target`` says.
 ExportFunction: TypeAlias = "FileExport | DirectoryExport"
-#: ``read(path, options)`` of an ``Importer``: the document read and the importer's issues.
-ReadFunction: TypeAlias = "Callable[[Path, Mapping[str, str]], ImportResult]"
+#: ``read(path, options, context)`` of an ``Importer`` (or ``read(path, options)``, the form
+#: written before the context existed): the document read and the importer's issues.
+ReadFunction: TypeAlias = (
+    "Callable[[Path, Mapping[str, Any], ImportContext], ImportResult]"
+    " | Callable[[Path, Mapping[str, Any]], ImportResult]")
 #: ``locate(json_path)`` of an ``ImportResult``: ``(file, line or row, column)`` in the source.
 Locate: TypeAlias = "Callable[[str], tuple[str | None, int | None, str | None] | None]"
 #: ``check(bundle, context)`` of a ``Check``: the issues found (a list or a generator).
