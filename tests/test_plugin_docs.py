@@ -94,7 +94,7 @@ def _tutorial_tests() -> dict[str, Any]:
 
 
 TUTORIAL_TESTS = ["test_registers_its_items", "test_exports_the_public_offers",
-                  "test_the_new_theme_is_valid", "test_the_check_warns",
+                  "test_options_and_warnings", "test_the_new_theme_is_valid", "test_the_check_warns",
                   "test_the_library_sees_the_plugin"]
 
 

@@ -186,13 +186,14 @@ def import_file(
     guarded = functools.partial(plugin_call, s.plugins, importer, "importer",
                                 outcome="nothing was imported")
     context = ImportContext(session=s, options=MappingProxyType(resolved))
+    read: Callable[..., object] = importer.read
     with guarded():
         # Importers written before the context take (path, options): they keep working.
-        if takes_context(importer.read):
-            result = importer.read(Path(path), context.options, context)
+        if takes_context(read):
+            returned = read(Path(path), context.options, context)
         else:
-            result = importer.read(Path(path), dict(resolved))
-    _check_import_result(s, importer, result)
+            returned = read(Path(path), dict(resolved))
+    result = _checked_import_result(s, importer, returned)
     report_notes(context.notes, f"{_who(s, importer)}, importer {importer.name!r}",
                  on_warnings)
     file = os.fspath(path)
@@ -272,14 +273,14 @@ def _moved_locate(locate: Callable[[str], Located] | None,
     return where
 
 
-def _check_import_result(s: Session, importer: object, result: object) -> None:
-    """An importer's result is an :class:`ImportResult` whose issues are issues: else the
+def _checked_import_result(s: Session, importer: object, result: object) -> ImportResult:
+    """An importer's result, an :class:`ImportResult` whose issues are issues: else the
     importer failed (a :class:`~pmae.plugins.calls.PluginResultError` naming its plugin)."""
-    problem = None
-    if not isinstance(result, ImportResult):
-        problem = f"it returned a {type(result).__name__}, not a pmae.plugins.ImportResult"
-    else:
-        problem = next(filter(None, map(issue_refusal, result.issues)), None)
-    if problem is not None:
-        raise refuse_result(s.plugins, importer, "importer", problem,
+    problem: str | None = (
+        f"it returned a {type(result).__name__}, not a pmae.plugins.ImportResult"
+        if not isinstance(result, ImportResult)
+        else next(filter(None, map(issue_refusal, result.issues)), None))
+    if problem is not None or not isinstance(result, ImportResult):
+        raise refuse_result(s.plugins, importer, "importer", str(problem),
                             outcome="nothing was imported")
+    return result
