@@ -13,6 +13,8 @@ from typing import Any
 from pmae.exchange import export_bundle, import_file
 from pmae.io.pipeline import Report
 from pmae.model import Actor, Bundle, Offer, Person, Source
+from pmae.plugins import ImportContext
+from pmae.plugins.context import resolve_options
 from pmae.sessions import Session, make_session
 
 import pmae_hsds
@@ -75,7 +77,17 @@ def export(bundle: Bundle, folder: Path, audience: str = "all", **options: str) 
 
 
 def back(folder: Path, **options: str) -> Report:
-    return import_file("hsds", folder, options=options, session=session())
+    return import_file("hsds", folder, options=options, session=session(),
+                       on_warnings=lambda summary: None)
+
+
+def losses(folder: Path, **options: str) -> list[str]:
+    """What the importer reported it could not carry (its ``context.warn`` calls)."""
+    s = session()
+    resolved = resolve_options(pmae_hsds.IMPORT_OPTIONS, options, what="hsds")
+    context = ImportContext(session=s, options=resolved)
+    pmae_hsds.read_hsds(folder, resolved, context)
+    return [message for message, _ in context.notes.entries]
 
 
 def strip(records: Any) -> list[dict[str, Any]]:

@@ -273,7 +273,7 @@ class FrozenDict(dict[str, V]):
 def _mapping(value: Any, expected: str, accepts: Callable[[Any], bool]) -> FrozenDict[Any]:
     if value.__class__ is FrozenDict:
         result: FrozenDict[Any] = value
-    elif isinstance(value, Mapping):
+    elif value.__class__ is dict or isinstance(value, Mapping):  # the ABC check is slow
         result = FrozenDict(value)
     else:
         raise _refuse(expected, value)

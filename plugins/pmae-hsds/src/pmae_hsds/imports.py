@@ -2,10 +2,10 @@
 
 Organizations become actors and services offers. What the export wrote comes back exactly (the
 pmae ids, codes through the taxonomies, territories through their COG URIs); what an HSDS
-dataset holds that pmae has no field for is reported, one issue per kind of loss with how many
-records it touches. The plugin warning channel does not exist yet in pmae, so the losses are
-``warning`` issues (code ``hsds:not-imported``) of the :class:`~pmae.plugins.ImportResult`,
-which ``pmae import`` prints with the validation's own.
+dataset holds that pmae has no field for is reported, one warning per kind of loss with how
+many records it touches: :func:`to_document` returns them, and the importer hands them to
+pmae's warning channel (``context.warn``), which ``pmae import`` shows counted and named after
+the plugin.
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ from pmae_hsds.ids import (
     vocabulary_of,
 )
 
-__all__ = ["LOST", "to_document"]
+__all__ = ["to_document"]
 
 #: The issue code of every loss.
-LOST: Final = "hsds:not-imported"
 
 #: Properties of each HSDS object the import reads (or that only link objects together).
 #: Any other property with a value is reported as lost; so is every object of another type.
@@ -78,10 +77,12 @@ _SINGLE = frozenset({"actor_type", "delivery", "cost"})
 
 
 def to_document(tables: Tables, *, file: str, options: Mapping[str, str],
-                descriptor: Mapping[str, Any]) -> tuple[dict[str, Any], list[Issue]]:
-    """A pmae bundle document from HSDS tables, and the issues saying what was lost."""
+                descriptor: Mapping[str, Any]) -> tuple[dict[str, Any], list[Issue], list[str]]:
+    """A pmae bundle document from HSDS tables, the issues of the import, and the warnings
+    saying what was lost (one per kind, with how many times)."""
     reader = _Reader(tables, file=file)
-    return reader.document(options, descriptor), reader.issues()
+    document = reader.document(options, descriptor)
+    return document, reader.notes, reader.losses()
 
 
 class _Reader:
@@ -90,6 +91,7 @@ class _Reader:
         self.file = file
         self.lost: collections.Counter[tuple[str, str]] = collections.Counter()
         self.notes: list[Issue] = []
+        self.visibility = "public"
         self.lookup = Lookup(tables)
         self.by_id = {name: {r["id"]: r for r in rows if "id" in r}
                       for name, rows in tables.items()}
@@ -286,10 +288,7 @@ class _Reader:
             if offer is not None:
                 offers.append({**offer, "visibility": visibility})
         self.unread()
-        self.notes.append(Issue(
-            code=LOST, severity="info", path="$", file=self.file,
-            message=f"HSDS has no visibility: every record is imported as '{visibility}' "
-                    "(--option visibility=network to change it)"))
+        self.visibility = visibility
         modified = sorted(str(r["last_modified"]) for r in self.tables.get("service", ())
                           if r.get("last_modified"))
         generated_at = (modified[-1] if modified else str(descriptor.get("created") or "")
@@ -319,11 +318,11 @@ class _Reader:
                     if key not in read and value not in (None, "", []):
                         self.lose(f"{name}.{key}", f"{name} {key} (pmae has no field for it)")
 
-    def issues(self) -> list[Issue]:
-        found = [Issue(code=LOST, severity="warning", path=f"$.{where}", file=self.file,
-                       message=f"not imported: {what} ({count}×)")
+    def losses(self) -> list[str]:
+        found = [f"not imported: {what} ({count}×, at {where})"
                  for (where, what), count in sorted(self.lost.items())]
-        return [*found, *self.notes]
+        return [*found, f"HSDS has no visibility: every record is imported as "
+                        f"'{self.visibility}' (--option visibility=network to change it)"]
 
 
 def _date(value: Any) -> str | None:
