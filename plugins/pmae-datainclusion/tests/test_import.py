@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pmae.exchange import import_file
 from pmae.model import Actor, Bundle, Offer, Source
-from pmae.plugins import make_plugin_manager
+from pmae.plugins import ImportContext, OptionError, make_plugin_manager
 from pmae.sessions import Session, make_session
 from pmae.vocab import core_vocabularies
 
@@ -38,6 +38,13 @@ VOCABULARIES = core_vocabularies()
 @pytest.fixture(scope="module")
 def session() -> Session:
     return make_session(load=[], plugins=[pmae_datainclusion])
+
+
+def warnings_of(path: Path, session: Session, **options: str) -> list[tuple[str, str]]:
+    """What the importer reports it could not carry: (message, ``<file>:<JSON path>``)."""
+    context = ImportContext(session=session, options=options)
+    pmae_datainclusion.read_datainclusion(path, options, context)
+    return [(message, str(where)) for message, where in context.notes.entries]
 
 
 def import_document(document: dict[str, Any], session: Session, tmp_path: Path,
@@ -72,19 +79,20 @@ def test_a_producers_records_are_imported_with_every_loss_reported(session: Sess
     found = {(i.code, i.severity, i.path) for i in report.issues}
     file = str(DATA / "dora.json")
     assert all(i.file == file for i in report.issues)
-    assert {
-        ("datainclusion:lost", "warning", "$.structures[0].reseaux_porteurs"),
-        ("datainclusion:lost", "warning", "$.structures[1].siret"),
-        ("datainclusion:lost", "info", "$.structures[0].code_postal"),
-        ("datainclusion:lost", "warning", "$.services[0].thematiques"),
-        ("datainclusion:lost", "warning", "$.services[0].zone_eligibilite"),
-        ("datainclusion:lost", "info", "$.services[0].publics"),
-        ("datainclusion:lost", "info", "$.services[0].frais_precisions"),
-        ("datainclusion:lost", "info", "$.services[0].contact_nom_prenom"),
-        ("datainclusion:skipped", "warning", "$.services[1].structure_id"),
-    } <= found
+    assert ("datainclusion:skipped", "warning", "$.services[1].structure_id") in found
+    # Losses go to pmae's warning channel, each with where it is in the source.
+    assert "datainclusion:lost" not in {i.code for i in report.issues}
+    warnings = warnings_of(DATA / "dora.json", session)
+    assert {where.removeprefix(f"{file}:") for _, where in warnings} >= {
+        "$.structures[0].reseaux_porteurs", "$.structures[1].siret",
+        "$.structures[0].code_postal", "$.services[0].thematiques",
+        "$.services[0].zone_eligibilite", "$.services[0].publics",
+        "$.services[0].frais_precisions", "$.services[0].contact_nom_prenom"}
+    assert any(message.startswith("siret: ") and message.endswith("; not imported")
+               and where == f"{file}:$.structures[1].siret" for message, where in warnings)
     # A person's name is never carried anywhere.
     assert "Jeanne" not in json.dumps([i.to_dict() for i in report.issues])
+    assert "Jeanne" not in json.dumps(warnings)
 
 
 def test_a_folder_release_and_an_api_page_are_read(session: Session, tmp_path: Path) -> None:
@@ -265,11 +273,15 @@ def test_every_v1_field_is_known_and_others_are_reported(session: Session,
               "date_maj": "2025-01-01", "typologie": "ASSO"}
     bundle, issues = import_document({"structures": [record]}, session, tmp_path)
     assert bundle is not None
-    assert [(i.code, i.path) for i in issues] == [
-        ("datainclusion:lost", "$.structures[0].typologie")]
+    assert issues == []
+    path = tmp_path / "di.json"  # written by import_document
+    assert [where for _, where in warnings_of(path, session)] == [
+        f"{path}:$.structures[0].typologie"]
 
 
 def test_unknown_options_are_errors(session: Session) -> None:
-    report = import_file("datainclusion", DATA / "dora.json", options={"sources": "x"},
-                         session=session)
-    assert [i.code for i in report.issues] == ["datainclusion:bad-option"]
+    # Declared options: pmae checks them before the importer runs.
+    with pytest.raises(OptionError, match="unknown option sources for the importer "
+                                          "'datainclusion'; its options: source"):
+        import_file("datainclusion", DATA / "dora.json", options={"sources": "x"},
+                    session=session)

@@ -22,12 +22,12 @@ from typing import IO, Any, Final
 
 from pmae.io.files import dumps_json
 from pmae.model import Actor, Bundle, Offer
-from pmae.plugins import ExportContext, Exporter, ExportError, Importer, hookimpl
+from pmae.plugins import ExportContext, Exporter, ExportError, Importer, Option, hookimpl
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import Vocabulary, core_vocabularies
 
 from pmae_datainclusion import mapping
-from pmae_datainclusion.importer import from_datainclusion, read_datainclusion
+from pmae_datainclusion.importer import IMPORT_OPTIONS, from_datainclusion, read_datainclusion
 
 __all__ = [
     "EXPORTER_NAME",
@@ -155,10 +155,18 @@ def to_datainclusion(
     return {"structures": structures, "services": services}
 
 
+#: The exporter's options: pmae lists them (``pmae plugins``) and checks them before it runs.
+EXPORT_OPTIONS: Final = (
+    Option(name="source", help="the data·inclusion source name (default: the bundle's source "
+                               "slug)"),
+)
+
+
 def export_datainclusion(bundle: Bundle, stream: IO[bytes], context: ExportContext) -> None:
     """The ``datainclusion`` exporter: one JSON document, ``{"structures", "services"}``.
 
-    Option ``source``: the data·inclusion source name (default: the bundle's source slug).
+    Option ``source`` (:data:`EXPORT_OPTIONS`): the data·inclusion source name (default: the
+    bundle's source slug).
     """
     territories = context.territories if isinstance(context.territories, Territories) else None
     document = to_datainclusion(bundle, source=context.options.get("source"),
@@ -172,9 +180,9 @@ def pmae_register_exporters(register: Callable[[Exporter], None]) -> None:
     """``datainclusion``: actors and offers as data·inclusion v1 structures and services."""
     register(Exporter(
         name=EXPORTER_NAME, title="data·inclusion v1 (structures et services)",
-        export=export_datainclusion, suffix=".json",
+        export=export_datainclusion, suffix=".json", options=EXPORT_OPTIONS,
         description="Actors and offers as data·inclusion structures and services, one JSON "
-                    "document; option source=<name> sets the data·inclusion source."))
+                    "document."))
 
 
 @hookimpl
@@ -182,10 +190,10 @@ def pmae_register_importers(register: Callable[[Importer], None]) -> None:
     """``datainclusion``: data·inclusion v1 structures and services as actors and offers."""
     register(Importer(
         name=EXPORTER_NAME, title="data·inclusion v1 (structures et services)",
-        read=read_datainclusion,
+        read=read_datainclusion, options=IMPORT_OPTIONS,
         description="data·inclusion structures and services (one JSON document, an API page, "
                     "an array, or a folder with structures.json and services.json) as actors "
-                    "and offers; options source=<slug>, name=<text> for the bundle's source."))
+                    "and offers; what has no place in pmae is reported as warnings."))
 
 
 class _Builder:

@@ -3,13 +3,12 @@
 ``pmae import datainclusion di.json -o bundle.json`` reads what the ``datainclusion`` exporter
 writes, and data·inclusion's own releases, into a bundle that pmae then validates like any
 other. Each value goes back through the inverse of the export's tables (:mod:`.mapping`); what
-has no place in pmae is reported as a ``datainclusion:lost`` issue with the file and JSON path
-of the value, and the import goes on without it.
+has no place in pmae is reported as a warning with the file and JSON path of the value, and the
+import goes on without it.
 
-pmae has no warning channel for plugins yet (an importer can only return issues with its
-document), so losses are issues of the import's report: ``info`` for a field pmae has no place
-for, ``warning`` for a value that could not be carried. A record that cannot be imported at all
-is an ``error`` and nothing is written.
+Losses go to pmae's warning channel (``context.warn``), each with the JSON path of the value
+in the source; ``pmae import`` shows them counted, named after the plugin. A record that cannot
+be imported at all is an ``error`` issue and nothing is written.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pmae.identifiers import siret_ok
 from pmae.issues import Issue
 from pmae.model import FORMAT_VERSION
-from pmae.plugins import ImportResult
+from pmae.plugins import ImportContext, ImportResult, Option
 from pmae.sessions import session as current_session
 
 from pmae_datainclusion import mapping
@@ -57,29 +56,36 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{5,24}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/]+")
 
-def read_datainclusion(path: Path, options: Mapping[str, str]) -> ImportResult:
+def read_datainclusion(path: Path, options: Mapping[str, str],
+                       context: ImportContext) -> ImportResult:
     """The ``datainclusion`` importer: a JSON file, or a folder with ``structures.json`` and
-    ``services.json``. Options: ``source`` (the bundle's source slug), ``name`` (its name).
+    ``services.json``. Options (:data:`IMPORT_OPTIONS`, checked by pmae): ``source`` (the
+    bundle's source slug), ``name`` (its name).
 
-    The importer hook gives no session: this reads with :func:`pmae.session` (the plugins
-    installed), as ``pmae import`` validates with.
+    It reads with the run's session (``context.session``: the plugins loaded, as ``pmae
+    import`` validates with) and reports what has no place in pmae with ``context.warn``.
     """
-    unknown = sorted(set(options) - {"source", "name"})
-    if unknown:
-        return ImportResult(document=None, issues=(Issue(
-            code="datainclusion:bad-option", message=f"unknown option(s) {', '.join(unknown)}",
-            hint="this importer takes source=<slug> and name=<text>"),))
     try:
         structures, services = read_records(path)
     except InputError as error:
         return ImportResult(document=None, issues=(error.issue,))
     return from_datainclusion(structures, services, source=options.get("source"),
-                              name=options.get("name"))
+                              name=options.get("name"), session=context.session,
+                              context=context)
+
+
+#: The importer's options: pmae lists them (``pmae plugins``) and checks them before it runs.
+IMPORT_OPTIONS: Final = (
+    Option(name="source", help="the bundle's source slug (default: the records' own source, "
+                               "when they all have the same one)"),
+    Option(name="name", help="the bundle's source name (default: data·inclusion (<source>))"),
+)
 
 
 def from_datainclusion(structures: list[Located], services: list[Located], *,
                        source: str | None = None, name: str | None = None,
-                       session: Session | None = None) -> ImportResult:
+                       session: Session | None = None,
+                       context: ImportContext | None = None) -> ImportResult:
     """A bundle document from data·inclusion records, with the issues of the import.
 
     :param source: the bundle's source slug; by default the records' own ``source`` when they
@@ -87,11 +93,21 @@ def from_datainclusion(structures: list[Located], services: list[Located], *,
     :param name: the bundle's source name (default: ``data·inclusion (<source>)``).
     :param session: vocabularies (labels to read back) and territories (régions to rebuild);
         :func:`pmae.session` by default.
+    :param context: where the values pmae has no place for are reported (``context.warn``,
+        with the JSON path of the value in the source); without one, they are
+        ``datainclusion:lost`` issues, as before the warning channel existed.
     """
     s = current_session(session)
     importer = _Importer(s)
     actors = [a for located in structures if (a := importer.actor(located)) is not None]
     offers = [o for located in services if (o := importer.offer(located)) is not None]
+    for message, where in importer.losses:
+        if context is not None:
+            context.warn(message, record=where)
+        else:
+            file, _, path = where.rpartition(":$")
+            importer.issues.append(Issue(code="datainclusion:lost", severity="info",
+                                         file=file, path=f"${path}", message=message))
     issues = importer.issues
     if any(i.severity == "error" for i in issues):
         return ImportResult(document=None, issues=tuple(issues))
@@ -153,6 +169,8 @@ class _Importer:
         self.territories = session.territories
         self.labels = Labels(session.vocabularies)
         self.issues: list[Issue] = []
+        #: What has no place in pmae: (message, JSON path in the source), see reading.lost.
+        self.losses: list[tuple[str, str]] = []
         self.sources: set[str] = set()
         self.latest: dt.date | None = None
         self.structures: dict[str, tuple[str, str]] = {}  # data·inclusion id -> pmae id, nom
@@ -191,8 +209,7 @@ class _Importer:
             day = dt.date.fromisoformat(value) if value else None
         except ValueError:
             day = None
-            lost(located, "date_maj", f"{value!r} is not a date", self.issues,
-                 severity="warning")
+            lost(located, "date_maj", f"{value!r} is not a date", self.losses)
         if day is not None and (self.latest is None or day > self.latest):
             self.latest = day
 
@@ -211,8 +228,7 @@ class _Importer:
         if commune and not self.territories.exists(commune):
             commune = None
         if code_insee and commune is None:
-            lost(located, "code_insee", f"{code_insee!r} is not a commune code", self.issues,
-                 severity="warning")
+            lost(located, "code_insee", f"{code_insee!r} is not a commune code", self.losses)
         self.networks(located, actor, commune)
         if commune:
             actor["commune"] = commune
@@ -223,11 +239,11 @@ class _Importer:
         postcode = text(located, "code_postal", self.issues)
         if postcode and postcode not in address:
             lost(located, "code_postal", "pmae keeps the commune code, not the postcode",
-                 self.issues)
+                 self.losses)
         siret = text(located, "siret", self.issues)
         if siret and not (siret.isdigit() and len(siret) == 14 and siret_ok(siret)):
             lost(located, "siret", f"{siret!r} is not a valid SIRET (check digit)",
-                 self.issues, severity="warning")
+                 self.losses)
         elif siret:
             actor["siret"] = siret
         self.contact(located, actor, "site_web", "website", _URL)
@@ -235,7 +251,7 @@ class _Importer:
         self.contact(located, actor, "telephone", "phone", _PHONE)
         for field, why in STRUCTURE_LOSSES.items():
             if located.record.get(field) not in (None, ""):
-                lost(located, field, why, self.issues)
+                lost(located, field, why, self.losses)
         self.unknown(located, STRUCTURE_FIELDS)
         self.actor_places.append(located)
         return actor
@@ -243,7 +259,7 @@ class _Importer:
     def unknown(self, located: Located, fields: frozenset[str]) -> None:
         for field in located.record:
             if field not in fields and located.record[field] not in (None, "", []):
-                lost(located, field, "not a field of data·inclusion v1", self.issues)
+                lost(located, field, "not a field of data·inclusion v1", self.losses)
 
     def contact(self, located: Located, record: dict[str, Any], field: str, target: str,
                 pattern: re.Pattern[str]) -> None:
@@ -251,8 +267,7 @@ class _Importer:
         if value and pattern.match(value):
             record[target] = value
         elif value:
-            lost(located, field, f"{value!r} is not in a form pmae accepts", self.issues,
-                 severity="warning")
+            lost(located, field, f"{value!r} is not in a form pmae accepts", self.losses)
 
     def networks(self, located: Located, actor: dict[str, Any], commune: str | None) -> None:
         labels: list[str] = []
@@ -260,7 +275,7 @@ class _Importer:
             found = mapping.NETWORKS_FROM.get(network)
             if found is None:
                 lost(located, "reseaux_porteurs", f"network {network!r} has no pmae "
-                     "counterpart", self.issues, severity="warning")
+                     "counterpart", self.losses)
                 continue
             actor_type, label, level = found
             if label:
@@ -314,7 +329,7 @@ class _Importer:
             territories, unknown = territories_from_zone(zone, self.territories)
             for code in unknown:
                 lost(located, "zone_eligibilite", f"{code!r} is not a territory pmae knows",
-                     self.issues, severity="warning")
+                     self.losses)
             if territories:
                 offer["territories"] = territories
         self.audience(located, offer)
@@ -322,7 +337,7 @@ class _Importer:
         self.contact(located, offer, "lien_source", "url", _URL)
         for field, why in SERVICE_LOSSES.items():
             if located.record.get(field) not in (None, "", []):
-                lost(located, field, why, self.issues)
+                lost(located, field, why, self.losses)
         self.unknown(located, SERVICE_FIELDS)
         self.offer_places.append(located)
         return offer
@@ -333,8 +348,7 @@ class _Importer:
         for code in codes(located, "thematiques", self.issues):
             theme = mapping.THEMES_FROM.get(code)
             if theme is None:
-                lost(located, "thematiques", f"{code!r} has no pmae theme", self.issues,
-                     severity="warning")
+                lost(located, "thematiques", f"{code!r} has no pmae theme", self.losses)
             elif theme not in themes:
                 themes.append(theme)
         kind = text(located, "type", self.issues)
@@ -343,21 +357,20 @@ class _Importer:
         if kind is not None and kind in mapping.TYPES_FROM:
             stages, formats = mapping.TYPES_FROM[kind]
         elif kind:
-            lost(located, "type", f"{kind!r} has no pmae stage", self.issues,
-                 severity="warning")
+            lost(located, "type", f"{kind!r} has no pmae stage", self.losses)
         return themes, list(stages), list(formats)
 
     def audience(self, located: Located, offer: dict[str, Any]) -> None:
         if codes(located, "publics", self.issues):
             lost(located, "publics", "pmae offers are for associations, not for people",
-                 self.issues)
+                 self.losses)
         details = text(located, "publics_precisions", self.issues)
         parsed = self.labels.audience(details) if details else None
         if parsed is not None:
             offer.update({key: value for key, value in parsed.items() if value})
         elif details:
             lost(located, "publics_precisions", "only the export's own wording is read back "
-                 "(size bands and sectors)", self.issues)
+                 "(size bands and sectors)", self.losses)
 
     def conditions(self, located: Located, offer: dict[str, Any]) -> None:
         modes = frozenset(codes(located, "modes_accueil", self.issues))
@@ -365,7 +378,7 @@ class _Importer:
             offer["delivery"] = delivery
         elif modes:
             lost(located, "modes_accueil", f"{sorted(modes)} has no pmae delivery mode",
-                 self.issues, severity="warning")
+                 self.losses)
         frais = text(located, "frais", self.issues)
         details = text(located, "frais_precisions", self.issues)
         if frais == "gratuit" and details and details == self.labels.conditional_cost():
@@ -374,7 +387,6 @@ class _Importer:
         if frais is not None and frais in mapping.COSTS_FROM:
             offer["cost"] = mapping.COSTS_FROM[frais]
         elif frais:
-            lost(located, "frais", f"{frais!r} has no pmae cost", self.issues,
-                 severity="warning")
+            lost(located, "frais", f"{frais!r} has no pmae cost", self.losses)
         if details:
-            lost(located, "frais_precisions", "pmae keeps the cost as a code", self.issues)
+            lost(located, "frais_precisions", "pmae keeps the cost as a code", self.losses)

@@ -177,8 +177,7 @@ def codes(located: Located, field: str, issues: list[Issue]) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def lost(located: Located, field: str, why: str, issues: list[Issue], *,
-         severity: str = "info") -> None:
-    """Report a value that pmae has no place for (the import goes on without it)."""
-    issues.append(Issue(code="datainclusion:lost", severity=severity, file=located.file,
-                        path=f"{located.path}.{field}", message=f"{field}: {why}; not imported"))
+def lost(located: Located, field: str, why: str, losses: list[tuple[str, str]]) -> None:
+    """Note a value that pmae has no place for (the import goes on without it): the message,
+    and where it is (``<file>:<JSON path>``), for the import's warnings."""
+    losses.append((f"{field}: {why}; not imported", f"{located.file}:{located.path}.{field}"))
