@@ -18,7 +18,7 @@ from pmae.exchange import import_file
 from pmae.io.bundles import write_bundle
 from pmae.io.pipeline import Report
 from pmae.model import Association, Bundle
-from pmae.plugins import make_plugin_manager
+from pmae.plugins import OptionError, make_plugin_manager
 from pmae.sessions import Session, make_session
 from pmae.updates import update_bundle
 
@@ -106,7 +106,6 @@ def test_rna_territory_option_keeps_one_territory(session: Session) -> None:
 @pytest.mark.parametrize(("options", "message"), [
     ({}, "the source slug of the ids is not given"),
     ({"source": "Mon Réseau"}, "must be a slug"),
-    ({"source": "lma-ra", "colour": "blue"}, "unknown option 'colour'"),
     ({"source": "lma-ra", "territory": "reg:99"}, "is not a territory pmae knows"),
 ])
 def test_bad_options_are_errors(session: Session, options: dict[str, str],
@@ -114,6 +113,15 @@ def test_bad_options_are_errors(session: Session, options: dict[str, str],
     report = run("rna", DATA / "rna_waldec_utf8.csv", session, **options)
     assert not report.ok and report.bundle is None
     assert any(message in i.message for i in report.issues if i.code == "registres:bad-option")
+
+
+def test_undeclared_options_are_usage_errors(session: Session) -> None:
+    # Declared options: pmae checks them before the importer runs, and lists them.
+    with pytest.raises(OptionError, match="unknown option colour for the importer 'rna'; its "
+                                          "options: source"):
+        run("rna", DATA / "rna_waldec_utf8.csv", session, source="lma-ra", colour="blue")
+    with pytest.raises(OptionError, match="option online: 'maybe' is not a bool"):
+        run("recherche-entreprises", API, session, source="lma-ra", online="maybe")
 
 
 # -- recherche-entreprises ------------------------------------------------------------------

@@ -18,9 +18,10 @@ else reaches the network. See the README.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from pmae.io.csv_reader import detect_encoding
-from pmae.plugins import Importer, hookimpl
+from pmae.plugins import Importer, Option, hookimpl
 
 from pmae_registres.common import Found, Place, enrich
 from pmae_registres.entreprises import import_entreprises, read_entreprises
@@ -37,8 +38,17 @@ __all__ = [
     "read_rna",
 ]
 
-_OPTIONS = ("options source=<slug> (ids <source>:<RNA or SIREN>) or bundle=<path> (enrich "
-            "it); territory=<code> keeps one territory; name=<text>.")
+#: The options both importers take: pmae lists them (``pmae plugins``) and checks them.
+OPTIONS: Final = (
+    Option(name="source", help="the slug of the ids <source>:<RNA or SIREN> (or give bundle=)"),
+    Option(name="bundle", help="a bundle to enrich (its source gives the ids' slug)"),
+    Option(name="territory", help="keep the associations of this territory only (dep:69…)"),
+    Option(name="name", help="the new bundle's source name"),
+)
+#: What ``recherche-entreprises`` takes besides.
+ONLINE: Final = Option(name="online", type=bool, default=False,
+                       help="read PATH as a list of SIREN, SIRET or RNA numbers and look them "
+                            "up on recherche-entreprises.api.gouv.fr")
 
 
 @hookimpl
@@ -46,12 +56,11 @@ def pmae_register_importers(register: Callable[[Importer], None]) -> None:
     """``recherche-entreprises`` (API response JSON) and ``rna`` (RNA waldec CSV)."""
     register(Importer(
         name="recherche-entreprises", title="Recherche d'entreprises (réponse JSON de l'API)",
-        read=read_entreprises,
+        read=read_entreprises, options=(*OPTIONS, ONLINE),
         description="Associations (legal form 92xx) of a recherche-entreprises.api.gouv.fr "
-                    "response, or online=yes to look up a list of SIREN/SIRET/RNA numbers; "
-                    + _OPTIONS))
+                    "response, or online=yes to look up a list of SIREN/SIRET/RNA numbers."))
     register(Importer(
         name="rna", title="Répertoire national des associations (extrait rna_waldec)",
-        read=read_rna,
+        read=read_rna, options=OPTIONS,
         description="Active associations of an rna_waldec CSV extract (; UTF-8 or Latin-1); "
-                    "personal columns dropped; " + _OPTIONS))
+                    "personal columns dropped."))

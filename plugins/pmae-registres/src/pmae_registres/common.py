@@ -79,7 +79,7 @@ class Options:
     issues: list[Issue] = attrs.field(factory=list)
 
     @classmethod
-    def parse(cls, options: Mapping[str, str], session: Session, *,
+    def parse(cls, options: Mapping[str, Any], session: Session, *,
               extra: tuple[str, ...] = ()) -> Options:
         """Check ``source``, ``name``, ``bundle`` and ``territory`` (and the importer's own
         ``extra`` keys, which it reads itself); unknown keys are errors."""
@@ -269,7 +269,7 @@ def build_result(base: Bundle, found: Sequence[Found], options: Options, issues:
 Read = Callable[[Path, str, "Session"], tuple[list[Found], list[Issue]]]
 
 
-def run_import(path: Path, options: Mapping[str, str], read: Read, *, default_name: str,
+def run_import(path: Path, options: Mapping[str, Any], read: Read, *, default_name: str,
                session: Session | None = None, extra: tuple[str, ...] = ()) -> ImportResult:
     """An importer's whole run: options checked, the bundle to fill (new, or ``bundle=``
     read), the file read by ``read``, then :func:`build_result`."""

@@ -20,7 +20,7 @@ import attrs
 from pmae.io.files import DocumentError, read_document
 from pmae.issues import Issue
 from pmae.model import Association
-from pmae.plugins import ImportResult
+from pmae.plugins import ImportContext, ImportResult
 
 from pmae_registres.common import RNA, Found, Place, check_siren, check_siret, commune, run_import
 from pmae_registres.online import identifiers, lookup
@@ -51,22 +51,28 @@ NAF_SECTORS: Final[Mapping[str, str]] = {
 NO_AGREEMENT: Final = frozenset({"9998", "9999"})
 
 
-def read_entreprises(path: Path, options: Mapping[str, str]) -> ImportResult:
-    """The ``recherche-entreprises`` importer (the hook gives no session: the default one)."""
-    return import_entreprises(path, options)
+def read_entreprises(path: Path, options: Mapping[str, Any],
+                     context: ImportContext) -> ImportResult:
+    """The ``recherche-entreprises`` importer, with the run's session (its context)."""
+    return import_entreprises(path, options, session=context.session)
 
 
-def import_entreprises(path: Path, options: Mapping[str, str], *,
+def import_entreprises(path: Path, options: Mapping[str, Any], *,
                        session: Session | None = None) -> ImportResult:
     """Associations of a ``recherche-entreprises`` response, as a new bundle or enriching
     ``options["bundle"]``; every skipped unit and lost value is an issue with its JSON path.
+
+    ``options["online"]`` is a bool (pmae converts the declared option), or ``"yes"`` /
+    ``"no"`` when this is called directly.
     """
-    online = options.get("online", "no")
-    if online not in ("yes", "no"):
+    online = options.get("online", False)
+    if isinstance(online, str) and online in ("yes", "no"):
+        online = online == "yes"
+    if not isinstance(online, bool):
         return ImportResult(document=None, issues=(Issue(
             code="registres:bad-option", message=f"online={online!r}: give yes or no",
             hint="online=yes reads PATH as a list of SIREN, SIRET or RNA numbers to look up"),))
-    return run_import(path, options, _read_online if online == "yes" else _read,
+    return run_import(path, options, _read_online if online else _read,
                       default_name="Registre des entreprises", session=session,
                       extra=("online",))
 

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Final
 from pmae.io.csv_reader import detect_encoding
 from pmae.issues import Issue
 from pmae.model import Association
-from pmae.plugins import ImportResult
+from pmae.plugins import ImportContext, ImportResult
 
 from pmae_registres.common import RNA, Found, Place, check_siret, commune, run_import
 
@@ -50,9 +50,9 @@ PERSONAL: Final = frozenset({
 NO_DATE: Final = "0001-01-01"
 
 
-def read_rna(path: Path, options: Mapping[str, str]) -> ImportResult:
-    """The ``rna`` importer (the hook gives no session: the default one)."""
-    return import_rna(path, options)
+def read_rna(path: Path, options: Mapping[str, str], context: ImportContext) -> ImportResult:
+    """The ``rna`` importer, with the run's session (its context)."""
+    return import_rna(path, options, session=context.session)
 
 
 def import_rna(path: Path, options: Mapping[str, str], *,
