@@ -356,6 +356,15 @@ def test_workshop_events() -> None:
     assert "lma-ra:rr-2025-03#workshop-2@pmae" not in found
 
 
+def test_a_workshop_without_a_start_is_warned_about() -> None:
+    # It has no event of its own (it stays in its meeting's description): pmae's warning
+    # channel says so, naming the meeting.
+    ctx = context()
+    pmae_ical.build_calendar(make_bundle(), ctx)
+    assert ctx.notes.entries == [
+        ("a workshop without a start time is not an event of its own", "lma-ra:rr-2025-03")]
+
+
 def test_bundle_without_meetings_is_a_valid_calendar() -> None:
     calendar = parse(export(pmae.Bundle(source=SOURCE, generated_at=GENERATED)))
     assert calendar.walk("VEVENT") == []
@@ -413,7 +422,7 @@ def test_cli_plugins_lists_pmae_ical(only_this_plugin: None) -> None:
         "name": "pmae-ical", "distribution": "pmae-ical", "version": "0.1.0",
         "builtin": False, "status": "loaded", "reason": None,
         "hooks": ["pmae_register_exporters"],
-        "items": [{"kind": "exporter", "name": "ical"}],
+        "items": [{"kind": "exporter", "name": "ical", "options": []}],  # it takes none
     }
 
 

@@ -355,6 +355,9 @@ def build_calendar(bundle: Bundle, context: ExportContext) -> icalendar.Calendar
             category=_label(context, "meeting_kinds", meeting.kind), status=status))
         for number, workshop in enumerate(meeting.workshops, start=1):
             if workshop.start is None:
+                # An event needs a start: the workshop stays in its meeting's description.
+                context.warn("a workshop without a start time is not an event of its own",
+                             record=meeting.id)
                 continue
             event = _event(
                 uid=workshop_uid(meeting, number), stamp=stamp, start=workshop.start,
@@ -377,5 +380,6 @@ def pmae_register_exporters(register: Callable[[Exporter], None]) -> None:
     """``ical``: the meetings as an ``.ics`` file for calendar applications."""
     register(Exporter(
         name="ical", title="Agenda des réunions (iCalendar)", export=export_ical, suffix=".ics",
+        options=(),  # it takes none: pmae refuses any --option before it runs
         description="Meetings and timed workshops as iCalendar (RFC 5545) events, in "
                     "Europe/Paris time, without any personal data."))
