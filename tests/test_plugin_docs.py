@@ -94,8 +94,8 @@ def _tutorial_tests() -> dict[str, Any]:
 
 
 TUTORIAL_TESTS = ["test_registers_its_items", "test_exports_the_public_offers",
-                  "test_options_and_warnings", "test_the_new_theme_is_valid", "test_the_check_warns",
-                  "test_the_library_sees_the_plugin"]
+                  "test_options_and_warnings", "test_the_new_theme_is_valid",
+                  "test_the_check_warns", "test_the_library_sees_the_plugin"]
 
 
 def test_tutorial_has_these_tests() -> None:
