@@ -105,6 +105,12 @@ def _run(session: Session, *args: str) -> Result:
     return CliRunner().invoke(cli, list(args), obj=session)
 
 
+def _run_ok(session: Session, *args: str) -> Result:
+    result = _run(session, *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
 LISTING = ("its options: limit (int; default 10): at most this many records; dialect (str: "
            "plain, fancy; default 'plain'): the flavour; strict (bool): fail on anything odd; "
            "ratio (float): a number")
@@ -141,26 +147,23 @@ def test_an_exporter_that_takes_no_option_says_so(session: Session, bundle_file:
 def test_declared_options_arrive_converted_with_their_defaults(
     session: Session, bundle_file: Path, tmp_path: Path,
 ) -> None:
-    result = _run(session, "export", str(bundle_file), "--to", "declared", "-o",
-                  str(tmp_path / "out.txt"), "--option", "strict=yes", "--option", "ratio=0.5")
-    assert result.exit_code == 0, result.output
+    _run_ok(session, "export", str(bundle_file), "--to", "declared", "-o",
+            str(tmp_path / "out.txt"), "--option", "strict=yes", "--option", "ratio=0.5")
     assert SEEN == [{"limit": 10, "dialect": "plain", "strict": True, "ratio": 0.5}]
 
 
 def test_undeclared_options_pass_unchecked(session: Session, bundle_file: Path,
                                            tmp_path: Path) -> None:
-    result = _run(session, "export", str(bundle_file), "--to", "undeclared", "-o",
-                  str(tmp_path / "out.txt"), "--option", "anything=goes")
-    assert result.exit_code == 0, result.output
+    _run_ok(session, "export", str(bundle_file), "--to", "undeclared", "-o",
+            str(tmp_path / "out.txt"), "--option", "anything=goes")
     assert SEEN == [{"anything": "goes"}]
 
 
 def test_an_exporters_warnings_are_shown_counted_and_named(
     session: Session, bundle_file: Path, tmp_path: Path,
 ) -> None:
-    result = _run(session, "export", str(bundle_file), "--to", "declared", "-o",
-                  str(tmp_path / "out.txt"))
-    assert result.exit_code == 0, result.output
+    result = _run_ok(session, "export", str(bundle_file), "--to", "declared", "-o",
+                     str(tmp_path / "out.txt"))
     assert result.stderr == (
         "pmae: warning: Declared, exporter 'declared': 2 warnings:\n"
         "  - no opening hours in this format (lma-ra:offre-1)\n"
@@ -186,18 +189,16 @@ def _write(tmp_path: Path) -> Path:
 
 def test_an_importer_of_the_first_form_keeps_working(session: Session, bundle_file: Path,
                                                      tmp_path: Path) -> None:
-    result = _run(session, "import", "old-style", str(bundle_file), "-o",
-                  str(tmp_path / "out.json"), "--option", "free=form")
-    assert result.exit_code == 0, result.output
+    _run_ok(session, "import", "old-style", str(bundle_file), "-o",
+            str(tmp_path / "out.json"), "--option", "free=form")
     assert SEEN == [{"free": "form"}]
 
 
 def test_an_importer_with_a_context_gets_the_session_and_warns(
     session: Session, bundle_file: Path, tmp_path: Path,
 ) -> None:
-    result = _run(session, "import", "new-style", str(bundle_file), "-o",
-                  str(tmp_path / "out.json"), "--option", "limit=3")
-    assert result.exit_code == 0, result.output
+    result = _run_ok(session, "import", "new-style", str(bundle_file), "-o",
+                     str(tmp_path / "out.json"), "--option", "limit=3")
     assert [{"limit": 3}, session, {"limit": 3}] == SEEN
     assert ("pmae: warning: Declared, importer 'new-style': 12 warnings:\n"
             "  - 6× column extra_0 has no place in a bundle\n"
