@@ -127,6 +127,26 @@ def test_undeclared_options_are_usage_errors(session: Session) -> None:
 # -- recherche-entreprises ------------------------------------------------------------------
 
 
+def test_a_dropped_value_is_a_warning_of_the_import(session: Session, tmp_path: Path) -> None:
+    response = json.loads(API.read_text(encoding="utf-8"))
+    response["results"][0]["tranche_effectif_salarie"] = "ZZ"
+    path = tmp_path / "response.json"
+    path.write_text(json.dumps(response), encoding="utf-8")
+    shown: list[str] = []
+    report = import_file("recherche-entreprises", path, options={"source": "lma-ra"},
+                         session=session, on_warnings=shown.append)
+    assert report.ok and "registres:lost" not in {i.code for i in report.issues}
+    [summary] = shown
+    assert summary.startswith("pmae_registres, importer 'recherche-entreprises': 1 warning:")
+    assert "size band 'ZZ' is not an INSEE size band: not imported" in summary
+    assert f"({path}:$.results[0]" in summary
+    # Called directly, without pmae's context, it stays an issue of the result.
+    direct = pmae_registres.import_entreprises(path, {"source": "lma-ra"}, session=session)
+    assert "registres:lost" in {i.code for i in direct.issues}
+
+
+
+
 def test_api_response_gives_associations_only(session: Session) -> None:
     report = run("recherche-entreprises", API, session, source="lma-ra")
     assert report.ok and report.bundle is not None

@@ -21,7 +21,7 @@ from pmae.io.bundles import bundle_to_data
 from pmae.io.pipeline import InvalidBundleError
 from pmae.issues import Issue
 from pmae.model import Association, Bundle, Source
-from pmae.plugins import ImportResult
+from pmae.plugins import ImportContext, ImportResult
 from pmae.sessions import session as current_session
 from pmae.territories import TerritoryError
 
@@ -36,6 +36,8 @@ FIELDS: Final = ("name", "rna", "siren", "siret", "sector", "size_band", "commun
                  "founded")
 #: The options both importers take.
 OPTIONS: Final = ("source", "name", "bundle", "territory")
+#: The code of a value dropped: a warning of pmae's import (see :func:`run_import`).
+LOST: Final = "registres:lost"
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -134,7 +136,7 @@ def commune(code: str, place: Place, session: Session, issues: list[Issue]) -> s
     territory = f"com:{code}"
     if COMMUNE.match(code) and session.territories.exists(territory):
         return territory
-    issues.append(place.issue("registres:lost", f"commune {code!r} is not an INSEE commune "
+    issues.append(place.issue(LOST, f"commune {code!r} is not an INSEE commune "
                               "code pmae knows: not imported"))
     return None
 
@@ -270,13 +272,23 @@ Read = Callable[[Path, str, "Session"], tuple[list[Found], list[Issue]]]
 
 
 def run_import(path: Path, options: Mapping[str, Any], read: Read, *, default_name: str,
-               session: Session | None = None, extra: tuple[str, ...] = ()) -> ImportResult:
+               session: Session | None = None, extra: tuple[str, ...] = (),
+               context: ImportContext | None = None) -> ImportResult:
     """An importer's whole run: options checked, the bundle to fill (new, or ``bundle=``
-    read), the file read by ``read``, then :func:`build_result`."""
+    read), the file read by ``read``, then :func:`build_result`.
+
+    With a ``context`` (pmae's import), the values dropped (``registres:lost``) go to its
+    warning channel, each with where it was (file, row and column, or JSON path); without one
+    (a direct call), they stay issues of the result.
+    """
     s = current_session(session)
     parsed = Options.parse(options, s, extra=extra)
     base = base_bundle(parsed, default_name=default_name, session=s)
     if base is None or any(issue.severity == "error" for issue in parsed.issues):
         return ImportResult(document=None, issues=tuple(parsed.issues))
     found, issues = read(path, parsed.source or base.source.slug, s)
+    if context is not None:
+        for issue in (i for i in issues if i.code == LOST):
+            context.warn(issue.message, record=issue.location())
+        issues = [i for i in issues if i.code != LOST]
     return build_result(base, found, parsed, issues, session=s)

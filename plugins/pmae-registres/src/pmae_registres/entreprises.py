@@ -22,7 +22,16 @@ from pmae.issues import Issue
 from pmae.model import Association
 from pmae.plugins import ImportContext, ImportResult
 
-from pmae_registres.common import RNA, Found, Place, check_siren, check_siret, commune, run_import
+from pmae_registres.common import (
+    LOST,
+    RNA,
+    Found,
+    Place,
+    check_siren,
+    check_siret,
+    commune,
+    run_import,
+)
 from pmae_registres.online import identifiers, lookup
 
 if TYPE_CHECKING:
@@ -54,11 +63,12 @@ NO_AGREEMENT: Final = frozenset({"9998", "9999"})
 def read_entreprises(path: Path, options: Mapping[str, Any],
                      context: ImportContext) -> ImportResult:
     """The ``recherche-entreprises`` importer, with the run's session (its context)."""
-    return import_entreprises(path, options, session=context.session)
+    return import_entreprises(path, options, session=context.session, context=context)
 
 
 def import_entreprises(path: Path, options: Mapping[str, Any], *,
-                       session: Session | None = None) -> ImportResult:
+                       session: Session | None = None,
+                       context: ImportContext | None = None) -> ImportResult:
     """Associations of a ``recherche-entreprises`` response, as a new bundle or enriching
     ``options["bundle"]``; every skipped unit and lost value is an issue with its JSON path.
 
@@ -74,7 +84,7 @@ def import_entreprises(path: Path, options: Mapping[str, Any], *,
             hint="online=yes reads PATH as a list of SIREN, SIRET or RNA numbers to look up"),))
     return run_import(path, options, _read_online if online else _read,
                       default_name="Registre des entreprises", session=session,
-                      extra=("online",))
+                      extra=("online",), context=context)
 
 
 def _read_online(path: Path, slug: str, session: Session) -> tuple[list[Found], list[Issue]]:
@@ -189,7 +199,7 @@ class _Reader:
         if band is None or (vocabulary is not None and band in vocabulary):
             return band
         self.issues.append(place.at("tranche_effectif_salarie").issue(
-            "registres:lost", f"size band {band!r} is not an INSEE size band: not imported"))
+            LOST, f"size band {band!r} is not an INSEE size band: not imported"))
         return None
 
     def idcc(self, unit: Mapping[str, Any], siege: Mapping[str, Any],
@@ -201,7 +211,7 @@ class _Reader:
                  and c not in NO_AGREEMENT] if isinstance(listed, list) else []
         if len(codes) > 1:
             self.issues.append(place.at("complements").at("liste_idcc").issue(
-                "registres:lost", f"several collective agreements ({', '.join(codes)}): pmae "
+                LOST, f"several collective agreements ({', '.join(codes)}): pmae "
                 f"keeps one, {codes[0]} (the head office's first)", severity="info"))
         return codes[0] if codes else None
 
@@ -219,5 +229,5 @@ class _Reader:
             return dt.date.fromisoformat(value) if value else None
         except ValueError:
             self.issues.append(place.at("date_creation").issue(
-                "registres:lost", f"{value!r} is not a date: not imported"))
+                LOST, f"{value!r} is not a date: not imported"))
             return None

@@ -21,7 +21,7 @@ from pmae.issues import Issue
 from pmae.model import Association
 from pmae.plugins import ImportContext, ImportResult
 
-from pmae_registres.common import RNA, Found, Place, check_siret, commune, run_import
+from pmae_registres.common import LOST, RNA, Found, Place, check_siret, commune, run_import
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
@@ -52,15 +52,16 @@ NO_DATE: Final = "0001-01-01"
 
 def read_rna(path: Path, options: Mapping[str, str], context: ImportContext) -> ImportResult:
     """The ``rna`` importer, with the run's session (its context)."""
-    return import_rna(path, options, session=context.session)
+    return import_rna(path, options, session=context.session, context=context)
 
 
 def import_rna(path: Path, options: Mapping[str, str], *,
-               session: Session | None = None) -> ImportResult:
+               session: Session | None = None,
+               context: ImportContext | None = None) -> ImportResult:
     """Active associations of an RNA extract, as a new bundle or enriching
     ``options["bundle"]``; each skipped row and lost value is an issue with its row and
     column."""
-    return run_import(path, options, _read, session=session,
+    return run_import(path, options, _read, session=session, context=context,
                       default_name="Répertoire national des associations")
 
 
@@ -152,6 +153,6 @@ class _Reader:
         try:
             return dt.date.fromisoformat(value[:10])
         except ValueError:
-            self.issues.append(place.issue("registres:lost",
+            self.issues.append(place.issue(LOST,
                                            f"{value!r} is not a date: not imported"))
             return None
