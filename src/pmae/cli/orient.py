@@ -28,10 +28,13 @@ from pmae.analysis.orientation import (
 )
 from pmae.cli.common import (
     check_output,
+    date_option,
+    same_file,
     echo_json,
     echo_update,
     open_update,
     prepare_update,
+    reference_date,
     session_of,
 )
 from pmae.cli.db import DataSource, data_option, opened_store
@@ -64,18 +67,18 @@ __all__ = ["orient"]
 @click.option("--by", "by", help="With --record: actor id of who orients.")
 @click.option("-o", "--output", default=None,
               help="With --record: write the bundle there instead of back to BUNDLE.")
+@click.option("--force", is_flag=True, help="With -o: replace that file if it exists.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="How to print the result.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the reasons.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Day the offers must be valid on, YYYY-MM-DD (default: today).")
+@date_option("Day the offers must be valid on, YYYY-MM-DD")
 @click.pass_context
 def orient(ctx: click.Context,
            bundle: str | None, db_path: str | None,
            association_id: str | None, need_id: str | None, theme: str | None,
            commune: str | None, stage: str | None, limit: int, per_actor: int,
-           show_pathway: bool, record: bool, by: str | None, output: str | None,
+           show_pathway: bool, record: bool, by: str | None, output: str | None, force: bool,
            output_format: str, lang: str, today: dt.datetime | None) -> None:
     """Propose the offers of BUNDLE for an association, a need, or a theme and a commune.
 
@@ -86,7 +89,8 @@ def orient(ctx: click.Context,
 
     Offers are ranked by stage, actor type after an alert, nearness of their territory and cost;
     each comes with its reasons. An offer whose territory does not contain the commune, or that
-    is not valid today, is never proposed.
+    is not in force on the reference date (--date, default today; never the bundle's date),
+    is never proposed; one that would have been, but has expired or not started yet, is named.
 
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db), only what
     orienting this target needs; --record needs a BUNDLE.
@@ -109,7 +113,8 @@ def orient(ctx: click.Context,
     source = DataSource.of(ctx, bundle, db_path)
     if record:
         source.refuse_writing("--record")
-    check_output(output)
+    # -o BUNDLE itself is the update in place, as without -o.
+    check_output(output, force=force or same_file(output, bundle))
     session = session_of(ctx).evolve(lang=lang)
     vocabularies, territories = session.vocabularies, session.territories
     # With --record the bundle is read once, as the update it will be (refusals come first).
@@ -132,7 +137,7 @@ def orient(ctx: click.Context,
         if value is not None and value not in vocabularies[code]:
             raise click.UsageError(f"unknown {code[:-1]} {value!r}: `pmae vocab {code}` lists "
                                    "them")
-    day = today.date() if today is not None else data.generated_at.date()
+    day = reference_date(ctx, today)
     index = OfferIndex.build(data, today=day, session=session)
     target: Association | Need | Query
     try:
