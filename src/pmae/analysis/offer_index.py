@@ -154,7 +154,7 @@ class OfferIndex:
                  vocabularies: Mapping[str, Vocabulary], orient_to: _OrientTo) -> None:
         """Use :meth:`build`."""
         self.bundle, self.territories, self.today = bundle, territories, today
-        self.vocabularies = vocabularies
+        self.vocabularies, self.orient_to = vocabularies, orient_to
         self.actors: dict[str, Actor] = {actor.id: actor for actor in bundle.actors}
         self.offers: tuple[Offer, ...] = tuple(
             offer for offer in bundle.offers

@@ -21,8 +21,8 @@ from pmae.cli.common import (
     check_output,
     date_option,
     format_option,
-    reference_date,
     lang_option,
+    reference_date,
     session_of,
     write_result,
 )

@@ -7,8 +7,8 @@ import sys
 import click
 
 from pmae.cli.common import (
-    FORMAT_OPTION,
     FORCE_OPTION,
+    FORMAT_OPTION,
     check_output,
     echo_json,
     print_issues,

@@ -164,11 +164,11 @@ def narrowest(before: str | None, audience: str) -> str:
 def _written_format(version: str) -> str:
     # ``audience`` came with format 1.1.0: a bundle that carries it says so, so that a reader
     # of 1.0 reads it (without the field) rather than refusing it.
-    from pmae.model import FORMAT_VERSION
+    def minor(text: str) -> tuple[int, int]:
+        match = re.match(r"(\d+)\.(\d+)\.", text)
+        return (int(match[1]), int(match[2])) if match else (0, 0)
 
-    major, minor = (int(part) for part in version.split(".")[:2])
-    ours = tuple(int(part) for part in FORMAT_VERSION.split(".")[:2])
-    return version if (major, minor) >= ours else FORMAT_VERSION
+    return version if minor(version) >= minor(FORMAT_VERSION) else FORMAT_VERSION
 
 
 def file_name(path: str) -> str:
