@@ -13,9 +13,9 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
+from pmae import load_bundle
 from pmae.cli import cli
 from pmae.io.audience import filter_bundle, narrowest
-from pmae import load_bundle
 from pmae.io.bundles import write_bundle
 from pmae.io.upsert import upsert
 from pmae.sample import load_sample
