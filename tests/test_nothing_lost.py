@@ -24,17 +24,24 @@ from pmae.sessions import make_session
 KEEP = "keep me\n"
 
 
-def _invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), obj=make_session(load=[]))
+def invoke(*args: str, as_of: str | None = None) -> tuple[int, str, str]:
+    """``pmae ARGS`` with pmae's built-ins and the reference date ``as_of`` (default today):
+    (exit code, standard output, standard error)."""
+    result = CliRunner().invoke(cli, list(args), obj=make_session(load=[], as_of=as_of))
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.fixture()
-def sample(tmp_path: Path) -> Path:
-    path = tmp_path / "sample.json"
+def sample_in(folder: Path) -> Path:
+    """The sample bundle written to ``folder/sample.json``."""
+    path = folder / "sample.json"
     write_bundle(load_sample(), path)
     return path
+
+
+@pytest.fixture()
+def sample(tmp_path: Path) -> Path:
+    return sample_in(tmp_path)
 
 
 # --- every command that writes a file -------------------------------------------------------
@@ -42,7 +49,7 @@ def sample(tmp_path: Path) -> Path:
 
 def _store(tmp_path: Path, sample: Path) -> str:
     db = tmp_path / "s.db"
-    assert _invoke("publish", str(sample), "--db", str(db))[0] == 0
+    assert invoke("publish", str(sample), "--db", str(db))[0] == 0
     return str(db)
 
 
@@ -87,12 +94,12 @@ def test_no_command_overwrites_a_file_without_force(
     db = _store(tmp_path, sample) if "DB" in line else ""
     args = [{"S": str(sample), "OUT": str(out), "OUT.html": str(out), "DB": db,
              "ANSWERS": str(answers)}.get(word, word) for word in line]
-    code, out_text, err = _invoke(*args)
+    code, out_text, err = invoke(*args)
     assert code == 2, (name, out_text, err)
     assert "pass --force to replace it" in err
     kept = out / "notes.txt" if folder else out
     assert kept.read_text(encoding="utf-8") == KEEP
-    code, out_text, err = _invoke(*args, "--force")
+    code, out_text, err = invoke(*args, "--force")
     assert code == 0, (name, out_text, err)
     assert not kept.exists() or kept.read_text(encoding="utf-8") != KEEP
 
@@ -108,28 +115,28 @@ def test_the_calendar_is_not_overwritten_without_force(sample: Path, tmp_path: P
 
 def test_import_never_writes_over_what_it_reads(sample: Path, tmp_path: Path) -> None:
     tables = tmp_path / "tableaux"
-    assert _invoke("export", str(sample), "--to", "csv", "--audience", "all",
+    assert invoke("export", str(sample), "--to", "csv", "--audience", "all",
                    "-o", str(tables))[0] == 0
     before = (tables / "bundle.csv").read_bytes()
     for force in ((), ("--force",)):
-        code, _, err = _invoke("import", "csv", str(tables), "-o", str(tables / "bundle.csv"),
+        code, _, err = invoke("import", "csv", str(tables), "-o", str(tables / "bundle.csv"),
                                *force)
         assert code == 2 and "is also an input" in err
         assert (tables / "bundle.csv").read_bytes() == before
-    assert _invoke("merge", str(sample), "-o", str(sample), "--force")[0] == 2
+    assert invoke("merge", str(sample), "-o", str(sample), "--force")[0] == 2
 
 
 def test_the_demo_owns_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     # The README's quick start, twice in a row: the demo replaces its own previous report.
-    assert _invoke("demo")[0] == 0
-    code, out, err = _invoke("demo")
+    assert invoke("demo")[0] == 0
+    code, out, err = invoke("demo")
     assert code == 0, err
     assert "Rapport écrit dans pmae-demo/" in out
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text(KEEP, encoding="utf-8")
-    code, _, err = _invoke("demo", "-o", str(mine))
+    code, _, err = invoke("demo", "-o", str(mine))
     assert code == 2 and "pass --force" in err
     assert (mine / "notes.txt").read_text(encoding="utf-8") == KEEP
 
@@ -138,10 +145,10 @@ def test_the_demo_owns_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_an_export_records_its_audience(sample: Path, tmp_path: Path) -> None:
-    assert _invoke("export", str(sample), "--to", "json", "-o", str(tmp_path / "p.json"))[0] == 0
+    assert invoke("export", str(sample), "--to", "json", "-o", str(tmp_path / "p.json"))[0] == 0
     public = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
     assert (public["audience"], public["format_version"]) == ("public", "1.1.0")
-    assert _invoke("export", str(sample), "--to", "csv", "--audience", "network",
+    assert invoke("export", str(sample), "--to", "csv", "--audience", "network",
                    "-o", str(tmp_path / "t"))[0] == 0
     row = next(csv.DictReader(io.StringIO(
         (tmp_path / "t" / "bundle.csv").read_text(encoding="utf-8-sig"))))
@@ -164,10 +171,10 @@ def _rows(path: Path) -> list[list[str]]:
 def test_a_public_export_imported_over_the_full_bundle_loses_nothing(
         sample: Path, tmp_path: Path) -> None:
     tables = tmp_path / "tableaux"
-    assert _invoke("export", str(sample), "--to", "csv", "-o", str(tables))[0] == 0
+    assert invoke("export", str(sample), "--to", "csv", "-o", str(tables))[0] == 0
     before = sample.read_bytes()
     # The README's export line then the import over the full bundle: nothing changes.
-    code, out, _ = _invoke("import", "csv", str(tables), "-o", str(sample))
+    code, out, _ = invoke("import", "csv", str(tables), "-o", str(sample))
     assert code == 0
     assert sample.read_bytes() == before
     assert out.splitlines()[-1].startswith(
@@ -183,7 +190,7 @@ def test_a_public_export_imported_over_the_full_bundle_loses_nothing(
     offers = [offers[0], offers[1], *offers[3:], added]
     with (tables / "offers.csv").open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(offers)
-    code, out, err = _invoke("import", "csv", str(tables), "--into", str(sample))
+    code, out, err = invoke("import", "csv", str(tables), "--into", str(sample))
     assert code == 0, err
     assert f"updated {sample} by id from {tables} [offers: 1 added, 1 changed]" in out
     assert "kept, absent from the import: offers: 1 (--replace removes them)" in out
@@ -196,7 +203,7 @@ def test_a_public_export_imported_over_the_full_bundle_loses_nothing(
         full.associations, full.needs, full.diagnoses, full.referrals)
     # --replace removes the offer the import could hold and does not; nothing else.
     out_file = tmp_path / "replaced.json"
-    code, out, err = _invoke("import", "csv", str(tables), "--into", str(sample), "-o",
+    code, out, err = invoke("import", "csv", str(tables), "--into", str(sample), "-o",
                              str(out_file), "--replace")
     assert code == 0, err
     assert f"updated {out_file} by id from {tables} [offers: 1 removed]" in out
@@ -206,7 +213,7 @@ def test_a_public_export_imported_over_the_full_bundle_loses_nothing(
     assert len(replaced.offers) == len(updated.offers) - 1
     assert replaced.associations == full.associations
     # --force replaces the -o file with the import itself, as asked.
-    code, _, _ = _invoke("import", "csv", str(tables), "-o", str(out_file), "--force")
+    code, _, _ = invoke("import", "csv", str(tables), "-o", str(out_file), "--force")
     assert code == 0 and load_bundle(out_file).associations == ()
 
 
@@ -229,8 +236,8 @@ def test_upsert_keeps_the_fields_the_audience_did_not_see() -> None:
 
 
 def test_import_usage(sample: Path, tmp_path: Path) -> None:
-    code, _, err = _invoke("import", "json", str(sample))
+    code, _, err = invoke("import", "json", str(sample))
     assert code == 2 and "give -o FILE" in err
-    code, _, err = _invoke("import", "json", str(sample), "-o", str(tmp_path / "n.json"),
+    code, _, err = invoke("import", "json", str(sample), "-o", str(tmp_path / "n.json"),
                            "--replace")
     assert code == 2 and "--replace is for updating" in err

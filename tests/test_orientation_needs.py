@@ -13,13 +13,11 @@ from pathlib import Path
 import attrs
 import html5lib
 import pytest
-from click.testing import CliRunner
+from test_nothing_lost import invoke, sample_in
 
 from pmae import load_bundle
 from pmae.analysis.coverage import coverage
 from pmae.analysis.orientation import OfferIndex, excluded_by_date, open_needs, orient_needs
-from pmae.cli import cli
-from pmae.io.bundles import write_bundle
 from pmae.model import Need
 from pmae.render.sheets.orientation import build_orientation_sheet, orientation_html
 from pmae.sample import load_sample
@@ -31,17 +29,12 @@ SAMPLE_DAY = dt.date(2025, 12, 1)
 
 
 def _invoke(*args: str, as_of: str = "2025-12-01") -> tuple[int, str, str]:
-    session = make_session(load=[], as_of=as_of)
-    result = CliRunner().invoke(cli, list(args), obj=session)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
-    return result.exit_code, result.stdout, result.stderr
+    return invoke(*args, as_of=as_of)
 
 
 @pytest.fixture()
 def sample(tmp_path: Path) -> Path:
-    path = tmp_path / "sample.json"
-    write_bundle(load_sample(), path)
-    return path
+    return sample_in(tmp_path)
 
 
 @pytest.fixture()
