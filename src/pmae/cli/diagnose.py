@@ -30,6 +30,7 @@ from pmae.cli.common import (
     check_output,
     echo_json,
     fail,
+    reference_date,
     same_file,
     session_of,
     write_result,
@@ -149,7 +150,7 @@ def diagnose(ctx: click.Context,
             if other is not None and Path(output).resolve() == Path(other).resolve():
                 raise click.UsageError(f"{output} is the answers file: write the bundle "
                                        "elsewhere")
-    date = when.date() if when is not None else dt.date.today()
+    date = reference_date(ctx, when)
     if answers_file is not None:
         if resume_file is not None or save_file is not None:
             raise click.UsageError("--resume and --save are for the questions asked on the "
