@@ -106,7 +106,8 @@ def test_merge_writes_and_refuses_conflicts(tmp_path: Path) -> None:
     conflicting["offers"][0]["title"] = "Un autre titre"
     c = _write(tmp_path / "c.json", conflicting)
     before = out_path.read_bytes()
-    code, out, err = _invoke("merge", str(a), str(c), "-o", str(out_path))
+    # --force: the file may be replaced, yet a conflict writes nothing.
+    code, out, err = _invoke("merge", str(a), str(c), "-o", str(out_path), "--force")
     assert code == 1
     assert "[merge-conflict] 'lma-ra:o1' differs" in out
     assert "nothing was written" in err

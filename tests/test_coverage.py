@@ -79,7 +79,8 @@ def test_expired_and_not_yet_open_offers_never_count() -> None:
         _offer("later", "b", ("dep:69",), valid_from=dt.date(2025, 6, 2)),
         _offer("now", "c", ("dep:69",), valid_from=DAY, valid_until=DAY),
     ])
-    grid = coverage(bundle, region="dep:69", themes=["dialogue_social"], stages=["conseil"])
+    grid = coverage(bundle, region="dep:69", themes=["dialogue_social"], stages=["conseil"],
+                    today=DAY)
     assert grid.cell("dep:69", "dialogue_social", "conseil").offers == ("t:now",)
     totals = grid.totals()
     assert (totals["offers_in_force"], totals["offers_expired"],
@@ -156,7 +157,7 @@ def test_an_unknown_region_or_level_is_refused() -> None:
 
 
 def test_the_sample_deliberate_gaps_are_found() -> None:
-    grid = coverage(load_sample())
+    grid = coverage(load_sample(), today=dt.date(2025, 12, 1))
     gaps = {(g.territory, g.theme, g.stage) for g in grid.gaps()}
     assert {("dep:07", "dialogue_social", "conseil"),
             ("dep:26", "dialogue_social", "conseil")} <= gaps
@@ -226,7 +227,7 @@ def test_cells_agree_with_a_brute_force_computation(bundle: Bundle, level: str,
                                                     region: str | None,
                                                     redundant_at: int) -> None:
     grid = coverage(bundle, level=level, region=region, themes=THEMES, stages=STAGES,
-                    redundant_at=redundant_at)
+                    redundant_at=redundant_at, today=DAY)
     assert grid.territories == _brute_grid(bundle, level, region)
     live = [o for o in bundle.offers if o.valid_until is None or o.valid_until >= DAY]
     placed = 0
@@ -313,7 +314,7 @@ TIERS_LIEUX = _bundle(
 
 @pytest.fixture(scope="module")
 def tiers_lieux_session() -> Session:
-    return make_session(load=[], plugins=[TiersLieuxPlugin()])
+    return make_session(load=[], plugins=[TiersLieuxPlugin()], as_of=DAY)
 
 
 def _covered(session: Session | None) -> tuple[tuple[str, ...], str]:
@@ -374,7 +375,8 @@ def sample_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_command_text(sample_file: Path) -> None:
     result = CliRunner().invoke(coverage_command, [
-        str(sample_file), "--region", "reg:82", "--theme", "sante_prevoyance", "--gaps"])
+        str(sample_file), "--region", "reg:82", "--theme", "sante_prevoyance", "--gaps",
+        "--date", "2025-12-01"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == ("Couverture de l'offre d'accompagnement au 2025-12-01 : "
@@ -384,13 +386,15 @@ def test_command_text(sample_file: Path) -> None:
         "        2  Santé, prévoyance et prévention des risques  Appui / accompagnement  "
         "42 Loire")
     table = CliRunner().invoke(coverage_command, [
-        str(sample_file), "--region", "reg:82", "--theme", "dialogue_social", "--lang", "en"])
+        str(sample_file), "--region", "reg:82", "--theme", "dialogue_social", "--lang", "en",
+        "--date", "2025-12-01"])
     assert "  07 Ardèche             ∅        2       2       ∅         ∅        ∅       ∅" in \
         table.output.splitlines()
 
 
 def test_command_json_and_graph(sample_file: Path) -> None:
-    result = CliRunner().invoke(coverage_command, [str(sample_file), "--format", "json"])
+    result = CliRunner().invoke(coverage_command, [str(sample_file), "--format", "json",
+                                                   "--date", "2025-12-01"])
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert (len(data["territories"]), len(data["cells"])) == (12, 12 * 21 * 7)
@@ -402,7 +406,8 @@ def test_command_json_and_graph(sample_file: Path) -> None:
         "offers_not_started", "offers_outside", "needs", "needs_in_cells", "needs_without_stage",
         "needs_outside", "needs_other_theme", "needs_other_stage"]
     graph = CliRunner().invoke(coverage_command, [
-        str(sample_file), "--graph", "--format", "json", "--theme", "gepp"])
+        str(sample_file), "--graph", "--format", "json", "--theme", "gepp",
+        "--date", "2025-12-01"])
     assert json.loads(graph.output)["edges"] == [{
         "a": "pmae-ra:dla-38", "b": "pmae-ra:uniformation-aura", "kind": "complementaire",
         "themes": ["gepp"], "stages": ["information", "sensibilisation", "formation", "appui"],

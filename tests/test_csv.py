@@ -140,7 +140,7 @@ def test_layout_comes_from_the_schemas() -> None:
                                  "actor_contacts.csv"]
     assert headers["bundle.csv"] == ["format_version", "source.slug", "source.name",
                                      "source.url", "source.contact_email", "generated_at",
-                                     "licence", "description"]
+                                     "licence", "description", "audience"]
     assert headers["actor_contacts.csv"] == ["actor_id", "name", "role", "email", "phone"]
     assert headers["meeting_speakers.csv"] == [
         "meeting_id", "person.name", "person.role", "person.email", "person.phone",
@@ -235,8 +235,8 @@ def test_exported_bytes(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["actors.csv", "bundle.csv"]
     assert (tmp_path / "out" / "bundle.csv").read_bytes() == (
         b"format_version,source.slug,source.name,source.url,source.contact_email,"
-        b"generated_at,licence,description\r\n"
-        b'1.0.0,lma-ra,"LMA; ""RA""",,,2025-03-14T09:00:00+01:00,etalab-2.0,\r\n')
+        b"generated_at,licence,description,audience\r\n"
+        b'1.1.0,lma-ra,"LMA; ""RA""",,,2025-03-14T09:00:00+01:00,etalab-2.0,,public\r\n')
     assert (tmp_path / "out" / "actors.csv").read_bytes() == (
         b"id,name,actor_type,description,labels,networks,territories,commune,address,siret,"
         b"website,email,phone,visibility,recipients\r\n"
@@ -250,8 +250,8 @@ def test_excel_dialect_has_a_bom_semicolons_and_decimal_commas(tmp_path: Path) -
                   options={"dialect": "excel"})
     assert (tmp_path / "out" / "bundle.csv").read_bytes() == BOM + (
         b"format_version;source.slug;source.name;source.url;source.contact_email;"
-        b"generated_at;licence;description\r\n"
-        b'1.0.0;lma-ra;"LMA; ""RA""";;;2025-03-14T09:00:00+01:00;etalab-2.0;\r\n')
+        b"generated_at;licence;description;audience\r\n"
+        b'1.1.0;lma-ra;"LMA; ""RA""";;;2025-03-14T09:00:00+01:00;etalab-2.0;;\r\n')
     assert (tmp_path / "out" / "associations.csv").read_bytes() == BOM + (
         b"id;name;rna;siren;siret;sector;headcount;fte;size_band;commune;idcc;founded;"
         b"visibility;recipients\r\n"

@@ -238,8 +238,9 @@ def test_pmae_db_metadata_writes_the_metadata(files: dict[str, Path], core: Sess
 
     out = tmp_path / "metadata.json"
     for name, path in files.items():
-        done = CliRunner().invoke(cli, ["db", "metadata", "--db", str(path), "-o", str(out)],
-                                  obj=core, prog_name="pmae")
+        # --force: each store's metadata replaces the previous one's.
+        done = CliRunner().invoke(cli, ["db", "metadata", "--db", str(path), "-o", str(out),
+                                        "--force"], obj=core, prog_name="pmae")
         assert done.exit_code == 0, done.output
         data = orjson.loads(out.read_bytes())
         (database,) = data["databases"]

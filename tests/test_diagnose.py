@@ -34,6 +34,8 @@ from pmae.sample import load_sample
 ANSWERS = Path(__file__).resolve().parent / "data" / "answers"
 FRAGILE = ANSWERS / "diagnostic-partage-fragile.json"
 ASSOCIATION = "pmae-ra:asso-001"
+#: The ids of the needs the FRAGILE answers create, as `pmae diagnose` prints them.
+NEEDS_CREATED = ", ".join(f"pmae-ra:diag-1-besoin-{i}" for i in range(1, 6))
 ASSOCIATION_NAME = "École de musique de Saint-Martin-d'Hères"
 
 #: The summary of tests/data/answers/diagnostic-partage-fragile.json, in French.
@@ -162,7 +164,9 @@ def test_answers_file_prints_the_result_and_records_it(sample: Path) -> None:
     assert code == 0, err
     assert out.splitlines() == FRAGILE_SUMMARY
     assert err == (f"Enregistré dans {sample} : diagnostic pmae-ra:diag-1, 5 besoin(s). "
-                   "[diagnoses : 1 ajouté(s) ; needs : 5 ajouté(s)]\n")
+                   "[diagnoses : 1 ajouté(s) ; needs : 5 ajouté(s)]\n"
+                   f"Besoins créés : {NEEDS_CREATED}\n"
+                   f"Pour les orienter : pmae orient {sample} --association {ASSOCIATION}\n")
     report = validate_file(sample)
     assert [i for i in report.issues if i.severity == "error"] == []
     after = report.bundle
@@ -200,7 +204,10 @@ def test_answers_file_prints_the_result_and_records_it(sample: Path) -> None:
     code, _, err = _invoke("diagnostic-partage", "--answers", str(FRAGILE), "--bundle",
                            str(sample), "--association", ASSOCIATION)
     assert (code, err) == (0, f"Enregistré dans {sample} : diagnostic pmae-ra:diag-2, "
-                              "5 besoin(s). [diagnoses : 1 ajouté(s) ; needs : 5 ajouté(s)]\n")
+                              "5 besoin(s). [diagnoses : 1 ajouté(s) ; needs : 5 ajouté(s)]\n"
+                              f"Besoins créés : {NEEDS_CREATED.replace('diag-1', 'diag-2')}\n"
+                              f"Pour les orienter : pmae orient {sample} --association "
+                              f"{ASSOCIATION}\n")
 
 
 def test_answers_file_to_another_output_leaves_the_input(sample: Path, tmp_path: Path) -> None:
@@ -210,7 +217,10 @@ def test_answers_file_to_another_output_leaves_the_input(sample: Path, tmp_path:
                            str(sample), "--association", ASSOCIATION, "-o", str(out_path),
                            "--lang", "en")
     assert (code, err) == (0, f"Recorded in {out_path}: diagnosis pmae-ra:diag-1, 5 need(s). "
-                              "[diagnoses: 1 added; needs: 5 added]\n")
+                              "[diagnoses: 1 added; needs: 5 added]\n"
+                              f"Needs created: {NEEDS_CREATED}\n"
+                              f"To orient them: pmae orient {out_path} --association "
+                              f"{ASSOCIATION}\n")
     assert sample.read_bytes() == original
     assert len(load_bundle(out_path).diagnoses) == len(load_bundle(sample).diagnoses) + 1
 
@@ -509,8 +519,9 @@ def test_questions_on_a_terminal_quit_and_resume(sample: Path, tmp_path: Path,
     term.send("o")
     code, rest = term.finish()
     assert code == 0
-    assert rest.splitlines()[-1].startswith(
+    assert rest.splitlines()[-3].startswith(
         "Enregistré dans sample.json : diagnostic pmae-ra:diag-1, ")
+    assert rest.splitlines()[-2].startswith("Besoins créés : pmae-ra:diag-1-besoin-1")
     bundle = load_bundle(sample)
     assert len(bundle.diagnoses) == 11
     diagnosis = bundle.diagnoses[-1]
@@ -566,7 +577,7 @@ def test_a_bundle_changed_meanwhile_loses_nothing(sample: Path, tmp_path: Path,
     term.send("o")
     code, rest = term.finish()
     assert code == 0
-    assert rest.splitlines()[-1].startswith(
+    assert rest.splitlines()[-3].startswith(
         "Enregistré dans sample.json : diagnostic pmae-ra:diag-2, ")
     bundle = load_bundle(sample)
     assert [(d.id, d.association) for d in bundle.diagnoses[-2:]] == [

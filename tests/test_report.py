@@ -88,14 +88,14 @@ def _pages(folder: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("hostile") / "site"
-    build_report(_bundle(), out)
+    build_report(_bundle(), out, today=dt.date(2025, 6, 1))
     return out
 
 
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample") / "site"
-    build_report(load_sample(), out)
+    build_report(load_sample(), out, today=dt.date(2025, 12, 1))
     return out
 
 
@@ -193,7 +193,7 @@ def test_every_sample_page_is_valid_html(sample_site: Path) -> None:
 
 
 def test_lang_en_switches_the_texts(tmp_path: Path) -> None:
-    result = build_report(_bundle(), tmp_path / "en", lang="en")
+    result = build_report(_bundle(), tmp_path / "en", lang="en", today=dt.date(2025, 6, 1))
     assert result.path == tmp_path / "en"
     index = (tmp_path / "en" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in index
@@ -233,7 +233,7 @@ def test_diagnosis_shows_only_published_values(tmp_path: Path) -> None:
     bundle = Bundle(source=Source(slug="t", name="Test"),
                     generated_at=dt.datetime(2025, 6, 1, 9, tzinfo=TZ), needs=needs,
                     actors=_bundle().actors[:1])
-    build_report(bundle, tmp_path / "site")
+    build_report(bundle, tmp_path / "site", today=dt.date(2025, 6, 1))
     tree = _parse(tmp_path / "site" / "diagnostic.html")
     table = [["".join(c.itertext()).strip() for c in tr if isinstance(c.tag, str)]
              for tr in tree.iter("tr")]
@@ -284,13 +284,18 @@ def test_command_validates_refuses_and_replaces(tmp_path: Path) -> None:
     bundle_file = tmp_path / "b.json"
     write_bundle(_valid_bundle(), bundle_file)
     out = tmp_path / "site"
-    result = runner.invoke(report, [str(bundle_file), "-o", str(out)])
+    result = runner.invoke(report, [str(bundle_file), "-o", str(out), "--date", "2025-06-01"])
     assert result.exit_code == 0, result.output
     assert result.output == (f"wrote {out}: 52 pages for the audience public "
                              f"(open {out / 'index.html'})\n")
-    # A previous report is replaced without --force.
+    # A previous report is kept without --force (nothing is overwritten unasked), replaced
+    # as a whole with it.
     (out / "stale.html").write_text("old", encoding="utf-8")
-    assert runner.invoke(report, [str(bundle_file), "-o", str(out), "--lang", "en"]
+    kept = runner.invoke(report, [str(bundle_file), "-o", str(out), "--lang", "en"])
+    assert kept.exit_code == 2
+    assert "is a folder that is not empty: choose another path, or pass --force" in kept.output
+    assert (out / "stale.html").exists()
+    assert runner.invoke(report, [str(bundle_file), "-o", str(out), "--lang", "en", "--force"]
                          ).exit_code == 0
     assert not (out / "stale.html").exists()
     assert '<html lang="en">' in (out / "index.html").read_text(encoding="utf-8")
@@ -300,7 +305,7 @@ def test_command_validates_refuses_and_replaces(tmp_path: Path) -> None:
     (other / "notes.txt").write_text("keep me", encoding="utf-8")
     refused = runner.invoke(report, [str(bundle_file), "-o", str(other)])
     assert refused.exit_code == 2
-    assert "not empty and not a pmae report" in refused.output
+    assert "is a folder that is not empty" in refused.output
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
     assert runner.invoke(report, [str(bundle_file), "-o", str(other), "--force"]).exit_code == 0
     assert not (other / "notes.txt").exists()

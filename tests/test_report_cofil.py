@@ -65,6 +65,12 @@ def _visible_text(page: Path) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", html))
 
 
+#: The reference dates of these reports: the test bundle's and the sample's (the report's date
+#: defaults to today, which would make every expected figure drift).
+DAY = dt.date(2025, 6, 1)
+SAMPLE_DAY = dt.date(2025, 12, 1)
+
+
 def _bundle() -> Bundle:
     """Offers on GEPP in Isère and Rhône only, needs on recruitment where there is no offer:
     many in Isère (published), one in Ain (secret), and a commune named by its code."""
@@ -101,14 +107,14 @@ def _bundle() -> Bundle:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cofil") / "site"
-    build_report(_bundle(), out)
+    build_report(_bundle(), out, today=DAY)
     return out
 
 
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample") / "site"
-    build_report(load_sample(), out, sheets=True)
+    build_report(load_sample(), out, sheets=True, today=SAMPLE_DAY)
     return out
 
 
@@ -245,7 +251,7 @@ def test_figures_say_what_they_count(site: Path, tmp_path: Path) -> None:
         p for p in index.iter("p") if p.attrib.get("id") == "besoins-comptes"))
     # The public report never counts what it hides (the network offer).
     assert "3 offres" not in _visible_text(site / "index.html")
-    build_report(_bundle(), tmp_path / "net", audience="network")
+    build_report(_bundle(), tmp_path / "net", audience="network", today=DAY)
     scope = next(_text(p) for p in _parse(tmp_path / "net" / "index.html").iter("p")
                  if p.attrib.get("class") == "scope")
     assert scope.startswith("Ce rapport montre les 3 offres visibles des membres des réseaux, "
@@ -257,7 +263,7 @@ def test_demo_says_why_its_figures_differ(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     sample = load_sample()
-    built = build_report(sample, tmp_path / "again")
+    built = build_report(sample, tmp_path / "again", today=SAMPLE_DAY)
     assert lines[2] == (
         f"Offre territoriale : {built.gaps_with_needs} zones blanches département × thème où "
         f"le diagnostic partagé publie des besoins ({built.gaps} zones blanches en tout, "
@@ -336,7 +342,7 @@ def test_sheets_written_beside_a_report_are_kept_and_linked(tmp_path: Path) -> N
                                str(fiches)]).exit_code == 0
     assert "audience: public" in (fiches / ".pmae-sheets").read_text(encoding="utf-8")
     # The next report keeps them (same audience) and links them.
-    again = runner.invoke(cli, ["report", str(bundle), "-o", str(out)])
+    again = runner.invoke(cli, ["report", str(bundle), "-o", str(out), "--force"])
     assert again.exit_code == 0, again.output
     assert again.stdout.splitlines()[1] == (
         f"kept {fiches}: the sheets pmae sheet wrote there for this audience, linked from the "
@@ -345,19 +351,22 @@ def test_sheets_written_beside_a_report_are_kept_and_linked(tmp_path: Path) -> N
     chain = _parse(out / "chaine.html")
     assert [a.attrib["href"] for a in chain.iter("a") if "fiches" in a.attrib["href"]] == [
         f"{SHEETS_FOLDER}/index.html", f"{SHEETS_FOLDER}/gepp.html"]  # the menu, the theme
-    # Sheets for the networks in a public report's folder: refused, nothing deleted.
+    # Sheets for the networks in a public report's folder: refused, nothing deleted (the
+    # library says why; the command refuses any folder that is not empty without --force).
     assert runner.invoke(cli, ["sheet", str(bundle), "--all", "--format", "md", "--audience",
-                               "network", "-o", str(fiches)]).exit_code == 0
+                               "network", "-o", str(fiches), "--force"]).exit_code == 0
     refused = runner.invoke(cli, ["report", str(bundle), "-o", str(out)])
     assert refused.exit_code == 2
-    assert "written by pmae sheet for network" in refused.output
+    assert "pass --force to replace it" in refused.output
+    with pytest.raises(FileExistsError, match="written by pmae sheet for network"):
+        build_report(_bundle(), out, today=DAY)
     assert (fiches / "recrutement.md").is_file()
     forced = runner.invoke(cli, ["report", str(bundle), "-o", str(out), "--force"])
     assert forced.exit_code == 0 and not fiches.exists()
     # The report's own sheets are its output: a report without --sheets leaves them out.
-    assert runner.invoke(cli, ["report", str(bundle), "-o", str(out), "--sheets"]
+    assert runner.invoke(cli, ["report", str(bundle), "-o", str(out), "--sheets", "--force"]
                          ).exit_code == 0 and fiches.is_dir()
-    assert runner.invoke(cli, ["report", str(bundle), "-o", str(out)]).exit_code == 0
+    assert runner.invoke(cli, ["report", str(bundle), "-o", str(out), "--force"]).exit_code == 0
     assert not fiches.exists()
 
 

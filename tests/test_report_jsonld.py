@@ -168,7 +168,8 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("jsonld")
     runner = CliRunner()
     for command in (["sample", "-o", str(folder / "sample.json")],
-                    ["report", str(folder / "sample.json"), "-o", str(folder / "site")]):
+                    ["report", str(folder / "sample.json"), "-o", str(folder / "site"),
+                     "--date", "2025-12-01"]):
         result = runner.invoke(cli, command)
         assert result.exit_code == 0, result.output
     return folder / "site"
@@ -280,7 +281,7 @@ def test_siret_types_and_hostile_text(tmp_path: Path, release: Graph) -> None:
         meetings=(Meeting(id="t:m", kind="atelier", title="Atelier", status="annulee",
                           start=dt.datetime(2025, 3, 1, 9, tzinfo=TZ),
                           end=dt.datetime(2025, 3, 1, 12, tzinfo=TZ)),))
-    build_report(bundle, tmp_path / "site")
+    build_report(bundle, tmp_path / "site", today=dt.date(2025, 6, 1))
     page = tmp_path / "site" / "annuaire.html"
     script = SCRIPT.search(page.read_text(encoding="utf-8"))
     assert script is not None and "<" not in script.group(0)[35:-10]
@@ -319,7 +320,8 @@ def test_no_personal_data_in_jsonld(sample_site: Path) -> None:
 
 
 def test_other_audiences_get_no_jsonld(tmp_path: Path) -> None:
-    build_report(load_sample(), tmp_path / "network", audience="network")
+    build_report(load_sample(), tmp_path / "network", audience="network",
+                 today=dt.date(2025, 12, 1))
     assert not any(SCRIPT.search(p.read_text(encoding="utf-8"))
                    for p in (tmp_path / "network").rglob("*.html"))
 
@@ -328,7 +330,7 @@ def test_the_rest_of_every_file_is_unchanged(sample_site: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     # The same report without the blocks: every file is the one with them, blocks removed.
     monkeypatch.setattr(pmae_jsonld, "script_block", lambda data: Markup(""))
-    build_report(load_sample(), tmp_path / "plain")
+    build_report(load_sample(), tmp_path / "plain", today=dt.date(2025, 12, 1))
     files = sorted(p.relative_to(sample_site) for p in sample_site.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(tmp_path / "plain")
                            for p in (tmp_path / "plain").rglob("*") if p.is_file())

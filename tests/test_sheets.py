@@ -54,6 +54,20 @@ TZ = dt.timezone(dt.timedelta(hours=1))
 HOSTILE = "<script>alert(1)</script>"
 THEME = "formation_pro"
 
+#: The sample's date: what the sheets made from it are checked against.
+SAMPLE_DAY = "2025-12-01"
+
+
+@pytest.fixture(autouse=True)
+def _as_of_the_test_bundle() -> Any:
+    """The reference date of these tests is the test bundle's (2025-06-01): the sheets' date
+    defaults to the session's, today, which would make every expected list drift."""
+    from pmae.sessions import session as current_session
+    from pmae.sessions import use_session
+
+    with use_session(current_session().evolve(as_of=dt.date(2025, 6, 1))) as pinned:
+        yield pinned
+
 
 def _offer(id: str, actor: str, territories: tuple[str, ...], **fields: Any) -> Offer:
     fields.setdefault("themes", (THEME,))
@@ -251,7 +265,8 @@ def test_all_on_the_sample_writes_every_theme_and_an_index(tmp_path: Path) -> No
     sample_file = tmp_path / "sample.json"
     write_bundle(load_sample(), sample_file)
     out = tmp_path / "fiches"
-    result = _invoke(str(sample_file), "--all", "--format", "md,html", "-o", str(out))
+    result = _invoke(str(sample_file), "--all", "--format", "md,html", "-o", str(out),
+                     "--date", SAMPLE_DAY)
     assert result.exit_code == 0, result.output
     themes = sheet_themes(load_sample())
     assert len(themes) == 21
@@ -273,11 +288,15 @@ def test_all_on_the_sample_writes_every_theme_and_an_index(tmp_path: Path) -> No
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me", encoding="utf-8")
     refused = _invoke(str(sample_file), "--theme", THEME, "--format", "md", "-o", str(mine))
-    assert refused.exit_code == 2 and "not a folder of pmae sheets" in refused.output
+    assert refused.exit_code == 2 and "is a folder that is not empty" in refused.output
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
-    # A folder of sheets is replaced as a whole.
+    # A folder of sheets is kept without --force too, and replaced as a whole with it.
+    kept = _invoke(str(sample_file), "--theme", THEME, "--lang", "en", "--format", "md",
+                   "-o", str(out), "--date", SAMPLE_DAY)
+    assert kept.exit_code == 2 and "pass --force to replace it" in kept.output
+    assert (out / "index.html").exists()
     again = _invoke(str(sample_file), "--theme", THEME, "--lang", "en", "--format", "md",
-                    "-o", str(out))
+                    "-o", str(out), "--date", SAMPLE_DAY, "--force")
     assert again.exit_code == 0, again.output
     assert sorted(p.name for p in out.iterdir()) == [".pmae-sheets", "formation_pro.md"]
     assert (out / "formation_pro.md").read_text(encoding="utf-8").startswith(
@@ -368,7 +387,7 @@ def test_record_adds_a_valid_production(tmp_path: Path) -> None:
         themes=(THEME,), authors=("t:lma", "t:dla69"),
         resources=("t:r-hostile", "t:r-guide"))
     # The same sheet made again replaces its production; the rest of the bundle is kept.
-    assert _invoke(*args).exit_code == 0
+    assert _invoke(*args, "--force").exit_code == 0
     again = validate_file(bundle_file)
     assert again.issues == [] and again.bundle is not None
     assert [p.id for p in again.bundle.productions] == [

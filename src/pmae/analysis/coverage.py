@@ -16,8 +16,9 @@ listed in ``partial``, so a département reached only by a maison des associatio
 is not a zone blanche, but is shown as covered only in part; they do not make a cell
 ``redondant``, since three maisons des associations in three communes are not redundant.
 
-**In force.** An offer is in force on the reference date (``today``, by default the date the
-bundle was generated: the offer as it stood when published) unless ``valid_until`` is before it
+**In force.** An offer is in force on the reference date (``today``, by default the session's
+``as_of``: today, whatever date the bundle carries, since recording into a bundle moves that
+one) unless ``valid_until`` is before it
 or ``valid_from`` after it. Expired and not-yet-open offers are left out and counted.
 
 **Needs** count in the grid territory that contains their territory (a commune's need in its
@@ -251,8 +252,8 @@ def coverage(
     :param themes: the themes of the grid (default: the vocabulary's that apply to one of the
         grid's territories, then any other code the offers or needs use). ``stages`` likewise,
         in the order of the support chain.
-    :param today: the reference date for offers' validity (default: the bundle's generation
-        date).
+    :param today: the reference date for offers' validity (default: the session's ``as_of``,
+        today unless the session says otherwise).
     :param redundant_at: distinct actors covering a whole cell from which it is ``redondant``.
     :param session: where the territories and the vocabularies (the default axes) come from:
         :func:`pmae.session` by default; ``territories=`` and ``vocabularies=`` override its.
@@ -264,7 +265,7 @@ def coverage(
     vocabularies = context.vocabularies if vocabularies is None else vocabularies
     if redundant_at < 1:
         raise ValueError(f"redundant_at must be at least 1, not {redundant_at}")
-    as_of = today or bundle.generated_at.date()
+    as_of = today or context.as_of
     codes = grid_territories(bundle, level=level, region=region, territories=territories)
     grid = Grid(level, codes, territories, _region_of(territories))
     current = [o for o in bundle.offers if in_force(o, as_of)]

@@ -154,7 +154,7 @@ class OfferIndex:
                  vocabularies: Mapping[str, Vocabulary], orient_to: _OrientTo) -> None:
         """Use :meth:`build`."""
         self.bundle, self.territories, self.today = bundle, territories, today
-        self.vocabularies = vocabularies
+        self.vocabularies, self.orient_to = vocabularies, orient_to
         self.actors: dict[str, Actor] = {actor.id: actor for actor in bundle.actors}
         self.offers: tuple[Offer, ...] = tuple(
             offer for offer in bundle.offers
@@ -191,8 +191,8 @@ class OfferIndex:
               vocabularies: Mapping[str, Vocabulary] | None = None,
               orient_to: _OrientTo | None = None,
               session: Session | None = None) -> OfferIndex:
-        """The index of ``bundle``'s offers valid on ``today`` (default: the bundle's
-        generation date, as for coverage, the sheets and the report).
+        """The index of ``bundle``'s offers valid on ``today`` (default: the session's
+        ``as_of``, as for coverage, the sheets and the report).
 
         :param audience: when given, the bundle is first filtered for it
             (:func:`pmae.io.audience.filter_bundle`), so only what that audience may see is
@@ -207,7 +207,7 @@ class OfferIndex:
 
             bundle = filter_bundle(bundle, audience)
         s = current_session(session)
-        return cls(bundle=bundle, today=today or bundle.generated_at.date(),
+        return cls(bundle=bundle, today=today or s.as_of,
                    territories=s.territories if territories is None else territories,
                    vocabularies=s.vocabularies if vocabularies is None else vocabularies,
                    orient_to=orient_to_by_tool(s) if orient_to is None else orient_to)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -40,13 +40,17 @@ if TYPE_CHECKING:
     from pmae.vocab import Vocabulary
 
 __all__ = [
+    "NeedOrientation",
     "OfferIndex",
     "OrientationError",
     "Query",
     "Reason",
     "Suggestion",
+    "excluded_by_date",
     "next_referral_prefix",
+    "open_needs",
     "orient",
+    "orient_needs",
     "pathway",
     "record_referrals",
     "referrals_for",
@@ -198,6 +202,80 @@ def pathway(bundle_or_index: Bundle | OfferIndex, target: Target, *,
         (stage, _select(index, attrs.evolve(query, stage=stage), limit=limit,
                         per_actor=per_actor, require_stage=stage))
         for stage in index.vocabularies["stages"].codes())
+
+
+# --- the needs of an association, and offers left out by their dates ---------------------------
+
+#: The statuses of a need still waiting for an answer (not in progress, met or closed).
+OPEN_STATUSES: Final = ("ouvert", "oriente")
+
+
+def open_needs(bundle: Bundle, association_id: str) -> tuple[Need, ...]:
+    """The needs of the association still waiting (``ouvert``, ``oriente``), most urgent first:
+    priority (1 first), then intensity (highest first), then the oldest, then by id."""
+    waiting = [n for n in bundle.needs
+               if n.association == association_id and n.status in OPEN_STATUSES]
+    return tuple(sorted(waiting, key=lambda n: (
+        n.priority, -(n.intensity if n.intensity is not None else -1.0), n.date, n.id)))
+
+
+@attrs.define(kw_only=True, frozen=True)
+class NeedOrientation:
+    """One need of an association and the offers proposed for it (empty: none in force), with
+    those that would have been proposed but are not in force on the reference date."""
+
+    need: Need
+    suggestions: tuple[Suggestion, ...]
+    excluded: tuple[Suggestion, ...] = ()
+
+
+def orient_needs(index: OfferIndex, association_id: str, *, limit: int = 3,
+                 per_actor: int = 1) -> tuple[NeedOrientation, ...]:
+    """Each open need of the association (:func:`open_needs`), most urgent first, with its
+    offers (:func:`orient`) and the offers excluded by their dates (:func:`excluded_by_date`).
+
+    :raises OrientationError: no such association, or a need that cannot be placed.
+    """
+    index.association(association_id)
+    undated = _undated(index)
+    return tuple(
+        NeedOrientation(need=need, suggestions=orient(index, need, limit=limit,
+                                                      per_actor=per_actor),
+                        excluded=excluded_by_date(index, need, limit=limit,
+                                                  per_actor=per_actor, undated=undated))
+        for need in open_needs(index.bundle, association_id))
+
+
+def _undated(index: OfferIndex) -> OfferIndex | None:
+    """The index of the same bundle where the offers not in force on its day are in force
+    (their dates dropped); ``None`` when every offer is in force."""
+    kept = {offer.id for offer in index.offers}
+    if len(kept) == len(index.bundle.offers):
+        return None
+    offers = tuple(o if o.id in kept else attrs.evolve(o, valid_from=None, valid_until=None)
+                   for o in index.bundle.offers)
+    return OfferIndex(bundle=index.bundle.with_collections({"offers": offers}),
+                      territories=index.territories, today=index.today,
+                      vocabularies=index.vocabularies, orient_to=index.orient_to)
+
+
+def excluded_by_date(index: OfferIndex, target: Target, *, limit: int = 5,
+                     per_actor: int = 2, undated: OfferIndex | None = None,
+                     ) -> tuple[Suggestion, ...]:
+    """The offers that would have been among the ``limit`` proposed for ``target`` were they
+    in force on the index's day: expired (``valid_until`` before it) or not started yet
+    (``valid_from`` after it). Each as it would have been suggested, with the offer's dates.
+
+    :param undated: the index with those offers' dates dropped, when already built.
+    """
+    other = undated if undated is not None else _undated(index)
+    if other is None:
+        return ()
+    kept = {offer.id for offer in index.offers}
+    dated = {offer.id: offer for offer in index.bundle.offers}
+    return tuple(attrs.evolve(s, offer=dated[s.offer.id])
+                 for s in orient(other, target, limit=limit, per_actor=per_actor)
+                 if s.offer.id not in kept)
 
 
 # --- referrals --------------------------------------------------------------------------------

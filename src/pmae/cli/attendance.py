@@ -14,6 +14,7 @@ import orjson
 
 from pmae.analysis.attendance import attendance
 from pmae.cli.common import (
+    FORCE_OPTION,
     RESULT_FILE_OPTION,
     check_output,
     format_option,
@@ -38,11 +39,12 @@ __all__ = ["attendance_command"]
 @format_option("text", "json", "csv")
 @lang_option("Language of the text output.")
 @RESULT_FILE_OPTION
+@FORCE_OPTION
 @click.pass_context
 def attendance_command(ctx: click.Context,
                        bundle: str | None, db_path: str | None,
                        years: tuple[int, ...], graph: bool, output_format: str,
-                       lang: str, output: str | None) -> None:
+                       lang: str, output: str | None, force: bool) -> None:
     """Attendance at the meetings of BUNDLE: per actor, actor type, département and year.
 
     Counts registrations, attendances (attended: true), no-shows (false) and unknown attendance;
@@ -53,7 +55,7 @@ def attendance_command(ctx: click.Context,
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
     source = DataSource.of(ctx, bundle, db_path)
-    check_output(output, *source.paths)
+    check_output(output, *source.paths, force=force)
     session = session_of(ctx)
     data = source.load(ctx, output_format=output_format,
                        collections=("actors", "offers", "needs", "meetings"))

@@ -7,6 +7,7 @@ and JSON printing, and the messages of an update of a bundle in place.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,16 +26,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUNDLE_ARGUMENT",
+    "FORCE_OPTION",
     "FORMAT_OPTION",
     "LANG_OPTION",
     "RESULT_FILE_OPTION",
     "check_audience_option",
     "check_output",
     "checked_options",
+    "date_option",
     "echo_json",
     "echo_update",
     "echo_warnings",
     "fail",
+    "force_option",
     "format_option",
     "lang_option",
     "load_valid_bundle",
@@ -42,7 +46,9 @@ __all__ = [
     "parse_options",
     "prepare_update",
     "print_issues",
+    "reference_date",
     "report_and_exit",
+    "same_file",
     "session_of",
     "write_result",
 ]
@@ -179,10 +185,12 @@ def load_valid_bundle(ctx: click.Context | None, path: str, *, output_format: st
 
 
 def check_output(path: str | None, *inputs: str,
-                 kind: Literal["file", "folder", "any"] = "file") -> None:
+                 kind: Literal["file", "folder", "any"] = "file", force: bool = False) -> None:
     """Refuse, before any work, an output path that cannot be written: its folder does not
-    exist, it is a folder where a file is written (or the other way round), or it is one of
-    the command's ``inputs`` (or a folder holding one), which writing would replace."""
+    exist, it is a folder where a file is written (or the other way round), it already exists
+    (a file, or a folder that is not empty) and ``force`` is not given, or it is one of the
+    command's ``inputs``, a folder holding one, or a file inside an input folder: writing
+    there could replace what the command reads, so not even ``force`` allows it."""
     if path is None:
         return
     target = Path(path)
@@ -197,10 +205,43 @@ def check_output(path: str | None, *inputs: str,
         return
     resolved = target.resolve()
     for source in (Path(p).resolve() for p in inputs):
-        if resolved == source or (resolved.is_dir() and source.is_relative_to(resolved)):
+        if (resolved == source or (resolved.is_dir() and source.is_relative_to(resolved))
+                or (source.is_dir() and resolved.is_relative_to(source))):
             raise click.UsageError(
                 f"{path} is also an input: write the result to another file, so the "
                 "input is not replaced")
+    if force or (target.is_dir() and not any(target.iterdir())):
+        return
+    what = "a folder that is not empty" if target.is_dir() else "a file that exists"
+    raise click.UsageError(f"{path} is {what}: choose another path, or pass --force to "
+                           "replace it")
+
+
+def date_option(help: str) -> Callable[[_F], _F]:
+    """``--date YYYY-MM-DD`` (``--today`` is its older name), into the ``today`` parameter:
+    the reference date; :func:`reference_date` gives the session's when it is not given."""
+    return click.option("--date", "--today", "today", type=click.DateTime(["%Y-%m-%d"]),
+                        default=None, help=f"{help} (default: today).")
+
+
+def reference_date(ctx: click.Context | None, given: dt.datetime | None) -> dt.date:
+    """The date given with ``--date``, else the session's reference date (``as_of``: today),
+    never the bundle's ``generated_at``, which recording into a bundle moves."""
+    return given.date() if given is not None else session_of(ctx).as_of
+
+
+def same_file(one: str | None, other: str | None) -> bool:
+    """Whether the two paths name the same file (an update written back in place)."""
+    return one is not None and other is not None and Path(one).resolve() == Path(other).resolve()
+
+
+def force_option(help: str = "Replace the output if it exists.") -> Callable[[_F], _F]:
+    """``--force``: replace an existing output (never one of the command's inputs)."""
+    return click.option("--force", is_flag=True, help=help)
+
+
+#: ``--force`` with its usual help.
+FORCE_OPTION: Callable[[_F], _F] = force_option()
 
 
 def check_audience_option(audience: str) -> None:

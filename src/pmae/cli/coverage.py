@@ -16,10 +16,13 @@ import orjson
 from pmae.analysis.complementarity import Complementarity, complementarity_of
 from pmae.analysis.coverage import Coverage, coverage
 from pmae.cli.common import (
+    FORCE_OPTION,
     RESULT_FILE_OPTION,
     check_output,
+    date_option,
     format_option,
     lang_option,
+    reference_date,
     session_of,
     write_result,
 )
@@ -41,8 +44,7 @@ __all__ = ["coverage_command"]
                    "région the bundle's offers and actors touch.")
 @click.option("--theme", "themes", multiple=True, help="Only this theme (repeatable).")
 @click.option("--stage", "stages", multiple=True, help="Only this stage (repeatable).")
-@click.option("--date", "today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Offers in force on this day, YYYY-MM-DD (default: the bundle's date).")
+@date_option("Offers in force on this day, YYYY-MM-DD")
 @click.option("--redundant-at", type=click.IntRange(min=1), default=3, show_default=True,
               help="Distinct actors covering a whole cell from which it is redundant.")
 @click.option("--gaps", "gaps_only", is_flag=True, help="Only the zones blanches.")
@@ -51,13 +53,14 @@ __all__ = ["coverage_command"]
 @format_option("text", "json", "csv")
 @lang_option("Language of the text output.")
 @RESULT_FILE_OPTION
+@FORCE_OPTION
 @click.pass_context
 def coverage_command(ctx: click.Context,
                      bundle: str | None, db_path: str | None, level: str,
                      region: str | None, themes: tuple[str, ...],
                      stages: tuple[str, ...], today: dt.datetime | None, redundant_at: int,
                      gaps_only: bool, graph: bool, output_format: str, lang: str,
-                     output: str | None) -> None:
+                     output: str | None, force: bool) -> None:
     """Coverage of the offers in BUNDLE: territory × theme × stage, gaps, redundancy.
 
     For each département (or région) of the grid, theme and stage: the offers in force that
@@ -71,7 +74,7 @@ def coverage_command(ctx: click.Context,
     if gaps_only and graph:
         raise click.UsageError("--gaps and --graph are two different outputs: choose one")
     source = DataSource.of(ctx, bundle, db_path)
-    check_output(output, *source.paths)
+    check_output(output, *source.paths, force=force)
     session = session_of(ctx).evolve(lang=lang)
     vocabularies, territories = session.vocabularies, session.territories
     _check_codes("--theme", themes, vocabularies["themes"].codes())
@@ -83,7 +86,7 @@ def coverage_command(ctx: click.Context,
                        collections=("actors", "offers", "needs"))
     try:
         grid = coverage(data, level=level, region=region, themes=themes or None,
-                        stages=stages or None, today=today.date() if today else None,
+                        stages=stages or None, today=reference_date(ctx, today),
                         redundant_at=redundant_at, session=session)
     except TerritoryError as error:  # pragma: no cover - region checked above
         raise click.BadParameter(str(error), param_hint="--region") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pmae.cli.common import check_output, session_of, write_result
+from pmae.cli.common import FORCE_OPTION, check_output, session_of, write_result
 from pmae.cli.db import DB_OPTION, store_errors
 
 __all__ = ["metadata_command"]
@@ -14,7 +14,9 @@ __all__ = ["metadata_command"]
 @DB_OPTION
 @click.option("-o", "--output", default=None, help="File to write (default: standard output).")
 @click.pass_context
-def metadata_command(ctx: click.Context, db_path: str, output: str | None) -> None:
+@FORCE_OPTION
+def metadata_command(ctx: click.Context, db_path: str, output: str | None,
+                     force: bool) -> None:
     """Datasette's metadata for the store: French titles, labels, facets, search.
 
     The database is named after the --db file (Datasette names it so); a file exported with
@@ -26,7 +28,7 @@ def metadata_command(ctx: click.Context, db_path: str, output: str | None) -> No
     from pmae.store import store_path
     from pmae.store.datasette import database_name, file_facts, metadata
 
-    check_output(output, db_path)
+    check_output(output, db_path, force=force)
     with store_errors():
         path = store_path(db_path)
     audience, licence = file_facts(path)

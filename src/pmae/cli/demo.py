@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -15,19 +16,27 @@ __all__ = ["demo"]
 @LANG_OPTION
 @click.option("-o", "--output", default="pmae-demo", show_default=True,
               help="Folder for the report of the sample (replaced if it holds a previous one).")
+@click.option("--force", is_flag=True,
+              help="Replace OUTPUT even if it is not a previous pmae report.")
 @click.pass_context
-def demo(ctx: click.Context, lang: str, output: str) -> None:
-    """The main job on the embedded sample: validate it, write its report, summarise it."""
+def demo(ctx: click.Context, lang: str, output: str, force: bool) -> None:
+    """The main job on the embedded sample: validate it, write its report, summarise it.
+
+    The demo owns its folder: a previous report there (a previous demo) is replaced, so the
+    demo can be run again; any other file or folder that is not empty is kept unless --force.
+    """
     from pmae.analysis.programme import check_programme
     from pmae.analysis.shared_diagnosis import aggregate, shareable_needs
     from pmae.analysis.summary import summarize
     from pmae.io.files import parse_json
     from pmae.render.labels import format_date
-    from pmae.render.report import build_report
+    from pmae.render.report import build_report, is_report_folder
     from pmae.render.summary import summary_text
     from pmae.sample import SAMPLE_FILE, sample_bytes
 
-    check_output(output, kind="any")
+    # What the demo wrote it may write again: all of it comes from the embedded sample, so
+    # nothing of the user's is lost; anything else needs --force.
+    check_output(output, kind="any", force=force or is_report_folder(Path(output)))
     session = session_of(ctx)
     report = session.validate_document(parse_json(sample_bytes(), file=SAMPLE_FILE),
                                        file=SAMPLE_FILE)
@@ -35,11 +44,15 @@ def demo(ctx: click.Context, lang: str, output: str) -> None:
         print_issues(report.issues, summary=True)
         sys.exit(1)
     bundle = report.bundle
+    # The sample is a snapshot of the démarche on its date, never recorded into: the demo
+    # reads it as of that date, so what it says does not decay as the calendar moves.
+    session = session.evolve(as_of=bundle.generated_at.date())
     territories = session.territories
     try:
         # The thematic sheets go with the report's pages, linked from them (HTML and Markdown:
         # PDFs are one `pmae sheet --all --format pdf` away, and take a browser run each).
-        site = build_report(bundle, output, lang=lang, session=session, sheets=True)
+        site = build_report(bundle, output, lang=lang, session=session, sheets=True,
+                            overwrite=force)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
     sheets = len(site.sheets.sheets) if site.sheets is not None else 0

@@ -26,7 +26,15 @@ from pmae.analysis.diagnosing import (
     locate_answer_issues,
     questionnaire_of,
 )
-from pmae.cli.common import check_output, echo_json, fail, session_of, write_result
+from pmae.cli.common import (
+    check_output,
+    echo_json,
+    fail,
+    reference_date,
+    same_file,
+    session_of,
+    write_result,
+)
 from pmae.cli.diagnose_record import echo_recorded, open_target, record, run_checked
 from pmae.diagnostics import Questionnaire, QuestionnaireError, read_answers
 from pmae.plugins.items import DiagnosticTool
@@ -61,6 +69,8 @@ _UNREADABLE = frozenset({"file-not-found", "invalid-json", "invalid-encoding", "
 @click.option("-o", "--output", default=None,
               help="Write the bundle there instead of back to --bundle; with --blank, the "
                    "template.")
+@click.option("--force", is_flag=True,
+              help="Replace the -o file (or the --save file) if it exists.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]),
               default=None, help="text or json (default text); json or csv with --blank.")
 @click.option("--accept-partial", is_flag=True,
@@ -77,7 +87,8 @@ _UNREADABLE = frozenset({"file-not-found", "invalid-json", "invalid-encoding", "
 def diagnose(ctx: click.Context,
              tool: str | None, list_tools: bool, blank: bool, answers_file: str | None,
              bundle_file: str | None, association_id: str | None, when: dt.datetime | None,
-             advisor: str | None, output: str | None, output_format: str | None,
+             advisor: str | None, output: str | None, force: bool,
+             output_format: str | None,
              accept_partial: bool, save_file: str | None, resume_file: str | None,
              lang: str) -> None:
     """Run the diagnostic tool TOOL for an association, and record it in a bundle.
@@ -95,7 +106,7 @@ def diagnose(ctx: click.Context,
     given = {"--blank": blank, "--answers": answers_file, "--bundle": bundle_file,
              "--association": association_id, "--date": when, "--advisor": advisor,
              "-o": output, "--accept-partial": accept_partial, "--save": save_file,
-             "--resume": resume_file}
+             "--resume": resume_file, "--force": force}
     if list_tools:
         extra = [name for name, value in given.items() if value]
         if tool is not None or extra:
@@ -117,10 +128,11 @@ def diagnose(ctx: click.Context,
     except QuestionnaireError as error:
         raise click.ClickException(f"diagnostic tool {tool!r}: {error}") from None
     if blank:
-        others = [name for name, value in given.items() if value and name not in ("--blank", "-o")]
+        others = [name for name, value in given.items()
+                  if value and name not in ("--blank", "-o", "--force")]
         if others:
             raise click.UsageError(f"--blank takes no {', '.join(others)}")
-        _blank(questionnaire, output_format or "json", output, lang)
+        _blank(questionnaire, output_format or "json", output, lang, force=force)
         return
     if output_format == "csv":
         raise click.UsageError("--format csv is for --blank; the result prints as text or json")
@@ -133,12 +145,12 @@ def diagnose(ctx: click.Context,
                 raise click.UsageError(f"{name} is for recording: give --bundle and "
                                        "--association too")
     if output is not None:
-        check_output(output)
+        check_output(output, force=force or same_file(output, bundle_file))
         for other in (answers_file, resume_file):
             if other is not None and Path(output).resolve() == Path(other).resolve():
                 raise click.UsageError(f"{output} is the answers file: write the bundle "
                                        "elsewhere")
-    date = when.date() if when is not None else dt.date.today()
+    date = reference_date(ctx, when)
     if answers_file is not None:
         if resume_file is not None or save_file is not None:
             raise click.UsageError("--resume and --save are for the questions asked on the "
@@ -160,7 +172,7 @@ def diagnose(ctx: click.Context,
     interview(ctx, session, item, questionnaire, tool=tool, bundle_file=bundle_file,
                association_id=association_id, date=date, date_given=when is not None,
                advisor=advisor, output=output, save_file=save_file, resume_file=resume_file,
-               lang=lang)
+               lang=lang, force=force)
 
 
 def _list(session: Session, output_format: str, lang: str) -> None:
@@ -183,7 +195,7 @@ def _list(session: Session, output_format: str, lang: str) -> None:
 
 
 def _blank(questionnaire: Questionnaire, output_format: str, output: str | None,
-           lang: str) -> None:
+           lang: str, *, force: bool) -> None:
     if output_format not in ("json", "csv"):
         raise click.UsageError("--blank writes json or csv")
     if output_format == "json":
@@ -191,7 +203,7 @@ def _blank(questionnaire: Questionnaire, output_format: str, output: str | None,
                             option=orjson.OPT_INDENT_2).decode() + "\n"
     else:
         text = blank_csv(questionnaire, lang)
-    check_output(output)
+    check_output(output, force=force)
     write_result(text, output)
 
 

@@ -8,6 +8,7 @@ diagnosis is recorded into what is on disk when the answers are in.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from collections.abc import Mapping
 
 import attrs
@@ -33,6 +34,11 @@ _NEWER_HINT = "write the result to another file with -o"
 _RECORDED = {
     "fr": "Enregistré dans {bundle} : diagnostic {id}, {needs} besoin(s).",
     "en": "Recorded in {bundle}: diagnosis {id}, {needs} need(s).",
+}
+
+_NEEDS = {
+    "fr": "Besoins créés : {ids}\nPour les orienter : {command}",
+    "en": "Needs created: {ids}\nTo orient them: {command}",
 }
 
 
@@ -79,10 +85,16 @@ def record(target: Target, evaluation: Evaluation, *, date: dt.date,
 
 
 def echo_recorded(result: UpdateResult, lang: str, *, err: bool = True) -> None:
-    """Say which diagnosis was recorded where, then the counts per collection."""
+    """Say which diagnosis was recorded where, then the counts per collection, then the ids
+    of the needs it created and how to orient them."""
     diagnosis = result.bundle.diagnoses[-1]
     echo_update(result, _RECORDED[lang].format(bundle=result.path, id=diagnosis.id,
                                                needs=len(diagnosis.needs)), lang=lang, err=err)
+    if diagnosis.needs:
+        command = shlex.join(["pmae", "orient", result.path, "--association",
+                              diagnosis.association])
+        click.echo(_NEEDS[lang].format(ids=", ".join(diagnosis.needs), command=command),
+                   err=err)
 
 
 def run_checked(item: DiagnosticTool, answers: Mapping[str, object],

@@ -100,10 +100,12 @@ def interview(ctx: click.Context,
               session: Session, item: DiagnosticTool, questionnaire: Questionnaire, *,
                tool: str, bundle_file: str | None, association_id: str | None, date: dt.date,
                date_given: bool, advisor: str | None, output: str | None, save_file: str | None,
-               resume_file: str | None, lang: str) -> None:
+               resume_file: str | None, lang: str, force: bool = False) -> None:
     texts = _TEXTS[lang]
     save = save_file or resume_file or _partial_name(tool, association_id)
-    check_output(save)
+    # Saving over the file resumed from is the point of --resume; over another one, a
+    # previous partial save would be lost.
+    check_output(save, force=force or save == resume_file)
     target = None
     if bundle_file is not None and association_id is not None:
         target = open_target(ctx, bundle_file, output, association_id, advisor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pmae.cli.common import check_audience_option, check_output
+from pmae.cli.common import FORCE_OPTION, check_audience_option, check_output
 from pmae.cli.db import DB_OPTION, opened_store
 from pmae.model import Source
 
@@ -22,8 +22,9 @@ __all__ = ["dump"]
 @click.option("--name", default=None, help="Name of whoever publishes the bundle.")
 @click.option("--licence", default=None,
               help="Licence of the bundle (required when the published ones' licences differ).")
+@FORCE_OPTION
 def dump(db_path: str, output: str, audience: str, slug: str,
-         name: str | None, licence: str | None) -> None:
+         name: str | None, licence: str | None, force: bool) -> None:
     """Write the records of the store as one bundle, for an audience.
 
     The bundle is the one `pmae merge` would write from the bundles published last for each
@@ -33,7 +34,7 @@ def dump(db_path: str, output: str, audience: str, slug: str,
     from pmae.store import LicenceError
 
     check_audience_option(audience)
-    check_output(output, db_path)
+    check_output(output, db_path, force=force)
     with opened_store(db_path) as store:
         try:
             bundle = store.dump(audience=audience, licence=licence,

@@ -29,7 +29,8 @@ __all__ = ["export_command"]
 @click.option("--audience", default="public", show_default=True,
               help="public, network, recipient:<network-or-actor-id>, or all.")
 @click.option("--option", "options", multiple=True, help="KEY=VALUE for the exporter.")
-@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@click.option("--force", is_flag=True,
+              help="Replace the output file or folder if it exists.")
 @LANG_OPTION
 @click.pass_context
 def export_command(ctx: click.Context, bundle: str | None, db_path: str | None,
@@ -48,7 +49,7 @@ def export_command(ctx: click.Context, bundle: str | None, db_path: str | None,
     except LookupError as error:
         raise click.UsageError(str(error.args[0])) from None
     source = DataSource.of(ctx, bundle, db_path)
-    check_output(output, *source.paths, kind="any")
+    check_output(output, *source.paths, kind="any", force=force)
     exporter_options = checked_options(exporter, parse_options(options), "exporter")
     data = source.load(ctx, why="nothing was exported: fix the bundle first")
     try:

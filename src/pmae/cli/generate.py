@@ -6,7 +6,7 @@ from typing import Literal
 
 import click
 
-from pmae.cli.common import check_output
+from pmae.cli.common import FORCE_OPTION, check_output
 
 __all__ = ["generate"]
 
@@ -18,11 +18,13 @@ __all__ = ["generate"]
 @click.option("--invalid-fraction", type=click.FloatRange(0, 1), default=0.0,
               help="Share of records to corrupt on purpose (to test validators).")
 @click.option("-o", "--output", required=True, help="Where to write (.json or .jsonl).")
-def generate(associations: int, seed: int, invalid_fraction: float, output: str) -> None:
+@FORCE_OPTION
+def generate(associations: int, seed: int, invalid_fraction: float, output: str,
+             force: bool) -> None:
     """Generate a synthetic bundle at any scale (national: --associations 150000)."""
     from pmae import synth
 
-    check_output(output)
+    check_output(output, force=force)
     fmt: Literal["json", "jsonl"] = (
         "jsonl" if output.endswith((".jsonl", ".ndjson")) else "json")
     synth.write(output, fmt=fmt, associations=associations, seed=seed,

@@ -7,6 +7,7 @@ import sys
 import click
 
 from pmae.cli.common import (
+    FORCE_OPTION,
     FORMAT_OPTION,
     check_output,
     echo_json,
@@ -29,16 +30,17 @@ __all__ = ["merge"]
 @click.option("--name", default=None, help="Name of whoever publishes the merged bundle.")
 @click.option("--licence", default=None,
               help="Licence of the merged bundle (required when the inputs' licences differ).")
+@FORCE_OPTION
 @FORMAT_OPTION
 @click.pass_context
 def merge(ctx: click.Context, files: tuple[str, ...], output: str, slug: str, name: str | None,
-          licence: str | None, output_format: str) -> None:
+          licence: str | None, output_format: str, force: bool) -> None:
     """Merge bundle FILES into one, keeping provenance.
 
     Every input is validated first. The same id with different content is a conflict: it is
     reported and nothing is written (exit 1), so no record is ever overwritten silently.
     """
-    check_output(output, *files)
+    check_output(output, *files, force=force)
     session = session_of(ctx)
     reports = [session.validate_file(file) for file in files]
     issues = [issue for report in reports for issue in report.issues]

@@ -17,6 +17,7 @@ from pmae.analysis.shared_diagnosis import (
     shareable_needs,
 )
 from pmae.cli.common import (
+    FORCE_OPTION,
     RESULT_FILE_OPTION,
     check_output,
     format_option,
@@ -59,12 +60,13 @@ def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--trends", is_flag=True,
               help="Year-over-year change of the published cells (--by must include year).")
 @RESULT_FILE_OPTION
+@FORCE_OPTION
 @click.pass_context
 def needs(ctx: click.Context,
           bundle: str | None, db_path: str | None,
           by: str, output_format: str, min_contributors: int, dominance: float,
           no_secondary: bool, no_rollup: bool, lang: str, trends: bool,
-          output: str | None) -> None:
+          output: str | None, force: bool) -> None:
     """The shared diagnosis of the needs in BUNDLE, with statistical secrecy.
 
     Counts associations, needs and summed intensity per cell. Figures are slightly perturbed
@@ -78,7 +80,7 @@ def needs(ctx: click.Context,
     if trends and "year" not in parse_dimensions(by)[0]:
         raise click.UsageError("--trends compares years: add year to --by (e.g. theme,year)")
     source = DataSource.of(ctx, bundle, db_path)
-    check_output(output, *source.paths)
+    check_output(output, *source.paths, force=force)
     session = session_of(ctx)
     data = source.load(ctx, output_format=output_format, collections=("needs",))
     rules = SecrecyRules(min_contributors=min_contributors, dominance=dominance,

@@ -18,7 +18,9 @@ from pmae.analysis.orientation import (
     OrientationError,
     Query,
     Suggestion,
+    excluded_by_date,
     next_referral_prefix,
+    orient_needs,
     pathway,
     record_referrals,
     referrals_for,
@@ -28,15 +30,25 @@ from pmae.analysis.orientation import (
 )
 from pmae.cli.common import (
     check_output,
+    date_option,
     echo_json,
     echo_update,
     open_update,
     prepare_update,
+    reference_date,
+    same_file,
     session_of,
 )
 from pmae.cli.db import DataSource, data_option, opened_store
+from pmae.cli.orient_sheet import check_sheet_path, parse_pick, picked, write_sheet
 from pmae.model import Association, Bundle, Need
 from pmae.render.orientation import render_pathway, render_suggestions, suggestion_to_json
+from pmae.render.orientation_needs import (
+    excluded_to_json,
+    needs_to_json,
+    render_excluded,
+    render_needs,
+)
 from pmae.territories import TerritoryError
 from pmae.updates import BundleUpdate
 
@@ -61,32 +73,41 @@ __all__ = ["orient"]
               help="Show the pathway: the offers at each stage of the support chain.")
 @click.option("--record", is_flag=True,
               help="Record the proposed offers as referrals of --need in the bundle.")
+@click.option("--pick", help="With --record: the ranks of the offers to record, e.g. 1,3 "
+                            "(default: all those proposed).")
 @click.option("--by", "by", help="With --record: actor id of who orients.")
 @click.option("-o", "--output", default=None,
               help="With --record: write the bundle there instead of back to BUNDLE.")
+@click.option("--sheet", type=click.Path(dir_okay=False),
+              help="With --association: also write its orientation sheet (network audience) "
+                   "to this .html or .pdf file.")
+@click.option("--force", is_flag=True, help="Replace the -o or --sheet file if it exists.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="How to print the result.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the reasons.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Day the offers must be valid on, YYYY-MM-DD (default: today).")
+@date_option("Day the offers must be valid on, YYYY-MM-DD")
 @click.pass_context
 def orient(ctx: click.Context,
            bundle: str | None, db_path: str | None,
            association_id: str | None, need_id: str | None, theme: str | None,
            commune: str | None, stage: str | None, limit: int, per_actor: int,
-           show_pathway: bool, record: bool, by: str | None, output: str | None,
+           show_pathway: bool, record: bool, pick: str | None, by: str | None,
+           output: str | None, sheet: str | None, force: bool,
            output_format: str, lang: str, today: dt.datetime | None) -> None:
     """Propose the offers of BUNDLE for an association, a need, or a theme and a commune.
 
     \b
-    pmae orient BUNDLE --association ID
-    pmae orient BUNDLE --need ID [--record --by ACTOR_ID [-o OUT]]
+    pmae orient BUNDLE --association ID [--sheet FICHE.html|FICHE.pdf]
+    pmae orient BUNDLE --need ID [--record [--pick 1,3] --by ACTOR_ID [-o OUT]]
     pmae orient BUNDLE --theme T --commune com:NNNNN [--stage S]
 
-    Offers are ranked by stage, actor type after an alert, nearness of their territory and cost;
-    each comes with its reasons. An offer whose territory does not contain the commune, or that
-    is not valid today, is never proposed.
+    For an association, each of its needs still waiting (open or oriented) is oriented, the
+    most urgent first, with its id (for --need). Offers are ranked by stage, actor type after
+    an alert, nearness of their territory and cost; each comes with its reasons. An offer
+    whose territory does not contain the commune, or that is not in force on the reference
+    date (--date, default today; never the bundle's date), is never proposed; one that would
+    have been, but has expired or not started yet, is named.
 
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db), only what
     orienting this target needs; --record needs a BUNDLE.
@@ -102,14 +123,21 @@ def orient(ctx: click.Context,
         raise click.UsageError("--stage goes with --theme and --commune")
     if record and (need_id is None or by is None):
         raise click.UsageError("--record writes referrals of a need: give --need and --by")
-    if not record and (by is not None or output is not None):
-        raise click.UsageError("--by and -o are for --record")
+    if not record and (by is not None or output is not None or pick is not None):
+        raise click.UsageError("--by, --pick and -o are for --record")
+    if sheet is not None and (association_id is None or show_pathway):
+        raise click.UsageError("--sheet writes the orientation sheet of an --association")
     if record and show_pathway:
         raise click.UsageError("--record records the ranked offers, not a pathway")
     source = DataSource.of(ctx, bundle, db_path)
     if record:
         source.refuse_writing("--record")
-    check_output(output)
+    # -o BUNDLE itself is the update in place, as without -o.
+    check_output(output, force=force or same_file(output, bundle))
+    check_output(sheet, *source.paths, force=force)
+    if sheet is not None:
+        check_sheet_path(sheet)
+    ranks = parse_pick(pick)
     session = session_of(ctx).evolve(lang=lang)
     vocabularies, territories = session.vocabularies, session.territories
     # With --record the bundle is read once, as the update it will be (refusals come first).
@@ -132,7 +160,7 @@ def orient(ctx: click.Context,
         if value is not None and value not in vocabularies[code]:
             raise click.UsageError(f"unknown {code[:-1]} {value!r}: `pmae vocab {code}` lists "
                                    "them")
-    day = today.date() if today is not None else data.generated_at.date()
+    day = reference_date(ctx, today)
     index = OfferIndex.build(data, today=day, session=session)
     target: Association | Need | Query
     try:
@@ -149,6 +177,9 @@ def orient(ctx: click.Context,
             steps = pathway(index, target)
         else:
             suggestions = orient_offers(index, target, limit=limit, per_actor=per_actor)
+            excluded = excluded_by_date(index, target, limit=limit, per_actor=per_actor)
+            needs = (orient_needs(index, association_id, limit=limit, per_actor=per_actor)
+                     if association_id is not None else ())
     except (OrientationError, TerritoryError) as error:
         raise click.UsageError(str(error)) from None
     def as_json(found: tuple[Suggestion, ...]) -> list[dict[str, Any]]:
@@ -162,12 +193,27 @@ def orient(ctx: click.Context,
             click.echo(render_pathway(query, steps, session=session), nl=False)
         return
     if output_format == "json":
-        echo_json({"query": attrs.asdict(query), "suggestions": as_json(suggestions)})
+        result = {"query": attrs.asdict(query), "date": day.isoformat(),
+                  "suggestions": as_json(suggestions),
+                  "excluded": excluded_to_json(excluded, day, session=session)}
+        if isinstance(target, Association):
+            result["needs"] = needs_to_json(target, needs, day, session=session)["needs"]
+        echo_json(result)
+    elif isinstance(target, Association):
+        click.echo(render_needs(target, needs, day, session=session), nl=False)
+        if not needs:
+            click.echo(render_suggestions(query, suggestions, session=session), nl=False)
+            click.echo(render_excluded(excluded, day, session=session), nl=False)
     else:
         click.echo(render_suggestions(query, suggestions, session=session), nl=False)
+        click.echo(render_excluded(excluded, day, session=session), nl=False)
+    if sheet is not None:
+        assert isinstance(target, Association)
+        write_sheet(sheet, data, target, day, limit=limit, per_actor=per_actor,
+                    session=session)
     if update is not None:
         assert isinstance(target, Need) and by is not None
-        _record(update, target, by, suggestions, day)
+        _record(update, target, by, picked(suggestions, ranks), day)
 
 
 def _record(update: BundleUpdate, need: Need, by: str, suggestions: tuple[Suggestion, ...],

@@ -26,8 +26,11 @@ import orjson
 from pmae.analysis.invitations import invitation_list
 from pmae.analysis.programme import ProgrammeRules, check_programme, default_year, parse_rules
 from pmae.cli.common import (
+    FORCE_OPTION,
     check_output,
+    date_option,
     fail,
+    reference_date,
     session_of,
     write_result,
 )
@@ -82,8 +85,7 @@ def programme() -> None:
               help="A region's rules file (JSON), applied to pmae's default rules.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="How to print the result.")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Check as on this day (YYYY-MM-DD): decides whether the year is over.")
+@date_option("Check as on this day, YYYY-MM-DD: it decides whether the year is over")
 @_LANG
 @click.pass_context
 def check(ctx: click.Context, bundle: str | None, db_path: str | None,
@@ -104,7 +106,7 @@ def check(ctx: click.Context, bundle: str | None, db_path: str | None,
                  output_format=output_format, code=2)
     session = session_of(ctx)
     data = DataSource.of(ctx, bundle, db_path).load(ctx, output_format=output_format)
-    day = today.date() if today is not None else dt.date.today()
+    day = reference_date(ctx, today)
     result = describe_programme(check_programme(
         data, year if year is not None else default_year(data, day), rules, today=day),
         lang=lang, session=session)
@@ -130,12 +132,13 @@ def check(ctx: click.Context, bundle: str | None, db_path: str | None,
 @click.option("--format", "output_format", type=click.Choice(["text", "csv"]), default="text",
               show_default=True, help="Text, or CSV for a mail merge.")
 @click.option("-o", "--output", default=None, help="Write the list to this file (atomically).")
+@FORCE_OPTION
 @_LANG
 @click.pass_context
 def invitations(ctx: click.Context, bundle: str | None, db_path: str | None,
                 meeting_id: str, actor_types: tuple[str, ...],
                 territories: tuple[str, ...], audience: str, output_format: str,
-                output: str | None, lang: str) -> None:
+                output: str | None, lang: str, force: bool) -> None:
     """The actors to invite to a meeting of BUNDLE, by type and territory.
 
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
@@ -150,7 +153,7 @@ def invitations(ctx: click.Context, bundle: str | None, db_path: str | None,
                                                         else "; see `pmae vocab actor_types`"),
                 param_hint="--type")
     source = DataSource.of(ctx, bundle, db_path)
-    check_output(output, *source.paths)
+    check_output(output, *source.paths, force=force)
     data = source.load(ctx)
     try:
         invitees = invitation_list(data, meeting_id, actor_types=actor_types,
@@ -173,13 +176,14 @@ def invitations(ctx: click.Context, bundle: str | None, db_path: str | None,
 @data_option
 @_YEAR
 @click.option("-o", "--output", required=True, help="The .ics file to write.")
+@FORCE_OPTION
 @click.option("--audience", default="public", show_default=True, callback=_audience,
               help="Whose meetings: public, network, recipient:<network-or-actor-id>, or all.")
 @_LANG
 @click.pass_context
 def calendar(ctx: click.Context, bundle: str | None, db_path: str | None,
              year: int | None, output: str, audience: str,
-             lang: str) -> None:
+             lang: str, force: bool) -> None:
     """Write the meetings of a year of BUNDLE as an iCalendar file (pmae-ical plugin).
 
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
@@ -194,7 +198,7 @@ def calendar(ctx: click.Context, bundle: str | None, db_path: str | None,
     except LookupError as error:  # several plugins register one: name it <plugin>:ical
         raise click.UsageError(str(error)) from None
     source = DataSource.of(ctx, bundle, db_path)
-    check_output(output, *source.paths)
+    check_output(output, *source.paths, force=force)
     data = source.load(ctx)
     chosen = year if year is not None else default_year(data, session=session)
     try:

@@ -16,9 +16,11 @@ import click
 from pmae.cli.common import (
     check_audience_option,
     check_output,
+    date_option,
     echo_update,
     open_update,
     prepare_update,
+    reference_date,
     session_of,
 )
 from pmae.cli.db import DataSource, data_option
@@ -80,15 +82,14 @@ def _departement(value: str | None, session: Session) -> str | None:
               help="Language of the sheets.")
 @click.option("--audience", default="public", show_default=True,
               help="public, network, recipient:<network-or-actor-id>, or all.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The sheets' date: offers in force that day (default: the bundle's date).")
+@date_option("The sheets' date, YYYY-MM-DD: the offers in force that day are listed")
 @click.option("--record", is_flag=True,
               help="Also record each sheet in BUNDLE as a production (fiche_thematique).")
 @click.option("--by", "authors", multiple=True,
               help="With --record: actor id of an author (repeat for several).")
 @click.option("-o", "--output", required=True, help="The folder to write the sheets into.")
 @click.option("--force", is_flag=True,
-              help="Replace a non-empty folder that is not a folder of pmae sheets.")
+              help="Replace a folder that is not empty (previous sheets too).")
 @click.pass_context
 def sheet(ctx: click.Context,
           bundle: str | None, db_path: str | None,
@@ -120,7 +121,7 @@ def sheet(ctx: click.Context,
     source = DataSource.of(ctx, bundle, db_path)
     if record:
         source.refuse_writing("--record")
-    check_output(output, *source.paths, kind="folder")
+    check_output(output, *source.paths, kind="folder", force=force)
     target = Path(output)
     if "pdf" in chosen:
         try:
@@ -138,7 +139,7 @@ def sheet(ctx: click.Context,
     with TerminalProgress("pmae sheet") as progress:
         sheets = build_sheets(data, None if theme is None else (theme,),
                               departement=departement, audience=audience, lang=lang,
-                              today=today.date() if today else None, session=session,
+                              today=reference_date(ctx, today), session=session,
                               progress=progress)
     recorded = _recorded(update, sheets, authors) if update is not None else None
     try:

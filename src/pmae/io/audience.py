@@ -13,6 +13,10 @@ Audiences:
   ``recipients`` name that actor or its network (the source in its id);
 - ``all``: everything, ``private`` records included (backups between a network's own tools).
 
+The filtered bundle records its audience (``Bundle.audience``, the narrower one when filtered
+twice; ``all``, which hides nothing, leaves it as it was), so an import of it over a fuller
+bundle knows what it could not hold and keeps it (:func:`pmae.io.upsert.upsert`).
+
 A record that needs a record the audience may not see (an offer of a hidden actor, a referral to
 a hidden need) is left out; an optional reference to a hidden record is cleared. A reference to
 another network's record, which is not in the bundle at all, is kept as it is. So the filtered
@@ -26,7 +30,7 @@ from typing import Any, Final
 
 import attrs
 
-from pmae.model import COLLECTIONS, Actor, Bundle, Meeting, Record
+from pmae.model import COLLECTIONS, FORMAT_VERSION, Actor, Bundle, Meeting, Record
 
 AUDIENCES: Final = ("public", "network", "all")
 _RECIPIENT = re.compile(r"^recipient:([a-z0-9][a-z0-9-]*(?::[A-Za-z0-9][A-Za-z0-9._~-]*)?)$")
@@ -134,7 +138,37 @@ def filter_bundle(bundle: Bundle, audience: str) -> Bundle:
         # its name goes to another network.
         provenance = tuple(attrs.evolve(p, file=file_name(p.file)) if p.file else p
                            for p in provenance)
+    if audience != "all":
+        # ``all`` hides nothing: the bundle stays what it was (and says what it said).
+        bundle = attrs.evolve(bundle, audience=narrowest(bundle.audience, audience),
+                              format_version=_written_format(bundle.format_version))
     return attrs.evolve(bundle, source=source, provenance=provenance).with_collections(kept)
+
+
+#: How wide each kind of audience is: a bundle filtered twice is for the narrower one.
+_WIDTH: Final = {"public": 0, "network": 1, "recipient": 2, "all": 3}
+
+
+def narrowest(before: str | None, audience: str) -> str:
+    """The audience of a bundle filtered for ``audience`` after being filtered for
+    ``before`` (``None``: not filtered): the narrower of the two. Two different recipients see
+    in common at least what ``network`` sees, and it is that which is recorded."""
+    if before is None or before == audience:
+        return audience
+    width = [_WIDTH[a.partition(":")[0]] for a in (before, audience)]
+    if width[0] == width[1]:  # two different recipients
+        return "network"
+    return before if width[0] < width[1] else audience
+
+
+def _written_format(version: str) -> str:
+    # ``audience`` came with format 1.1.0: a bundle that carries it says so, so that a reader
+    # of 1.0 reads it (without the field) rather than refusing it.
+    def minor(text: str) -> tuple[int, int]:
+        match = re.match(r"(\d+)\.(\d+)\.", text)
+        return (int(match[1]), int(match[2])) if match else (0, 0)
+
+    return version if minor(version) >= minor(FORMAT_VERSION) else FORMAT_VERSION
 
 
 def file_name(path: str) -> str:

@@ -25,7 +25,7 @@ from pmae.model.records import (
 )
 
 #: The version of the bundle format this code writes (semver: additive changes bump the minor).
-FORMAT_VERSION: Final = "1.0.0"
+FORMAT_VERSION: Final = "1.1.0"
 
 #: Collection name -> record class, in the order they are written.
 COLLECTIONS: Final[dict[str, type[Record]]] = {
@@ -115,6 +115,9 @@ class Bundle:
     generated_at: dt.datetime = attrs.field(converter=datetime)
     licence: str = attrs.field(default="etalab-2.0", converter=text)
     description: str | None = attrs.field(default=None, converter=optional_text)
+    #: Who the bundle was filtered for (``public``, ``network``, ``recipient:<who>``,
+    #: ``all``); ``None`` when it was not: see :func:`pmae.io.audience.filter_bundle`.
+    audience: str | None = attrs.field(default=None, converter=optional_text)
     provenance: tuple[Provenance, ...] = attrs.field(default=(), converter=_provenances)
     actors: tuple[Actor, ...] = attrs.field(default=(), converter=_actors)
     offers: tuple[Offer, ...] = attrs.field(default=(), converter=_offers)

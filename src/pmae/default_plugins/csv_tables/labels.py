@@ -40,7 +40,7 @@ TABLE_DESCRIPTIONS: Final[dict[str, str]] = {
 
 #: Column name (in any table) -> (French label, what it holds).
 _COLUMNS: Final[dict[str, tuple[str, str]]] = {
-    "format_version": ("Version du format", "Version du format pmae (1.0.0)."),
+    "format_version": ("Version du format", "Version du format pmae (1.1.0)."),
     "source.slug": ("Source : identifiant", "Identifiant court du réseau qui publie "
                     "(lettres minuscules, chiffres, tirets)."),
     "source.name": ("Source : nom", "Nom du réseau qui publie."),
@@ -50,6 +50,8 @@ _COLUMNS: Final[dict[str, tuple[str, str]]] = {
                      "2025-03-14T09:00:00+01:00."),
     "licence": ("Licence", "Licence des données (ex. Licence Ouverte 2.0)."),
     "description": ("Description", "Texte libre de présentation."),
+    "audience": ("Public visé", "Pour qui le fichier a été exporté (public, network, "
+                 "recipient:…) : à sa réimportation, ce qu'il ne contenait pas est gardé."),
     "file": ("Fichier", "Fichier d'où viennent les données."),
     "records": ("Nombre d'enregistrements", "Nombre d'enregistrements venus de cette source."),
     "id": ("Identifiant", "Identifiant unique, « source:local » (lma-ra:dla-69) ; ne pas "

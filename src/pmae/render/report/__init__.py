@@ -113,8 +113,8 @@ def build_report(
 
     :param lang: ``fr`` or ``en`` (default: the session's language).
     :param today: the reference date: offers in force that day make the coverage, the meetings
-        of its year are listed (default: the day the bundle was generated, so a report of the
-        same data reads the same whatever day it is made).
+        of its year are listed (default: the session's ``as_of``, today; pass a date for a
+        report that reads the same whatever day it is made).
     :param session: where vocabularies and territories come from (default:
         :func:`pmae.session`).
     :param overwrite: replace a non-empty ``out_dir`` that is not a previous report.
@@ -166,7 +166,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
                 progress: Progress) -> ReportResult:
     """Render every page into ``folder``; returns what was written (paths relative to it)."""
     vocabularies, territories = session.vocabularies, session.territories
-    reference = today or bundle.generated_at.date()
+    reference = today or session.as_of
     # Before the first page comes the long part on a large bundle (the shared diagnosis):
     # the progress line names each step, without a count.
     progress("audience and coverage", 0, 0)

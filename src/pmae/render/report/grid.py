@@ -91,15 +91,16 @@ def compute_grid(bundle: Bundle, *, territories: Territories | None = None,
 
     :param territories: the session's unless given.
     :param vocabularies: the session's unless given.
-    :param today: the reference date for offers' validity (default: the bundle's date, as
-        :func:`pmae.analysis.coverage.coverage`).
+    :param today: the reference date for offers' validity (default: the session's
+        ``as_of``, as :func:`pmae.analysis.coverage.coverage`).
     :param session: default :func:`pmae.session`.
     """
     s = current_session(session)
     territories = territories or s.territories
     vocabularies = vocabularies or s.vocabularies
     result: Coverage = coverage(bundle, level="dep", today=today, redundant_at=redundant_at,
-                                territories=territories, vocabularies=vocabularies)
+                                territories=territories, vocabularies=vocabularies,
+                                session=s)
     cells: dict[tuple[str, str, str], GridCell] = {}
     actor_of = {offer.id: offer.actor for offer in bundle.offers}
     for departement in result.territories:

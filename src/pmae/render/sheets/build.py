@@ -81,8 +81,8 @@ def build_sheet(
     what ``audience`` may see.
 
     :param lang: ``fr`` or ``en`` (default: the session's language).
-    :param today: the sheet's date: offers in force that day are listed (default: the day
-        the bundle was generated).
+    :param today: the sheet's date: offers in force that day are listed (default: the
+        session's ``as_of``, today).
     :param session: where vocabularies and territories come from (default:
         :func:`pmae.session`).
     :raises ValueError: unknown theme, language or audience, or a département that is not one.
@@ -115,7 +115,7 @@ def build_sheets(
     built = []
     for theme in chosen:
         built.append(_build(visible, theme, departement=departement, audience=audience,
-                            lang=lang, today=today or bundle.generated_at.date(), labels=labels))
+                            lang=lang, today=today or s.as_of, labels=labels))
         if progress is not None:
             progress(theme, len(built), len(chosen))
     return tuple(built)

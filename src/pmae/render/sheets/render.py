@@ -21,8 +21,8 @@ from pmae.render.labels import format_date, is_http_url
 from pmae.render.sheets.model import Sheet
 from pmae.render.sheets.text import TEXT
 
-__all__ = ["MdText", "md_escape", "md_file_link", "md_link", "render_html", "render_index_html",
-           "render_index_markdown", "render_markdown"]
+__all__ = ["MdText", "html_environment", "md_escape", "md_file_link", "md_link", "render_html",
+           "render_index_html", "render_index_markdown", "render_markdown"]
 
 # Markdown punctuation that can start emphasis, code, links, tables or strikethrough inline.
 _MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]|~])")
@@ -88,6 +88,14 @@ def _environment(markdown: bool) -> jinja2.Environment:
 
 
 _HTML: Final = _environment(markdown=False)
+
+
+def html_environment() -> jinja2.Environment:
+    """The jinja2 environment of the HTML sheets (their templates, escaping and tests), for
+    the other printable pages in their style (the orientation sheet)."""
+    return _HTML
+
+
 _MARKDOWN: Final = _environment(markdown=True)
 
 
