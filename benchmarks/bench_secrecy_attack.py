@@ -25,20 +25,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from secrecy_attacker import attack  # noqa: E402
+from secrecy_attacker import attack
 
-from pmae.analysis.shared_diagnosis import (  # noqa: E402
+from pmae.analysis.shared_diagnosis import (
     MAX_NOISE,
     SecrecyRules,
     aggregate,
     protect,
     shareable_needs,
 )
-from pmae.io.converter import structure_schema_checked  # noqa: E402
-from pmae.model import Bundle, Need  # noqa: E402
-from pmae.sample import load_sample  # noqa: E402
-from pmae.synth import generate  # noqa: E402
-from pmae.territories import core_territories  # noqa: E402
+from pmae.io.converter import structure_schema_checked
+from pmae.model import Bundle, Need
+from pmae.sample import load_sample
+from pmae.synth import generate
+from pmae.territories import core_territories
 
 #: The tables published: the default one first, then those a reader combines with it.
 TABLES = ("theme,dep", "theme,reg", "theme,dep,year", "theme,year", "dep,year", "theme", "dep",
@@ -83,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--associations", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sample", type=int, default=0,
-                        help="attack this many hidden cells of each table, drawn at random (0: all)")
+                        help="attack this many hidden cells of each table, drawn at random "
+                             "(0: all)")
     parser.add_argument("--only", choices=["sample", "generated"], default=None)
     args = parser.parse_args(argv)
     sample = args.sample or None

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 import random
-from itertools import product
 from collections.abc import Callable, Iterable, Sequence
+from itertools import product
 from typing import Any
 
 import attrs

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from hashlib import blake2b
 from functools import partial
+from hashlib import blake2b
 from operator import attrgetter, methodcaller
 from typing import TYPE_CHECKING, Any, Final
 

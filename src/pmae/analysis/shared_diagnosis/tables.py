@@ -138,9 +138,11 @@ class _Rows:
         def pick(column: list[Any], rows: list[int]) -> list[Any]:
             return [column[i] for i in rows]
 
-        true = CellTable(pick(self.keys, order), *(pick(c, order) for c in self.true),
+        associations, needs, intensity = (pick(column, order) for column in self.true)
+        true = CellTable(pick(self.keys, order), associations, needs, intensity,
                          ["publie" if self.published[i] else "secret" for i in order])
-        public = CellTable(pick(self.keys, shown), *(pick(c, shown) for c in self.shown),
+        associations, needs, intensity = (pick(column, shown) for column in self.shown)
+        public = CellTable(pick(self.keys, shown), associations, needs, intensity,
                            ["publie"] * len(shown))
         return true, public
 
