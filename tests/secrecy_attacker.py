@@ -12,6 +12,11 @@ Every published needs value of a cell or total is the sum of the perturbed atoms
 each perturbed atom is within ``noise`` of the true one (``noise`` = 0 for a method that
 publishes exact values: then ``a = t``). The attacker is stronger than a real one: it knows
 which atoms are non-empty (the others are fixed at 0) and the true membership of every cell.
+
+Solving: atoms that appear in exactly the same published sums and attacked cells are one unknown
+(within ``noise`` times their number: the same bounds, a problem several times smaller), and one
+HiGHS model (scipy's binding) is re-solved from its last basis for every bound, only the
+objective changing; ``scipy.optimize.linprog`` is the fallback if scipy moves that binding.
 """
 
 from __future__ import annotations
