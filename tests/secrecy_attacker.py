@@ -222,6 +222,7 @@ def _bounder(rows: list[list[int]], values: list[float], widths: npt.NDArray[np.
     solver = highs._Highs()
     solver.setOptionValue("output_flag", False)
     solver.passModel(lp)
+    fallback: list[Bounder] = []
 
     def solve(indices: list[int]) -> tuple[float, float]:
         columns = np.array(indices, dtype=np.int32)
@@ -231,11 +232,17 @@ def _bounder(rows: list[list[int]], values: list[float], widths: npt.NDArray[np.
             solver.changeObjectiveSense(sense)
             solver.run()
             status = solver.getModelStatus()
-            if status == highs.HighsModelStatus.kUnbounded:  # nothing caps the cell
+            if status == highs.HighsModelStatus.kOptimal:
+                bounds.append(solver.getInfo().objective_function_value)
+            elif (status == highs.HighsModelStatus.kUnbounded
+                  and sense == highs.ObjSense.kMaximize):  # nothing caps the cell
                 bounds.append(math.inf)
-                continue
-            assert status == highs.HighsModelStatus.kOptimal, solver.modelStatusToString(status)
-            bounds.append(solver.getInfo().objective_function_value)
+            else:  # a status a hot start may leave (unknown): solved afresh
+                solver.clearSolver()
+                if not fallback:
+                    fallback.append(_linprog_bounder(rows, values, widths))
+                bounds = list(fallback[0](indices))
+                break
         solver.changeColsCost(len(columns), columns, np.zeros(len(columns)))
         return bounds[0], bounds[1]
 
