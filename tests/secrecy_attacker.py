@@ -12,6 +12,11 @@ Every published needs value of a cell or total is the sum of the perturbed atoms
 each perturbed atom is within ``noise`` of the true one (``noise`` = 0 for a method that
 publishes exact values: then ``a = t``). The attacker is stronger than a real one: it knows
 which atoms are non-empty (the others are fixed at 0) and the true membership of every cell.
+
+Solving: atoms that appear in exactly the same published sums and attacked cells are one unknown
+(within ``noise`` times their number: the same bounds, a problem several times smaller), and one
+HiGHS model (scipy's binding) is re-solved from its last basis for every bound, only the
+objective changing; ``scipy.optimize.linprog`` is the fallback if scipy moves that binding.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterable, Sequence
+from itertools import product
 from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix, vstack
 
@@ -93,54 +100,33 @@ def _value(atom: Atom, dimension: str, level: str, territories: Territories) -> 
 def _members(diagnosis: Any, atoms: Sequence[Atom], territories: Territories,
              ) -> dict[tuple[str, ...], list[int]]:
     """Atom indices of every cell and total of ``diagnosis`` (true membership: a roll-up cell
-    ``reg:84*`` holds the départements it lists; totals sum the cells as they stand)."""
+    ``reg:84*`` of a row holds the atoms of the région's départements whose cell of that row is
+    not published; a région subtotal ``reg:84`` holds its départements)."""
     dims, level = diagnosis.dimensions, diagnosis.territory_level
     t = dims.index("territory") if "territory" in dims else None
-    rolled: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for key, cell in diagnosis.cells.items():
-        for dep in getattr(cell, "rolled_up_from", ()):
-            assert t is not None
-            rolled[(*key[:t], dep, *key[t + 1:])] = key
-    cell_of = []
-    for atom in atoms:
-        key = tuple(_value(atom, d, level, territories) for d in dims)
-        cell_of.append(rolled.get(key, key))
-    members: dict[tuple[str, ...], list[int]] = {}
-    entries = [*diagnosis.cells, *diagnosis.margins]
-    for i, cell in enumerate(cell_of):
-        members.setdefault(cell, []).append(i)
-    by_cell = dict(members)
+    entries = {*diagnosis.cells, *diagnosis.margins}
     shown = diagnosis.published()
-    for entry in entries:
-        if entry in by_cell:
-            continue
-        found = []
-        if t is not None and entry[t] != TOTAL and entry[t].endswith("*") and not rolled:
-            # "autres départements de <région>" of a row: the atoms of the région's
-            # départements whose cell of that row is not published.
-            region = entry[t][:-1]
-            for cell, indices in by_cell.items():
-                if (cell[:t] + cell[t + 1:] == entry[:t] + entry[t + 1:]
-                        and cell[t].startswith("dep:") and cell not in shown
-                        and territories.parents(cell[t])[0] == region):
-                    found += indices
-            members[entry] = found
-            continue
-        for cell, indices in by_cell.items():
-            if all(e in (TOTAL, c) or (d == t and _in_region(c, e, territories))
-                   for d, (e, c) in enumerate(zip(entry, cell, strict=True))):
-                found += indices
-        members[entry] = found
+    members: dict[tuple[str, ...], list[int]] = {}
+    # Roll-ups: (row without its territory, région) -> atoms of its hidden départements.
+    hidden_rows: dict[tuple[tuple[str, ...], str], list[int]] = {}
+    for i, atom in enumerate(atoms):
+        key = tuple(_value(atom, d, level, territories) for d in dims)
+        region = (territories.parents(key[t])[0]
+                  if t is not None and key[t].startswith("dep:") else None)
+        # Every entry holding the atom: each value kept or summed over (TOTAL), and a
+        # département also read as its région.
+        options = [(value, TOTAL, region) if d == t and region else (value, TOTAL)
+                   for d, value in enumerate(key)]
+        for entry in product(*options):
+            if entry in entries:
+                members.setdefault(entry, []).append(i)
+        if t is not None and region is not None and key not in shown:
+            hidden_rows.setdefault((key[:t] + key[t + 1:], region), []).append(i)
+    if t is not None:
+        for entry in entries:
+            if entry[t] != TOTAL and entry[t].endswith("*"):
+                members[entry] = hidden_rows.get((entry[:t] + entry[t + 1:], entry[t][:-1]), [])
     return members
-
-
-def _in_region(cell: str, entry: str, territories: Territories) -> bool:
-    """Whether a département (or roll-up ``reg:84*``) cell counts in the région subtotal."""
-    if not entry.startswith("reg:") or entry.endswith("*"):
-        return False
-    if cell.startswith("dep:"):
-        return territories.parents(cell)[0] == entry
-    return cell == entry + "*"
 
 
 def attack(needs: Iterable[Need], publish: Callable[[str], Any], bys: Iterable[str], *,
@@ -164,8 +150,7 @@ def attack(needs: Iterable[Need], publish: Callable[[str], Any], bys: Iterable[s
     atoms = sorted(counts)
     truth = np.array([counts[a] for a in atoms], dtype=float)
     rows: list[list[int]] = []
-    low: list[float] = []
-    high: list[float] = []
+    values: list[float] = []
     hidden: list[tuple[str, tuple[str, ...], list[int]]] = []
     bys = list(bys)
     wanted = set(bys if targets is None else targets)
@@ -177,22 +162,104 @@ def attack(needs: Iterable[Need], publish: Callable[[str], Any], bys: Iterable[s
             cell = shown.get(key)
             if cell is not None and cell.needs is not None:
                 rows.append(indices)
-                low.append(cell.needs)
-                high.append(cell.needs)
+                values.append(cell.needs)
             elif by in wanted and indices:
                 hidden.append((by, key, indices))
-    m = len(atoms)
-    # Unknowns: t (true atoms), then a (perturbed atoms); published sums read a.
     if sample is not None and len(hidden) > sample:
         hidden = random.Random(len(hidden)).sample(hidden, sample)
-    matrix = _matrix([[m + i for i in row] for row in rows], 2 * m)
-    band = _band(m)
-    upper = vstack([band, -band]).tocsr()
-    upper_bound = np.full(2 * m, float(noise))
-    equal = matrix if rows else None
-    equal_value = np.array(low) if rows else None
+    # Atoms in the same published sums and the same attacked cells are interchangeable: one
+    # unknown stands for them, within ``noise`` times their number of its perturbed value (the
+    # bounds are those of the atoms one by one, and the problem is several times smaller).
+    signature: list[list[int]] = [[] for _ in atoms]
+    for r, row in enumerate(rows):
+        for i in row:
+            signature[i].append(r)
+    for h, (_, _, indices) in enumerate(hidden):
+        for i in indices:
+            signature[i].append(-1 - h)
+    group_of: dict[tuple[int, ...], int] = {}
+    group = [group_of.setdefault(tuple(s), len(group_of)) for s in signature]
+    sizes = np.bincount(np.array(group, dtype=np.int64), minlength=len(group_of))
+    solve = _bounder([sorted({group[i] for i in row}) for row in rows], values,
+                     noise * sizes.astype(float))
     found = []
     for by, key, indices in hidden:
+        low, high = solve(sorted({group[i] for i in indices}))
+        found.append(Hidden(by=by, key=key, true=int(truth[indices].sum()),
+                            low=math.ceil(low - 1e-6),
+                            high=math.floor(high + 1e-6) if math.isfinite(high) else 10**9))
+    return found
+
+
+Bounder = Callable[[list[int]], tuple[float, float]]
+
+
+def _bounder(rows: list[list[int]], values: list[float], widths: npt.NDArray[np.float64],
+             ) -> Bounder:
+    """``indices -> (smallest, largest)`` sum of the true unknowns ``indices`` over every
+    solution of the published equations. Unknowns: the true ones ``t``, then the perturbed ones
+    ``a``; published sums read ``a``, and ``|a_j - t_j| <= widths[j]``."""
+    m = len(widths)
+    try:
+        from scipy.optimize._highspy import _core as highs
+    except ImportError:  # scipy moved its private HiGHS binding: one linprog per bound
+        return _linprog_bounder(rows, values, widths)
+    # One HiGHS model for every cell: only the objective changes from one bound to the next,
+    # and HiGHS starts each solve from the previous optimal basis (seconds become
+    # milliseconds).
+    matrix = vstack([_matrix([[m + i for i in row] for row in rows], 2 * m), _band(m)]).tocsc()
+    lp = highs.HighsLp()
+    lp.num_col_, lp.num_row_ = 2 * m, matrix.shape[0]
+    lp.col_cost_ = np.zeros(2 * m)
+    lp.col_lower_ = np.zeros(2 * m)
+    lp.col_upper_ = np.full(2 * m, highs.kHighsInf)
+    lp.row_lower_ = np.r_[np.array(values, dtype=float), -widths]
+    lp.row_upper_ = np.r_[np.array(values, dtype=float), widths]
+    lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    solver = highs._Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.passModel(lp)
+    fallback: list[Bounder] = []
+
+    def solve(indices: list[int]) -> tuple[float, float]:
+        columns = np.array(indices, dtype=np.int32)
+        solver.changeColsCost(len(columns), columns, np.ones(len(columns)))
+        bounds = []
+        for sense in (highs.ObjSense.kMinimize, highs.ObjSense.kMaximize):
+            solver.changeObjectiveSense(sense)
+            solver.run()
+            status = solver.getModelStatus()
+            if status == highs.HighsModelStatus.kOptimal:
+                bounds.append(solver.getInfo().objective_function_value)
+            elif (status == highs.HighsModelStatus.kUnbounded
+                  and sense == highs.ObjSense.kMaximize):  # nothing caps the cell
+                bounds.append(math.inf)
+            else:  # a status a hot start may leave (unknown): solved afresh
+                solver.clearSolver()
+                if not fallback:
+                    fallback.append(_linprog_bounder(rows, values, widths))
+                bounds = list(fallback[0](indices))
+                break
+        solver.changeColsCost(len(columns), columns, np.zeros(len(columns)))
+        return bounds[0], bounds[1]
+
+    return solve
+
+
+def _linprog_bounder(rows: list[list[int]], values: list[float],
+                     widths: npt.NDArray[np.float64]) -> Bounder:
+    """:func:`_bounder` with one ``scipy.optimize.linprog`` per bound."""
+    m = len(widths)
+    equal = _matrix([[m + i for i in row] for row in rows], 2 * m) if rows else None
+    equal_value = np.array(values) if rows else None
+    band = _band(m)
+    upper = vstack([band, -band]).tocsr()
+    upper_bound = np.r_[widths, widths]
+
+    def solve(indices: list[int]) -> tuple[float, float]:
         objective = np.zeros(2 * m)
         objective[indices] = 1.0
         bounds = []
@@ -202,14 +269,11 @@ def attack(needs: Iterable[Need], publish: Callable[[str], Any], bys: Iterable[s
             if sign < 0 and result.status == 3:  # unbounded above: nothing caps the cell
                 bounds.append(math.inf)
                 continue
-            assert result.status == 0, (by, key, result.message)
+            assert result.status == 0, result.message
             bounds.append(sign * result.fun)
-        true = int(truth[indices].sum())
-        high_value = bounds[1]
-        found.append(Hidden(by=by, key=key, true=true, low=math.ceil(bounds[0] - 1e-6),
-                            high=(math.floor(high_value + 1e-6)
-                                  if math.isfinite(high_value) else 10**9)))
-    return found
+        return bounds[0], bounds[1]
+
+    return solve
 
 
 def _band(m: int) -> csr_matrix:

@@ -81,11 +81,16 @@ class AtomKeyer:
         self.territories = territories
         self._territory: dict[str | None, str] = {}
 
+    def department(self, code: str | None) -> str:
+        """The département key of a territory code (``fr`` when none, or more than one)."""
+        territory = self._territory.get(code)
+        if territory is None:
+            territory = self._territory[code] = self._map(code)
+        return territory
+
     def atom(self, need: Need) -> Atom:
         """The finest cell of ``need``."""
-        territory = self._territory.get(need.territory)
-        if territory is None:
-            territory = self._territory[need.territory] = self._map(need.territory)
+        territory = self.department(need.territory)
         return (need.theme, territory, need.size_band or UNSPECIFIED,
                 need.sector or UNSPECIFIED, str(need.date.year))
 

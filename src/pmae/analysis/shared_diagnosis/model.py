@@ -9,7 +9,7 @@ a cell that secrecy hides is not listed, so that it cannot be told from an empty
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final, Literal
 
 import attrs
@@ -22,6 +22,7 @@ __all__ = [
     "UNSPECIFIED",
     "UNSPECIFIED_TERRITORY",
     "Cell",
+    "CellTable",
     "Key",
     "Level",
     "SecrecyRules",
@@ -95,6 +96,42 @@ class Cell:
     def suppressed(self) -> bool:
         """Whether secrecy hides the cell's values."""
         return self.status != "publie"
+
+
+class CellTable(Mapping[Key, Cell]):
+    """Cells by key, in the order given, each built from its columns when it is read: a table by
+    five dimensions has hundreds of thousands of cells and totals, and a reader looks at few."""
+
+    __slots__ = ("_columns", "_keys", "_positions")
+
+    def __init__(self, keys: Sequence[Key], associations: Sequence[int | None],
+                 needs: Sequence[int | None], intensity: Sequence[float | None],
+                 status: Sequence[Status]) -> None:
+        """Columns of equal length, one row per key."""
+        self._keys = keys
+        self._columns = (associations, needs, intensity, status)
+        self._positions: dict[Key, int] | None = None
+
+    def __getitem__(self, key: Key) -> Cell:
+        """The cell of ``key``."""
+        if self._positions is None:
+            self._positions = dict(zip(self._keys, range(len(self._keys)), strict=True))
+        i = self._positions[key]
+        associations, needs, intensity, status = self._columns
+        return Cell(associations=associations[i], needs=needs[i], intensity=intensity[i],
+                    status=status[i])
+
+    def __iter__(self) -> Iterator[Key]:
+        """The keys, in order."""
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        """The number of cells."""
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        """As a dict."""
+        return repr(dict(self.items()))
 
 
 @attrs.define(kw_only=True, frozen=True)

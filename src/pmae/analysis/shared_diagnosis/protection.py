@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import partial
 from hashlib import blake2b
-from typing import TYPE_CHECKING, Final
+from operator import attrgetter, methodcaller
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from pmae.analysis.shared_diagnosis.dimensions import Atom, AtomKeyer, contributor
-from pmae.analysis.shared_diagnosis.model import MAX_NOISE
+from pmae.analysis.shared_diagnosis.dimensions import Atom, AtomKeyer
+from pmae.analysis.shared_diagnosis.model import MAX_NOISE, UNSPECIFIED
 from pmae.model import Need
 
 if TYPE_CHECKING:
@@ -42,7 +44,11 @@ __all__ = ["SECRET_VARIABLE", "Protection", "perturb_associations", "protect"]
 
 #: The environment variable holding the démarche's secret (any text; optional).
 SECRET_VARIABLE: Final = "PMAE_SECRECY_KEY"
-_MASK: Final = (1 << 64) - 1
+_CHUNK: Final = 1 << 16
+_ID, _ASSOCIATION, _THEME, _TERRITORY, _DATE, _INTENSITY, _SIZE_BAND, _SECTOR = map(
+    attrgetter, ("id", "association", "theme", "territory", "date", "intensity", "size_band",
+                 "sector"))
+_DIGEST = methodcaller("digest")
 
 # The noise tables: probabilities of the perturbed value a = t + p for a true count t. They are
 # unbiased (the mean of a is t), never negative, and for every perturbed value a the true
@@ -91,30 +97,53 @@ def protect(needs: Iterable[Need], territories: Territories, *, perturb: bool = 
     import numpy as np
 
     keyer = AtomKeyer(territories)
-    atom_index: dict[Atom, int] = {}
-    contributor_index: dict[str, int] = {}
-    atom_of, contributor_of, intensity = [], [], []
-    digest = 0
-    for need in needs:
-        atom, who = keyer.atom(need), contributor(need)
-        value = 1.0 if need.intensity is None else float(need.intensity)
-        atom_of.append(atom_index.setdefault(atom, len(atom_index)))
-        contributor_of.append(contributor_index.setdefault(who, len(contributor_index)))
-        intensity.append(value)
-        # An order-free digest of the needs: the sum of one hash per need.
-        line = f"{need.id}\x1f{who}\x1f{'|'.join(atom)}\x1f{need.territory}\x1f{need.date}" \
-               f"\x1f{value!r}"
-        digest += int.from_bytes(blake2b(line.encode(), digest_size=8).digest(), "little")
-    release = blake2b((digest & _MASK).to_bytes(8, "little") + len(atom_of).to_bytes(8, "little"),
+    needs = needs if isinstance(needs, list | tuple) else list(needs)
+    # Column by column, with one Python-level step per distinct value (territories, dates,
+    # intensities, atoms, contributors) and C-level maps over the needs: a million needs in
+    # about a second. The values are those of one need at a time, to the byte.
+    ids = list(map(_ID, needs))
+    whos = [a if a is not None else i for a, i in zip(map(_ASSOCIATION, needs), ids,
+                                                       strict=True)]
+    places = list(map(_TERRITORY, needs))
+    departement = {code: keyer.department(code) for code in set(places)}
+    dates = list(map(_DATE, needs))
+    years = {date: str(date.year) for date in set(dates)}
+    atoms = list(zip(map(_THEME, needs), map(departement.__getitem__, places),
+                     [band or UNSPECIFIED for band in map(_SIZE_BAND, needs)],
+                     [sector or UNSPECIFIED for sector in map(_SECTOR, needs)],
+                     map(years.__getitem__, dates), strict=True))
+    measures = list(map(_INTENSITY, needs))
+    value_of = {m: 1.0 if m is None else float(m) for m in set(measures)}
+    atom_index = {atom: k for k, atom in enumerate(dict.fromkeys(atoms))}
+    contributor_index = {who: k for k, who in enumerate(dict.fromkeys(whos))}
+    atom_of = list(map(atom_index.__getitem__, atoms))
+    contributor_of = list(map(contributor_index.__getitem__, whos))
+    intensity = list(map(value_of.__getitem__, measures))
+    # An order-free digest of the needs: the sum (modulo 2**64) of one hash per need.
+    atom_text = list(map("|".join, atom_index))  # by atom code
+    place_text = {code: f"{code}" for code in departement}
+    date_text = {date: f"{date}" for date in years}
+    value_text = {m: f"{value!r}" for m, value in value_of.items()}
+    digest = np.uint64(0)
+    for start in range(0, len(needs), _CHUNK):  # chunks: the lines of a million needs at once
+        end = start + _CHUNK                     # would weigh hundreds of MB
+        lines = map("\x1f".join, zip(
+            ids[start:end], whos[start:end], map(atom_text.__getitem__, atom_of[start:end]),
+            map(place_text.__getitem__, places[start:end]),
+            map(date_text.__getitem__, dates[start:end]),
+            map(value_text.__getitem__, measures[start:end]), strict=True))
+        with np.errstate(over="ignore"):
+            digest += _hashes(map(str.encode, lines), digest_size=8).sum(dtype=np.uint64)
+    release = blake2b(int(digest).to_bytes(8, "little") + len(atom_of).to_bytes(8, "little"),
                       key=_secret(secret), digest_size=32, person=b"pmae-secrecy").digest()
-    record_keys = np.fromiter(
-        (int.from_bytes(blake2b(who.encode(), key=release, digest_size=8).digest(), "little")
-         for who in contributor_index), dtype=np.uint64, count=len(contributor_index))
+    record_keys = _hashes(map(str.encode, contributor_index), key=release, digest_size=8)
     # Atoms in sorted order, so that every sum below runs in one order whatever the order of
     # the needs (float sums depend on it).
     ordered = sorted(atom_index)
+    order = np.fromiter(map(atom_index.__getitem__, ordered), dtype=np.int64,
+                        count=len(ordered))  # sorted position -> atom code
     rank = np.empty(len(ordered), dtype=np.int64)
-    rank[[atom_index[a] for a in ordered]] = np.arange(len(ordered))
+    rank[order] = np.arange(len(ordered))
     atoms_array = rank[np.asarray(atom_of, dtype=np.int64)] if ordered else \
         np.zeros(0, dtype=np.int64)
     contributors = np.asarray(contributor_of, dtype=np.int64)
@@ -132,10 +161,7 @@ def protect(needs: Iterable[Need], territories: Territories, *, perturb: bool = 
         starts = np.flatnonzero(np.r_[True, pair_atom[1:] != pair_atom[:-1]])
         # The atom's own key joins its contributors': one association's atoms get
         # independent noises (else a total over them would move by a multiple of one noise).
-        own = np.fromiter((int.from_bytes(blake2b("|".join(a).encode(), key=release,
-                                                  digest_size=8).digest(), "little")
-                           for a in ordered),
-                          dtype=np.uint64, count=len(atom_index))
+        own = _hashes(map(str.encode, atom_text), key=release, digest_size=8)[order]
         with np.errstate(over="ignore"):
             cell_keys = np.add.reduceat(record_keys[pair_contributor], starts) + own
         shown_needs = true_needs + noise(cell_keys, true_needs, salt=1)
@@ -149,6 +175,14 @@ def protect(needs: Iterable[Need], territories: Territories, *, perturb: bool = 
         intensity=true_intensity, shown_intensity=shown_intensity, record_keys=record_keys,
         pair_atom=pair_atom, pair_contributor=pair_contributor, pair_intensity=pair_intensity,
         perturbed=perturb, keyer=keyer)
+
+
+def _hashes(data: Iterable[bytes], **options: Any) -> npt.NDArray[np.uint64]:
+    """The BLAKE2b digests (8 bytes) of ``data``, each read as a little-endian uint64."""
+    import numpy as np
+
+    digests = b"".join(map(_DIGEST, map(partial(blake2b, **options), data)))
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
 def _secret(secret: str | bytes | None) -> bytes:

@@ -16,8 +16,9 @@ Computed with numpy: one sort of the (group, contributor) pairs for each kind of
 
 from __future__ import annotations
 
-from itertools import combinations
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from itertools import combinations, compress
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -26,12 +27,11 @@ from pmae.analysis.shared_diagnosis.model import (
     ROLLUP_SUFFIX,
     TOTAL,
     UNSPECIFIED_TERRITORY,
-    Cell,
+    CellTable,
     Key,
     Level,
     SecrecyRules,
     SharedDiagnosis,
-    Status,
 )
 from pmae.analysis.shared_diagnosis.protection import Protection, perturb_associations
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["diagnose"]
 
-_Cells = dict[Key, tuple[Cell, Cell | None]]  # key -> (true cell, published cell or None)
 
 
 @attrs.define
@@ -83,45 +82,83 @@ def diagnose(protection: Protection, dimensions: tuple[str, ...], level: Level,
     axes = _axes(protection, level)
     n = len(dimensions)
     everything = np.ones(len(protection.atoms), dtype=bool)
-    cells: _Cells = {}
-    margins: _Cells = {}
+    cells, margins = _Rows(), _Rows()
     by_dep = "territory" in dimensions and level == "dep"
     for size in range(n, -1, -1):
         for kept in combinations(range(n), size):
             target = cells if size == n else margins
-            target.update(_groups(protection, axes, dimensions, kept, None, everything, rules))
+            target.extend(_groups(protection, axes, dimensions, kept, None, everything, rules))
             if by_dep and dimensions.index("territory") in kept:
                 # Région subtotals: the same totals, the territory read at the région level.
+                t = dimensions.index("territory")
                 found = _groups(protection, axes, dimensions, kept, "region", everything, rules)
-                margins.update((k, v) for k, v in found.items()
-                               if k[dimensions.index("territory")] != UNSPECIFIED_TERRITORY)
+                margins.extend(found, [k[t] != UNSPECIFIED_TERRITORY for k in found.keys])
     if by_dep and rules.rollup:
-        cells.update(_rollups(protection, axes, dimensions, cells, rules))
+        cells.extend(_rollups(protection, axes, dimensions, cells, rules))
     grand = (TOTAL,) * n
-    if grand not in margins:  # no needs at all: an empty, hidden grand total
-        margins[grand] = (Cell(associations=0, needs=0, intensity=0.0, status="secret"), None)
-    total = margins[grand][0]
+    if not margins.keys or grand not in margins.keys[-1:]:
+        # No needs at all: an empty, hidden grand total (else it is the last total found).
+        margins.extend(_Rows([grand], [[0], [0], [0.0]], [[0], [0], [0.0]], [False]))
+    true_cells, shown_cells = cells.tables()
+    true_margins, shown_margins = margins.tables()
+    total = true_margins[grand]
     return SharedDiagnosis(
         dimensions=dimensions, territory_level=level, rules=rules,
-        cells={k: cells[k][0] for k in sorted(cells)},
-        margins={k: margins[k][0] for k in sorted(margins)},
+        cells=true_cells, margins=true_margins,
         source_needs=total.needs or 0, source_associations=total.associations or 0,
-        shown_cells={k: v for k in sorted(cells) if (v := cells[k][1]) is not None},
-        shown_margins={k: v for k in sorted(margins) if (v := margins[k][1]) is not None})
+        shown_cells=shown_cells, shown_margins=shown_margins)
 
 
-def _rollups(protection: Protection, axes: _Axes, dimensions: tuple[str, ...], cells: _Cells,
-             rules: SecrecyRules) -> _Cells:
+@attrs.define
+class _Rows:
+    """Cells (or totals) as columns: keys, true and published measures (associations, needs,
+    intensity), and whether each is published."""
+
+    keys: list[Key] = attrs.field(factory=list)
+    true: list[list[Any]] = attrs.field(factory=lambda: [[], [], []])
+    shown: list[list[Any]] = attrs.field(factory=lambda: [[], [], []])
+    published: list[bool] = attrs.field(factory=list)
+
+    def extend(self, other: _Rows, keep: list[bool] | None = None) -> None:
+        """Add the rows of ``other`` (those ``keep`` says, when given)."""
+        def take(column: list[Any]) -> Iterable[Any]:
+            return column if keep is None else compress(column, keep)
+
+        self.keys.extend(take(other.keys))
+        for mine, theirs in zip([*self.true, *self.shown], [*other.true, *other.shown],
+                                strict=True):
+            mine.extend(take(theirs))
+        self.published.extend(take(other.published))
+
+    def tables(self) -> tuple[CellTable, CellTable]:
+        """Every row, and the published rows with their published measures, in key order."""
+        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+        shown = [i for i in order if self.published[i]]
+
+        def pick(column: list[Any], rows: list[int]) -> list[Any]:
+            return [column[i] for i in rows]
+
+        associations, needs, intensity = (pick(column, order) for column in self.true)
+        true = CellTable(pick(self.keys, order), associations, needs, intensity,
+                         ["publie" if self.published[i] else "secret" for i in order])
+        associations, needs, intensity = (pick(column, shown) for column in self.shown)
+        public = CellTable(pick(self.keys, shown), associations, needs, intensity,
+                           ["publie"] * len(shown))
+        return true, public
+
+
+def _rollups(protection: Protection, axes: _Axes, dimensions: tuple[str, ...], cells: _Rows,
+             rules: SecrecyRules) -> _Rows:
     """Row by row, the cell "autres départements de <région>": the atoms of the département
     cells that are not published (a région with one such cell gets the same figures as that
     cell, hence hidden too, since the same contributors give the same noise)."""
     import numpy as np
 
     t = dimensions.index("territory")
-    hidden = [key for key, (_, shown) in cells.items()
-              if shown is None and key[t].startswith("dep:")]
+    hidden = [key for key, shown in zip(cells.keys, cells.published, strict=True)
+              if not shown and key[t].startswith("dep:")]
     if not hidden:
-        return {}
+        return _Rows()
     index = {d: {v: k for k, v in enumerate(axes.labels[d])} for d in dimensions}
     wanted = np.zeros(len(hidden), dtype=np.int64)
     code = np.zeros(len(protection.atoms), dtype=np.int64)
@@ -131,12 +168,13 @@ def _rollups(protection: Protection, axes: _Axes, dimensions: tuple[str, ...], c
     chosen = np.isin(code, wanted)
     found = _groups(protection, axes, dimensions, tuple(range(len(dimensions))), "region",
                     chosen, rules)
-    return {(*k[:t], k[t] + ROLLUP_SUFFIX, *k[t + 1:]): v for k, v in found.items()}
+    found.keys = [(*k[:t], k[t] + ROLLUP_SUFFIX, *k[t + 1:]) for k in found.keys]
+    return found
 
 
 def _groups(protection: Protection, axes: _Axes, dimensions: tuple[str, ...],
             kept: tuple[int, ...], territory: str | None, chosen: npt.NDArray[np.bool_],
-            rules: SecrecyRules) -> _Cells:
+            rules: SecrecyRules) -> _Rows:
     """The groups of the ``chosen`` atoms that share the values of the dimensions ``kept``
     (the territory read from the ``territory`` axis when given), with their figures."""
     import numpy as np
@@ -179,24 +217,27 @@ def _groups(protection: Protection, axes: _Axes, dimensions: tuple[str, ...],
     dominated = (intensity > 0) & (top > rules.dominance * intensity)
     published = ((shown_associations >= rules.min_contributors)
                  & (shown_needs >= rules.min_contributors) & ~dominated)
-    result: _Cells = {}
-    labels = [axes.labels[name] for name in names]
-    radices = [len(values) for values in labels]
-    rows = zip(groups.tolist(), associations.tolist(), needs.tolist(), intensity.tolist(),
-               shown_associations.tolist(), shown_needs.tolist(), shown_intensity.tolist(),
-               published.tolist(), strict=True)
-    for position, row in enumerate(rows):
-        if position < skip:
-            continue
-        group, n_assoc, n_needs, total, s_assoc, s_needs, s_intensity, shown = row
-        values: dict[int, str] = {}
-        for i, radix, values_of in zip(reversed(kept), reversed(radices), reversed(labels),
-                                       strict=True):
-            group, digit = divmod(group, radix)
-            values[i] = values_of[digit]
-        key = tuple(values.get(i, TOTAL) for i in range(len(dimensions)))
-        status: Status = "publie" if shown else "secret"
-        true = Cell(associations=n_assoc, needs=int(n_needs), intensity=total, status=status)
-        result[key] = (true, Cell(associations=s_assoc, needs=int(s_needs),
-                                  intensity=s_intensity, status="publie") if shown else None)
-    return result
+    return _cells(dimensions, kept, [axes.labels[name] for name in names], groups[skip:],
+                  associations[skip:], needs[skip:], intensity[skip:],
+                  shown_associations[skip:], shown_needs[skip:], shown_intensity[skip:],
+                  published[skip:])
+
+
+def _cells(dimensions: tuple[str, ...], kept: tuple[int, ...], labels: list[list[str]],
+           groups: npt.NDArray[np.int64], *measures: npt.NDArray[np.generic]) -> _Rows:
+    """The keys and measures of ``groups`` (codes of the values of the dimensions ``kept``),
+    column by column: a 5-dimension table has hundreds of thousands of them."""
+    import numpy as np
+
+    associations, needs, intensity, s_associations, s_needs, s_intensity, published = measures
+    columns: dict[int, list[str]] = {}
+    rest = groups
+    for i, values_of in zip(reversed(kept), reversed(labels), strict=True):
+        rest, digit = np.divmod(rest, len(values_of))
+        columns[i] = np.array(values_of, dtype=object)[digit].tolist()
+    total = [TOTAL] * len(groups)
+    return _Rows(
+        list(zip(*(columns.get(i, total) for i in range(len(dimensions))), strict=True)),
+        [associations.tolist(), needs.astype(np.int64).tolist(), intensity.tolist()],
+        [s_associations.tolist(), s_needs.astype(np.int64).tolist(), s_intensity.tolist()],
+        published.tolist())
