@@ -208,16 +208,18 @@ class Store:
         return translated(self.path)
 
     def dump(self, *, audience: str = "all", source: Source = STORE_SOURCE,
-             generated_at: dt.datetime | None = None, licence: str | None = None) -> Bundle:
+             generated_at: dt.datetime | None = None, licence: str | None = None,
+             progress: Progress | None = None) -> Bundle:
         """The records of the store as one bundle for ``audience`` (``public``, ``network``,
         ``recipient:<who>``, ``all``): what ``pmae merge`` of the bundles published last for
         each source would give, filtered as :func:`pmae.io.audience.filter_bundle` filters.
 
+        :param progress: called with the number of records read, as they are.
         :raises LicenceError: the bundles held have different licences and none is given.
         """
         with self._snapshot() as connection:
             return read.dump(connection, audience=audience, source=source,
-                             generated_at=generated_at, licence=licence)
+                             generated_at=generated_at, licence=licence, progress=progress)
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[Connection]:
@@ -236,18 +238,21 @@ class Store:
         with self._errors():
             return query.store_time(self._connection)
 
-    def bundle(self, *, collections: Iterable[str] | None = None) -> Bundle:
+    def bundle(self, *, collections: Iterable[str] | None = None,
+               progress: Progress | None = None) -> Bundle:
         """Every record of the store, as analyses read it: the bundle :meth:`dump` gives for
         ``all`` (commands filter for their audience themselves), not validated again (its
         records were at publication). When the published bundles' licences differ, the
         bundle's licence names them all.
 
         :param collections: read only these (the others are left empty).
+        :param progress: called with the number of records read, as they are.
         """
         with self._snapshot() as connection:
             licences = read.licences_of(connection)
             return read.dump(connection, source=STORE_SOURCE, collections=collections,
-                             licence=", ".join(licences) if len(licences) > 1 else None)
+                             licence=", ".join(licences) if len(licences) > 1 else None,
+                             progress=progress)
 
     def orientation_bundle(self, *, association: str | None = None, need: str | None = None,
                            commune: str | None = None, theme: str | None = None) -> Bundle:
