@@ -15,7 +15,6 @@ import orjson
 import pytest
 from conftest import valid_document
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from strategies import bundles
 
 from pmae.io.bundles import bundle_to_data

@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 import orjson
 
-from pmae.io.checks import Checker, CheckContext
+from pmae.io.checks import CheckContext, Checker
 from pmae.io.converter import structure_schema_checked, unstructure
 from pmae.io.files import Document, DocumentError, _parse
 from pmae.io.pipeline import _gc_paused, _with_lines
@@ -122,8 +122,9 @@ class _Scan:
         """Check the references left, now that every id is known."""
         checker = self.checker
         for collection, index, held in self.pending:
-            record = held if isinstance(held, Record) else SimpleNamespace(
-                **dict(zip(self.names[collection], held, strict=True)))
+            # A meeting is kept whole (its speakers…); any other record as its references.
+            record: Any = (SimpleNamespace(**dict(zip(self.names[collection], held, strict=True)))
+                           if isinstance(held, tuple) else held)
             checker.references(collection, index, record)
         if has_errors(checker.issues):
             return None
@@ -213,7 +214,7 @@ def read_json_lines(scanned: ScannedBundle, *, progress: Progress | None = None
                 value = orjson.loads(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
                 ((collection, data),) = value.items()
                 record = structure_schema_checked(data, COLLECTIONS[collection])
-            except Exception as error:  # noqa: BLE001 - it was valid when scanned
+            except Exception as error:
                 raise FileChangedError(_changed(scanned.file)) from error
             yield collection, unstructure(record)
     if digest.hexdigest() != scanned.sha256:

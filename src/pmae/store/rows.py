@@ -159,12 +159,11 @@ class Labels:
         for collection, records in grouped.items():
             singles, lists = _labelled(collection)
             for name, table in singles:
-                used[table].update([record.get(name) for record in records])
+                used[table].update([value for record in records
+                                    if (value := record.get(name)) is not None])
             for field, table in lists:
                 used[table].update(itertools.chain.from_iterable(
                     [record.get(field) or () for record in records]))
-        for found in used.values():
-            found.discard(None)  # type: ignore[arg-type]
         for table in VOCABULARY_TABLES:
             new = used[table] - self.known[table]
             self.known[table].update(new)
