@@ -3,6 +3,7 @@
     python benchmarks/bench_store.py                            # national: 150,000 associations
     python benchmarks/bench_store.py --associations 5000        # a quick run
     python benchmarks/bench_store.py --out /tmp/pmae-bench --reuse
+    python benchmarks/bench_store.py --bundle nat.jsonl --out /tmp/pmae-bench
     python benchmarks/bench_store.py --db sqlite:///tmp/a.db --db postgresql://…   # backends
 
 Generates a JSON Lines bundle (``pmae generate --associations N --seed 1``), then, in the same
@@ -122,14 +123,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="folder for the bundle and stores (default: a temporary one)")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the bundle and the stores already in --out")
+    parser.add_argument("--bundle", type=Path, default=None,
+                        help="measure this JSON Lines bundle instead of generating one")
     parser.add_argument("--db", dest="backends", action="append", default=None,
                         help="a store URL to measure (repeatable; default: SQLite in --out)")
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as temporary:
         out = options.out or Path(temporary)
         out.mkdir(parents=True, exist_ok=True)
-        bundle = out / f"bundle-{options.associations}.jsonl"
-        if not (options.reuse and bundle.exists()):
+        bundle = options.bundle or out / f"bundle-{options.associations}.jsonl"
+        if not options.bundle and not (options.reuse and bundle.exists()):
             print(f"generating {bundle} ({options.associations} associations)…", flush=True)
             _pmae("generate", "--associations", str(options.associations), "--seed", "1",
                   "-o", str(bundle))
