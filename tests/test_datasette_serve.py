@@ -138,7 +138,6 @@ def test_upgrade_from_schema_1_fills_the_departements(store: Path, tmp_path: Pat
             f"SELECT d.record, d.code FROM {table} AS d WHERE d.record IN ("
             f"SELECT record FROM {table} GROUP BY record HAVING count(*) = 1)"))
         target.execute(f"DROP TABLE {table}")
-    target.execute("DROP TABLE associations_fts")  # version 4's
     target.execute("UPDATE store_meta SET value = '1' WHERE key = 'schema_version'")
     target.commit()
     target.close()

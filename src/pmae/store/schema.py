@@ -235,8 +235,9 @@ def _version_3() -> list[str]:
 
 
 def _version_4() -> list[str]:
-    """Full-text search on associations' names, filled from what the store holds."""
-    return [_full_text("associations"),
+    """Full-text search on associations' names, filled from what the store holds (made
+    again if a store marked older holds one already)."""
+    return ["DROP TABLE IF EXISTS associations_fts", _full_text("associations"),
             "INSERT INTO associations_fts (rowid, name) SELECT rowid, name FROM associations"]
 
 
