@@ -147,11 +147,10 @@ class Checker:
 
     def foreign_id(self, collection: str, index: int, record_id: str) -> None:
         """Warn about an id of another source than the bundle's."""
-        prefix = record_id.partition(":")[0]
-        if prefix not in self.sources:
-            self.add("foreign-id", self.path(collection, index, "id"),
-                     f"id '{record_id}' belongs to source '{prefix}', not to "
-                     f"'{self.bundle.source.slug}'", severity="warning")
+        if (prefix := record_id.partition(":")[0]) not in self.sources:
+            self.add("foreign-id", self.path(collection, index, "id"), f"id '{record_id}' "
+                     f"belongs to source '{prefix}', not to '{self.bundle.source.slug}'",
+                     severity="warning")
 
     # -- per record --------------------------------------------------------------------------
     def references(self, collection: str, index: int, record: Record) -> None:
