@@ -73,8 +73,9 @@ FULL_TEXT: Final[dict[str, tuple[str, ...]]] = {
     "associations": ("name",),
 }
 
-#: The full-text tables version 1 made (later ones come with their own migration).
-_FULL_TEXT_1: Final = ("actors", "offers")
+#: The collections whose full-text tables version 1 made (later ones come with their own
+#: migration: associations with version 4).
+FULL_TEXT_1: Final = ("actors", "offers")
 
 #: collection -> the territory fields (list or single) its départements come from: the link
 #: table ``<collection>_departements`` (version 2) holds, for each record, the départements
@@ -138,7 +139,7 @@ def _collection_statements(collection: str) -> list[str]:
             "  PRIMARY KEY (record, code)\n) WITHOUT ROWID",
             f"CREATE INDEX {quote(name + '_code')} ON {quote(name)}(code, record)",
         ]
-    if collection in _FULL_TEXT_1:
+    if collection in FULL_TEXT_1:
         statements.append(_full_text(collection))
     return statements
 
