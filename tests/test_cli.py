@@ -149,6 +149,12 @@ def test_demo_validates_writes_the_report_and_summarises(tmp_path: Path) -> None
     assert lines[4] == "Programme 2025 : 7 règles respectées sur 7 (pmae programme check)"
     assert lines[5] == f"Fiches Les ESSentiels : 21 thèmes, ouvrir {site}/fiches/index.html"
     assert (site / "fiches" / "formation_pro.html").is_file()
+    db = site / "pmae.db"  # the report is the store's: the sample was published into it
+    assert lines[7] == (f"Entrepôt : {db} (publication #1), par exemple pmae offers --db {db} "
+                        "--theme gepp --territory dep:38")
+    listed = _invoke("offers", "--db", str(db), "--theme", "gepp", "--territory", "dep:38")
+    assert listed[0] == 0 and "pmae-ra:offre-011" in listed[1]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pmae-demo")]
     assert "Synthèse — Démarche PMAE Rhône-Alpes (exemple)" in lines
     for heading in ("Acteurs par type", "Acteurs par département", "Offres par thème et par étape",
                     "Besoins par thème", "Réunions"):
@@ -157,6 +163,7 @@ def test_demo_validates_writes_the_report_and_summarises(tmp_path: Path) -> None
     code, out, _ = _invoke("demo", "--lang", "en", "-o", str(site))  # replaces its own report
     assert code == 0 and "Offers by theme and stage" in out
     assert 'lang="en"' in (site / "index.html").read_text(encoding="utf-8")
+    assert (site / "pmae.db").is_file()  # a new store with the new report
 
 
 def test_sample_command_writes_a_valid_bundle(tmp_path: Path) -> None:

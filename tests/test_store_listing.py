@@ -9,6 +9,9 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -25,7 +28,7 @@ from pmae.io.audience import filter_bundle
 from pmae.model import Bundle, Source
 from pmae.sample import load_sample, sample_bytes
 from pmae.sessions import make_session
-from pmae.store import ListingError, Store, open_store
+from pmae.store import ListingError, Store, open_store, upgrade
 
 CORE = make_session(load=[])
 
@@ -93,6 +96,37 @@ def test_text_is_searched_accents_and_case_folded(store: Store) -> None:
     assert store.offers(text='"unclosed') == ()  # quotes are words, not FTS syntax
     named = store.associations(text=load_sample().associations[0].name[:6].upper())
     assert load_sample().associations[0].id in _ids(named)
+
+
+def test_associations_names_are_searched_in_full_text(store: Store, tmp_path: Path,
+                                                      db: str) -> None:
+    """Words of associations' names, accents and case folded, each a prefix (FTS5, schema
+    version 4), also in a store of version 3 once upgraded."""
+    def fold(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                       if not unicodedata.combining(c))
+
+    sample = load_sample().associations
+    accented = next(a for a in sample if fold(a.name) != a.name.lower())
+    word = next(w for w in re.findall(r"\w+", accented.name) if fold(w) != w.lower())
+    folded = fold(word)[:-1].upper()  # "ecol" finds "École"
+    expected = [a.id for a in sample
+                if any(fold(w).startswith(fold(word)[:-1]) for w in re.findall(r"\w+", a.name))]
+    assert accented.id in expected
+    assert _ids(store.associations(text=folded)) == expected
+    if not Path(db).is_file():
+        return  # PostgreSQL: its migrations are its own
+    old = tmp_path / "v3.db"
+    source = sqlite3.connect(db)
+    source.backup(target := sqlite3.connect(old))
+    source.close()
+    target.execute("DROP TABLE associations_fts")
+    target.execute("UPDATE store_meta SET value = '3' WHERE key = 'schema_version'")
+    target.commit()
+    target.close()
+    assert upgrade(old) == (3, [4])
+    with open_store(old, session=CORE) as upgraded:
+        assert _ids(upgraded.associations(text=folded)) == expected
 
 
 def test_associations_and_needs_lie_in_a_territory(store: Store) -> None:

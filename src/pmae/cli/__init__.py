@@ -39,8 +39,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "redundancy."),
     "db": ("db", "db", "The store: its log of publications, its schema upgrade, what it holds."),
     "demo": ("demo", "demo",
-             "The main job on the embedded sample: validate it, write its report, summarise "
-             "it."),
+             "The main job on the embedded sample: validate it, publish it into a store, "
+             "write the report of what the store holds, summarise it. The store stays in the "
+             "folder (pmae.db)."),
     "diagnose": ("diagnose", "diagnose",
                  "Run the diagnostic tool TOOL for an association, and record it in a bundle."),
     "dump": ("dump", "dump", "Write the records of the store as one bundle, for an audience."),

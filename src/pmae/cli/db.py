@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import click
 
 from pmae.cli.common import FORMAT_OPTION, echo_json, load_valid_bundle
+from pmae.cli.progress import progress_bar, shows_progress
 
 if TYPE_CHECKING:
     from pmae.model import Bundle
     from pmae.sessions import Session
     from pmae.store import Publication, Store
 
-__all__ = ["DB_OPTION", "DataSource", "data_option", "db", "opened_store", "store_errors"]
+__all__ = ["DB_OPTION", "DataSource", "data_option", "db", "opened_store", "records_to_read",
+           "store_errors"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -106,8 +108,19 @@ class DataSource:
         """
         if self.bundle is not None:
             return load_valid_bundle(ctx, self.bundle, output_format=output_format, why=why)
-        with opened_store(str(self.store), hint="; or give a BUNDLE file") as store:
-            return store.bundle(collections=collections)
+        with opened_store(str(self.store), hint="; or give a BUNDLE file") as store, \
+                progress_bar(f"reading {self.store}", records_to_read(store, collections)
+                             ) as progress:
+            return store.bundle(collections=collections, progress=progress)
+
+
+def records_to_read(store: Store, collections: Iterable[str] | None = None) -> int:
+    """How many records reading ``collections`` (all by default) of the store reads, when a
+    progress bar shows (0 otherwise: counting is a query)."""
+    if not shows_progress():
+        return 0
+    counts = store.counts()
+    return sum(counts[name] for name in (collections or counts))
 
 
 @contextlib.contextmanager

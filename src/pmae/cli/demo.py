@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -10,6 +12,9 @@ import click
 from pmae.cli.common import LANG_OPTION, check_output, print_issues, session_of
 
 __all__ = ["demo"]
+
+#: The store's file in the demo's folder.
+STORE_NAME = "pmae.db"
 
 
 @click.command()
@@ -20,7 +25,8 @@ __all__ = ["demo"]
               help="Replace OUTPUT even if it is not a previous pmae report.")
 @click.pass_context
 def demo(ctx: click.Context, lang: str, output: str, force: bool) -> None:
-    """The main job on the embedded sample: validate it, write its report, summarise it.
+    """The main job on the embedded sample: validate it, publish it into a store, write the
+    report of what the store holds, summarise it. The store stays in the folder (pmae.db).
 
     The demo owns its folder: a previous report there (a previous demo) is replaced, so the
     demo can be run again; any other file or folder that is not empty is kept unless --force.
@@ -33,6 +39,7 @@ def demo(ctx: click.Context, lang: str, output: str, force: bool) -> None:
     from pmae.render.report import build_report, is_report_folder
     from pmae.render.summary import summary_text
     from pmae.sample import SAMPLE_FILE, sample_bytes
+    from pmae.store import open_store
 
     # What the demo wrote it may write again: all of it comes from the embedded sample, so
     # nothing of the user's is lost; anything else needs --force.
@@ -43,18 +50,29 @@ def demo(ctx: click.Context, lang: str, output: str, force: bool) -> None:
     if not report.ok or report.bundle is None:
         print_issues(report.issues, summary=True)
         sys.exit(1)
-    bundle = report.bundle
     # The sample is a snapshot of the démarche on its date, never recorded into: the demo
     # reads it as of that date, so what it says does not decay as the calendar moves.
-    session = session.evolve(as_of=bundle.generated_at.date())
+    session = session.evolve(as_of=report.bundle.generated_at.date())
     territories = session.territories
-    try:
-        # The thematic sheets go with the report's pages, linked from them (HTML and Markdown:
-        # PDFs are one `pmae sheet --all --format pdf` away, and take a browser run each).
-        site = build_report(bundle, output, lang=lang, session=session, sheets=True,
-                            overwrite=force)
-    except FileExistsError as error:
-        raise click.UsageError(str(error)) from None
+    # The sample is published into a store, and everything below reads the store, as a
+    # démarche does day to day; the store ends up beside the report's pages.
+    parent = Path(output).resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=parent, prefix=".pmae-demo-") as folder:
+        staged = Path(folder) / STORE_NAME
+        with open_store(staged, create=True, session=session) as store:
+            publication = store.publish(report.bundle)
+            bundle = store.dump(source=report.bundle.source)
+        try:
+            # The thematic sheets go with the report's pages, linked from them (HTML and
+            # Markdown: PDFs are one `pmae sheet --all --format pdf` away, and take a browser
+            # run each).
+            site = build_report(bundle, output, lang=lang, session=session, sheets=True,
+                                overwrite=force)
+        except FileExistsError as error:
+            raise click.UsageError(str(error)) from None
+        db = site.path / STORE_NAME
+        os.replace(staged, db)
     sheets = len(site.sheets.sheets) if site.sheets is not None else 0
     as_of = format_date(site.as_of or bundle.generated_at.date(), lang)
     year = max(meeting.start.year for meeting in bundle.meetings)
@@ -82,7 +100,9 @@ def demo(ctx: click.Context, lang: str, output: str, force: bool) -> None:
         click.echo(f"Offres : le rapport (tout public) montre les {site.offers} offres "
                    f"publiques en vigueur le {as_of} ; la synthèse ci-dessous compte les "
                    f"{len(bundle.offers)} offres de l'échantillon, toutes visibilités et dates "
-                   "confondues\n")
+                   "confondues")
+        click.echo(f"Entrepôt : {db} (publication #{publication.number}), par exemple "
+                   f"pmae offers --db {db} --theme gepp --territory dep:38\n")
     else:
         click.echo(f"Embedded sample ({records} records): validated, no issues")
         click.echo(f"Report written to {site.path}/ ({len(site.pages)} pages): open {index}")
@@ -97,6 +117,8 @@ def demo(ctx: click.Context, lang: str, output: str, force: bool) -> None:
                    f"{site.path / 'fiches' / 'index.html'}")
         click.echo(f"Offers: the (public) report shows the {site.offers} public offers in "
                    f"force on {as_of}; the summary below counts the sample's "
-                   f"{len(bundle.offers)} offers, whatever their visibility and dates\n")
+                   f"{len(bundle.offers)} offers, whatever their visibility and dates")
+        click.echo(f"Store: {db} (publication #{publication.number}), for instance "
+                   f"pmae offers --db {db} --theme gepp --territory dep:38\n")
     click.echo(summary_text(summarize(bundle, session=session), lang=lang, session=session),
                nl=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from pmae.cli.common import FORCE_OPTION, check_audience_option, check_output
-from pmae.cli.db import DB_OPTION, opened_store
+from pmae.cli.db import DB_OPTION, opened_store, records_to_read
+from pmae.cli.progress import progress_bar
 from pmae.model import Source
 
 __all__ = ["dump"]
@@ -37,8 +38,10 @@ def dump(db_path: str, output: str, audience: str, slug: str,
     check_output(output, db_path, force=force)
     with opened_store(db_path) as store:
         try:
-            bundle = store.dump(audience=audience, licence=licence,
-                                source=Source(slug=slug, name=name or "Store pmae"))
+            with progress_bar(f"reading {db_path}", records_to_read(store)) as progress:
+                bundle = store.dump(audience=audience, licence=licence,
+                                    source=Source(slug=slug, name=name or "Store pmae"),
+                                    progress=progress)
         except LicenceError as error:
             raise click.UsageError(f"{error} with --licence") from None
     write_bundle(bundle, output)

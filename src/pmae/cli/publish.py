@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -14,6 +15,8 @@ from pmae.cli.common import (
     session_of,
 )
 from pmae.cli.db import DB_OPTION, store_errors
+from pmae.cli.progress import progress_bar
+from pmae.io.bundles import is_json_lines
 
 __all__ = ["publish"]
 
@@ -34,17 +37,26 @@ def publish(ctx: click.Context, files: tuple[str, ...], db_path: str,
     nothing (exit 1); publishing what the store already holds changes nothing and says so.
     """
     from pmae.io.pipeline import InvalidBundleError
+    from pmae.io.stream import FileChangedError
     from pmae.store import MergeConflictError, publish_into
 
+    # One JSON Lines bundle is validated, then read again to be written, record by record:
+    # twice its bytes (any other input is validated whole, without a bar).
+    size = 2 * os.path.getsize(files[0]) if len(files) == 1 and is_json_lines(files[0]) else 0
     with store_errors():
         try:
-            result = publish_into(db_path, *files, session=session_of(ctx))
+            # The bar closes before anything else is printed.
+            with progress_bar(f"publishing {files[0]}", size) as progress:
+                result = publish_into(db_path, *files, session=session_of(ctx),
+                                      progress=progress)
         except InvalidBundleError as error:
             report_and_exit(error.issues, output_format,
                             f"nothing was published into {db_path}: fix the bundles first")
         except MergeConflictError as error:
             report_and_exit(error.issues, output_format,
                             f"nothing was published into {db_path}: resolve the conflicts")
+        except FileChangedError as error:
+            raise click.ClickException(f"{error}; nothing was published") from None
     if output_format == "json":
         echo_json({
             "publication": result.number, "holder": result.holder,

@@ -3,15 +3,15 @@
 Unique ids, references that resolve to the right kind of record, codes known to the
 vocabularies, territories that exist, dates in order, SIREN/SIRET check digits, size bands that
 match headcounts. Checks added by plugins run after these, through the same ``Issue`` type.
-
 The checks are table-driven (one row a field) so that a new field gets checked by adding a row,
-and so that they stay fast at national scale: a path string is only built for an issue.
+and so that they stay fast at national scale: a path string is only built for an issue. They
+run record by record (:meth:`Checker.check_record`), so JSON Lines are checked as they are read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -37,8 +37,7 @@ VOCABULARY_FIELDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "productions": (("kind", "production_kinds"), ("themes", "themes"),
                     ("status", "production_statuses")),
     "resources": (("kind", "resource_kinds"), ("themes", "themes")),
-    "programmes": (("priorities", "themes"),),
-}
+    "programmes": (("priorities", "themes"),)}
 
 #: collection -> ((field, collections it may point to), …).
 REFERENCE_FIELDS: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
@@ -53,17 +52,12 @@ REFERENCE_FIELDS: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
     "productions": (("authors", ("actors",)), ("resources", ("resources",)),
                     ("meeting", ("meetings",))),
     "resources": (),
-    "programmes": (("meetings", ("meetings",)), ("productions", ("productions",))),
-}
+    "programmes": (("meetings", ("meetings",)), ("productions", ("productions",)))}
 
 #: collection -> territory fields.
 TERRITORY_FIELDS: Final[dict[str, tuple[str, ...]]] = {
-    "actors": ("territories", "commune"),
-    "offers": ("territories",),
-    "associations": ("commune",),
-    "needs": ("territory",),
-    "meetings": ("commune",),
-}
+    "actors": ("territories", "commune"), "offers": ("territories",),
+    "associations": ("commune",), "needs": ("territory",), "meetings": ("commune",)}
 
 _CLOSED_BY_SCHEMA: Final = frozenset({
     "stages", "size_bands", "offer_formats", "delivery_modes", "costs", "need_origins",
@@ -81,16 +75,9 @@ class CheckContext:
     schema_checked: bool = False
 
 
-_SINGULAR: Final = {
-    "actors": "an actor", "offers": "an offer", "associations": "an association",
-    "diagnoses": "a diagnosis", "needs": "a need", "referrals": "a referral",
-    "meetings": "a meeting", "productions": "a production", "resources": "a resource",
-    "programmes": "a programme",
-}
-
-
-def _path(collection: str, index: int, *rest: str | int) -> str:
-    return json_path((collection, index, *rest))
+_SINGULAR: Final = dict(zip(COLLECTIONS, (
+    "an actor", "an offer", "an association", "a diagnosis", "a need", "a referral", "a meeting",
+    "a production", "a resource", "a programme"), strict=True))
 
 
 def _values(value: Any) -> Iterator[tuple[int | None, Any]]:
@@ -104,7 +91,19 @@ def _sub(field: str, position: int | None) -> tuple[str | int, ...]:
     return (field,) if position is None else (field, position)
 
 
-class _Checker:
+class _Plan(NamedTuple):
+    """How to check the records of one collection (see :meth:`Checker.plan`)."""
+
+    collection: str
+    codes: list[tuple[str, frozenset[str] | None]]
+    references: list[tuple[str, frozenset[str]]]
+    territory_fields: tuple[str, ...]
+    nested: bool
+
+
+class Checker:
+    """The semantic checks of one bundle (:func:`check_bundle`), or record by record."""
+
     def __init__(self, bundle: Bundle, context: CheckContext, file: str | None,
                  positions: Mapping[str, list[int]] | None,
                  known_ids: Mapping[str, str] | None) -> None:
@@ -118,10 +117,12 @@ class _Checker:
         self.sources = {bundle.source.slug} | {p.source.slug for p in bundle.provenance}
         self.kind_of: dict[str, str] = {}
         self._territory_memo: dict[str, Issue | None] = {}
+        self._good_territories: set[str] = set()
+        self._size_bands: dict[int, str] = {}
 
     def path(self, collection: str, index: int, *rest: str | int) -> str:
         positions = self.positions.get(collection)
-        return _path(collection, positions[index] if positions else index, *rest)
+        return json_path((collection, positions[index] if positions else index, *rest))
 
     def add(self, code: str, path: str, message: str, *, severity: str = "error",
             hint: str | None = None) -> None:
@@ -131,7 +132,6 @@ class _Checker:
     # -- ids ---------------------------------------------------------------------------------
     def ids(self) -> None:
         first: dict[str, int] = {}  # id -> index in its collection (a path only when needed)
-        sources = self.sources
         kind_of = self.kind_of
         for collection in COLLECTIONS:
             for index, record in enumerate(getattr(self.bundle, collection)):
@@ -143,11 +143,14 @@ class _Checker:
                     continue
                 kind_of[record_id] = collection
                 first[record_id] = index
-                if record_id.partition(":")[0] not in sources:
-                    prefix = record_id.partition(":")[0]
-                    self.add("foreign-id", self.path(collection, index, "id"),
-                             f"id '{record_id}' belongs to source '{prefix}', not to "
-                             f"'{self.bundle.source.slug}'", severity="warning")
+                self.foreign_id(collection, index, record_id)
+
+    def foreign_id(self, collection: str, index: int, record_id: str) -> None:
+        """Warn about an id of another source than the bundle's."""
+        if (prefix := record_id.partition(":")[0]) not in self.sources:
+            self.add("foreign-id", self.path(collection, index, "id"), f"id '{record_id}' "
+                     f"belongs to source '{prefix}', not to '{self.bundle.source.slug}'",
+                     severity="warning")
 
     # -- per record --------------------------------------------------------------------------
     def references(self, collection: str, index: int, record: Record) -> None:
@@ -288,83 +291,88 @@ class _Checker:
                      f"size band {record.size_band} does not match a headcount of "
                      f"{record.headcount} (band {expected})", severity="warning")
 
-    def _plan(self, collection: str) -> list[tuple[str, frozenset[str] | None]]:
-        """The simple fields of a collection and what a valid value is, built once.
-
-        ``(field, valid)``: ``valid`` is the set of acceptable values for a code field, or
-        ``None`` for a reference or territory field (checked against the bundle's ids and the
-        territories, which grow as records are seen). The fast loop in :meth:`run` only
-        calls the explaining methods when a value is not obviously valid.
-        """
+    def plan(self, collection: str) -> _Plan:
+        """How to check a record of ``collection``, built once: code fields with their valid
+        values, reference fields with the kinds they may point to. :meth:`check_record`
+        calls the explaining methods only when a value is not obviously valid."""
         vocabularies = self.context.vocabularies
         skip = self.context.schema_checked
-        plan: list[tuple[str, frozenset[str] | None]] = []
-        for field, vocabulary_id in VOCABULARY_FIELDS[collection]:
-            if not (skip and vocabulary_id in _CLOSED_BY_SCHEMA):
-                plan.append((field, frozenset(vocabularies[vocabulary_id].codes())))
-        return plan
+        codes: list[tuple[str, frozenset[str] | None]] = [
+            (field, frozenset(vocabularies[vocabulary_id].codes()))
+            for field, vocabulary_id in VOCABULARY_FIELDS[collection]
+            if not (skip and vocabulary_id in _CLOSED_BY_SCHEMA)]
+        return _Plan(collection=collection, codes=codes,
+                     references=[(field, frozenset(targets))
+                                 for field, targets in REFERENCE_FIELDS[collection]],
+                     territory_fields=TERRITORY_FIELDS.get(collection, ()),
+                     nested=collection == "meetings")
+
+    def references_resolve(self, plan: _Plan, record: Any) -> bool:
+        """Whether every reference of ``record`` points to a record of a kind it may."""
+        kind_of = self.kind_of
+        for field, targets in plan.references:
+            value = getattr(record, field)
+            if value is None:
+                continue
+            if value.__class__ is tuple:
+                if not all(kind_of.get(v) in targets for v in value):
+                    return False
+            elif kind_of.get(value) not in targets:
+                return False
+        return True
+
+    def check_record(self, plan: _Plan, index: int, record: Any, *,
+                     references: bool = True) -> None:
+        """Every check of one record; its references unless ``references`` is false (for a
+        caller that checks them once it has seen every id)."""
+        collection = plan.collection
+        if references and (plan.nested or not self.references_resolve(plan, record)):
+            self.references(collection, index, record)
+        slow = False
+        for field, valid in plan.codes:
+            value = getattr(record, field)
+            if value is None:
+                continue
+            if value.__class__ is tuple:
+                if not valid.issuperset(value):  # type: ignore[union-attr]
+                    slow = True
+            elif value not in valid:  # type: ignore[operator]
+                slow = True
+        if slow or plan.nested or not self.context.schema_checked:
+            self.codes(collection, index, record)
+        good_territories = self._good_territories
+        for field in plan.territory_fields:
+            value = getattr(record, field)
+            if value is None:
+                continue
+            values = value if value.__class__ is tuple else (value,)
+            if not good_territories.issuperset(values):
+                before = len(self.issues)
+                self.territories(collection, index, record)
+                if len(self.issues) == before:
+                    good_territories.update(values)
+                break
+        if collection in ("offers", "meetings"):
+            self.dates(collection, index, record)
+        elif collection in ("associations", "actors"):
+            self.identifiers(collection, index, record)
+            headcount = getattr(record, "headcount", None)
+            if headcount is not None and record.size_band is not None:
+                band = self._size_bands.get(headcount)
+                if band is None:
+                    band = self._size_bands[headcount] = size_band_for(headcount)
+                if band != record.size_band:
+                    self.headcount(index, record)
 
     def run(self) -> list[Issue]:
         self.ids()
-        kind_of = self.kind_of
-        good_territories: set[str] = set()
-        size_bands: dict[int, str] = {}
         for collection in COLLECTIONS:
             records = getattr(self.bundle, collection)
             if not records:
                 continue
-            code_plan = self._plan(collection)
-            reference_plan = [(field, frozenset(targets))
-                              for field, targets in REFERENCE_FIELDS[collection]]
-            territory_fields = TERRITORY_FIELDS.get(collection, ())
-            nested = collection == "meetings"
+            plan = self.plan(collection)
             for index, record in enumerate(records):
-                slow = False
-                for field, targets in reference_plan:
-                    value = getattr(record, field)
-                    if value is None:
-                        continue
-                    if value.__class__ is tuple:
-                        if not all(kind_of.get(v) in targets for v in value):
-                            slow = True
-                    elif kind_of.get(value) not in targets:
-                        slow = True
-                if slow or nested:
-                    self.references(collection, index, record)
-                slow = False
-                for field, valid in code_plan:
-                    value = getattr(record, field)
-                    if value is None:
-                        continue
-                    if value.__class__ is tuple:
-                        if not valid.issuperset(value):  # type: ignore[union-attr]
-                            slow = True
-                    elif value not in valid:  # type: ignore[operator]
-                        slow = True
-                if slow or nested or not self.context.schema_checked:
-                    self.codes(collection, index, record)
-                for field in territory_fields:
-                    value = getattr(record, field)
-                    if value is None:
-                        continue
-                    values = value if value.__class__ is tuple else (value,)
-                    if not good_territories.issuperset(values):
-                        before = len(self.issues)
-                        self.territories(collection, index, record)
-                        if len(self.issues) == before:
-                            good_territories.update(values)
-                        break
-                if collection in ("offers", "meetings"):
-                    self.dates(collection, index, record)
-                elif collection in ("associations", "actors"):
-                    self.identifiers(collection, index, record)
-                    if collection == "associations" and record.headcount is not None \
-                            and record.size_band is not None:
-                        band = size_bands.get(record.headcount)
-                        if band is None:
-                            band = size_bands[record.headcount] = size_band_for(record.headcount)
-                        if band != record.size_band:
-                            self.headcount(index, record)
+                self.check_record(plan, index, record)
         return self.issues
 
 
@@ -385,7 +393,7 @@ def check_bundle(
         may still point to without being reported as dangling.
     """
     context = context or CheckContext()
-    issues = _Checker(bundle, context, file, positions, known_ids).run()
+    issues = Checker(bundle, context, file, positions, known_ids).run()
     for check in extra_checks:
         issues.extend(attrs.evolve(issue, file=issue.file or file)
                       for issue in check(bundle, context))

@@ -43,9 +43,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from pmae.io.stream import Progress, ScannedBundle
 from pmae.issues import Issue
 from pmae.model import Actor, Association, Bundle, Need, Offer, Source
-from pmae.store import query, read
+from pmae.store import query, read, streaming
 from pmae.store.backend import Connection, is_postgres_url
 from pmae.store.connection import (
     DEFAULT_PATH,
@@ -154,24 +155,38 @@ class Store:
         return current_session(self._session)
 
     def publish(self, *bundles: Bundle | str | os.PathLike[str],
-                now: dt.datetime | None = None) -> PublicationResult:
+                now: dt.datetime | None = None,
+                progress: Progress | None = None) -> PublicationResult:
         """Publish bundles (paths or :class:`~pmae.model.Bundle` values) together: validated
         with the session, merged as ``pmae merge`` merges them, and written in one
         transaction over the records of every source they carry.
 
         :param now: the time recorded in the log (default: now, UTC).
+        :param progress: called with the bytes of the file read, as they are, when one JSON
+            Lines bundle is published record by record (see :mod:`pmae.store.streaming`).
         :raises pmae.InvalidBundleError: a bundle has errors (``issues`` lists every one of
             every bundle); nothing was written.
         :raises MergeConflictError: two bundles hold one id with different content; nothing
             was written.
         :raises StoreLockedError: another process kept the store busy; nothing was written.
         """
+        # Record by record on SQLite (the PostgreSQL store publishes whole).
+        scanned = (streaming.scan(bundles, self.session, progress=progress)
+                   if isinstance(self._connection, sqlite3.Connection) else None)
+        if scanned is not None:
+            return self._write([], None, (), now, scanned=scanned, progress=progress)
         inputs, merged, issues = prepare(bundles, self.session)
         return self._write(inputs, merged, issues, now)
 
-    def _write(self, inputs: list[_Input], merged: Bundle, issues: tuple[Issue, ...],
-               now: dt.datetime | None) -> PublicationResult:
+    def _write(self, inputs: list[_Input], merged: Bundle | None, issues: tuple[Issue, ...],
+               now: dt.datetime | None, *, scanned: ScannedBundle | None = None,
+               progress: Progress | None = None) -> PublicationResult:
         with self._writing() as connection:
+            if scanned is not None:
+                assert isinstance(connection, sqlite3.Connection)  # SQLite's bulk path
+                return streaming.publish_scanned(connection, scanned, session=self.session,
+                                                 now=now, progress=progress)
+            assert merged is not None
             return publish(connection, inputs, merged, session=self.session,
                            issues=issues, now=now)
 
@@ -193,16 +208,18 @@ class Store:
         return translated(self.path)
 
     def dump(self, *, audience: str = "all", source: Source = STORE_SOURCE,
-             generated_at: dt.datetime | None = None, licence: str | None = None) -> Bundle:
+             generated_at: dt.datetime | None = None, licence: str | None = None,
+             progress: Progress | None = None) -> Bundle:
         """The records of the store as one bundle for ``audience`` (``public``, ``network``,
         ``recipient:<who>``, ``all``): what ``pmae merge`` of the bundles published last for
         each source would give, filtered as :func:`pmae.io.audience.filter_bundle` filters.
 
+        :param progress: called with the number of records read, as they are.
         :raises LicenceError: the bundles held have different licences and none is given.
         """
         with self._snapshot() as connection:
             return read.dump(connection, audience=audience, source=source,
-                             generated_at=generated_at, licence=licence)
+                             generated_at=generated_at, licence=licence, progress=progress)
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[Connection]:
@@ -221,18 +238,21 @@ class Store:
         with self._errors():
             return query.store_time(self._connection)
 
-    def bundle(self, *, collections: Iterable[str] | None = None) -> Bundle:
+    def bundle(self, *, collections: Iterable[str] | None = None,
+               progress: Progress | None = None) -> Bundle:
         """Every record of the store, as analyses read it: the bundle :meth:`dump` gives for
         ``all`` (commands filter for their audience themselves), not validated again (its
         records were at publication). When the published bundles' licences differ, the
         bundle's licence names them all.
 
         :param collections: read only these (the others are left empty).
+        :param progress: called with the number of records read, as they are.
         """
         with self._snapshot() as connection:
             licences = read.licences_of(connection)
             return read.dump(connection, source=STORE_SOURCE, collections=collections,
-                             licence=", ".join(licences) if len(licences) > 1 else None)
+                             licence=", ".join(licences) if len(licences) > 1 else None,
+                             progress=progress)
 
     def orientation_bundle(self, *, association: str | None = None, need: str | None = None,
                            commune: str | None = None, theme: str | None = None) -> Bundle:
@@ -351,7 +371,8 @@ def open_store(path_or_url: str | os.PathLike[str] | None = None, *, create: boo
 
 def publish_into(path_or_url: str | os.PathLike[str] | None,
                  *bundles: Bundle | str | os.PathLike[str], session: Session | None = None,
-                 timeout: float = 5.0, now: dt.datetime | None = None) -> PublicationResult:
+                 timeout: float = 5.0, now: dt.datetime | None = None,
+                 progress: Progress | None = None) -> PublicationResult:
     """Publish ``bundles`` into the store at ``path_or_url``, making it if there is none, as
     ``pmae publish`` does: an existing store that cannot be used is refused before the
     bundles are read, and a new store is made only once they are valid (an invalid bundle
@@ -367,10 +388,16 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
         exists = where.exists()
     if exists:
         with open_store(where, session=session, timeout=timeout) as store:
-            return store.publish(*bundles, now=now)
+            return store.publish(*bundles, now=now, progress=progress)
     from pmae.sessions import session as current_session
 
-    inputs, merged, issues = prepare(bundles, current_session(session))
+    chosen = current_session(session)
+    scanned = None if isinstance(where, str) else streaming.scan(bundles, chosen,
+                                                                 progress=progress)
+    if scanned is not None:
+        with open_store(where, create=True, session=session, timeout=timeout) as store:
+            return store._write([], None, (), now, scanned=scanned, progress=progress)
+    inputs, merged, issues = prepare(bundles, chosen)
     with open_store(where, create=True, session=session, timeout=timeout) as store:
         return store._write(inputs, merged, issues, now)
 

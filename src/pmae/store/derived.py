@@ -21,10 +21,25 @@ def with_departements(collection: str, record: dict[str, Any],
     fields = DEPARTEMENTS.get(collection)
     if not fields:
         return record
+    # A national bundle names a few tens of thousands of places a million times: each is
+    # looked up once.
+    memo = _MEMOS.get(id(territories))
+    if memo is None or memo[0] is not territories:
+        if len(_MEMOS) >= 4:  # sessions come and go (tests make hundreds): keep a few
+            _MEMOS.clear()
+        memo = _MEMOS[id(territories)] = (territories, {})
+    known = memo[1]
     found: set[str] = set()
     for field in fields:
         value = record.get(field)
         for code in value if isinstance(value, list) else [value] if value else []:
-            if territories.exists(code):
-                found.update(territories.departements(code))
+            covered = known.get(code)
+            if covered is None:
+                covered = known[code] = (territories.departements(code)
+                                         if territories.exists(code) else ())
+            found.update(covered)
     return record | {"departements": sorted(found)}
+
+
+#: id(territories) -> (territories, code -> the départements it covers); a few entries.
+_MEMOS: dict[int, tuple[Territories, dict[str, tuple[str, ...]]]] = {}

@@ -166,9 +166,8 @@ def _conditions(connection: Connection, territories: Territories, listing: str,
     if filters.get("status"):
         add(f"status IN ({_marks(filters['status'])})", filters["status"])
     if filters.get("text"):
-        connection.create_function("pmae_fold", 1, fold, deterministic=True)
-        add("(" + " OR ".join("pmae_fold(name) LIKE ?" for _ in filters["text"]) + ")",
-            [f"%{fold(t)}%" for t in filters["text"]])
+        add("rowid IN (SELECT rowid FROM associations_fts WHERE associations_fts MATCH ?)",
+            [" OR ".join(f"({_match(t)})" for t in filters["text"])])
     return where, parameters
 
 

@@ -29,7 +29,15 @@ from __future__ import annotations
 from typing import Final
 
 from pmae.model import COLLECTIONS
-from pmae.store.schema import DEPARTEMENTS, FULL_TEXT, LINKS, VOCABULARY_TABLES, link_table, quote
+from pmae.store.schema import (
+    DEPARTEMENTS,
+    FULL_TEXT,
+    FULL_TEXT_1,
+    LINKS,
+    VOCABULARY_TABLES,
+    link_table,
+    quote,
+)
 
 __all__ = ["PUBLIC_ROLE", "after_migration", "grants"]
 
@@ -122,7 +130,7 @@ def _collection(collection: str) -> list[str]:
     for owner, field in LINKS:
         if owner == collection:
             statements += _dependent(link_table(collection, field), collection, "record")
-    if collection in FULL_TEXT:
+    if collection in FULL_TEXT_1:
         statements += _dependent(f"{collection}_fts", collection, "rowid")
     return statements
 
@@ -145,6 +153,8 @@ def after_migration(number: int) -> list[str]:
     if number == 3:
         return [s for collection in DEPARTEMENTS for s in _dependent(
             link_table(collection, "departements"), collection, "record")]
+    if number == 4:
+        return _dependent("associations_fts", "associations", "rowid")
     return []
 
 

@@ -35,7 +35,8 @@ from pmae.store.schema import quote
 if TYPE_CHECKING:
     from pmae.sessions import Session
 
-__all__ = ["Changes", "MergeConflictError", "PublicationResult", "prepare", "publish"]
+__all__ = ["Changes", "MergeConflictError", "PublicationResult", "log_publication", "prepare",
+           "publish", "same_as_holder"]
 
 
 
@@ -109,11 +110,15 @@ class _Step(NamedTuple):
 
 @attrs.define(kw_only=True, frozen=True)
 class _Input:
-    """A validated bundle to publish, with its file and SHA-256."""
+    """A validated bundle to publish (its records, or only its envelope when they are read
+    from its file as they are written), with its file, SHA-256, the sources it carries (its
+    own and its records') and its number of records."""
 
     bundle: Bundle
     file: str | None
     sha256: str
+    carried: tuple[str, ...]
+    records: int
 
 
 def _source_of(record_id: str) -> str:
@@ -143,7 +148,9 @@ def prepare(items: Iterable[Bundle | str | os.PathLike[str]], session: Session
         if not report.ok or report.bundle is None:
             failed = True
             continue
-        inputs.append(_Input(bundle=report.bundle, file=file, sha256=digest))
+        bundle = report.bundle
+        inputs.append(_Input(bundle=bundle, file=file, sha256=digest, carried=_carried(bundle),
+                             records=sum(bundle.counts().values())))
     if failed:
         raise InvalidBundleError(issues)
     if not inputs:
@@ -155,10 +162,10 @@ def prepare(items: Iterable[Bundle | str | os.PathLike[str]], session: Session
     return inputs, merged.bundle, tuple(issues)
 
 
-def _carried(item: _Input) -> list[str]:
-    sources = {item.bundle.source.slug}
-    sources.update(_source_of(record.id) for _, record in item.bundle.records())
-    return sorted(sources)
+def _carried(bundle: Bundle) -> tuple[str, ...]:
+    sources = {bundle.source.slug}
+    sources.update(_source_of(record.id) for _, record in bundle.records())
+    return tuple(sorted(sources))
 
 
 def _envelope(bundle: Bundle) -> dict[str, Any]:
@@ -183,10 +190,10 @@ def _stored(connection: Connection, sources: Sequence[str]
     return found
 
 
-def _same_as_holder(connection: Connection, inputs: Sequence[_Input]) -> int | None:
+def same_as_holder(connection: Connection, inputs: Sequence[_Input]) -> int | None:
     """The publication that already holds exactly these bundles' envelopes and sources, if the
     latest publication of each source they carry is that one."""
-    carried = sorted({s for item in inputs for s in _carried(item)})
+    carried = sorted({s for item in inputs for s in item.carried})
     holders = {row[0] for row in connection.execute(
         f"SELECT publication FROM sources WHERE slug IN ({', '.join('?' * len(carried))})",
         carried)}
@@ -203,6 +210,32 @@ def _same_as_holder(connection: Connection, inputs: Sequence[_Input]) -> int | N
     return holder if same else None
 
 
+def log_publication(connection: Connection, inputs: Sequence[_Input], total: Changes,
+                    *, now: dt.datetime | None) -> int:
+    """Log a publication of ``inputs`` (its counts, its bundles and the sources they carry,
+    now the latest publication of each) and return its number."""
+    number: int = connection.execute(
+        "INSERT INTO publications (published_at, pmae_version, added, changed, unchanged, "
+        "withdrawn) VALUES (?, ?, ?, ?, ?, ?) RETURNING number",
+        ((now or _now()).isoformat().replace("+00:00", "Z"), pmae_version(), total.added,
+         total.changed, total.unchanged, total.withdrawn)).fetchone()[0]
+    for position, item in enumerate(inputs):
+        envelope = _envelope(item.bundle)
+        connection.execute(
+            "INSERT INTO publication_bundles (publication, position, file, sha256, source, "
+            "generated_at, records, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (number, position, item.file, item.sha256, item.bundle.source.slug,
+             envelope["generated_at"], item.records, _text(envelope)))
+        connection.executemany(
+            "INSERT INTO publication_sources (publication, position, source) VALUES (?, ?, ?)",
+            [(number, position, source) for source in item.carried])
+    connection.executemany(
+        "INSERT INTO sources (slug, publication) VALUES (?, ?) "
+        "ON CONFLICT (slug) DO UPDATE SET publication = excluded.publication",
+        [(source, number) for source in sorted({s for i in inputs for s in i.carried})])
+    return number
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -214,7 +247,7 @@ def publish(connection: Connection, inputs: Sequence[_Input], merged: Bundle, *,
 
     Must run inside a write transaction (see :func:`pmae.store.connection.transaction`).
     """
-    carried = sorted({s for item in inputs for s in _carried(item)})
+    carried = sorted({s for item in inputs for s in item.carried})
     stored = _stored(connection, carried)
     data = bundle_to_data(merged)
     new: dict[str, tuple[str, dict[str, Any], str]] = {}
@@ -243,31 +276,11 @@ def publish(connection: Connection, inputs: Sequence[_Input], merged: Bundle, *,
     plan = withdrawn + plan
     changes = {name: Changes(**count) for name, count in counts.items() if count}
     if not plan:
-        holder = _same_as_holder(connection, inputs)
+        holder = same_as_holder(connection, inputs)
         if holder is not None:
             return PublicationResult(number=None, holder=holder, sources=tuple(carried),
                                      changes=changes, issues=issues)
-    total = sum(changes.values(), Changes())
-    number = connection.execute(
-        "INSERT INTO publications (published_at, pmae_version, added, changed, unchanged, "
-        "withdrawn) VALUES (?, ?, ?, ?, ?, ?) RETURNING number",
-        ((now or _now()).isoformat().replace("+00:00", "Z"), pmae_version(), total.added,
-         total.changed, total.unchanged, total.withdrawn)).fetchone()[0]
-    for position, item in enumerate(inputs):
-        envelope = _envelope(item.bundle)
-        connection.execute(
-            "INSERT INTO publication_bundles (publication, position, file, sha256, source, "
-            "generated_at, records, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (number, position, item.file, item.sha256, item.bundle.source.slug,
-             envelope["generated_at"], sum(item.bundle.counts().values()),
-             _text(envelope)))
-        connection.executemany(
-            "INSERT INTO publication_sources (publication, position, source) VALUES (?, ?, ?)",
-            [(number, position, source) for source in _carried(item)])
-    connection.executemany(
-        "INSERT INTO sources (slug, publication) VALUES (?, ?) "
-        "ON CONFLICT (slug) DO UPDATE SET publication = excluded.publication",
-        [(source, number) for source in carried])
+    number = log_publication(connection, inputs, sum(changes.values(), Changes()), now=now)
     write_labels(connection, [(s.collection, s.record) for s in plan if s.record], session)
     grouped: dict[str, list[_Step]] = {}
     for step in plan:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -59,12 +59,23 @@ def store_time(connection: Connection) -> dt.datetime | None:
 
 
 def rows(connection: Connection, collection: str, where: str = "",
-         parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
+         parameters: Sequence[Any] = (), *,
+         progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """The records (parsed JSON) of ``collection`` matching ``where`` (SQL on the table's
-    columns, ``rowid`` included), in the order they entered the store."""
+    columns, ``rowid`` included), in the order they entered the store.
+
+    :param progress: called with the number of records read, as they are (a progress bar).
+    """
     clause = f" WHERE {where}" if where else ""
-    return [orjson.loads(text) for (text,) in connection.execute(
-        f"SELECT record FROM {quote(collection)}{clause} ORDER BY rowid", parameters)]
+    cursor = connection.execute(
+        f"SELECT record FROM {quote(collection)}{clause} ORDER BY rowid", parameters)
+    if progress is None:
+        return [orjson.loads(text) for (text,) in cursor]
+    found: list[dict[str, Any]] = []
+    while batch := cursor.fetchmany(10_000):
+        found += [orjson.loads(text) for (text,) in batch]
+        progress(len(batch))
+    return found
 
 
 def as_bundle(records: dict[str, list[dict[str, Any]]], *, source: Source,

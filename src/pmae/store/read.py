@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -89,7 +89,8 @@ def licences_of(live: list[tuple[dict[str, Any], str | None, int]] | Connection
 
 def dump(connection: Connection, *, audience: str = "all", source: Source,
          generated_at: dt.datetime | None = None, licence: str | None = None,
-         collections: Iterable[str] | None = None) -> Bundle:
+         collections: Iterable[str] | None = None,
+         progress: Callable[[int], None] | None = None) -> Bundle:
     """The records of the store as one bundle for ``audience``, as ``pmae merge`` of the
     bundles published last for each source would write it: records in the order they entered
     the store, the provenance of each live bundle (its own entry, then its provenance).
@@ -99,6 +100,7 @@ def dump(connection: Connection, *, audience: str = "all", source: Source,
         so an unchanged store always dumps the same.
     :param collections: read only these collections (the others are left empty): for an
         analysis that looks at a few of them.
+    :param progress: called with the number of records read, as they are.
     :raises LicenceError: when the live bundles' licences differ and ``licence`` is not given.
     """
     live = live_bundles(connection)
@@ -117,7 +119,7 @@ def dump(connection: Connection, *, audience: str = "all", source: Source,
                 provenance.append(entry)
     wanted = COLLECTIONS if collections is None else tuple(collections)
     bundle = as_bundle(
-        {name: rows(connection, name) for name in wanted}, source=source,
+        {name: rows(connection, name, progress=progress) for name in wanted}, source=source,
         generated_at=(generated_at or store_time(connection)
                       or dt.datetime.now(dt.UTC).replace(microsecond=0)),
         licence=licence or (licences[0] if licences else "etalab-2.0"), provenance=provenance)

@@ -4,6 +4,7 @@ the labels they point to."""
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from pmae.territories import Territories
     from pmae.vocab import Vocabulary
 
-__all__ = ["Referentials", "put_rows", "remove_rows", "write_labels"]
+__all__ = ["Labels", "Referentials", "put_rows", "remove_rows", "write_labels"]
 
 
 class Referentials(Protocol):
@@ -122,40 +123,77 @@ def write_labels(connection: Connection,
     """Fill the label tables the written records point to: every term of the session's
     vocabularies (labels refreshed), any other code they use (an open vocabulary's), and the
     territories they name with their ancestors."""
-    used: dict[str, set[str]] = {}
-    for collection, record in written:
-        for name, table in COLUMNS[collection]:
-            if table and record.get(name) is not None:
-                used.setdefault(table, set()).add(record[name])
-        for (owner, field), table in LINKS.items():
-            if owner == collection and table and record.get(field):
-                used.setdefault(table, set()).update(record[field])
-        if collection in DEPARTEMENTS:
-            used.setdefault("territories", set()).update(record.get("departements", ()))
-    for table in VOCABULARY_TABLES:
-        vocabulary = session.vocabularies.get(table.removeprefix("vocabulary_"))
-        terms = vocabulary.terms if vocabulary is not None else ()
-        rows: list[tuple[str, str | None, str | None]] = [
-            (t.code, t.label_fr, t.label_en) for t in terms]
-        known = {t.code for t in terms}
-        rows += [(code, None, None) for code in sorted(used.get(table, set()) - known)]
-        connection.executemany(
+    labels = Labels(connection, session)
+    labels.add(written)
+
+
+class Labels:
+    """The label tables of one publication, filled as records are written: every term of the
+    session's vocabularies at once (labels refreshed), then, batch by batch, the codes the
+    records use that were not written yet (an open vocabulary's, territories with their
+    ancestors), before the rows that point to them by foreign key."""
+
+    def __init__(self, connection: Connection, session: Referentials) -> None:
+        self.connection = connection
+        self.session = session
+        self.known: dict[str, set[str]] = {}
+        for table in VOCABULARY_TABLES:
+            vocabulary = session.vocabularies.get(table.removeprefix("vocabulary_"))
+            terms = vocabulary.terms if vocabulary is not None else ()
+            self.known[table] = {t.code for t in terms}
+            self._upsert(table, [(t.code, t.label_fr, t.label_en) for t in terms])
+        self.known["territories"] = set()
+
+    def _upsert(self, table: str, rows: Sequence[tuple[str, str | None, str | None]]) -> None:
+        self.connection.executemany(
             f"INSERT INTO {quote(table)} (code, label, label_en) VALUES (?, ?, ?) "
             "ON CONFLICT (code) DO UPDATE SET label = excluded.label, "
             "label_en = excluded.label_en", rows)
-    territories = session.territories
-    codes = set(used.get("territories", set()))
-    for code in list(codes):
-        if territories.exists(code):
-            codes.update(territories.ancestors(code))
-    places = []
-    for code in sorted(codes):
-        exists = territories.exists(code)
-        parents = territories.parents(code) if exists else ()
-        places.append((code, code.partition(":")[0] if ":" in code else code,
-                       territories.name(code) if exists else None,
-                       parents[0] if parents else None))
-    connection.executemany(
-        "INSERT INTO territories (code, level, name, parent) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent",
-        places)
+
+    def add(self, written: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Write the labels of the codes ``written`` records use that are not written yet."""
+        used: dict[str, set[str]] = {table: set() for table in self.known}
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for collection, record in written:
+            grouped.setdefault(collection, []).append(record)
+        for collection, records in grouped.items():
+            singles, lists = _labelled(collection)
+            for name, table in singles:
+                used[table].update([value for record in records
+                                    if (value := record.get(name)) is not None])
+            for field, table in lists:
+                used[table].update(itertools.chain.from_iterable(
+                    [record.get(field) or () for record in records]))
+        for table in VOCABULARY_TABLES:
+            new = used[table] - self.known[table]
+            self.known[table].update(new)
+            self._upsert(table, [(code, None, None) for code in sorted(new)])
+        territories = self.session.territories
+        codes = used["territories"] - self.known["territories"]
+        for code in list(codes):
+            if territories.exists(code):
+                codes.update(territories.ancestors(code))
+        codes -= self.known["territories"]
+        self.known["territories"].update(codes)
+        places = []
+        for code in sorted(codes):
+            exists = territories.exists(code)
+            parents = territories.parents(code) if exists else ()
+            places.append((code, code.partition(":")[0] if ":" in code else code,
+                           territories.name(code) if exists else None,
+                           parents[0] if parents else None))
+        self.connection.executemany(
+            "INSERT INTO territories (code, level, name, parent) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent",
+            places)
+
+
+@functools.cache
+def _labelled(collection: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The single and the list fields of ``collection``'s rows that point to a label table."""
+    singles = tuple((name, table) for name, table in COLUMNS[collection] if table)
+    lists = tuple((field, table) for (owner, field), table in LINKS.items()
+                  if owner == collection and table)
+    if collection in DEPARTEMENTS:
+        lists += (("departements", "territories"),)
+    return singles, lists

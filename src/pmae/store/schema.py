@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Final
 
 #: The schema version this pmae writes and reads.
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 
 #: collection -> ((column, label table or None), …): the indexed single-valued fields.
 COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
@@ -65,11 +65,17 @@ LINKS: Final[dict[tuple[str, str], str | None]] = {
     ("programmes", "priorities"): "vocabulary_themes",
 }
 
-#: collection -> the text fields searched in full text (table ``<collection>_fts``).
+#: collection -> the text fields searched in full text (table ``<collection>_fts``);
+#: associations' names since version 4.
 FULL_TEXT: Final[dict[str, tuple[str, ...]]] = {
     "actors": ("name", "description"),
     "offers": ("title", "description"),
+    "associations": ("name",),
 }
+
+#: The collections whose full-text tables version 1 made (later ones come with their own
+#: migration: associations with version 4).
+FULL_TEXT_1: Final = ("actors", "offers")
 
 #: collection -> the territory fields (list or single) its départements come from: the link
 #: table ``<collection>_departements`` (version 2) holds, for each record, the départements
@@ -133,13 +139,16 @@ def _collection_statements(collection: str) -> list[str]:
             "  PRIMARY KEY (record, code)\n) WITHOUT ROWID",
             f"CREATE INDEX {quote(name + '_code')} ON {quote(name)}(code, record)",
         ]
-    if collection in FULL_TEXT:
-        fields = ", ".join(FULL_TEXT[collection])
-        # Accents folded: "ecole" finds "école"; rowid is the record's rowid.
-        statements.append(
-            f"CREATE VIRTUAL TABLE {quote(collection + '_fts')} USING fts5({fields}, "
-            "tokenize='unicode61 remove_diacritics 2')")
+    if collection in FULL_TEXT_1:
+        statements.append(_full_text(collection))
     return statements
+
+
+def _full_text(collection: str) -> str:
+    # Accents folded: "ecole" finds "école"; rowid is the record's rowid.
+    return (f"CREATE VIRTUAL TABLE {quote(collection + '_fts')} USING "
+            f"fts5({', '.join(FULL_TEXT[collection])}, "
+            "tokenize='unicode61 remove_diacritics 2')")
 
 
 def _version_1() -> list[str]:
@@ -226,7 +235,14 @@ def _version_3() -> list[str]:
     return statements
 
 
+def _version_4() -> list[str]:
+    """Full-text search on associations' names, filled from what the store holds (made
+    again if a store marked older holds one already)."""
+    return ["DROP TABLE IF EXISTS associations_fts", _full_text("associations"),
+            "INSERT INTO associations_fts (rowid, name) SELECT rowid, name FROM associations"]
+
+
 #: version -> the statements leading to it from the version before (0: an empty file).
 MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {
-    1: _version_1, 2: _version_2, 3: _version_3,
+    1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4,
 }

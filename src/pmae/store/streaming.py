@@ -1,0 +1,222 @@
+"""Publishing a JSON Lines bundle record by record, in bounded memory.
+
+:func:`scan` validates the file with :func:`pmae.io.stream.scan_json_lines` (it keeps the ids
+of the records, not the records); :func:`publish_scanned` then reads the records again, one at
+a time, and writes them in batches: each batch is compared with the stored rows of its ids
+(none to read when the store holds no record of the sources the bundle carries), and written
+with its labels, link rows and versions. The result is what :func:`pmae.store.publish.publish`
+writes for the same bundle (the same rows, counts, log and history), in one transaction too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from pmae.io.bundles import is_json_lines
+from pmae.io.stream import Progress, ScannedBundle, read_json_lines, scan_json_lines
+from pmae.model import COLLECTIONS, Bundle
+from pmae.store.derived import with_departements
+from pmae.store.publish import (
+    Changes,
+    PublicationResult,
+    _Input,
+    log_publication,
+    same_as_holder,
+)
+from pmae.store.rows import Labels, put_rows, remove_rows
+from pmae.store.schema import DEPARTEMENTS, LINKS, link_table, quote
+
+if TYPE_CHECKING:
+    from pmae.sessions import Session
+
+__all__ = ["BATCH", "publish_scanned", "scan"]
+
+#: Records written at a time, per collection: what is held in memory besides the ids.
+BATCH = 2000
+
+#: A collection receiving at least this many records into an empty table has its indexes
+#: built after its rows.
+BULK = 20000
+
+#: SQLite's page cache while a publication writes (KiB).
+CACHE_KIB = 256 * 1024
+
+
+def scan(bundles: Sequence[Bundle | str | os.PathLike[str]], session: Session, *,
+         progress: Progress | None = None) -> ScannedBundle | None:
+    """The scanned bundle when ``bundles`` is one JSON Lines file that can be published
+    record by record: validated without plugins' checks (they take a whole bundle) and found
+    without error. ``None`` otherwise: the bundles are then validated and published whole,
+    which also explains every error."""
+    if len(bundles) != 1 or isinstance(bundles[0], Bundle) or not is_json_lines(bundles[0]):
+        return None
+    if session.checks:
+        return None
+    return scan_json_lines(bundles[0], context=session.check_context, progress=progress)
+
+
+class _Writer:
+    """The batches of one publication, collection by collection."""
+
+    def __init__(self, connection: sqlite3.Connection, session: Session, number: int,
+                 carried: Sequence[str]) -> None:
+        self.connection = connection
+        self.session = session
+        self.number = number
+        self.labels = Labels(connection, session)
+        self.counts: dict[str, Counter[str]] = {name: Counter() for name in COLLECTIONS}
+        marks = ", ".join("?" * len(carried))
+        # A collection holding no record of these sources has nothing to compare with.
+        self.stored = {name for name in COLLECTIONS if connection.execute(
+            f"SELECT 1 FROM {quote(name)} WHERE source IN ({marks}) LIMIT 1",
+            carried).fetchone()}
+        self.batches: dict[str, list[tuple[dict[str, Any], str]]] = {
+            name: [] for name in COLLECTIONS}
+
+    def add(self, collection: str, record: dict[str, Any]) -> None:
+        batch = self.batches[collection]
+        batch.append((record, orjson.dumps(record).decode()))
+        if len(batch) >= BATCH:
+            self.flush(collection)
+
+    def flush(self, collection: str) -> None:
+        batch = self.batches[collection]
+        if not batch:
+            return
+        self.batches[collection] = []
+        stored: dict[str, tuple[int, str]] = {}
+        if collection in self.stored:
+            ids = [record["id"] for record, _ in batch]
+            stored = {row[0]: (row[1], row[2]) for row in self.connection.execute(
+                f"SELECT id, rowid, record FROM {quote(collection)} "
+                f"WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+        counts = self.counts[collection]
+        steps: list[tuple[str, dict[str, Any], str, int | None]] = []
+        for record, text in batch:
+            old = stored.get(record["id"])
+            if old is not None and old[1] == text:
+                counts["unchanged"] += 1
+            elif old is not None:
+                counts["changed"] += 1
+                steps.append(("changed", record, text, old[0]))
+            else:
+                counts["added"] += 1
+                steps.append(("added", record, text, None))
+        if not steps:
+            return
+        territories = self.session.territories
+        rows = [(with_departements(collection, record, territories), text, rowid)
+                for _, record, text, rowid in steps]
+        self.labels.add([(collection, row[0]) for row in rows])
+        remove_rows(self.connection, collection,
+                    [rowid for change, _, _, rowid in steps if change == "changed" and rowid],
+                    keep=True)
+        put_rows(self.connection, collection, rows)
+        self.connection.executemany(
+            "INSERT INTO versions (id, collection, publication, change, record) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(record["id"], collection, self.number, change, text)
+             for change, record, text, _ in steps])
+
+    def withdraw(self, kinds: dict[str, str], carried: Sequence[str]) -> None:
+        """Withdraw the stored records of ``carried`` sources the bundle does not hold (or
+        holds in another collection), before any write: a record that moved leaves first."""
+        marks = ", ".join("?" * len(carried))
+        for collection in sorted(self.stored, key=list(COLLECTIONS).index):
+            gone = [(rowid, record_id) for rowid, record_id in self.connection.execute(
+                f"SELECT rowid, id FROM {quote(collection)} WHERE source IN ({marks}) "
+                "ORDER BY rowid", carried) if kinds.get(record_id) != collection]
+            if not gone:
+                continue
+            self.counts[collection]["withdrawn"] += len(gone)
+            remove_rows(self.connection, collection, [rowid for rowid, _ in gone])
+            self.connection.executemany(
+                "INSERT INTO versions (id, collection, publication, change, record) "
+                "VALUES (?, ?, ?, 'withdrawn', NULL)",
+                [(record_id, collection, self.number) for _, record_id in gone])
+
+
+@contextlib.contextmanager
+def _indexes_built_after(connection: sqlite3.Connection, counts: dict[str, int]
+                         ) -> Iterator[None]:
+    """Drop the secondary indexes of the empty tables about to receive many rows, and build
+    them again at the end: one sort is much faster than a million inserts into a B-tree each
+    (the first publication of a national bundle). Inside the transaction, so never seen."""
+    tables = []
+    for collection, count in counts.items():
+        if count < BULK or connection.execute(
+                f"SELECT 1 FROM {quote(collection)} LIMIT 1").fetchone():
+            continue
+        tables.append(collection)
+        tables += [link_table(collection, field) for owner, field in LINKS if owner == collection]
+        if collection in DEPARTEMENTS:
+            tables.append(link_table(collection, "departements"))
+    if tables and not connection.execute("SELECT 1 FROM versions LIMIT 1").fetchone():
+        tables.append("versions")
+    indexes = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({', '.join('?' * len(tables))})", tables).fetchall()
+    for name, _ in indexes:
+        connection.execute(f"DROP INDEX {quote(name)}")
+    yield
+    for _, sql in indexes:
+        connection.execute(sql)
+
+
+def publish_scanned(connection: sqlite3.Connection, scanned: ScannedBundle, *,
+                    session: Session, now: dt.datetime | None = None,
+                    progress: Progress | None = None) -> PublicationResult:
+    """Write the records of a scanned bundle over those of the sources it carries, reading
+    them from its file; what :func:`pmae.store.publish.publish` does for the whole bundle.
+
+    Must run inside a write transaction. :raises pmae.io.stream.FileChangedError: the file
+    changed since it was scanned (the transaction must then be rolled back).
+    """
+    carried = scanned.sources
+    item = _Input(bundle=scanned.envelope, file=scanned.file, sha256=scanned.sha256,
+                  carried=tuple(carried), records=sum(scanned.counts.values()))
+    # The log comes first (the versions point to it); a publication that changes nothing
+    # is rolled back to here.
+    connection.execute("SAVEPOINT streamed")
+    number = log_publication(connection, [item], Changes(), now=now)
+    writer = _Writer(connection, session, number, carried)
+    (cache,) = connection.execute("PRAGMA cache_size").fetchone()
+    # Each batch writes into some twenty tables and indexes: with SQLite's default 2 MB of
+    # cache their pages are read again batch after batch.
+    connection.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
+    try:
+        writer.withdraw(scanned.kinds, carried)
+        with _indexes_built_after(connection, scanned.counts):
+            for collection, record in read_json_lines(scanned, progress=progress):
+                writer.add(collection, record)
+            for collection in COLLECTIONS:
+                writer.flush(collection)
+    finally:
+        connection.execute(f"PRAGMA cache_size = {int(cache)}")
+    changes = {name: Changes(**count) for name, count in writer.counts.items() if count}
+    total = sum(changes.values(), Changes())
+    if not (total.added or total.changed or total.withdrawn):
+        connection.execute("ROLLBACK TO streamed")
+        holder = same_as_holder(connection, [item])
+        if holder is not None:
+            connection.execute("RELEASE streamed")
+            return PublicationResult(number=None, holder=holder, sources=tuple(carried),
+                                     changes=changes, issues=tuple(scanned.issues))
+        number = log_publication(connection, [item], total, now=now)
+        Labels(connection, session)  # the vocabularies' labels, refreshed as publish does
+    else:
+        connection.execute(
+            "UPDATE publications SET added = ?, changed = ?, unchanged = ?, withdrawn = ? "
+            "WHERE number = ?",
+            (total.added, total.changed, total.unchanged, total.withdrawn, number))
+    connection.execute("RELEASE streamed")
+    return PublicationResult(number=number, sources=tuple(carried), changes=changes,
+                             issues=tuple(scanned.issues))
