@@ -18,6 +18,7 @@ import attrs
 from pmae.identifiers import luhn_ok, siret_ok
 from pmae.issues import Issue, suggest
 from pmae.jsonpath import json_path
+from pmae.io.response_checks import response_issues
 from pmae.model import COLLECTIONS, Bundle, Record
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import Vocabulary, core_vocabularies, size_band_for
@@ -38,6 +39,8 @@ VOCABULARY_FIELDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
                     ("status", "production_statuses")),
     "resources": (("kind", "resource_kinds"), ("themes", "themes")),
     "programmes": (("priorities", "themes"),),
+    "responses": (("themes", "themes"), ("stages", "stages"), ("status", "response_statuses")),
+    "practices": (("themes", "themes"), ("stages", "stages")),
 }
 
 #: collection -> ((field, collections it may point to), …).
@@ -54,6 +57,11 @@ REFERENCE_FIELDS: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
                     ("meeting", ("meetings",))),
     "resources": (),
     "programmes": (("meetings", ("meetings",)), ("productions", ("productions",))),
+    "responses": (("actors", ("actors",)), ("meeting", ("meetings",)),
+                  ("programme", ("programmes",)), ("offers", ("offers",)),
+                  ("productions", ("productions",))),
+    "practices": (("actors", ("actors",)), ("meeting", ("meetings",)),
+                  ("resources", ("resources",))),
 }
 
 #: collection -> territory fields.
@@ -62,13 +70,13 @@ TERRITORY_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "offers": ("territories",),
     "associations": ("commune",),
     "needs": ("territory",),
-    "meetings": ("commune",),
+    "meetings": ("commune",), "responses": ("territories",), "practices": ("territories",),
 }
 
 _CLOSED_BY_SCHEMA: Final = frozenset({
     "stages", "size_bands", "offer_formats", "delivery_modes", "costs", "need_origins",
     "need_statuses", "referral_outcomes", "meeting_statuses", "production_statuses",
-})
+    "response_statuses"})
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -81,16 +89,11 @@ class CheckContext:
     schema_checked: bool = False
 
 
-_SINGULAR: Final = {
-    "actors": "an actor", "offers": "an offer", "associations": "an association",
-    "diagnoses": "a diagnosis", "needs": "a need", "referrals": "a referral",
-    "meetings": "a meeting", "productions": "a production", "resources": "a resource",
-    "programmes": "a programme",
-}
-
-
-def _path(collection: str, index: int, *rest: str | int) -> str:
-    return json_path((collection, index, *rest))
+_SINGULAR: Final = {"actors": "an actor", "offers": "an offer", "associations": "an association",
+                    "diagnoses": "a diagnosis", "needs": "a need", "referrals": "a referral",
+                    "meetings": "a meeting", "productions": "a production",
+                    "resources": "a resource", "programmes": "a programme",
+                    "responses": "a response", "practices": "a practice"}
 
 
 def _values(value: Any) -> Iterator[tuple[int | None, Any]]:
@@ -121,7 +124,7 @@ class _Checker:
 
     def path(self, collection: str, index: int, *rest: str | int) -> str:
         positions = self.positions.get(collection)
-        return _path(collection, positions[index] if positions else index, *rest)
+        return json_path((collection, positions[index] if positions else index, *rest))
 
     def add(self, code: str, path: str, message: str, *, severity: str = "error",
             hint: str | None = None) -> None:
@@ -248,7 +251,11 @@ class _Checker:
                              f"géographique ({territories.cog_version})")
 
     def dates(self, collection: str, index: int, record: Any) -> None:
-        if collection == "offers":
+        if collection == "responses":
+            self.issues += [attrs.evolve(i, file=self.file, path=self.path(collection, index,
+                                                                            i.path))
+                            for i in response_issues(record)]
+        elif collection == "offers":
             if (record.valid_from is not None and record.valid_until is not None
                     and record.valid_until < record.valid_from):
                 self.add("dates-out-of-order", self.path(collection, index, "valid_until"),
@@ -354,7 +361,7 @@ class _Checker:
                         if len(self.issues) == before:
                             good_territories.update(values)
                         break
-                if collection in ("offers", "meetings"):
+                if collection in ("offers", "meetings", "responses"):
                     self.dates(collection, index, record)
                 elif collection in ("associations", "actors"):
                     self.identifiers(collection, index, record)
