@@ -40,7 +40,7 @@ def test_json_and_json_lines_give_the_same_bundle(tmp_path: Path) -> None:
     write_bundle(bundle, tmp_path / "b.json")
     write_bundle(bundle, tmp_path / "b.jsonl")
     lines = (tmp_path / "b.jsonl").read_bytes().splitlines()
-    assert lines[0].startswith(b'{"format_version":"1.0.0"')
+    assert lines[0].startswith(b'{"format_version":"1.1.0"')
     assert lines[1].startswith(b'{"actors":{"id":"lma-ra:acteur"')
     assert lines[2].startswith(b'{"offers":{"id":"lma-ra:offre"')
     for name in ("b.json", "b.jsonl"):
@@ -172,12 +172,12 @@ def test_a_newer_minor_version_is_read_without_its_new_fields() -> None:
         ("newer-field", "warning", "$.offers[0].accessibility"),
     ]
     assert report.issues[1].message == (
-        "'accessibility' comes with bundle format 1.3.0; this pmae reads format 1.0.0 and "
+        "'accessibility' comes with bundle format 1.3.0; this pmae reads format 1.1.0 and "
         "ignores it")
-    assert report.ok and report.bundle == _bundle("lma-ra")
+    assert report.ok and report.bundle == _bundle("lma-ra")  # written as 1.1.0 again
     assert "accessibility" in data["offers"][0]  # the caller's data is left as it was
     # The same fields in a bundle of this pmae's own version are errors.
-    data["format_version"] = "1.0.0"
+    data["format_version"] = "1.1.0"
     assert {i.code for i in validate_document(data).issues} == {"unknown-field"}
 
 

@@ -236,7 +236,7 @@ def test_exported_bytes(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "bundle.csv").read_bytes() == (
         b"format_version,source.slug,source.name,source.url,source.contact_email,"
         b"generated_at,licence,description\r\n"
-        b'1.0.0,lma-ra,"LMA; ""RA""",,,2025-03-14T09:00:00+01:00,etalab-2.0,\r\n')
+        b'1.1.0,lma-ra,"LMA; ""RA""",,,2025-03-14T09:00:00+01:00,etalab-2.0,\r\n')
     assert (tmp_path / "out" / "actors.csv").read_bytes() == (
         b"id,name,actor_type,description,labels,networks,territories,commune,address,siret,"
         b"website,email,phone,visibility,recipients\r\n"
@@ -251,7 +251,7 @@ def test_excel_dialect_has_a_bom_semicolons_and_decimal_commas(tmp_path: Path) -
     assert (tmp_path / "out" / "bundle.csv").read_bytes() == BOM + (
         b"format_version;source.slug;source.name;source.url;source.contact_email;"
         b"generated_at;licence;description\r\n"
-        b'1.0.0;lma-ra;"LMA; ""RA""";;;2025-03-14T09:00:00+01:00;etalab-2.0;\r\n')
+        b'1.1.0;lma-ra;"LMA; ""RA""";;;2025-03-14T09:00:00+01:00;etalab-2.0;\r\n')
     assert (tmp_path / "out" / "associations.csv").read_bytes() == BOM + (
         b"id;name;rna;siren;siret;sector;headcount;fte;size_band;commune;idcc;founded;"
         b"visibility;recipients\r\n"

@@ -40,9 +40,9 @@ def sample(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def newer(tmp_path: Path) -> Path:
-    """The sample as a bundle of format 1.1.0 with a field this pmae does not know."""
+    """The sample as a bundle of format 1.2.0 with a field this pmae does not know."""
     data = json.loads(sample_bytes())
-    data["format_version"] = "1.1.0"
+    data["format_version"] = "1.2.0"
     data["offers"][0]["accessibility"] = "PMR"
     path = tmp_path / "newer.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -186,7 +186,7 @@ def _invoke(*args: str) -> tuple[int, str, str]:
 def _refused(err: str, path: Path, hint: str) -> bool:
     return err.splitlines() == [
         f"{path}:$.offers[0].accessibility: warning [newer-field] 'accessibility' comes with "
-        "bundle format 1.1.0; this pmae reads format 1.0.0 and ignores it — upgrade pmae to "
+        "bundle format 1.2.0; this pmae reads format 1.1.0 and ignores it — upgrade pmae to "
         "read it; meanwhile the field is ignored",
         f"{path} holds fields of a newer bundle format that this pmae would drop by writing "
         f"it again: {hint}",
