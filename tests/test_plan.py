@@ -18,7 +18,17 @@ from pmae.analysis.plan_status import follow
 from pmae.analysis.shared_diagnosis import SecrecyRules, aggregate
 from pmae.cli import cli
 from pmae.io.bundles import write_bundle
-from pmae.model import Actor, Association, Bundle, Meeting, Need, Offer, Registration, Response, Source
+from pmae.model import (
+    Actor,
+    Association,
+    Bundle,
+    Meeting,
+    Need,
+    Offer,
+    Registration,
+    Response,
+    Source,
+)
 from pmae.sessions import make_session
 from pmae.territories import core_territories
 
@@ -199,3 +209,35 @@ def test_plan_on_the_sample_proposes_its_deliberate_gap(lang: str) -> None:
     pairs = {(c.territory, c.theme): c for c in proposed.candidates}
     drome = pairs[("dep:26", "dialogue_social")]
     assert "conseil" in drome.stages and drome.carriers
+
+
+def test_a_region_may_require_a_response_decided_each_year() -> None:
+    from pmae.analysis.programme import check_programme, parse_rules
+    from pmae.render.programme import describe_programme
+
+    rules, issues = parse_rules({"rules": [
+        {"code": "reponse-count", "check": "response-count", "min": 1,
+         "label_fr": "Réponses collectives décidées", "label_en": "Collective responses decided"},
+    ]})
+    assert issues == [] and rules is not None
+    decided = Response(id="t:r1", title="r", themes=("dialogue_social",),
+                       decided_on=dt.date(2025, 11, 20), status="abandonnee")
+    considered = Response(id="t:r2", title="r", decided_on=dt.date(2025, 3, 1))
+    last_year = Response(id="t:r3", title="r", decided_on=dt.date(2024, 3, 1), status="decidee")
+
+    def outcome(*responses: Response) -> tuple[bool, str, str]:
+        check = check_programme(_ardeche(responses=responses), 2025, rules,
+                                today=dt.date(2026, 1, 5))
+        (result,) = [r for r in describe_programme(check, lang="fr", session=SESSION).results
+                     if r.code == "reponse-count"]
+        return result.met, result.found, result.message
+
+    # Decided in 2025, then abandoned: it was decided that year.
+    assert outcome(decided, considered, last_year) == (
+        True, "1", "réponses collectives décidées en 2025 : 1 (t:r1)")
+    assert outcome(considered, last_year) == (
+        False, "0", "réponses collectives décidées en 2025 : 0")
+    bad, found = parse_rules({"rules": [{"code": "x", "check": "response-count", "min": 1,
+                                         "meeting_kind": "cofil", "label_fr": "x",
+                                         "label_en": "x"}]})
+    assert bad is None and [i.code for i in found] == ["rule-parameter-not-used"]

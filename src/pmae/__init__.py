@@ -34,8 +34,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("ISSUE_TYPES", "Issue", "IssueGroup", "group_issues"), "pmae.issues"),
     **dict.fromkeys((
         "COLLECTIONS", "FORMAT_VERSION", "Actor", "Association", "Bundle", "Diagnosis",
-        "Meeting", "ModelTypeError", "Need", "Offer", "Person", "Practice", "Production", "Programme",
-        "Provenance",
+        "Meeting", "ModelTypeError", "Need", "Offer", "Person", "Practice", "Production",
+        "Programme", "Provenance",
         "Referral", "Registration", "Resource", "Response", "Source", "Speaker", "Workshop",
     ), "pmae.model"),
     **dict.fromkeys((

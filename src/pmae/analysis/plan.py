@@ -142,7 +142,8 @@ def plan(
     """
     s = current_session(session)
     grid = coverage(bundle, level=level, region=region, today=today, session=s)
-    table = aggregate(shareable_needs(bundle.needs), by=("theme", "territory"), level=grid.level,
+    table = aggregate(shareable_needs(bundle.needs), by=("theme", "territory"),
+                      level="reg" if grid.level == "reg" else "dep",
                       rules=rules, territories=s.territories, secret=secret).published()
     found: dict[tuple[str, str], list[str]] = {}
     for cell in grid.cells.values():

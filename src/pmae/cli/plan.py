@@ -108,8 +108,8 @@ def propose(ctx: click.Context, bundle: str | None, db_path: str | None, level: 
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
     source = DataSource.of(ctx, bundle, db_path)
-    if decide is None and any(v is not None for v in (response_id, title, meeting, decided_on)) \
-            or decide is None and actors:
+    if (decide is None and any(v is not None for v in (response_id, title, meeting, decided_on))) \
+            or (decide is None and actors):
         raise click.UsageError("--id, --title, --actor, --meeting and --on describe a "
                                "decision: give --decide RANK")
     if decide is not None:

@@ -16,9 +16,9 @@ from typing import Any, Final
 import attrs
 
 from pmae.identifiers import luhn_ok, siret_ok
+from pmae.io.response_checks import response_issues
 from pmae.issues import Issue, suggest
 from pmae.jsonpath import json_path
-from pmae.io.response_checks import response_issues
 from pmae.model import COLLECTIONS, Bundle, Record
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import Vocabulary, core_vocabularies, size_band_for
