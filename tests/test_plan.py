@@ -241,3 +241,26 @@ def test_a_region_may_require_a_response_decided_each_year() -> None:
                                          "meeting_kind": "cofil", "label_fr": "x",
                                          "label_en": "x"}]})
     assert bad is None and [i.code for i in found] == ["rule-parameter-not-used"]
+
+
+def test_the_report_has_an_action_plan_and_a_practices_page(tmp_path: Path) -> None:
+    from pmae.render.report import build_report
+    from pmae.sample import load_sample
+
+    sample = load_sample()
+    hidden = attrs.evolve(sample.practices[0], id="pmae-ra:pratique-privee", title="Secrète",
+                          visibility="private")
+    bundle = sample.with_collections({"practices": (*sample.practices, hidden)})
+    result = build_report(bundle, tmp_path / "site", session=SESSION)
+    assert {"plan.html", "pratiques.html"} <= set(result.pages)
+    plan_page = (tmp_path / "site" / "plan.html").read_text("utf-8")
+    assert '<a href="plan.html" aria-current="page">Plan d&#39;action</a>' in plan_page
+    assert "<h2>Réalisée (1)</h2>" in plan_page
+    assert ("<li>effet : zones blanches 1 → 0 sur 2 cases (avant le 2024-12-31, au "
+            "2025-12-01)</li><li>comblées : Mutualisation · Formation · 26 Drôme</li>"
+            in plan_page)
+    practices = (tmp_path / "site" / "pratiques.html").read_text("utf-8")
+    assert '<h2 id="theme-dialogue_social">Dialogue social</h2>' in practices
+    assert "Secrète" not in practices  # the public report leaves the private practice out
+    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert '<a href="pratiques.html">Pratiques</a>' in index

@@ -35,7 +35,7 @@ from pmae.io.files import atomic_folder
 from pmae.model import Bundle, Meeting
 from pmae.render import jsonld
 from pmae.render.labels import Labels, audience_label, format_date, is_http_url, slug
-from pmae.render.report import pages
+from pmae.render.report import pages, plan_pages
 from pmae.render.report.alongside import REPORT_WROTE_SHEETS, copy_sheets, sheets_to_keep
 from pmae.render.report.coverage_maps import coverage_maps
 from pmae.render.report.gaps import gap_report, published_needs
@@ -209,6 +209,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
                                   [*vocabularies["themes"].codes(), *grid.themes])
     if (folder / SHEETS_FOLDER / "index.html").is_file():
         nav.append((f"{SHEETS_FOLDER}/index.html", text["sheets"]))
+    nav += plan_pages.nav_entries(lang)
     common: dict[str, Any] = {
         "lang": lang, "t": text, "labels": labels, "nav": nav, "bundle": visible,
         "source": visible.source, "licence": visible.licence,
@@ -286,6 +287,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
           graph=lambda root: jsonld.meetings_graph(
               [m for row in meetings if isinstance(m := row["meeting"], Meeting)], root=root,
               labels=labels, actors=actors))
+    plan_pages.write_pages(write, visible, labels=labels, today=reference, session=session)
     (folder / MARKER).write_text(
         f"pmae report\nsource: {bundle.source.slug}\naudience: {audience}\nlang: {lang}\n"
         + (f"{REPORT_WROTE_SHEETS}\n" if written_sheets is not None else ""),
