@@ -54,7 +54,8 @@ class RuleOutcome:
     """What one rule found in the year.
 
     ``counted``: for a count, the records counted (meetings, productions for a
-    ``production-count`` rule, responses decided in the year for a ``response-count`` rule); for a rule on each meeting, the meetings of its kind checked.
+    ``production-count`` rule, responses decided in the year for a ``response-count`` rule);
+    for a rule on each meeting, the meetings of its kind checked.
     ``failing``: for a rule on each meeting, each meeting that breaks it with the value measured
     (minutes, outside speakers or workshops), in the order of the meetings.
     """
