@@ -256,3 +256,25 @@ def test_an_update_that_moves_a_response_back_is_refused(tmp_path: Path) -> None
         update_bundle(path, reopen, session=_store_session())  # type: ignore[arg-type]
     assert [i.code for i in refused.value.issues] == ["status-backwards"]
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("distribution", "fmt"), [("pmae-hsds", "hsds"),
+                                                     ("pmae-datainclusion", "datainclusion")])
+def test_the_directory_exporters_are_unaffected_by_responses_and_practices(
+        tmp_path: Path, distribution: str, fmt: str) -> None:
+    pytest.importorskip(distribution.replace("-", "_"))
+    from pmae.exchange import export_bundle
+    from pmae.sessions import make_session
+
+    session = make_session(load=[distribution])
+    bundle = _bundle()
+    without = bundle.with_collections({"responses": (), "practices": ()})
+
+    def exported(b: Bundle, name: str) -> dict[str, bytes]:
+        export_bundle(b, fmt, tmp_path / name, session=session, audience="all")
+        root = tmp_path / name
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        return {str(p.relative_to(tmp_path / name)) if p != root else "": p.read_bytes()
+                for p in files}
+
+    assert exported(bundle, "with") == exported(without, "without")
