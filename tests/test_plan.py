@@ -264,3 +264,19 @@ def test_the_report_has_an_action_plan_and_a_practices_page(tmp_path: Path) -> N
     assert "Secrète" not in practices  # the public report leaves the private practice out
     index = (tmp_path / "site" / "index.html").read_text("utf-8")
     assert '<a href="pratiques.html">Pratiques</a>' in index
+
+
+def test_plan_reads_a_store_as_it_reads_the_bundle(tmp_path: Path) -> None:
+    from pmae.sample import sample_bytes
+    from pmae.store import open_store
+
+    path = tmp_path / "sample.json"
+    path.write_bytes(sample_bytes())
+    db = tmp_path / "s.db"
+    with open_store(db, create=True, session=SESSION) as store:
+        store.publish(path)
+    for command in (["plan", "--top", "20"], ["plan", "status"]):
+        from_bundle = _invoke(*command, str(path))
+        from_store = _invoke(*command, "--db", str(db))
+        assert from_bundle[:2] == from_store[:2] and from_bundle[0] == 0
+    assert "comblées : Mutualisation · Formation · 26 Drôme" in from_store[1]
