@@ -195,13 +195,14 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
                                    today=reference, session=session, progress=progress) \
         if sheets else None
     total = (4 + sum(len(items) for items in filters.values()) + len(stage_pages)
-             + (shared is not None))
+             + (shared is not None) + len(plan_pages.PAGES))
     env = _environment()
     nav = [("index.html", text["home"]), ("annuaire.html", text["directory"]),
            ("couverture.html", text["coverage"]), ("chaine.html", text["chain"])]
     if shared is not None:
         nav.append(("diagnostic.html", text["diagnosis"]))
     nav.append(("rencontres.html", text["meetings"]))
+    nav += plan_pages.nav_entries(lang)
     sheet_files = {} if written_sheets is None else {
         sheet.theme: f"{slug(sheet.theme)}.html" for sheet in written_sheets.sheets}
     if keep is not None:
@@ -209,7 +210,6 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
                                   [*vocabularies["themes"].codes(), *grid.themes])
     if (folder / SHEETS_FOLDER / "index.html").is_file():
         nav.append((f"{SHEETS_FOLDER}/index.html", text["sheets"]))
-    nav += plan_pages.nav_entries(lang)
     common: dict[str, Any] = {
         "lang": lang, "t": text, "labels": labels, "nav": nav, "bundle": visible,
         "source": visible.source, "licence": visible.licence,
