@@ -42,7 +42,7 @@ TABLE_DESCRIPTIONS: Final[dict[str, str]] = {
 
 #: Column name (in any table) -> (French label, what it holds).
 _COLUMNS: Final[dict[str, tuple[str, str]]] = {
-    "format_version": ("Version du format", "Version du format pmae (1.0.0)."),
+    "format_version": ("Version du format", "Version du format pmae (1.1.0)."),
     "source.slug": ("Source : identifiant", "Identifiant court du réseau qui publie "
                     "(lettres minuscules, chiffres, tirets)."),
     "source.name": ("Source : nom", "Nom du réseau qui publie."),
