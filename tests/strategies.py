@@ -33,12 +33,14 @@ from pmae.model import (
     Need,
     Offer,
     Person,
+    Practice,
     Production,
     Programme,
     Provenance,
     Referral,
     Registration,
     Resource,
+    Response,
     Source,
     Speaker,
     Workshop,
@@ -451,6 +453,40 @@ programmes = st.builds(
     visibility=visibilities,
     recipients=recipients,
 )
+responses = st.builds(
+    Response,
+    id=ids,
+    title=names,
+    description=optional(long_texts),
+    themes=codes("themes"),
+    stages=codes("stages", max_size=7),
+    territories=unique_tuples(territories),
+    actors=unique_tuples(ids),
+    meeting=optional(ids),
+    programme=optional(ids),
+    decided_on=optional(dates),
+    started_on=optional(dates),
+    ended_on=optional(dates),
+    status=code("response_statuses"),
+    offers=unique_tuples(ids),
+    productions=unique_tuples(ids),
+    visibility=visibilities,
+    recipients=recipients,
+)
+practices = st.builds(
+    Practice,
+    id=ids,
+    title=names,
+    description=optional(long_texts),
+    actors=unique_tuples(ids),
+    themes=codes("themes"),
+    stages=codes("stages", max_size=7),
+    territories=unique_tuples(territories),
+    meeting=optional(ids),
+    resources=unique_tuples(ids),
+    visibility=visibilities,
+    recipients=recipients,
+)
 
 #: Collection name -> strategy of its records (schema-valid; references left dangling).
 RECORD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
@@ -464,6 +500,8 @@ RECORD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "productions": productions,
     "resources": resources,
     "programmes": programmes,
+    "responses": responses,
+    "practices": practices,
 }
 
 # --- bundles --------------------------------------------------------------------------------
@@ -507,6 +545,8 @@ def bundles(draw: st.DrawFn, max_records: int = 2) -> Bundle:
     meeting_list = records(meetings)
     production_list = records(productions)
     programme_list = records(programmes)
+    response_list = records(responses)
+    practice_list = records(practices)
 
     pools = {
         "actors": actor_ids,
@@ -517,6 +557,7 @@ def bundles(draw: st.DrawFn, max_records: int = 2) -> Bundle:
         "needs": [n.id for n in need_list],
         "meetings": [m.id for m in meeting_list],
         "productions": [p.id for p in production_list],
+        "programmes": [p.id for p in programme_list],
     }
 
     def one(pool: str) -> str:
@@ -550,6 +591,16 @@ def bundles(draw: st.DrawFn, max_records: int = 2) -> Bundle:
             return attrs.evolve(s, actor=None, organisation="Intervenant extérieur")
         return attrs.evolve(s, actor=actor)
 
+    def fix_response(r: Response) -> Response:
+        # A response's dates follow its life: decided, started, ended.
+        given = sorted(d for d in (r.decided_on, r.started_on, r.ended_on) if d is not None)
+        ordered = iter(given)
+        return attrs.evolve(
+            r, actors=some("actors"), meeting=maybe("meetings"), programme=maybe("programmes"),
+            offers=some("offers"), productions=some("productions"),
+            **{field: next(ordered) if getattr(r, field) is not None else None
+               for field in ("decided_on", "started_on", "ended_on")})
+
     def fix_meeting(m: Meeting) -> Meeting:
         start, end = _ordered(m.start, m.end)
         return attrs.evolve(
@@ -569,7 +620,7 @@ def bundles(draw: st.DrawFn, max_records: int = 2) -> Bundle:
     return draw(
         st.builds(
             Bundle,
-            format_version=st.sampled_from(["1.0.0", "1.0.0", "1.2.10"]),
+            format_version=st.sampled_from(["1.0.0", "1.1.0", "1.1.0", "1.2.10"]),
             source=st.just(source),
             generated_at=datetimes,
             licence=st.one_of(st.just("etalab-2.0"), text(1, 100)),
@@ -593,6 +644,10 @@ def bundles(draw: st.DrawFn, max_records: int = 2) -> Bundle:
             resources=st.just(tuple(resource_list)),
             programmes=st.just(each(programme_list, lambda p: attrs.evolve(
                 p, meetings=some("meetings"), productions=some("productions")))),
+            responses=st.just(each(response_list, fix_response)),
+            practices=st.just(each(practice_list, lambda p: attrs.evolve(
+                p, actors=some("actors"), meeting=maybe("meetings"),
+                resources=some("resources")))),
         )
     )
 
@@ -615,5 +670,62 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     Production: productions,
     Resource: resources,
     Programme: programmes,
+    Response: responses,
+    Practice: practices,
     Bundle: bundles(),
 }
+
+
+# --- dense bundles for the action plan --------------------------------------------------------
+
+#: A few territories of two régions, at every level, so that offers and needs meet.
+PLAN_TERRITORIES = ("reg:84", "dep:01", "dep:07", "dep:69", "com:69123", "com:01053",
+                    "dep:63", "reg:11", "dep:75")
+PLAN_THEMES = ("dialogue_social", "gepp", "benevolat")
+PLAN_STAGES = ("information", "conseil", "appui")
+PLAN_DAY = dt.date(2025, 6, 1)
+
+
+@st.composite
+def plan_bundles(draw: st.DrawFn) -> Bundle:
+    """A small bundle whose offers and needs crowd a few territories, themes and stages, with
+    needs of a handful of associations (so some cells of the shared diagnosis are published),
+    meetings that actors attend, and responses: what :func:`pmae.analysis.plan.plan` reads."""
+    actor_list = [Actor(id=f"t:a{i}", name=f"Acteur {i}", actor_type="autre")
+                  for i in range(5)]
+    dates = (None, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    offer_list = [
+        Offer(id=f"t:o{i}", actor=f"t:a{draw(st.integers(0, 4))}", title="o",
+              themes=tuple(draw(st.sets(st.sampled_from(PLAN_THEMES), min_size=1))),
+              stages=tuple(draw(st.sets(st.sampled_from(PLAN_STAGES), min_size=1))),
+              territories=tuple(draw(st.sets(st.sampled_from(PLAN_TERRITORIES), min_size=1,
+                                             max_size=2))),
+              valid_until=draw(st.sampled_from(dates)))
+        for i in range(draw(st.integers(0, 8)))]
+    association_list = [Association(id=f"t:as{i}", name=f"Association {i}")
+                        for i in range(6)]
+    need_list = [
+        Need(id=f"t:n{i}", theme=draw(st.sampled_from((*PLAN_THEMES, "qvct"))),
+             origin="declare", date=PLAN_DAY,
+             association=draw(st.sampled_from((None, *(a.id for a in association_list)))),
+             stage=draw(st.sampled_from((None, *PLAN_STAGES, "suivi"))),
+             territory=draw(st.sampled_from((None, *PLAN_TERRITORIES))))
+        for i in range(draw(st.integers(0, 25)))]
+    start = dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC)
+    meeting_list = [Meeting(
+        id="t:m1", kind="cofil", title="COFIL", start=start, end=start + dt.timedelta(hours=3),
+        registrations=tuple(Registration(actor=a, attended=True) for a in sorted(draw(
+            st.sets(st.sampled_from([a.id for a in actor_list]), max_size=3)))))]
+    response_list = [
+        Response(id=f"t:r{i}", title="r",
+                 themes=tuple(draw(st.sets(st.sampled_from(PLAN_THEMES), min_size=1))),
+                 stages=tuple(draw(st.sets(st.sampled_from(PLAN_STAGES), max_size=2))),
+                 territories=tuple(draw(st.sets(st.sampled_from(PLAN_TERRITORIES),
+                                                min_size=1, max_size=2))),
+                 status=draw(code("response_statuses")))
+        for i in range(draw(st.integers(0, 3)))]
+    return Bundle(source=Source(slug="t", name="Test"),
+                  generated_at=dt.datetime(2025, 6, 1, 9, tzinfo=dt.UTC),
+                  actors=tuple(actor_list), offers=tuple(offer_list),
+                  associations=tuple(association_list), needs=tuple(need_list),
+                  meetings=tuple(meeting_list), responses=tuple(response_list))

@@ -174,7 +174,7 @@ def test_a_newer_minor_version_is_read_without_its_new_fields() -> None:
     assert report.issues[1].message == (
         "'accessibility' comes with bundle format 1.3.0; this pmae reads format 1.1.0 and "
         "ignores it")
-    assert report.ok and report.bundle == _bundle("lma-ra")
+    assert report.ok and report.bundle == _bundle("lma-ra")  # written as 1.1.0 again
     assert "accessibility" in data["offers"][0]  # the caller's data is left as it was
     # The same fields in a bundle of this pmae's own version are errors.
     data["format_version"] = "1.1.0"

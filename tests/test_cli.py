@@ -215,7 +215,7 @@ def test_help_imports_no_command() -> None:
         "attendance", "coverage", "demo", "diagnose", "export", "generate", "import", "merge",
         "needs", "orient", "plugins", "programme", "report", "sample", "schema", "sheet",
         "validate", "vocab", "db", "dump", "history", "publish", "offers", "actors",
-        "associations", "needs-list", "serve"])
+        "associations", "needs-list", "serve", "plan"])
 
 
 def test_import_pmae_model_loads_no_io() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from store_versions import drop_later_collections
 
 from pmae.cli import cli
 from pmae.sample import sample_bytes
@@ -23,7 +24,7 @@ from pmae.sessions import Session, make_session
 from pmae.store import datasette as served_module
 from pmae.store import open_store, upgrade
 from pmae.store.datasette import datasette_argv, prepare_serving
-from pmae.store.schema import DEPARTEMENTS, SCHEMA_VERSION, link_table
+from pmae.store.schema import ADDED_IN, DEPARTEMENTS, SCHEMA_VERSION, link_table
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +133,10 @@ def test_upgrade_from_schema_1_fills_the_departements(store: Path, tmp_path: Pat
     source.backup(target := sqlite3.connect(copy))
     source.close()
     expected = {}
+    drop_later_collections(target)  # version 5's responses and practices
     for collection in DEPARTEMENTS:
+        if collection in ADDED_IN:
+            continue
         table = link_table(collection, "departements")
         expected[table] = set(target.execute(
             f"SELECT d.record, d.code FROM {table} AS d WHERE d.record IN ("

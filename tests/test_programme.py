@@ -120,7 +120,9 @@ def _year(*, cofils: tuple[Meeting, ...] | None = None,
     if productions is None:
         productions = (Production(id="t:fiche", kind="fiche_thematique", title="Fiche",
                                   year=2024),)
-    return attrs.evolve(sample, meetings=meetings, productions=productions, programmes=())
+    # The sample's responses and practices name its meetings and programme: they go too.
+    return attrs.evolve(sample, meetings=meetings, productions=productions, programmes=(),
+                        responses=(), practices=())
 
 
 def _check(bundle: Bundle, year: int, rules: ProgrammeRules | None = None, *,

@@ -176,7 +176,7 @@ def test_no_external_url_but_the_data_links(hostile_site: Path) -> None:
 
 def test_every_sample_page_is_valid_html(sample_site: Path) -> None:
     pages = _pages(sample_site)
-    assert len(pages) == 53
+    assert len(pages) == 55
     for page in pages:
         tree = _parse(page)  # strict: raises on the first parse error
         root = tree.getroot() if hasattr(tree, "getroot") else tree
@@ -286,7 +286,7 @@ def test_command_validates_refuses_and_replaces(tmp_path: Path) -> None:
     out = tmp_path / "site"
     result = runner.invoke(report, [str(bundle_file), "-o", str(out), "--date", "2025-06-01"])
     assert result.exit_code == 0, result.output
-    assert result.output == (f"wrote {out}: 52 pages for the audience public "
+    assert result.output == (f"wrote {out}: 54 pages for the audience public "
                              f"(open {out / 'index.html'})\n")
     # A previous report is kept without --force (nothing is overwritten unasked), replaced
     # as a whole with it.

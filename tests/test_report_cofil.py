@@ -597,7 +597,7 @@ def test_progress_shows_on_a_real_terminal(tmp_path: Path) -> None:
     code, shown = _on_terminal(["report", "b.json", "-o", "r", "--sheets"], tmp_path)
     assert code == 0, shown
     assert "pmae report: shared diagnosis…" in shown  # before the first page
-    assert "pmae report [" in shown and "53/53 rencontres.html" in shown
+    assert "pmae report [" in shown and "55/55 pratiques.html" in shown
     assert "21/21" in shown  # the sheets
     code, shown = _on_terminal(["sheet", "b.json", "--all", "--format", "md", "-o", "f"],
                                tmp_path)

@@ -60,6 +60,7 @@ def test_load_sample_counts(bundle: Bundle) -> None:
     assert bundle.counts() == {
         "actors": 36, "offers": 74, "associations": 200, "diagnoses": 10, "needs": 491,
         "referrals": 25, "meetings": 6, "productions": 1, "resources": 13, "programmes": 1,
+        "responses": 3, "practices": 3,
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
+from store_versions import drop_later_collections
 from strategies import bundles
 
 from pmae.cli import cli
@@ -234,6 +235,7 @@ def test_a_store_of_schema_1_is_upgraded_with_the_indexes(tmp_path: Path, core: 
             "SELECT name FROM sqlite_master WHERE type = 'table' "
             "AND name LIKE '%\\_departements' ESCAPE '\\'").fetchall():
         connection.execute(f'DROP TABLE "{table}"')
+    drop_later_collections(connection)  # version 5's responses and practices
     connection.execute("UPDATE store_meta SET value = '1' WHERE key = 'schema_version'")
     connection.commit()
     connection.close()

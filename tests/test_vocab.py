@@ -64,6 +64,7 @@ EXPECTED: dict[str, tuple[bool, bool, str]] = {
     "referral_outcomes": (False, False, "propose accepte realise refuse sans_suite"),
     "production_kinds": (True, False, "fiche_thematique outil guide compte_rendu autre"),
     "production_statuses": (False, True, "prevue en_cours publiee"),
+    "response_statuses": (False, True, "envisagee decidee en_cours realisee abandonnee"),
     "resource_kinds": (True, False, "guide outil fiche site formation modele_document autre"),
     "actor_labels": (
         True,

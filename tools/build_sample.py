@@ -1125,6 +1125,61 @@ def build_programmes(meetings: list[dict[str, Any]],
     }]
 
 
+def build_responses() -> list[dict[str, Any]]:
+    """The action plan (format 1.1): responses that answer the deliberate gaps.
+
+    The social-dialogue advice missing in Ardèche and Drôme is decided at the last COFIL, carried
+    by the UDES and ARAVIS (the actors ``pmae plan`` proposes); the santé-prévoyance gap of the
+    Savoies is only considered; the mutualisation of jobs in Drôme was decided for the 2025
+    programme and carried out: the DLA's collective offer it created (``offre-008``, open since
+    January 2025) closed a gap, which ``pmae plan status`` measures.
+    """
+    return [
+        {"id": rid("reponse-dialogue-social-07-26"),
+         "title": "Conseil en dialogue social pour les petites associations employeuses de "
+                  "l'Ardèche et de la Drôme",
+         "description": "Permanences de conseil en dialogue social, portées par l'UDES et "
+                        "ARAVIS, dans les deux départements où aucune offre n'existe.",
+         "themes": ["dialogue_social"], "stages": ["conseil"],
+         "territories": ["dep:07", "dep:26"], "actors": [rid("udes-aura"), rid("aravis")],
+         "meeting": rid("cofil-2025-3"), "programme": rid("programme-2025"),
+         "decided_on": "2025-11-20", "status": "decidee"},
+        {"id": rid("reponse-sante-prevoyance-savoies"),
+         "title": "Une offre santé et prévoyance en Savoie et Haute-Savoie",
+         "themes": ["sante_prevoyance"], "territories": ["dep:73", "dep:74"],
+         "actors": [rid("chorum")], "status": "envisagee"},
+        {"id": rid("reponse-mutualisation-26"),
+         "title": "Mutualiser l'emploi entre associations voisines dans la Drôme",
+         "themes": ["mutualisation"], "stages": ["formation", "appui"],
+         "territories": ["dep:26"], "actors": [rid("dla-26")],
+         "programme": rid("programme-2025"), "decided_on": "2024-11-14",
+         "started_on": "2025-01-01", "status": "realisee", "offers": [rid("offre-008")]},
+    ]
+
+
+def build_practices() -> list[dict[str, Any]]:
+    """Practices brought out at the Rencontres régionales of 2025."""
+    return [
+        {"id": rid("pratique-se-parler-avant"),
+         "title": "Un temps d'échange employeur bénévole – salariés avant que ça coince",
+         "description": "Un rendez-vous trimestriel, préparé avec un tiers, où le bureau et les "
+                        "salariés font le point sur le travail.",
+         "actors": [rid("udes-aura"), rid("dla-38")], "themes": ["dialogue_social"],
+         "stages": ["conseil", "appui"], "territories": ["dep:38"],
+         "meeting": rid("rencontre-2025-2"), "resources": [rid("guide-dialogue-social")]},
+        {"id": rid("pratique-entretien-pro"),
+         "title": "L'entretien professionnel préparé à deux",
+         "actors": [rid("uniformation-aura")], "themes": ["formation_pro", "gepp"],
+         "stages": ["formation"], "territories": ["reg:84"],
+         "meeting": rid("rencontre-2025-1"), "resources": [rid("outil-entretien-pro")]},
+        {"id": rid("pratique-poste-partage"),
+         "title": "Un poste partagé entre trois associations voisines",
+         "actors": [rid("dla-26")], "themes": ["mutualisation"], "stages": ["appui"],
+         "territories": ["dep:26"], "meeting": rid("rencontre-2025-3"),
+         "resources": [rid("guide-mutualisation")]},
+    ]
+
+
 # -- assembly ----------------------------------------------------------------------------------
 
 
@@ -1162,7 +1217,7 @@ def build() -> dict[str, Any]:
     productions = build_productions(actors)
     programmes = build_programmes(meetings, productions)
     data = {
-        "format_version": "1.0.0",
+        "format_version": "1.1.0",
         "source": {"slug": SOURCE, "name": "Démarche PMAE Rhône-Alpes (exemple)",
                    "url": "https://pmae-ra.example.org/",
                    "contact_email": "contact@pmae-ra.example.org"},
@@ -1170,6 +1225,7 @@ def build() -> dict[str, Any]:
         "actors": actors, "offers": offers, "associations": associations,
         "diagnoses": diagnoses, "needs": needs, "referrals": referrals, "meetings": meetings,
         "productions": productions, "resources": resources, "programmes": programmes,
+        "responses": build_responses(), "practices": build_practices(),
     }
     # Through the model and back: the file is exactly what pmae itself would write.
     result: dict[str, Any] = unstructure(structure(data, Bundle))
@@ -1201,7 +1257,7 @@ def main(argv: list[str] | None = None) -> int:
         write_bytes_atomic(args.output, payload)
     counts = ", ".join(f"{name} {len(data.get(name, ()))}" for name in (
         "actors", "offers", "associations", "diagnoses", "needs", "referrals", "meetings",
-        "productions", "resources", "programmes"))
+        "productions", "resources", "programmes", "responses", "practices"))
     print(f"{args.output}: {counts}")
     return 0
 

@@ -40,6 +40,7 @@ import attrs
 from pmae.io.bundles import bundle_to_data, is_json_lines
 from pmae.io.files import atomic_writer, dumps_json, dumps_json_lines, parse_json
 from pmae.io.pipeline import InvalidBundleError
+from pmae.io.response_checks import status_regressions
 from pmae.issues import Issue
 from pmae.model import COLLECTIONS, Bundle
 from pmae.sessions import Session
@@ -222,8 +223,10 @@ class BundleUpdate:
             # document (they hold the same data; parse_json reads a JSON text).
             document = parse_json(dumps_json(data), file=current.output)
             report = current.session.validate_document(document, file=current.output)
-            if not report.ok:
-                raise InvalidUpdateError(current.output, report.issues)
+            backwards = status_regressions({r.id: r.status for r in current.bundle.responses},
+                                           after.responses, file=current.output)
+            if not report.ok or backwards:
+                raise InvalidUpdateError(current.output, [*report.issues, *backwards])
         result = UpdateResult(path=current.output, bundle=after, before=current.bundle,
                               added=added, changed=changed, removed=removed, written=False)
         return PreparedUpdate(update=current, change=change, result=result, content=content)

@@ -53,8 +53,9 @@ __all__ = [
 class RuleOutcome:
     """What one rule found in the year.
 
-    ``counted``: for a count, the records counted (meetings, or productions for a
-    ``production-count`` rule); for a rule on each meeting, the meetings of its kind checked.
+    ``counted``: for a count, the records counted (meetings, productions for a
+    ``production-count`` rule, responses decided in the year for a ``response-count`` rule);
+    for a rule on each meeting, the meetings of its kind checked.
     ``failing``: for a rule on each meeting, each meeting that breaks it with the value measured
     (minutes, outside speakers or workshops), in the order of the meetings.
     """
@@ -142,8 +143,11 @@ def check_programme(
     counted = ("publiee",) if year_over else ("publiee", "en_cours", "prevue")
     productions = sorted((p for p in bundle.productions
                           if p.year == year and p.status in counted), key=lambda p: p.id)
+    # A response counts in the year it was decided, whatever became of it since.
+    decided = tuple(sorted(r.id for r in bundle.responses if r.decided_on is not None
+                           and r.decided_on.year == year and r.status != "envisagee"))
     return ProgrammeCheck(year=year, rules=rules, issues=tuple(issues), outcomes=tuple(
-        _evaluate(rule, meetings, productions) for rule in rules.rules))
+        _evaluate(rule, meetings, productions, decided) for rule in rules.rules))
 
 
 def _within(value: int, low: int | None, high: int | None) -> bool:
@@ -151,8 +155,10 @@ def _within(value: int, low: int | None, high: int | None) -> bool:
 
 
 def _evaluate(rule: Rule, meetings: Sequence[Meeting],
-              productions: Sequence[Production]) -> RuleOutcome:
+              productions: Sequence[Production], decided: tuple[str, ...]) -> RuleOutcome:
     low, high = rule.min_count, rule.max_count
+    if rule.check == "response-count":
+        return RuleOutcome(rule=rule, met=_within(len(decided), low, high), counted=decided)
     if rule.check == "production-count":
         chosen = tuple(p.id for p in productions
                        if not rule.production_kinds or p.kind in rule.production_kinds)

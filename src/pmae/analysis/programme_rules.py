@@ -33,6 +33,8 @@ CHECKS: Final[Mapping[str, tuple[str, ...]]] = {
     "outside-speakers": ("meeting_kind", "min", "max"),
     "workshops": ("meeting_kind", "min", "max"),
     "production-count": ("production_kinds", "min", "max"),
+    # Responses decided in the year (format 1.1): a region's rules may require some.
+    "response-count": ("min", "max"),
 }
 _PARAMETERS: Final = ("meeting_kind", "production_kinds", "min", "max", "min_minutes",
                       "max_minutes")

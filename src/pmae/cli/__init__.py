@@ -65,6 +65,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "orient": ("orient", "orient",
                "Propose the offers of BUNDLE for an association, a need, or a theme and a "
                "commune."),
+    "plan": ("plan", "plan_command",
+             "The action plan: responses to the gaps where needs are observed, and their "
+             "effect."),
     "plugins": ("plugins", "plugins",
                 "List every plugin: distribution, version, hooks, items registered, status."),
     "programme": ("programme", "programme",

@@ -49,6 +49,8 @@ _OPTIONAL: Final = {
     "meetings": ("organisers", "productions"),
     "productions": ("authors", "resources", "meeting"),
     "programmes": ("meetings", "productions"),
+    "responses": ("actors", "meeting", "programme", "offers", "productions"),
+    "practices": ("actors", "meeting", "resources"),
 }
 
 

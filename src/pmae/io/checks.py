@@ -16,6 +16,7 @@ from typing import Any, Final, NamedTuple
 import attrs
 
 from pmae.identifiers import luhn_ok, siret_ok
+from pmae.io.response_checks import response_issues
 from pmae.issues import Issue, suggest
 from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle, Record
@@ -37,7 +38,10 @@ VOCABULARY_FIELDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "productions": (("kind", "production_kinds"), ("themes", "themes"),
                     ("status", "production_statuses")),
     "resources": (("kind", "resource_kinds"), ("themes", "themes")),
-    "programmes": (("priorities", "themes"),)}
+    "programmes": (("priorities", "themes"),),
+    "responses": (("themes", "themes"), ("stages", "stages"), ("status", "response_statuses")),
+    "practices": (("themes", "themes"), ("stages", "stages")),
+}
 
 #: collection -> ((field, collections it may point to), …).
 REFERENCE_FIELDS: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
@@ -52,17 +56,27 @@ REFERENCE_FIELDS: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
     "productions": (("authors", ("actors",)), ("resources", ("resources",)),
                     ("meeting", ("meetings",))),
     "resources": (),
-    "programmes": (("meetings", ("meetings",)), ("productions", ("productions",)))}
+    "programmes": (("meetings", ("meetings",)), ("productions", ("productions",))),
+    "responses": (("actors", ("actors",)), ("meeting", ("meetings",)),
+                  ("programme", ("programmes",)), ("offers", ("offers",)),
+                  ("productions", ("productions",))),
+    "practices": (("actors", ("actors",)), ("meeting", ("meetings",)),
+                  ("resources", ("resources",))),
+}
 
 #: collection -> territory fields.
 TERRITORY_FIELDS: Final[dict[str, tuple[str, ...]]] = {
-    "actors": ("territories", "commune"), "offers": ("territories",),
-    "associations": ("commune",), "needs": ("territory",), "meetings": ("commune",)}
+    "actors": ("territories", "commune"),
+    "offers": ("territories",),
+    "associations": ("commune",),
+    "needs": ("territory",),
+    "meetings": ("commune",), "responses": ("territories",), "practices": ("territories",),
+}
 
 _CLOSED_BY_SCHEMA: Final = frozenset({
     "stages", "size_bands", "offer_formats", "delivery_modes", "costs", "need_origins",
     "need_statuses", "referral_outcomes", "meeting_statuses", "production_statuses",
-})
+    "response_statuses"})
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -75,9 +89,11 @@ class CheckContext:
     schema_checked: bool = False
 
 
-_SINGULAR: Final = dict(zip(COLLECTIONS, (
-    "an actor", "an offer", "an association", "a diagnosis", "a need", "a referral", "a meeting",
-    "a production", "a resource", "a programme"), strict=True))
+_SINGULAR: Final = {"actors": "an actor", "offers": "an offer", "associations": "an association",
+                    "diagnoses": "a diagnosis", "needs": "a need", "referrals": "a referral",
+                    "meetings": "a meeting", "productions": "a production",
+                    "resources": "a resource", "programmes": "a programme",
+                    "responses": "a response", "practices": "a practice"}
 
 
 def _values(value: Any) -> Iterator[tuple[int | None, Any]]:
@@ -251,7 +267,11 @@ class Checker:
                              f"géographique ({territories.cog_version})")
 
     def dates(self, collection: str, index: int, record: Any) -> None:
-        if collection == "offers":
+        if collection == "responses":
+            self.issues += [attrs.evolve(i, file=self.file, path=self.path(collection, index,
+                                                                            i.path))
+                            for i in response_issues(record)]
+        elif collection == "offers":
             if (record.valid_from is not None and record.valid_until is not None
                     and record.valid_until < record.valid_from):
                 self.add("dates-out-of-order", self.path(collection, index, "valid_until"),
@@ -352,7 +372,7 @@ class Checker:
                 if len(self.issues) == before:
                     good_territories.update(values)
                 break
-        if collection in ("offers", "meetings"):
+        if collection in ("offers", "meetings", "responses"):
             self.dates(collection, index, record)
         elif collection in ("associations", "actors"):
             self.identifiers(collection, index, record)

@@ -29,7 +29,7 @@ RECORD_SCHEMA: dict[str, str] = {
     for name, schema in zip(
         COLLECTIONS,
         ("actor", "offer", "association", "diagnosis", "need", "referral", "meeting",
-         "production", "resource", "programme"),
+         "production", "resource", "programme", "response", "practice"),
         strict=True,
     )
 }

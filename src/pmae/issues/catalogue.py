@@ -215,6 +215,13 @@ ISSUE_TYPES: Final[dict[str, IssueType]] = {
             hint="swap the dates or fix the one that is wrong",
         ),
         IssueType(
+            code="status-backwards",
+            layer="semantic",
+            title="Response status moves back",
+            hint="a response only moves forward (envisagee, decidee, en_cours, realisee) or is "
+                 "abandoned: keep its status, or record a new response",
+        ),
+        IssueType(
             code="bad-check-digit",
             layer="semantic",
             title="SIREN or SIRET check digit wrong",

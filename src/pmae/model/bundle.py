@@ -17,11 +17,13 @@ from pmae.model.records import (
     Meeting,
     Need,
     Offer,
+    Practice,
     Production,
     Programme,
     Record,
     Referral,
     Resource,
+    Response,
 )
 
 #: The version of the bundle format this code writes (semver: additive changes bump the minor).
@@ -39,6 +41,9 @@ COLLECTIONS: Final[dict[str, type[Record]]] = {
     "productions": Production,
     "resources": Resource,
     "programmes": Programme,
+    # Format 1.1: collective responses and the practices meetings bring out.
+    "responses": Response,
+    "practices": Practice,
 }
 
 #: Record class -> collection name.
@@ -97,6 +102,14 @@ def _programmes(value: Iterable[Programme]) -> tuple[Programme, ...]:
     return instances(value, Programme)
 
 
+def _responses(value: Iterable[Response]) -> tuple[Response, ...]:
+    return instances(value, Response)
+
+
+def _practices(value: Iterable[Practice]) -> tuple[Practice, ...]:
+    return instances(value, Practice)
+
+
 def _provenances(value: Iterable[Provenance]) -> tuple[Provenance, ...]:
     return instances(value, Provenance)
 
@@ -129,6 +142,8 @@ class Bundle:
     productions: tuple[Production, ...] = attrs.field(default=(), converter=_productions)
     resources: tuple[Resource, ...] = attrs.field(default=(), converter=_resources)
     programmes: tuple[Programme, ...] = attrs.field(default=(), converter=_programmes)
+    responses: tuple[Response, ...] = attrs.field(default=(), converter=_responses)
+    practices: tuple[Practice, ...] = attrs.field(default=(), converter=_practices)
 
     def records(self) -> Iterator[tuple[str, Record]]:
         """Every record with its collection name, collection by collection."""
@@ -170,4 +185,6 @@ class Bundle:
             productions=replaced("productions", Production, self.productions),
             resources=replaced("resources", Resource, self.resources),
             programmes=replaced("programmes", Programme, self.programmes),
+            responses=replaced("responses", Response, self.responses),
+            practices=replaced("practices", Practice, self.practices),
         )

@@ -304,7 +304,54 @@ class Programme:
     recipients: tuple[str, ...] = attrs.field(default=(), converter=codes)
 
 
+@named_errors
+@attrs.define(kw_only=True, frozen=True)
+class Response:
+    """A collective response of the démarche to observed needs (format 1.1).
+
+    What it answers (themes × stages × territories), the actors that carry it, the meeting or
+    programme where it was decided, its dates, how far it has gone (``status``, a code of
+    ``response_statuses``) and the offers and productions it created.
+    """
+
+    id: str = attrs.field(converter=text)
+    title: str = attrs.field(converter=text)
+    description: str | None = attrs.field(default=None, converter=optional_text)
+    themes: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    stages: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    territories: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    actors: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    meeting: str | None = attrs.field(default=None, converter=optional_text)
+    programme: str | None = attrs.field(default=None, converter=optional_text)
+    decided_on: dt.date | None = attrs.field(default=None, converter=optional_date)
+    started_on: dt.date | None = attrs.field(default=None, converter=optional_date)
+    ended_on: dt.date | None = attrs.field(default=None, converter=optional_date)
+    status: str = attrs.field(default="envisagee", converter=text)
+    offers: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    productions: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    visibility: str = attrs.field(default="public", converter=text)
+    recipients: tuple[str, ...] = attrs.field(default=(), converter=codes)
+
+
+@named_errors
+@attrs.define(kw_only=True, frozen=True)
+class Practice:
+    """A practice or expertise brought out at a meeting or by an actor (format 1.1)."""
+
+    id: str = attrs.field(converter=text)
+    title: str = attrs.field(converter=text)
+    description: str | None = attrs.field(default=None, converter=optional_text)
+    actors: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    themes: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    stages: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    territories: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    meeting: str | None = attrs.field(default=None, converter=optional_text)
+    resources: tuple[str, ...] = attrs.field(default=(), converter=codes)
+    visibility: str = attrs.field(default="public", converter=text)
+    recipients: tuple[str, ...] = attrs.field(default=(), converter=codes)
+
+
 Record = (
     Actor | Offer | Association | Diagnosis | Need | Referral | Meeting | Production | Resource
-    | Programme
+    | Programme | Response | Practice
 )

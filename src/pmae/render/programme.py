@@ -28,6 +28,7 @@ _WORDS: Final[Mapping[str, Mapping[str, Any]]] = {
         "productions": "productions : ", "summary": "Règles respectées : {met} sur {total}",
         "counted": "réunions de type « {kind} » comptées en {year} : {n}",
         "productions_counted": "productions collectives comptées pour {year} : {n}",
+        "responses_counted": "réponses collectives décidées en {year} : {n}{ids}",
         "none_checked": "aucune réunion de type « {kind} » à vérifier en {year}",
         "all_ok": "réunions de type « {kind} » vérifiées en {year} : {n}, toutes conformes",
         "broken": "hors règle : {which}",
@@ -40,6 +41,7 @@ _WORDS: Final[Mapping[str, Mapping[str, Any]]] = {
         "productions": "productions: ", "summary": "Rules met: {met} of {total}",
         "counted": "meetings of kind “{kind}” counted in {year}: {n}",
         "productions_counted": "collective productions counted for {year}: {n}",
+        "responses_counted": "collective responses decided in {year}: {n}{ids}",
         "none_checked": "no meeting of kind “{kind}” to check in {year}",
         "all_ok": "meetings of kind “{kind}” checked in {year}: {n}, all in line",
         "broken": "breaking the rule: {which}",
@@ -173,6 +175,12 @@ def _describe(outcome: RuleOutcome, year: int, lang: str, kind: str) -> RuleResu
                           expected=_bounds(low, high), found=str(len(counted)),
                           productions=counted, message=words["productions_counted"].format(
                               n=len(counted), year=year))
+    if rule.check == "response-count":
+        ids = f" ({', '.join(counted)})" if counted else ""
+        return RuleResult(code=rule.code, label=rule.label(lang), met=outcome.met,
+                          expected=_bounds(low, high), found=str(len(counted)),
+                          message=words["responses_counted"].format(n=len(counted), year=year,
+                                                                    ids=ids))
     if rule.check == "meeting-count":
         return RuleResult(code=rule.code, label=rule.label(lang), met=outcome.met,
                           expected=_bounds(low, high), found=str(len(counted)), meetings=counted,

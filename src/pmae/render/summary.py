@@ -38,11 +38,13 @@ _COLLECTION_WORDS: Final[dict[str, dict[str, str]]] = {
     "fr": {"actors": "acteur", "offers": "offre", "associations": "association",
            "diagnoses": "diagnostic", "needs": "besoin", "referrals": "orientation",
            "meetings": "réunion", "productions": "production",
-           "resources": "ressource", "programmes": "programme"},
+           "resources": "ressource", "programmes": "programme", "responses": "réponse",
+           "practices": "pratique"},
     "en": {"actors": "actor", "offers": "offer", "associations": "association",
            "diagnoses": "diagnosis", "needs": "need", "referrals": "referral",
            "meetings": "meeting", "productions": "production",
-           "resources": "resource", "programmes": "programme"},
+           "resources": "resource", "programmes": "programme", "responses": "response",
+           "practices": "practice"},
 }
 
 

@@ -62,6 +62,10 @@ COLLECTION_TITLES: Final[dict[str, tuple[str, str]]] = {
     "productions": ("Productions", "Les productions de la démarche (fiches, comptes rendus…)."),
     "resources": ("Ressources", "Les ressources documentaires utiles aux associations."),
     "programmes": ("Programmes", "Les programmes annuels de la démarche."),
+    "responses": ("Réponses collectives", "Les réponses décidées ensemble aux besoins observés, "
+                  "qui les porte et où elles en sont (plan d'action)."),
+    "practices": ("Pratiques", "Les pratiques et savoir-faire repérés en rencontre ou chez un "
+                  "acteur."),
 }
 
 #: column -> French description (the same name means the same thing in every table).
@@ -89,11 +93,15 @@ COLUMN_DESCRIPTIONS: Final[dict[str, str]] = {
     "offer": "Offre proposée (identifiant).", "by": "Acteur qui oriente (identifiant).",
     "outcome": "Suite de l'orientation.", "kind": "Type.", "start": "Début (date et heure).",
     "end": "Fin (date et heure).", "year": "Année.",
-    "meeting": "Rencontre d'où vient la production (identifiant).",
+    "meeting": "Rencontre liée (identifiant) : d'où vient la production, où la réponse a été "
+               "décidée, où la pratique a été présentée.",
     "publisher": "Éditeur.", "code": "Code (son libellé est affiché).",
     "label": "Libellé en français.", "label_en": "Libellé en anglais.",
     "level": "Niveau : fr (France), reg (région), dep (département), com (commune).",
     "parent": "Territoire englobant.",
+    "programme": "Programme où la réponse a été décidée (identifiant).",
+    "decided_on": "Date de la décision.", "started_on": "Début de la mise en œuvre (date).",
+    "ended_on": "Fin de la mise en œuvre (date).",
 }
 
 #: list field -> French name (plural, singular), for the link tables' titles.
@@ -105,11 +113,13 @@ _FIELD_TITLES: Final = {
     "labels": ("labels", "label"), "networks": ("réseaux", "réseau"),
     "organisers": ("organisateurs", "organisateur"), "priorities": ("priorités", "priorité"),
     "departements": ("départements", "département"),
+    "actors": ("acteurs", "acteur"), "offers": ("offres", "offre"),
 }
 
 #: collection -> its column Datasette shows for a row pointed to (a link table's ``record``).
 _LABEL_COLUMNS: Final = {"actors": "name", "offers": "title", "associations": "name",
-                         "meetings": "title", "productions": "title", "resources": "title"}
+                         "meetings": "title", "productions": "title", "resources": "title",
+                         "responses": "title", "practices": "title"}
 
 
 def _columns(names: list[str], labelled: Mapping[str, str | None],

@@ -30,6 +30,7 @@ from typing import Final
 
 from pmae.model import COLLECTIONS
 from pmae.store.schema import (
+    ADDED_IN,
     DEPARTEMENTS,
     FULL_TEXT,
     FULL_TEXT_1,
@@ -141,7 +142,8 @@ def after_migration(number: int) -> list[str]:
     if number == 1:
         statements = _functions()
         for collection in COLLECTIONS:
-            statements += _collection(collection)
+            if ADDED_IN.get(collection, 1) == 1:  # later collections: their own migration
+                statements += _collection(collection)
         source = "split_part(id, ':', 1)"
         visibility = "coalesce(pmae_jsonb(record)->>'visibility', 'public')"
         shown = ("record IS NULL OR CASE WHEN collection = 'needs' THEN "
@@ -151,11 +153,15 @@ def after_migration(number: int) -> list[str]:
         return statements + _secure("versions", shown, f"{source} = {NETWORK}") + \
             _secure("sources", "true", f"slug = {NETWORK}")
     if number == 3:
-        return [s for collection in DEPARTEMENTS for s in _dependent(
-            link_table(collection, "departements"), collection, "record")]
+        return [s for collection in DEPARTEMENTS if ADDED_IN.get(collection, 1) == 1
+                for s in _dependent(link_table(collection, "departements"), collection,
+                                    "record")]
     if number == 4:
         return _dependent("associations_fts", "associations", "rowid")
-    return []
+    # A migration that adds collections (5: responses, practices) secures their tables.
+    return [s for collection, added in ADDED_IN.items() if added == number
+            for s in (_collection(collection) + _dependent(
+                link_table(collection, "departements"), collection, "record"))]
 
 
 def grants(role: str) -> list[str]:

@@ -24,6 +24,7 @@ import orjson
 
 from pmae.io.bundles import bundle_to_data, dumps_bundle, merge_bundles
 from pmae.io.pipeline import InvalidBundleError
+from pmae.io.response_checks import status_regressions
 from pmae.issues import Issue
 from pmae.model import COLLECTIONS, Bundle, Source
 from pmae.store.backend import Connection
@@ -240,6 +241,19 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+def _refuse_statuses_back(inputs: Sequence[_Input], stored: dict[str, tuple[str, int, str]],
+                          issues: tuple[Issue, ...]) -> None:
+    """Raise :class:`InvalidBundleError` when a response's status moves back from the stored
+    version (a response only moves forward or is abandoned)."""
+    previous = {record_id: orjson.loads(text).get("status", "envisagee")
+                for record_id, (collection, _, text) in stored.items()
+                if collection == "responses"}
+    backwards = [issue for item in inputs
+                 for issue in status_regressions(previous, item.bundle.responses, file=item.file)]
+    if backwards:
+        raise InvalidBundleError([*issues, *backwards])
+
+
 def publish(connection: Connection, inputs: Sequence[_Input], merged: Bundle, *,
             session: Session, issues: tuple[Issue, ...] = (),
             now: dt.datetime | None = None) -> PublicationResult:
@@ -249,6 +263,7 @@ def publish(connection: Connection, inputs: Sequence[_Input], merged: Bundle, *,
     """
     carried = sorted({s for item in inputs for s in item.carried})
     stored = _stored(connection, carried)
+    _refuse_statuses_back(inputs, stored, issues)
     data = bundle_to_data(merged)
     new: dict[str, tuple[str, dict[str, Any], str]] = {}
     for collection in COLLECTIONS:

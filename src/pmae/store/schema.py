@@ -15,11 +15,11 @@ maps each version to the statements that lead to it from the one before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 #: The schema version this pmae writes and reads.
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 
 #: collection -> ((column, label table or None), …): the indexed single-valued fields.
 COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
@@ -45,7 +45,15 @@ COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
                     ("meeting", None), ("status", "vocabulary_production_statuses")),
     "resources": (("kind", "vocabulary_resource_kinds"), ("title", None), ("publisher", None)),
     "programmes": (("year", None),),
+    "responses": (("title", None), ("status", "vocabulary_response_statuses"),
+                  ("meeting", None), ("programme", None), ("decided_on", None),
+                  ("started_on", None), ("ended_on", None)),
+    "practices": (("title", None), ("meeting", None)),
 }
+
+#: collection -> the schema version that created its tables (the others: version 1). A
+#: migration only creates what is new at its version, so an older store upgrades in place.
+ADDED_IN: Final[dict[str, int]] = {"responses": 5, "practices": 5}
 
 #: (collection, list field) -> label table or None: the link tables ``<collection>_<field>``.
 LINKS: Final[dict[tuple[str, str], str | None]] = {
@@ -63,6 +71,15 @@ LINKS: Final[dict[tuple[str, str], str | None]] = {
     ("productions", "themes"): "vocabulary_themes",
     ("resources", "themes"): "vocabulary_themes",
     ("programmes", "priorities"): "vocabulary_themes",
+    ("responses", "themes"): "vocabulary_themes",
+    ("responses", "stages"): "vocabulary_stages",
+    ("responses", "territories"): "territories",
+    ("responses", "actors"): None,
+    ("responses", "offers"): None,
+    ("practices", "themes"): "vocabulary_themes",
+    ("practices", "stages"): "vocabulary_stages",
+    ("practices", "territories"): "territories",
+    ("practices", "actors"): None,
 }
 
 #: collection -> the text fields searched in full text (table ``<collection>_fts``);
@@ -83,13 +100,24 @@ FULL_TEXT_1: Final = ("actors", "offers")
 #: Datasette facets and filters by département whatever the level of the territory named.
 DEPARTEMENTS: Final[dict[str, tuple[str, ...]]] = {
     "actors": ("territories",), "offers": ("territories",), "associations": ("commune",),
-    "needs": ("territory",), "meetings": ("commune",),
+    "needs": ("territory",), "meetings": ("commune",), "responses": ("territories",),
+    "practices": ("territories",),
 }
 
+
+def _label_tables(collections: Iterable[str]) -> set[str]:
+    wanted = set(collections)
+    return ({table for collection in wanted for _, table in COLUMNS[collection] if table}
+            | {table for (owner, _), table in LINKS.items() if owner in wanted and table}
+            ) - {"territories"}
+
+
+def _created_in(version: int) -> list[str]:
+    return [collection for collection in COLUMNS if ADDED_IN.get(collection, 1) == version]
+
+
 #: The label tables of vocabularies: ``vocabulary_<id>`` for each id.
-VOCABULARY_TABLES: Final = tuple(sorted(
-    ({table for columns in COLUMNS.values() for _, table in columns if table}
-     | {table for table in LINKS.values() if table}) - {"territories"}))
+VOCABULARY_TABLES: Final = tuple(sorted(_label_tables(COLUMNS)))
 
 #: The indexed columns holding numbers; every other one holds text (dates as ISO text).
 INTEGER_COLUMNS: Final = frozenset({"headcount", "priority", "year"})
@@ -157,8 +185,7 @@ def _version_1() -> list[str]:
         "CREATE TABLE territories (code TEXT PRIMARY KEY, level TEXT NOT NULL, name TEXT, "
         "parent TEXT)",
     ]
-    statements += [f"CREATE TABLE {quote(table)} (code TEXT PRIMARY KEY, label TEXT, "
-                   "label_en TEXT)" for table in VOCABULARY_TABLES]
+    statements += _label_statements(sorted(_label_tables(_created_in(1))))
     statements += [
         # One row per run of `pmae publish`; its bundles, and the sources each carried.
         "CREATE TABLE publications (\n  number INTEGER PRIMARY KEY,\n"
@@ -186,9 +213,14 @@ def _version_1() -> list[str]:
         "  record TEXT\n)",
         "CREATE INDEX versions_id ON versions(id, number)",
     ]
-    for collection in COLUMNS:
+    for collection in _created_in(1):
         statements += _collection_statements(collection)
     return statements
+
+
+def _label_statements(tables: Iterable[str]) -> list[str]:
+    return [f"CREATE TABLE {quote(table)} (code TEXT PRIMARY KEY, label TEXT, label_en TEXT)"
+            for table in tables]
 
 
 #: collection -> indexed columns without a label table that reading from the store looks up:
@@ -213,16 +245,12 @@ def _version_3() -> list[str]:
     département named, a commune's département (a région's come with the record's next
     publication: the territories table does not list a région's départements)."""
     statements = []
-    for collection, fields in DEPARTEMENTS.items():
+    for collection in _created_in(1):
+        fields = DEPARTEMENTS.get(collection, ())
+        if not fields:
+            continue
         name = quote(link_table(collection, "departements"))
-        statements += [
-            f"CREATE TABLE {name} (\n"
-            f"  record INTEGER NOT NULL REFERENCES {quote(collection)}(rowid),\n"
-            "  code TEXT NOT NULL REFERENCES territories(code),\n"
-            "  PRIMARY KEY (record, code)\n) WITHOUT ROWID",
-            f"CREATE INDEX {quote(link_table(collection, 'departements') + '_code')} "
-            f"ON {name}(code, record)",
-        ]
+        statements += _departements_statements(collection)
         for field in fields:
             named = (f"SELECT record, code FROM {quote(link_table(collection, field))}"
                      if (collection, field) in LINKS else
@@ -235,6 +263,18 @@ def _version_3() -> list[str]:
     return statements
 
 
+def _departements_statements(collection: str) -> list[str]:
+    name = quote(link_table(collection, "departements"))
+    return [
+        f"CREATE TABLE {name} (\n"
+        f"  record INTEGER NOT NULL REFERENCES {quote(collection)}(rowid),\n"
+        "  code TEXT NOT NULL REFERENCES territories(code),\n"
+        "  PRIMARY KEY (record, code)\n) WITHOUT ROWID",
+        f"CREATE INDEX {quote(link_table(collection, 'departements') + '_code')} "
+        f"ON {name}(code, record)",
+    ]
+
+
 def _version_4() -> list[str]:
     """Full-text search on associations' names, filled from what the store holds (made
     again if a store marked older holds one already)."""
@@ -242,7 +282,17 @@ def _version_4() -> list[str]:
             "INSERT INTO associations_fts (rowid, name) SELECT rowid, name FROM associations"]
 
 
+def _version_5() -> list[str]:
+    """Format 1.1's collections (responses and practices): their tables, empty (no record of
+    an earlier store is one of them), and the label tables only they point to."""
+    created = _created_in(5)
+    statements = _label_statements(sorted(_label_tables(created) - _label_tables(_created_in(1))))
+    for collection in created:
+        statements += _collection_statements(collection) + _departements_statements(collection)
+    return statements
+
+
 #: version -> the statements leading to it from the version before (0: an empty file).
 MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {
-    1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4,
+    1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5,
 }

@@ -36,6 +36,8 @@ TABLE_DESCRIPTIONS: Final[dict[str, str]] = {
     "productions": "Les productions (fiches, guides, études…), une par ligne.",
     "resources": "Les ressources documentaires, une par ligne.",
     "programmes": "Les programmes annuels, un par ligne.",
+    "responses": "Les réponses collectives aux besoins (plan d'action), une par ligne.",
+    "practices": "Les pratiques repérées en rencontre ou chez un acteur, une par ligne.",
 }
 
 #: Column name (in any table) -> (French label, what it holds).
@@ -150,6 +152,12 @@ _COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "publisher": ("Éditeur", "Qui publie la ressource."),
     "priorities": ("Priorités", "Thèmes prioritaires, séparés par « | »."),
     "meetings": ("Rencontres", "Identifiants des rencontres, séparés par « | »."),
+    "actors": ("Acteurs", "Identifiants des acteurs (feuille actors), séparés par « | »."),
+    "offers": ("Offres", "Identifiants des offres (feuille offers), séparés par « | »."),
+    "programme": ("Programme", "Identifiant du programme (feuille programmes)."),
+    "decided_on": ("Date de décision", "Date de la décision, AAAA-MM-JJ."),
+    "started_on": ("Date de début", "Début de la mise en œuvre, AAAA-MM-JJ."),
+    "ended_on": ("Date de fin", "Fin de la mise en œuvre, AAAA-MM-JJ."),
 }
 
 #: Labels that would repeat another column's label in the same table.

@@ -35,7 +35,7 @@ from pmae.io.files import atomic_folder
 from pmae.model import Bundle, Meeting
 from pmae.render import jsonld
 from pmae.render.labels import Labels, audience_label, format_date, is_http_url, slug
-from pmae.render.report import pages
+from pmae.render.report import pages, plan_pages
 from pmae.render.report.alongside import REPORT_WROTE_SHEETS, copy_sheets, sheets_to_keep
 from pmae.render.report.coverage_maps import coverage_maps
 from pmae.render.report.gaps import gap_report, published_needs
@@ -195,13 +195,14 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
                                    today=reference, session=session, progress=progress) \
         if sheets else None
     total = (4 + sum(len(items) for items in filters.values()) + len(stage_pages)
-             + (shared is not None))
+             + (shared is not None) + len(plan_pages.PAGES))
     env = _environment()
     nav = [("index.html", text["home"]), ("annuaire.html", text["directory"]),
            ("couverture.html", text["coverage"]), ("chaine.html", text["chain"])]
     if shared is not None:
         nav.append(("diagnostic.html", text["diagnosis"]))
     nav.append(("rencontres.html", text["meetings"]))
+    nav += plan_pages.nav_entries(lang)
     sheet_files = {} if written_sheets is None else {
         sheet.theme: f"{slug(sheet.theme)}.html" for sheet in written_sheets.sheets}
     if keep is not None:
@@ -286,6 +287,7 @@ def _write_site(bundle: Bundle, folder: Path, *, audience: str, lang: str,
           graph=lambda root: jsonld.meetings_graph(
               [m for row in meetings if isinstance(m := row["meeting"], Meeting)], root=root,
               labels=labels, actors=actors))
+    plan_pages.write_pages(write, visible, labels=labels, today=reference, session=session)
     (folder / MARKER).write_text(
         f"pmae report\nsource: {bundle.source.slug}\naudience: {audience}\nlang: {lang}\n"
         + (f"{REPORT_WROTE_SHEETS}\n" if written_sheets is not None else ""),
