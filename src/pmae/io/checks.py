@@ -11,72 +11,24 @@ run record by record (:meth:`Checker.check_record`), so JSON Lines are checked a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Final, NamedTuple
+from typing import Any, NamedTuple
 
 import attrs
 
 from pmae.identifiers import luhn_ok, siret_ok
+from pmae.io.check_tables import (
+    _CLOSED_BY_SCHEMA,
+    _SINGULAR,
+    REFERENCE_FIELDS,
+    TERRITORY_FIELDS,
+    VOCABULARY_FIELDS,
+)
 from pmae.io.response_checks import response_issues
 from pmae.issues import Issue, suggest
 from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle, Record
 from pmae.territories import Territories, TerritoryError, core_territories
 from pmae.vocab import Vocabulary, core_vocabularies, size_band_for
-
-#: collection -> ((field, vocabulary id), …). List fields and single fields alike.
-VOCABULARY_FIELDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
-    "actors": (("actor_type", "actor_types"), ("labels", "actor_labels")),
-    "offers": (("themes", "themes"), ("stages", "stages"), ("size_bands", "size_bands"),
-               ("sectors", "sectors"), ("formats", "offer_formats"),
-               ("delivery", "delivery_modes"), ("cost", "costs")),
-    "associations": (("sector", "sectors"), ("size_band", "size_bands")),
-    "diagnoses": (),
-    "needs": (("theme", "themes"), ("origin", "need_origins"), ("stage", "stages"),
-              ("size_band", "size_bands"), ("sector", "sectors"), ("status", "need_statuses")),
-    "referrals": (("outcome", "referral_outcomes"),),
-    "meetings": (("kind", "meeting_kinds"), ("status", "meeting_statuses"), ("themes", "themes")),
-    "productions": (("kind", "production_kinds"), ("themes", "themes"),
-                    ("status", "production_statuses")),
-    "resources": (("kind", "resource_kinds"), ("themes", "themes")),
-    "programmes": (("priorities", "themes"),),
-    "responses": (("themes", "themes"), ("stages", "stages"), ("status", "response_statuses")),
-    "practices": (("themes", "themes"), ("stages", "stages")),
-}
-
-#: collection -> ((field, collections it may point to), …).
-REFERENCE_FIELDS: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
-    "actors": (("networks", ("actors",)),),
-    "offers": (("actor", ("actors",)),),
-    "associations": (),
-    "diagnoses": (("association", ("associations",)), ("needs", ("needs",)),
-                  ("advisor", ("actors",))),
-    "needs": (("association", ("associations",)), ("diagnosis", ("diagnoses",))),
-    "referrals": (("need", ("needs",)), ("offer", ("offers",)), ("by", ("actors",))),
-    "meetings": (("organisers", ("actors",)), ("productions", ("productions",))),
-    "productions": (("authors", ("actors",)), ("resources", ("resources",)),
-                    ("meeting", ("meetings",))),
-    "resources": (),
-    "programmes": (("meetings", ("meetings",)), ("productions", ("productions",))),
-    "responses": (("actors", ("actors",)), ("meeting", ("meetings",)),
-                  ("programme", ("programmes",)), ("offers", ("offers",)),
-                  ("productions", ("productions",))),
-    "practices": (("actors", ("actors",)), ("meeting", ("meetings",)),
-                  ("resources", ("resources",))),
-}
-
-#: collection -> territory fields.
-TERRITORY_FIELDS: Final[dict[str, tuple[str, ...]]] = {
-    "actors": ("territories", "commune"),
-    "offers": ("territories",),
-    "associations": ("commune",),
-    "needs": ("territory",),
-    "meetings": ("commune",), "responses": ("territories",), "practices": ("territories",),
-}
-
-_CLOSED_BY_SCHEMA: Final = frozenset({
-    "stages", "size_bands", "offer_formats", "delivery_modes", "costs", "need_origins",
-    "need_statuses", "referral_outcomes", "meeting_statuses", "production_statuses",
-    "response_statuses"})
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -87,13 +39,6 @@ class CheckContext:
     territories: Territories = attrs.field(factory=core_territories)
     #: Skip what the JSON Schema already enforced (closed vocabularies) on schema-checked data.
     schema_checked: bool = False
-
-
-_SINGULAR: Final = {"actors": "an actor", "offers": "an offer", "associations": "an association",
-                    "diagnoses": "a diagnosis", "needs": "a need", "referrals": "a referral",
-                    "meetings": "a meeting", "productions": "a production",
-                    "resources": "a resource", "programmes": "a programme",
-                    "responses": "a response", "practices": "a practice"}
 
 
 def _values(value: Any) -> Iterator[tuple[int | None, Any]]:

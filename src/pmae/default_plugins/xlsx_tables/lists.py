@@ -10,7 +10,7 @@ import attrs
 
 from pmae.default_plugins.csv_tables.labels import table_name
 from pmae.default_plugins.csv_tables.layout import Column, Table
-from pmae.io.checks import REFERENCE_FIELDS, VOCABULARY_FIELDS
+from pmae.io.check_tables import REFERENCE_FIELDS, VOCABULARY_FIELDS
 from pmae.territories import Territories
 from pmae.vocab import Vocabulary
 
