@@ -193,7 +193,7 @@ def test_a_missing_item_names_the_disabled_plugin_that_provides_it() -> None:
     with pytest.raises(KeyError) as raised:
         manager.exporter("hsds")
     assert raised.value.args[0] == (
-        "no exporter named 'hsds'; known: csv, csv-zip, json, jsonl, sqlite; the plugin "
+        "no exporter named 'hsds'; known: csv, csv-zip, json, jsonl, sqlite, xlsx; the plugin "
         "pmae-hsds, which is not loaded, probably provides it: remove pmae-hsds from "
         "PMAE_DISABLE_PLUGINS to load it")
     with pytest.raises(KeyError) as raised:
