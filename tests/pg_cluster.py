@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL cluster for the tests: initdb and pg_ctl in a temporary folder.
 
 The cluster listens only on a Unix socket in its own folder, on a random free port, and is
-stopped and deleted at the end. As root (CI containers) initdb and pg_ctl run as the
+stopped and deleted at the end; a cluster whose test run was killed (so never stopped) is
+stopped and deleted by the next start. As root (CI containers) initdb and pg_ctl run as the
 ``postgres`` system user (initdb refuses root); otherwise as the current user.
 
 Run by hand, it starts a cluster, prints its URL and runs a command with ``PMAE_TEST_PG`` set to
@@ -21,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["Cluster", "binaries", "start"]
+__all__ = ["Cluster", "binaries", "start", "sweep"]
 
 
 def binaries() -> Path | None:
@@ -93,8 +94,37 @@ def _current_user() -> str:
     return pwd.getpwuid(os.getuid()).pw_name
 
 
+_OWNER = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep(bin_dir: Path, as_postgres: bool) -> list[Path]:
+    """Stop and delete the clusters of test runs that were killed (their owner process is
+    gone); returns their folders."""
+    swept = []
+    for folder in Path(tempfile.gettempdir()).glob("pmae-pg-*"):
+        try:
+            owner = int((folder / _OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # not one of ours, or being made right now
+        if _alive(owner):
+            continue
+        Cluster(folder, 0, bin_dir, as_postgres).close()
+        swept.append(folder)
+    return swept
+
+
 def start(bin_dir: Path | None = None) -> Cluster:
-    """Make and start a cluster in a new temporary folder.
+    """Make and start a cluster in a new temporary folder (after sweeping those of killed runs).
 
     :raises RuntimeError: no PostgreSQL programs, or the cluster did not start (with its log).
     """
@@ -102,7 +132,9 @@ def start(bin_dir: Path | None = None) -> Cluster:
     if bin_dir is None:
         raise RuntimeError("PostgreSQL's initdb and pg_ctl were not found")
     as_postgres = os.geteuid() == 0
+    sweep(bin_dir, as_postgres)
     folder = Path(tempfile.mkdtemp(prefix="pmae-pg-"))
+    (folder / _OWNER).write_text(str(os.getpid()))
     if as_postgres:
         shutil.chown(folder, "postgres", "postgres")
     cluster = Cluster(folder, _free_port(), bin_dir, as_postgres)
