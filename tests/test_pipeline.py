@@ -119,6 +119,7 @@ def test_load_bundle_returns_the_bundle(tmp_path: Path) -> None:
     assert bundle.counts() == {
         "actors": 2, "offers": 1, "associations": 1, "diagnoses": 0, "needs": 1,
         "referrals": 1, "meetings": 1, "productions": 0, "resources": 0, "programmes": 0,
+        "responses": 0, "practices": 0,
     }
 
 

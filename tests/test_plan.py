@@ -33,7 +33,8 @@ from pmae.sessions import make_session
 from pmae.territories import core_territories
 
 TERRITORIES = core_territories()
-SESSION = make_session(load=[])
+# The sample as of its own date (the reference date defaults to today otherwise).
+SESSION = make_session(load=[], as_of=dt.date(2025, 12, 1))
 DAY = dt.date(2025, 6, 1)
 
 

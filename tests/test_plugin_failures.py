@@ -262,14 +262,20 @@ def test_without_pmaes_handlers_a_keyboard_interrupt_stops_the_run(
 ) -> None:
     # A program using the library cannot tell a plugin's KeyboardInterrupt from Ctrl-C: it
     # stops, as the user may have asked.
+    import signal
+
     import pmae
 
+    # As in such a program: Python's own SIGINT handler (an earlier test in this process may
+    # have run pmae's main(), which installs pmae's).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ["PMAE_HOSTILE"] = "check:interrupt"
     try:
         with pytest.raises(KeyboardInterrupt):
             pmae.validate_file(files["valid"])
     finally:
         del os.environ["PMAE_HOSTILE"]
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_check_failed_issue_without_plugin_version_keeps_its_form() -> None:

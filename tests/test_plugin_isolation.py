@@ -139,7 +139,8 @@ def test_an_exporter_cannot_write_records_its_audience_may_not_see(
     if exporter != "leak-dir":
         out.write_bytes(b"the previous export")
     before = out.read_bytes() if out.is_file() else None
-    result = _export(hostile_session, str(sample_file), "--to", exporter, "-o", str(out))
+    result = _export(hostile_session, str(sample_file), "--to", exporter, "-o", str(out),
+                     "--force")
     assert result.exit_code == 1, result.output
     sample = hostile_session.load_bundle(sample_file)
     secrets = secrets_of(sample, filter_bundle(sample, "public"))

@@ -151,7 +151,8 @@ def test_a_1_0_reader_reads_a_1_1_bundle_without_its_responses_and_practices() -
 
 
 def test_the_1_0_schemas_kept_are_those_of_1_0() -> None:
-    # Only format 1.1 added collections: the 1.0 contract is the 1.1 one without them.
+    # Format 1.1 added two collections and the envelope's audience: the 1.0 contract is the
+    # 1.1 one without them.
     names = sorted(p.name for p in SCHEMAS_1_0.glob("*.schema.json"))
     assert "response.schema.json" not in names and "practice.schema.json" not in names
     old = json.loads((SCHEMAS_1_0 / "bundle.schema.json").read_text("utf-8"))
@@ -159,7 +160,8 @@ def test_the_1_0_schemas_kept_are_those_of_1_0() -> None:
     from pmae.io.schemas import load_schema
 
     new = load_schema("bundle")
-    assert set(new["properties"]) - set(old["properties"]) == {"responses", "practices"}
+    assert set(new["properties"]) - set(old["properties"]) == {"responses", "practices",
+                                                               "audience"}
 
 
 # --- tables, store, updates -----------------------------------------------------------------
@@ -194,7 +196,7 @@ def test_a_store_of_version_3_upgrades_and_holds_responses(
     with monkeypatch.context() as old:
         old.setattr(connection, "SCHEMA_VERSION", 3)  # a store made by the previous pmae
         open_store(db, create=True).close()
-    assert upgrade(db) == (3, [4])
+    assert upgrade(db) == (3, [4, 5])
     write_bundle(_bundle(), tmp_path / "b.json")
     session = _store_session()
     with open_store(db, session=session) as store:  # type: ignore[arg-type]
