@@ -8,8 +8,9 @@ cache), repeated; the medians are compared. The goal is a ratio of at most 1.3.
     python benchmarks/bench_help.py                 # 15 runs of each, after 2 warm-up runs
     python benchmarks/bench_help.py --repeat 31
 
-It also lists the pmae modules that ``pmae --help`` imported (only ``pmae`` and ``pmae.cli``
-are expected) and checks that ``import pmae.model`` loads no module of ``pmae.io``.
+It also lists the pmae modules that ``pmae --help`` imported (only ``pmae``, ``pmae.cli`` and
+the languages of its messages, ``pmae.cli.translate`` and ``pmae.i18n``, are expected) and checks that ``import pmae.model``
+loads no module of ``pmae.io``.
 
 A script that prints figures, not a timed test; it exits 1 when the ratio is over the goal.
 """

@@ -120,6 +120,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _environment.setenv("PMAE_LOAD_PLUGINS", ",".join(wanted))
     _environment.delenv("PMAE_DISABLE_PLUGINS", raising=False)
     _environment.delenv("PMAE_STRICT_PLUGINS", raising=False)
+    # The tests are written in the language of the sources, English, whatever the machine's
+    # locale (pmae speaks French when the locale is not English): a test of another language
+    # asks for it (--lang fr, or its own LANGUAGE; see tests/test_i18n.py).
+    _environment.setenv("LANGUAGE", "en")
     installed = {e.name for e in importlib.metadata.entry_points(group="pmae")}
     if missing := [name for name in wanted if name not in installed]:
         pytest.skip(f"needs the plugin(s) {', '.join(missing)}: pip install -e "

@@ -346,7 +346,7 @@ def hand_file(tmp_path: Path) -> Path:
 
 
 def test_command_text(hand_file: Path) -> None:
-    result = CliRunner().invoke(attendance_command, [str(hand_file), "--graph"])
+    result = CliRunner().invoke(attendance_command, [str(hand_file), "--graph", "--lang", "fr"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Participation aux réunions — 2024, 2025\n")
     assert "  A — B : 2 réunions en commun" in result.output

@@ -136,7 +136,7 @@ def test_console_script_runs() -> None:
 
 def test_demo_validates_writes_the_report_and_summarises(tmp_path: Path) -> None:
     site = tmp_path / "demo"
-    code, out, _ = _invoke("demo", "-o", str(site))
+    code, out, _ = _invoke("demo", "-o", str(site), "--lang", "fr")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("Échantillon embarqué (")
@@ -202,14 +202,15 @@ def test_no_command_writes_over_its_input(tmp_path: Path, args: list[str]) -> No
 
 def test_help_imports_no_command() -> None:
     """`pmae --help` lists every command from the root's table: no command module, no
-    pmae module beyond the cli package's root, is imported."""
+    pmae module beyond the cli package's root and the languages of its messages, is
+    imported."""
     code = ("import sys\nfrom pmae.cli import main\ntry:\n    main(['--help'])\n"
             "except SystemExit:\n    pass\n"
             "print(' '.join(sorted(m for m in sys.modules if m.startswith('pmae'))),"
             " file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
-    assert done.stderr.split() == ["pmae", "pmae.cli"]
+    assert done.stderr.split() == ["pmae", "pmae.cli", "pmae.cli.translate", "pmae.i18n"]
     listed = [line.split()[0] for line in done.stdout.split("Commands:\n")[1].splitlines()]
     assert listed == sorted([
         "attendance", "coverage", "demo", "diagnose", "export", "generate", "import", "merge",

@@ -376,7 +376,7 @@ def sample_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_command_text(sample_file: Path) -> None:
     result = CliRunner().invoke(coverage_command, [
         str(sample_file), "--region", "reg:82", "--theme", "sante_prevoyance", "--gaps",
-        "--date", "2025-12-01"])
+        "--date", "2025-12-01", "--lang", "fr"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == ("Couverture de l'offre d'accompagnement au 2025-12-01 : "

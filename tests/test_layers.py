@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("plugins", ("pmae.plugins", "pmae.default_plugins", "pmae.diagnostics")),
     ("io", ("pmae.io",)),
     ("model", ("pmae.model", "pmae.vocab", "pmae.territories", "pmae.issues", "pmae.jsonpath",
-               "pmae.identifiers")),
+               "pmae.identifiers", "pmae.i18n")),
 )
 
 #: Upward imports that exist on main in modules other helpers are moving right now (issue 9).

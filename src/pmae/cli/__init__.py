@@ -22,75 +22,85 @@ from typing import Any
 
 import click
 
+from pmae import i18n
+from pmae.cli.translate import install as _install_translations
+from pmae.cli.translate import language_in, translate_help
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
+
 __all__ = ["COMMANDS", "Interrupted", "LazyGroup", "Terminated", "cli", "main", "plugin_failed"]
+
+# Before any click decorator below runs: click's strings follow the language of the run.
+_install_translations()
 
 #: name -> (module in this package, attribute, short help as ``pmae --help`` lists it). A test
 #: checks the short help against each command's docstring, so the two cannot drift apart.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "actors": ("listings", "actors",
-               "The actors of the store, filtered: theme, stage, territory, type, text."),
+               N_("The actors of the store, filtered: theme, stage, territory, type, text.")),
     "associations": ("listings", "associations",
-                     "The associations of the store, filtered: needs, territory, name."),
+                     N_("The associations of the store, filtered: needs, territory, name.")),
     "attendance": ("attendance", "attendance_command",
-                   "Attendance at the meetings of BUNDLE: per actor, actor type, département "
-                   "and year."),
+                   N_("Attendance at the meetings of BUNDLE: per actor, actor type, département "
+                      "and year.")),
     "coverage": ("coverage", "coverage_command",
-                 "Coverage of the offers in BUNDLE: territory × theme × stage, gaps, "
-                 "redundancy."),
-    "db": ("db", "db", "The store: its log of publications, its schema upgrade, what it holds."),
+                 N_("Coverage of the offers in BUNDLE: territory × theme × stage, gaps, "
+                    "redundancy.")),
+    "db": ("db", "db",
+           N_("The store: its log of publications, its schema upgrade, what it holds.")),
     "demo": ("demo", "demo",
-             "The main job on the embedded sample: validate it, publish it into a store, "
-             "write the report of what the store holds, summarise it. The store stays in the "
-             "folder (pmae.db)."),
+             N_("The main job on the embedded sample: validate it, publish it into a store, "
+                "write the report of what the store holds, summarise it. The store stays in the "
+                "folder (pmae.db).")),
     "diagnose": ("diagnose", "diagnose",
-                 "Run the diagnostic tool TOOL for an association, and record it in a bundle."),
-    "dump": ("dump", "dump", "Write the records of the store as one bundle, for an audience."),
+                 N_("Run the diagnostic tool TOOL for an association, and record it in a bundle.")),
+    "dump": ("dump", "dump", N_("Write the records of the store as one bundle, for an audience.")),
     "export": ("export", "export_command",
-               "Export BUNDLE for an audience with a registered exporter."),
+               N_("Export BUNDLE for an audience with a registered exporter.")),
     "generate": ("generate", "generate",
-                 "Generate a synthetic bundle at any scale (national: --associations "
-                 "150000)."),
+                 N_("Generate a synthetic bundle at any scale (national: --associations "
+                    "150000).")),
     "history": ("history", "history",
-                "Every version of the record ID in the store: added, changed, withdrawn, and "
-                "when."),
+                N_("Every version of the record ID in the store: added, changed, withdrawn, and "
+                   "when.")),
     "import": ("import_", "import_command",
-               "Import PATH with the importer FMT, validate it, and write it as a bundle."),
-    "merge": ("merge", "merge", "Merge bundle FILES into one, keeping provenance."),
+               N_("Import PATH with the importer FMT, validate it, and write it as a bundle.")),
+    "merge": ("merge", "merge", N_("Merge bundle FILES into one, keeping provenance.")),
     "needs": ("needs", "needs",
-              "The shared diagnosis of the needs in BUNDLE, with statistical secrecy."),
+              N_("The shared diagnosis of the needs in BUNDLE, with statistical secrecy.")),
     "needs-list": ("listings", "needs_list",
-                   "The needs of the store, one by one: theme, stage, territory, status."),
+                   N_("The needs of the store, one by one: theme, stage, territory, status.")),
     "offers": ("listings", "offers",
-               "The offers of the store, filtered: theme, stage, territory, actor type, text."),
+               N_("The offers of the store, filtered: theme, stage, territory, actor type, text.")),
     "orient": ("orient", "orient",
-               "Propose the offers of BUNDLE for an association, a need, or a theme and a "
-               "commune."),
+               N_("Propose the offers of BUNDLE for an association, a need, or a theme and a "
+                  "commune.")),
     "plan": ("plan", "plan_command",
-             "The action plan: responses to the gaps where needs are observed, and their "
-             "effect."),
+             N_("The action plan: responses to the gaps where needs are observed, and their "
+                "effect.")),
     "plugins": ("plugins", "plugins",
-                "List every plugin: distribution, version, hooks, items registered, status."),
+                N_("List every plugin: distribution, version, hooks, items registered, status.")),
     "programme": ("programme", "programme",
-                  "The annual programme: check a year against its rules, prepare its "
-                  "meetings."),
+                  N_("The annual programme: check a year against its rules, prepare its "
+                     "meetings.")),
     "publish": ("publish", "publish",
-                "Publish BUNDLE files into the store, keeping every record's history."),
+                N_("Publish BUNDLE files into the store, keeping every record's history.")),
     "report": ("report", "report",
-               "Write the report of BUNDLE: a static site to read offline, in the folder "
-               "OUTPUT."),
+               N_("Write the report of BUNDLE: a static site to read offline, in the folder "
+                  "OUTPUT.")),
     "sample": ("sample", "sample",
-               "Write the embedded sample bundle (an illustrative Rhône-Alpes démarche)."),
+               N_("Write the embedded sample bundle (an illustrative Rhône-Alpes démarche).")),
     "schema": ("schema", "schema",
-               "Print the JSON Schema NAME (bundle, offer, actor…), or list them."),
+               N_("Print the JSON Schema NAME (bundle, offer, actor…), or list them.")),
     "sheet": ("sheet", "sheet",
-              "Write the thematic sheets (Les ESSentiels) of BUNDLE into the folder OUTPUT."),
+              N_("Write the thematic sheets (Les ESSentiels) of BUNDLE into the folder OUTPUT.")),
     "serve": ("serve", "serve",
-              "Browse the store in Datasette, read-only, on 127.0.0.1 (needs pmae[serve])."),
+              N_("Browse the store in Datasette, read-only, on 127.0.0.1 (needs pmae[serve]).")),
     "validate": ("validate", "validate",
-                 "Validate bundle FILES (JSON or JSON Lines): schema, structure, semantic "
-                 "checks."),
+                 N_("Validate bundle FILES (JSON or JSON Lines): schema, structure, semantic "
+                    "checks.")),
     "vocab": ("vocab", "vocab",
-              "List the vocabularies, or the codes of vocabulary NAME with their labels."),
+              N_("List the vocabularies, or the codes of vocabulary NAME with their labels.")),
 }
 
 
@@ -120,6 +130,17 @@ class LazyGroup(click.Group):
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def main(self, args: Sequence[str] | None = None, *main_args: Any,
+             **kwargs: Any) -> Any:
+        """Run the command line in the language ``--lang`` asks for, else the locale's: set
+        before click parses anything, so that its help pages and errors speak it too."""
+        argv = list(args) if args is not None else sys.argv[1:]
+        previous = i18n.set_language(language_in(argv) or i18n.language_from_environment())
+        try:
+            return super().main(argv, *main_args, **kwargs)
+        finally:
+            i18n.set_language(previous)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a signal that stops it goes to :func:`main`, past click's
         "Aborted!"; a plugin's failure is one line naming the plugin, and exit 1."""
@@ -147,13 +168,18 @@ class LazyGroup(click.Group):
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
-        with formatter.section("Commands"):
+        with formatter.section(translate_help("Commands")):
             formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pmae", prog_name="pmae")
+# Read before parsing by LazyGroup.main (so that the help pages and parsing errors speak it
+# too); declared so that `pmae --lang en COMMAND` is accepted and listed.
+@click.option("--lang", type=click.Choice(["fr", "en"]), expose_value=False,
+              help=N_("The language of the messages; default: the locale's (French unless it "
+                      "is English)."))
 def cli() -> None:
     """pmae: support small employer associations together (démarche PMAE).
 
@@ -171,7 +197,7 @@ def _show_warning(message: Any, category: type[Warning], filename: str, lineno: 
     context = sys.modules.get("pmae.plugins.context")
     if (manager is not None and issubclass(category, manager.PluginWarning)) or (
             context is not None and issubclass(category, context.ExchangeWarning)):
-        click.echo(f"pmae: warning: {message}", err=True)
+        click.echo(_("pmae: warning: {message}").format(message=message), err=True)
     else:
         _default_showwarning(message, category, filename, lineno, file, line)
 
@@ -204,8 +230,9 @@ def plugin_failed(ctx: click.Context, error: Exception) -> None:
         return
     if os.environ.get("PMAE_DEBUG", "") not in ("", "0"):
         return
-    click.echo(f"pmae: error: {error}. This is a bug of the plugin, not of your data: report "
-               "it to its authors (PMAE_DEBUG=1 shows the traceback)", err=True)
+    click.echo(_("pmae: error: {error}. This is a bug of the plugin, not of your data: report "
+                 "it to its authors (PMAE_DEBUG=1 shows the traceback)").format(error=error),
+               err=True)
     ctx.exit(1)
 
 
@@ -230,9 +257,9 @@ def _terminate(signum: int, frame: Any) -> None:
 def _stopped(interrupt: KeyboardInterrupt) -> _Stopped:
     if isinstance(interrupt, Terminated):
         return _Stopped(128 + signal.SIGTERM,
-                        "pmae: terminated (SIGTERM); no file was left half-written")
+                        _("pmae: terminated (SIGTERM); no file was left half-written"))
     return _Stopped(128 + signal.SIGINT,
-                    "pmae: interrupted (Ctrl-C); no file was left half-written")
+                    _("pmae: interrupted (Ctrl-C); no file was left half-written"))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -241,12 +268,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if SIGINT ignored
         signal.signal(signal.SIGINT, _interrupt)
+    # The messages printed below, after click has returned, speak the run's language too.
+    args = list(argv) if argv is not None else sys.argv[1:]
+    i18n.set_language(language_in(args) or i18n.language_from_environment())
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="pmae")
+        cli.main(args=args, prog_name="pmae")
     except OSError as error:
         # A path we could not write or read after the arguments were accepted.
         where = f"{error.filename}: " if error.filename else ""
-        click.echo(f"pmae: error: {where}{error.strerror or error}", err=True)
+        click.echo(_("pmae: error: {where}{why}").format(where=where,
+                                                          why=error.strerror or error), err=True)
         sys.exit(2)
     except KeyboardInterrupt as interrupt:  # before a command ran (while parsing arguments)
         stopped = _stopped(interrupt)
@@ -256,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo(stopped.message, err=True)
         sys.exit(stopped.code)
     except MemoryError:
-        click.echo("pmae: error: out of memory; for a large bundle, write it as JSON Lines "
-                   "(.jsonl: read a line at a time) or split it and merge the parts", err=True)
+        click.echo(_("pmae: error: out of memory; for a large bundle, write it as JSON Lines "
+                     "(.jsonl: read a line at a time) or split it and merge the parts"),
+                   err=True)
         sys.exit(1)

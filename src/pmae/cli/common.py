@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 import click
 import orjson
 
+from pmae.i18n import N_, language
+from pmae.i18n import gettext as _
 from pmae.issues import Issue, group_issues
 from pmae.sessions import Session
 
@@ -58,19 +60,31 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 def format_option(*choices: str) -> Callable[[_F], _F]:
     """``--format`` among ``choices`` (the first is the default): how a command prints."""
     return click.option("--format", "output_format", type=click.Choice(list(choices)),
-                        default=choices[0], show_default=True, help="How to print the result.")
+                        default=choices[0], show_default=True,
+                        help=N_("How to print the result."))
 
 
 def lang_option(help: str | None = None) -> Callable[[_F], _F]:
-    """``--lang fr|en``, French by default."""
-    return click.option("--lang", type=click.Choice(["fr", "en"]), default="fr",
-                        show_default=True, help=help)
+    """``--lang fr|en``: the language of the run, its messages and its text (``help``, marked
+    with :func:`pmae.i18n.N_`, is said first). Without it, the locale's (see
+    :mod:`pmae.i18n`): French unless the locale is English; the command gets ``fr`` or
+    ``en``."""
+    said = N_("The language of the messages and the output; default: the locale's (French "
+              "unless it is English).")
+    return click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
+                        callback=_language_of_run, help=help or said)
+
+
+def _language_of_run(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    # The root set the language from --lang or the locale before parsing (pmae.cli); None
+    # means the option was not given.
+    return value or language()
 
 
 #: ``--format text|json``: how a command that reports prints it.
 FORMAT_OPTION: Callable[[_F], _F] = format_option("text", "json")
 
-#: ``--lang fr|en`` (without a help text: the commands that had none keep none).
+#: ``--lang fr|en``, with the generic help text.
 LANG_OPTION: Callable[[_F], _F] = lang_option()
 
 #: ``BUNDLE``: the bundle file a command reads.
@@ -79,7 +93,7 @@ BUNDLE_ARGUMENT: Callable[[_F], _F] = click.argument(
 
 #: ``-o FILE``: the result written to a file instead of printed.
 RESULT_FILE_OPTION: Callable[[_F], _F] = click.option(
-    "-o", "--output", default=None, help="Write the result to this file (atomically).")
+    "-o", "--output", default=None, help=N_("Write the result to this file (atomically)."))
 
 
 # --- the run's session --------------------------------------------------------------------------
@@ -108,7 +122,8 @@ def session_of(ctx: click.Context | None = None) -> Session:
         try:
             built = default_session()
         except PluginError as error:
-            raise click.ClickException(f"{error} (PMAE_STRICT_PLUGINS is set)") from None
+            raise click.ClickException(
+                _("{error} (PMAE_STRICT_PLUGINS is set)").format(error=error)) from None
     root.obj = built
     return built
 
@@ -130,15 +145,19 @@ def print_issues(issues: Sequence[Issue], *, summary: bool) -> None:
         return
     repeated = [g for g in group_issues(issues) if g.count > 1]
     if repeated:
-        click.echo("\nRepeated issues:", err=True)
+        click.echo("\n" + _("Repeated issues:"), err=True)
         for group in repeated[:20]:
-            click.echo(f"  {group.count:>6} × {group.severity} [{group.code}] {group.message}"
-                       f" (first at {group.places[0]})", err=True)
+            click.echo(_("  {count:>6} × {severity} [{code}] {message} (first at {place})")
+                       .format(count=group.count, severity=group.severity, code=group.code,
+                               message=group.message, place=group.places[0]), err=True)
     errors = sum(1 for i in issues if i.severity == "error")
     warnings = sum(1 for i in issues if i.severity == "warning")
     notes = sum(1 for i in issues if i.severity == "info")
-    counted = f"{errors} error(s), {warnings} warning(s)"
-    click.echo(f"\n{counted}, {notes} note(s)" if notes else f"\n{counted}", err=True)
+    counted = _("{errors} error(s), {warnings} warning(s)").format(errors=errors,
+                                                                  warnings=warnings)
+    if notes:
+        counted = _("{counted}, {notes} note(s)").format(counted=counted, notes=notes)
+    click.echo("\n" + counted, err=True)
 
 
 def report_and_exit(issues: Sequence[Issue], output_format: str, why: str) -> NoReturn:
@@ -170,14 +189,14 @@ def fail(issues: Sequence[Issue], why: str, *, output_format: str = "text",
 
 
 def load_valid_bundle(ctx: click.Context | None, path: str, *, output_format: str = "text",
-                      why: str = "fix them first") -> Bundle:
+                      why: str | None = None) -> Bundle:
     """The bundle at ``path``, validated whole with the run's session; when it has errors,
     its issues printed (see :func:`fail`) and ``<path>: the bundle has errors; <why>``, exit 1.
     """
     report = session_of(ctx).validate_file(path)
     if not report.ok or report.bundle is None:
-        fail(report.issues, f"{path}: the bundle has errors; {why}",
-             output_format=output_format)
+        fail(report.issues, _("{path}: the bundle has errors; {why}").format(
+            path=path, why=why or _("fix them first")), output_format=output_format)
     return report.bundle
 
 
@@ -196,11 +215,14 @@ def check_output(path: str | None, *inputs: str,
     target = Path(path)
     folder = target.resolve().parent
     if not folder.is_dir():
-        raise click.UsageError(f"cannot write {path}: the folder {folder} does not exist")
+        raise click.UsageError(_("cannot write {path}: the folder {folder} does not exist")
+                               .format(path=path, folder=folder))
     if kind == "file" and target.is_dir():
-        raise click.UsageError(f"cannot write {path}: it is a folder; give a file name")
+        raise click.UsageError(_("cannot write {path}: it is a folder; give a file name")
+                               .format(path=path))
     if kind == "folder" and target.exists() and not target.is_dir():
-        raise click.UsageError(f"cannot write {path}: it is a file, not a folder")
+        raise click.UsageError(_("cannot write {path}: it is a file, not a folder")
+                               .format(path=path))
     if not target.exists():
         return
     resolved = target.resolve()
@@ -208,20 +230,26 @@ def check_output(path: str | None, *inputs: str,
         if (resolved == source or (resolved.is_dir() and source.is_relative_to(resolved))
                 or (source.is_dir() and resolved.is_relative_to(source))):
             raise click.UsageError(
-                f"{path} is also an input: write the result to another file, so the "
-                "input is not replaced")
+                _("{path} is also an input: write the result to another file, so the "
+                  "input is not replaced").format(path=path))
     if force or (target.is_dir() and not any(target.iterdir())):
         return
-    what = "a folder that is not empty" if target.is_dir() else "a file that exists"
-    raise click.UsageError(f"{path} is {what}: choose another path, or pass --force to "
-                           "replace it")
+    if target.is_dir():
+        message = _("{path} is a folder that is not empty: choose another path, or pass "
+                    "--force to replace it")
+    else:
+        message = _("{path} is a file that exists: choose another path, or pass --force to "
+                    "replace it")
+    raise click.UsageError(message.format(path=path))
 
 
 def date_option(help: str) -> Callable[[_F], _F]:
     """``--date YYYY-MM-DD`` (``--today`` is its older name), into the ``today`` parameter:
-    the reference date; :func:`reference_date` gives the session's when it is not given."""
+    the reference date; :func:`reference_date` gives the session's when it is not given.
+    ``help`` is the whole help text, marked with ``N_`` by the caller (it is translated when
+    shown, so it cannot be built here)."""
     return click.option("--date", "--today", "today", type=click.DateTime(["%Y-%m-%d"]),
-                        default=None, help=f"{help} (default: today).")
+                        default=None, help=help)
 
 
 def reference_date(ctx: click.Context | None, given: dt.datetime | None) -> dt.date:
@@ -235,8 +263,9 @@ def same_file(one: str | None, other: str | None) -> bool:
     return one is not None and other is not None and Path(one).resolve() == Path(other).resolve()
 
 
-def force_option(help: str = "Replace the output if it exists.") -> Callable[[_F], _F]:
-    """``--force``: replace an existing output (never one of the command's inputs)."""
+def force_option(help: str = N_("Replace the output if it exists.")) -> Callable[[_F], _F]:
+    """``--force``: replace an existing output (never one of the command's inputs); ``help``
+    marked with ``N_``."""
     return click.option("--force", is_flag=True, help=help)
 
 
@@ -264,7 +293,7 @@ def write_result(text: str, output: str | None, said: str = "") -> None:
 
     with atomic_writer(output, "w") as handle:
         handle.write(text)
-    click.echo(f"wrote {output}{said}", err=True)
+    click.echo(_("wrote {output}{said}").format(output=output, said=said), err=True)
 
 
 def parse_options(values: tuple[str, ...]) -> dict[str, str]:
@@ -273,7 +302,8 @@ def parse_options(values: tuple[str, ...]) -> dict[str, str]:
     for value in values:
         key, sep, rest = value.partition("=")
         if not sep or not key:
-            raise click.UsageError(f"--option takes KEY=VALUE, got {value!r}")
+            raise click.UsageError(_("--option takes KEY=VALUE, got {value!r}")
+                                   .format(value=value))
         options[key] = rest
     return options
 
@@ -312,8 +342,8 @@ def open_update(ctx: click.Context | None, path: str, output: str | None, *,
     try:
         return BundleUpdate.open(path, output=output, session=session_of(ctx))
     except InvalidBundleError as error:
-        fail(error.issues, f"{path}: the bundle has errors; fix them first (nothing was "
-                           "written)")
+        fail(error.issues, _("{path}: the bundle has errors; fix them first (nothing was "
+                             "written)").format(path=path))
     except NewerFormatError as error:
         fail(error.issues, f"{error}: {hint}")
 
@@ -332,17 +362,19 @@ def prepare_update(update: BundleUpdate, change: Callable[[Bundle], Bundle], *,
     try:
         return update.prepare(change)
     except InvalidUpdateError as error:
-        fail(error.issues, f"nothing was written: {error.output} would not be valid with "
-                           f"{what}")
+        fail(error.issues, _("nothing was written: {output} would not be valid with {what}")
+             .format(output=error.output, what=what))
     except InvalidBundleError as error:
-        fail(error.issues, f"{update.path}: the bundle has errors; fix them first (nothing "
-                           "was written)")
+        fail(error.issues, _("{path}: the bundle has errors; fix them first (nothing was "
+                             "written)").format(path=update.path))
     except NewerFormatError as error:
         fail(error.issues, f"{error}: {hint}")
 
 
-def echo_update(result: UpdateResult, message: str, *, lang: str = "en",
+def echo_update(result: UpdateResult, message: str, *, lang: str | None = None,
                 err: bool = True) -> None:
     """The command's own line about what it recorded, followed by what the file gained,
-    counts per collection: ``… [referrals: 3 added; needs: 1 changed]``."""
-    click.echo(f"{message} [{result.summary('fr' if lang == 'fr' else 'en')}]", err=err)
+    counts per collection: ``… [referrals: 3 added; needs: 1 changed]`` (in ``lang``,
+    default the language of the run)."""
+    click.echo(f"{message} [{result.summary('en' if (lang or language()) == 'en' else 'fr')}]",
+               err=err)

@@ -13,6 +13,7 @@ import io
 import click
 import orjson
 
+from pmae.i18n import N_
 from pmae.analysis.complementarity import Complementarity, complementarity_of
 from pmae.analysis.coverage import Coverage, coverage
 from pmae.cli.common import (
@@ -44,7 +45,7 @@ __all__ = ["coverage_command"]
                    "région the bundle's offers and actors touch.")
 @click.option("--theme", "themes", multiple=True, help="Only this theme (repeatable).")
 @click.option("--stage", "stages", multiple=True, help="Only this stage (repeatable).")
-@date_option("Offers in force on this day, YYYY-MM-DD")
+@date_option(N_("Offers in force on this day, YYYY-MM-DD (default: today)."))
 @click.option("--redundant-at", type=click.IntRange(min=1), default=3, show_default=True,
               help="Distinct actors covering a whole cell from which it is redundant.")
 @click.option("--gaps", "gaps_only", is_flag=True, help="Only the zones blanches.")

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 import click
 
+from pmae.i18n import N_
 from pmae.analysis.orientation import (
     OfferIndex,
     OrientationError,
@@ -86,7 +87,7 @@ __all__ = ["orient"]
               show_default=True, help="How to print the result.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the reasons.")
-@date_option("Day the offers must be valid on, YYYY-MM-DD")
+@date_option(N_("Day the offers must be valid on, YYYY-MM-DD (default: today)."))
 @click.pass_context
 def orient(ctx: click.Context,
            bundle: str | None, db_path: str | None,

@@ -23,6 +23,7 @@ import sys
 import click
 import orjson
 
+from pmae.i18n import N_
 from pmae.analysis.invitations import invitation_list
 from pmae.analysis.programme import ProgrammeRules, check_programme, default_year, parse_rules
 from pmae.cli.common import (
@@ -85,7 +86,8 @@ def programme() -> None:
               help="A region's rules file (JSON), applied to pmae's default rules.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="How to print the result.")
-@date_option("Check as on this day, YYYY-MM-DD: it decides whether the year is over")
+@date_option(N_("Check as on this day, YYYY-MM-DD: it decides whether the year is over "
+                 "(default: today)."))
 @_LANG
 @click.pass_context
 def check(ctx: click.Context, bundle: str | None, db_path: str | None,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from pmae.i18n import N_
 from pmae.cli.common import (
     check_audience_option,
     check_output,
@@ -32,8 +33,8 @@ __all__ = ["report"]
               help="public, network, recipient:<network-or-actor-id>, or all.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the pages.")
-@date_option("The report's date, YYYY-MM-DD: the offers in force that day, the meetings of "
-             "its year")
+@date_option(N_("The report's date, YYYY-MM-DD: the offers in force that day, the meetings "
+                "of its year (default: today)."))
 @click.option("--force", is_flag=True,
               help="Replace a folder that is not empty (a previous report too).")
 @click.option("--sheets", is_flag=True,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from pmae.i18n import N_
 from pmae.cli.common import (
     check_audience_option,
     check_output,
@@ -82,7 +83,8 @@ def _departement(value: str | None, session: Session) -> str | None:
               help="Language of the sheets.")
 @click.option("--audience", default="public", show_default=True,
               help="public, network, recipient:<network-or-actor-id>, or all.")
-@date_option("The sheets' date, YYYY-MM-DD: the offers in force that day are listed")
+@date_option(N_("The sheets' date, YYYY-MM-DD: the offers in force that day are listed "
+                "(default: today)."))
 @click.option("--record", is_flag=True,
               help="Also record each sheet in BUNDLE as a production (fiche_thematique).")
 @click.option("--by", "authors", multiple=True,
