@@ -33,29 +33,16 @@ MESSAGE_CALLS = ("echo", "secho", "ClickException", "UsageError", "BadParameter"
 #: cannot outlive its wrapping. Their help texts and docstrings are catalogued all the same
 #: (tools/messages.py extracts every ``help=`` literal and command docstring).
 NOT_YET_WRAPPED: dict[str, str] = {
-    "coverage.py": "wrapped module by module while other branches edit it",
     "db.py": "wrapped module by module while other branches edit it",
     "demo.py": "wrapped module by module while other branches edit it",
     "diagnose.py": "wrapped module by module while other branches edit it",
     "diagnose_record.py": "wrapped module by module while other branches edit it",
     "dump.py": "wrapped module by module while other branches edit it",
     "export.py": "wrapped module by module while other branches edit it",
-    "generate.py": "wrapped module by module while other branches edit it",
-    "history.py": "wrapped module by module while other branches edit it",
     "import_.py": "wrapped module by module while other branches edit it",
-    "listings.py": "wrapped module by module while other branches edit it",
-    "merge.py": "wrapped module by module while other branches edit it",
-    "needs.py": "wrapped module by module while other branches edit it",
     "orient.py": "wrapped module by module while other branches edit it",
-    "programme.py": "wrapped module by module while other branches edit it",
     "publish.py": "wrapped module by module while other branches edit it",
-    "report.py": "wrapped module by module while other branches edit it",
-    "sample.py": "wrapped module by module while other branches edit it",
-    "schema.py": "wrapped module by module while other branches edit it",
-    "serve.py": "wrapped module by module while other branches edit it",
     "sheet.py": "wrapped module by module while other branches edit it",
-    "validate.py": "wrapped module by module while other branches edit it",
-    "vocab.py": "wrapped module by module while other branches edit it",
 }
 
 

@@ -368,7 +368,7 @@ def test_command_in_three_formats_shows_published_cells_only(tmp_path: Path) -> 
     assert text.exit_code == 0
     assert text.output.startswith("Shared diagnosis of needs — theme × département\n")
     assert "slightly blurred" in text.output and "may differ from the sum" in text.output
-    french = runner.invoke(needs_command, [path])
+    french = runner.invoke(needs_command, [path, "--lang", "fr"])
     assert "légèrement brouillé" in french.output and "7,3125" not in french.output
 
     output = tmp_path / "out.csv"
@@ -442,7 +442,8 @@ def test_trends_compare_published_cells_year_over_year(tmp_path: Path) -> None:
     assert (total["previous_year"], total["year"]) == (2024, 2025)
     assert (total["previous_needs"], total["needs"]) == (
         shown[(TOTAL, "2024")].needs, shown[(TOTAL, "2025")].needs)
-    text = CliRunner().invoke(needs_command, [str(path), "--by", "theme,year", "--trends"])
+    text = CliRunner().invoke(needs_command, [str(path), "--by", "theme,year", "--trends",
+                                              "--lang", "fr"])
     assert "Évolution" in text.output and "brouillé" in text.output
     refused = CliRunner().invoke(needs_command, [str(path), "--by", "theme", "--trends"])
     assert refused.exit_code == 2

@@ -81,6 +81,9 @@ def extract(domain: str) -> Catalog:
     for path in sorted(root.rglob("*.py")):
         where = path.relative_to(root.parent).as_posix()
         for lineno, message, _, _ in extract_from_file("python", str(path), keywords=KEYWORDS):
+            if isinstance(message, str) and "\n " in message:
+                # A docstring-like text marked N_() is shown as click cleans a docstring.
+                message = inspect.cleandoc(message)
             catalog.add(message, locations=[(where, lineno)])
         if domain == "pmae":
             for lineno, text in help_texts(path):

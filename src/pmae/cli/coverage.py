@@ -28,6 +28,7 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import gettext as _
 from pmae.render.complementarity import render_complementarity, write_complementarity_csv
 from pmae.render.coverage import render_coverage, write_coverage_csv
 from pmae.sessions import Session
@@ -73,7 +74,7 @@ def coverage_command(ctx: click.Context,
     Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db).
     """
     if gaps_only and graph:
-        raise click.UsageError("--gaps and --graph are two different outputs: choose one")
+        raise click.UsageError(_("--gaps and --graph are two different outputs: choose one"))
     source = DataSource.of(ctx, bundle, db_path)
     check_output(output, *source.paths, force=force)
     session = session_of(ctx).evolve(lang=lang)
@@ -81,8 +82,9 @@ def coverage_command(ctx: click.Context,
     _check_codes("--theme", themes, vocabularies["themes"].codes())
     _check_codes("--stage", stages, vocabularies["stages"].codes())
     if region is not None and not territories.exists(region):
-        raise click.BadParameter(f"{region!r} is not a known territory (write it with its "
-                                 "level: reg:84, dep:69, fr)", param_hint="--region")
+        raise click.BadParameter(_("{region!r} is not a known territory (write it with its "
+                                   "level: reg:84, dep:69, fr)").format(region=region),
+                                 param_hint="--region")
     data = source.load(ctx, output_format=output_format,
                        collections=("actors", "offers", "needs"))
     try:
@@ -102,7 +104,8 @@ def _check_codes(option: str, given: tuple[str, ...], known: tuple[str, ...]) ->
     unknown = [c for c in given if c not in known]
     if unknown:
         raise click.BadParameter(
-            f"unknown code {', '.join(map(repr, unknown))}; known: {', '.join(known)}",
+            _("unknown code {codes}; known: {known}").format(
+                codes=", ".join(map(repr, unknown)), known=", ".join(known)),
             param_hint=option)
 
 

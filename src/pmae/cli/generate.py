@@ -7,6 +7,7 @@ from typing import Literal
 import click
 
 from pmae.cli.common import FORCE_OPTION, check_output
+from pmae.i18n import gettext as _
 
 __all__ = ["generate"]
 
@@ -29,4 +30,4 @@ def generate(associations: int, seed: int, invalid_fraction: float, output: str,
         "jsonl" if output.endswith((".jsonl", ".ndjson")) else "json")
     synth.write(output, fmt=fmt, associations=associations, seed=seed,
                 invalid_fraction=invalid_fraction)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(_("wrote {output}").format(output=output), err=True)

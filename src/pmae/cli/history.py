@@ -8,6 +8,7 @@ import click
 
 from pmae.cli.common import FORMAT_OPTION, echo_json
 from pmae.cli.db import DB_OPTION, opened_store
+from pmae.i18n import gettext as _
 
 __all__ = ["history"]
 
@@ -29,10 +30,12 @@ def history(record_id: str, db_path: str, output_format: str,
     if output_format == "json":
         echo_json([version.to_dict() for version in versions])
     elif not versions:
-        click.echo(f"{record_id}: never published into {db_path}", err=True)
+        click.echo(_("{id}: never published into {db}").format(id=record_id, db=db_path),
+                   err=True)
     for version in versions if output_format == "text" else ():
-        click.echo(f"#{version.publication} {version.published_at} {version.change} "
-                   f"({version.collection})")
+        click.echo(_("#{publication} {published_at} {change} ({collection})").format(
+            publication=version.publication, published_at=version.published_at,
+            change=version.change, collection=version.collection))
         if show_records and version.record is not None:
             click.echo(f"    {version.record}")
     sys.exit(0 if versions else 1)

@@ -21,6 +21,8 @@ import click
 
 from pmae.cli.common import check_audience_option, echo_json, session_of
 from pmae.cli.db import DB_OPTION, opened_store
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
 from pmae.io.converter import unstructure
 from pmae.io.csv_writer import safe_writer
 from pmae.render.text import text_table
@@ -29,47 +31,53 @@ __all__ = ["LISTINGS", "actors", "associations", "needs_list", "offers"]
 
 #: filter -> (option help, vocabulary its values belong to, or None).
 _FILTERS: Final[dict[str, tuple[str, str | None]]] = {
-    "theme": ("A theme code (repeat for any of several).", "themes"),
-    "stage": ("A stage code (repeat for any of several).", "stages"),
-    "territory": ("A territory code: dep:38, reg:84, com:38185 (repeat for any of several).",
-                  None),
-    "type": ("An actor type code (repeat for any of several).", "actor_types"),
-    "text": ("Words to find (accents and case folded; repeat for any of several).", None),
-    "association": ("An association id (repeat for any of several).", None),
-    "status": ("A need status code (repeat for any of several).", "need_statuses"),
-    "date": ("Only the offers in force on this day, YYYY-MM-DD.", None),
+    "theme": (N_("A theme code (repeat for any of several)."), "themes"),
+    "stage": (N_("A stage code (repeat for any of several)."), "stages"),
+    "territory": (N_("A territory code: dep:38, reg:84, com:38185 (repeat for any of "
+                     "several)."), None),
+    "type": (N_("An actor type code (repeat for any of several)."), "actor_types"),
+    "text": (N_("Words to find (accents and case folded; repeat for any of several)."), None),
+    "association": (N_("An association id (repeat for any of several)."), None),
+    "status": (N_("A need status code (repeat for any of several)."), "need_statuses"),
+    "date": (N_("Only the offers in force on this day, YYYY-MM-DD."), None),
+}
+
+#: The collections listed, in words (the code is the msgid).
+_COLLECTIONS: Final[dict[str, str]] = {
+    "offers": N_("offers"), "actors": N_("actors"), "associations": N_("associations"),
+    "needs": N_("needs"),
 }
 
 #: command -> (collection, filters, columns, docstring).
 LISTINGS: Final[dict[str, tuple[str, tuple[str, ...], tuple[str, ...], str]]] = {
     "offers": ("offers", ("theme", "stage", "territory", "type", "text", "date"),
                ("id", "title", "actor", "themes", "stages", "territories", "valid_until"),
-               """The offers of the store, filtered: theme, stage, territory, actor type, text.
+               N_("""The offers of the store, filtered: theme, stage, territory, actor type, text.
 
     --territory finds the offers for that territory or a territory containing it (an offer
     for reg:84 is found from dep:38 and from its communes), as orientation does; --type is
     the type of the offer's actor; --text searches titles and descriptions; --date keeps the
-    offers in force that day."""),
+    offers in force that day.""")),
     "actors": ("actors", ("theme", "stage", "territory", "type", "text"),
                ("id", "name", "actor_type", "territories"),
-               """The actors of the store, filtered: theme, stage, territory, type, text.
+               N_("""The actors of the store, filtered: theme, stage, territory, type, text.
 
     --theme and --stage find the actors with an offer of that theme or stage; --territory
     the actors acting for that territory or one containing it; --text searches names and
-    descriptions."""),
+    descriptions.""")),
     "associations": ("associations", ("theme", "stage", "territory", "text"),
                      ("id", "name", "commune", "sector", "size_band"),
-                     """The associations of the store, filtered: needs, territory, name.
+                     N_("""The associations of the store, filtered: needs, territory, name.
 
     --theme and --stage find the associations with a need of that theme or stage;
-    --territory those whose commune lies in that territory; --text searches names."""),
+    --territory those whose commune lies in that territory; --text searches names.""")),
     "needs-list": ("needs", ("theme", "stage", "territory", "association", "status"),
                    ("id", "association", "theme", "stage", "territory", "status", "date"),
-                   """The needs of the store, one by one: theme, stage, territory, status.
+                   N_("""The needs of the store, one by one: theme, stage, territory, status.
 
     --territory finds the needs located in that territory (their own territory, else their
     association's commune). `pmae needs` is the shared diagnosis of the needs, with
-    statistical secrecy; this lists the records themselves, for the audience given."""),
+    statistical secrecy; this lists the records themselves, for the audience given.""")),
 }
 
 
@@ -87,8 +95,9 @@ def _check_codes(option: str, values: Sequence[str], vocabulary: str | None) -> 
     known = session_of().vocabularies.get(vocabulary)
     unknown = [v for v in values if known is not None and v not in known]
     if unknown:
-        raise click.BadParameter(f"unknown code {', '.join(map(repr, unknown))}: "
-                                 f"`pmae vocab {vocabulary}` lists them", param_hint=option)
+        raise click.BadParameter(
+            _("unknown code {codes}: `pmae vocab {vocabulary}` lists them").format(
+                codes=", ".join(map(repr, unknown)), vocabulary=vocabulary), param_hint=option)
 
 
 def _render(records: Sequence[dict[str, Any]], columns: Sequence[str],
@@ -130,7 +139,8 @@ def _make(name: str) -> click.Command:
             echo_json(records)
         else:
             click.echo(_render(records, columns, output_format), nl=False)
-        click.echo(f"{len(records)} {collection} from {db_path}", err=True)
+        click.echo(_("{n} {collection} from {db}").format(
+            n=len(records), collection=_(_COLLECTIONS[collection]), db=db_path), err=True)
 
     run.__doc__ = doc
     command: Callable[..., Any] = run

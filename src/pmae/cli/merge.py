@@ -15,6 +15,8 @@ from pmae.cli.common import (
     report_and_exit,
     session_of,
 )
+from pmae.i18n import gettext as _
+from pmae.i18n import ngettext
 from pmae.io.bundles import merge_bundles, write_bundle
 from pmae.model import Source
 
@@ -45,18 +47,18 @@ def merge(ctx: click.Context, files: tuple[str, ...], output: str, slug: str, na
     reports = [session.validate_file(file) for file in files]
     issues = [issue for report in reports for issue in report.issues]
     if any(not report.ok for report in reports):
-        report_and_exit(issues, output_format, "nothing was written: fix the inputs first")
+        report_and_exit(issues, output_format, _("nothing was written: fix the inputs first"))
     bundles = [report.bundle for report in reports if report.bundle is not None]
     licences = sorted({bundle.licence for bundle in bundles})
     if licence is None and len(licences) > 1:
         raise click.UsageError(
-            f"the bundles have different licences ({', '.join(licences)}): say which one the "
-            "merged bundle is published under with --licence")
+            _("the bundles have different licences ({licences}): say which one the merged "
+              "bundle is published under with --licence").format(licences=", ".join(licences)))
     result = merge_bundles(bundles, files=list(files), licence=licence, source=Source(
         slug=slug, name=name or f"Fusion de {len(files)} bundles"))
     issues += result.issues
     if result.conflicts:
-        report_and_exit(issues, output_format, "nothing was written: resolve the conflicts")
+        report_and_exit(issues, output_format, _("nothing was written: resolve the conflicts"))
     # Validate the file written: the merged whole must hold together.
     write_bundle(result.bundle, output)
     merged = session.validate_file(output)
@@ -66,6 +68,7 @@ def merge(ctx: click.Context, files: tuple[str, ...], output: str, slug: str, na
     else:
         print_issues(issues, summary=bool(issues))
         counts = result.bundle.counts()
-        noun = "bundle" if len(files) == 1 else "bundles"
-        click.echo(f"wrote {output}: {sum(counts.values())} records from {len(files)} {noun}")
+        click.echo(ngettext("wrote {output}: {records} records from {n} bundle",
+                            "wrote {output}: {records} records from {n} bundles", len(files))
+                   .format(output=output, records=sum(counts.values()), n=len(files)))
     sys.exit(1 if not merged.ok else 0)

@@ -26,6 +26,7 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import gettext as _
 from pmae.render.needs import render_text, render_trends, to_csv
 
 __all__ = ["needs"]
@@ -78,7 +79,8 @@ def needs(ctx: click.Context,
     needs themselves, one by one: pmae needs-list.
     """
     if trends and "year" not in parse_dimensions(by)[0]:
-        raise click.UsageError("--trends compares years: add year to --by (e.g. theme,year)")
+        raise click.UsageError(
+            _("--trends compares years: add year to --by (e.g. theme,year)"))
     source = DataSource.of(ctx, bundle, db_path)
     check_output(output, *source.paths, force=force)
     session = session_of(ctx)

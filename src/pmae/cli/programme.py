@@ -36,6 +36,7 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import gettext as _
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.io.files import DocumentError, read_document
 from pmae.issues import Issue, suggest
@@ -104,7 +105,7 @@ def check(ctx: click.Context, bundle: str | None, db_path: str | None,
     if rules_file is not None:
         rules, issues = load_rules(rules_file)
         if rules is None:
-            fail(issues, f"{rules_file}: the rules file has errors",
+            fail(issues, _("{file}: the rules file has errors").format(file=rules_file),
                  output_format=output_format, code=2)
     session = session_of(ctx)
     data = DataSource.of(ctx, bundle, db_path).load(ctx, output_format=output_format)
@@ -151,8 +152,9 @@ def invitations(ctx: click.Context, bundle: str | None, db_path: str | None,
         if known_types is not None and actor_type not in known_types:
             close = suggest(actor_type, known_types.codes())
             raise click.BadParameter(
-                f"unknown actor type {actor_type!r}" + (f"; did you mean {close!r}?" if close
-                                                        else "; see `pmae vocab actor_types`"),
+                (_("unknown actor type {type!r}; did you mean {close!r}?") if close
+                 else _("unknown actor type {type!r}; see `pmae vocab actor_types`")).format(
+                    type=actor_type, close=close),
                 param_hint="--type")
     source = DataSource.of(ctx, bundle, db_path)
     check_output(output, *source.paths, force=force)
@@ -195,8 +197,8 @@ def calendar(ctx: click.Context, bundle: str | None, db_path: str | None,
         session.exporter("ical")
     except KeyError:
         raise click.UsageError(
-            "no iCalendar exporter is installed: pip install ./plugins/pmae-ical "
-            "(from a pmae source checkout), then try again") from None
+            _("no iCalendar exporter is installed: pip install ./plugins/pmae-ical (from a "
+              "pmae source checkout), then try again")) from None
     except LookupError as error:  # several plugins register one: name it <plugin>:ical
         raise click.UsageError(str(error)) from None
     source = DataSource.of(ctx, bundle, db_path)
@@ -208,4 +210,5 @@ def calendar(ctx: click.Context, bundle: str | None, db_path: str | None,
                                  session=session)
     except NoCalendarExporterError as error:  # pragma: no cover - checked above
         raise click.UsageError(str(error)) from None
-    click.echo(f"wrote {output}: {len(written.meetings)} meeting(s) of {chosen}", err=True)
+    click.echo(_("wrote {output}: {n} meeting(s) of {year}").format(
+        output=output, n=len(written.meetings), year=chosen), err=True)

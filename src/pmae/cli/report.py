@@ -20,6 +20,7 @@ from pmae.cli.common import (
     session_of,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import gettext as _
 from pmae.render.progress import TerminalProgress
 from pmae.render.report import build_report
 
@@ -63,7 +64,7 @@ def report(ctx: click.Context,
     check_output(output, *source.paths, kind="folder", force=force)
     target = Path(output)
     session = session_of(ctx)
-    data = source.load(ctx, why="nothing was written")
+    data = source.load(ctx, why=_("nothing was written"))
     try:
         with TerminalProgress("pmae report") as progress:
             result = build_report(data, target, audience=audience, lang=lang,
@@ -71,11 +72,12 @@ def report(ctx: click.Context,
                                   overwrite=force, sheets=sheets, progress=progress)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
-    click.echo(f"wrote {output}: {len(result.pages)} pages for the audience {audience} "
-               f"(open {target / 'index.html'})")
+    click.echo(_("wrote {output}: {n} pages for the audience {audience} (open {index})").format(
+        output=output, n=len(result.pages), audience=audience, index=target / "index.html"))
     if result.kept_sheets:
-        click.echo(f"kept {target / 'fiches'}: the sheets pmae sheet wrote there for this "
-                   "audience, linked from the pages")
+        click.echo(_("kept {folder}: the sheets pmae sheet wrote there for this audience, "
+                     "linked from the pages").format(folder=target / "fiches"))
     if result.sheets is not None:
-        click.echo(f"wrote {result.sheets.path}: {len(result.sheets.sheets)} sheet(s), "
-                   f"linked from the pages (open {result.sheets.path / 'index.html'})")
+        click.echo(_("wrote {folder}: {n} sheet(s), linked from the pages (open {index})")
+                   .format(folder=result.sheets.path, n=len(result.sheets.sheets),
+                           index=result.sheets.path / "index.html"))

@@ -7,6 +7,7 @@ import sys
 import click
 
 from pmae.cli.common import FORCE_OPTION, check_output
+from pmae.i18n import gettext as _
 
 __all__ = ["sample"]
 
@@ -26,4 +27,4 @@ def sample(output: str | None, force: bool) -> None:
     from pmae.io.bundles import write_bundle
 
     write_bundle(load_sample(), output)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(_("wrote {output}").format(output=output), err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pmae.cli.common import echo_json
+from pmae.i18n import gettext as _
 from pmae.io.schemas import load_schema, schema_names
 
 __all__ = ["schema"]
@@ -20,5 +21,6 @@ def schema(name: str | None) -> None:
             click.echo(f"{schema_name:<14} {loaded.get('title', '')} — {loaded['$id']}")
         return
     if name not in schema_names():
-        raise click.UsageError(f"no schema named {name!r}; known: {', '.join(schema_names())}")
+        raise click.UsageError(_("no schema named {name!r}; known: {known}").format(
+            name=name, known=", ".join(schema_names())))
     echo_json(load_schema(name))

@@ -11,6 +11,7 @@ import click
 
 from pmae.cli.common import check_audience_option, session_of
 from pmae.cli.db import DB_OPTION, store_errors
+from pmae.i18n import gettext as _
 
 __all__ = ["serve"]
 
@@ -40,10 +41,12 @@ def serve(ctx: click.Context, db_path: str, audience: str, port: int) -> None:
                 served, described = prepare_serving(db_path, Path(folder), audience=audience,
                                                     session=session_of(ctx))
             except DatasetteMissingError as error:
-                click.echo(f"pmae: error: {error}", err=True)
+                click.echo(_("pmae: error: {error}").format(error=error), err=True)
                 sys.exit(2)
-        click.echo(f"pmae: serving {served} (audience {audience}) read-only on "
-                   f"http://127.0.0.1:{port or '<any free port>'}/ ; Ctrl-C stops it", err=True)
+        click.echo(_("pmae: serving {served} (audience {audience}) read-only on "
+                     "http://127.0.0.1:{port}/ ; Ctrl-C stops it").format(
+                         served=served, audience=audience, port=port or _("<any free port>")),
+                   err=True)
         try:
             done = subprocess.run(datasette_argv(served, described, port=port), check=False)
         except KeyboardInterrupt:  # Datasette got the Ctrl-C too and stops on its own

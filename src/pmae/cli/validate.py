@@ -7,6 +7,7 @@ import sys
 import click
 
 from pmae.cli.common import FORMAT_OPTION, echo_json, print_issues, session_of
+from pmae.i18n import gettext as _
 from pmae.issues import Issue
 
 __all__ = ["validate"]
@@ -34,5 +35,5 @@ def validate(ctx: click.Context, files: tuple[str, ...], output_format: str,
     else:
         print_issues(issues, summary=True)
         if not any(issue.severity == "error" for issue in issues):
-            click.echo(f"{len(files)} file(s) valid")
+            click.echo(_("{n} file(s) valid").format(n=len(files)))
     sys.exit(1 if any(i.severity == "error" for i in issues) else 0)

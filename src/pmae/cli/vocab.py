@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pmae.cli.common import FORMAT_OPTION, LANG_OPTION, echo_json, session_of
+from pmae.i18n import gettext as _
 
 __all__ = ["vocab"]
 
@@ -24,12 +25,14 @@ def vocab(ctx: click.Context, name: str | None, lang: str, output_format: str) -
                         for v in vocabularies.values()])
             return
         for v in vocabularies.values():
-            kind = "open" if v.open else "closed"
+            kind = _("open") if v.open else _("closed")
             title = v.title_fr if lang == "fr" else v.title_en
-            click.echo(f"{v.id:<20} {kind:<6} {len(v.terms):>3} codes  {title}")
+            click.echo(_("{id:<20} {kind:<6} {terms:>3} codes  {title}").format(
+                id=v.id, kind=kind, terms=len(v.terms), title=title))
         return
     if name not in vocabularies:
-        raise click.UsageError(f"no vocabulary named {name!r}; known: {', '.join(vocabularies)}")
+        raise click.UsageError(_("no vocabulary named {name!r}; known: {known}").format(
+            name=name, known=", ".join(vocabularies)))
     vocabulary = vocabularies[name]
     if output_format == "json":
         echo_json({"id": vocabulary.id, "open": vocabulary.open, "ordered": vocabulary.ordered,
