@@ -34,15 +34,10 @@ MESSAGE_CALLS = ("echo", "secho", "ClickException", "UsageError", "BadParameter"
 #: (tools/messages.py extracts every ``help=`` literal and command docstring).
 NOT_YET_WRAPPED: dict[str, str] = {
     "db.py": "wrapped module by module while other branches edit it",
-    "demo.py": "wrapped module by module while other branches edit it",
-    "diagnose.py": "wrapped module by module while other branches edit it",
-    "diagnose_record.py": "wrapped module by module while other branches edit it",
     "dump.py": "wrapped module by module while other branches edit it",
     "export.py": "wrapped module by module while other branches edit it",
     "import_.py": "wrapped module by module while other branches edit it",
-    "orient.py": "wrapped module by module while other branches edit it",
     "publish.py": "wrapped module by module while other branches edit it",
-    "sheet.py": "wrapped module by module while other branches edit it",
 }
 
 

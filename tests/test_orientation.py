@@ -339,7 +339,7 @@ def bundle_file(tmp_path: Path) -> str:
 
 def test_cli_text_and_json(bundle_file: str) -> None:
     code, out = _run(bundle_file, "--theme", "recrutement", "--commune", LYON, "--stage",
-                     "conseil", "--limit", "2", "--today", "2025-09-01")
+                     "conseil", "--limit", "2", "--today", "2025-09-01", "--lang", "fr")
     assert code == 0
     assert out.splitlines()[:3] == [
         "Orientation : Lyon (com:69123) · thème Recrutement · étape souhaitée Conseil",

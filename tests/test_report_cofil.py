@@ -259,7 +259,7 @@ def test_figures_say_what_they_count(site: Path, tmp_path: Path) -> None:
 
 
 def test_demo_says_why_its_figures_differ(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["demo", "-o", str(tmp_path / "demo")])
+    result = CliRunner().invoke(cli, ["demo", "-o", str(tmp_path / "demo"), "--lang", "fr"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     sample = load_sample()

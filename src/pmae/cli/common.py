@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 import click
 import orjson
 
-from pmae.i18n import N_, language
+from pmae.i18n import N_, language, set_language
 from pmae.i18n import gettext as _
 from pmae.issues import Issue, group_issues
 from pmae.sessions import Session
@@ -76,9 +76,13 @@ def lang_option(help: str | None = None) -> Callable[[_F], _F]:
 
 
 def _language_of_run(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
-    # The root set the language from --lang or the locale before parsing (pmae.cli); None
-    # means the option was not given.
-    return value or language()
+    # Under the root, the language was set from --lang or the locale before parsing
+    # (pmae.cli); a command run on its own (a test's CliRunner) sets it here, for its run.
+    if value is None:
+        return language()
+    previous = set_language(value)
+    ctx.call_on_close(lambda: set_language(previous))
+    return value
 
 
 #: ``--format text|json``: how a command that reports prints it.

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from pmae.cli.common import LANG_OPTION, check_output, print_issues, session_of
+from pmae.i18n import gettext as _
 
 __all__ = ["demo"]
 
@@ -83,42 +84,28 @@ def demo(ctx: click.Context, lang: str, output: str, force: bool) -> None:
     shared = aggregate(shareable_needs(bundle.needs), by="theme,dep",
                        territories=territories).status_counts()
     hidden = sum(count for status, count in shared.items() if status != "publie")
-    if lang == "fr":
-        click.echo(f"Échantillon embarqué ({records} enregistrements) : validé, aucun problème")
-        click.echo(f"Rapport écrit dans {site.path}/ ({len(site.pages)} pages) : "
-                   f"ouvrir {index}")
-        click.echo(f"Offre territoriale : {site.gaps_with_needs} zones blanches département × "
-                   f"thème où le diagnostic partagé publie des besoins ({site.gaps} zones "
-                   "blanches en tout, toutes étapes), voir la page couverture du rapport")
-        click.echo(f"Diagnostic partagé (thème × département) : {shared['publie']} cases "
-                   f"publiées, {hidden} couvertes par le secret statistique")
-        click.echo(f"Programme {year} : {met} règles respectées sur {len(programme.outcomes)} "
-                   "(pmae programme check)")
-        click.echo(f"Fiches Les ESSentiels : {sheets} thèmes, ouvrir "
-                   f"{site.path / 'fiches' / 'index.html'}")
-        # The summary below counts every record; the public report, fewer offers: say why.
-        click.echo(f"Offres : le rapport (tout public) montre les {site.offers} offres "
-                   f"publiques en vigueur le {as_of} ; la synthèse ci-dessous compte les "
-                   f"{len(bundle.offers)} offres de l'échantillon, toutes visibilités et dates "
-                   "confondues")
-        click.echo(f"Entrepôt : {db} (publication #{publication.number}), par exemple "
-                   f"pmae offers --db {db} --theme gepp --territory dep:38\n")
-    else:
-        click.echo(f"Embedded sample ({records} records): validated, no issues")
-        click.echo(f"Report written to {site.path}/ ({len(site.pages)} pages): open {index}")
-        click.echo(f"Territorial offer: {site.gaps_with_needs} département × theme gaps "
-                   f"where the shared diagnosis publishes needs ({site.gaps} gaps in all, all "
-                   "stages), see the coverage page of the report")
-        click.echo(f"Shared diagnosis (theme × département): {shared['publie']} cells "
-                   f"published, {hidden} covered by statistical secrecy")
-        click.echo(f"Programme {year}: {met} of {len(programme.outcomes)} rules met "
-                   "(pmae programme check)")
-        click.echo(f"Les ESSentiels sheets: {sheets} themes, open "
-                   f"{site.path / 'fiches' / 'index.html'}")
-        click.echo(f"Offers: the (public) report shows the {site.offers} public offers in "
-                   f"force on {as_of}; the summary below counts the sample's "
-                   f"{len(bundle.offers)} offers, whatever their visibility and dates")
-        click.echo(f"Store: {db} (publication #{publication.number}), for instance "
-                   f"pmae offers --db {db} --theme gepp --territory dep:38\n")
+    fiches = site.path / "fiches" / "index.html"
+    click.echo(_("Embedded sample ({records} records): validated, no issues").format(
+        records=records))
+    click.echo(_("Report written to {path}/ ({pages} pages): open {index}").format(
+        path=site.path, pages=len(site.pages), index=index))
+    click.echo(_("Territorial offer: {with_needs} département × theme gaps where the shared "
+                 "diagnosis publishes needs ({gaps} gaps in all, all stages), see the coverage "
+                 "page of the report").format(with_needs=site.gaps_with_needs, gaps=site.gaps))
+    click.echo(_("Shared diagnosis (theme × département): {published} cells published, "
+                 "{hidden} covered by statistical secrecy").format(published=shared["publie"],
+                                                                   hidden=hidden))
+    click.echo(_("Programme {year}: {met} of {rules} rules met (pmae programme check)").format(
+        year=year, met=met, rules=len(programme.outcomes)))
+    click.echo(_("Les ESSentiels sheets: {sheets} themes, open {index}").format(
+        sheets=sheets, index=fiches))
+    # The summary below counts every record; the public report, fewer offers: say why.
+    click.echo(_("Offers: the (public) report shows the {shown} public offers in force on "
+                 "{as_of}; the summary below counts the sample's {offers} offers, whatever "
+                 "their visibility and dates").format(shown=site.offers, as_of=as_of,
+                                                      offers=len(bundle.offers)))
+    click.echo(_("Store: {db} (publication #{number}), for instance pmae offers --db {db} "
+                 "--theme gepp --territory dep:38").format(db=db, number=publication.number)
+               + "\n")
     click.echo(summary_text(summarize(bundle, session=session), lang=lang, session=session),
                nl=False)

@@ -30,6 +30,7 @@ from pmae.cli.common import (
     check_output,
     echo_json,
     fail,
+    lang_option,
     reference_date,
     same_file,
     session_of,
@@ -37,6 +38,8 @@ from pmae.cli.common import (
 )
 from pmae.cli.diagnose_record import echo_recorded, open_target, record, run_checked
 from pmae.diagnostics import Questionnaire, QuestionnaireError, read_answers
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
 from pmae.plugins.items import DiagnosticTool
 from pmae.render.diagnosing import blank_csv, render_answer_issue, render_evaluation
 from pmae.sessions import Session
@@ -81,8 +84,7 @@ _UNREADABLE = frozenset({"file-not-found", "invalid-json", "invalid-encoding", "
 @click.option("--resume", "resume_file",
               type=click.Path(exists=True, dir_okay=False, readable=True),
               help="Resume from a partial answers file, at the first unanswered question.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-              help="Language of the questions and of the result.")
+@lang_option(N_("Language of the questions and of the result."))
 @click.pass_context
 def diagnose(ctx: click.Context,
              tool: str | None, list_tools: bool, blank: bool, answers_file: str | None,
@@ -110,14 +112,14 @@ def diagnose(ctx: click.Context,
     if list_tools:
         extra = [name for name, value in given.items() if value]
         if tool is not None or extra:
-            raise click.UsageError("--list takes no TOOL and no other option than --format "
-                                   "and --lang")
+            raise click.UsageError(_("--list takes no TOOL and no other option than --format "
+                                     "and --lang"))
         if output_format == "csv":
-            raise click.UsageError("--list prints text or json")
+            raise click.UsageError(_("--list prints text or json"))
         _list(session_of(ctx), output_format or "text", lang)
         return
     if tool is None:
-        raise click.UsageError("give a TOOL (`pmae diagnose --list` lists them), or --list")
+        raise click.UsageError(_("give a TOOL (`pmae diagnose --list` lists them), or --list"))
     session = session_of(ctx)
     try:
         item = session.diagnostic(tool)
@@ -126,47 +128,50 @@ def diagnose(ctx: click.Context,
     try:
         questionnaire = questionnaire_of(item, vocabularies=session.vocabularies)
     except QuestionnaireError as error:
-        raise click.ClickException(f"diagnostic tool {tool!r}: {error}") from None
+        raise click.ClickException(_("diagnostic tool {tool!r}: {error}").format(
+            tool=tool, error=error)) from None
     if blank:
         others = [name for name, value in given.items()
                   if value and name not in ("--blank", "-o", "--force")]
         if others:
-            raise click.UsageError(f"--blank takes no {', '.join(others)}")
+            raise click.UsageError(_("--blank takes no {options}").format(
+                options=", ".join(others)))
         _blank(questionnaire, output_format or "json", output, lang, force=force)
         return
     if output_format == "csv":
-        raise click.UsageError("--format csv is for --blank; the result prints as text or json")
+        raise click.UsageError(
+            _("--format csv is for --blank; the result prints as text or json"))
     if (bundle_file is None) != (association_id is None):
-        raise click.UsageError("--bundle and --association go together: the bundle to record "
-                               "in, and the id of the association diagnosed in it")
+        raise click.UsageError(_("--bundle and --association go together: the bundle to "
+                                 "record in, and the id of the association diagnosed in it"))
     if bundle_file is None:
         for name in ("--date", "--advisor", "-o"):
             if given[name]:
-                raise click.UsageError(f"{name} is for recording: give --bundle and "
-                                       "--association too")
+                raise click.UsageError(_("{option} is for recording: give --bundle and "
+                                         "--association too").format(option=name))
     if output is not None:
         check_output(output, force=force or same_file(output, bundle_file))
         for other in (answers_file, resume_file):
             if other is not None and Path(output).resolve() == Path(other).resolve():
-                raise click.UsageError(f"{output} is the answers file: write the bundle "
-                                       "elsewhere")
+                raise click.UsageError(_("{output} is the answers file: write the bundle "
+                                         "elsewhere").format(output=output))
     date = reference_date(ctx, when)
     if answers_file is not None:
         if resume_file is not None or save_file is not None:
-            raise click.UsageError("--resume and --save are for the questions asked on the "
-                                   "terminal, not for --answers")
+            raise click.UsageError(_("--resume and --save are for the questions asked on the "
+                                     "terminal, not for --answers"))
         _score_file(ctx, session, item, questionnaire, answers_file, bundle_file=bundle_file,
                     association_id=association_id, date=date, advisor=advisor, output=output,
                     output_format=output_format or "text", accept_partial=accept_partial,
                     lang=lang)
         return
     if output_format == "json":
-        raise click.UsageError("the questions asked on the terminal print their result as text; "
-                               "--format json is for --answers")
+        raise click.UsageError(_("the questions asked on the terminal print their result as "
+                                 "text; --format json is for --answers"))
     if not sys.stdin.isatty():
-        raise click.UsageError("standard input is not a terminal, so the questions cannot be "
-                               "asked: pass the answers with --answers FILE (a template: "
-                               f"pmae diagnose {tool} --blank)")
+        raise click.UsageError(_("standard input is not a terminal, so the questions cannot be "
+                                 "asked: pass the answers with --answers FILE (a template: "
+                                 "pmae diagnose {tool} --blank)").format(tool=tool))
     from pmae.cli.diagnose_terminal import interview
 
     interview(ctx, session, item, questionnaire, tool=tool, bundle_file=bundle_file,
@@ -190,14 +195,15 @@ def _list(session: Session, output_format: str, lang: str) -> None:
     name_width = max((len(str(row["name"])) for row in rows), default=0)
     version_width = max((len(str(row["version"])) for row in rows), default=0)
     for row in rows:
-        click.echo(f"{row['name']:<{name_width}}  {row['version']:<{version_width}}  "
-                   f"{row['questions']:>3} questions  {row['title']}  [{row['plugin']}]")
+        click.echo(_("{name}  {version}  {questions:>3} questions  {title}  [{plugin}]").format(
+            name=f"{row['name']:<{name_width}}", version=f"{row['version']:<{version_width}}",
+            questions=row["questions"], title=row["title"], plugin=row["plugin"]))
 
 
 def _blank(questionnaire: Questionnaire, output_format: str, output: str | None,
            lang: str, *, force: bool) -> None:
     if output_format not in ("json", "csv"):
-        raise click.UsageError("--blank writes json or csv")
+        raise click.UsageError(_("--blank writes json or csv"))
     if output_format == "json":
         text = orjson.dumps(blank_answers(questionnaire),
                             option=orjson.OPT_INDENT_2).decode() + "\n"
@@ -218,7 +224,8 @@ def _score_file(ctx: click.Context,
     answers, read_issues = read_answers(answers_file)
     if any(i.code in _UNREADABLE or (i.code == "missing-field" and i.column is None)
            for i in read_issues):
-        fail(read_issues, f"{answers_file}: cannot read the answers; nothing was written",
+        fail(read_issues, _("{file}: cannot read the answers; nothing was written").format(
+            file=answers_file),
               render=render_answer_issue)
     evaluation = run_checked(item, answers, session)
     issues = [*read_issues, *locate_answer_issues(evaluation.issues, answers_file)]
@@ -237,9 +244,11 @@ def _score_file(ctx: click.Context,
     for issue in issues:
         click.echo(render_answer_issue(issue), err=True)
     if refused:
-        what = "nothing was written: fix" if target is not None else "fix"
-        click.echo(f"{answers_file}: {what} the answers, or pass --accept-partial to score the "
-                   "valid ones only", err=True)
+        said = (_("{file}: nothing was written: fix the answers, or pass --accept-partial to "
+                  "score the valid ones only") if target is not None else
+                _("{file}: fix the answers, or pass --accept-partial to score the valid ones "
+                  "only"))
+        click.echo(said.format(file=answers_file), err=True)
         sys.exit(1)
     association = (target.association.id, target.association.name) if target else None
     click.echo(render_evaluation(evaluation, questionnaire, vocabularies=session.vocabularies,

@@ -22,6 +22,8 @@ from pmae.analysis.diagnosing import (
 )
 from pmae.cli.common import echo_update, open_update, prepare_update
 from pmae.diagnostics import Evaluation
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
 from pmae.model import Association, Bundle
 from pmae.plugins.items import DiagnosticTool
 from pmae.sessions import Session
@@ -29,17 +31,8 @@ from pmae.updates import BundleUpdate, UpdateResult
 
 __all__ = ["Target", "echo_recorded", "open_target", "record", "run_checked"]
 
-_NEWER_HINT = "write the result to another file with -o"
+_NEWER_HINT = N_("write the result to another file with -o")
 
-_RECORDED = {
-    "fr": "Enregistré dans {bundle} : diagnostic {id}, {needs} besoin(s).",
-    "en": "Recorded in {bundle}: diagnosis {id}, {needs} need(s).",
-}
-
-_NEEDS = {
-    "fr": "Besoins créés : {ids}\nPour les orienter : {command}",
-    "en": "Needs created: {ids}\nTo orient them: {command}",
-}
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -58,13 +51,14 @@ class Target:
 def open_target(ctx: click.Context, path: str, output: str | None, association_id: str,
                 advisor: str | None) -> Target:
     """Open the bundle for the update and find the association (and the advisor) in it."""
-    update = open_update(ctx, path, output, hint=_NEWER_HINT)
+    update = open_update(ctx, path, output, hint=_(_NEWER_HINT))
     try:
         association = find_association(update.bundle, association_id)
     except UnknownAssociationError as error:
         raise click.UsageError(str(error)) from None
     if advisor is not None and advisor not in {actor.id for actor in update.bundle.actors}:
-        raise click.UsageError(f"--advisor {advisor!r} is not an actor of {path}")
+        raise click.UsageError(_("--advisor {advisor!r} is not an actor of {path}").format(
+            advisor=advisor, path=path))
     return Target(update=update, association=association)
 
 
@@ -78,8 +72,8 @@ def record(target: Target, evaluation: Evaluation, *, date: dt.date,
             advisor=advisor, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
 
     try:
-        return prepare_update(target.update, change, what="this diagnosis",
-                              hint=_NEWER_HINT).write()
+        return prepare_update(target.update, change, what=_("this diagnosis"),
+                              hint=_(_NEWER_HINT)).write()
     except UnknownAssociationError as error:  # the file was replaced while the questions ran
         raise click.UsageError(str(error)) from None
 
@@ -88,13 +82,14 @@ def echo_recorded(result: UpdateResult, lang: str, *, err: bool = True) -> None:
     """Say which diagnosis was recorded where, then the counts per collection, then the ids
     of the needs it created and how to orient them."""
     diagnosis = result.bundle.diagnoses[-1]
-    echo_update(result, _RECORDED[lang].format(bundle=result.path, id=diagnosis.id,
-                                               needs=len(diagnosis.needs)), lang=lang, err=err)
+    said = _("Recorded in {bundle}: diagnosis {id}, {needs} need(s).")
+    echo_update(result, said.format(bundle=result.path, id=diagnosis.id,
+                                    needs=len(diagnosis.needs)), lang=lang, err=err)
     if diagnosis.needs:
         command = shlex.join(["pmae", "orient", result.path, "--association",
                               diagnosis.association])
-        click.echo(_NEEDS[lang].format(ids=", ".join(diagnosis.needs), command=command),
-                   err=err)
+        click.echo(_("Needs created: {ids}\nTo orient them: {command}").format(
+            ids=", ".join(diagnosis.needs), command=command), err=err)
 
 
 def run_checked(item: DiagnosticTool, answers: Mapping[str, object],

@@ -34,6 +34,7 @@ from pmae.cli.common import (
     date_option,
     echo_json,
     echo_update,
+    lang_option,
     open_update,
     prepare_update,
     reference_date,
@@ -42,6 +43,8 @@ from pmae.cli.common import (
 )
 from pmae.cli.db import DataSource, data_option, opened_store
 from pmae.cli.orient_sheet import check_sheet_path, parse_pick, picked, write_sheet
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
 from pmae.model import Association, Bundle, Need
 from pmae.render.orientation import render_pathway, render_suggestions, suggestion_to_json
 from pmae.render.orientation_needs import (
@@ -54,7 +57,9 @@ from pmae.territories import TerritoryError
 from pmae.updates import BundleUpdate
 
 #: What to do about a bundle of a newer format that --record would degrade.
-_NEWER_HINT = "write the result to another file with -o"
+_NEWER_HINT = N_("write the result to another file with -o")
+_UNKNOWN = {"themes": N_("unknown theme {value!r}: `pmae vocab themes` lists them"),
+            "stages": N_("unknown stage {value!r}: `pmae vocab stages` lists them")}
 
 __all__ = ["orient"]
 
@@ -85,8 +90,7 @@ __all__ = ["orient"]
 @click.option("--force", is_flag=True, help="Replace the -o or --sheet file if it exists.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="How to print the result.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-              help="Language of the reasons.")
+@lang_option(N_("Language of the reasons."))
 @date_option(N_("Day the offers must be valid on, YYYY-MM-DD (default: today)."))
 @click.pass_context
 def orient(ctx: click.Context,
@@ -116,20 +120,20 @@ def orient(ctx: click.Context,
     chosen = [name for name, value in (("--association", association_id), ("--need", need_id),
                                        ("--theme/--commune", theme or commune)) if value]
     if len(chosen) != 1:
-        raise click.UsageError("give one of --association ID, --need ID, or --theme and "
-                               "--commune")
+        raise click.UsageError(_("give one of --association ID, --need ID, or --theme and "
+                                 "--commune"))
     if (theme is None) != (commune is None):
-        raise click.UsageError("--theme and --commune go together")
+        raise click.UsageError(_("--theme and --commune go together"))
     if stage is not None and theme is None:
-        raise click.UsageError("--stage goes with --theme and --commune")
+        raise click.UsageError(_("--stage goes with --theme and --commune"))
     if record and (need_id is None or by is None):
-        raise click.UsageError("--record writes referrals of a need: give --need and --by")
+        raise click.UsageError(_("--record writes referrals of a need: give --need and --by"))
     if not record and (by is not None or output is not None or pick is not None):
-        raise click.UsageError("--by, --pick and -o are for --record")
+        raise click.UsageError(_("--by, --pick and -o are for --record"))
     if sheet is not None and (association_id is None or show_pathway):
-        raise click.UsageError("--sheet writes the orientation sheet of an --association")
+        raise click.UsageError(_("--sheet writes the orientation sheet of an --association"))
     if record and show_pathway:
-        raise click.UsageError("--record records the ranked offers, not a pathway")
+        raise click.UsageError(_("--record records the ranked offers, not a pathway"))
     source = DataSource.of(ctx, bundle, db_path)
     if record:
         source.refuse_writing("--record")
@@ -142,25 +146,25 @@ def orient(ctx: click.Context,
     session = session_of(ctx).evolve(lang=lang)
     vocabularies, territories = session.vocabularies, session.territories
     # With --record the bundle is read once, as the update it will be (refusals come first).
-    update = open_update(ctx, bundle, output, hint=_NEWER_HINT) if record and bundle else None
+    update = open_update(ctx, bundle, output, hint=_(_NEWER_HINT)) if record and bundle else None
     if update is not None:
         data = update.bundle
     elif source.store is not None:
-        with opened_store(source.store, hint="; or give a BUNDLE file",
+        with opened_store(source.store, hint=_("; or give a BUNDLE file"),
                           session=session) as store:
             data = store.orientation_bundle(association=association_id, need=need_id,
                                             commune=commune, theme=theme)
         for option, value, found in (("--association", association_id, data.associations),
                                      ("--need", need_id, data.needs)):
             if value is not None and not found:
-                raise click.UsageError(f"{option} {value!r}: no such record in the store "
-                                       f"{source.store}")
+                raise click.UsageError(_("{option} {value!r}: no such record in the store "
+                                         "{store}").format(option=option, value=value,
+                                                           store=source.store))
     else:
         data = source.load(ctx)
     for code, value in (("themes", theme), ("stages", stage)):
         if value is not None and value not in vocabularies[code]:
-            raise click.UsageError(f"unknown {code[:-1]} {value!r}: `pmae vocab {code}` lists "
-                                   "them")
+            raise click.UsageError(_(_UNKNOWN[code]).format(value=value))
     day = reference_date(ctx, today)
     index = OfferIndex.build(data, today=day, session=session)
     target: Association | Need | Query
@@ -221,9 +225,10 @@ def _record(update: BundleUpdate, need: Need, by: str, suggestions: tuple[Sugges
             day: dt.date) -> None:
     """Add the referrals and write the bundle (validated whole, atomically)."""
     if by not in {actor.id for actor in update.bundle.actors}:
-        raise click.UsageError(f"--by {by!r} is not an actor of {update.path}")
+        raise click.UsageError(_("--by {by!r} is not an actor of {path}").format(
+            by=by, path=update.path))
     if not suggestions:
-        click.echo("nothing to record: no offer was proposed", err=True)
+        click.echo(_("nothing to record: no offer was proposed"), err=True)
         return
     proposed: list[int] = []
 
@@ -234,13 +239,16 @@ def _record(update: BundleUpdate, need: Need, by: str, suggestions: tuple[Sugges
         proposed[:] = [len(referrals)]
         return record_referrals(bundle, referrals)
 
-    prepared = prepare_update(update, change, what="these referrals", hint=_NEWER_HINT)
+    prepared = prepare_update(update, change, what=_("these referrals"), hint=_(_NEWER_HINT))
     if not prepared.result.added.get("referrals"):
-        click.echo(f"nothing to record: {need.id} is already referred to these offers", err=True)
+        click.echo(_("nothing to record: {need} is already referred to these offers").format(
+            need=need.id), err=True)
         return
     result = prepared.write()
     added = result.added["referrals"]
     new = result.bundle.referrals[len(result.before.referrals):]
-    echo_update(result, f"recorded in {result.path}: {added} referral(s) {new[0].id} … "
-                        f"{new[-1].id}" + (f" ({proposed[0] - added} already there)"
-                                           if added < proposed[0] else ""))
+    said = _("recorded in {path}: {added} referral(s) {first} … {last}").format(
+        path=result.path, added=added, first=new[0].id, last=new[-1].id)
+    if added < proposed[0]:
+        said += _(" ({n} already there)").format(n=proposed[0] - added)
+    echo_update(result, said)

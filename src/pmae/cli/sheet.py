@@ -19,12 +19,15 @@ from pmae.cli.common import (
     check_output,
     date_option,
     echo_update,
+    lang_option,
     open_update,
     prepare_update,
     reference_date,
     session_of,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
 from pmae.model import Bundle
 from pmae.render.progress import TerminalProgress
 from pmae.render.sheets import (
@@ -46,15 +49,15 @@ __all__ = ["sheet"]
 
 #: What to do about a bundle of a newer format that --record would degrade (there is no -o
 #: for the bundle: the sheets' folder is the output).
-_NEWER_HINT = "record the sheets with a pmae that reads this format, or leave --record out"
+_NEWER_HINT = N_("record the sheets with a pmae that reads this format, or leave --record out")
 
 
 def _formats(value: str) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
     unknown = [v for v in chosen if v not in FORMATS]
     if unknown or not chosen:
-        raise click.UsageError(f"--format: choose among {','.join(FORMATS)}, separated by "
-                               f"commas (not {value!r})")
+        raise click.UsageError(_("--format: choose among {formats}, separated by commas (not "
+                                 "{value!r})").format(formats=",".join(FORMATS), value=value))
     return chosen
 
 
@@ -67,7 +70,8 @@ def _departement(value: str | None, session: Session) -> str | None:
     except TerritoryError:
         level = None
     if level != "dep":
-        raise click.UsageError(f"--dep {value!r} is not a département code (69, 2A, 974…)")
+        raise click.UsageError(_("--dep {value!r} is not a département code (69, 2A, 974…)")
+                               .format(value=value))
     return code
 
 
@@ -79,8 +83,7 @@ def _departement(value: str | None, session: Session) -> str | None:
 @click.option("--dep", help="The département the sheet is for (69, 2A…); default: all.")
 @click.option("--format", "formats", default=",".join(FORMATS), show_default=True,
               help="Formats to write, separated by commas: md, html, pdf.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-              help="Language of the sheets.")
+@lang_option(N_("Language of the sheets."))
 @click.option("--audience", default="public", show_default=True,
               help="public, network, recipient:<network-or-actor-id>, or all.")
 @date_option(N_("The sheets' date, YYYY-MM-DD: the offers in force that day are listed "
@@ -114,10 +117,10 @@ def sheet(ctx: click.Context,
     needs a BUNDLE.
     """
     if (theme is None) == (not all_themes):
-        raise click.UsageError("give --theme THEME or --all (one of them)")
+        raise click.UsageError(_("give --theme THEME or --all (one of them)"))
     if record != bool(authors):
-        raise click.UsageError("--record needs --by ACTOR_ID (who wrote the sheets), and "
-                               "--by is for --record")
+        raise click.UsageError(_("--record needs --by ACTOR_ID (who wrote the sheets), and "
+                                 "--by is for --record"))
     chosen = _formats(formats)
     check_audience_option(audience)
     source = DataSource.of(ctx, bundle, db_path)
@@ -129,15 +132,17 @@ def sheet(ctx: click.Context,
         try:
             find_chromium()
         except PdfError as error:
-            raise click.UsageError(f"{error}; or leave pdf out: --format md,html") from None
+            raise click.UsageError(_("{error}; or leave pdf out: --format md,html").format(
+                error=error)) from None
     session = session_of(ctx)
     departement = _departement(dep, session)
     if theme is not None and theme not in session.vocabularies["themes"]:
-        raise click.UsageError(f"unknown theme {theme!r}: `pmae vocab themes` lists them")
+        raise click.UsageError(_("unknown theme {value!r}: `pmae vocab themes` lists them")
+                               .format(value=theme))
     # With --record the bundle is read once, as the update it will be (refusals come first).
-    update = open_update(ctx, bundle, None, hint=_NEWER_HINT) if record and bundle else None
+    update = open_update(ctx, bundle, None, hint=_(_NEWER_HINT)) if record and bundle else None
     data = (update.bundle if update is not None
-            else source.load(ctx, why="nothing was written"))
+            else source.load(ctx, why=_("nothing was written")))
     with TerminalProgress("pmae sheet") as progress:
         sheets = build_sheets(data, None if theme is None else (theme,),
                               departement=departement, audience=audience, lang=lang,
@@ -152,12 +157,13 @@ def sheet(ctx: click.Context,
         raise click.UsageError(str(error)) from None
     except PdfError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"wrote {output}: {len(sheets)} sheet(s), {len(result.files)} file(s)")
+    click.echo(_("wrote {output}: {sheets} sheet(s), {files} file(s)").format(
+        output=output, sheets=len(sheets), files=len(result.files)))
     if recorded is not None:
         written = recorded.write()
         ids = [p.id for p in written.bundle.productions[-len(sheets):]]
-        echo_update(written, f"recorded in {written.path}: {len(sheets)} production(s) "
-                             f"({', '.join(ids)})")
+        echo_update(written, _("recorded in {path}: {n} production(s) ({ids})").format(
+            path=written.path, n=len(sheets), ids=", ".join(ids)))
 
 
 def _recorded(update: BundleUpdate, sheets: tuple[Sheet, ...],
@@ -167,7 +173,8 @@ def _recorded(update: BundleUpdate, sheets: tuple[Sheet, ...],
     actors = {a.id for a in update.bundle.actors}
     for author in authors:
         if author not in actors:
-            raise click.UsageError(f"--by {author!r} is not an actor of {update.path}")
+            raise click.UsageError(_("--by {by!r} is not an actor of {path}").format(
+                by=author, path=update.path))
 
     def change(bundle: Bundle) -> Bundle:
         productions = [as_production(s, id=production_id(s, bundle.source.slug),
@@ -175,6 +182,6 @@ def _recorded(update: BundleUpdate, sheets: tuple[Sheet, ...],
         return record_sheets(bundle, productions)
 
     try:
-        return prepare_update(update, change, what="these sheets", hint=_NEWER_HINT)
+        return prepare_update(update, change, what=_("these sheets"), hint=_(_NEWER_HINT))
     except ValueError as error:
         raise click.UsageError(str(error)) from None
