@@ -95,6 +95,12 @@ def _invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _invoke_fr(*args: str) -> tuple[int, str, str]:
+    """As a French user runs it (the suite runs in English): questions, result and messages
+    in French."""
+    return _invoke(*args, "--lang", "fr")
+
+
 def _diagnostic_partage() -> DiagnosticTool:
     return make_plugin_manager(entry_points=False).diagnostic("diagnostic-partage")
 
@@ -103,7 +109,7 @@ def _diagnostic_partage() -> DiagnosticTool:
 
 
 def test_list_shows_the_reference_tools() -> None:
-    code, out, _ = _invoke("--list")
+    code, out, _ = _invoke_fr("--list")
     assert code == 0
     assert out.splitlines() == [
         "diagnostic-partage    1.0   30 questions  Diagnostic partagé PMAE  "
@@ -142,14 +148,14 @@ def test_blank_template_round_trips_through_read_answers(tmp_path: Path, fmt: st
 
 
 def test_blank_templates_list_the_questions_in_order() -> None:
-    _, out, _ = _invoke("diagnostic-partage", "--blank", "--format", "csv")
+    _, out, _ = _invoke_fr("diagnostic-partage", "--blank", "--format", "csv")
     assert out.splitlines()[:3] == [
         "question,answer,text",
         "A1.1,,Le projet associatif est-il écrit et a-t-il été revu au cours des cinq dernières "
         "années ?",
         "A1.2,,Les salariés peuvent-ils relier leur poste au projet associatif ?",
     ]
-    _, out, _ = _invoke("diagnostic-partage", "--blank")
+    _, out, _ = _invoke_fr("diagnostic-partage", "--blank")
     assert out.splitlines()[:3] == ["{", '  "A1.1": null,', '  "A1.2": null,']
 
 
@@ -158,7 +164,7 @@ def test_blank_templates_list_the_questions_in_order() -> None:
 
 def test_answers_file_prints_the_result_and_records_it(sample: Path) -> None:
     before = load_bundle(sample)
-    code, out, err = _invoke("diagnostic-partage", "--answers", str(FRAGILE), "--bundle",
+    code, out, err = _invoke_fr("diagnostic-partage", "--answers", str(FRAGILE), "--bundle",
                              str(sample), "--association", ASSOCIATION, "--date", "2025-06-02",
                              "--advisor", "pmae-ra:dla-69")
     assert code == 0, err
@@ -201,7 +207,7 @@ def test_answers_file_prints_the_result_and_records_it(sample: Path) -> None:
          "pmae-ra:diag-1", "com:38421"),
     ]
     # A second diagnosis gets the next number.
-    code, _, err = _invoke("diagnostic-partage", "--answers", str(FRAGILE), "--bundle",
+    code, _, err = _invoke_fr("diagnostic-partage", "--answers", str(FRAGILE), "--bundle",
                            str(sample), "--association", ASSOCIATION)
     assert (code, err) == (0, f"Enregistré dans {sample} : diagnostic pmae-ra:diag-2, "
                               "5 besoin(s). [diagnoses : 1 ajouté(s) ; needs : 5 ajouté(s)]\n"
@@ -226,10 +232,10 @@ def test_answers_file_to_another_output_leaves_the_input(sample: Path, tmp_path:
 
 
 def test_answers_without_bundle_only_print(tmp_path: Path) -> None:
-    code, out, err = _invoke("diagnostic-partage", "--answers", str(FRAGILE))
+    code, out, err = _invoke_fr("diagnostic-partage", "--answers", str(FRAGILE))
     assert (code, err) == (0, "")
     assert out.splitlines() == [FRAGILE_SUMMARY[0], *FRAGILE_SUMMARY[2:]]
-    code, out, _ = _invoke("diagnostic-partage", "--answers", str(FRAGILE), "--format", "json")
+    code, out, _ = _invoke_fr("diagnostic-partage", "--answers", str(FRAGILE), "--format", "json")
     data = json.loads(out)
     assert code == 0
     assert (data["tool"], data["completeness"], data["scores"]["A2"], data["levels"]["A4"],
@@ -249,7 +255,7 @@ def _bad_answers(tmp_path: Path) -> Path:
 def test_invalid_answers_write_nothing(sample: Path, tmp_path: Path) -> None:
     answers = _bad_answers(tmp_path)
     original = sample.read_bytes()
-    code, out, err = _invoke("diagnostic-partage", "--answers", str(answers), "--bundle",
+    code, out, err = _invoke_fr("diagnostic-partage", "--answers", str(answers), "--bundle",
                              str(sample), "--association", ASSOCIATION)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
@@ -259,12 +265,12 @@ def test_invalid_answers_write_nothing(sample: Path, tmp_path: Path) -> None:
         "'diagnostic-partage' — check the question id against the questionnaire",
         f"{answers}:5: error [invalid-answer] A1.3: 'oui' is not a step of the scale — answer "
         'with one of 0, 1, 2, 3, or null for "ne sait pas"',
-        f"{answers}: nothing was written: fix the answers, or pass --accept-partial to score "
-        "the valid ones only",
+        f"{answers} : rien n’a été écrit : corrigez les réponses, ou donnez --accept-partial "
+        "pour n’évaluer que les réponses valides",
     ]
     assert sample.read_bytes() == original
     # --accept-partial records the valid answers only.
-    code, _, err = _invoke("diagnostic-partage", "--answers", str(answers), "--bundle",
+    code, _, err = _invoke_fr("diagnostic-partage", "--answers", str(answers), "--bundle",
                            str(sample), "--association", ASSOCIATION, "--accept-partial")
     assert code == 0
     assert err.splitlines()[-1] == (f"Enregistré dans {sample} : diagnostic pmae-ra:diag-1, "
@@ -374,7 +380,9 @@ class Terminal:
 
     def __init__(self, args: list[str], cwd: Path) -> None:
         master, slave = os.openpty()
-        env = {**os.environ, "PMAE_LOAD_PLUGINS": "", "PYTHONIOENCODING": "utf-8"}
+        # A French user's terminal: the questions and their prompts are read in French.
+        env = {**os.environ, "PMAE_LOAD_PLUGINS": "", "PYTHONIOENCODING": "utf-8",
+               "LANGUAGE": "fr"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pmae.cli.diagnose", *args],
             stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, start_new_session=True)

@@ -266,11 +266,11 @@ def test_all_on_the_sample_writes_every_theme_and_an_index(tmp_path: Path) -> No
     write_bundle(load_sample(), sample_file)
     out = tmp_path / "fiches"
     result = _invoke(str(sample_file), "--all", "--format", "md,html", "-o", str(out),
-                     "--date", SAMPLE_DAY)
+                     "--date", SAMPLE_DAY, "--lang", "fr")
     assert result.exit_code == 0, result.output
     themes = sheet_themes(load_sample())
     assert len(themes) == 21
-    assert result.output == f"wrote {out}: 21 sheet(s), 44 file(s)\n"
+    assert result.output == f"écrit : {out} : 21 fiche(s), 44 fichier(s)\n"
     expected = {f"{t}.{ext}" for t in themes for ext in ("md", "html")}
     assert {p.name for p in out.iterdir()} == expected | {"index.md", "index.html",
                                                           ".pmae-sheets"}
@@ -374,7 +374,7 @@ def test_record_adds_a_valid_production(tmp_path: Path) -> None:
     before = bundle_file.read_bytes()
     out = tmp_path / "fiches"
     args = [str(bundle_file), "--theme", THEME, "--dep", "69", "--format", "md,html", "-o",
-            str(out), "--record", "--by", "t:lma", "--by", "t:dla69"]
+            str(out), "--record", "--by", "t:lma", "--by", "t:dla69", "--lang", "fr"]
     result = _invoke(*args)
     assert result.exit_code == 0, result.output
     report = validate_file(bundle_file)
