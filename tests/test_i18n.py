@@ -35,8 +35,6 @@ MESSAGE_CALLS = ("echo", "secho", "ClickException", "UsageError", "BadParameter"
 NOT_YET_WRAPPED: dict[str, str] = {
     "db.py": "wrapped module by module while other branches edit it",
     "dump.py": "wrapped module by module while other branches edit it",
-    "export.py": "wrapped module by module while other branches edit it",
-    "import_.py": "wrapped module by module while other branches edit it",
     "publish.py": "wrapped module by module while other branches edit it",
 }
 

@@ -17,6 +17,7 @@ from pmae.cli.common import (
 )
 from pmae.cli.db import DataSource, data_option
 from pmae.exchange import export_bundle
+from pmae.i18n import gettext as _
 from pmae.plugins.items import ExportError
 
 __all__ = ["export_command"]
@@ -51,7 +52,7 @@ def export_command(ctx: click.Context, bundle: str | None, db_path: str | None,
     source = DataSource.of(ctx, bundle, db_path)
     check_output(output, *source.paths, kind="any", force=force)
     exporter_options = checked_options(exporter, parse_options(options), "exporter")
-    data = source.load(ctx, why="nothing was exported: fix the bundle first")
+    data = source.load(ctx, why=_("nothing was exported: fix the bundle first"))
     try:
         visible = export_bundle(data, fmt, output, audience=audience, options=exporter_options,
                                 session=session, lang=lang, overwrite=force,
@@ -60,9 +61,13 @@ def export_command(ctx: click.Context, bundle: str | None, db_path: str | None,
         raise click.UsageError(str(error)) from None
     except OSError as error:
         where = error.filename or output
-        raise click.UsageError(f"cannot write {where}: {error.strerror or error}") from None
+        raise click.UsageError(_("cannot write {path}: {why}").format(
+            path=where, why=error.strerror or error)) from None
     except ExportError as error:
-        click.echo(f"pmae: export to {fmt} failed: {error}; nothing was written", err=True)
+        click.echo(_("pmae: export to {fmt} failed: {error}; nothing was written").format(
+            fmt=fmt, error=error), err=True)
         sys.exit(1)
-    click.echo(f"wrote {output} ({fmt}) from {sum(visible.counts().values())} records "
-               f"visible to the audience {audience}")
+    click.echo(_("wrote {output} ({fmt}) from {records} records visible to the audience "
+                 "{audience}").format(output=output, fmt=fmt,
+                                      records=sum(visible.counts().values()),
+                                      audience=audience))

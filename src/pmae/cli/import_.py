@@ -31,13 +31,15 @@ from pmae.cli.common import (
     session_of,
 )
 from pmae.exchange import import_file
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
 from pmae.io.bundles import write_bundle
 from pmae.io.upsert import Upserted, upsert
 from pmae.model import Bundle
 
 __all__ = ["import_command"]
 
-_NEWER_HINT = "write the result to another file with -o"
+_NEWER_HINT = N_("write the result to another file with -o")
 
 
 @click.command("import")
@@ -91,7 +93,7 @@ def import_command(ctx: click.Context, fmt: str, path: str, output: str | None,
         raise click.UsageError(str(error.args[0])) from None
     check_output(output, path, force=force or same_file(output, into))
     given = checked_options(importer, parse_options(options), "importer")
-    update = open_update(ctx, into, output, hint=_NEWER_HINT) if into is not None else None
+    update = open_update(ctx, into, output, hint=_(_NEWER_HINT)) if into is not None else None
     asked: list[bool] = []
 
     def bundle_to_update() -> Bundle | None:
@@ -102,10 +104,11 @@ def import_command(ctx: click.Context, fmt: str, path: str, output: str | None,
     report = import_file(fmt, path, options=given, session=session, into=bundle_to_update,
                          on_warnings=echo_warnings)
     if not report.ok or report.bundle is None:
-        why = "nothing was written"
+        why = _("nothing was written")
         if asked and update is None:
-            why += (f": {path} holds tables without the envelope, which update an existing "
-                    "bundle: give that bundle as -o (or --into)")
+            why = _("nothing was written: {path} holds tables without the envelope, which "
+                    "update an existing bundle: give that bundle as -o (or --into)").format(
+                        path=path)
         report_and_exit(report.issues, output_format, why)
     if output_format == "json":
         echo_json([issue.to_dict() for issue in report.issues])
@@ -114,15 +117,18 @@ def import_command(ctx: click.Context, fmt: str, path: str, output: str | None,
     if report.tables_only and update is not None:
         # Tables alone were read into the bundle already: write it as it came back.
         merged_tables = report.bundle
-        result = prepare_update(update, lambda _: merged_tables, what="these tables",
-                                hint=_NEWER_HINT).write()
-        echo_update(result, f"updated {result.path} from {path}", err=output_format == "json")
+        result = prepare_update(update, lambda _: merged_tables, what=_("these tables"),
+                                hint=_(_NEWER_HINT)).write()
+        echo_update(result, _("updated {output} from {path}").format(output=result.path,
+                                                                     path=path),
+                    err=output_format == "json")
         return
     if update is None:
         assert output is not None
         write_bundle(report.bundle, output)
         if output_format != "json":
-            click.echo(f"wrote {output}: {sum(report.bundle.counts().values())} records")
+            click.echo(_("wrote {output}: {records} records").format(
+                output=output, records=sum(report.bundle.counts().values())))
         return
     incoming = report.bundle
     merged: list[Upserted] = []
@@ -131,19 +137,22 @@ def import_command(ctx: click.Context, fmt: str, path: str, output: str | None,
         merged[:] = [upsert(bundle, incoming, replace=replace)]
         return merged[0].bundle
 
-    result = prepare_update(update, change, what="this import", hint=_NEWER_HINT).write()
+    result = prepare_update(update, change, what=_("this import"), hint=_(_NEWER_HINT)).write()
     done = merged[0]
-    echo_update(result, f"updated {result.path} by id from {path}"
-                        + ("" if result.written else " (nothing to write)"),
+    said_update = (_("updated {output} by id from {path}") if result.written else
+                   _("updated {output} by id from {path} (nothing to write)"))
+    echo_update(result, said_update.format(output=result.path, path=path),
                 err=output_format == "json")
     said = click.echo if output_format != "json" else _to_stderr
     if done.absent:
         counts = ", ".join(f"{name}: {n}" for name, n in done.absent.items())
-        said(f"removed (--replace), absent from the import: {counts}" if done.replaced else
-             f"kept, absent from the import: {counts} (--replace removes them)")
+        said((_("removed (--replace), absent from the import: {counts}") if done.replaced else
+              _("kept, absent from the import: {counts} (--replace removes them)")).format(
+                  counts=counts))
     if done.hidden:
         counts = ", ".join(f"{name}: {n}" for name, n in done.hidden.items())
-        said(f"kept, not visible to the import's audience {done.audience}: {counts}")
+        said(_("kept, not visible to the import's audience {audience}: {counts}").format(
+            audience=done.audience, counts=counts))
 
 
 def _to_stderr(message: str) -> None:
