@@ -7,6 +7,7 @@ import click
 
 from pmae.cli.common import FORMAT_OPTION, echo_json
 from pmae.cli.db import DB_OPTION, store_errors
+from pmae.i18n import gettext as _
 
 __all__ = ["add_network_command", "networks_command", "share_needs_command",
            "shared_needs_command"]
@@ -17,8 +18,8 @@ def _postgres_url(db_path: str) -> str:
 
     if not is_postgres_url(db_path):
         raise click.UsageError(
-            f"{db_path}: networks are roles of a PostgreSQL store; give --db postgresql://… "
-            "(an SQLite store is a file: whoever has the file reads it all)")
+            _("{db}: networks are roles of a PostgreSQL store; give --db postgresql://… (an "
+              "SQLite store is a file: whoever has the file reads it all)").format(db=db_path))
     return db_path
 
 
@@ -40,13 +41,16 @@ def add_network_command(slug: str, role: str | None, db_path: str) -> None:
     url = _postgres_url(db_path)
     with store_errors():
         network, password = add_network(url, slug, role=role)
-    click.echo(f"network {network.slug}: role {network.role}")
+    click.echo(_("network {slug}: role {role}").format(slug=network.slug, role=network.role))
     if password is None:
-        click.echo(f"the role {network.role} existed already; its password is unchanged")
-        click.echo(f"it connects with: {redacted(network_url(url, network.role, 'PASSWORD'))}")
+        click.echo(_("the role {role} existed already; its password is unchanged").format(
+            role=network.role))
+        connects = redacted(network_url(url, network.role, "PASSWORD"))
     else:
-        click.echo(f"password: {password} (shown once: give it to the network privately)")
-        click.echo(f"it connects with: {network_url(url, network.role, password)}")
+        click.echo(_("password: {password} (shown once: give it to the network privately)")
+                   .format(password=password))
+        connects = network_url(url, network.role, password)
+    click.echo(_("it connects with: {url}").format(url=connects))
 
 
 @click.command("networks")
@@ -63,10 +67,10 @@ def networks_command(db_path: str, output_format: str) -> None:
         echo_json([{"slug": n.slug, "role": n.role, "can_login": n.can_login} for n in found])
         return
     if not found:
-        click.echo(f"{db_path}: no network yet (pmae db add-network SLUG)")
+        click.echo(_("{db}: no network yet (pmae db add-network SLUG)").format(db=db_path))
     for network in found:
         click.echo(f"{network.slug}\t{network.role}"
-                   + ("" if network.can_login else "\t(cannot log in)"))
+                   + ("" if network.can_login else "\t" + _("(cannot log in)")))
 
 
 _BY = click.option("--by", default="theme,dep", show_default=True,
@@ -100,8 +104,8 @@ def share_needs_command(ctx: click.Context, by: str, db_path: str) -> None:
             save_shared_diagnosis(url, by, diagnosis.to_json(), computed_at=now)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--by") from None
-    click.echo(f"shared diagnosis by {by}: {len(diagnosis.published())} published cells, "
-               f"stored for the networks")
+    click.echo(_("shared diagnosis by {by}: {n} published cells, stored for the networks")
+               .format(by=by, n=len(diagnosis.published())))
 
 
 @click.command("shared-needs")
@@ -116,7 +120,7 @@ def shared_needs_command(by: str, db_path: str) -> None:
     with store_errors():
         document = shared_diagnosis(url, by)
     if document is None:
-        click.echo(f"{db_path}: no shared diagnosis by {by} yet (the administrator runs "
-                   f"pmae db share-needs --by {by})", err=True)
+        click.echo(_("{db}: no shared diagnosis by {by} yet (the administrator runs pmae db "
+                     "share-needs --by {by})").format(db=db_path, by=by), err=True)
         raise SystemExit(1)
     echo_json(document)
