@@ -143,9 +143,16 @@ def command_section(ctx: click.Context) -> str:
 
 
 def render(root: click.Command | None = None) -> str:
-    """The whole page, in Markdown."""
-    start = root_context(root)
-    sections = [command_section(ctx) for ctx in walk(start.command, start)]
+    """The whole page, in Markdown, in English (the site's language, whatever the locale of
+    the build: pmae's help texts follow the locale, French by default)."""
+    from pmae import i18n
+
+    previous = i18n.set_language("en")
+    try:
+        start = root_context(root)
+        sections = [command_section(ctx) for ctx in walk(start.command, start)]
+    finally:
+        i18n.set_language(previous)
     return INTRO + "\n" + "\n\n".join(sections) + "\n"
 
 

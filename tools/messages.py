@@ -8,7 +8,7 @@
 Two domains: ``pmae`` (pmae's messages: the strings wrapped in ``_()``/``ngettext()``/``N_()``,
 every ``help=``/``short_help=``/``epilog=`` literal, the docstring of every click command) and
 ``click`` (click's own strings, extracted from the installed click). Babel is in pmae's
-``test`` extra. See CONTRIBUTING.md, "Translating".
+``test`` extra. See docs/languages.md, "Translating".
 """
 
 from __future__ import annotations
