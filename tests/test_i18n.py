@@ -33,9 +33,6 @@ MESSAGE_CALLS = ("echo", "secho", "ClickException", "UsageError", "BadParameter"
 #: cannot outlive its wrapping. Their help texts and docstrings are catalogued all the same
 #: (tools/messages.py extracts every ``help=`` literal and command docstring).
 NOT_YET_WRAPPED: dict[str, str] = {
-    "db.py": "wrapped module by module while other branches edit it",
-    "dump.py": "wrapped module by module while other branches edit it",
-    "publish.py": "wrapped module by module while other branches edit it",
 }
 
 

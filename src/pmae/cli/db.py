@@ -18,6 +18,7 @@ import click
 
 from pmae.cli.common import FORMAT_OPTION, echo_json, load_valid_bundle
 from pmae.cli.progress import progress_bar, shows_progress
+from pmae.i18n import gettext as _
 
 if TYPE_CHECKING:
     from pmae.model import Bundle
@@ -48,7 +49,7 @@ def store_errors(hint: str = "") -> Iterator[None]:
         yield
     except StoreError as error:
         more = hint if isinstance(error, StoreNotFoundError) else ""
-        click.echo(f"pmae: error: {error}{more}", err=True)
+        click.echo(_("pmae: error: {error}{more}").format(error=error, more=more), err=True)
         sys.exit(2)
 
 
@@ -81,7 +82,7 @@ class DataSource:
         if bundle is not None:
             given = ctx.get_parameter_source("db_path") == click.core.ParameterSource.COMMANDLINE
             if given:
-                raise click.UsageError("give a BUNDLE or --db, not both")
+                raise click.UsageError(_("give a BUNDLE or --db, not both"))
             return cls(bundle=bundle, store=None)
         return cls(bundle=None, store=db_path or "pmae.db")
 
@@ -94,11 +95,12 @@ class DataSource:
         """A usage error: ``option`` writes into a bundle, and the data comes from a store."""
         if self.bundle is None:
             raise click.UsageError(
-                f"{option} writes into a BUNDLE file; the store changes only by publication "
-                "(`pmae publish`): give the bundle, record there, then publish it")
+                _("{option} writes into a BUNDLE file; the store changes only by publication "
+                  "(`pmae publish`): give the bundle, record there, then publish it").format(
+                      option=option))
 
     def load(self, ctx: click.Context | None, *, output_format: str = "text",
-             why: str = "fix them first", collections: tuple[str, ...] | None = None
+             why: str | None = None, collections: tuple[str, ...] | None = None
              ) -> Bundle:
         """The bundle: the file validated whole (its issues printed and exit 1 when it has
         errors), or the store's records, validated when they were published and read back
@@ -108,7 +110,7 @@ class DataSource:
         """
         if self.bundle is not None:
             return load_valid_bundle(ctx, self.bundle, output_format=output_format, why=why)
-        with opened_store(str(self.store), hint="; or give a BUNDLE file") as store, \
+        with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store, \
                 progress_bar(f"reading {self.store}", records_to_read(store, collections)
                              ) as progress:
             return store.bundle(collections=collections, progress=progress)
@@ -164,7 +166,7 @@ def log_command(db_path: str, output_format: str) -> None:
         echo_json([entry.to_dict() for entry in entries])
         return
     if not entries:
-        click.echo(f"{db_path}: no publication yet")
+        click.echo(_("{db}: no publication yet").format(db=db_path))
     for entry in entries:
         click.echo(_log_line(entry))
 
@@ -178,9 +180,11 @@ def upgrade_command(db_path: str) -> None:
     with store_errors():
         found, done = upgrade(db_path)
     if done:
-        click.echo(f"{db_path}: schema upgraded from version {found} to {SCHEMA_VERSION}")
+        click.echo(_("{db}: schema upgraded from version {found} to {version}").format(
+            db=db_path, found=found, version=SCHEMA_VERSION))
     else:
-        click.echo(f"{db_path}: schema version {found}, up to date")
+        click.echo(_("{db}: schema version {found}, up to date").format(db=db_path,
+                                                                        found=found))
 
 
 @db.command("info")
@@ -197,8 +201,9 @@ def info_command(db_path: str, output_format: str) -> None:
         echo_json({"schema_version": SCHEMA_VERSION, "publications": publications,
                    "records": counts})
         return
-    click.echo(f"{db_path}: schema version {SCHEMA_VERSION}, {publications} publication(s), "
-               f"{sum(counts.values())} records")
+    click.echo(_("{db}: schema version {version}, {publications} publication(s), {records} "
+                 "records").format(db=db_path, version=SCHEMA_VERSION,
+                                   publications=publications, records=sum(counts.values())))
     for name, count in counts.items():
         if count:
             click.echo(f"  {name}: {count}")

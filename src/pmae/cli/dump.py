@@ -7,6 +7,7 @@ import click
 from pmae.cli.common import FORCE_OPTION, check_audience_option, check_output
 from pmae.cli.db import DB_OPTION, opened_store, records_to_read
 from pmae.cli.progress import progress_bar
+from pmae.i18n import gettext as _
 from pmae.model import Source
 
 __all__ = ["dump"]
@@ -43,8 +44,8 @@ def dump(db_path: str, output: str, audience: str, slug: str,
                                     source=Source(slug=slug, name=name or "Store pmae"),
                                     progress=progress)
         except LicenceError as error:
-            raise click.UsageError(f"{error} with --licence") from None
+            raise click.UsageError(_("{error} with --licence").format(error=error)) from None
     write_bundle(bundle, output)
     counts = bundle.counts()
-    click.echo(f"wrote {output}: {sum(counts.values())} records from {db_path} "
-               f"(audience {audience})", err=True)
+    click.echo(_("wrote {output}: {records} records from {db} (audience {audience})").format(
+        output=output, records=sum(counts.values()), db=db_path, audience=audience), err=True)

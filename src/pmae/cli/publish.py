@@ -17,6 +17,7 @@ from pmae.cli.common import (
 from pmae.cli.db import DB_OPTION, store_errors
 from pmae.cli.progress import progress_bar
 from pmae.io.bundles import is_json_lines
+from pmae.i18n import gettext as _
 
 __all__ = ["publish"]
 
@@ -51,12 +52,15 @@ def publish(ctx: click.Context, files: tuple[str, ...], db_path: str,
                                       progress=progress)
         except InvalidBundleError as error:
             report_and_exit(error.issues, output_format,
-                            f"nothing was published into {db_path}: fix the bundles first")
+                            _("nothing was published into {db}: fix the bundles first").format(
+                                db=db_path))
         except MergeConflictError as error:
             report_and_exit(error.issues, output_format,
-                            f"nothing was published into {db_path}: resolve the conflicts")
+                            _("nothing was published into {db}: resolve the conflicts").format(
+                                db=db_path))
         except FileChangedError as error:
-            raise click.ClickException(f"{error}; nothing was published") from None
+            raise click.ClickException(_("{error}; nothing was published").format(
+                error=error)) from None
     if output_format == "json":
         echo_json({
             "publication": result.number, "holder": result.holder,
@@ -69,11 +73,14 @@ def publish(ctx: click.Context, files: tuple[str, ...], db_path: str,
     print_issues(result.issues, summary=bool(result.issues))
     names = ", ".join(files)
     if result.number is None:
-        click.echo(f"nothing changed: {db_path} already holds {names} (publication "
-                   f"#{result.holder}); nothing was written")
+        click.echo(_("nothing changed: {db} already holds {names} (publication #{holder}); "
+                     "nothing was written").format(db=db_path, names=names,
+                                                   holder=result.holder))
         return
-    click.echo(f"published {names} into {db_path} as publication #{result.number} "
-               f"(sources {', '.join(result.sources)}): {result.total.summary()}")
+    click.echo(_("published {names} into {db} as publication #{number} (sources {sources}): "
+                 "{summary}").format(names=names, db=db_path, number=result.number,
+                                     sources=", ".join(result.sources),
+                                     summary=result.total.summary()))
     for name, changes in result.changes.items():
         if changes.added or changes.changed or changes.withdrawn:
             click.echo(f"  {name}: {changes.summary()}")
