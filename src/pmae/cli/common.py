@@ -327,7 +327,7 @@ def checked_options(item: Exporter | Importer, given: dict[str, str],
 def echo_warnings(summary: str) -> None:
     """What an exporter or importer could not carry, on standard error (see
     :func:`pmae.plugins.context.report_notes`)."""
-    click.echo(f"pmae: warning: {summary}", err=True)
+    click.echo(_("pmae: warning: {message}").format(message=summary), err=True)
 
 
 # --- updating a bundle in place -------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pmae.cli.common import echo_json, session_of
+from pmae.i18n import gettext as _
 
 if TYPE_CHECKING:
     from pmae.plugins.context import Option
@@ -30,13 +31,13 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     builtin = {info["name"] for info in listing if info["builtin"]}
     for info in listing:
         version = f" {info['version']}" if info["version"] else ""
-        origin = "built-in" if info["builtin"] else (info["distribution"] or "local")
+        origin = _("built-in") if info["builtin"] else (info["distribution"] or _("local"))
         click.echo(f"{info['name']}{version} ({origin}) — {info['status']}"
                    + (f": {info['reason']}" if info["reason"] else ""))
         for item in info["items"]:
             click.echo(f"    {item['kind']:<12} {item['name']}" + _address(item, builtin))
             for option in options.get((info["name"], item["kind"], item["name"]), ()):
-                click.echo(f"        --option {option.describe()}")
+                click.echo(_("        --option {option}").format(option=option.describe()))
 
 
 def _address(item: dict[str, Any], builtin: set[str]) -> str:
