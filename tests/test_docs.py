@@ -352,9 +352,11 @@ def _pmae_command() -> list[str]:
     return [script]
 
 
-def _run_pmae(arguments: list[str], folder: Path, plugins: str = "") -> str:
+def _run_pmae(arguments: list[str], folder: Path, plugins: str = "", lang: str = "en") -> str:
+    # lang: the locale of the terminal shown (the suite's own is English; `lang=fr` in the
+    # check-output comment shows a French user's terminal, pmae's default).
     env = {**os.environ, "PMAE_LOAD_PLUGINS": plugins, "PYTHONUNBUFFERED": "1",
-           "COLUMNS": "100", "NO_COLOR": "1"}
+           "COLUMNS": "100", "NO_COLOR": "1", "LANGUAGE": lang}
     for name in ("PMAE_DISABLE_PLUGINS", "PMAE_STRICT_PLUGINS"):
         env.pop(name, None)
     completed = subprocess.run([*_pmae_command(), *arguments], cwd=folder, env=env,
@@ -477,7 +479,7 @@ def test_drifted_examples_are_checked() -> None:
 @pytest.mark.parametrize(("where", "words", "body"), SESSIONS, ids=[w for w, _, _ in SESSIONS])
 def test_console_session_output(where: str, words: dict[str, str], body: str,
                                 tmp_path: Path) -> None:
-    unknown = set(words) - {"setup", "plugins", "needs"}
+    unknown = set(words) - {"setup", "plugins", "needs", "lang"}
     assert not unknown, f"{where}: unknown words {sorted(unknown)} in <!-- check-output -->"
     absent = [name for name in words.get("needs", "").split(",")
               if name and shutil.which(name) is None]
@@ -489,7 +491,8 @@ def test_console_session_output(where: str, words: dict[str, str], body: str,
     for command, expected in _commands(body):
         arguments = shlex.split(command)
         assert arguments[0] == "pmae", f"{where}: only pmae commands are run: {command}"
-        actual = _lines(_run_pmae(arguments[1:], tmp_path, words.get("plugins", "")))
+        actual = _lines(_run_pmae(arguments[1:], tmp_path, words.get("plugins", ""),
+                                  words.get("lang", "en")))
         assert _matches(_lines("\n".join(expected)), actual), (
             f"{where}: `{command}` printed something else; the block should read:\n\n"
             + "\n".join([f"$ {command}", *actual]))

@@ -353,7 +353,7 @@ def test_cli_text_and_json(bundle_file: str) -> None:
         "code": "territoire", "params": {"niveau": "dep", "territoire": "dep:13"},
         "text": "territory: Bouches-du-Rhône (dep:13), its département"}
     code, out = _run(bundle_file, "--need", "test:besoin-1", "--pathway", "--today",
-                     "2025-09-01")
+                     "2025-09-01", "--lang", "fr")
     assert code == 0 and "Conseil\n    1. Offre 02" in out
 
 
