@@ -130,7 +130,7 @@ def test_the_demo_owns_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(tmp_path)
     # The README's quick start, twice in a row: the demo replaces its own previous report.
     assert invoke("demo")[0] == 0
-    code, out, err = invoke("demo")
+    code, out, err = invoke("demo", "--lang", "fr")
     assert code == 0, err
     assert "Rapport écrit dans pmae-demo/" in out
     mine = tmp_path / "mine"

@@ -70,7 +70,8 @@ def test_recording_moves_the_bundle_date_not_the_reference_date(diagnosed: Path)
 
 def test_an_offer_left_out_by_its_dates_is_said(sample: Path) -> None:
     code, out, _ = _invoke("orient", str(sample), "--theme", "modele_economique", "--commune",
-                           "com:38421", "--stage", "conseil", "--date", "2026-06-01")
+                           "com:38421", "--stage", "conseil", "--date", "2026-06-01",
+                           "--lang", "fr")
     assert code == 0
     assert ISERE not in "\n".join(out.splitlines()[:-1])
     assert out.splitlines()[-1] == (
@@ -113,7 +114,7 @@ def test_orient_association_orients_each_waiting_need(diagnosed: Path) -> None:
     assert [(n.priority, -(n.intensity or 0)) for n in waiting] == sorted(
         (n.priority, -(n.intensity or 0)) for n in waiting)
     code, out, _ = _invoke("orient", str(diagnosed), "--association", ASSOCIATION,
-                           "--limit", "2")
+                           "--limit", "2", "--lang", "fr")
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == (f"Orientation de École de musique de Saint-Martin-d'Hères "
@@ -133,7 +134,7 @@ def test_orient_association_orients_each_waiting_need(diagnosed: Path) -> None:
     # An association with no waiting need gets the general orientation, and is told so.
     calm = next(a.id for a in bundle.associations
                 if a.commune and not open_needs(bundle, a.id))
-    code, out, _ = _invoke("orient", str(diagnosed), "--association", calm)
+    code, out, _ = _invoke("orient", str(diagnosed), "--association", calm, "--lang", "fr")
     assert code == 0 and "n'a aucun besoin en attente" in out.splitlines()[0]
     assert out.splitlines()[1].startswith("Orientation : ")
 
@@ -194,7 +195,7 @@ def test_the_orientation_sheet(diagnosed: Path, tmp_path: Path) -> None:
     # From the command line, HTML (and refused over an existing file without --force).
     out = tmp_path / "fiche.html"
     code, _, err = _invoke("orient", str(diagnosed), "--association", ASSOCIATION,
-                           "--sheet", str(out))
+                           "--sheet", str(out), "--lang", "fr")
     assert code == 0, err
     assert "Fiche d'orientation écrite" in err
     # The command proposes --limit 5 offers, at most --per-actor 2 of one actor.

@@ -173,8 +173,9 @@ def test_plan_decide_then_status(tmp_path: Path) -> None:
     assert out.splitlines()[2].startswith("1. Social dialogue · Advice · 07 Ardèche — ")
     assert "   - UDES [t:udes] (present at another stage, attends the meetings)" in out
     code, _, err = _invoke("plan", str(path), "--region", "reg:84", "--decide", "1",
-                           "--meeting", "t:cofil", "--on", "2025-02-01")
-    assert code == 0 and err.startswith(f"recorded in {path}: response t:reponse-1 decided")
+                           "--meeting", "t:cofil", "--on", "2025-02-01", "--lang", "fr")
+    assert code == 0 and err.startswith(
+        f"enregistré dans {path} : réponse t:reponse-1 décidée")
     data = json.loads(path.read_text("utf-8"))
     assert data["format_version"] == "1.1.0"
     assert data["responses"] == [{
@@ -182,7 +183,7 @@ def test_plan_decide_then_status(tmp_path: Path) -> None:
         "themes": ["dialogue_social"], "stages": ["conseil"], "territories": ["dep:07"],
         "actors": ["t:udes"], "meeting": "t:cofil", "decided_on": "2025-02-01",
         "status": "decidee", "visibility": "public"}]
-    code, out, _ = _invoke("plan", "status", str(path), "--region", "reg:84")
+    code, out, _ = _invoke("plan", "status", str(path), "--region", "reg:84", "--lang", "fr")
     assert code == 0
     assert out.splitlines()[2:4] == [
         "[Décidée] Dialogue social (Conseil) — 07 Ardèche (t:reponse-1)",
@@ -197,7 +198,7 @@ def test_plan_options_are_checked(tmp_path: Path) -> None:
     code, _, err = _invoke("plan", str(path), "--title", "x")
     assert code == 2 and "give --decide RANK" in err
     code, _, err = _invoke("plan", str(path), "--region", "reg:84", "--decide", "9")
-    assert code == 2 and "there are 1 candidates" in err
+    assert code == 2 and "there is 1 candidate" in err
     code, _, err = _invoke("plan", "--db", str(tmp_path / "s.db"), "--decide", "1")
     assert code == 2 and "--decide writes into a BUNDLE file" in err
 
@@ -276,7 +277,7 @@ def test_plan_reads_a_store_as_it_reads_the_bundle(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     with open_store(db, create=True, session=SESSION) as store:
         store.publish(path)
-    for command in (["plan", "--top", "20"], ["plan", "status"]):
+    for command in (["plan", "--top", "20", "--lang", "fr"], ["plan", "status", "--lang", "fr"]):
         from_bundle = _invoke(*command, str(path))
         from_store = _invoke(*command, "--db", str(db))
         assert from_bundle[:2] == from_store[:2] and from_bundle[0] == 0

@@ -13,7 +13,6 @@ import io
 import click
 import orjson
 
-from pmae.i18n import N_
 from pmae.analysis.complementarity import Complementarity, complementarity_of
 from pmae.analysis.coverage import Coverage, coverage
 from pmae.cli.common import (
@@ -28,6 +27,7 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import N_
 from pmae.i18n import gettext as _
 from pmae.render.complementarity import render_complementarity, write_complementarity_csv
 from pmae.render.coverage import render_coverage, write_coverage_csv

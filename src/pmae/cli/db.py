@@ -111,8 +111,8 @@ class DataSource:
         if self.bundle is not None:
             return load_valid_bundle(ctx, self.bundle, output_format=output_format, why=why)
         with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store, \
-                progress_bar(f"reading {self.store}", records_to_read(store, collections)
-                             ) as progress:
+                progress_bar(_("reading {path}").format(path=self.store),
+                             records_to_read(store, collections)) as progress:
             return store.bundle(collections=collections, progress=progress)
 
 

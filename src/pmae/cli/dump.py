@@ -39,7 +39,8 @@ def dump(db_path: str, output: str, audience: str, slug: str,
     check_output(output, db_path, force=force)
     with opened_store(db_path) as store:
         try:
-            with progress_bar(f"reading {db_path}", records_to_read(store)) as progress:
+            with progress_bar(_("reading {path}").format(path=db_path),
+                              records_to_read(store)) as progress:
                 bundle = store.dump(audience=audience, licence=licence,
                                     source=Source(slug=slug, name=name or "Store pmae"),
                                     progress=progress)

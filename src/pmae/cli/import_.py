@@ -75,15 +75,17 @@ def import_command(ctx: click.Context, fmt: str, path: str, output: str | None,
     Nothing is written when the import has errors (exit 1).
     """
     if output is None and into is None:
-        raise click.UsageError("give -o FILE (a new bundle, or one to update) or --into BUNDLE")
+        raise click.UsageError(
+            _("give -o FILE (a new bundle, or one to update) or --into BUNDLE"))
     # The file imported, or one in the folder imported, is never written (not even updated).
     check_output(output, path, force=True)
     if into is None and output is not None and Path(output).is_file() and not force:
         into, output = output, None  # -o names a bundle that exists: update it
     if into is None and replace:
-        raise click.UsageError("--replace is for updating a bundle that exists (--into)")
+        raise click.UsageError(_("--replace is for updating a bundle that exists (--into)"))
     if into is not None and force and output is None:
-        raise click.UsageError("--force replaces an -o file; --into updates BUNDLE in place")
+        raise click.UsageError(
+            _("--force replaces an -o file; --into updates BUNDLE in place"))
     if into is not None:
         check_output(into, path, force=True)
     session = session_of(ctx)

@@ -13,7 +13,6 @@ from typing import Any
 import attrs
 import click
 
-from pmae.i18n import N_
 from pmae.analysis.orientation import (
     OfferIndex,
     OrientationError,

@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 
 from pmae.analysis.orientation import Suggestion
+from pmae.i18n import gettext as _
+from pmae.i18n import ngettext
 from pmae.io.files import atomic_writer
 from pmae.model import Association, Bundle
 from pmae.render.sheets import PdfError, find_chromium, to_pdf
@@ -28,7 +30,8 @@ def parse_pick(value: str | None) -> tuple[int, ...] | None:
     except ValueError:
         ranks = ()
     if not ranks or min(ranks) < 1:
-        raise click.UsageError(f"--pick takes the ranks of proposals, e.g. 1,3 (not {value!r})")
+        raise click.UsageError(_("--pick takes the ranks of proposals, e.g. 1,3 (not "
+                                 "{value!r})").format(value=value))
     return ranks
 
 
@@ -40,8 +43,10 @@ def picked(suggestions: tuple[Suggestion, ...],
     known = {s.rank for s in suggestions}
     missing = [rank for rank in ranks if rank not in known]
     if missing:
-        raise click.UsageError(f"--pick {','.join(map(str, missing))}: only "
-                               f"{len(suggestions)} offer(s) were proposed")
+        raise click.UsageError(ngettext(
+            "--pick {ranks}: only {count} offer was proposed",
+            "--pick {ranks}: only {count} offers were proposed", len(suggestions)).format(
+                ranks=",".join(map(str, missing)), count=len(suggestions)))
     return tuple(s for s in suggestions if s.rank in ranks)
 
 
@@ -49,12 +54,14 @@ def check_sheet_path(path: str) -> None:
     """A ``--sheet`` file is ``.html`` or ``.pdf``; a PDF needs Chromium (checked first)."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".html", ".pdf"):
-        raise click.UsageError(f"--sheet {path}: give a .html or a .pdf file")
+        raise click.UsageError(_("--sheet {path}: give a .html or a .pdf file").format(
+            path=path))
     if suffix == ".pdf":
         try:
             find_chromium()
         except PdfError as error:
-            raise click.UsageError(f"{error}; or write the sheet as .html") from None
+            raise click.UsageError(_("{error}; or write the sheet as .html").format(
+                error=error)) from None
 
 
 def write_sheet(path: str, bundle: Bundle, association: Association, day: dt.date, *,
@@ -78,6 +85,4 @@ def write_sheet(path: str, bundle: Bundle, association: Association, day: dt.dat
                 to_pdf(page, path)
             except PdfError as error:
                 raise click.ClickException(str(error)) from None
-    lang = session.lang
-    click.echo((f"Fiche d'orientation écrite : {path}" if lang == "fr"
-                else f"Orientation sheet written: {path}"), err=True)
+    click.echo(_("Orientation sheet written: {path}").format(path=path), err=True)

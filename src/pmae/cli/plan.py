@@ -29,12 +29,14 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import N_, ngettext
+from pmae.i18n import gettext as _
 from pmae.model import Bundle
 from pmae.render.plan import render_plan, render_plan_status, response_title
 
 __all__ = ["plan_command"]
 
-_NEWER_HINT = "write the result to another file with -o"
+_NEWER_HINT = N_("write the result to another file with -o")
 _COLLECTIONS = ("actors", "offers", "needs", "meetings", "responses")
 
 
@@ -88,7 +90,7 @@ def plan_command() -> None:
 @click.option("--on", "decided_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The day it was decided (default: the reference date).")
 @format_option("text", "json")
-@lang_option("Language of the text output.")
+@lang_option(N_("Language of the text output."))
 @RESULT_FILE_OPTION
 @click.pass_context
 def propose(ctx: click.Context, bundle: str | None, db_path: str | None, level: str,
@@ -110,12 +112,12 @@ def propose(ctx: click.Context, bundle: str | None, db_path: str | None, level: 
     source = DataSource.of(ctx, bundle, db_path)
     if (decide is None and any(v is not None for v in (response_id, title, meeting, decided_on))) \
             or (decide is None and actors):
-        raise click.UsageError("--id, --title, --actor, --meeting and --on describe a "
-                               "decision: give --decide RANK")
+        raise click.UsageError(_("--id, --title, --actor, --meeting and --on describe a "
+                                 "decision: give --decide RANK"))
     if decide is not None:
         source.refuse_writing("--decide")
     session = session_of(ctx).evolve(lang=lang)
-    update = open_update(ctx, bundle, output, hint=_NEWER_HINT) if decide and bundle else None
+    update = open_update(ctx, bundle, output, hint=_(_NEWER_HINT)) if decide and bundle else None
     if update is None:
         check_output(output, *source.paths)
     data = update.bundle if update is not None else source.load(
@@ -126,8 +128,10 @@ def propose(ctx: click.Context, bundle: str | None, db_path: str | None, level: 
         write_result(_plan_output(proposed, output_format, top, session), output)
         return
     if decide > len(proposed.candidates):
-        raise click.BadParameter(f"there are {len(proposed.candidates)} candidates",
-                                 param_hint="--decide")
+        raise click.BadParameter(
+            ngettext("there is {count} candidate", "there are {count} candidates",
+                     len(proposed.candidates)).format(count=len(proposed.candidates)),
+            param_hint="--decide")
     candidate = proposed.candidates[decide - 1]
     made: list[str] = []
 
@@ -139,9 +143,11 @@ def propose(ctx: click.Context, bundle: str | None, db_path: str | None, level: 
         made[:] = [new.id]
         return current.with_collections({"responses": (*current.responses, new)})
 
-    result = prepare_update(update, change, what="this response", hint=_NEWER_HINT).write()
-    echo_update(result, f"recorded in {result.path}: response {made[0]} decided for "
-                        f"{candidate.theme} in {candidate.territory}", lang=lang)
+    result = prepare_update(update, change, what=_("this response"), hint=_(_NEWER_HINT)).write()
+    echo_update(result, _("recorded in {path}: response {id} decided for {theme} in "
+                          "{territory}").format(path=result.path, id=made[0],
+                                                theme=candidate.theme,
+                                                territory=candidate.territory), lang=lang)
 
 
 def _next_id(bundle: Bundle) -> str:
@@ -162,7 +168,7 @@ def _plan_output(proposed: Plan, output_format: str, top: int, session: Any) -> 
 @data_option
 @_grid_options
 @format_option("text", "json")
-@lang_option("Language of the text output.")
+@lang_option(N_("Language of the text output."))
 @RESULT_FILE_OPTION
 @click.pass_context
 def status(ctx: click.Context, bundle: str | None, db_path: str | None, level: str,

@@ -23,7 +23,6 @@ import sys
 import click
 import orjson
 
-from pmae.i18n import N_
 from pmae.analysis.invitations import invitation_list
 from pmae.analysis.programme import ProgrammeRules, check_programme, default_year, parse_rules
 from pmae.cli.common import (
@@ -36,6 +35,7 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import N_
 from pmae.i18n import gettext as _
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.io.files import DocumentError, read_document

@@ -16,8 +16,8 @@ from pmae.cli.common import (
 )
 from pmae.cli.db import DB_OPTION, store_errors
 from pmae.cli.progress import progress_bar
-from pmae.io.bundles import is_json_lines
 from pmae.i18n import gettext as _
+from pmae.io.bundles import is_json_lines
 
 __all__ = ["publish"]
 
@@ -47,7 +47,7 @@ def publish(ctx: click.Context, files: tuple[str, ...], db_path: str,
     with store_errors():
         try:
             # The bar closes before anything else is printed.
-            with progress_bar(f"publishing {files[0]}", size) as progress:
+            with progress_bar(_("publishing {path}").format(path=files[0]), size) as progress:
                 result = publish_into(db_path, *files, session=session_of(ctx),
                                       progress=progress)
         except InvalidBundleError as error:

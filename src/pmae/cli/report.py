@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from pmae.i18n import N_
 from pmae.cli.common import (
     check_audience_option,
     check_output,
@@ -20,6 +19,7 @@ from pmae.cli.common import (
     session_of,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import N_
 from pmae.i18n import gettext as _
 from pmae.render.progress import TerminalProgress
 from pmae.render.report import build_report

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import click
 
-from pmae.i18n import N_
 from pmae.cli.common import (
     check_audience_option,
     check_output,
