@@ -14,7 +14,8 @@ import pytest
 from pmae.io.files import dumps_json_lines
 from pmae.sample import sample_bytes
 
-ENVIRONMENT = {**os.environ, "PMAE_LOAD_PLUGINS": "", "COLUMNS": "100"}
+# The labels are checked in English, the language the suite runs in (tests/conftest.py).
+ENVIRONMENT = {**os.environ, "PMAE_LOAD_PLUGINS": "", "COLUMNS": "100", "LANGUAGE": "en"}
 
 
 def _run(folder: Path, *argv: str, terminal: bool) -> tuple[int, str, str]:
