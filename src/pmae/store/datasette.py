@@ -3,8 +3,9 @@
 :func:`metadata` writes Datasette 0.65's ``metadata.json`` for a store (or an export made by
 the ``sqlite`` exporter, which has the same tables) from :mod:`pmae.store.schema`: a French
 title and description for the database, every table and every column; ``label_column`` on the
-label tables and the collections, so Datasette shows names instead of codes and ids (the
-columns and link tables point to them by foreign key); ``fts_table``/``fts_pk`` so its search
+label tables, the collections and the names of records (:mod:`pmae.store.names`), so
+Datasette shows names instead of codes and ids (the columns and link tables point to them by
+foreign key); ``fts_table``/``fts_pk`` so its search
 box searches the FTS5 tables (accents folded); the facets each table opens with (themes,
 stages, territories through the link tables). :func:`datasette_argv` is the command line
 ``pmae serve`` runs: read-only (immutable) on 127.0.0.1.
@@ -24,6 +25,13 @@ from urllib.parse import quote as quote_url
 import orjson
 
 from pmae.store import schema
+from pmae.store.names import (
+    ELSEWHERE,
+    NAME_COLUMNS,
+    NAMES_TABLE,
+    REFERENCE_COLUMNS,
+    REFERENCE_LINKS,
+)
 from pmae.vocab import Vocabulary
 
 if TYPE_CHECKING:
@@ -95,7 +103,9 @@ COLUMN_DESCRIPTIONS: Final[dict[str, str]] = {
     "end": "Fin (date et heure).", "year": "Année.",
     "meeting": "Rencontre liée (identifiant) : d'où vient la production, où la réponse a été "
                "décidée, où la pratique a été présentée.",
-    "publisher": "Éditeur.", "code": "Code (son libellé est affiché).",
+    "publisher": "Éditeur.",
+    "collection": "Collection de l'enregistrement nommé (ou visé, s'il est hors de cette base).",
+    "code": "Code (son libellé est affiché).",
     "label": "Libellé en français.", "label_en": "Libellé en anglais.",
     "level": "Niveau : fr (France), reg (région), dep (département), com (commune).",
     "parent": "Territoire englobant.",
@@ -116,12 +126,6 @@ _FIELD_TITLES: Final = {
     "actors": ("acteurs", "acteur"), "offers": ("offres", "offre"),
 }
 
-#: collection -> its column Datasette shows for a row pointed to (a link table's ``record``).
-_LABEL_COLUMNS: Final = {"actors": "name", "offers": "title", "associations": "name",
-                         "meetings": "title", "productions": "title", "resources": "title",
-                         "responses": "title", "practices": "title"}
-
-
 def _columns(names: list[str], labelled: Mapping[str, str | None],
              vocabularies: Mapping[str, Vocabulary]) -> dict[str, str]:
     """French descriptions of ``names``, saying which vocabulary a code column is of."""
@@ -134,6 +138,8 @@ def _columns(names: list[str], labelled: Mapping[str, str | None],
             text += f" Code du vocabulaire « {vocabulary.title_fr} »."
         elif table == "territories":
             text += " Code INSEE (son nom est affiché)."
+        elif table == NAMES_TABLE:
+            text += f" Son nom est affiché (« {ELSEWHERE} » s'il n'est pas dans ce fichier)."
         described[name] = text.strip()
     return described
 
@@ -142,7 +148,8 @@ def _collection_tables(vocabularies: Mapping[str, Vocabulary]) -> dict[str, dict
     tables: dict[str, dict[str, Any]] = {}
     for collection, indexed in schema.COLUMNS.items():
         title, description = COLLECTION_TITLES[collection]
-        labelled = dict(indexed)
+        labelled = dict(indexed) | dict.fromkeys(
+            (column for column, _ in REFERENCE_COLUMNS.get(collection, ())), NAMES_TABLE)
         names = ["rowid", "id", "source", "visibility", "recipients",
                  *(name for name, _ in indexed), "record"]
         table: dict[str, Any] = {
@@ -152,8 +159,8 @@ def _collection_tables(vocabularies: Mapping[str, Vocabulary]) -> dict[str, dict
             "facets": [name for name, target in indexed
                        if target and target != "territories"],
         }
-        if collection in _LABEL_COLUMNS:
-            table["label_column"] = _LABEL_COLUMNS[collection]
+        if collection in NAME_COLUMNS:
+            table["label_column"] = NAME_COLUMNS[collection]
         if collection in schema.FULL_TEXT:
             # The FTS5 table is not an external-content table, so Datasette is told which it
             # is and that its rowid is the collection's.
@@ -173,7 +180,9 @@ def _collection_tables(vocabularies: Mapping[str, Vocabulary]) -> dict[str, dict
                     "sien), pour les facettes." if field == "departements" else
                     f"Une ligne par {title.lower()[:-1]} et par {_FIELD_TITLES[field][1]} "
                     f"({field})."),
-                "columns": _columns(["record", "code"], {"code": target}, vocabularies)
+                "columns": _columns(["record", "code"], {"code": target or (
+                    NAMES_TABLE if (collection, field) in REFERENCE_LINKS else None)},
+                    vocabularies)
                 | {"record": f"{title[:-1]} (numéro de ligne ; son nom est affiché)."},
                 "facets": ["code"],
             }
@@ -212,6 +221,23 @@ def _label_tables(vocabularies: Mapping[str, Vocabulary]) -> dict[str, dict[str,
     return tables
 
 
+def _names_table() -> dict[str, Any]:
+    """The table of names that references point to (:mod:`pmae.store.names`)."""
+    return {NAMES_TABLE: {
+        "title": "Noms des enregistrements",
+        "description": "Le nom ou l'intitulé de chaque enregistrement que vise une référence "
+                       "(l'acteur d'une offre, l'association d'un besoin…), pour les afficher "
+                       f"à la place des identifiants ; « {ELSEWHERE} » pour un enregistrement "
+                       "que ce fichier ne contient pas (d'un autre réseau, ou que son "
+                       "audience ne voit pas).",
+        "label_column": "name",
+        "columns": {"id": COLUMN_DESCRIPTIONS["id"],
+                    "collection": COLUMN_DESCRIPTIONS["collection"],
+                    "name": f"Nom ou intitulé (l'identifiant pour un besoin ou un "
+                            f"diagnostic ; « {ELSEWHERE} » s'il n'est pas dans ce fichier)."},
+    }}
+
+
 _LOG_TABLES: Final = {
     "store_meta": ("Métadonnées du store", "Version du schéma, version de pmae."),
     "publications": ("Publications", "Le journal : une ligne par `pmae publish`."),
@@ -241,7 +267,8 @@ def metadata(database: str, *, vocabularies: Mapping[str, Vocabulary],
     :param licence: the licence of the data (a bundle's ``licence``), shown on every page;
         none is claimed when it is not known.
     """
-    tables = _collection_tables(vocabularies) | _label_tables(vocabularies)
+    tables = (_collection_tables(vocabularies) | _label_tables(vocabularies)
+              | _names_table())
     tables |= {name: {"title": title, "description": description}
                for name, (title, description) in _LOG_TABLES.items()}
     title = ("Store pmae (toutes les données)" if audience == "all"

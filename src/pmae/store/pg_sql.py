@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from pmae.model import COLLECTIONS
+from pmae.store.names import SQLITE_ONLY
 from pmae.store.schema import quote
 
 __all__ = ["copy_target", "fts_query", "translate", "translate_ddl"]
@@ -49,6 +50,8 @@ _WORD: Final = re.compile(r'"((?:[^"]|"")*)"\*')
 
 def translate_ddl(statement: str) -> list[str]:
     """A statement of a migration as PostgreSQL's (sometimes with an index after it)."""
+    if statement.startswith(SQLITE_ONLY):
+        return []
     fts = _FTS.match(statement)
     if fts:
         table, fields = fts.group(1), [f.strip() for f in fts.group(2).split(",")]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 #: The schema version this pmae writes and reads.
-SCHEMA_VERSION: Final = 5
+SCHEMA_VERSION: Final = 6
 
 #: collection -> ((column, label table or None), …): the indexed single-valued fields.
 COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
@@ -292,7 +292,15 @@ def _version_5() -> list[str]:
     return statements
 
 
+def _version_6() -> list[str]:
+    """Names for the references between records, for Datasette (SQLite only; see
+    :mod:`pmae.store.names`)."""
+    from pmae.store.names import names_statements  # it reads the tables above
+
+    return names_statements()
+
+
 #: version -> the statements leading to it from the version before (0: an empty file).
 MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {
-    1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5,
+    1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6,
 }

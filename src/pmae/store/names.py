@@ -1,0 +1,191 @@
+"""Names for references between records, so that Datasette shows them instead of ids.
+
+Datasette 0.65 shows a label instead of a value only in a column declared as a foreign key to a
+table with a ``label_column``. A reference from one record to another (an offer's ``actor``, a
+need's ``association``, a meeting's organisers…) may point to a record the file does not hold:
+another network's (an *external reference*, which publication allows), or, in a file made for
+one audience, a record that audience may not see. A foreign key to the collection's table would
+refuse those (the store checks its foreign keys). So the references point to
+``record_names``, which holds a row for every id a reference column or a referenced collection
+holds: the record's name or title when the file holds the record, else
+:data:`ELSEWHERE` (« (hors de cette base) »), never anything the file does not already hold.
+
+The table is kept by triggers (SQLite only), not by the publication: a reference must name a
+row of ``record_names`` when its own row is written (the store checks foreign keys at once,
+and a deferred check would make SQLite search every referencing table for each new name), so
+a trigger *before* a row is written adds the ids it references, and a trigger *after* writes
+the name of a record of a referenced collection. Every writer (publication, streaming, the
+``sqlite`` exporter, an upgrade) keeps the table right without a line of its own, and a file
+made for one audience holds only the names of the records it holds.
+
+Only the collections some reference points to get a row per record (actors, offers,
+associations, diagnoses, needs, meetings, programmes): the names of the others would never be
+shown. PostgreSQL gets none of this (:data:`SQLITE_ONLY` statements are skipped there):
+Datasette opens SQLite files only, and the PostgreSQL store declares no foreign key on its
+records' tables.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pmae.io.check_tables import REFERENCE_FIELDS
+from pmae.store.schema import COLUMNS, LINKS, link_table, quote
+
+__all__ = ["ELSEWHERE", "NAMES_TABLE", "NAME_COLUMNS", "REFERENCE_COLUMNS", "REFERENCE_LINKS",
+           "SQLITE_ONLY", "names_statements"]
+
+#: The table of names.
+NAMES_TABLE: Final = "record_names"
+
+#: The name of a referenced record the file does not hold.
+ELSEWHERE: Final = "(hors de cette base)"
+
+#: The first line of a statement PostgreSQL skips (``pmae.store.pg_sql.translate_ddl``).
+SQLITE_ONLY: Final = "-- SQLite only (Datasette's names)\n"
+
+#: collection -> its column holding a record's name (Datasette's ``label_column``).
+NAME_COLUMNS: Final = {"actors": "name", "offers": "title", "associations": "name",
+                       "meetings": "title", "productions": "title", "resources": "title",
+                       "responses": "title", "practices": "title"}
+
+#: collection -> its field holding a record's name where no column holds it (read from the
+#: record's JSON: programmes are few). The others (needs, diagnoses) are named by their id.
+_NAME_FIELDS: Final = {"programmes": "title"}
+
+
+def _targets(collection: str, field: str) -> str | None:
+    for name, targets in REFERENCE_FIELDS.get(collection, ()):
+        if name == field and len(targets) == 1:
+            return targets[0]
+    return None
+
+
+#: collection -> ((indexed column, collection it points to), …): the reference columns.
+REFERENCE_COLUMNS: Final = {
+    collection: found for collection, columns in COLUMNS.items()
+    if (found := tuple((name, target) for name, table in columns
+                       if table is None and (target := _targets(collection, name))))}
+
+#: (collection, list field) -> the collection its link table's codes point to.
+REFERENCE_LINKS: Final = {
+    (owner, field): target for (owner, field), table in LINKS.items()
+    if table is None and (target := _targets(owner, field))}
+
+#: The collections some reference points to: each record gets its name in the table.
+NAMED: Final = tuple(sorted({t for found in REFERENCE_COLUMNS.values() for _, t in found}
+                            | set(REFERENCE_LINKS.values())))
+
+_REFERENCES: Final = f' REFERENCES {quote(NAMES_TABLE)}(id)'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _trigger(name: str, when: str, table: str, body: str) -> str:
+    return (f"{SQLITE_ONLY}CREATE TRIGGER {quote(name)} {when} ON {quote(table)} "
+            f"BEGIN\n  {body};\nEND")
+
+
+def _referenced(pairs: list[tuple[str, str]]) -> str:
+    """Add the ids ``new.<column>`` point to (pairs of column and collection) unless known."""
+    rows = " UNION ALL ".join(
+        f"SELECT new.{quote(column)}, {_literal(target)}, {_literal(ELSEWHERE)} "
+        f"WHERE new.{quote(column)} IS NOT NULL" for column, target in pairs)
+    return f"INSERT OR IGNORE INTO {quote(NAMES_TABLE)} (id, collection, name) {rows}"
+
+
+def _name_of(collection: str, row: str = "") -> str:
+    column = NAME_COLUMNS.get(collection)
+    if column:
+        return f"coalesce({row}{quote(column)}, {row}id)"
+    field = _NAME_FIELDS.get(collection)
+    if field:
+        return f"coalesce(json_extract({row}record, '$.{field}'), {row}id)"
+    return f"{row}id"
+
+
+def _fill() -> list[str]:
+    """Names of what the file holds, set-wise (an upgrade from version 5): every record of a
+    referenced collection, then every id a reference names that is not one of them."""
+    held = " UNION ALL ".join(f"SELECT id, {_literal(c)}, {_name_of(c)} FROM {quote(c)}"
+                              for c in NAMED)
+    referenced = " UNION ALL ".join(
+        [f"SELECT {quote(column)}, {_literal(target)}, {_literal(ELSEWHERE)} FROM {quote(c)} "
+         f"WHERE {quote(column)} IS NOT NULL"
+         for c, found in REFERENCE_COLUMNS.items() for column, target in found]
+        + [f"SELECT code, {_literal(target)}, {_literal(ELSEWHERE)} "
+           f"FROM {quote(link_table(owner, field))}"
+           for (owner, field), target in REFERENCE_LINKS.items()])
+    return [f"{SQLITE_ONLY}INSERT OR IGNORE INTO {quote(NAMES_TABLE)} (id, collection, name) "
+            f"{rows}" for rows in (held, referenced)]
+
+
+def _declare() -> list[str]:
+    """Declare the reference columns foreign keys to the names, in the tables' text.
+
+    SQLite cannot add a constraint to a column (``ALTER TABLE`` adds columns only); a foreign
+    key does not change how rows are stored, so the declaration is written into the schema
+    table, as SQLite documents for such changes and as sqlite-utils' ``add_foreign_key`` does,
+    instead of copying every table (a national store is over 1 GiB). The names are filled
+    before, so every reference already resolves; the triggers made after change the schema's
+    version number, so every connection reads the new declarations. Written so that running
+    it again changes nothing."""
+    statements = [f"{SQLITE_ONLY}PRAGMA writable_schema = ON"]
+    for collection, found in REFERENCE_COLUMNS.items():
+        for column, _ in found:
+            plain = f"\n  {quote(column)} TEXT,\n"
+            statements.append(
+                f"{SQLITE_ONLY}UPDATE sqlite_master SET sql = replace(sql, "
+                f"{_literal(plain)}, {_literal(plain[:-2] + _REFERENCES + ',' + chr(10))}) "
+                f"WHERE type = 'table' AND name = {_literal(collection)}")
+    for owner, field in REFERENCE_LINKS:
+        plain = "code TEXT NOT NULL,\n"
+        statements.append(
+            f"{SQLITE_ONLY}UPDATE sqlite_master SET sql = replace(sql, {_literal(plain)}, "
+            f"{_literal(plain[:-2] + _REFERENCES + ',' + chr(10))}) "
+            f"WHERE type = 'table' AND name = {_literal(link_table(owner, field))}")
+    # RESET: off, and this connection reads the schema again (older SQLite: off).
+    return [*statements, f"{SQLITE_ONLY}PRAGMA writable_schema = RESET"]
+
+
+def _triggers() -> list[str]:
+    statements = []
+    for collection, found in REFERENCE_COLUMNS.items():
+        body = _referenced(list(found))
+        columns = ", ".join(quote(column) for column, _ in found)
+        statements += [
+            _trigger(f"{collection}_references_insert", "BEFORE INSERT", collection, body),
+            _trigger(f"{collection}_references_update", f"BEFORE UPDATE OF {columns}",
+                     collection, body)]
+    for (owner, field), target in REFERENCE_LINKS.items():
+        table = link_table(owner, field)
+        statements.append(_trigger(f"{table}_references", "BEFORE INSERT", table,
+                                   _referenced([("code", target)])))
+    for collection in NAMED:
+        upsert = (f"INSERT INTO {quote(NAMES_TABLE)} (id, collection, name) VALUES "
+                  f"(new.id, {_literal(collection)}, {_name_of(collection, 'new.')}) "
+                  "ON CONFLICT (id) DO UPDATE SET collection = excluded.collection, "
+                  "name = excluded.name")
+        column = NAME_COLUMNS.get(collection) or ("record" if collection in _NAME_FIELDS
+                                                  else None)
+        statements += [
+            _trigger(f"{collection}_name_insert", "AFTER INSERT", collection, upsert),
+            _trigger(f"{collection}_name_update",
+                     f"AFTER UPDATE OF id{', ' + quote(column) if column else ''}",
+                     collection, upsert),
+            # A withdrawn record may still be referenced: its row stays, without its name.
+            _trigger(f"{collection}_name_delete", "AFTER DELETE", collection,
+                     f"UPDATE {quote(NAMES_TABLE)} SET name = {_literal(ELSEWHERE)} "
+                     "WHERE id = old.id")]
+    return statements
+
+
+def names_statements() -> list[str]:
+    """The statements of schema version 6: the names table, filled from what the file holds,
+    the foreign keys that point to it, and the triggers that keep it."""
+    return [f"{SQLITE_ONLY}CREATE TABLE {quote(NAMES_TABLE)} (\n"
+            "  id TEXT PRIMARY KEY,\n  collection TEXT NOT NULL,\n  name TEXT NOT NULL\n"
+            ") WITHOUT ROWID",
+            *_fill(), *_declare(), *_triggers()]
