@@ -19,10 +19,13 @@ the name of a record of a referenced collection. Every writer (publication, stre
 made for one audience holds only the names of the records it holds.
 
 Only the collections some reference points to get a row per record (actors, offers,
-associations, diagnoses, needs, meetings, programmes): the names of the others would never be
-shown. PostgreSQL gets none of this (:data:`SQLITE_ONLY` statements are skipped there):
-Datasette opens SQLite files only, and the PostgreSQL store declares no foreign key on its
-records' tables.
+associations, meetings, programmes): the names of the others would never be shown. Needs and
+diagnoses have no name: a reference to one shows its id (held or not), and their records get
+no row of their own (needs are most of a store's records: a row each would cost publication).
+
+PostgreSQL gets none of this (:data:`SQLITE_ONLY` statements are skipped there): Datasette
+opens SQLite files only, and the PostgreSQL store declares no foreign key on its records'
+tables.
 """
 
 from __future__ import annotations
@@ -72,15 +75,27 @@ REFERENCE_LINKS: Final = {
     (owner, field): target for (owner, field), table in LINKS.items()
     if table is None and (target := _targets(owner, field))}
 
-#: The collections some reference points to: each record gets its name in the table.
-NAMED: Final = tuple(sorted({t for found in REFERENCE_COLUMNS.values() for _, t in found}
-                            | set(REFERENCE_LINKS.values())))
+#: The collections whose records are named by their id (they have no name nor title): a
+#: reference to one of them is named by the id, whether the file holds the record or not, so
+#: their records need no row of their own (needs are most of a store's records).
+BY_ID: Final = ("diagnoses", "needs")
+
+#: The collections some reference points to whose records have a name: each record gets its
+#: name in the table.
+NAMED: Final = tuple(sorted(({t for found in REFERENCE_COLUMNS.values() for _, t in found}
+                             | set(REFERENCE_LINKS.values())) - set(BY_ID)))
 
 _REFERENCES: Final = f' REFERENCES {quote(NAMES_TABLE)}(id)'
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _unknown(target: str, column: str, row: str = "") -> str:
+    """The name of a record ``row.column`` references, until its own row names it: its id for
+    a collection named by ids, else the marker."""
+    return f"{row}{quote(column)}" if target in BY_ID else _literal(ELSEWHERE)
 
 
 def _trigger(name: str, when: str, table: str, body: str) -> str:
@@ -91,7 +106,7 @@ def _trigger(name: str, when: str, table: str, body: str) -> str:
 def _referenced(pairs: list[tuple[str, str]]) -> str:
     """Add the ids ``new.<column>`` point to (pairs of column and collection) unless known."""
     rows = " UNION ALL ".join(
-        f"SELECT new.{quote(column)}, {_literal(target)}, {_literal(ELSEWHERE)} "
+        f"SELECT new.{quote(column)}, {_literal(target)}, {_unknown(target, column, 'new.')} "
         f"WHERE new.{quote(column)} IS NOT NULL" for column, target in pairs)
     return f"INSERT OR IGNORE INTO {quote(NAMES_TABLE)} (id, collection, name) {rows}"
 
@@ -112,10 +127,10 @@ def _fill() -> list[str]:
     held = " UNION ALL ".join(f"SELECT id, {_literal(c)}, {_name_of(c)} FROM {quote(c)}"
                               for c in NAMED)
     referenced = " UNION ALL ".join(
-        [f"SELECT {quote(column)}, {_literal(target)}, {_literal(ELSEWHERE)} FROM {quote(c)} "
+        [f"SELECT {quote(column)}, {_literal(target)}, {_unknown(target, column)} FROM {quote(c)} "
          f"WHERE {quote(column)} IS NOT NULL"
          for c, found in REFERENCE_COLUMNS.items() for column, target in found]
-        + [f"SELECT code, {_literal(target)}, {_literal(ELSEWHERE)} "
+        + [f"SELECT code, {_literal(target)}, {_unknown(target, 'code')} "
            f"FROM {quote(link_table(owner, field))}"
            for (owner, field), target in REFERENCE_LINKS.items()])
     return [f"{SQLITE_ONLY}INSERT OR IGNORE INTO {quote(NAMES_TABLE)} (id, collection, name) "
