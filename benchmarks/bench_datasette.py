@@ -37,6 +37,9 @@ PAGES = (
     ("associations × départements, facet code", "associations_departements", ("code",),
      "_facet=code"),
     ("offers, full-text search", "offers", (), "_search=emploi"),
+    ("offers, page with actors' names", "offers", (), "_labels=on"),
+    ("needs, page with associations' names", "needs",
+     ("theme", "origin", "stage", "size_band", "sector", "status"), "_labels=on"),
 )
 
 #: The SQL Datasette 0.65 runs for a column facet (datasette/facets.py), under its time limit.
