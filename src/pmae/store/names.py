@@ -35,8 +35,8 @@ from typing import Final
 from pmae.io.check_tables import REFERENCE_FIELDS
 from pmae.store.schema import COLUMNS, LINKS, link_table, quote
 
-__all__ = ["ELSEWHERE", "NAMES_TABLE", "NAME_COLUMNS", "REFERENCE_COLUMNS", "REFERENCE_LINKS",
-           "SQLITE_ONLY", "names_statements"]
+__all__ = ["BY_ID", "ELSEWHERE", "NAMED", "NAMES_TABLE", "NAME_COLUMNS", "REFERENCE_COLUMNS",
+           "REFERENCE_LINKS", "SQLITE_ONLY", "names_statements"]
 
 #: The table of names.
 NAMES_TABLE: Final = "record_names"
