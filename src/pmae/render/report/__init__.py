@@ -308,7 +308,12 @@ def _write_sheets(bundle: Bundle, folder: Path, *, audience: str, lang: str, tod
     if not built:
         return None
     return save_sheets(built, folder / SHEETS_FOLDER, formats=("html", "md"), index=True,
-                       progress=progress)
+                       progress=progress, practices_link=_practices_link)
+
+
+def _practices_link(theme: str) -> str:
+    """From a sheet in ``fiches/``, the practices of its theme on the report's page."""
+    return f"../{plan_pages.PRACTICES_PAGE}#{plan_pages.practice_anchor(theme)}"
 
 
 def _copy_assets(folder: Path) -> None:

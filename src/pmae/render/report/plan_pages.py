@@ -21,10 +21,12 @@ if TYPE_CHECKING:
     from pmae.model import Bundle
     from pmae.sessions import Session
 
-__all__ = ["PAGES", "TEXT", "nav_entries", "practice_anchor", "write_pages"]
+__all__ = ["PAGES", "PRACTICES_PAGE", "TEXT", "nav_entries", "practice_anchor", "write_pages"]
 
+#: The practices page, whose ``#theme-<code>`` anchors the thematic sheets link to.
+PRACTICES_PAGE: Final = "pratiques.html"
 #: The pages this module writes.
-PAGES: Final = ("plan.html", "pratiques.html")
+PAGES: Final = ("plan.html", PRACTICES_PAGE)
 
 #: The wording of both pages, by language.
 TEXT: Final[dict[str, dict[str, str]]] = {

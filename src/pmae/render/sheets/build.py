@@ -4,7 +4,8 @@ A sheet is computed from what the audience may see (:func:`pmae.io.audience.filt
 the theme's description and group (from the themes vocabulary), the resources on the theme,
 the support chain (for each stage, the offers in force on the theme that are open to the
 associations of the département, or every offer on the theme when no département is given),
-the actors of those offers, the meetings and productions on the theme, the date and sources.
+the actors of those offers, the meetings, productions and practices on the theme, the date and
+sources.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pmae.render.sheets.model import (
     SheetActor,
     SheetMeeting,
     SheetOffer,
+    SheetPractice,
     SheetProduction,
     SheetResource,
     SheetSource,
@@ -58,11 +60,11 @@ def _check(theme: str, departement: str | None, lang: str, vocabularies: Mapping
 
 def sheet_themes(bundle: Bundle, *, vocabularies: Mapping[str, Vocabulary] | None = None,
                  session: Session | None = None) -> tuple[str, ...]:
-    """The themes ``bundle`` speaks of (offers, resources, meetings, productions), in the
+    """The themes ``bundle`` speaks of (offers, resources, meetings, productions, practices), in the
     vocabulary's order (the session's, unless ``vocabularies`` is given), then other codes
     sorted."""
     used: set[str] = set()
-    for records in (bundle.offers, bundle.resources, bundle.productions):
+    for records in (bundle.offers, bundle.resources, bundle.productions, bundle.practices):
         for record in records:
             used.update(record.themes)
     for meeting in bundle.meetings:
@@ -234,7 +236,27 @@ def _build(bundle: Bundle, theme: str, *, departement: str | None, audience: str
         audience_label=audience_label(audience, text), departement=departement,
         territory_label=territory, date=today, resources=resources, chain=tuple(chain),
         actors=sheet_actors, meetings=meetings, productions=productions, sources=tuple(sources),
-        licence=bundle.licence)
+        licence=bundle.licence, practices=_practices(bundle, theme))
+
+
+def _practices(bundle: Bundle, theme: str) -> tuple[SheetPractice, ...]:
+    """The practices on ``theme``, by title, with the names, meeting and resources they refer
+    to. ``bundle`` is already filtered for the audience, which also cleared the references to
+    what it hid; a reference to a record outside the bundle shows as its id."""
+    names = {a.id: a.name for a in bundle.actors}
+    meetings = {m.id: m for m in bundle.meetings}
+    resources = {r.id: r for r in bundle.resources}
+    listed = []
+    for practice in sorted(bundle.practices, key=lambda p: (p.title.casefold(), p.id)):
+        if theme not in practice.themes:
+            continue
+        meeting = meetings.get(practice.meeting or "")
+        listed.append(SheetPractice(
+            practice=practice, actor_names=tuple(names.get(a, a) for a in practice.actors),
+            meeting_title=meeting.title if meeting else practice.meeting,
+            meeting_date=meeting.start.date() if meeting else None,
+            resources=tuple(resources[r] for r in practice.resources if r in resources)))
+    return tuple(listed)
 
 
 def production_id(sheet: Sheet, source: str) -> str:

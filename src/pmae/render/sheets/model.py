@@ -10,13 +10,14 @@ import datetime as dt
 
 import attrs
 
-from pmae.model import Actor, Meeting, Offer, Production, Resource
+from pmae.model import Actor, Meeting, Offer, Practice, Production, Resource
 
 __all__ = [
     "Sheet",
     "SheetActor",
     "SheetMeeting",
     "SheetOffer",
+    "SheetPractice",
     "SheetProduction",
     "SheetResource",
     "SheetSource",
@@ -86,6 +87,18 @@ class SheetProduction:
 
 
 @attrs.define(kw_only=True, frozen=True)
+class SheetPractice:
+    """A practice brought out on the theme (format 1.1): who brought it, the meeting where it
+    was presented, and the resources that document it, as the audience sees them."""
+
+    practice: Practice
+    actor_names: tuple[str, ...]
+    meeting_title: str | None
+    meeting_date: dt.date | None
+    resources: tuple[Resource, ...]
+
+
+@attrs.define(kw_only=True, frozen=True)
 class SheetSource:
     """Where the data comes from: a publishing network and the date it published its data."""
 
@@ -119,6 +132,8 @@ class Sheet:
     productions: tuple[SheetProduction, ...]
     sources: tuple[SheetSource, ...]
     licence: str
+    #: The practices on the theme (empty: the sheet has no such section).
+    practices: tuple[SheetPractice, ...] = ()
 
     def offers(self) -> tuple[Offer, ...]:
         """Every offer the sheet lists, once, in the order of the chain."""

@@ -31,6 +31,8 @@ _MD_LINE_START: Final = re.compile(r"^([#+=-]|\d+(?=[.)]))")
 _SPACES: Final = re.compile(r"[\s\x00-\x1f\x7f]+")
 # Characters kept as they are in a Markdown link destination (the rest is percent-encoded).
 _URL_SAFE: Final = "/:?#@!$&'*+,;=%~-._"
+# A link pmae makes to a page it wrote: a file name, beside or above, with an optional anchor.
+_FILE_LINK: Final = re.compile(r"(\.\./)*[A-Za-z0-9_.-]+(#[A-Za-z0-9_.%~-]+)?")
 
 
 class MdText(str):
@@ -66,8 +68,9 @@ def md_link(label: object, url: str | None) -> MdText:
 
 
 def md_file_link(label: object, name: str) -> MdText:
-    """``[label](name)`` for a file pmae wrote beside the page (a relative name it made)."""
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+    """``[label](name)`` for a file pmae wrote beside the page or in a folder above it (a
+    relative name it made, ``../`` first, maybe with a percent-encoded ``#anchor``)."""
+    if not _FILE_LINK.fullmatch(name):
         raise ValueError(f"not a file name pmae writes: {name!r}")
     return MdText(f"[{md_escape(label)}]({name})")
 
@@ -104,18 +107,33 @@ def _context(lang: str) -> dict[str, Any]:
             "version": version("pmae")}
 
 
-def render_html(sheet: Sheet, *, files: Sequence[str] = ()) -> str:
+def _page_link(link: str | None) -> str | None:
+    """A relative link pmae made (``../pratiques.html#theme-<code>``), percent-encoded: the
+    theme code in its anchor comes from the data."""
+    return None if link is None else quote(link, safe="/#")
+
+
+def render_html(sheet: Sheet, *, files: Sequence[str] = (),
+                practices_link: str | None = None) -> str:
     """The sheet as one self-contained HTML page, laid out for an A4 print.
 
     :param files: other formats of the same sheet, linked from the page (relative names).
+    :param practices_link: where the practices of the theme are listed with the others (the
+        report's ``../pratiques.html#theme-<code>``), linked below the sheet's own list;
+        ``None`` for a standalone sheet.
     """
     return _HTML.get_template("sheet.html.j2").render(
-        **_context(sheet.lang), sheet=sheet, files=files)
+        **_context(sheet.lang), sheet=sheet, files=files,
+        practices_link=_page_link(practices_link))
 
 
-def render_markdown(sheet: Sheet) -> str:
-    """The sheet as a Markdown document (CommonMark), every value from the data escaped."""
-    return _MARKDOWN.get_template("sheet.md.j2").render(**_context(sheet.lang), sheet=sheet)
+def render_markdown(sheet: Sheet, *, practices_link: str | None = None) -> str:
+    """The sheet as a Markdown document (CommonMark), every value from the data escaped.
+
+    :param practices_link: see :func:`render_html`.
+    """
+    return _MARKDOWN.get_template("sheet.md.j2").render(
+        **_context(sheet.lang), sheet=sheet, practices_link=_page_link(practices_link))
 
 
 def _index_rows(sheets: Sequence[Sheet], files: Mapping[str, Sequence[str]],

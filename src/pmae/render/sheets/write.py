@@ -80,11 +80,15 @@ def write_sheets(
 def save_sheets(sheets: Sequence[Sheet], out_dir: str | os.PathLike[str], *,
                 formats: Sequence[str] = FORMATS, index: bool = False,
                 overwrite: bool = False,
-                progress: Callable[[str, int, int], None] | None = None) -> SheetsResult:
+                progress: Callable[[str, int, int], None] | None = None,
+                practices_link: Callable[[str], str] | None = None) -> SheetsResult:
     """Write ``sheets`` in ``formats`` into the folder ``out_dir``, replacing it as a whole.
 
     :param progress: called after each sheet is written (and each PDF printed) with
         ``(file, done, total)``.
+    :param practices_link: theme -> the link (relative to ``out_dir``) to the page that lists
+        the practices of every theme, for the sheets that list practices (the report's); by
+        default the sheets stand alone.
 
     :raises ValueError: an unknown format, or no format.
     :raises FileExistsError: ``out_dir`` is a non-empty folder not written by pmae sheets
@@ -117,12 +121,15 @@ def save_sheets(sheets: Sequence[Sheet], out_dir: str | os.PathLike[str], *,
         printing: list[tuple[Path, Path]] = []
         for sheet in sheets:
             name = slug(sheet.theme)
+            link = practices_link(sheet.theme) if practices_link and sheet.practices else None
             if "md" in formats:
-                (folder / f"{name}.md").write_text(render_markdown(sheet), encoding="utf-8")
+                (folder / f"{name}.md").write_text(render_markdown(sheet, practices_link=link),
+                                                   encoding="utf-8")
             html = folder / f"{name}.html"
             if "html" in formats or "pdf" in formats:
                 others = tuple(f for f in files[sheet.theme] if f != html.name)
-                html.write_text(render_html(sheet, files=others), encoding="utf-8")
+                html.write_text(render_html(sheet, files=others, practices_link=link),
+                                encoding="utf-8")
             if "pdf" in formats:
                 printing.append((html, folder / f"{name}.pdf"))
             written.extend(files[sheet.theme])
