@@ -1,7 +1,12 @@
-"""Progress bars: on standard error when it is a terminal, nothing otherwise."""
+"""Progress bars: on standard error when it is a terminal, nothing otherwise.
+
+One helper draws both shapes (:mod:`pmae.render.progress`): counted steps (publish, dump, the
+store's reads) and named steps (report, sheets; their own tests are in test_report_cofil.py).
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import pty
 import subprocess
@@ -12,6 +17,7 @@ import orjson
 import pytest
 
 from pmae.io.files import dumps_json_lines
+from pmae.render.progress import TerminalProgress, progress_bar, shows_progress
 from pmae.sample import sample_bytes
 
 # The labels are checked in English, the language the suite runs in (tests/conftest.py).
@@ -69,3 +75,52 @@ def test_publish_dump_and_analyses_show_progress_on_a_terminal_only(folder: Path
         else:
             assert label.strip() not in err and "%" not in err, err
         assert "%" not in out  # never on standard output
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class _Closed(io.StringIO):
+    def isatty(self) -> bool:
+        raise ValueError("I/O operation on closed file")
+
+
+def test_counted_steps_show_the_share_done_then_clear_their_line() -> None:
+    stream = _Terminal()
+    with progress_bar("publishing ra.jsonl", 200, stream=stream) as advance:
+        assert advance is not None
+        for _ in range(4):
+            advance(50)
+        advance(10)  # more than announced: the bar stops at its end
+    drawn = stream.getvalue()
+    # A step under way says the share done and the time left at the pace so far.
+    assert drawn.startswith("\rpublishing ra.jsonl [######..................]  25% eta 0:00:")
+    assert "\rpublishing ra.jsonl [########################] 100%" in drawn
+    assert "100% eta" not in drawn
+    assert drawn.rsplit("\r", 2)[-2].strip() == ""  # the line is cleared at the end
+
+
+def test_counted_steps_redraw_at_most_every_interval() -> None:
+    stream = _Terminal()
+    with TerminalProgress("reading x.db", stream=stream, total=1000, every=3600) as progress:
+        for _ in range(1000):
+            progress.advance(1)
+    lines = [line for line in stream.getvalue().split("\r") if line.strip()]
+    # The first step draws, then only the last one (within the hour).
+    assert [line.split("]")[1].split()[0] for line in lines] == ["0%", "100%"]
+
+
+def test_no_bar_off_a_terminal_or_with_nothing_to_count() -> None:
+    for stream, total in ((io.StringIO(), 10), (_Terminal(), 0), (_Closed(), 10)):
+        with progress_bar("x", total, stream=stream) as advance:
+            assert advance is None
+        assert stream.getvalue() == ""
+    assert not shows_progress(io.StringIO()) and not shows_progress(_Closed())
+    assert shows_progress(_Terminal())
+    quiet = io.StringIO()
+    with TerminalProgress("x", stream=quiet, total=3) as progress:
+        progress.advance(3)
+        progress("a", 1, 1)
+    assert quiet.getvalue() == ""

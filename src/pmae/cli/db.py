@@ -17,8 +17,8 @@ import attrs
 import click
 
 from pmae.cli.common import FORMAT_OPTION, echo_json, load_valid_bundle
-from pmae.cli.progress import progress_bar, shows_progress
 from pmae.i18n import gettext as _
+from pmae.render.progress import progress_bar, shows_progress
 
 if TYPE_CHECKING:
     from pmae.model import Bundle

@@ -6,9 +6,9 @@ import click
 
 from pmae.cli.common import FORCE_OPTION, check_audience_option, check_output
 from pmae.cli.db import DB_OPTION, opened_store, records_to_read
-from pmae.cli.progress import progress_bar
 from pmae.i18n import gettext as _
 from pmae.model import Source
+from pmae.render.progress import progress_bar
 
 __all__ = ["dump"]
 

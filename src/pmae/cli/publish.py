@@ -15,9 +15,9 @@ from pmae.cli.common import (
     session_of,
 )
 from pmae.cli.db import DB_OPTION, store_errors
-from pmae.cli.progress import progress_bar
 from pmae.i18n import gettext as _
 from pmae.io.bundles import is_json_lines
+from pmae.render.progress import progress_bar
 
 __all__ = ["publish"]
 
