@@ -96,9 +96,9 @@ def test_counted_steps_show_the_share_done_then_clear_their_line() -> None:
         advance(10)  # more than announced: the bar stops at its end
     drawn = stream.getvalue()
     # A step under way says the share done and the time left at the pace so far.
-    assert drawn.startswith("\rpublishing ra.jsonl [######..................]  25% eta 0:00:")
+    assert drawn.startswith("\rpublishing ra.jsonl [######..................]  25% 0:00:")
     assert "\rpublishing ra.jsonl [########################] 100%" in drawn
-    assert "100% eta" not in drawn
+    assert "100% 0:" not in drawn  # no time left at the end
     assert drawn.rsplit("\r", 2)[-2].strip() == ""  # the line is cleared at the end
 
 

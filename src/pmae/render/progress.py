@@ -9,7 +9,8 @@ nothing when it is a file or a pipe, so that scripts, logs and CI read only the 
   ``pmae report [#####.....] 12/53 annuaire/dep-69.html`` (with ``total`` 0, a step that is
   not counted: ``pmae report: shared diagnosis…``);
 - **counted steps**, ``advance(steps)`` towards a total known at the start (bytes published,
-  records read from the store): ``publishing ra.jsonl [#####.....]  42% eta 0:00:12``.
+  records read from the store): ``publishing ra.jsonl [#####.....]  42% 0:00:12``
+  (the time left at the pace so far, in numbers only: no word to translate).
   :func:`progress_bar` gives that callback, or ``None`` when no bar would show.
 """
 
@@ -90,11 +91,11 @@ class TerminalProgress:
         self._drawn = len(line)
 
     def _time_left(self, done: int, total: int, now: float) -> str:
-        """`` eta H:MM:SS`` at the pace so far, once something is done and until the end."""
+        """`` H:MM:SS``: the time left at the pace so far, once a step is done, until the end."""
         if done <= 0 or done >= total:
             return ""
         left = int((now - self._started) * (total - done) / done)
-        return f" eta {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
+        return f" {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
 
     def __enter__(self) -> TerminalProgress:
         """The progress itself."""
