@@ -3,13 +3,17 @@ of its theme as its audience sees them (the core's audience filter), standalone 
 report with a link to the theme's anchor on the report's practices page.
 
 HTML pages are parsed with html5lib in strict mode; the report's links are followed to the file
-and to the element whose ``id`` is the link's fragment.
+and to the element whose ``id`` is the link's fragment; a sheet of the report is opened in a real
+headless Chromium, its screenshot going to ``tests/artefacts/``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -30,6 +34,8 @@ from pmae.render.sheets import (
 from pmae.render.sheets.render import md_file_link
 from pmae.sample import load_sample
 
+ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
+CHROMIUM = shutil.which("chromium")
 SAMPLE_DAY = dt.date(2025, 12, 1)
 #: The themes of the sample's three practices.
 PRACTISED = {"dialogue_social", "formation_pro", "gepp", "mutualisation"}
@@ -251,3 +257,20 @@ def test_a_public_report_shows_no_restricted_practice(site: Path) -> None:
         if page.suffix in (".html", ".md"):
             text = page.read_text(encoding="utf-8")
             assert SECRET not in text and HIDDEN_ACTOR not in text, page
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_screenshot_of_a_report_sheet_with_practices(site: Path, tmp_path: Path) -> None:
+    ARTEFACTS.mkdir(exist_ok=True)
+    target = ARTEFACTS / "sheet-practices.png"
+    target.unlink(missing_ok=True)
+    page = site / SHEETS_FOLDER / "dialogue_social.html"
+    completed = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--run-all-compositor-stages-before-draw", "--disable-background-networking",
+         "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         f"--screenshot={target}", "--window-size=900,2400", page.as_uri()],
+        capture_output=True, text=True, timeout=90, check=False,
+        env={**os.environ, "HOME": str(tmp_path)})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
