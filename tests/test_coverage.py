@@ -336,7 +336,7 @@ def test_the_sessions_plugin_theme_is_covered_and_labelled(
     themes, table = _covered(tiers_lieux_session)
     assert "Tiers-lieux\n  département  Conseil\n  69 Rhône       2 (1)\n" in table
     english = render_coverage(grid, session=tiers_lieux_session.evolve(lang="en"))
-    assert english.startswith("Coverage of the support offer on 2025-06-01:")
+    assert english.startswith("Coverage of the support offer on 1 June 2025:")
     assert "  Third places · Information: 69" in english.splitlines()
     buffer = io.StringIO()
     write_coverage_csv(grid, buffer, cells=[cell])
@@ -379,7 +379,7 @@ def test_command_text(sample_file: Path) -> None:
         "--date", "2025-12-01", "--lang", "fr"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == ("Couverture de l'offre d'accompagnement au 2025-12-01 : "
+    assert lines[0] == ("Couverture de l'offre d'accompagnement au 1er décembre 2025 : "
                         "8 départements, 1 thèmes, 7 étapes")
     assert "  Santé, prévoyance et prévention des risques · Conseil : 73, 74" in lines
     assert lines[lines.index("Zones blanches où des besoins ont été observés (4)") + 2] == (

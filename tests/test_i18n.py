@@ -250,3 +250,48 @@ def test_set_language_refuses_an_unknown_one() -> None:
 def test_dates_are_written_the_way_the_language_writes_them(day: dt.date, lang: str,
                                                            expected: str) -> None:
     assert i18n.format_date(day, lang) == expected
+
+
+def test_validation_issues_speak_the_language_and_keep_their_codes(tmp_path: Path) -> None:
+    """The issues of ``pmae validate`` (their messages and the catalogue's hints) are said in
+    the run's language; the codes, which tools match on, never change."""
+    import json
+
+    from pmae.sample import sample_bytes
+
+    data = json.loads(sample_bytes())
+    data["offers"][0]["themes"] = ["paie"]
+    data["offers"][1]["bogus"] = 1
+    data["offers"][2]["valid_from"] = "2025-13-01"
+    bundle = tmp_path / "bad.json"
+    bundle.write_text(json.dumps(data), encoding="utf-8")
+    french = _pmae("validate", str(bundle), LANG="fr_FR.UTF-8").output  # type: ignore
+    assert "'paie' n’est pas un code du vocabulaire 'themes'" in french
+    assert "'2025-13-01' n’est pas une date valide — écrivez une vraie date du calendrier" in french
+    assert "'bogus' n’est pas un champ pour une offre" in french
+    english = _pmae("--lang", "en", "validate", str(bundle)).output  # type: ignore
+    assert "'paie' is not a code of the vocabulary 'themes'" in english
+    assert "is not a valid date — write a real calendar date as YYYY-MM-DD" in english
+    as_json = [json.loads(_pmae(*lang, "validate", str(bundle), "--format", "json")
+                          .output)  # type: ignore[attr-defined]
+               for lang in (("--lang", "fr"), ("--lang", "en"))]
+    assert [i["code"] for i in as_json[0]] == [i["code"] for i in as_json[1]]
+    assert sorted(i["code"] for i in as_json[0]) == [
+        "invalid-date", "unknown-code", "unknown-field"]
+    assert as_json[0][0]["message"] != as_json[1][0]["message"]
+
+
+def test_the_renderers_write_dates_the_language_s_way() -> None:
+    """French text says ``1er décembre 2025``, English text ``1 December 2025``: no ISO or
+    numeric date in running text."""
+    from pmae.analysis.coverage import coverage
+    from pmae.render.coverage import render_coverage
+    from pmae.sample import load_sample
+    from pmae.sessions import make_session
+
+    bundle = load_sample()
+    grid = coverage(bundle, session=make_session(load=[], as_of="2025-12-01"))
+    assert render_coverage(grid, lang="fr").startswith(
+        "Couverture de l'offre d'accompagnement au 1er décembre 2025 : ")
+    assert render_coverage(grid, lang="en").startswith(
+        "Coverage of the support offer on 1 December 2025: ")

@@ -75,9 +75,9 @@ def test_an_offer_left_out_by_its_dates_is_said(sample: Path) -> None:
     assert code == 0
     assert ISERE not in "\n".join(out.splitlines()[:-1])
     assert out.splitlines()[-1] == (
-        "Offre écartée à la date du 01/06/2026 : Diagnostic partagé et accompagnement "
+        "Offre écartée à la date du 1er juin 2026 : Diagnostic partagé et accompagnement "
         "individuel DLA de l'Isère — DLA de l'Isère (DLA départemental) "
-        f"[{ISERE}] (elle a expiré le 31/12/2025 ; elle aurait été proposée au rang 1 ; "
+        f"[{ISERE}] (elle a expiré le 31 décembre 2025 ; elle aurait été proposée au rang 1 ; "
         "--date pour une autre date)")
     code, out, _ = _invoke("orient", str(sample), "--theme", "modele_economique", "--commune",
                            "com:38421", "--stage", "conseil", "--format", "json", "--lang",
@@ -118,8 +118,8 @@ def test_orient_association_orients_each_waiting_need(diagnosed: Path) -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == (f"Orientation de École de musique de Saint-Martin-d'Hères "
-                        f"[{ASSOCIATION}] au 01/12/2025 : {len(waiting)} besoin(s) en attente, "
-                        "du plus urgent au moins urgent")
+                        f"[{ASSOCIATION}] au 1er décembre 2025 : {len(waiting)} besoin(s) en "
+                        "attente, du plus urgent au moins urgent")
     headings = [line.split(" · ")[0] for line in lines if line.startswith("Besoin ")]
     assert headings == [f"Besoin {n.id}" for n in waiting]
     # The economic-model need goes to the Isère's DLA first (its theme, its département).
@@ -176,7 +176,7 @@ def test_the_orientation_sheet(diagnosed: Path, tmp_path: Path) -> None:
     sheet = build_orientation_sheet(bundle, ASSOCIATION, session=_session())
     assert sheet.date == SAMPLE_DAY
     assert sheet.diagnosis is not None and sheet.diagnosis.id == bundle.diagnoses[-1].id
-    assert sheet.diagnosis_lines[0] == "Diagnostic partagé PMAE, le 20/11/2025"
+    assert sheet.diagnosis_lines[0] == "Diagnostic partagé PMAE, le 20 novembre 2025"
     assert [n.need.id for n in sheet.needs] == [n.id for n in open_needs(bundle, ASSOCIATION)]
     page = orientation_html(sheet, session=_session())
     html5lib.HTMLParser(strict=True).parse(page)

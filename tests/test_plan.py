@@ -258,8 +258,8 @@ def test_the_report_has_an_action_plan_and_a_practices_page(tmp_path: Path) -> N
     plan_page = (tmp_path / "site" / "plan.html").read_text("utf-8")
     assert '<a href="plan.html" aria-current="page">Plan d&#39;action</a>' in plan_page
     assert "<h2>Réalisée (1)</h2>" in plan_page
-    assert ("<li>effet : zones blanches 1 → 0 sur 2 cases (avant le 2024-12-31, au "
-            "2025-12-01)</li><li>comblées : Mutualisation · Formation · 26 Drôme</li>"
+    assert ("<li>effet : zones blanches 1 → 0 sur 2 cases (avant le 31 décembre 2024, au "
+            "1er décembre 2025)</li><li>comblées : Mutualisation · Formation · 26 Drôme</li>"
             in plan_page)
     practices = (tmp_path / "site" / "pratiques.html").read_text("utf-8")
     assert '<h2 id="theme-dialogue_social">Dialogue social</h2>' in practices

@@ -493,10 +493,10 @@ def test_invitations_command_text_and_usage_errors(sample_file: Path) -> None:
                            "pmae-ra:rencontre-2025-3", "--territory", "com:69123")
     assert (code, out.splitlines()) == (0, [
         "Rencontre régionale : modèles économiques et consolidation de l'emploi associatif "
-        "— 09/10/2025",
-        "Acteurs à inviter : 1 (audience network)",
-        "- Maison des associations de Lyon (pmae-ra:mda-lyon) · maison_des_associations · "
-        "com:69123",
+        "— 9 octobre 2025",
+        "Acteurs à inviter : 1 (membres des réseaux)",
+        "- Maison des associations de Lyon (pmae-ra:mda-lyon) · Maison des associations · "
+        "Lyon",
         "    contact@mda-lyon.example.org, 04 65 71 92 89 ; Inès Favre, Responsable de "
         "l'accueil, ines.favre@mda-lyon.example.org, 04 65 71 94 59",
         "    inscrit : non · présent à la précédente : oui",

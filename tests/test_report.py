@@ -185,7 +185,7 @@ def test_every_sample_page_is_valid_html(sample_site: Path) -> None:
         assert html.find("head/meta[@charset='utf-8']") is not None
         assert html.find("head/title").text
         footer = "".join(html.find("body/footer").itertext())
-        assert "données publiées le 01/12/2025" in footer
+        assert "données publiées le 1er décembre 2025" in footer
         assert "Public : tout public" in footer
         assert "Licence : etalab-2.0" in footer
         for tag, _, value in _links(tree):
@@ -219,7 +219,7 @@ def test_meetings_page(hostile_site: Path) -> None:
     tree = _parse(hostile_site / "rencontres.html")
     rows = [["".join(td.itertext()).strip() for td in tr.iter("td")]
             for tr in tree.iter("tr")][1:]
-    assert rows == [["20/03/2025", "Rencontre régionale", "<script>alert(1)</script> Rencontre",
+    assert rows == [["20 mars 2025", "Rencontre régionale", "<script>alert(1)</script> Rencontre",
                      HOSTILE_NAME, "Uniformation", "—", "1"]]
 
 

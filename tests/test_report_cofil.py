@@ -237,7 +237,7 @@ def test_legend_says_cells_count_offers(sample_site: Path) -> None:
 
 
 def test_figures_say_what_they_count(site: Path, tmp_path: Path) -> None:
-    public = ("Ce rapport montre les 2 offres publiques en vigueur le 01/06/2025. Offres "
+    public = ("Ce rapport montre les 2 offres publiques en vigueur le 1er juin 2025. Offres "
               "visibles closes ou pas encore ouvertes à cette date, non comptées : 1.")
     for name in ("index.html", "annuaire.html", "annuaire/dep-38.html", "couverture.html",
                  "couverture-conseil.html", "chaine.html"):
@@ -255,7 +255,7 @@ def test_figures_say_what_they_count(site: Path, tmp_path: Path) -> None:
     scope = next(_text(p) for p in _parse(tmp_path / "net" / "index.html").iter("p")
                  if p.attrib.get("class") == "scope")
     assert scope.startswith("Ce rapport montre les 3 offres visibles des membres des réseaux, "
-                            "en vigueur le 01/06/2025.")
+                            "en vigueur le 1er juin 2025.")
 
 
 def test_demo_says_why_its_figures_differ(tmp_path: Path) -> None:
@@ -270,7 +270,7 @@ def test_demo_says_why_its_figures_differ(tmp_path: Path) -> None:
         "toutes étapes), voir la page couverture du rapport")
     assert lines[6] == (
         f"Offres : le rapport (tout public) montre les {built.offers} offres publiques en "
-        f"vigueur le 01/12/2025 ; la synthèse ci-dessous compte les {len(sample.offers)} "
+        f"vigueur le 1er décembre 2025 ; la synthèse ci-dessous compte les {len(sample.offers)} "
         "offres de l'échantillon, toutes visibilités et dates confondues")
     assert built.offers < len(sample.offers)
     assert f"{len(sample.offers)} offres" in result.stdout  # the summary's own count

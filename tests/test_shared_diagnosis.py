@@ -36,6 +36,7 @@ from pmae.cli.needs import needs as needs_command
 from pmae.model import Need
 from pmae.render.needs import render_text, to_csv
 from pmae.sample import load_sample, sample_bytes
+from pmae.vocab import core_vocabularies
 
 _COUNTER = iter(range(10**9))
 
@@ -445,5 +446,10 @@ def test_trends_compare_published_cells_year_over_year(tmp_path: Path) -> None:
     text = CliRunner().invoke(needs_command, [str(path), "--by", "theme,year", "--trends",
                                               "--lang", "fr"])
     assert "Évolution" in text.output and "brouillé" in text.output
+    # Labels, not codes, in the text (JSON and CSV keep the codes).
+    themes = core_vocabularies()["themes"]
+    for code in {r["theme"] for r in rows if r["theme"] is not None}:
+        assert f"  {themes.label(code, 'fr')}" in text.output
+        assert f"  {code} " not in text.output
     refused = CliRunner().invoke(needs_command, [str(path), "--by", "theme", "--trends"])
     assert refused.exit_code == 2

@@ -238,7 +238,7 @@ def test_hostile_data_is_inert_in_markdown() -> None:
     assert "- **rhone** — DLA du Rhône (69 Rhône · Gratuit)" in lines
     assert "- **lyon** — Maison des associations de Lyon (Lyon, une partie du " \
            "territoire seulement)" in lines
-    assert "- 19/04/2025 — Rencontre · Rencontre régionale · Ateliers : Financer la " \
+    assert "- 19 avril 2025 — Rencontre · Rencontre régionale · Ateliers : Financer la " \
            "formation" in lines
     assert lines[0] == "# Les ESSentiels — Formation professionnelle"
 

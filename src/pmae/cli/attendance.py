@@ -23,6 +23,7 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.i18n import ngettext
 from pmae.render.attendance import attendance_csv, attendance_pairs_csv, attendance_text
 
 __all__ = ["attendance_command"]
@@ -71,4 +72,5 @@ def attendance_command(ctx: click.Context,
         text = buffer.getvalue()
     else:
         text = attendance_text(figures, lang, graph=graph, session=session)
-    write_result(text, output, f": {len(figures.meetings)} meetings")
+    write_result(text, output, ngettext(": {count} meeting", ": {count} meetings",
+                                        len(figures.meetings)).format(count=len(figures.meetings)))

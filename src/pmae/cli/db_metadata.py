@@ -6,6 +6,7 @@ import click
 
 from pmae.cli.common import FORCE_OPTION, check_output, session_of, write_result
 from pmae.cli.db import DB_OPTION, store_errors
+from pmae.i18n import gettext as _
 
 __all__ = ["metadata_command"]
 
@@ -35,5 +36,5 @@ def metadata_command(ctx: click.Context, db_path: str, output: str | None,
     data = metadata(database_name(path), vocabularies=session_of(ctx).vocabularies,
                     audience=audience, licence=licence)
     text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
-    write_result(text, output, f" (Datasette metadata for {path.name})")
+    write_result(text, output, _(" (Datasette metadata for {name})").format(name=path.name))
 

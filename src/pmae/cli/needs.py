@@ -27,6 +27,7 @@ from pmae.cli.common import (
 )
 from pmae.cli.db import DataSource, data_option
 from pmae.i18n import gettext as _
+from pmae.i18n import ngettext
 from pmae.render.needs import render_text, render_trends, to_csv
 
 __all__ = ["needs"]
@@ -90,7 +91,8 @@ def needs(ctx: click.Context,
     diagnosis = aggregate(shareable_needs(data.needs), by=by, rules=rules,
                           territories=session.territories)
     if trends:
-        text = render_trends(diagnosis, output_format, lang)
+        text = render_trends(diagnosis, output_format, lang, vocabularies=session.vocabularies,
+                             territories=session.territories)
     elif output_format == "json":
         text = orjson.dumps(diagnosis.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
     elif output_format == "csv":
@@ -98,5 +100,7 @@ def needs(ctx: click.Context,
     else:
         text = render_text(diagnosis, lang, vocabularies=session.vocabularies,
                            territories=session.territories)
-    write_result(text, output, f": {len(diagnosis.published())} published cells")
+    published = len(diagnosis.published())
+    write_result(text, output, ngettext(": {count} published cell", ": {count} published cells",
+                                        published).format(count=published))
 

@@ -35,7 +35,7 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
-from pmae.i18n import N_
+from pmae.i18n import N_, ngettext
 from pmae.i18n import gettext as _
 from pmae.io.audience import UnknownAudienceError, check_audience
 from pmae.io.files import DocumentError, read_document
@@ -172,8 +172,10 @@ def invitations(ctx: click.Context, bundle: str | None, db_path: str | None,
         invitations_csv(invitees, buffer)
     else:
         meeting = next(m for m in data.meetings if m.id == meeting_id)
-        buffer.write(invitations_text(meeting.title, meeting.start, invitees, audience, lang))
-    write_result(buffer.getvalue(), output, f": {len(invitees)} actor(s)")
+        buffer.write(invitations_text(meeting.title, meeting.start, invitees, audience, lang,
+                                      session=session))
+    write_result(buffer.getvalue(), output, ngettext(": {count} actor", ": {count} actors",
+                                                     len(invitees)).format(count=len(invitees)))
 
 
 @programme.command()

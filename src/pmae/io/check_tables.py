@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from pmae.i18n import N_
+
 __all__ = ["REFERENCE_FIELDS", "TERRITORY_FIELDS", "VOCABULARY_FIELDS"]
 
 #: collection -> ((field, vocabulary id), …). List fields and single fields alike.
@@ -64,8 +66,10 @@ _CLOSED_BY_SCHEMA: Final = frozenset({
     "response_statuses"})
 
 #: How an issue names a record of each collection.
-_SINGULAR: Final = {"actors": "an actor", "offers": "an offer", "associations": "an association",
-                    "diagnoses": "a diagnosis", "needs": "a need", "referrals": "a referral",
-                    "meetings": "a meeting", "productions": "a production",
-                    "resources": "a resource", "programmes": "a programme",
-                    "responses": "a response", "practices": "a practice"}
+# Marked for the catalogue: the messages that name a kind of record translate it.
+_SINGULAR: Final = {"actors": N_("an actor"), "offers": N_("an offer"),
+                    "associations": N_("an association"), "diagnoses": N_("a diagnosis"),
+                    "needs": N_("a need"), "referrals": N_("a referral"),
+                    "meetings": N_("a meeting"), "productions": N_("a production"),
+                    "resources": N_("a resource"), "programmes": N_("a programme"),
+                    "responses": N_("a response"), "practices": N_("a practice")}

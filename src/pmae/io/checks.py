@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.identifiers import luhn_ok, siret_ok
 from pmae.io.check_tables import (
     _CLOSED_BY_SCHEMA,
@@ -100,7 +101,8 @@ class Checker:
                 if record_id in kind_of:
                     where = self.path(kind_of[record_id], first[record_id])
                     self.add("duplicate-id", self.path(collection, index, "id"),
-                             f"id '{record_id}' is already used at {where}")
+                             _("id '{id}' is already used at {where}").format(
+                                 id=record_id, where=where))
                     continue
                 kind_of[record_id] = collection
                 first[record_id] = index
@@ -109,8 +111,9 @@ class Checker:
     def foreign_id(self, collection: str, index: int, record_id: str) -> None:
         """Warn about an id of another source than the bundle's."""
         if (prefix := record_id.partition(":")[0]) not in self.sources:
-            self.add("foreign-id", self.path(collection, index, "id"), f"id '{record_id}' "
-                     f"belongs to source '{prefix}', not to '{self.bundle.source.slug}'",
+            self.add("foreign-id", self.path(collection, index, "id"),
+                     _("id '{id}' belongs to source '{prefix}', not to '{source}'").format(
+                         id=record_id, prefix=prefix, source=self.bundle.source.slug),
                      severity="warning")
 
     # -- per record --------------------------------------------------------------------------
@@ -139,15 +142,17 @@ class Checker:
             if source not in self.sources:
                 # Another network's record: it resolves once the bundles are merged.
                 self.add("external-reference", self.path(collection, index, *sub),
-                         f"'{target}' is a record of the network '{source}', not in this "
-                         "bundle", severity="info")
+                         _("'{target}' is a record of the network '{source}', not in this "
+                           "bundle").format(target=target, source=source), severity="info")
             else:
                 self.add("dangling-reference", self.path(collection, index, *sub),
-                         f"'{target}' refers to no record of this bundle")
+                         _("'{target}' refers to no record of this bundle").format(
+                             target=target))
         elif kind not in targets:
             self.add("wrong-reference", self.path(collection, index, *sub),
-                     f"'{target}' is {_SINGULAR[kind]}, expected "
-                     + " or ".join(_SINGULAR[t] for t in targets))
+                     _("'{target}' is {kind}, expected {expected}").format(
+                         target=target, kind=_(_SINGULAR[kind]),
+                         expected=_(" or ").join(_(_SINGULAR[t]) for t in targets)))
 
     def codes(self, collection: str, index: int, record: Record) -> None:
         vocabularies = self.context.vocabularies
@@ -173,10 +178,13 @@ class Checker:
     def _unknown_code(self, collection: str, index: int, sub: tuple[str | int, ...], code: str,
                       vocabulary: Vocabulary) -> None:
         close = [c for c in (suggest(code, vocabulary.codes()),) if c]
-        hint = (f"did you mean '{close[0]}'? see `pmae vocab {vocabulary.id}`" if close
-                else f"see `pmae vocab {vocabulary.id}` for the codes")
+        hint = (_("did you mean '{close}'? see `pmae vocab {vocabulary}`").format(
+                    close=close[0], vocabulary=vocabulary.id) if close
+                else _("see `pmae vocab {vocabulary}` for the codes").format(
+                    vocabulary=vocabulary.id))
         self.add("unknown-code", self.path(collection, index, *sub),
-                 f"'{code}' is not a code of the vocabulary '{vocabulary.id}'", hint=hint)
+                 _("'{code}' is not a code of the vocabulary '{vocabulary}'").format(
+                     code=code, vocabulary=vocabulary.id), hint=hint)
 
     def territories(self, collection: str, index: int, record: Record) -> None:
         for field in TERRITORY_FIELDS.get(collection, ()):
@@ -197,19 +205,22 @@ class Checker:
                 return self._unknown_commune(code, error)
             return Issue(code=error.code, message=str(error), file=self.file)
         if not self.context.territories.exists(code):
-            return Issue(code="unknown-territory", message=f"territory '{code}' does not exist",
-                         file=self.file)
+            return Issue(code="unknown-territory", file=self.file,
+                         message=_("territory '{code}' does not exist").format(code=code))
         return None
 
     def _unknown_commune(self, code: str, error: TerritoryError) -> Issue:
         territories = self.context.territories
         departement = code[4:7] if code.startswith("com:97") else code[4:6]
-        hint = f"use the INSEE code of a commune of dep:{departement}"
+        hint = _("use the INSEE code of a commune of dep:{departement}").format(
+            departement=departement)
         if error.suggestions:
-            hint = f"did you mean {territories.describe(error.suggestions)}?"
+            hint = _("did you mean {names}?").format(
+                names=territories.describe(error.suggestions))
         return Issue(code="unknown-commune", file=self.file, hint=hint,
-                     message=f"commune '{code}' does not exist in the Code officiel "
-                             f"géographique ({territories.cog_version})")
+                     message=_("commune '{code}' does not exist in the Code officiel "
+                               "géographique ({version})").format(
+                                   code=code, version=territories.cog_version))
 
     def dates(self, collection: str, index: int, record: Any) -> None:
         if collection == "responses":
@@ -220,32 +231,33 @@ class Checker:
             if (record.valid_from is not None and record.valid_until is not None
                     and record.valid_until < record.valid_from):
                 self.add("dates-out-of-order", self.path(collection, index, "valid_until"),
-                         f"valid_until {record.valid_until} is before valid_from "
-                         f"{record.valid_from}")
+                         _("valid_until {until} is before valid_from {since}").format(
+                             until=record.valid_until, since=record.valid_from))
         elif collection == "meetings":
             if record.end < record.start:
                 self.add("dates-out-of-order", self.path(collection, index, "end"),
-                         f"the meeting ends ({record.end.isoformat()}) before it starts "
-                         f"({record.start.isoformat()})")
+                         _("the meeting ends ({end}) before it starts ({start})").format(
+                             end=record.end.isoformat(), start=record.start.isoformat()))
             for w, workshop in enumerate(record.workshops):
                 if workshop.start and workshop.end and workshop.end < workshop.start:
                     self.add("dates-out-of-order",
                              self.path(collection, index, "workshops", w, "end"),
-                             "the workshop ends before it starts")
+                             _("the workshop ends before it starts"))
 
     def identifiers(self, collection: str, index: int, record: Any) -> None:
         siren = getattr(record, "siren", None)
         siret = record.siret
         if siren is not None and not luhn_ok(siren):
             self.add("bad-check-digit", self.path(collection, index, "siren"),
-                     f"SIREN {siren} fails its check digit (Luhn)")
+                     _("SIREN {siren} fails its check digit (Luhn)").format(siren=siren))
         if siret is not None:
             if not siret_ok(siret):
                 self.add("bad-check-digit", self.path(collection, index, "siret"),
-                         f"SIRET {siret} fails its check digit (Luhn)")
+                         _("SIRET {siret} fails its check digit (Luhn)").format(siret=siret))
             elif siren is not None and not siret.startswith(siren):
                 self.add("siret-siren-mismatch", self.path(collection, index, "siret"),
-                         f"SIRET {siret} does not start with the SIREN {siren}")
+                         _("SIRET {siret} does not start with the SIREN {siren}").format(
+                             siret=siret, siren=siren))
 
     def headcount(self, index: int, record: Any) -> None:
         if record.headcount is None or record.size_band is None:
@@ -253,8 +265,9 @@ class Checker:
         expected = size_band_for(record.headcount)
         if expected != record.size_band:
             self.add("size-band-mismatch", self.path("associations", index, "size_band"),
-                     f"size band {record.size_band} does not match a headcount of "
-                     f"{record.headcount} (band {expected})", severity="warning")
+                     _("size band {band} does not match a headcount of {headcount} (band "
+                       "{expected})").format(band=record.size_band, headcount=record.headcount,
+                                             expected=expected), severity="warning")
 
     def plan(self, collection: str) -> _Plan:
         """How to check a record of ``collection``, built once: code fields with their valid

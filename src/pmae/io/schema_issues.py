@@ -17,6 +17,8 @@ import jsonschema_rs
 import referencing
 from referencing.jsonschema import DRAFT202012
 
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
 from pmae.io.schemas import format_checker, load_schema, resources, validator
 from pmae.issues import Issue, suggest
 from pmae.jsonpath import json_path, path_parts
@@ -34,16 +36,17 @@ RECORD_SCHEMA: dict[str, str] = {
     )
 }
 
+# The words of the messages are marked for the catalogue and said in the run's language.
 _KIND_NAMES = {
-    "actor": "an actor", "offer": "an offer", "association": "an association",
-    "diagnosis": "a diagnosis", "need": "a need", "referral": "a referral",
-    "meeting": "a meeting", "production": "a production", "resource": "a resource",
-    "programme": "a programme",
+    "actor": N_("an actor"), "offer": N_("an offer"), "association": N_("an association"),
+    "diagnosis": N_("a diagnosis"), "need": N_("a need"), "referral": N_("a referral"),
+    "meeting": N_("a meeting"), "production": N_("a production"),
+    "resource": N_("a resource"), "programme": N_("a programme"),
 }
 
 _JSON_TYPES = {
-    dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-    int: "an integer", float: "a number", type(None): "null",
+    dict: N_("an object"), list: N_("an array"), str: N_("a string"), bool: N_("a boolean"),
+    int: N_("an integer"), float: N_("a number"), type(None): "null",
 }
 
 # Letters (a name such as "Saint-Étienne"), not a code with a level: looked up among the communes.
@@ -95,22 +98,24 @@ def _show(value: Any) -> str:
 
 
 def _type_name(value: Any) -> str:
-    return _JSON_TYPES.get(type(value), type(value).__name__)
+    return _(_JSON_TYPES.get(type(value), type(value).__name__))
 
 
 def _expected_types(expected: Any) -> str:
     names = {
-        "object": "an object", "array": "an array", "string": "a string", "integer": "an integer",
-        "number": "a number", "boolean": "true or false", "null": "null",
+        "object": N_("an object"), "array": N_("an array"), "string": N_("a string"),
+        "integer": N_("an integer"), "number": N_("a number"), "boolean": N_("true or false"),
+        "null": "null",
     }
     if isinstance(expected, str):
-        return names.get(expected, expected)
-    return " or ".join(names.get(t, t) for t in expected)
+        return _(names.get(expected, expected))
+    return _(" or ").join(_(names.get(t, t)) for t in expected)
 
 
 def _record_kind(schema: Mapping[str, Any]) -> str | None:
     title = schema.get("title")
-    return _KIND_NAMES.get(str(title).lower()) if title else None
+    kind = _KIND_NAMES.get(str(title).lower()) if title else None
+    return _(kind) if kind else None
 
 
 def _issues_from_error(
@@ -128,7 +133,8 @@ def _issues_from_error(
         match = re.match(r"^'(.+)' is a required property$", error.message)
         field = match.group(1) if match else str(error.validator_value)
         kind = _record_kind(schema)
-        message = f"'{field}' is required" + (f" in {kind}" if kind else "")
+        message = (_("'{field}' is required in {kind}").format(field=field, kind=kind) if kind
+                   else _("'{field}' is required").format(field=field))
         yield Issue(code="missing-field", path=json_path([*parts, field]), message=message,
                     file=file)
         return
@@ -137,28 +143,34 @@ def _issues_from_error(
         kind = _record_kind(schema)
         for field in sorted(set(instance) - set(known)):
             close = [c for c in (suggest(field, known),) if c]
-            hint = (f"did you mean '{close[0]}'?" if close
-                    else "remove it; known fields: " + ", ".join(known))
+            hint = (_("did you mean '{close}'?").format(close=close[0]) if close
+                    else _("remove it; known fields: {fields}").format(fields=", ".join(known)))
             yield Issue(
                 code="unknown-field", path=json_path([*parts, field]),
-                message=f"'{field}' is not a field of " + (kind or "this object"),
+                message=_("'{field}' is not a field of {kind}").format(
+                    field=field, kind=kind or _("this object")),
                 hint=hint, file=file,
             )
         return
     if keyword == "type":
         code = "wrong-type"
-        message = (f"expected {_expected_types(error.validator_value)}, "
-                   f"got {_type_name(instance)} {_show(instance)}")
+        message = _("expected {expected}, got {got} {value}").format(
+            expected=_expected_types(error.validator_value), got=_type_name(instance),
+            value=_show(instance))
     elif keyword == "enum":
         code = code or "invalid-value"
         vocabulary = schema.get("x-pmae-vocabulary")
         # The keyword's value: error.validator_value, which the stubs type as possibly unset.
         values = [str(v) for v in schema.get("enum", ())]
         allowed = ", ".join(values)
-        message = (f"{_show(instance)} is not a code of the closed vocabulary '{vocabulary}'"
-                   if vocabulary else f"{_show(instance)} is not one of the allowed values")
+        message = (_("{value} is not a code of the closed vocabulary '{vocabulary}'").format(
+                       value=_show(instance), vocabulary=vocabulary) if vocabulary
+                   else _("{value} is not one of the allowed values").format(
+                       value=_show(instance)))
         close = [c for c in (suggest(str(instance), values),) if c]
-        hint = f"did you mean '{close[0]}'? allowed: {allowed}" if close else f"allowed: {allowed}"
+        hint = (_("did you mean '{close}'? allowed: {allowed}").format(close=close[0],
+                                                                       allowed=allowed)
+                if close else _("allowed: {allowed}").format(allowed=allowed))
     elif keyword in ("pattern", "format"):
         code = code or "invalid-format"
         if (code == "malformed-territory" and isinstance(instance, str)
@@ -177,13 +189,14 @@ def _issues_from_error(
             elif ":" not in instance:
                 hint = commune_name_hint(instance)
         elif code == "invalid-date":
-            message = f"{_show(instance)} is not a valid date"
+            message = _("{value} is not a valid date").format(value=_show(instance))
         elif code == "invalid-datetime":
-            message = f"{_show(instance)} is not a valid date and time with a time zone"
+            message = _("{value} is not a valid date and time with a time zone").format(
+                value=_show(instance))
         elif code == "malformed-territory":
             message = f"{_show(instance)} is not a territory code"
         elif code == "invalid-id":
-            message = f"{_show(instance)} is not a valid id"
+            message = _("{value} is not a valid id").format(value=_show(instance))
         elif code == "unknown-format":
             message = f"bundle format {_show(instance)} is not supported"
         elif code == "unknown-code":
@@ -200,17 +213,19 @@ def _issues_from_error(
                     else f"must match {error.validator_value}")
     elif keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         code = "out-of-range"
-        bound = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
-                 "exclusiveMaximum": "less than"}[keyword]
-        message = f"{_show(instance)} is out of range: must be {bound} {error.validator_value}"
+        bound = {"minimum": N_("at least"), "maximum": N_("at most"),
+                 "exclusiveMinimum": N_("more than"), "exclusiveMaximum": N_("less than")}[keyword]
+        message = _("{value} is out of range: must be {bound} {limit}").format(
+            value=_show(instance), bound=_(bound), limit=error.validator_value)
     elif keyword in ("maxLength", "maxItems", "maxProperties"):
         code = "too-long"
         unit = {"maxLength": "characters", "maxItems": "items", "maxProperties": "entries"}[keyword]
         message = f"too long: at most {error.validator_value} {unit} allowed"
     elif keyword in ("minLength", "minItems", "minProperties"):
         code = "too-short"
-        message = ("must not be empty" if error.validator_value == 1
-                   else f"too short: at least {error.validator_value} required")
+        message = (_("must not be empty") if error.validator_value == 1
+                   else _("too short: at least {count} required").format(
+                       count=error.validator_value))
     elif keyword == "uniqueItems":
         code = "invalid-value"
         message = "the list holds the same item twice"

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from pmae.i18n import gettext
 from pmae.issues.catalogue import ISSUE_TYPES, SEVERITIES, IssueType
 from pmae.issues.suggest import suggest
 from pmae.jsonpath import sort_key
@@ -71,8 +72,9 @@ class Issue:
 
 
 def _default_hint(code: str) -> str | None:
+    # The catalogue's hints are English msgids: said in the language of the messages.
     issue_type = ISSUE_TYPES.get(code)
-    return issue_type.hint if issue_type else None
+    return gettext(issue_type.hint) if issue_type else None
 
 
 @attrs.define(kw_only=True, frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Final, TextIO
 
 from pmae.io.csv_writer import safe_writer
+from pmae.render.labels import format_date
 from pmae.render.text import STAGE_HEADINGS, text_table
 from pmae.sessions import session as current_session
 
@@ -105,7 +106,7 @@ def render_coverage(
         return f"{code.split(':', 1)[-1]} {places.name(code) or ''}".rstrip()
 
     lines = [text["title"].format(
-        date=coverage.as_of.isoformat(), territories=len(coverage.territories),
+        date=format_date(coverage.as_of, lang), territories=len(coverage.territories),
         level=text[coverage.level], themes=len(coverage.themes), stages=len(coverage.stages)),
         text["offers"].format(**{k.removeprefix("offers_"): v for k, v in totals.items()
                                  if k.startswith("offers")}),

@@ -16,6 +16,7 @@ from pmae.analysis.invitations import Invitee, meetings_of_year
 from pmae.exchange import export_bundle
 from pmae.io.csv_writer import safe_writer
 from pmae.model import Bundle
+from pmae.render.labels import Labels, audience_label, format_date
 from pmae.sessions import session as current_session
 
 if TYPE_CHECKING:
@@ -35,6 +36,14 @@ CSV_COLUMNS: Final = (
     "actor", "name", "actor_type", "territories", "email", "phone", "contact_name",
     "contact_role", "contact_email", "contact_phone", "registered", "attended_last",
 )
+
+#: The audience of a list, in words (as the report says it).
+_AUDIENCES: Final[dict[str, dict[str, str]]] = {
+    "fr": {"audience_public": "tout public", "audience_network": "membres des réseaux",
+           "audience_all": "usage interne (tout)", "audience_recipient": "destinataire {who}"},
+    "en": {"audience_public": "public", "audience_network": "network members",
+           "audience_all": "internal use (everything)", "audience_recipient": "recipient {who}"},
+}
 
 #: How to get the ``ical`` exporter.
 ICAL_PLUGIN_HINT: Final = "pip install ./plugins/pmae-ical"
@@ -65,20 +74,27 @@ def _flag(value: bool | None) -> str:
 
 
 def invitations_text(title: str, start: dt.datetime, invitees: Sequence[Invitee], audience: str,
-                     lang: str) -> str:
+                     lang: str, *, session: Session | None = None) -> str:
     """The list for a terminal: the meeting, then each actor with its contact data, whether
-    it registered and whether it came to the previous meeting of the kind."""
+    it registered and whether it came to the previous meeting of the kind. Actor types,
+    territories and the audience are said in words (labels of the session's vocabularies and
+    territories), the date as ``lang`` writes it."""
     fr = lang == "fr"
+    s = current_session(session)
+    labels = Labels(lang, s.vocabularies, s.territories)
     yes, no, unknown = ("oui", "non", "?") if fr else ("yes", "no", "?")
-    lines = [f"{title} — {start.strftime('%d/%m/%Y' if fr else '%Y-%m-%d')}",
-             (f"Acteurs à inviter : {len(invitees)} (audience {audience})" if fr
-              else f"Actors to invite: {len(invitees)} (audience {audience})")]
+    who = audience_label(audience, _AUDIENCES[lang])
+    lines = [f"{title} — {format_date(start.date(), lang)}",
+             (f"Acteurs à inviter : {len(invitees)} ({who})" if fr
+              else f"Actors to invite: {len(invitees)} ({who})")]
     for i in invitees:
         reach = ", ".join(x for x in (i.email, i.phone) if x)
         people = "; ".join(", ".join(x for x in (p.name, p.role, p.email, p.phone) if x)
                            for p in i.contacts)
         last = unknown if i.attended_last is None else yes if i.attended_last else no
-        lines.append(f"- {i.name} ({i.actor}) · {i.actor_type} · {' '.join(i.territories)}")
+        places = ", ".join(labels.territory(t) for t in i.territories)
+        lines.append(f"- {i.name} ({i.actor}) · {labels.code('actor_types', i.actor_type)} · "
+                     f"{places}")
         if reach or people:
             lines.append(f"    {' ; '.join(x for x in (reach, people) if x)}")
         lines.append(f"    {'inscrit' if fr else 'registered'} : "

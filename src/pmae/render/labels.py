@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from pmae import i18n
 from pmae.territories import Territories, TerritoryError
 from pmae.vocab import Vocabulary
 
@@ -38,8 +39,9 @@ def slug(code: str) -> str:
 
 
 def format_date(value: dt.date, lang: str) -> str:
-    """A date the way the language writes it on a page: ``31/12/2025`` or ``2025-12-31``."""
-    return f"{value:%d/%m/%Y}" if lang == "fr" else value.isoformat()
+    """A date the way the language writes it on a page: ``31 décembre 2025`` (``1er
+    janvier 2026``) or ``31 December 2025`` (:func:`pmae.i18n.format_date`)."""
+    return i18n.format_date(value, lang)
 
 
 def audience_label(audience: str, text: Mapping[str, str]) -> str:

@@ -181,8 +181,13 @@ def to_csv(diagnosis: SharedDiagnosis) -> str:
     return buffer.getvalue()
 
 
-def render_trends(diagnosis: SharedDiagnosis, output_format: str, lang: str) -> str:
-    """The year-over-year changes of published keys, as text, JSON or CSV."""
+def render_trends(
+    diagnosis: SharedDiagnosis, output_format: str, lang: str, *,
+    vocabularies: Mapping[str, Vocabulary] | None = None,
+    territories: Territories | None = None,
+) -> str:
+    """The year-over-year changes of published keys, as text, JSON or CSV. The text says
+    labels (themes, territories by name); JSON and CSV keep the codes."""
     rows = trends(diagnosis)
     names = [d for d in diagnosis.dimensions if d != "year"]
     records = [
@@ -200,9 +205,12 @@ def render_trends(diagnosis: SharedDiagnosis, output_format: str, lang: str) -> 
         writer.writerow(fields)
         writer.writerows([record[f] for f in fields] for record in records)
         return buffer.getvalue()
+    labeller = Labeller(lang, vocabularies or core_vocabularies(),
+                        territories or core_territories(), diagnosis.territory_level)
     lines = [TEXT[lang]["trends"], protection_notice(diagnosis, lang)[1]]
     for record in records:
-        key = " × ".join(str(record[n]) if record[n] is not None else "*" for n in names)
+        key = " × ".join(labeller.value(n, str(record[n])) if record[n] is not None else "*"
+                         for n in names)
         lines.append(f"  {key:<40} {record['previous_year']}→{record['year']}  "
                      f"{record['previous_needs']:>5} → {record['needs']:<5} "
                      f"({record['change']:+d})")

@@ -8,11 +8,13 @@ by default); ``lang=``, ``vocabularies=`` and ``territories=`` override its.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from pmae.render.labels import format_date
 from pmae.sessions import session as current_session
 
 if TYPE_CHECKING:
@@ -126,7 +128,8 @@ class _Wording:
             return str(text["eligibilite"].format(what=text["criteres"][p["critere"]],
                                                   value=label(vocabulary, p["valeur"])))
         if reason.code == "validite":
-            return str(text["validite"].format(p["jusqu_au"]))
+            until = dt.date.fromisoformat(str(p["jusqu_au"]))
+            return str(text["validite"].format(format_date(until, self.lang)))
         if reason.code == "cout":
             return str(text["cout"].format(label("costs", p["cout"])))
         return f"{reason.code} {dict(p)}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
-from pmae.render.labels import Labels
+from pmae.render.labels import Labels, format_date
 from pmae.sessions import session as current_session
 
 if TYPE_CHECKING:
@@ -104,7 +104,8 @@ def render_plan(plan: Plan, *, top: int = 10, lang: str | None = None,
                 session: Session | None = None) -> str:
     """The ``top`` first candidates with their carriers, as plain text."""
     labels, text = _labels(session, lang)
-    lines = [text["title"].format(date=plan.as_of.isoformat(), count=len(plan.candidates)), ""]
+    lines = [text["title"].format(date=format_date(plan.as_of, labels.lang),
+                                  count=len(plan.candidates)), ""]
     if not plan.candidates:
         lines.append(text["none"])
     for rank, candidate in enumerate(plan.candidates[:top], 1):
@@ -121,8 +122,9 @@ def describe_effect(effect: Effect | None, *, lang: str | None = None,
     if effect is None:
         return [text["no_effect"]]
     lines = [text["effect"].format(before=effect.gaps_before, after=effect.gaps_after,
-                                   cells=effect.cells, before_on=effect.before_on.isoformat(),
-                                   after_on=effect.after_on.isoformat())]
+                                   cells=effect.cells,
+                                   before_on=format_date(effect.before_on, labels.lang),
+                                   after_on=format_date(effect.after_on, labels.lang))]
     if effect.closed:
         lines.append(text["closed"].format(cells="; ".join(
             f"{labels.code('themes', h)} · {labels.code('stages', s)} · {labels.territory(t)}"
@@ -152,7 +154,7 @@ def render_plan_status(statuses: Sequence[ResponseStatus], *, lang: str | None =
         if r.actors:
             said.append(text["carried"].format(actors=", ".join(r.actors)))
         if r.decided_on:
-            said.append(text["decided"].format(date=r.decided_on.isoformat()))
+            said.append(text["decided"].format(date=format_date(r.decided_on, labels.lang)))
         if item.offers:
             said.append(text["offers"].format(ids=", ".join(item.offers)))
         lines += [f"   {line}" for line in said]
