@@ -165,7 +165,7 @@ def test_renderings_of_the_hand_bundle() -> None:
     text = attendance_text(figures, graph=True)
     assert "10 inscriptions : 7 présences, 2 absences, 1 présence inconnue ; 12 personnes" in text
     assert "  D — Service de l'État, 69 Rhône : inscrit à 1 réunion, jamais venu" in text
-    assert "  E — dernière présence le 2024-03-01" in text
+    assert "  E — dernière présence le 1er mars 2024" in text
     assert "  A — B : 2 réunions en commun" in text
     assert "Acteurs complémentaires qui ne se sont jamais rencontrés (2)" in text
     english = attendance_text(figures, "en", graph=True)

@@ -21,6 +21,7 @@ from pmae.analysis.attendance import (
 )
 from pmae.analysis.summary import BEYOND_ONE_DEPARTEMENT
 from pmae.io.csv_writer import safe_writer
+from pmae.render.labels import format_date
 from pmae.render.text import text_table
 from pmae.sessions import session as current_session
 from pmae.territories import Territories
@@ -153,6 +154,10 @@ class _Renderer:
         self.figures, self.lang, self.text = figures, lang, _TEXT[lang]
         self.vocabularies, self.territories = vocabularies, territories
 
+    def date(self, value: dt.date | None) -> str:
+        """A date in running text, the language's way (``1er mars 2024``)."""
+        return "—" if value is None else format_date(value, self.lang)
+
     def type_label(self, code: str) -> str:
         if code == UNKNOWN:
             return str(self.text["unknown_dep"])
@@ -202,7 +207,7 @@ class _Renderer:
                      else text["never_registered"]) for a in absent] or [f"  {text['none']}"]
         lapsed = f.lapsed()
         lines += ["", text["lapsed"].format(year=f.latest_year or "—", n=len(lapsed))]
-        lines += [f"  {r.name} — {text['last'].format(date=r.last_attended)}"
+        lines += [f"  {r.name} — {text['last'].format(date=self.date(r.last_attended))}"
                   for r in lapsed] or [f"  {text['none']}"]
         rows = [[str(m.date), _cut(m.title, 48), str(len(m.present)), str(m.participants),
                  str(m.type_count), str(m.departement_count), self.number(m.shannon)]
