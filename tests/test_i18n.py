@@ -279,6 +279,11 @@ def test_validation_issues_speak_the_language_and_keep_their_codes(tmp_path: Pat
     assert sorted(i["code"] for i in as_json[0]) == [
         "invalid-date", "unknown-code", "unknown-field"]
     assert as_json[0][0]["message"] != as_json[1][0]["message"]
+    # Reading the file speaks it too.
+    empty = tmp_path / "empty.json"
+    empty.write_text("", encoding="utf-8")
+    assert "[invalid-json] le fichier est vide — un lot est un objet JSON" in _pmae(
+        "--lang", "fr", "validate", str(empty)).output  # type: ignore[attr-defined]
 
 
 def test_the_renderers_write_dates_the_language_s_way() -> None:

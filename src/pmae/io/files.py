@@ -11,6 +11,8 @@ from typing import IO, Any
 import attrs
 import orjson
 
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
 from pmae.io.atomic import atomic_folder, atomic_writer, write_bytes_atomic
 from pmae.io.json_shape import MAX_DEPTH, inspect_parsed
 from pmae.issues import Issue
@@ -73,7 +75,8 @@ def _encoding_issue(data: bytes, file: str | None, line_base: int = 0) -> Issue 
         line, column = _position(data, error.start)
         return Issue(
             code="invalid-encoding", path="$", file=file, line=line + line_base,
-            message=f"byte {data[error.start]:#04x} at column {column} is not UTF-8",
+            message=_("byte {byte} at column {column} is not UTF-8").format(
+                byte=f"{data[error.start]:#04x}", column=column),
         )
     return None
 
@@ -105,13 +108,14 @@ def _parse(data: bytes, *, file: str | None, line_base: int = 0,
         issue = _encoding_issue(data, file, line_base) or _not_json(data, file)
         if issue is None and "depth" in reason.lower():
             issue = Issue(code="too-deep", path="$", file=file, line=error.lineno + line_base,
-                          message=f"the document nests objects and arrays more than "
-                                  f"{MAX_DEPTH} levels deep")
+                          message=_("the document nests objects and arrays more than "
+                                    "{depth} levels deep").format(depth=MAX_DEPTH))
         if issue is None:
             line = error.lineno + line_base
             # The line is in the issue's location (file:line:$); the message adds the column.
             issue = Issue(code="invalid-json", path="$", file=file, line=line,
-                          message=f"{reason} at column {error.colno}")
+                          message=_("{reason} at column {column}").format(
+                              reason=reason, column=error.colno))
         raise DocumentError(issue) from None
     problem, clean = inspect_parsed(value, data)
     if problem is not None and not (repeated_keys and problem.code == "duplicate-key"):
@@ -125,24 +129,28 @@ def too_large_issue(data: bytes | int, file: str | None) -> Issue:
     """The issue of a document too large to hold in memory: what happened and what to do."""
     size = data if isinstance(data, int) else len(data)
     return Issue(code="too-large", path="$", file=file,
-                 message=f"not enough memory to read this {size / 1e6:,.0f} MB document at "
-                         "once")
+                 message=_("not enough memory to read this {size} MB document at once").format(
+                     size=f"{size / 1e6:,.0f}"))
 
 
-_IMPORT_HINT = "CSV tables are read with `pmae import csv PATH -o bundle.json`, then validated"
+_IMPORT_HINT = N_("CSV tables are read with `pmae import csv PATH -o bundle.json`, then "
+                  "validated")
 
 
 def _not_json(data: bytes, file: str | None) -> Issue | None:
     """An issue for files that are something else than JSON gone wrong."""
     if not data.strip():
-        return Issue(code="invalid-json", path="$", file=file, line=1, message="the file is empty",
-                     hint="a bundle is a JSON object: {\"format_version\": \"1.0.0\", …}")
+        return Issue(code="invalid-json", path="$", file=file, line=1,
+                     message=_("the file is empty"),
+                     hint=_("a bundle is a JSON object: {example}").format(
+                         example='{"format_version": "1.0.0", …}'))
     if data.startswith(b"PK\x03\x04"):
         return Issue(code="invalid-json", path="$", file=file,
-                     message="this is a zip archive, not a JSON bundle", hint=_IMPORT_HINT)
+                     message=_("this is a zip archive, not a JSON bundle"),
+                     hint=_(_IMPORT_HINT))
     if file is not None and file.lower().endswith((".csv", ".tsv")):
         return Issue(code="invalid-json", path="$", file=file,
-                     message="this is a CSV file, not a JSON bundle", hint=_IMPORT_HINT)
+                     message=_("this is a CSV file, not a JSON bundle"), hint=_(_IMPORT_HINT))
     return None
 
 
@@ -159,13 +167,13 @@ def read_document(path: str | os.PathLike[str]) -> Document:
         raise DocumentError(too_large_issue(os.path.getsize(name), name)) from None
     except FileNotFoundError:
         raise DocumentError(Issue(code="file-not-found", file=name,
-                                  message="no such file")) from None
+                                  message=_("no such file"))) from None
     except IsADirectoryError:
         raise DocumentError(Issue(code="file-not-found", file=name,
-                                  message="this is a folder, not a file")) from None
+                                  message=_("this is a folder, not a file"))) from None
     except PermissionError:
         raise DocumentError(Issue(code="file-not-found", file=name,
-                                  message="permission denied")) from None
+                                  message=_("permission denied"))) from None
     value, clean = _parse(data, file=name)
     return Document(data=value, file=name, text_clean=clean)
 
@@ -185,29 +193,33 @@ def _read_json_lines(handle: IO[bytes], file: str) -> Document:
             if not isinstance(value, dict):
                 raise DocumentError(Issue(
                     code="invalid-json", file=file, line=number,
-                    message="the first line of a JSON Lines bundle must be the bundle envelope "
-                            "(an object with format_version, source, generated_at)"))
+                    message=_("the first line of a JSON Lines bundle must be the bundle "
+                              "envelope (an object with format_version, source, generated_at)")))
             envelope = value
             continue
         if not (isinstance(value, dict) and len(value) == 1):
             raise DocumentError(Issue(
                 code="invalid-json", file=file, line=number,
-                message='each line after the first must be {"<collection>": {record}}'))
+                message=_("each line after the first must be {form}").format(
+                    form='{"<collection>": {record}}')))
         ((collection, record),) = value.items()
         if collection not in COLLECTIONS:
             raise DocumentError(Issue(
                 code="unknown-field", file=file, line=number, path=json_path((collection,)),
-                message=f"'{collection}' is not a collection of a bundle",
-                hint="use one of " + ", ".join(COLLECTIONS)))
+                message=_("'{collection}' is not a collection of a bundle").format(
+                    collection=collection),
+                hint=_("use one of {collections}").format(collections=", ".join(COLLECTIONS))))
         collections.setdefault(collection, []).append(record)
         lines.setdefault(collection, array("I")).append(number)
     if envelope is None:
-        raise DocumentError(Issue(code="invalid-json", file=file, message="the file is empty"))
+        raise DocumentError(Issue(code="invalid-json", file=file,
+                                  message=_("the file is empty")))
     for collection, records in collections.items():
         if collection in envelope:
             raise DocumentError(Issue(
                 code="invalid-json", file=file, line=1, path=json_path((collection,)),
-                message=f"'{collection}' is both in the envelope and on its own lines"))
+                message=_("'{collection}' is both in the envelope and on its own lines").format(
+                    collection=collection)))
         envelope[collection] = records
     return Document(data=envelope, file=file, lines=lines, text_clean=clean)
 
