@@ -86,7 +86,7 @@ def coverage_command(ctx: click.Context,
                                    "level: reg:84, dep:69, fr)").format(region=region),
                                  param_hint="--region")
     data = source.load(ctx, output_format=output_format,
-                       collections=("actors", "offers", "needs"))
+                       collections=("actors", "offers", "needs"), light=True)
     try:
         grid = coverage(data, level=level, region=region, themes=themes or None,
                         stages=stages or None, today=reference_date(ctx, today),

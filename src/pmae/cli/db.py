@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 import click
@@ -100,16 +100,24 @@ class DataSource:
                       option=option))
 
     def load(self, ctx: click.Context | None, *, output_format: str = "text",
-             why: str | None = None, collections: tuple[str, ...] | None = None
-             ) -> Bundle:
+             why: str | None = None, collections: tuple[str, ...] | None = None,
+             light: bool = False) -> Bundle:
         """The bundle: the file validated whole (its issues printed and exit 1 when it has
         errors), or the store's records, validated when they were published and read back
         without validating them again.
 
         :param collections: from a store, read only these (an analysis that needs a few).
+        :param light: from a store, the light rows of ``collections`` (actors, offers, needs;
+            see :mod:`pmae.store.light`) instead of whole records: for coverage and the shared
+            diagnosis, which read only the attributes those rows carry.
         """
         if self.bundle is not None:
             return load_valid_bundle(ctx, self.bundle, output_format=output_format, why=why)
+        if light:
+            with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store:
+                # The rows carry, with the model's values, every attribute these analyses
+                # read (tests/test_store_light.py): they stand for the bundle's records.
+                return cast("Bundle", store.light_bundle(collections or ()))
         with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store, \
                 progress_bar(_("reading {path}").format(path=self.store),
                              records_to_read(store, collections)) as progress:

@@ -85,7 +85,7 @@ def needs(ctx: click.Context,
     source = DataSource.of(ctx, bundle, db_path)
     check_output(output, *source.paths, force=force)
     session = session_of(ctx)
-    data = source.load(ctx, output_format=output_format, collections=("needs",))
+    data = source.load(ctx, output_format=output_format, collections=("needs",), light=True)
     rules = SecrecyRules(min_contributors=min_contributors, dominance=dominance,
                          secondary=not no_secondary, rollup=not no_rollup)
     diagnosis = aggregate(shareable_needs(data.needs), by=by, rules=rules,

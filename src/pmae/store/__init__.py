@@ -46,8 +46,8 @@ from typing import TYPE_CHECKING
 from pmae.io.stream import Progress, ScannedBundle
 from pmae.issues import Issue
 from pmae.model import Actor, Association, Bundle, Need, Offer, Source
-from pmae.store import query, read, streaming
-from pmae.store.backend import Connection, is_postgres_url
+from pmae.store import light, query, read, streaming
+from pmae.store.backend import Connection, is_postgres_url, upgrade
 from pmae.store.connection import (
     DEFAULT_PATH,
     CorruptStoreError,
@@ -61,8 +61,7 @@ from pmae.store.connection import (
     transaction,
     translated,
 )
-from pmae.store.connection import upgrade as upgrade_file
-from pmae.store.listing import ListingError
+from pmae.store.listing import Filter, ListingError, filter_values
 from pmae.store.publish import (
     Changes,
     MergeConflictError,
@@ -101,16 +100,6 @@ __all__ = [
     "store_path",
     "upgrade",
 ]
-
-#: A listing filter: one value, several (any of them), or none.
-Filter = Iterable[str] | str | None
-
-
-def _values(value: Filter) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
-
 
 #: Who publishes a dump, unless told otherwise.
 STORE_SOURCE = Source(slug="store", name="Store pmae")
@@ -267,6 +256,14 @@ class Store:
             return query.as_bundle(found, source=STORE_SOURCE,
                                    generated_at=self._date(connection))
 
+    def light_bundle(self, collections: Iterable[str] = light.LIGHT_COLLECTIONS
+                     ) -> light.LightBundle:
+        """The light rows of ``collections`` (actors, offers, needs): what coverage and the
+        shared diagnosis read of each record, read column by column (see
+        :mod:`pmae.store.light`), as the connection's role may read them."""
+        with self._snapshot() as connection:
+            return light.read(connection, collections, generated_at=self._date(connection))
+
     def _date(self, connection: Connection) -> dt.datetime:
         return query.store_time(connection) or dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -279,7 +276,7 @@ class Store:
             return listing(connection, territories, collection,
                            audience=audience, limit=limit, source=STORE_SOURCE,
                            generated_at=self._date(connection),
-                           **{name: _values(value) for name, value in filters.items()})
+                           **{name: filter_values(value) for name, value in filters.items()})
 
     def offers(self, *, theme: Filter = None, stage: Filter = None, territory: Filter = None,
                type: Filter = None, text: Filter = None, date: dt.date | str | None = None,
@@ -342,12 +339,8 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """How many records each collection holds."""
-        from pmae.model import COLLECTIONS
-        from pmae.store.schema import quote
-
         with self._errors():
-            return {name: self._connection.execute(
-                f"SELECT count(*) FROM {quote(name)}").fetchone()[0] for name in COLLECTIONS}
+            return read.counts(self._connection)
 
 
 def open_store(path_or_url: str | os.PathLike[str] | None = None, *, create: bool = False,
@@ -400,16 +393,3 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
     inputs, merged, issues = prepare(bundles, chosen)
     with open_store(where, create=True, session=session, timeout=timeout) as store:
         return store._write(inputs, merged, issues, now)
-
-
-def upgrade(path_or_url: str | os.PathLike[str] | None, *, timeout: float = 5.0
-            ) -> tuple[int, list[int]]:
-    """Run the migrations the store at a path or URL lacks, in one transaction.
-
-    :returns: the schema version found and the versions migrated to (empty: up to date).
-    """
-    if is_postgres_url(path_or_url):
-        from pmae.store import postgres
-
-        return postgres.upgrade(str(path_or_url), timeout=timeout)
-    return upgrade_file(store_path(path_or_url), timeout=timeout)

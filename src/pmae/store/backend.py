@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["Connection", "is_postgres_url", "redacted"]
+__all__ = ["Connection", "is_postgres_url", "redacted", "upgrade"]
 
 
 class Connection(Protocol):
@@ -52,3 +52,19 @@ def redacted(url: str) -> str:
         return url
     netloc = re.sub(r":[^@]*@", ":***@", parts.netloc, count=1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def upgrade(path_or_url: str | os.PathLike[str] | None, *, timeout: float = 5.0
+            ) -> tuple[int, list[int]]:
+    """Run the migrations the store at a path or URL lacks, in one transaction.
+
+    :returns: the schema version found and the versions migrated to (empty: up to date).
+    """
+    if is_postgres_url(path_or_url):
+        from pmae.store import postgres
+
+        return postgres.upgrade(str(path_or_url), timeout=timeout)
+    from pmae.store.connection import store_path
+    from pmae.store.connection import upgrade as upgrade_file
+
+    return upgrade_file(store_path(path_or_url), timeout=timeout)

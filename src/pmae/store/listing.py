@@ -34,7 +34,17 @@ if TYPE_CHECKING:
 
     from pmae.territories import Territories
 
-__all__ = ["FILTERS", "ListingError", "listing"]
+__all__ = ["FILTERS", "Filter", "ListingError", "filter_values", "listing"]
+
+#: A listing filter: one value, several (any of them), or none.
+Filter = Iterable[str] | str | None
+
+
+def filter_values(value: Filter) -> tuple[str, ...]:
+    """A filter's values, as a tuple (empty: no filter)."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 #: Listing -> the filters it takes (besides ``text`` where it says so).
 FILTERS: Final[dict[str, tuple[str, ...]]] = {

@@ -23,6 +23,7 @@ __all__ = [
     "PublishedBundle",
     "Version",
     "dump",
+    "counts",
     "history",
     "licences_of",
     "log",
@@ -172,3 +173,9 @@ def record(connection: Connection, record_id: str) -> tuple[str, str] | None:
         if row is not None:
             return collection, str(row[0])
     return None
+
+
+def counts(connection: Connection) -> dict[str, int]:
+    """How many records each collection holds (that the connection's role may read)."""
+    return {name: connection.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0]
+            for name in COLLECTIONS}

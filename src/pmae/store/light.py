@@ -1,0 +1,182 @@
+"""Light reads: the few fields of a whole collection that coverage and the shared diagnosis
+look at, read column by column.
+
+Coverage (:func:`pmae.analysis.coverage.coverage`, with the complementarity graph) and the
+shared diagnosis (:func:`pmae.analysis.shared_diagnosis.protect`) go through every offer,
+actor or need but read a handful of their fields. Parsing each record's JSON and structuring it
+into a model value (a million needs at national scale) was most of what answering them from
+the store cost. Here each field comes from its indexed column (:data:`pmae.store.schema.COLUMNS`),
+or, for the few without one, from the record's JSON by the database itself (``json_extract`` on
+SQLite, the generated JSONB column ``data`` on PostgreSQL), and each record becomes a named
+tuple whose attributes carry the model's names, values and defaults: dates as
+:class:`datetime.date`, lists as tuples in the record's order, a missing field as the model's
+default. ``tests/test_store_light.py`` compares every attribute with the model's, record by
+record, on the sample and random bundles.
+
+Visibility is the database's business, as for every read: the rows the connection's role may
+not read are not returned (PostgreSQL's row-level security applies to these statements as to
+any other), and each row carries its visibility for the analyses that filter on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+import attrs
+import orjson
+
+from pmae.model import Need
+from pmae.model.fields import date as as_date
+from pmae.store.backend import Connection
+
+__all__ = ["LIGHT_COLLECTIONS", "LightActor", "LightBundle", "LightNeed", "LightOffer", "read"]
+
+
+class LightActor(NamedTuple):
+    """What coverage's grid and the complementarity graph read of an actor."""
+
+    id: str
+    name: str
+    actor_type: str
+    territories: tuple[str, ...]
+
+
+class LightOffer(NamedTuple):
+    """What coverage reads of an offer: where, what, at which stages, by whom, when."""
+
+    id: str
+    actor: str
+    territories: tuple[str, ...]
+    themes: tuple[str, ...]
+    stages: tuple[str, ...]
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+
+
+class LightNeed(NamedTuple):
+    """What coverage and the shared diagnosis (its protection) read of a need."""
+
+    id: str
+    association: str | None
+    theme: str
+    stage: str | None
+    territory: str | None
+    date: dt.date
+    size_band: str | None
+    sector: str | None
+    intensity: float | None
+    visibility: str
+
+
+@attrs.define(frozen=True, kw_only=True)
+class LightBundle:
+    """The light rows of the collections read (the others empty), with the data's date."""
+
+    generated_at: dt.datetime
+    actors: tuple[LightActor, ...] = ()
+    offers: tuple[LightOffer, ...] = ()
+    needs: tuple[LightNeed, ...] = ()
+
+
+#: The collections that have light rows.
+LIGHT_COLLECTIONS = ("actors", "offers", "needs")
+
+#: A need's visibility when its record names none (the model's default, not the column's).
+_NEED_VISIBILITY: str = attrs.fields(Need).visibility.default
+
+
+def _json(connection: Connection, field: str) -> str:
+    """SQL: ``field`` of the record, as JSON (text on SQLite, parsed by psycopg on
+    PostgreSQL)."""
+    if isinstance(connection, sqlite3.Connection):
+        return f"json_extract(record, '$.{field}')"
+    return f"data -> '{field}'"
+
+
+def _number(connection: Connection, field: str) -> str:
+    """SQL: the number ``field`` of the record (``NULL`` when absent)."""
+    if isinstance(connection, sqlite3.Connection):
+        return f"json_extract(record, '$.{field}')"
+    return f"(data ->> '{field}')::float8"
+
+
+def _text(connection: Connection, field: str) -> str:
+    """SQL: the text ``field`` of the record (``NULL`` when absent)."""
+    if isinstance(connection, sqlite3.Connection):
+        return f"json_extract(record, '$.{field}')"
+    return f"data ->> '{field}'"
+
+
+def _codes(value: Any) -> tuple[str, ...]:
+    """A list field as a tuple (SQLite gives its JSON text, psycopg the list)."""
+    if value is None:
+        return ()
+    return tuple(orjson.loads(value) if isinstance(value, str | bytes) else value)
+
+
+def _dates() -> Callable[[str], dt.date]:
+    """ISO text to dates, each distinct value parsed once (by the model's own converter)."""
+    seen: dict[str, dt.date] = {}
+
+    def parse(text: str) -> dt.date:
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = as_date(text)
+        return found
+
+    return parse
+
+
+def actors(connection: Connection) -> list[LightActor]:
+    """Every actor the connection may read, in the order they entered the store."""
+    cursor = connection.execute(
+        f"SELECT id, name, actor_type, {_json(connection, 'territories')} FROM actors "
+        "ORDER BY rowid")
+    return [LightActor(i, name, kind, _codes(places)) for i, name, kind, places in cursor]
+
+
+def offers(connection: Connection) -> list[LightOffer]:
+    """Every offer the connection may read, in the order they entered the store."""
+    day = _dates()
+    cursor = connection.execute(
+        f"SELECT id, actor, {_json(connection, 'territories')}, {_json(connection, 'themes')}, "
+        f"{_json(connection, 'stages')}, valid_from, valid_until FROM offers ORDER BY rowid")
+    return [LightOffer(i, actor, _codes(places), _codes(themes), _codes(stages),
+                       None if start is None else day(start), None if end is None else day(end))
+            for i, actor, places, themes, stages, start, end in cursor]
+
+
+def needs(connection: Connection) -> list[LightNeed]:
+    """Every need the connection may read, in the order they entered the store."""
+    day = _dates()
+    # The column says "public" for a record without visibility; the model's default for a
+    # need is another: the record tells which (read only for the public ones).
+    cursor = connection.execute(
+        "SELECT id, association, theme, stage, territory, date, size_band, sector, "
+        f"{_number(connection, 'intensity')}, CASE WHEN visibility = 'public' THEN "
+        f"coalesce({_text(connection, 'visibility')}, ?) ELSE visibility END "
+        "FROM needs ORDER BY rowid", (_NEED_VISIBILITY,))
+    return [LightNeed(i, who, theme, stage, place, day(date), band, sector, intensity, shown)
+            for i, who, theme, stage, place, date, band, sector, intensity, shown in cursor]
+
+
+_READERS: dict[str, Callable[[Connection], list[Any]]] = {
+    "actors": actors, "offers": offers, "needs": needs}
+
+
+def read(connection: Connection, collections: Iterable[str] = LIGHT_COLLECTIONS, *,
+         generated_at: dt.datetime) -> LightBundle:
+    """The light rows of ``collections`` (among :data:`LIGHT_COLLECTIONS`).
+
+    :raises ValueError: for a collection without light rows.
+    """
+    wanted = tuple(collections)
+    unknown = [name for name in wanted if name not in _READERS]
+    if unknown:
+        raise ValueError(f"no light rows for {', '.join(unknown)}: only for "
+                         f"{', '.join(LIGHT_COLLECTIONS)}")
+    return LightBundle(generated_at=generated_at,
+                       **{name: tuple(_READERS[name](connection)) for name in wanted})
