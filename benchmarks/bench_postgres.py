@@ -29,7 +29,6 @@ commands beside SQLite's, from the command line.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import resource
 import statistics
 import sys
@@ -51,6 +50,33 @@ def _timed(run: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+def _cpu(store: Any, run: Callable[[], Any], repeat: int = 1) -> tuple[float, float, Any]:
+    """Mean CPU seconds of ``run``: this process's, and the server process's serving
+    ``store`` (read in ``/proc``: a server on this machine; NaN otherwise), and its result.
+    On a loaded machine the wall time is mostly waiting for a core; these are what a quiet
+    one shows."""
+    import os
+
+    pid = store._connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+    def server() -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    before, start, result = server(), time.process_time(), None
+    for _ in range(repeat):
+        result = run()
+    return (time.process_time() - start) / repeat, (server() - before) / repeat, result
+
+
+def _cpu_line(label: str, client: float, server: float, goal: float | None = None) -> None:
+    _line(f"{label}, CPU: this process + the server's", client + server, goal,
+          f"  ({client:.3f} + {server:.3f} s)")
+
+
 def _line(label: str, seconds: float, goal: float | None = None, extra: str = "") -> None:
     verdict = "" if goal is None else ("  ok" if seconds <= goal else "  OVER")
     goal_text = "" if goal is None else f" (goal ≤ {goal:g} s)"
@@ -70,21 +96,10 @@ def _cluster() -> tuple[Any, str]:
 
 def measure(url: str, associations: int, folder: Path, repeat: int) -> None:
     """Generate, validate, publish as a network, and time the questions (see the module)."""
-    import psycopg
-
     import pmae
     from pmae import synth
-    from pmae.analysis.coverage import coverage
-    from pmae.analysis.offer_index import OfferIndex
-    from pmae.analysis.orientation import orient
-    from pmae.analysis.shared_diagnosis import aggregate, shareable_needs
     from pmae.store import open_store
-    from pmae.store.networks import (
-        add_network,
-        network_url,
-        save_shared_diagnosis,
-        shared_diagnosis,
-    )
+    from pmae.store.networks import add_network, network_url
 
     session = pmae.make_session(load=[])
     bundle = folder / f"bundle-{associations}.jsonl"
@@ -101,8 +116,31 @@ def measure(url: str, associations: int, folder: Path, repeat: int) -> None:
     network = network_url(url, role, None)
     with open_store(network, session=session) as store:
         published, _ = _timed(lambda: store.publish(bundle))
-        _line("publish as the network's role (RLS, COPY)", published, 2 * validate,
-              f"  = {published / validate:.2f} × validate")
+    _line("publish as the network's role (RLS, COPY)", published, 2 * validate,
+          f"  = {published / validate:.2f} × validate")
+    questions(url, network, repeat)
+
+
+def questions(url: str, network: str, repeat: int, *, whole: bool = False) -> None:
+    """Time the questions of every day as the network's role (``network``) on the store the
+    administrator (``url``) made; ``whole``: also read whole records, as before the light
+    rows, to compare."""
+    import datetime as dt
+    from typing import cast
+
+    import psycopg
+
+    import pmae
+    from pmae.analysis.coverage import coverage
+    from pmae.analysis.offer_index import OfferIndex
+    from pmae.analysis.orientation import orient
+    from pmae.analysis.shared_diagnosis import aggregate, shareable_needs
+    from pmae.model import Bundle
+    from pmae.store import open_store
+    from pmae.store.networks import save_shared_diagnosis, shared_diagnosis
+
+    session = pmae.make_session(load=[])
+    with open_store(network, session=session) as store:
         association = store.associations(limit=1)[0].id
 
         def oriented() -> object:
@@ -111,16 +149,30 @@ def measure(url: str, associations: int, folder: Path, repeat: int) -> None:
             return orient(index, index.association(association))
 
         _line(f"orient one association ({association})", _timed(oriented, repeat)[0], 0.1)
-        read, held = _timed(lambda: store.bundle(collections=("actors", "offers", "needs")))
-        grid, _ = _timed(lambda: coverage(held, session=session))
-        _line("coverage: read actors, offers, needs", read)
+        _cpu_line("  orientation", *_cpu(store, oriented, repeat)[:2], 0.1)
+        if whole:
+            read, held = _timed(lambda: store.bundle(collections=("actors", "offers", "needs")))
+            _line("coverage: read actors, offers, needs (whole records)", read)
+            held = None
+        # The light rows stand for the records: coverage reads only their attributes.
+        client, server, light = _cpu(store, lambda: cast(Bundle, store.light_bundle()))
+        read, light = _timed(lambda: cast(Bundle, store.light_bundle()))
+        grid, _ = _timed(lambda: coverage(light, session=session))
+        _line("coverage: read actors, offers, needs (light rows)", read)
+        _cpu_line("  the read", client, server)
         _line("coverage: the grid", grid)
         _line("coverage, both", read + grid, 3.0)
-        held = None  # the memory back before the needs are read
-        read, needs = _timed(lambda: store.bundle(collections=("needs",)).needs)
-        table, diagnosis = _timed(lambda: aggregate(shareable_needs(needs), by="theme,dep",
-                                                    territories=session.territories))
-        _line("needs: read the network's needs", read)
+        light = None  # the memory back before the needs are read
+        if whole:
+            read, held = _timed(lambda: store.bundle(collections=("needs",)))
+            _line("needs: read the network's needs (whole records)", read)
+            held = None
+        client, server, _ = _cpu(store, lambda: store.light_bundle(["needs"]).needs)
+        read, needs = _timed(lambda: store.light_bundle(["needs"]).needs)
+        _cpu_line("  the read of the needs", client, server)
+        table, diagnosis = _timed(lambda: aggregate(
+            shareable_needs(cast(Any, needs)), by="theme,dep", territories=session.territories))
+        _line("needs: read the network's needs (light rows)", read)
         _line("needs: the shared diagnosis (theme, dep)", table)
         _line("needs, both", read + table, 5.0)
     now = dt.datetime.now(dt.UTC).isoformat()
@@ -141,8 +193,18 @@ def main() -> None:
     parser.add_argument("--url", default=None,
                         help="an empty database, as its administrator (default: a "
                              "throwaway cluster)")
+    parser.add_argument("--network", default=None,
+                        help="the network's URL on a store --url already holds: time the "
+                             "questions only (no generation, no publication)")
+    parser.add_argument("--whole", action="store_true",
+                        help="also read whole records, as before the light rows (slow)")
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
+    if options.network is not None:
+        if options.url is None:
+            parser.error("--network needs --url (the administrator's, to store the tables)")
+        questions(options.url, options.network, options.repeat, whole=options.whole)
+        return
     cluster = None
     url = options.url
     if url is None:

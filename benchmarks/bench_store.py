@@ -137,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for the bundle and stores (default: a temporary one)")
     parser.add_argument("--reuse", action="store_true",
-                        help="reuse the bundle and the stores already in --out")
+                        help="reuse the bundle and the stores already in --out (or given "
+                             "by --db: an existing SQLite store is not published again)")
     parser.add_argument("--bundle", type=Path, default=None,
                         help="measure this JSON Lines bundle instead of generating one")
     parser.add_argument("--db", dest="backends", action="append", default=None,
@@ -172,6 +173,11 @@ def _measure(bundle: Path, backends: list[str], *, reuse: bool) -> None:
         if not reuse and path != url:
             for suffix in ("", "-wal", "-shm"):
                 Path(path + suffix).unlink(missing_ok=True)
+        if reuse and path != url and Path(path).exists():
+            # A store published before: the questions alone (its publication is not timed).
+            publications.append((float("nan"), float("nan")))
+            publication_cpu.append(float("nan"))
+            continue
         try:
             publications.append(_pmae("publish", str(bundle), "--db", url))
         except RuntimeError as error:

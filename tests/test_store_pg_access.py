@@ -152,6 +152,24 @@ def test_a_cannot_read_another_network_s_raw_needs(shared: dict[str, str]) -> No
         connection.execute("SELECT * FROM shared_diagnoses")
 
 
+def test_light_rows_are_what_the_role_may_read(shared: dict[str, str]) -> None:
+    """Coverage's and the shared diagnosis's light rows go through row-level security too:
+    as A, the records A may read, neither B's private offer, nor B's needs (a raw need is
+    its network's own), nor the actor restricted to another recipient."""
+    with open_store(shared["a"], session=CORE) as store:
+        light = store.light_bundle()
+        whole = store.bundle()
+    for collection in ("actors", "offers", "needs"):
+        assert [row.id for row in getattr(light, collection)] == [
+            record.id for record in getattr(whole, collection)], collection
+    assert {row.id for row in light.needs} == {"reseau-a:besoin-1"}
+    assert not any(row.id.startswith("reseau-b:") for row in light.offers)
+    with open_store(shared["admin"], session=CORE) as store:
+        every = store.light_bundle()
+    assert {row.id for row in every.needs} > {row.id for row in light.needs}
+    assert {row.id for row in every.offers} > {row.id for row in light.offers}
+
+
 def test_an_anonymous_reader_sees_only_public_records(shared: dict[str, str]) -> None:
     with psycopg.connect(shared["admin"], autocommit=True) as connection:
         connection.execute("SET ROLE pmae_public")

@@ -114,10 +114,13 @@ class DataSource:
         if self.bundle is not None:
             return load_valid_bundle(ctx, self.bundle, output_format=output_format, why=why)
         if light:
+        if light:
+            from pmae.store.light import LIGHT_COLLECTIONS
+
             with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store:
                 # The rows carry, with the model's values, every attribute these analyses
                 # read (tests/test_store_light.py): they stand for the bundle's records.
-                return cast("Bundle", store.light_bundle(collections or ()))
+                return cast("Bundle", store.light_bundle(collections or LIGHT_COLLECTIONS))
         with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store, \
                 progress_bar(_("reading {path}").format(path=self.store),
                              records_to_read(store, collections)) as progress:

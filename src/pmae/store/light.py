@@ -20,9 +20,11 @@ any other), and each row carries its visibility for the analyses that filter on 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 import attrs
@@ -85,81 +87,87 @@ class LightBundle:
 LIGHT_COLLECTIONS = ("actors", "offers", "needs")
 
 #: A need's visibility when its record names none (the model's default, not the column's).
-_NEED_VISIBILITY: str = attrs.fields(Need).visibility.default
+_NEED_VISIBILITY = str(attrs.fields(Need).visibility.default)
+
+
+def _sqlite(connection: Connection) -> bool:
+    return isinstance(connection, sqlite3.Connection)
 
 
 def _json(connection: Connection, field: str) -> str:
-    """SQL: ``field`` of the record, as JSON (text on SQLite, parsed by psycopg on
-    PostgreSQL)."""
-    if isinstance(connection, sqlite3.Connection):
-        return f"json_extract(record, '$.{field}')"
-    return f"data -> '{field}'"
-
-
-def _number(connection: Connection, field: str) -> str:
-    """SQL: the number ``field`` of the record (``NULL`` when absent)."""
-    if isinstance(connection, sqlite3.Connection):
-        return f"json_extract(record, '$.{field}')"
-    return f"(data ->> '{field}')::float8"
+    """SQL: ``field`` of the record as JSON text, as the record has it (``NULL`` when
+    absent): a number's own digits, never a double's rendering."""
+    if not _sqlite(connection):
+        return f"(data -> '{field}')::text"
+    if sqlite3.sqlite_version_info >= (3, 38):
+        return f"(record -> '$.{field}')"
+    return f"json_quote(json_extract(record, '$.{field}'))"  # pragma: no cover - old SQLite
 
 
 def _text(connection: Connection, field: str) -> str:
     """SQL: the text ``field`` of the record (``NULL`` when absent)."""
-    if isinstance(connection, sqlite3.Connection):
+    if _sqlite(connection):
         return f"json_extract(record, '$.{field}')"
-    return f"data ->> '{field}'"
+    return f"(data ->> '{field}')"
 
 
-def _codes(value: Any) -> tuple[str, ...]:
-    """A list field as a tuple (SQLite gives its JSON text, psycopg the list)."""
-    if value is None:
-        return ()
-    return tuple(orjson.loads(value) if isinstance(value, str | bytes) else value)
+class _Parsed(dict[Any, Any]):
+    """Each distinct text parsed once, by ``parse``; ``NULL`` (``None``) is ``missing``."""
+
+    def __init__(self, parse: Callable[[str], Any], missing: Any = None) -> None:
+        super().__init__({None: missing})
+        self.parse = parse
+
+    def __missing__(self, text: str) -> Any:
+        value = self[text] = self.parse(text)
+        return value
 
 
-def _dates() -> Callable[[str], dt.date]:
-    """ISO text to dates, each distinct value parsed once (by the model's own converter)."""
-    seen: dict[str, dt.date] = {}
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(orjson.loads(text))
 
-    def parse(text: str) -> dt.date:
-        found = seen.get(text)
-        if found is None:
-            found = seen[text] = as_date(text)
-        return found
 
-    return parse
+#: A named tuple made from a tuple of its values, in C (a call of the class runs Python).
+_new = tuple.__new__
 
 
 def actors(connection: Connection) -> list[LightActor]:
     """Every actor the connection may read, in the order they entered the store."""
+    lists = _Parsed(_codes, ())
     cursor = connection.execute(
         f"SELECT id, name, actor_type, {_json(connection, 'territories')} FROM actors "
         "ORDER BY rowid")
-    return [LightActor(i, name, kind, _codes(places)) for i, name, kind, places in cursor]
+    return [_new(LightActor, (i, name, kind, lists[places]))
+            for i, name, kind, places in cursor]
 
 
 def offers(connection: Connection) -> list[LightOffer]:
     """Every offer the connection may read, in the order they entered the store."""
-    day = _dates()
+    lists, day = _Parsed(_codes, ()), _Parsed(as_date)
     cursor = connection.execute(
-        f"SELECT id, actor, {_json(connection, 'territories')}, {_json(connection, 'themes')}, "
-        f"{_json(connection, 'stages')}, valid_from, valid_until FROM offers ORDER BY rowid")
-    return [LightOffer(i, actor, _codes(places), _codes(themes), _codes(stages),
-                       None if start is None else day(start), None if end is None else day(end))
+        f"SELECT id, actor, {', '.join(_json(connection, f) for f in LIST_FIELDS)}, "
+        "valid_from, valid_until FROM offers ORDER BY rowid")
+    return [_new(LightOffer, (i, actor, lists[places], lists[themes], lists[stages],
+                              day[start], day[end]))
             for i, actor, places, themes, stages, start, end in cursor]
+
+
+#: The list fields of an offer that coverage reads.
+LIST_FIELDS = ("territories", "themes", "stages")
 
 
 def needs(connection: Connection) -> list[LightNeed]:
     """Every need the connection may read, in the order they entered the store."""
-    day = _dates()
-    # The column says "public" for a record without visibility; the model's default for a
+    day, number = _Parsed(as_date), _Parsed(orjson.loads)
+    # The column says "public" for a record without visibility, the model's default for a
     # need is another: the record tells which (read only for the public ones).
     cursor = connection.execute(
         "SELECT id, association, theme, stage, territory, date, size_band, sector, "
-        f"{_number(connection, 'intensity')}, CASE WHEN visibility = 'public' THEN "
-        f"coalesce({_text(connection, 'visibility')}, ?) ELSE visibility END "
-        "FROM needs ORDER BY rowid", (_NEED_VISIBILITY,))
-    return [LightNeed(i, who, theme, stage, place, day(date), band, sector, intensity, shown)
+        f"{_json(connection, 'intensity')}, CASE WHEN visibility = 'public' THEN "
+        f"coalesce({_text(connection, 'visibility')}, '{_NEED_VISIBILITY}') "
+        "ELSE visibility END FROM needs ORDER BY rowid")
+    return [_new(LightNeed, (i, who, theme, stage, place, day[date], band, sector,
+                             number[intensity], shown))
             for i, who, theme, stage, place, date, band, sector, intensity, shown in cursor]
 
 
@@ -178,5 +186,20 @@ def read(connection: Connection, collections: Iterable[str] = LIGHT_COLLECTIONS,
     if unknown:
         raise ValueError(f"no light rows for {', '.join(unknown)}: only for "
                          f"{', '.join(LIGHT_COLLECTIONS)}")
-    return LightBundle(generated_at=generated_at,
-                       **{name: tuple(_READERS[name](connection)) for name in wanted})
+    with _no_collection():
+        return LightBundle(generated_at=generated_at,
+                           **{name: tuple(_READERS[name](connection)) for name in wanted})
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """Python's cycle collector off while the rows are made: a million new tuples start
+    full collections over every object of the process (rows hold no cycle), which took
+    longer than reading and making them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
