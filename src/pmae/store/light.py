@@ -20,16 +20,15 @@ any other), and each row carries its visibility for the analyses that filter on 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 import attrs
 import orjson
 
+from pmae.io.pipeline import _gc_paused as gc_paused
 from pmae.model import Need
 from pmae.model.fields import date as as_date
 from pmae.store.backend import Connection
@@ -186,20 +185,9 @@ def read(connection: Connection, collections: Iterable[str] = LIGHT_COLLECTIONS,
     if unknown:
         raise ValueError(f"no light rows for {', '.join(unknown)}: only for "
                          f"{', '.join(LIGHT_COLLECTIONS)}")
-    with _no_collection():
+    # Python's cycle collector paused, as for loading a bundle: a million new tuples started
+    # full collections over every object of the process, which cost more than the reading.
+    with gc_paused():
         return LightBundle(generated_at=generated_at,
                            **{name: tuple(_READERS[name](connection)) for name in wanted})
 
-
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """Python's cycle collector off while the rows are made: a million new tuples start
-    full collections over every object of the process (rows hold no cycle), which took
-    longer than reading and making them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
