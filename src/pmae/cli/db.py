@@ -114,7 +114,6 @@ class DataSource:
         if self.bundle is not None:
             return load_valid_bundle(ctx, self.bundle, output_format=output_format, why=why)
         if light:
-        if light:
             from pmae.store.light import LIGHT_COLLECTIONS
 
             with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store:
