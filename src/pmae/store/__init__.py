@@ -402,14 +402,18 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
         return store._write(inputs, merged, issues, now)
 
 
-def upgrade(path_or_url: str | os.PathLike[str] | None, *, timeout: float = 5.0
-            ) -> tuple[int, list[int]]:
+def upgrade(path_or_url: str | os.PathLike[str] | None, *, timeout: float = 5.0,
+            session: Session | None = None) -> tuple[int, list[int]]:
     """Run the migrations the store at a path or URL lacks, in one transaction.
+
+    On PostgreSQL, also (whatever the version) the roles' rights and the label tables,
+    filled from ``session`` (the default one unless given; see
+    :func:`pmae.store.postgres.refresh`).
 
     :returns: the schema version found and the versions migrated to (empty: up to date).
     """
     if is_postgres_url(path_or_url):
         from pmae.store import postgres
 
-        return postgres.upgrade(str(path_or_url), timeout=timeout)
+        return postgres.upgrade(str(path_or_url), timeout=timeout, session=session)
     return upgrade_file(store_path(path_or_url), timeout=timeout)

@@ -45,10 +45,29 @@ def is_postgres_url(path_or_url: str | os.PathLike[str] | None) -> bool:
     return isinstance(path_or_url, str) and path_or_url.startswith(_SCHEMES)
 
 
-def redacted(url: str) -> str:
-    """``url`` without its password, to be printed in messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = re.sub(r":[^@]*@", ":***@", parts.netloc, count=1)
-    return urlunsplit(parts._replace(netloc=netloc))
+#: A password in a URL's query (``?password=…``, which libpq reads too).
+_QUERY_PASSWORD = re.compile(r"(?i)(^|&)(password=)[^&]*")
+
+
+def redacted(url: str | os.PathLike[str]) -> str:
+    """``url`` with its password replaced by ``***`` (``postgresql://pmae_a:***@host/db``),
+    whether in the URL's user part or in its query (``?password=…``): how a store is named in
+    whatever pmae prints (messages, errors, progress, logs). A path, or a URL without a
+    password, is returned as it is."""
+    text = os.fspath(url)
+    if "://" not in text:  # a path
+        return text
+    try:
+        parts = urlsplit(text)
+        password = parts.password
+    except ValueError:  # a malformed URL: hide everything between "//" and "@"
+        return re.sub(r"//[^@/]*@", "//***@", text, count=1)
+    netloc = parts.netloc
+    if password is not None:
+        # The last "@" ends the user part (a password may hold an unescaped "@").
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}:***@{host}"
+    query = _QUERY_PASSWORD.sub(r"\1\2***", parts.query)
+    if password is None and query == parts.query:
+        return text  # as given: urlunsplit would not give "sqlite:///x" back
+    return urlunsplit(parts._replace(netloc=netloc, query=query))

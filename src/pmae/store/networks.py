@@ -20,10 +20,12 @@ import attrs
 
 from pmae.store.connection import StoreError
 from pmae.store.pg_roles import grants
-from pmae.store.postgres import connect, errors, transaction
+from pmae.store.postgres import connect, errors, refresh, transaction
 
 if TYPE_CHECKING:
     import psycopg
+
+    from pmae.sessions import Session
 
 __all__ = ["Network", "add_network", "network_url", "networks", "save_shared_diagnosis",
            "shared_diagnosis"]
@@ -48,9 +50,11 @@ def network_url(url: str, role: str, password: str | None) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
 
 
-def add_network(url: str, slug: str, *, role: str | None = None, timeout: float = 5.0
-                ) -> tuple[Network, str | None]:
-    """Make ``slug`` a network of the store at ``url`` with its own role.
+def add_network(url: str, slug: str, *, role: str | None = None, timeout: float = 5.0,
+                session: Session | None = None) -> tuple[Network, str | None]:
+    """Make ``slug`` a network of the store at ``url`` with its own role; the label tables,
+    which networks only read, are filled meanwhile (from ``session``: the default one unless
+    given; see :func:`pmae.store.postgres.refresh`).
 
     :returns: the network and the new role's password (``None`` when the role existed: its
         password is left as it was).
@@ -79,6 +83,7 @@ def add_network(url: str, slug: str, *, role: str | None = None, timeout: float 
                     sql.Identifier(role), sql.Literal(password)))
             raw.execute("INSERT INTO store_networks (slug, role) VALUES (%s, %s) "
                         "ON CONFLICT DO NOTHING", (slug, role))
+            refresh(held, session, roles=False)
             for statement in grants(role):
                 raw.execute(statement)
         can_login = _can_login(connection.raw, role)
