@@ -10,6 +10,7 @@ given.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
 
     from pmae.sessions import Session
 
-__all__ = ["Network", "add_network", "network_url", "networks", "save_shared_diagnosis",
-           "shared_diagnosis"]
+__all__ = ["Network", "StoredDiagnosis", "add_network", "network_diagnosis", "network_url",
+           "networks", "save_shared_diagnosis", "shared_diagnosis"]
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -139,3 +140,63 @@ def shared_diagnosis(url: str, name: str, *, timeout: float = 5.0) -> dict[str, 
     finally:
         connection.close()
     return row[0] if row and row[0] is not None else None
+
+
+@attrs.define(frozen=True, kw_only=True)
+class StoredDiagnosis:
+    """The shared diagnosis ``name`` as a role that cannot read every need reads it: the
+    protected tables the administrator stored (``None``: not computed yet), when they were
+    computed, and when the store's last publication was (ISO 8601 texts)."""
+
+    name: str
+    document: dict[str, Any] | None
+    computed_at: str | None
+    last_publication: str | None
+
+    @property
+    def outdated(self) -> bool:
+        """Whether the tables were computed before the store's last publication (they do not
+        count the needs published since)."""
+        if self.computed_at is None or self.last_publication is None:
+            return False
+        return _instant(self.computed_at) < _instant(self.last_publication)
+
+
+def _instant(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def network_diagnosis(url: str, name: str, *, timeout: float = 5.0
+                      ) -> StoredDiagnosis | None:
+    """The shared diagnosis ``name`` for the role of ``url``: ``None`` when that role reads
+    every need (the administrator: a superuser, or ``BYPASSRLS``), which computes it itself;
+    for any other role (a network's, the public's), which row-level security keeps from the
+    others' needs, the protected tables the administrator stored (:func:`save_shared_diagnosis`),
+    read through the database's functions, never a raw need.
+
+    :raises StoreError: the server cannot be reached, or the store predates the function that
+        dates the tables (the administrator runs ``pmae db upgrade``).
+    """
+    connection = connect(url, timeout=timeout)
+    try:
+        with errors(connection.name):
+            raw = connection.raw
+            row = raw.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles "
+                              "WHERE rolname = current_user").fetchone()
+            if row and row[0]:
+                return None
+            dated = raw.execute("SELECT to_regprocedure("
+                                "'pmae_shared_diagnosis_computed_at(text)')").fetchone()
+            if not (dated and dated[0]):
+                raise StoreError(
+                    f"{connection.name}: this store cannot date its shared diagnosis yet; ask "
+                    "its administrator to run `pmae db upgrade --db ADMIN_URL`")
+            document, computed_at = raw.execute(
+                "SELECT pmae_shared_diagnosis(%s), pmae_shared_diagnosis_computed_at(%s)",
+                (name, name)).fetchone()
+            (last,) = raw.execute("SELECT max(published_at) FROM publications").fetchone()
+    finally:
+        connection.close()
+    return StoredDiagnosis(name=name, document=document, computed_at=computed_at,
+                           last_publication=last)
