@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterable
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 __all__ = ["Connection", "is_postgres_url", "redacted"]
 
@@ -62,12 +62,12 @@ def redacted(url: str | os.PathLike[str]) -> str:
         password = parts.password
     except ValueError:  # a malformed URL: hide everything between "//" and "@"
         return re.sub(r"//[^@/]*@", "//***@", text, count=1)
-    netloc = parts.netloc
+    # Replaced in the text itself: urlunsplit would not give "sqlite:///x" back.
     if password is not None:
         # The last "@" ends the user part (a password may hold an unescaped "@").
-        user, _, host = netloc.rpartition("@")
-        netloc = f"{user.partition(':')[0]}:***@{host}"
-    query = _QUERY_PASSWORD.sub(r"\1\2***", parts.query)
-    if password is None and query == parts.query:
-        return text  # as given: urlunsplit would not give "sqlite:///x" back
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+        user, _, host = parts.netloc.rpartition("@")
+        text = text.replace(f"//{parts.netloc}", f"//{user.partition(':')[0]}:***@{host}", 1)
+    if parts.query:
+        base, _, query = text.partition("?")
+        text = base + "?" + _QUERY_PASSWORD.sub(r"\1\2***", query)
+    return text

@@ -192,10 +192,10 @@ def network_diagnosis(url: str, name: str, *, timeout: float = 5.0
                 raise StoreError(
                     f"{connection.name}: this store cannot date its shared diagnosis yet; ask "
                     "its administrator to run `pmae db upgrade --db ADMIN_URL`")
-            document, computed_at = raw.execute(
-                "SELECT pmae_shared_diagnosis(%s), pmae_shared_diagnosis_computed_at(%s)",
-                (name, name)).fetchone()
-            (last,) = raw.execute("SELECT max(published_at) FROM publications").fetchone()
+            found = raw.execute(
+                "SELECT pmae_shared_diagnosis(%s), pmae_shared_diagnosis_computed_at(%s), "
+                "(SELECT max(published_at) FROM publications)", (name, name)).fetchone()
+            document, computed_at, last = found if found else (None, None, None)
     finally:
         connection.close()
     return StoredDiagnosis(name=name, document=document, computed_at=computed_at,
