@@ -35,7 +35,8 @@ def add_network_command(ctx: click.Context, slug: str, role: str | None, db_path
     Run as the store's administrator. The role is created with a new random password,
     printed once (unless it exists already: its password is left as it is); connected as
     that role, the network reads what row-level security lets it see and publishes the
-    records of its own source only.
+    records of its own source only. The label tables, which networks only read, are filled
+    meanwhile (every term of the vocabularies, every code the records use).
     """
     from pmae.cli.common import session_of
     from pmae.store.backend import redacted

@@ -404,11 +404,8 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
 
 def upgrade(path_or_url: str | os.PathLike[str] | None, *, timeout: float = 5.0,
             session: Session | None = None) -> tuple[int, list[int]]:
-    """Run the migrations the store at a path or URL lacks, in one transaction.
-
-    On PostgreSQL, also (whatever the version) the roles' rights and the label tables,
-    filled from ``session`` (the default one unless given; see
-    :func:`pmae.store.postgres.refresh`).
+    """Run the migrations the store at a path or URL lacks, in one transaction (on PostgreSQL,
+    then :func:`pmae.store.postgres.refresh`: rights, and labels from ``session``'s referentials).
 
     :returns: the schema version found and the versions migrated to (empty: up to date).
     """

@@ -5,7 +5,11 @@ password) unless the cluster has it already, registers it as the network ``lma-r
 store, and grants it what a network may do (:func:`pmae.store.pg_roles.grants`); from then on,
 connected as that role, a network reads and publishes under row-level security. The
 administrator's URL (a superuser, or a role with ``BYPASSRLS`` and ``CREATEROLE``) is the one
-given.
+given; it also fills the label tables, which networks only read (:mod:`pmae.store.pg_labels`).
+
+The shared diagnosis: the administrator stores its protected tables
+(:func:`save_shared_diagnosis`); a role that cannot read every need reads them
+(:func:`network_diagnosis`, with when they were computed; :func:`shared_diagnosis`).
 """
 
 from __future__ import annotations
@@ -69,7 +73,8 @@ def add_network(url: str, slug: str, *, role: str | None = None, timeout: float 
     try:
         from psycopg import sql
 
-        with transaction(connection, lock=False) as held:
+        # Under the publications' lock: the label tables are written as a publication does.
+        with transaction(connection) as held:
             raw = held.raw
             known = raw.execute("SELECT slug, role FROM store_networks WHERE slug = %s "
                                 "OR role = %s", (slug, role)).fetchall()

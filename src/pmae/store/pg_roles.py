@@ -12,7 +12,8 @@ says in Python of one record:
 - **needs** are stricter: a network reads only the public ones and its own; another network's
   needs reach it only through the shared diagnosis's protected tables
   (:func:`pmae_shared_diagnosis`);
-- it writes (inserts, changes, deletes) only the records of its own source;
+- it writes (inserts, changes, deletes) only the records of its own source, and no label
+  (the label tables are the administrator's: :mod:`pmae.store.pg_labels`);
 - any other role, such as ``pmae_public`` (the anonymous reader), reads the public records.
 
 What a record references (an offer's hidden actor) is the audience filter's business when a
