@@ -13,6 +13,7 @@ import click
 
 from pmae.analysis.shared_diagnosis import SharedDiagnosis
 from pmae.cli.db import DataSource, shown, store_errors
+from pmae.i18n import gettext as _
 
 __all__ = ["RULE_OPTIONS", "network_tables"]
 
@@ -40,26 +41,31 @@ def network_tables(ctx: click.Context, source: DataSource, by: str) -> SharedDia
     given = [f"--{name.replace('_', '-')}" for name in RULE_OPTIONS
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
     if given:
-        raise click.UsageError(
-            f"{', '.join(given)}: connected to {store} as a network, pmae needs reads the "
-            "shared diagnosis the store's administrator computed with the default secrecy "
-            "rules; a network cannot change them (nor read the other networks' needs)")
+        raise click.UsageError(_(
+            "{options}: connected to {db} as a network, pmae needs reads the shared diagnosis "
+            "the store's administrator computed with the default secrecy rules; a network "
+            "cannot change them (nor read the other networks' needs)").format(
+                options=", ".join(given), db=store))
     if stored.document is None:
-        click.echo(f"{store}: no shared diagnosis by {by} yet. A network reads the other "
-                   "networks' needs only as the protected tables the administrator computes: "
-                   f"ask them to run `pmae db share-needs --by {by} --db ADMIN_URL`", err=True)
+        click.echo(_("{db}: no shared diagnosis by {by} yet. A network reads the other "
+                     "networks' needs only as the protected tables the administrator computes: "
+                     "ask them to run `pmae db share-needs --by {by} --db ADMIN_URL`").format(
+                         db=store, by=by), err=True)
         raise SystemExit(1)
     if stored.outdated:
-        click.echo(f"note: the shared diagnosis by {by} was computed at {stored.computed_at}, "
-                   f"before the last publication into {store} ({stored.last_publication}): "
-                   "it does not count the needs published since; ask the administrator to run "
-                   f"`pmae db share-needs --by {by} --db ADMIN_URL` again", err=True)
+        click.echo(_("note: the shared diagnosis by {by} was computed at {computed_at}, "
+                     "before the last publication into {db} ({published_at}): it does not "
+                     "count the needs published since; ask the administrator to run "
+                     "`pmae db share-needs --by {by} --db ADMIN_URL` again").format(
+                         by=by, computed_at=stored.computed_at, db=store,
+                         published_at=stored.last_publication), err=True)
     with store_errors():
         try:
             return from_published(stored.document)
         except ValueError as error:
             from pmae.store import StoreError
 
-            raise StoreError(f"{store}: the stored shared diagnosis by {by} cannot be read "
-                             f"({error}); ask the administrator to run "
-                             f"`pmae db share-needs --by {by} --db ADMIN_URL` again") from None
+            raise StoreError(_(
+                "{db}: the stored shared diagnosis by {by} cannot be read ({error}); ask the "
+                "administrator to run `pmae db share-needs --by {by} --db ADMIN_URL` "
+                "again").format(db=store, by=by, error=error)) from None
