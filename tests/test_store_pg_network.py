@@ -263,8 +263,8 @@ def test_no_command_prints_the_password_of_its_url(shared: dict[str, str], monke
     for name, (result, shown) in runs.items():
         assert shown in _clean(result), (name, result.output)
     # A progress bar names the store too.
-    monkeypatch.setattr("pmae.cli.progress.shows_progress", lambda: True)
-    monkeypatch.setattr("pmae.cli.db.shows_progress", lambda: True)
+    monkeypatch.setattr("pmae.render.progress.shows_progress", lambda stream=None: True)
+    monkeypatch.setattr("pmae.cli.db.shows_progress", lambda stream=None: True)
     dumped = _run("dump", "-o", str(folder / "dump.json"), "--force", "--db", a)
     assert f"reading {hidden}" in _clean(dumped)
 
