@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pmae.store import Publication, Store
 
 __all__ = ["DB_OPTION", "DataSource", "data_option", "db", "opened_store", "records_to_read",
-           "store_errors"]
+           "shown", "store_errors"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -35,6 +35,14 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 DB_OPTION: Callable[[_F], _F] = click.option(
     "--db", "db_path", envvar="PMAE_DB", default="pmae.db", show_default=True,
     show_envvar=True, help="The store: a file path, an sqlite:/// URL or a postgresql:// URL.")
+
+
+def shown(db_path: str | None) -> str:
+    """The store ``db_path`` names, as printed: a URL's password replaced by ``***``
+    (``postgresql://pmae_a:***@host/db``); a path as it is."""
+    from pmae.store.backend import redacted
+
+    return redacted(db_path or "pmae.db")
 
 
 @contextlib.contextmanager
@@ -121,7 +129,7 @@ class DataSource:
                 # read (tests/test_store_light.py): they stand for the bundle's records.
                 return cast("Bundle", store.light_bundle(collections or LIGHT_COLLECTIONS))
         with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store, \
-                progress_bar(_("reading {path}").format(path=self.store),
+                progress_bar(_("reading {path}").format(path=shown(self.store)),
                              records_to_read(store, collections)) as progress:
             return store.bundle(collections=collections, progress=progress)
 
@@ -176,25 +184,36 @@ def log_command(db_path: str, output_format: str) -> None:
         echo_json([entry.to_dict() for entry in entries])
         return
     if not entries:
-        click.echo(_("{db}: no publication yet").format(db=db_path))
+        click.echo(_("{db}: no publication yet").format(db=shown(db_path)))
     for entry in entries:
         click.echo(_log_line(entry))
 
 
 @db.command("upgrade")
 @DB_OPTION
-def upgrade_command(db_path: str) -> None:
-    """Bring the store's schema up to this pmae's (a store from a newer pmae is refused)."""
-    from pmae.store import SCHEMA_VERSION, upgrade
+@click.pass_context
+def upgrade_command(ctx: click.Context, db_path: str) -> None:
+    """Bring the store's schema up to this pmae's (a store from a newer pmae is refused).
 
+    On PostgreSQL (as the administrator), also the networks' rights and the label tables:
+    every term of the vocabularies (plugins' included) and every code the records use.
+    """
+    from pmae.cli.common import session_of
+    from pmae.store import SCHEMA_VERSION, upgrade
+    from pmae.store.backend import is_postgres_url
+
+    postgres = is_postgres_url(db_path)
     with store_errors():
-        found, done = upgrade(db_path)
+        found, done = upgrade(db_path, session=session_of(ctx) if postgres else None)
     if done:
         click.echo(_("{db}: schema upgraded from version {found} to {version}").format(
-            db=db_path, found=found, version=SCHEMA_VERSION))
+            db=shown(db_path), found=found, version=SCHEMA_VERSION))
     else:
-        click.echo(_("{db}: schema version {found}, up to date").format(db=db_path,
+        click.echo(_("{db}: schema version {found}, up to date").format(db=shown(db_path),
                                                                         found=found))
+    if postgres:
+        click.echo(_("{db}: the networks' rights and the label tables refreshed").format(
+            db=shown(db_path)))
 
 
 @db.command("info")
@@ -212,7 +231,7 @@ def info_command(db_path: str, output_format: str) -> None:
                    "records": counts})
         return
     click.echo(_("{db}: schema version {version}, {publications} publication(s), {records} "
-                 "records").format(db=db_path, version=SCHEMA_VERSION,
+                 "records").format(db=shown(db_path), version=SCHEMA_VERSION,
                                    publications=publications, records=sum(counts.values())))
     for name, count in counts.items():
         if count:

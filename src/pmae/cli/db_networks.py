@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from pmae.cli.common import FORMAT_OPTION, echo_json
-from pmae.cli.db import DB_OPTION, store_errors
+from pmae.cli.db import DB_OPTION, shown, store_errors
 from pmae.i18n import gettext as _
 
 __all__ = ["add_network_command", "networks_command", "share_needs_command",
@@ -19,7 +19,8 @@ def _postgres_url(db_path: str) -> str:
     if not is_postgres_url(db_path):
         raise click.UsageError(
             _("{db}: networks are roles of a PostgreSQL store; give --db postgresql://… (an "
-              "SQLite store is a file: whoever has the file reads it all)").format(db=db_path))
+              "SQLite store is a file: whoever has the file reads it all)").format(
+                  db=shown(db_path)))
     return db_path
 
 
@@ -27,20 +28,23 @@ def _postgres_url(db_path: str) -> str:
 @click.argument("slug")
 @click.option("--role", default=None, help="The role's name (default: pmae_<slug>).")
 @DB_OPTION
-def add_network_command(slug: str, role: str | None, db_path: str) -> None:
+@click.pass_context
+def add_network_command(ctx: click.Context, slug: str, role: str | None, db_path: str) -> None:
     """Make SLUG a network of the PostgreSQL store, with its own login role.
 
     Run as the store's administrator. The role is created with a new random password,
     printed once (unless it exists already: its password is left as it is); connected as
     that role, the network reads what row-level security lets it see and publishes the
-    records of its own source only.
+    records of its own source only. The label tables, which networks only read, are filled
+    meanwhile (every term of the vocabularies, every code the records use).
     """
+    from pmae.cli.common import session_of
     from pmae.store.backend import redacted
     from pmae.store.networks import add_network, network_url
 
     url = _postgres_url(db_path)
     with store_errors():
-        network, password = add_network(url, slug, role=role)
+        network, password = add_network(url, slug, role=role, session=session_of(ctx))
     click.echo(_("network {slug}: role {role}").format(slug=network.slug, role=network.role))
     if password is None:
         click.echo(_("the role {role} existed already; its password is unchanged").format(
@@ -67,7 +71,8 @@ def networks_command(db_path: str, output_format: str) -> None:
         echo_json([{"slug": n.slug, "role": n.role, "can_login": n.can_login} for n in found])
         return
     if not found:
-        click.echo(_("{db}: no network yet (pmae db add-network SLUG)").format(db=db_path))
+        click.echo(_("{db}: no network yet (pmae db add-network SLUG)").format(
+            db=shown(db_path)))
     for network in found:
         click.echo(f"{network.slug}\t{network.role}"
                    + ("" if network.can_login else "\t" + _("(cannot log in)")))
@@ -121,6 +126,6 @@ def shared_needs_command(by: str, db_path: str) -> None:
         document = shared_diagnosis(url, by)
     if document is None:
         click.echo(_("{db}: no shared diagnosis by {by} yet (the administrator runs pmae db "
-                     "share-needs --by {by})").format(db=db_path, by=by), err=True)
+                     "share-needs --by {by})").format(db=shown(db_path), by=by), err=True)
         raise SystemExit(1)
     echo_json(document)

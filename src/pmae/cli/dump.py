@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pmae.cli.common import FORCE_OPTION, check_audience_option, check_output
-from pmae.cli.db import DB_OPTION, opened_store, records_to_read
+from pmae.cli.db import DB_OPTION, opened_store, records_to_read, shown
 from pmae.i18n import gettext as _
 from pmae.model import Source
 from pmae.render.progress import progress_bar
@@ -39,7 +39,7 @@ def dump(db_path: str, output: str, audience: str, slug: str,
     check_output(output, db_path, force=force)
     with opened_store(db_path) as store:
         try:
-            with progress_bar(_("reading {path}").format(path=db_path),
+            with progress_bar(_("reading {path}").format(path=shown(db_path)),
                               records_to_read(store)) as progress:
                 bundle = store.dump(audience=audience, licence=licence,
                                     source=Source(slug=slug, name=name or "Store pmae"),
@@ -49,4 +49,5 @@ def dump(db_path: str, output: str, audience: str, slug: str,
     write_bundle(bundle, output)
     counts = bundle.counts()
     click.echo(_("wrote {output}: {records} records from {db} (audience {audience})").format(
-        output=output, records=sum(counts.values()), db=db_path, audience=audience), err=True)
+        output=output, records=sum(counts.values()), db=shown(db_path), audience=audience),
+        err=True)

@@ -7,7 +7,7 @@ import sys
 import click
 
 from pmae.cli.common import FORMAT_OPTION, echo_json
-from pmae.cli.db import DB_OPTION, opened_store
+from pmae.cli.db import DB_OPTION, opened_store, shown
 from pmae.i18n import gettext as _
 
 __all__ = ["history"]
@@ -30,7 +30,7 @@ def history(record_id: str, db_path: str, output_format: str,
     if output_format == "json":
         echo_json([version.to_dict() for version in versions])
     elif not versions:
-        click.echo(_("{id}: never published into {db}").format(id=record_id, db=db_path),
+        click.echo(_("{id}: never published into {db}").format(id=record_id, db=shown(db_path)),
                    err=True)
     for version in versions if output_format == "text" else ():
         click.echo(_("#{publication} {published_at} {change} ({collection})").format(

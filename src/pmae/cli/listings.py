@@ -20,7 +20,7 @@ from typing import Any, Final
 import click
 
 from pmae.cli.common import check_audience_option, echo_json, session_of
-from pmae.cli.db import DB_OPTION, opened_store
+from pmae.cli.db import DB_OPTION, opened_store, shown
 from pmae.i18n import N_
 from pmae.i18n import gettext as _
 from pmae.io.converter import unstructure
@@ -140,7 +140,7 @@ def _make(name: str) -> click.Command:
         else:
             click.echo(_render(records, columns, output_format), nl=False)
         click.echo(_("{n} {collection} from {db}").format(
-            n=len(records), collection=_(_COLLECTIONS[collection]), db=db_path), err=True)
+            n=len(records), collection=_(_COLLECTIONS[collection]), db=shown(db_path)), err=True)
 
     run.__doc__ = doc
     command: Callable[..., Any] = run

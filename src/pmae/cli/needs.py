@@ -26,6 +26,7 @@ from pmae.cli.common import (
     write_result,
 )
 from pmae.cli.db import DataSource, data_option
+from pmae.cli.needs_network import network_tables
 from pmae.i18n import gettext as _
 from pmae.i18n import ngettext
 from pmae.render.needs import render_text, render_trends, to_csv
@@ -76,8 +77,10 @@ def needs(ctx: click.Context,
     counts at least --min-contributors associations and no association dominates it; hidden
     cells are not listed. Set PMAE_SECRECY_KEY to the démarche's secret to key the noise.
 
-    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db). To list the
-    needs themselves, one by one: pmae needs-list.
+    Without BUNDLE it reads the store (--db PATH, else PMAE_DB, else pmae.db). Connected to
+    a PostgreSQL store as a network, it prints the tables the administrator computed from
+    every network's needs (pmae db share-needs), with the default rules. To list the needs
+    themselves, one by one: pmae needs-list.
     """
     if trends and "year" not in parse_dimensions(by)[0]:
         raise click.UsageError(
@@ -85,11 +88,15 @@ def needs(ctx: click.Context,
     source = DataSource.of(ctx, bundle, db_path)
     check_output(output, *source.paths, force=force)
     session = session_of(ctx)
-    data = source.load(ctx, output_format=output_format, collections=("needs",), light=True)
-    rules = SecrecyRules(min_contributors=min_contributors, dominance=dominance,
-                         secondary=not no_secondary, rollup=not no_rollup)
-    diagnosis = aggregate(shareable_needs(data.needs), by=by, rules=rules,
-                          territories=session.territories)
+    # A network's role on PostgreSQL reads the tables the administrator stored.
+    diagnosis = network_tables(ctx, source, by)
+    if diagnosis is None:
+        data = source.load(ctx, output_format=output_format, collections=("needs",),
+                           light=True)
+        rules = SecrecyRules(min_contributors=min_contributors, dominance=dominance,
+                             secondary=not no_secondary, rollup=not no_rollup)
+        diagnosis = aggregate(shareable_needs(data.needs), by=by, rules=rules,
+                              territories=session.territories)
     if trends:
         text = render_trends(diagnosis, output_format, lang, vocabularies=session.vocabularies,
                              territories=session.territories)

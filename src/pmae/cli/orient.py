@@ -40,7 +40,7 @@ from pmae.cli.common import (
     same_file,
     session_of,
 )
-from pmae.cli.db import DataSource, data_option, opened_store
+from pmae.cli.db import DataSource, data_option, opened_store, shown
 from pmae.cli.orient_sheet import check_sheet_path, parse_pick, picked, write_sheet
 from pmae.i18n import N_
 from pmae.i18n import gettext as _
@@ -158,7 +158,7 @@ def orient(ctx: click.Context,
             if value is not None and not found:
                 raise click.UsageError(_("{option} {value!r}: no such record in the store "
                                          "{store}").format(option=option, value=value,
-                                                           store=source.store))
+                                                           store=shown(source.store)))
     else:
         data = source.load(ctx)
     for code, value in (("themes", theme), ("stages", stage)):

@@ -14,7 +14,7 @@ from pmae.cli.common import (
     report_and_exit,
     session_of,
 )
-from pmae.cli.db import DB_OPTION, store_errors
+from pmae.cli.db import DB_OPTION, shown, store_errors
 from pmae.i18n import gettext as _
 from pmae.io.bundles import is_json_lines
 from pmae.render.progress import progress_bar
@@ -53,11 +53,11 @@ def publish(ctx: click.Context, files: tuple[str, ...], db_path: str,
         except InvalidBundleError as error:
             report_and_exit(error.issues, output_format,
                             _("nothing was published into {db}: fix the bundles first").format(
-                                db=db_path))
+                                db=shown(db_path)))
         except MergeConflictError as error:
             report_and_exit(error.issues, output_format,
                             _("nothing was published into {db}: resolve the conflicts").format(
-                                db=db_path))
+                                db=shown(db_path)))
         except FileChangedError as error:
             raise click.ClickException(_("{error}; nothing was published").format(
                 error=error)) from None
@@ -74,11 +74,11 @@ def publish(ctx: click.Context, files: tuple[str, ...], db_path: str,
     names = ", ".join(files)
     if result.number is None:
         click.echo(_("nothing changed: {db} already holds {names} (publication #{holder}); "
-                     "nothing was written").format(db=db_path, names=names,
+                     "nothing was written").format(db=shown(db_path), names=names,
                                                    holder=result.holder))
         return
     click.echo(_("published {names} into {db} as publication #{number} (sources {sources}): "
-                 "{summary}").format(names=names, db=db_path, number=result.number,
+                 "{summary}").format(names=names, db=shown(db_path), number=result.number,
                                      sources=", ".join(result.sources),
                                      summary=result.total.summary()))
     for name, changes in result.changes.items():

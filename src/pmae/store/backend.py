@@ -14,8 +14,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from pmae.sessions import Session
 
 __all__ = ["Connection", "is_postgres_url", "redacted", "upgrade"]
 
@@ -45,25 +48,45 @@ def is_postgres_url(path_or_url: str | os.PathLike[str] | None) -> bool:
     return isinstance(path_or_url, str) and path_or_url.startswith(_SCHEMES)
 
 
-def redacted(url: str) -> str:
-    """``url`` without its password, to be printed in messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = re.sub(r":[^@]*@", ":***@", parts.netloc, count=1)
-    return urlunsplit(parts._replace(netloc=netloc))
+#: A password in a URL's query (``?password=…``, which libpq reads too).
+_QUERY_PASSWORD = re.compile(r"(?i)(^|&)(password=)[^&]*")
 
 
-def upgrade(path_or_url: str | os.PathLike[str] | None, *, timeout: float = 5.0
-            ) -> tuple[int, list[int]]:
-    """Run the migrations the store at a path or URL lacks, in one transaction.
+def redacted(url: str | os.PathLike[str]) -> str:
+    """``url`` with its password replaced by ``***`` (``postgresql://pmae_a:***@host/db``),
+    whether in the URL's user part or in its query (``?password=…``): how a store is named in
+    whatever pmae prints (messages, errors, progress, logs). A path, or a URL without a
+    password, is returned as it is."""
+    text = os.fspath(url)
+    if "://" not in text:  # a path
+        return text
+    try:
+        parts = urlsplit(text)
+        password = parts.password
+    except ValueError:  # a malformed URL: hide everything between "//" and "@"
+        return re.sub(r"//[^@/]*@", "//***@", text, count=1)
+    # Replaced in the text itself: urlunsplit would not give "sqlite:///x" back.
+    if password is not None:
+        # The last "@" ends the user part (a password may hold an unescaped "@").
+        user, _, host = parts.netloc.rpartition("@")
+        text = text.replace(f"//{parts.netloc}", f"//{user.partition(':')[0]}:***@{host}", 1)
+    if parts.query:
+        base, _, query = text.partition("?")
+        text = base + "?" + _QUERY_PASSWORD.sub(r"\1\2***", query)
+    return text
+
+
+def upgrade(path_or_url: str | os.PathLike[str] | None, *, timeout: float = 5.0,
+            session: Session | None = None) -> tuple[int, list[int]]:
+    """Run the migrations the store at a path or URL lacks, in one transaction (on PostgreSQL,
+    then :func:`pmae.store.postgres.refresh`: rights, and labels from ``session``'s referentials).
 
     :returns: the schema version found and the versions migrated to (empty: up to date).
     """
     if is_postgres_url(path_or_url):
         from pmae.store import postgres
 
-        return postgres.upgrade(str(path_or_url), timeout=timeout)
+        return postgres.upgrade(str(path_or_url), timeout=timeout, session=session)
     from pmae.store.connection import store_path
     from pmae.store.connection import upgrade as upgrade_file
 

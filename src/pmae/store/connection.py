@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import quote as quote_url
 
+from pmae.store.backend import redacted
 from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
@@ -82,13 +83,13 @@ def store_path(path_or_url: str | os.PathLike[str] | None) -> Path:
     if text.startswith("sqlite:///"):
         return Path(text.removeprefix("sqlite:///"))
     if text.startswith(("postgresql://", "postgres://")):
-        raise StoreError(f"{text}: a PostgreSQL store is not a file; this needs an SQLite "
-                         "store (a path or sqlite:///PATH): `pmae dump` one from it")
+        raise StoreError(f"{redacted(text)}: a PostgreSQL store is not a file; this needs an "
+                         "SQLite store (a path or sqlite:///PATH): `pmae dump` one from it")
     scheme, sep, _ = text.partition("://")
     if sep and scheme.isascii() and scheme.replace("+", "").isalpha():
         raise StoreError(
-            f"{text}: pmae stores are SQLite files (a path or sqlite:///PATH) or PostgreSQL "
-            f"databases (postgresql://…); {scheme} "
+            f"{redacted(text)}: pmae stores are SQLite files (a path or sqlite:///PATH) or "
+            f"PostgreSQL databases (postgresql://…); {scheme} "
             "stores are not supported by this version")
     return Path(text)
 

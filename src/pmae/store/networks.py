@@ -5,11 +5,16 @@ password) unless the cluster has it already, registers it as the network ``lma-r
 store, and grants it what a network may do (:func:`pmae.store.pg_roles.grants`); from then on,
 connected as that role, a network reads and publishes under row-level security. The
 administrator's URL (a superuser, or a role with ``BYPASSRLS`` and ``CREATEROLE``) is the one
-given.
+given; it also fills the label tables, which networks only read (:mod:`pmae.store.pg_labels`).
+
+The shared diagnosis: the administrator stores its protected tables
+(:func:`save_shared_diagnosis`); a role that cannot read every need reads them
+(:func:`network_diagnosis`, with when they were computed; :func:`shared_diagnosis`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -20,13 +25,15 @@ import attrs
 
 from pmae.store.connection import StoreError
 from pmae.store.pg_roles import grants
-from pmae.store.postgres import connect, errors, transaction
+from pmae.store.postgres import connect, errors, refresh, transaction
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["Network", "add_network", "network_url", "networks", "save_shared_diagnosis",
-           "shared_diagnosis"]
+    from pmae.sessions import Session
+
+__all__ = ["Network", "StoredDiagnosis", "add_network", "network_diagnosis", "network_url",
+           "networks", "save_shared_diagnosis", "shared_diagnosis"]
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -48,9 +55,11 @@ def network_url(url: str, role: str, password: str | None) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
 
 
-def add_network(url: str, slug: str, *, role: str | None = None, timeout: float = 5.0
-                ) -> tuple[Network, str | None]:
-    """Make ``slug`` a network of the store at ``url`` with its own role.
+def add_network(url: str, slug: str, *, role: str | None = None, timeout: float = 5.0,
+                session: Session | None = None) -> tuple[Network, str | None]:
+    """Make ``slug`` a network of the store at ``url`` with its own role; the label tables,
+    which networks only read, are filled meanwhile (from ``session``: the default one unless
+    given; see :func:`pmae.store.postgres.refresh`).
 
     :returns: the network and the new role's password (``None`` when the role existed: its
         password is left as it was).
@@ -64,7 +73,8 @@ def add_network(url: str, slug: str, *, role: str | None = None, timeout: float 
     try:
         from psycopg import sql
 
-        with transaction(connection, lock=False) as held:
+        # Under the publications' lock: the label tables are written as a publication does.
+        with transaction(connection) as held:
             raw = held.raw
             known = raw.execute("SELECT slug, role FROM store_networks WHERE slug = %s "
                                 "OR role = %s", (slug, role)).fetchall()
@@ -79,6 +89,7 @@ def add_network(url: str, slug: str, *, role: str | None = None, timeout: float 
                     sql.Identifier(role), sql.Literal(password)))
             raw.execute("INSERT INTO store_networks (slug, role) VALUES (%s, %s) "
                         "ON CONFLICT DO NOTHING", (slug, role))
+            refresh(held, session, roles=False)
             for statement in grants(role):
                 raw.execute(statement)
         can_login = _can_login(connection.raw, role)
@@ -134,3 +145,63 @@ def shared_diagnosis(url: str, name: str, *, timeout: float = 5.0) -> dict[str, 
     finally:
         connection.close()
     return row[0] if row and row[0] is not None else None
+
+
+@attrs.define(frozen=True, kw_only=True)
+class StoredDiagnosis:
+    """The shared diagnosis ``name`` as a role that cannot read every need reads it: the
+    protected tables the administrator stored (``None``: not computed yet), when they were
+    computed, and when the store's last publication was (ISO 8601 texts)."""
+
+    name: str
+    document: dict[str, Any] | None
+    computed_at: str | None
+    last_publication: str | None
+
+    @property
+    def outdated(self) -> bool:
+        """Whether the tables were computed before the store's last publication (they do not
+        count the needs published since)."""
+        if self.computed_at is None or self.last_publication is None:
+            return False
+        return _instant(self.computed_at) < _instant(self.last_publication)
+
+
+def _instant(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def network_diagnosis(url: str, name: str, *, timeout: float = 5.0
+                      ) -> StoredDiagnosis | None:
+    """The shared diagnosis ``name`` for the role of ``url``: ``None`` when that role reads
+    every need (the administrator: a superuser, or ``BYPASSRLS``), which computes it itself;
+    for any other role (a network's, the public's), which row-level security keeps from the
+    others' needs, the protected tables the administrator stored (:func:`save_shared_diagnosis`),
+    read through the database's functions, never a raw need.
+
+    :raises StoreError: the server cannot be reached, or the store predates the function that
+        dates the tables (the administrator runs ``pmae db upgrade``).
+    """
+    connection = connect(url, timeout=timeout)
+    try:
+        with errors(connection.name):
+            raw = connection.raw
+            row = raw.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles "
+                              "WHERE rolname = current_user").fetchone()
+            if row and row[0]:
+                return None
+            dated = raw.execute("SELECT to_regprocedure("
+                                "'pmae_shared_diagnosis_computed_at(text)')").fetchone()
+            if not (dated and dated[0]):
+                raise StoreError(
+                    f"{connection.name}: this store cannot date its shared diagnosis yet; ask "
+                    "its administrator to run `pmae db upgrade --db ADMIN_URL`")
+            found = raw.execute(
+                "SELECT pmae_shared_diagnosis(%s), pmae_shared_diagnosis_computed_at(%s), "
+                "(SELECT max(published_at) FROM publications)", (name, name)).fetchone()
+            document, computed_at, last = found if found else (None, None, None)
+    finally:
+        connection.close()
+    return StoredDiagnosis(name=name, document=document, computed_at=computed_at,
+                           last_publication=last)

@@ -12,7 +12,8 @@ says in Python of one record:
 - **needs** are stricter: a network reads only the public ones and its own; another network's
   needs reach it only through the shared diagnosis's protected tables
   (:func:`pmae_shared_diagnosis`);
-- it writes (inserts, changes, deletes) only the records of its own source;
+- it writes (inserts, changes, deletes) only the records of its own source, and no label
+  (the label tables are the administrator's: :mod:`pmae.store.pg_labels`);
 - any other role, such as ``pmae_public`` (the anonymous reader), reads the public records.
 
 What a record references (an offer's hidden actor) is the audience filter's business when a
@@ -40,7 +41,7 @@ from pmae.store.schema import (
     quote,
 )
 
-__all__ = ["PUBLIC_ROLE", "after_migration", "grants"]
+__all__ = ["PUBLIC_ROLE", "SHARED_DIAGNOSIS_DATE", "after_migration", "grants"]
 
 #: The role of an anonymous reader: public records only.
 PUBLIC_ROLE: Final = "pmae_public"
@@ -78,7 +79,19 @@ def _functions() -> list[str]:
         "SECURITY DEFINER SET search_path FROM CURRENT AS $$ SELECT document FROM "
         "shared_diagnoses WHERE name = wanted $$",
         "REVOKE ALL ON FUNCTION pmae_shared_diagnosis(text) FROM PUBLIC",
+        *SHARED_DIAGNOSIS_DATE,
     ]
+
+
+#: When the administrator computed a shared diagnosis (``None``: not computed): a network
+#: compares it with the last publication. Replaced, not made, so that ``pmae db upgrade`` and
+#: ``pmae db add-network`` bring it to a store made before it.
+SHARED_DIAGNOSIS_DATE: Final = (
+    "CREATE OR REPLACE FUNCTION pmae_shared_diagnosis_computed_at(wanted text) RETURNS text "
+    "LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$ SELECT "
+    "computed_at FROM shared_diagnoses WHERE name = wanted $$",
+    "REVOKE ALL ON FUNCTION pmae_shared_diagnosis_computed_at(text) FROM PUBLIC",
+)
 
 
 def _secure(table: str, read: str, write: str) -> list[str]:
@@ -167,25 +180,30 @@ def after_migration(number: int) -> list[str]:
 def grants(role: str) -> list[str]:
     """What ``role`` (a network's, or the public's) may do with the tables: read them all
     (row-level security decides which rows), and for a network write what a publication
-    writes (the log and the history only grow: no change, no deletion). Run after every
-    migration, for every role, since migrations add tables."""
+    writes (the log and the history only grow: no change, no deletion; the label tables are
+    the administrator's). Run after every migration and upgrade, for every role, since
+    migrations add tables."""
     who = quote(role)
     statements = [
         f"GRANT USAGE ON SCHEMA public TO {who}",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {who}",
         f"REVOKE ALL ON shared_diagnoses FROM {who}",
         f"GRANT EXECUTE ON FUNCTION pmae_shared_diagnosis(text) TO {who}",
+        f"GRANT EXECUTE ON FUNCTION pmae_shared_diagnosis_computed_at(text) TO {who}",
     ]
     if role == PUBLIC_ROLE:
         return statements
     records = [*COLLECTIONS, *(f"{c}_fts" for c in FULL_TEXT),
                *(link_table(c, f) for c, f in LINKS),
                *(link_table(c, "departements") for c in DEPARTEMENTS)]
-    labels = ["territories", *VOCABULARY_TABLES, "sources"]
+    # The label tables are the administrator's (pmae.store.pg_labels): read only, also for
+    # the roles of a store made before they were (whose publications wrote them).
+    labels = ", ".join(map(quote, ["territories", *VOCABULARY_TABLES]))
     return [
         *statements,
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {labels} FROM {who}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
         f"GRANT INSERT, UPDATE, DELETE ON {', '.join(map(quote, records))} TO {who}",
-        f"GRANT INSERT, UPDATE ON {', '.join(map(quote, labels))} TO {who}",
+        f"GRANT INSERT, UPDATE ON sources TO {who}",
         f"GRANT INSERT ON {', '.join(map(quote, _LOGGED))} TO {who}",
     ]

@@ -23,6 +23,8 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from pmae.store import Store
 from pmae.store import connection as sqlite_connection
 from pmae.store.backend import redacted
@@ -32,17 +34,24 @@ from pmae.store.connection import (
     StoreNotFoundError,
     pmae_version,
 )
-from pmae.store.pg_roles import PUBLIC_ROLE, after_migration, grants
+from pmae.store.pg_roles import PUBLIC_ROLE, SHARED_DIAGNOSIS_DATE, after_migration, grants
 from pmae.store.pg_sql import copy_target, translate, translate_ddl
 from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION, quote
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import psycopg
 
+    from pmae.io.stream import Progress, ScannedBundle
+    from pmae.issues import Issue
+    from pmae.model import Bundle
     from pmae.sessions import Session
     from pmae.store.backend import Connection
+    from pmae.store.publish import PublicationResult, _Input
 
-__all__ = ["PgConnection", "PgStore", "connect", "holds_store", "open_postgres", "upgrade"]
+__all__ = ["PgConnection", "PgStore", "connect", "holds_store", "open_postgres", "refresh",
+           "upgrade"]
 
 #: The advisory lock every publication takes (any number: it only has to be the same).
 PUBLICATION_LOCK = 0x706D6165  # "pmae"
@@ -63,6 +72,17 @@ class PgConnection:
     def __init__(self, raw: psycopg.Connection[Any], url: str) -> None:
         self.raw = raw
         self.name = redacted(url)
+        self._writes_labels: bool | None = None
+
+    @property
+    def writes_labels(self) -> bool:
+        """Whether the role may write the label tables: the administrator may, a network's
+        role may not (see :mod:`pmae.store.pg_labels`); asked once."""
+        if self._writes_labels is None:
+            row = self.raw.execute(
+                "SELECT has_table_privilege('territories', 'INSERT')").fetchone()
+            self._writes_labels = bool(row and row[0])
+        return self._writes_labels
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
         """Run one statement (translated); returns psycopg's cursor."""
@@ -167,17 +187,37 @@ def _migrate(connection: PgConnection, start: int) -> list[int]:
         for statement in after_migration(number):
             connection.raw.execute(statement)
         done.append(number)
+    _grant_all(connection)
+    connection.executemany(
+        "INSERT INTO store_meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [("schema_version", str(SCHEMA_VERSION)), ("pmae_version", pmae_version())])
+    return done
+
+
+def _grant_all(connection: PgConnection) -> None:
     # Migrations add tables: every role is granted its rights on them again.
     roles = [PUBLIC_ROLE, *(role for (role,) in connection.raw.execute(
         "SELECT role FROM store_networks ORDER BY role"))]
     for role in roles:
         for statement in grants(role):
             connection.raw.execute(statement)
-    connection.executemany(
-        "INSERT INTO store_meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [("schema_version", str(SCHEMA_VERSION)), ("pmae_version", pmae_version())])
-    return done
+
+
+def refresh(connection: PgConnection, session: Session | None, *,
+            roles: bool = True) -> None:
+    """What the administrator brings up to date whatever the schema version (``pmae db
+    upgrade``, ``pmae db add-network``): the functions made after a store's creation, the
+    roles' rights (``roles``), and the label tables (:func:`pmae.store.pg_labels.fill_labels`).
+    Inside a transaction."""
+    from pmae.sessions import session as current_session
+    from pmae.store.pg_labels import fill_labels
+
+    for statement in SHARED_DIAGNOSIS_DATE:
+        connection.raw.execute(statement)
+    if roles:
+        _grant_all(connection)
+    fill_labels(connection, current_session(session))
 
 
 def before_migration(number: int) -> list[str]:
@@ -246,15 +286,18 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
     return connection
 
 
-def upgrade(url: str, *, timeout: float = 5.0) -> tuple[int, list[int]]:
+def upgrade(url: str, *, timeout: float = 5.0, session: Session | None = None
+            ) -> tuple[int, list[int]]:
     """Run the migrations the store at ``url`` lacks, in one transaction (see
-    :func:`pmae.store.connection.upgrade`)."""
+    :func:`pmae.store.connection.upgrade`), then :func:`refresh` (the roles' rights and the
+    label tables, from ``session``'s vocabularies and territories)."""
     connection = connect(url, upgrading=True, timeout=timeout)
     try:
         with transaction(connection):
             found = int(dict(connection.raw.execute(
                 "SELECT key, value FROM store_meta").fetchall()).get("schema_version", "0"))
             done = _migrate(connection, found) if found < SCHEMA_VERSION else []
+            refresh(connection, session)
         return found, done
     finally:
         connection.close()
@@ -291,6 +334,20 @@ class PgStore(Store):
 
     def _errors(self) -> contextlib.AbstractContextManager[None]:
         return errors(self._pg.name)
+
+    def _write(self, inputs: list[_Input], merged: Bundle | None, issues: tuple[Issue, ...],
+               now: dt.datetime | None, *, scanned: ScannedBundle | None = None,
+               progress: Progress | None = None) -> PublicationResult:
+        result = super()._write(inputs, merged, issues, now, scanned=scanned,
+                                progress=progress)
+        if not result.changed_anything or self._pg.writes_labels:
+            return result
+        # A network's publication writes no label: say which its records lack.
+        from pmae.store.pg_labels import unlabelled, unlabelled_note
+
+        with self._errors():
+            note = unlabelled_note(unlabelled(self._pg, result.sources))
+        return result if note is None else attrs.evolve(result, issues=(*result.issues, note))
 
 
 def open_postgres(url: str, *, create: bool = False, session: Session | None = None,

@@ -123,6 +123,8 @@ def write_labels(connection: Connection,
     """Fill the label tables the written records point to: every term of the session's
     vocabularies (labels refreshed), any other code they use (an open vocabulary's), and the
     territories they name with their ancestors."""
+    if not getattr(connection, "writes_labels", True):
+        return  # a network's role on PostgreSQL: the administrator's (pmae.store.pg_labels)
     labels = Labels(connection, session)
     labels.add(written)
 
