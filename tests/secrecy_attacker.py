@@ -300,9 +300,14 @@ def differencing(before: Iterable[Need], after: Iterable[Need], association: str
     value changed (an unchanged cell might still hold it, a changed one must), or, with exact
     values, one whose value grew by the association's whole contribution."""
     before, after = list(before), list(after)
+    territories = core_territories()
+    # Each need's atom once, then each table's cells' needs in one pass (not a pass over every
+    # need for every cell: the two releases of a few thousand needs took minutes).
+    atoms = [atom_of(n, territories) for n in after]
     located: dict[str, set[tuple[str, ...]]] = {}
     for by in bys:
         old, new = publish(before, by), publish(after, by)
+        inside = _cells_needs(after, atoms, new, territories)
         old_cells, new_cells = old.published(), new.published()
         sure = set()
         for key, cell in new_cells.items():
@@ -311,18 +316,21 @@ def differencing(before: Iterable[Need], after: Iterable[Need], association: str
                 continue
             # Each atom moves by at most ``noise`` in each release: a change larger than twice
             # that over the cell's atoms cannot be noise.
-            atoms = {atom_of(n, core_territories()) for n in _needs_in(after, new, key)}
-            if abs(cell.needs - previous.needs) > 2 * noise * len(atoms):
+            cell_atoms = {atoms[i] for i in inside.get(key, ())}
+            if abs(cell.needs - previous.needs) > 2 * noise * len(cell_atoms):
                 sure.add(key)
         truly = {key for key in new.cells
-                 if any(n.association == association for n in _needs_in(after, new, key))}
+                 if any(after[i].association == association for i in inside.get(key, ()))}
         located[by] = sure & truly
     return located
 
 
-def _needs_in(needs: Sequence[Need], diagnosis: Any, key: tuple[str, ...]) -> list[Need]:
-    territories = core_territories()
+def _cells_needs(needs: Sequence[Need], atoms: Sequence[Atom], diagnosis: Any,
+                 territories: Territories) -> dict[tuple[str, ...], list[int]]:
+    """The indices in ``needs`` of the needs of each cell of ``diagnosis`` (by their atoms)."""
     dims, level = diagnosis.dimensions, diagnosis.territory_level
-    return [n for n in needs
-            if tuple(_value(atom_of(n, territories), d, level, territories)
-                     for d in dims) == key]
+    found: dict[tuple[str, ...], list[int]] = {}
+    for i, atom in enumerate(atoms):
+        key = tuple(_value(atom, d, level, territories) for d in dims)
+        found.setdefault(key, []).append(i)
+    return found
