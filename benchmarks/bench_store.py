@@ -5,6 +5,7 @@
     python benchmarks/bench_store.py --out /tmp/pmae-bench --reuse
     python benchmarks/bench_store.py --bundle nat.jsonl --out /tmp/pmae-bench
     python benchmarks/bench_store.py --db sqlite:///tmp/a.db --db postgresql://…   # backends
+    python benchmarks/bench_store.py --bundle nat.jsonl --publish-only   # validate, publish
 
 Generates a JSON Lines bundle (``pmae generate --associations N --seed 1``), then, in the same
 run, times each question two ways, each beside the other: from the file (``pmae <command>
@@ -142,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="measure this JSON Lines bundle instead of generating one")
     parser.add_argument("--db", dest="backends", action="append", default=None,
                         help="a store URL to measure (repeatable; default: SQLite in --out)")
+    parser.add_argument("--publish-only", action="store_true",
+                        help="time the validation and the publication, not the questions")
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as temporary:
         out = options.out or Path(temporary)
@@ -152,10 +155,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             _pmae("generate", "--associations", str(options.associations), "--seed", "1",
                   "-o", str(bundle))
         backends = options.backends or [f"sqlite:///{out / 'store.db'}"]
-        _measure(bundle, backends, reuse=options.reuse)
+        _measure(bundle, backends, reuse=options.reuse, publish_only=options.publish_only)
 
 
-def _measure(bundle: Path, backends: list[str], *, reuse: bool) -> None:
+def _measure(bundle: Path, backends: list[str], *, reuse: bool,
+             publish_only: bool = False) -> None:
     association = _first_association(bundle)
     size = bundle.stat().st_size / 2**20
     print(f"bundle {bundle.name}: {size:,.0f} MiB; oriented association {association}")
@@ -184,6 +188,8 @@ def _measure(bundle: Path, backends: list[str], *, reuse: bool) -> None:
          *(f"{_seconds(cpu)} ({cpu / validate_cpu:.2f}×)" for cpu in publication_cpu))
     _row("peak memory", f"{validate_memory:,.0f} MiB",
          *(f"{memory:,.0f} MiB" for _, memory in publications))
+    if publish_only:
+        return
     in_process = []
     for url in backends:
         try:

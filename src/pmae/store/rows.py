@@ -152,18 +152,32 @@ class Labels:
 
     def add(self, written: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """Write the labels of the codes ``written`` records use that are not written yet."""
-        used: dict[str, set[str]] = {table: set() for table in self.known}
         grouped: dict[str, list[dict[str, Any]]] = {}
         for collection, record in written:
             grouped.setdefault(collection, []).append(record)
+        used: dict[str, set[str]] = {table: set() for table in self.known}
         for collection, records in grouped.items():
-            singles, lists = _labelled(collection)
-            for name, table in singles:
-                used[table].update([value for record in records
-                                    if (value := record.get(name)) is not None])
-            for field, table in lists:
-                used[table].update(itertools.chain.from_iterable(
-                    [record.get(field) or () for record in records]))
+            self._used(collection, records, used)
+        self._write(used)
+
+    def add_records(self, collection: str, records: Sequence[dict[str, Any]]) -> None:
+        """:meth:`add` for records of one collection."""
+        used: dict[str, set[str]] = {table: set() for table in self.known}
+        self._used(collection, records, used)
+        self._write(used)
+
+    @staticmethod
+    def _used(collection: str, records: Sequence[dict[str, Any]],
+              used: dict[str, set[str]]) -> None:
+        singles, lists = _labelled(collection)
+        for name, table in singles:
+            used[table].update([value for record in records
+                                if (value := record.get(name)) is not None])
+        for field, table in lists:
+            used[table].update(itertools.chain.from_iterable(
+                [record.get(field) or () for record in records]))
+
+    def _write(self, used: dict[str, set[str]]) -> None:
         for table in VOCABULARY_TABLES:
             new = used[table] - self.known[table]
             self.known[table].update(new)
