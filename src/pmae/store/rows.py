@@ -95,20 +95,27 @@ def put_rows(connection: Connection, collection: str,
         f"SELECT coalesce(max(rowid), 0) + 1 FROM {quote(collection)}").fetchone()
     inserts, updates, texts = [], [], []
     links: dict[str, list[tuple[int, str]]] = {field: [] for field in sql["links"]}
+    names, text_fields, full_text = sql["names"], sql["text"], bool(sql["fts"])
+    dumps = orjson.dumps
+    # A million records at national scale: the loop keeps to local names and C calls.
     for record, text, rowid in records:
+        get = record.get
         record_id = record["id"]
-        values = [record_id, record_id.partition(":")[0], record.get("visibility", "public"),
-                  orjson.dumps(record.get("recipients", [])).decode(),
-                  *(record.get(name) for name in sql["names"]), text]
+        recipients = get("recipients")
+        values = [record_id, record_id.partition(":")[0], get("visibility", "public"),
+                  "[]" if recipients is None else dumps(recipients).decode(),
+                  *map(get, names), text]
         if rowid is None:
             rowid, next_rowid = next_rowid, next_rowid + 1
             inserts.append([rowid, *values])
         else:
             updates.append([*values, rowid])
         for field, found in links.items():
-            found.extend((rowid, code) for code in record.get(field, ()))
-        if sql["fts"]:
-            texts.append([rowid, *(record.get(field) for field in sql["text"])])
+            codes = get(field)
+            if codes:
+                found.extend([(rowid, code) for code in codes])
+        if full_text:
+            texts.append([rowid, *map(get, text_fields)])
     connection.executemany(sql["insert"], inserts)
     connection.executemany(sql["update"], updates)
     for field, (insert, _) in sql["links"].items():
