@@ -85,14 +85,17 @@ def remove_rows(connection: Connection, collection: str, rowids: Sequence[int], 
 
 
 def put_rows(connection: Connection, collection: str,
-             records: Sequence[tuple[dict[str, Any], str, int | None]]) -> None:
+             records: Sequence[tuple[dict[str, Any], str, int | None]]) -> int:
     """Insert (rowid ``None``: the next free ones, in order) or update each record's row, then
-    write its link and full-text rows (removed beforehand with :func:`remove_rows`)."""
+    write its link and full-text rows (removed beforehand with :func:`remove_rows`).
+
+    :returns: the first rowid given to an inserted row (the others follow it, in order)."""
     if not records:
-        return
+        return 0
     sql = _statements(collection)
     (next_rowid,) = connection.execute(
         f"SELECT coalesce(max(rowid), 0) + 1 FROM {quote(collection)}").fetchone()
+    first = int(next_rowid)
     inserts, updates, texts = [], [], []
     links: dict[str, list[tuple[int, str]]] = {field: [] for field in sql["links"]}
     names, text_fields, full_text = sql["names"], sql["text"], bool(sql["fts"])
@@ -122,6 +125,7 @@ def put_rows(connection: Connection, collection: str,
         connection.executemany(insert, links[field])
     if sql["fts"]:
         connection.executemany(sql["fts"][0], texts)
+    return first
 
 
 def write_labels(connection: Connection,

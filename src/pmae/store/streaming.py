@@ -207,7 +207,15 @@ class _Writer:
         remove_rows(self.connection, collection,
                     [rowid for change, _, _, rowid in steps if change == "changed" and rowid],
                     keep=True)
-        put_rows(self.connection, collection, rows)
+        first = put_rows(self.connection, collection, rows)
+        if all(change == "added" for change, _, _, _ in steps):
+            # The rows just inserted hold the texts already: their versions are copied from
+            # them, in the same order, rather than sent again.
+            self.connection.execute(
+                "INSERT INTO versions (id, collection, publication, change, record) "
+                f"SELECT id, ?, ?, 'added', record FROM {quote(collection)} WHERE rowid >= ? "
+                "ORDER BY rowid", (collection, self.number, first))
+            return
         self.connection.executemany(
             "INSERT INTO versions (id, collection, publication, change, record) "
             "VALUES (?, ?, ?, ?, ?)",
