@@ -3,6 +3,7 @@
     python benchmarks/bench_postgres.py                          # 150,000 associations
     python benchmarks/bench_postgres.py --associations 5000      # a quick run
     python benchmarks/bench_postgres.py --url postgresql://admin@host/emptydb
+    python benchmarks/bench_postgres.py --publish-only           # validate and publish only
 
 Generates a JSON Lines bundle of one network (``pmae.synth``, seed 1, source
 ``reseau-bench``), then, in this process:
@@ -68,7 +69,8 @@ def _cluster() -> tuple[Any, str]:
     return cluster, str(cluster.url("pmae_bench"))
 
 
-def measure(url: str, associations: int, folder: Path, repeat: int) -> None:
+def measure(url: str, associations: int, folder: Path, repeat: int,
+            publish_only: bool = False) -> None:
     """Generate, validate, publish as a network, and time the questions (see the module)."""
     import psycopg
 
@@ -91,18 +93,27 @@ def measure(url: str, associations: int, folder: Path, repeat: int) -> None:
     counts = synth.write(bundle, fmt="jsonl", associations=associations, seed=1, source=SOURCE)
     print(f"{sum(counts.values()):,} records ({bundle.stat().st_size / 2**20:,.0f} MiB): "
           + ", ".join(f"{name} {count:,}" for name, count in counts.items() if count))
+    cpu = time.process_time()
     validate, report = _timed(lambda: session.validate_file(bundle))
+    validate_cpu = time.process_time() - cpu
     assert report.ok, report.issues[:3]
     del report
-    _line("validate (pmae validate, in process)", validate)
+    _line("validate (pmae validate, in process)", validate, extra=f"  cpu {validate_cpu:.1f} s")
     with open_store(url, create=True, session=session):
         pass  # the administrator makes the schema
     role = add_network(url, SOURCE, role="pmae_bench")[0].role
     network = network_url(url, role, None)
     with open_store(network, session=session) as store:
+        cpu = time.process_time()
         published, _ = _timed(lambda: store.publish(bundle))
+        cpu = time.process_time() - cpu
         _line("publish as the network's role (RLS, COPY)", published, 2 * validate,
-              f"  = {published / validate:.2f} × validate")
+              f"  = {published / validate:.2f} × validate; this process's cpu {cpu:.1f} s "
+              f"= {cpu / validate_cpu:.2f} ×, the server's not counted")
+        if publish_only:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak memory of this process (the validation included) {peak:,.0f} MiB")
+            return
         association = store.associations(limit=1)[0].id
 
         def oriented() -> object:
@@ -142,6 +153,8 @@ def main() -> None:
                         help="an empty database, as its administrator (default: a "
                              "throwaway cluster)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--publish-only", action="store_true",
+                        help="validate and publish, without the questions")
     options = parser.parse_args()
     cluster = None
     url = options.url
@@ -149,7 +162,8 @@ def main() -> None:
         cluster, url = _cluster()
     try:
         with tempfile.TemporaryDirectory() as folder:
-            measure(url, options.associations, Path(folder), options.repeat)
+            measure(url, options.associations, Path(folder), options.repeat,
+                    options.publish_only)
     finally:
         if cluster is not None:
             cluster.close()
