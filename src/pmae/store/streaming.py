@@ -68,6 +68,9 @@ BULK = 20000
 #: SQLite's page cache while a publication writes (KiB).
 CACHE_KIB = 256 * 1024
 
+#: The temporary table of the versions of a publication on PostgreSQL, until it is logged.
+PENDING = "pmae_pending_versions"
+
 
 def scan(bundles: Sequence[Bundle | str | os.PathLike[str]], session: Session, *,
          progress: Progress | None = None) -> ScannedBundle | None:
@@ -123,10 +126,12 @@ class _Writer:
     """The batches of one publication, collection by collection."""
 
     def __init__(self, connection: Connection, session: Session, number: int,
-                 carried: Sequence[str], file: str) -> None:
+                 carried: Sequence[str], file: str, versions: str) -> None:
         self.connection = connection
         self.session = session
         self.number = number
+        #: Where versions go: ``versions``, or a temporary table copied into it at the end.
+        self.versions = versions
         self.file = file
         self.size = BATCH if isinstance(connection, sqlite3.Connection) else PG_BATCH
         self.labels = Labels(connection, session)
@@ -212,12 +217,12 @@ class _Writer:
             # The rows just inserted hold the texts already: their versions are copied from
             # them, in the same order, rather than sent again.
             self.connection.execute(
-                "INSERT INTO versions (id, collection, publication, change, record) "
+                f"INSERT INTO {self.versions} (id, collection, publication, change, record) "
                 f"SELECT id, ?, ?, 'added', record FROM {quote(collection)} WHERE rowid >= ? "
                 "ORDER BY rowid", (collection, self.number, first))
             return
         self.connection.executemany(
-            "INSERT INTO versions (id, collection, publication, change, record) "
+            f"INSERT INTO {self.versions} (id, collection, publication, change, record) "
             "VALUES (?, ?, ?, ?, ?)",
             [(record["id"], collection, self.number, change, text)
              for change, record, text, _ in steps])
@@ -235,7 +240,7 @@ class _Writer:
             self.counts[collection]["withdrawn"] += len(gone)
             remove_rows(self.connection, collection, [rowid for rowid, _ in gone])
             self.connection.executemany(
-                "INSERT INTO versions (id, collection, publication, change, record) "
+                f"INSERT INTO {self.versions} (id, collection, publication, change, record) "
                 "VALUES (?, ?, ?, 'withdrawn', NULL)",
                 [(record_id, collection, self.number) for _, record_id in gone])
 
@@ -299,11 +304,21 @@ def publish_scanned(connection: Connection, scanned: ScannedBundle, *,
     carried = scanned.sources
     item = _Input(bundle=scanned.envelope, file=scanned.file, sha256=scanned.sha256,
                   carried=tuple(carried), records=sum(scanned.counts.values()))
-    # The log comes first (the versions point to it); a publication that changes nothing
-    # is rolled back to here.
+    # On SQLite the log comes first (the versions point to it) and gets its counts at the
+    # end. A network's role on PostgreSQL may only add to the log, not change it: there the
+    # versions wait in a temporary table, and the log and they are written at the end. A
+    # publication that changes nothing is rolled back to here.
     connection.execute("SAVEPOINT streamed")
-    number = log_publication(connection, [item], Changes(), now=now)
-    writer = _Writer(connection, session, number, carried, scanned.file)
+    pending = not isinstance(connection, sqlite3.Connection)
+    number = 0
+    if pending:
+        connection.execute(
+            f"CREATE TEMPORARY TABLE {PENDING} (seq BIGSERIAL PRIMARY KEY, id TEXT, "
+            "collection TEXT, publication BIGINT, change TEXT, record TEXT) ON COMMIT DROP")
+    else:
+        number = log_publication(connection, [item], Changes(), now=now)
+    writer = _Writer(connection, session, number, carried, scanned.file,
+                     PENDING if pending else "versions")
     with _cache(connection):
         writer.withdraw(scanned.kinds, carried)
         with _indexes_built_after(connection, scanned.counts):
@@ -324,6 +339,11 @@ def publish_scanned(connection: Connection, scanned: ScannedBundle, *,
                                      changes=changes, issues=tuple(scanned.issues))
         number = log_publication(connection, [item], total, now=now)
         Labels(connection, session)  # the vocabularies' labels, refreshed as publish does
+    elif pending:
+        number = log_publication(connection, [item], total, now=now)
+        connection.execute(
+            "INSERT INTO versions (id, collection, publication, change, record) "
+            f"SELECT id, collection, ?, change, record FROM {PENDING} ORDER BY seq", (number,))
     else:
         connection.execute(
             "UPDATE publications SET added = ?, changed = ?, unchanged = ?, withdrawn = ? "
