@@ -26,6 +26,11 @@ shared diagnosis            needs                    ≤ 5 s
 listing with filters        offers --theme --terr…   ≤ 200 ms
 ==========================  =======================  ====================================
 
+National publication (``--bundle nat.jsonl --publish-only``, 1,260,000 records, a shared 2-core
+machine at load 13–15): validate 31.9 s CPU (2,310 MiB), publish 118.4 s CPU = 3.72 × (552
+MiB); before this session's publication changes, at load 10–14: 29.2 s and 101.9 s = 3.49 ×
+(555 MiB).
+
 Backends are given as ``--db`` URLs (default: an SQLite file in ``--out``); each is a column.
 A backend whose URL the installed pmae cannot open fails that column, not the run.
 """
