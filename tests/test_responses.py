@@ -216,30 +216,33 @@ def test_a_store_of_version_3_upgrades_and_holds_responses(
     assert "responses_departements" in tables(fresh)
 
 
-def test_publishing_a_response_that_moves_back_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_publishing_a_response_that_moves_back_is_refused(
+        tmp_path: Path, store_at: str, suffix: str) -> None:
+    """Refused whole (JSON) and record by record (JSON Lines), on both backends."""
     from pmae.io.bundles import write_bundle
     from pmae.io.pipeline import InvalidBundleError
     from pmae.store import open_store
 
-    write_bundle(_bundle(), tmp_path / "b.json")
+    write_bundle(_bundle(), tmp_path / f"b{suffix}")
     back = _bundle()
     back = back.with_collections({"responses": [attrs.evolve(back.responses[0],
                                                              status="en_cours")]})
-    write_bundle(back, tmp_path / "back.json")
+    write_bundle(back, tmp_path / f"back{suffix}")
     abandoned = back.with_collections({"responses": [attrs.evolve(back.responses[0],
                                                                   status="abandonnee")]})
-    write_bundle(abandoned, tmp_path / "abandoned.json")
-    with open_store(tmp_path / "s.db", create=True, session=_store_session()) as store:  # type: ignore[arg-type]
-        store.publish(tmp_path / "b.json")
+    write_bundle(abandoned, tmp_path / f"abandoned{suffix}")
+    with open_store(store_at, create=True, session=_store_session()) as store:  # type: ignore[arg-type]
+        store.publish(tmp_path / f"b{suffix}")
         with pytest.raises(InvalidBundleError) as refused:
-            store.publish(tmp_path / "back.json")
+            store.publish(tmp_path / f"back{suffix}")
         assert [i.render() for i in refused.value.issues] == [
-            f"{tmp_path / 'back.json'}:$.responses[0].status: error [status-backwards] "
+            f"{tmp_path / f'back{suffix}'}:$.responses[0].status: error [status-backwards] "
             "response 'lma-ra:reponse-ds' goes from 'realisee' back to 'en_cours' — a response "
             "only moves forward (envisagee, decidee, en_cours, realisee) or is abandoned: keep "
             "its status, or record a new response"]
         assert len(store.log()) == 1
-        assert store.publish(tmp_path / "abandoned.json").changes["responses"].changed == 1
+        assert store.publish(tmp_path / f"abandoned{suffix}").changes["responses"].changed == 1
 
 
 def test_an_update_that_moves_a_response_back_is_refused(tmp_path: Path) -> None:

@@ -201,3 +201,33 @@ def test_datasette_serves_an_export_of_a_postgresql_store_never_the_store(
     assert served.name.endswith("-public.sqlite") and served.exists()
     with pytest.raises(StoreError, match="not a file"):
         prepare_serving(pg_url, tmp_path, audience="all", session=core)
+
+
+def test_a_network_publishes_json_lines_record_by_record(pg_url: str, tmp_path: Path) -> None:
+    """A network's role may only add to the log: its streamed publication logs itself at the
+    end, and writes what a whole publication of the same records writes."""
+    from pmae import synth
+    from pmae.store import streaming
+    from pmae.store.networks import add_network, network_url
+
+    session = make_session(load=[])
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    synth.write(first, fmt="jsonl", associations=4, seed=1, source="reseau-s")
+    synth.write(second, fmt="jsonl", associations=3, seed=2, source="reseau-s")
+    with open_store(pg_url, create=True, session=session):
+        pass
+    url = network_url(pg_url, add_network(pg_url, "reseau-s", role="pmae_stream")[0].role, None)
+    with open_store(url, session=session) as store:
+        assert streaming.scan([first], session) is not None
+        added = store.publish(first)
+        assert added.number == 1 and added.total.added == sum(
+            1 for _ in store.dump().records())
+        again = store.publish(first)
+        assert again.number is None and again.holder == 1
+        changed = store.publish(second)
+        assert changed.number == 2 and changed.total.withdrawn > 0
+        log = [(p.number, p.changes.added, p.changes.withdrawn) for p in store.log()]
+        some = next(r.id for _, r in store.dump().records())
+        history = [v.change for v in store.history(some)]
+    assert log == [(1, added.total.added, 0), (2, changed.total.added, changed.total.withdrawn)]
+    assert history[0] == "added"

@@ -203,7 +203,7 @@ def test_a_file_changed_between_the_passes_writes_nothing(tmp_path: Path) -> Non
     _jsonl(path, changed)
     with open_store(tmp_path / "s.db", create=True, session=CORE) as store:
         with pytest.raises(FileChangedError):
-            store._write([], None, (), NOW, scanned=scanned)
+            store._write(streaming.Prepared(scanned=scanned), NOW)
         assert store.counts() == dict.fromkeys(store.counts(), 0)
         assert store.log() == []
 

@@ -43,8 +43,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from pmae.io.stream import Progress, ScannedBundle
-from pmae.issues import Issue
+from pmae.io.stream import Progress
 from pmae.model import Actor, Association, Bundle, Need, Offer, Source
 from pmae.store import light, query, read, streaming
 from pmae.store.backend import Connection, is_postgres_url, upgrade
@@ -66,9 +65,6 @@ from pmae.store.publish import (
     Changes,
     MergeConflictError,
     PublicationResult,
-    _Input,
-    prepare,
-    publish,
 )
 from pmae.store.read import LicenceError, Publication, PublishedBundle, Version
 from pmae.store.schema import SCHEMA_VERSION
@@ -159,25 +155,14 @@ class Store:
             was written.
         :raises StoreLockedError: another process kept the store busy; nothing was written.
         """
-        # Record by record on SQLite (the PostgreSQL store publishes whole).
-        scanned = (streaming.scan(bundles, self.session, progress=progress)
-                   if isinstance(self._connection, sqlite3.Connection) else None)
-        if scanned is not None:
-            return self._write([], None, (), now, scanned=scanned, progress=progress)
-        inputs, merged, issues = prepare(bundles, self.session)
-        return self._write(inputs, merged, issues, now)
+        return self._write(streaming.prepare_publication(bundles, self.session,
+                                                         progress=progress), now, progress)
 
-    def _write(self, inputs: list[_Input], merged: Bundle | None, issues: tuple[Issue, ...],
-               now: dt.datetime | None, *, scanned: ScannedBundle | None = None,
+    def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:
         with self._writing() as connection:
-            if scanned is not None:
-                assert isinstance(connection, sqlite3.Connection)  # SQLite's bulk path
-                return streaming.publish_scanned(connection, scanned, session=self.session,
-                                                 now=now, progress=progress)
-            assert merged is not None
-            return publish(connection, inputs, merged, session=self.session,
-                           issues=issues, now=now)
+            return streaming.write_publication(connection, prepared, session=self.session,
+                                               now=now, progress=progress)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -384,12 +369,7 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
             return store.publish(*bundles, now=now, progress=progress)
     from pmae.sessions import session as current_session
 
-    chosen = current_session(session)
-    scanned = None if isinstance(where, str) else streaming.scan(bundles, chosen,
-                                                                 progress=progress)
-    if scanned is not None:
-        with open_store(where, create=True, session=session, timeout=timeout) as store:
-            return store._write([], None, (), now, scanned=scanned, progress=progress)
-    inputs, merged, issues = prepare(bundles, chosen)
+    prepared = streaming.prepare_publication(bundles, current_session(session),
+                                             progress=progress)
     with open_store(where, create=True, session=session, timeout=timeout) as store:
-        return store._write(inputs, merged, issues, now)
+        return store._write(prepared, now, progress)

@@ -43,12 +43,12 @@ if TYPE_CHECKING:
 
     import psycopg
 
-    from pmae.io.stream import Progress, ScannedBundle
-    from pmae.issues import Issue
+    from pmae.io.stream import Progress
     from pmae.model import Bundle
     from pmae.sessions import Session
     from pmae.store.backend import Connection
-    from pmae.store.publish import PublicationResult, _Input
+    from pmae.store import streaming
+    from pmae.store.publish import PublicationResult
 
 __all__ = ["PgConnection", "PgStore", "connect", "holds_store", "open_postgres", "refresh",
            "upgrade"]
@@ -335,11 +335,9 @@ class PgStore(Store):
     def _errors(self) -> contextlib.AbstractContextManager[None]:
         return errors(self._pg.name)
 
-    def _write(self, inputs: list[_Input], merged: Bundle | None, issues: tuple[Issue, ...],
-               now: dt.datetime | None, *, scanned: ScannedBundle | None = None,
+    def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:
-        result = super()._write(inputs, merged, issues, now, scanned=scanned,
-                                progress=progress)
+        result = super()._write(prepared, now, progress)
         if not result.changed_anything or self._pg.writes_labels:
             return result
         # A network's publication writes no label: say which its records lack.

@@ -215,11 +215,16 @@ def log_publication(connection: Connection, inputs: Sequence[_Input], total: Cha
                     *, now: dt.datetime | None) -> int:
     """Log a publication of ``inputs`` (its counts, its bundles and the sources they carry,
     now the latest publication of each) and return its number."""
+    # The next number, not PostgreSQL's identity: a publication rolled back (a streamed one
+    # that changed nothing is rolled back to its savepoint) gives its number back, as on SQLite.
+    # Publications are serialised (a write transaction; PostgreSQL's advisory lock).
     number: int = connection.execute(
-        "INSERT INTO publications (published_at, pmae_version, added, changed, unchanged, "
-        "withdrawn) VALUES (?, ?, ?, ?, ?, ?) RETURNING number",
-        ((now or _now()).isoformat().replace("+00:00", "Z"), pmae_version(), total.added,
-         total.changed, total.unchanged, total.withdrawn)).fetchone()[0]
+        "SELECT coalesce(max(number), 0) + 1 FROM publications").fetchone()[0]
+    connection.execute(
+        "INSERT INTO publications (number, published_at, pmae_version, added, changed, "
+        "unchanged, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (number, (now or _now()).isoformat().replace("+00:00", "Z"), pmae_version(),
+         total.added, total.changed, total.unchanged, total.withdrawn))
     for position, item in enumerate(inputs):
         envelope = _envelope(item.bundle)
         connection.execute(

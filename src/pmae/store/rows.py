@@ -85,36 +85,47 @@ def remove_rows(connection: Connection, collection: str, rowids: Sequence[int], 
 
 
 def put_rows(connection: Connection, collection: str,
-             records: Sequence[tuple[dict[str, Any], str, int | None]]) -> None:
+             records: Sequence[tuple[dict[str, Any], str, int | None]]) -> int:
     """Insert (rowid ``None``: the next free ones, in order) or update each record's row, then
-    write its link and full-text rows (removed beforehand with :func:`remove_rows`)."""
+    write its link and full-text rows (removed beforehand with :func:`remove_rows`).
+
+    :returns: the first rowid given to an inserted row (the others follow it, in order)."""
     if not records:
-        return
+        return 0
     sql = _statements(collection)
     (next_rowid,) = connection.execute(
         f"SELECT coalesce(max(rowid), 0) + 1 FROM {quote(collection)}").fetchone()
+    first = int(next_rowid)
     inserts, updates, texts = [], [], []
     links: dict[str, list[tuple[int, str]]] = {field: [] for field in sql["links"]}
+    names, text_fields, full_text = sql["names"], sql["text"], bool(sql["fts"])
+    dumps = orjson.dumps
+    # A million records at national scale: the loop keeps to local names and C calls.
     for record, text, rowid in records:
+        get = record.get
         record_id = record["id"]
-        values = [record_id, record_id.partition(":")[0], record.get("visibility", "public"),
-                  orjson.dumps(record.get("recipients", [])).decode(),
-                  *(record.get(name) for name in sql["names"]), text]
+        recipients = get("recipients")
+        values = [record_id, record_id.partition(":")[0], get("visibility", "public"),
+                  "[]" if recipients is None else dumps(recipients).decode(),
+                  *map(get, names), text]
         if rowid is None:
             rowid, next_rowid = next_rowid, next_rowid + 1
             inserts.append([rowid, *values])
         else:
             updates.append([*values, rowid])
         for field, found in links.items():
-            found.extend((rowid, code) for code in record.get(field, ()))
-        if sql["fts"]:
-            texts.append([rowid, *(record.get(field) for field in sql["text"])])
+            codes = get(field)
+            if codes:
+                found.extend([(rowid, code) for code in codes])
+        if full_text:
+            texts.append([rowid, *map(get, text_fields)])
     connection.executemany(sql["insert"], inserts)
     connection.executemany(sql["update"], updates)
     for field, (insert, _) in sql["links"].items():
         connection.executemany(insert, links[field])
     if sql["fts"]:
         connection.executemany(sql["fts"][0], texts)
+    return first
 
 
 def write_labels(connection: Connection,
@@ -154,18 +165,32 @@ class Labels:
 
     def add(self, written: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """Write the labels of the codes ``written`` records use that are not written yet."""
-        used: dict[str, set[str]] = {table: set() for table in self.known}
         grouped: dict[str, list[dict[str, Any]]] = {}
         for collection, record in written:
             grouped.setdefault(collection, []).append(record)
+        used: dict[str, set[str]] = {table: set() for table in self.known}
         for collection, records in grouped.items():
-            singles, lists = _labelled(collection)
-            for name, table in singles:
-                used[table].update([value for record in records
-                                    if (value := record.get(name)) is not None])
-            for field, table in lists:
-                used[table].update(itertools.chain.from_iterable(
-                    [record.get(field) or () for record in records]))
+            self._used(collection, records, used)
+        self._write(used)
+
+    def add_records(self, collection: str, records: Sequence[dict[str, Any]]) -> None:
+        """:meth:`add` for records of one collection."""
+        used: dict[str, set[str]] = {table: set() for table in self.known}
+        self._used(collection, records, used)
+        self._write(used)
+
+    @staticmethod
+    def _used(collection: str, records: Sequence[dict[str, Any]],
+              used: dict[str, set[str]]) -> None:
+        singles, lists = _labelled(collection)
+        for name, table in singles:
+            used[table].update([value for record in records
+                                if (value := record.get(name)) is not None])
+        for field, table in lists:
+            used[table].update(itertools.chain.from_iterable(
+                [record.get(field) or () for record in records]))
+
+    def _write(self, used: dict[str, set[str]]) -> None:
         for table in VOCABULARY_TABLES:
             new = used[table] - self.known[table]
             self.known[table].update(new)

@@ -1,11 +1,16 @@
-"""Publishing a JSON Lines bundle record by record, in bounded memory.
+"""Publishing a JSON Lines bundle record by record, in bounded memory, on either backend.
 
 :func:`scan` validates the file with :func:`pmae.io.stream.scan_json_lines` (it keeps the ids
 of the records, not the records); :func:`publish_scanned` then reads the records again, one at
 a time, and writes them in batches: each batch is compared with the stored rows of its ids
 (none to read when the store holds no record of the sources the bundle carries), and written
 with its labels, link rows and versions. The result is what :func:`pmae.store.publish.publish`
-writes for the same bundle (the same rows, counts, log and history), in one transaction too.
+writes for the same bundle (the same rows, counts, log and history, the same refusal of a
+response whose status moves back), in one transaction too.
+
+:func:`prepare_publication` and :func:`write_publication` choose between the two ways for
+:class:`pmae.store.Store`: record by record when the bundles are one JSON Lines file that scans
+clean, whole otherwise.
 """
 
 from __future__ import annotations
@@ -18,17 +23,25 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import orjson
 
 from pmae.io.bundles import is_json_lines
+from pmae.io.pipeline import InvalidBundleError
+from pmae.io.response_checks import moves_back
 from pmae.io.stream import Progress, ScannedBundle, read_json_lines, scan_json_lines
+from pmae.issues import Issue
+from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle
+from pmae.store.backend import Connection
 from pmae.store.derived import with_departements
 from pmae.store.publish import (
     Changes,
     PublicationResult,
     _Input,
     log_publication,
+    prepare,
+    publish,
     same_as_holder,
 )
 from pmae.store.rows import Labels, put_rows, remove_rows
@@ -37,10 +50,16 @@ from pmae.store.schema import DEPARTEMENTS, LINKS, link_table, quote
 if TYPE_CHECKING:
     from pmae.sessions import Session
 
-__all__ = ["BATCH", "publish_scanned", "scan"]
+__all__ = ["BATCH", "Prepared", "prepare_publication", "publish_scanned", "scan",
+           "write_publication"]
 
-#: Records written at a time, per collection: what is held in memory besides the ids.
+#: Records written at a time, per collection, into SQLite: what is held in memory besides
+#: the ids.
 BATCH = 2000
+
+#: The same on PostgreSQL: each batch of a table is one ``COPY`` through a temporary table,
+#: made and dropped each time, so fewer and larger batches.
+PG_BATCH = 20000
 
 #: A collection receiving at least this many records into an empty table has its indexes
 #: built after its rows.
@@ -48,6 +67,9 @@ BULK = 20000
 
 #: SQLite's page cache while a publication writes (KiB).
 CACHE_KIB = 256 * 1024
+
+#: The temporary table of the versions of a publication on PostgreSQL, until it is logged.
+PENDING = "pmae_pending_versions"
 
 
 def scan(bundles: Sequence[Bundle | str | os.PathLike[str]], session: Session, *,
@@ -63,28 +85,75 @@ def scan(bundles: Sequence[Bundle | str | os.PathLike[str]], session: Session, *
     return scan_json_lines(bundles[0], context=session.check_context, progress=progress)
 
 
+@attrs.define(kw_only=True, frozen=True)
+class Prepared:
+    """Bundles validated for a publication: one JSON Lines file scanned (``scanned``: its
+    records are read again as they are written), or every bundle validated and merged."""
+
+    scanned: ScannedBundle | None = None
+    inputs: list[_Input] = attrs.field(factory=list)
+    merged: Bundle | None = None
+    issues: tuple[Issue, ...] = ()
+
+
+def prepare_publication(bundles: Sequence[Bundle | str | os.PathLike[str]], session: Session,
+                        *, progress: Progress | None = None) -> Prepared:
+    """Validate ``bundles`` for a publication, record by record when they can be.
+
+    :raises InvalidBundleError: with every issue, as :func:`pmae.store.publish.prepare`.
+    :raises pmae.store.MergeConflictError: two bundles hold one id with different content.
+    """
+    scanned = scan(bundles, session, progress=progress)
+    if scanned is not None:
+        return Prepared(scanned=scanned)
+    inputs, merged, issues = prepare(bundles, session)
+    return Prepared(inputs=inputs, merged=merged, issues=issues)
+
+
+def write_publication(connection: Connection, prepared: Prepared, *, session: Session,
+                      now: dt.datetime | None = None,
+                      progress: Progress | None = None) -> PublicationResult:
+    """Write prepared bundles; must run inside a write transaction."""
+    if prepared.scanned is not None:
+        return publish_scanned(connection, prepared.scanned, session=session, now=now,
+                               progress=progress)
+    assert prepared.merged is not None
+    return publish(connection, prepared.inputs, prepared.merged, session=session,
+                   issues=prepared.issues, now=now)
+
+
 class _Writer:
     """The batches of one publication, collection by collection."""
 
-    def __init__(self, connection: sqlite3.Connection, session: Session, number: int,
-                 carried: Sequence[str]) -> None:
+    def __init__(self, connection: Connection, session: Session, number: int,
+                 carried: Sequence[str], file: str, versions: str) -> None:
         self.connection = connection
         self.session = session
         self.number = number
+        #: Where versions go: ``versions``, or a temporary table copied into it at the end.
+        self.versions = versions
+        self.file = file
+        self.size = BATCH if isinstance(connection, sqlite3.Connection) else PG_BATCH
         self.labels = Labels(connection, session)
         self.counts: dict[str, Counter[str]] = {name: Counter() for name in COLLECTIONS}
+        #: Records read so far, by collection (a record's index in its collection).
+        self.seen: Counter[str] = Counter()
+        #: Responses whose status moves back from the stored version.
+        self.backwards: list[Issue] = []
         marks = ", ".join("?" * len(carried))
         # A collection holding no record of these sources has nothing to compare with.
         self.stored = {name for name in COLLECTIONS if connection.execute(
             f"SELECT 1 FROM {quote(name)} WHERE source IN ({marks}) LIMIT 1",
             carried).fetchone()}
-        self.batches: dict[str, list[tuple[dict[str, Any], str]]] = {
+        self.batches: dict[str, list[tuple[dict[str, Any], str, int]]] = {
             name: [] for name in COLLECTIONS}
 
     def add(self, collection: str, record: dict[str, Any]) -> None:
         batch = self.batches[collection]
-        batch.append((record, orjson.dumps(record).decode()))
-        if len(batch) >= BATCH:
+        index = self.seen[collection]
+        self.seen[collection] = index + 1
+        batch.append((record, orjson.dumps(record).decode(), index))
+        if len(batch) >= self.size:
             self.flush(collection)
 
     def flush(self, collection: str) -> None:
@@ -92,36 +161,68 @@ class _Writer:
         if not batch:
             return
         self.batches[collection] = []
-        stored: dict[str, tuple[int, str]] = {}
-        if collection in self.stored:
-            ids = [record["id"] for record, _ in batch]
-            stored = {row[0]: (row[1], row[2]) for row in self.connection.execute(
-                f"SELECT id, rowid, record FROM {quote(collection)} "
-                f"WHERE id IN ({', '.join('?' * len(ids))})", ids)}
         counts = self.counts[collection]
+        if collection not in self.stored:  # nothing to compare with: every record is added
+            counts["added"] += len(batch)
+            self._write(collection, [("added", record, text, None)
+                                     for record, text, _ in batch])
+            return
+        ids = [record["id"] for record, _, _ in batch]
+        stored: dict[str, tuple[int, str]] = {row[0]: (row[1], row[2]) for row in
+                                              self.connection.execute(
+            f"SELECT id, rowid, record FROM {quote(collection)} "
+            f"WHERE id IN ({', '.join('?' * len(ids))})", ids)}
         steps: list[tuple[str, dict[str, Any], str, int | None]] = []
-        for record, text in batch:
+        for record, text, index in batch:
             old = stored.get(record["id"])
             if old is not None and old[1] == text:
                 counts["unchanged"] += 1
             elif old is not None:
                 counts["changed"] += 1
                 steps.append(("changed", record, text, old[0]))
+                if collection == "responses":
+                    self._status(record, old[1], index)
             else:
                 counts["added"] += 1
                 steps.append(("added", record, text, None))
+        self._write(collection, steps)
+
+    def _status(self, record: dict[str, Any], stored: str, index: int) -> None:
+        """Note the response ``record`` when its status moves back from the stored version,
+        as :func:`pmae.io.response_checks.status_regressions` does for a whole bundle."""
+        before = orjson.loads(stored).get("status", "envisagee")
+        after = record.get("status", "envisagee")
+        if moves_back(before, after):
+            self.backwards.append(Issue(
+                code="status-backwards", path=json_path(("responses", index, "status")),
+                file=self.file,
+                message=f"response '{record['id']}' goes from '{before}' back to '{after}'"))
+
+    def _write(self, collection: str,
+               steps: Sequence[tuple[str, dict[str, Any], str, int | None]]) -> None:
         if not steps:
             return
-        territories = self.session.territories
-        rows = [(with_departements(collection, record, territories), text, rowid)
-                for _, record, text, rowid in steps]
-        self.labels.add([(collection, row[0]) for row in rows])
+        if collection in DEPARTEMENTS:
+            territories = self.session.territories
+            rows = [(with_departements(collection, record, territories), text, rowid)
+                    for _, record, text, rowid in steps]
+        else:
+            rows = [(record, text, rowid) for _, record, text, rowid in steps]
+        self.labels.add_records(collection, [row[0] for row in rows])
         remove_rows(self.connection, collection,
                     [rowid for change, _, _, rowid in steps if change == "changed" and rowid],
                     keep=True)
-        put_rows(self.connection, collection, rows)
+        first = put_rows(self.connection, collection, rows)
+        if all(change == "added" for change, _, _, _ in steps):
+            # The rows just inserted hold the texts already: their versions are copied from
+            # them, in the same order, rather than sent again.
+            self.connection.execute(
+                f"INSERT INTO {self.versions} (id, collection, publication, change, record) "
+                f"SELECT id, ?, ?, 'added', record FROM {quote(collection)} WHERE rowid >= ? "
+                "ORDER BY rowid", (collection, self.number, first))
+            return
         self.connection.executemany(
-            "INSERT INTO versions (id, collection, publication, change, record) "
+            f"INSERT INTO {self.versions} (id, collection, publication, change, record) "
             "VALUES (?, ?, ?, ?, ?)",
             [(record["id"], collection, self.number, change, text)
              for change, record, text, _ in steps])
@@ -139,17 +240,20 @@ class _Writer:
             self.counts[collection]["withdrawn"] += len(gone)
             remove_rows(self.connection, collection, [rowid for rowid, _ in gone])
             self.connection.executemany(
-                "INSERT INTO versions (id, collection, publication, change, record) "
+                f"INSERT INTO {self.versions} (id, collection, publication, change, record) "
                 "VALUES (?, ?, ?, 'withdrawn', NULL)",
                 [(record_id, collection, self.number) for _, record_id in gone])
 
 
 @contextlib.contextmanager
-def _indexes_built_after(connection: sqlite3.Connection, counts: dict[str, int]
-                         ) -> Iterator[None]:
-    """Drop the secondary indexes of the empty tables about to receive many rows, and build
-    them again at the end: one sort is much faster than a million inserts into a B-tree each
-    (the first publication of a national bundle). Inside the transaction, so never seen."""
+def _indexes_built_after(connection: Connection, counts: dict[str, int]) -> Iterator[None]:
+    """On SQLite, drop the secondary indexes of the empty tables about to receive many rows,
+    and build them again at the end: one sort is much faster than a million inserts into a
+    B-tree each (the first publication of a national bundle). Inside the transaction, so never
+    seen. (On PostgreSQL a network's role owns no index: they stay.)"""
+    if not isinstance(connection, sqlite3.Connection):
+        yield
+        return
     tables = []
     for collection, count in counts.items():
         if count < BULK or connection.execute(
@@ -171,36 +275,59 @@ def _indexes_built_after(connection: sqlite3.Connection, counts: dict[str, int]
         connection.execute(sql)
 
 
-def publish_scanned(connection: sqlite3.Connection, scanned: ScannedBundle, *,
+@contextlib.contextmanager
+def _cache(connection: Connection) -> Iterator[None]:
+    """A larger page cache on SQLite while the publication writes: each batch writes into
+    some twenty tables and indexes, and with SQLite's default 2 MB their pages are read again
+    batch after batch. (PostgreSQL's buffers are the server's.)"""
+    if not isinstance(connection, sqlite3.Connection):
+        yield
+        return
+    (cache,) = connection.execute("PRAGMA cache_size").fetchone()
+    connection.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.execute(f"PRAGMA cache_size = {int(cache)}")
+
+
+def publish_scanned(connection: Connection, scanned: ScannedBundle, *,
                     session: Session, now: dt.datetime | None = None,
                     progress: Progress | None = None) -> PublicationResult:
     """Write the records of a scanned bundle over those of the sources it carries, reading
     them from its file; what :func:`pmae.store.publish.publish` does for the whole bundle.
 
     Must run inside a write transaction. :raises pmae.io.stream.FileChangedError: the file
-    changed since it was scanned (the transaction must then be rolled back).
+    changed since it was scanned; :raises InvalidBundleError: a response's status moves back
+    from its stored version (the transaction must then be rolled back).
     """
     carried = scanned.sources
     item = _Input(bundle=scanned.envelope, file=scanned.file, sha256=scanned.sha256,
                   carried=tuple(carried), records=sum(scanned.counts.values()))
-    # The log comes first (the versions point to it); a publication that changes nothing
-    # is rolled back to here.
+    # On SQLite the log comes first (the versions point to it) and gets its counts at the
+    # end. A network's role on PostgreSQL may only add to the log, not change it: there the
+    # versions wait in a temporary table, and the log and they are written at the end. A
+    # publication that changes nothing is rolled back to here.
     connection.execute("SAVEPOINT streamed")
-    number = log_publication(connection, [item], Changes(), now=now)
-    writer = _Writer(connection, session, number, carried)
-    (cache,) = connection.execute("PRAGMA cache_size").fetchone()
-    # Each batch writes into some twenty tables and indexes: with SQLite's default 2 MB of
-    # cache their pages are read again batch after batch.
-    connection.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
-    try:
+    pending = not isinstance(connection, sqlite3.Connection)
+    number = 0
+    if pending:
+        connection.execute(
+            f"CREATE TEMPORARY TABLE {PENDING} (seq BIGSERIAL PRIMARY KEY, id TEXT, "
+            "collection TEXT, publication BIGINT, change TEXT, record TEXT) ON COMMIT DROP")
+    else:
+        number = log_publication(connection, [item], Changes(), now=now)
+    writer = _Writer(connection, session, number, carried, scanned.file,
+                     PENDING if pending else "versions")
+    with _cache(connection):
         writer.withdraw(scanned.kinds, carried)
         with _indexes_built_after(connection, scanned.counts):
             for collection, record in read_json_lines(scanned, progress=progress):
                 writer.add(collection, record)
             for collection in COLLECTIONS:
                 writer.flush(collection)
-    finally:
-        connection.execute(f"PRAGMA cache_size = {int(cache)}")
+    if writer.backwards:
+        raise InvalidBundleError([*scanned.issues, *writer.backwards])
     changes = {name: Changes(**count) for name, count in writer.counts.items() if count}
     total = sum(changes.values(), Changes())
     if not (total.added or total.changed or total.withdrawn):
@@ -212,6 +339,11 @@ def publish_scanned(connection: sqlite3.Connection, scanned: ScannedBundle, *,
                                      changes=changes, issues=tuple(scanned.issues))
         number = log_publication(connection, [item], total, now=now)
         Labels(connection, session)  # the vocabularies' labels, refreshed as publish does
+    elif pending:
+        number = log_publication(connection, [item], total, now=now)
+        connection.execute(
+            "INSERT INTO versions (id, collection, publication, change, record) "
+            f"SELECT id, collection, ?, change, record FROM {PENDING} ORDER BY seq", (number,))
     else:
         connection.execute(
             "UPDATE publications SET added = ?, changed = ?, unchanged = ?, withdrawn = ? "
