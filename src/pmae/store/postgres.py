@@ -44,10 +44,9 @@ if TYPE_CHECKING:
     import psycopg
 
     from pmae.io.stream import Progress
-    from pmae.model import Bundle
     from pmae.sessions import Session
-    from pmae.store.backend import Connection
     from pmae.store import streaming
+    from pmae.store.backend import Connection
     from pmae.store.publish import PublicationResult
 
 __all__ = ["PgConnection", "PgStore", "connect", "holds_store", "open_postgres", "refresh",

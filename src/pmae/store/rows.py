@@ -134,22 +134,24 @@ def write_labels(connection: Connection,
     """Fill the label tables the written records point to: every term of the session's
     vocabularies (labels refreshed), any other code they use (an open vocabulary's), and the
     territories they name with their ancestors."""
-    if not getattr(connection, "writes_labels", True):
-        return  # a network's role on PostgreSQL: the administrator's (pmae.store.pg_labels)
-    labels = Labels(connection, session)
-    labels.add(written)
+    Labels(connection, session).add(written)
 
 
 class Labels:
     """The label tables of one publication, filled as records are written: every term of the
     session's vocabularies at once (labels refreshed), then, batch by batch, the codes the
     records use that were not written yet (an open vocabulary's, territories with their
-    ancestors), before the rows that point to them by foreign key."""
+    ancestors), before the rows that point to them by foreign key. On a connection that does
+    not write labels (a network's role on PostgreSQL: they are the administrator's, see
+    :mod:`pmae.store.pg_labels`) it writes nothing."""
 
     def __init__(self, connection: Connection, session: Referentials) -> None:
         self.connection = connection
         self.session = session
         self.known: dict[str, set[str]] = {}
+        self.active: bool = getattr(connection, "writes_labels", True)
+        if not self.active:
+            return
         for table in VOCABULARY_TABLES:
             vocabulary = session.vocabularies.get(table.removeprefix("vocabulary_"))
             terms = vocabulary.terms if vocabulary is not None else ()
@@ -165,6 +167,8 @@ class Labels:
 
     def add(self, written: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """Write the labels of the codes ``written`` records use that are not written yet."""
+        if not self.active:
+            return
         grouped: dict[str, list[dict[str, Any]]] = {}
         for collection, record in written:
             grouped.setdefault(collection, []).append(record)
@@ -175,6 +179,8 @@ class Labels:
 
     def add_records(self, collection: str, records: Sequence[dict[str, Any]]) -> None:
         """:meth:`add` for records of one collection."""
+        if not self.active:
+            return
         used: dict[str, set[str]] = {table: set() for table in self.known}
         self._used(collection, records, used)
         self._write(used)
