@@ -41,7 +41,8 @@ def read_answers(path: str | os.PathLike[str]) -> tuple[dict[str, object], list[
     except FileNotFoundError:
         return {}, [Issue(code="file-not-found", file=name, message=_("no such file"))]
     except IsADirectoryError:
-        return {}, [Issue(code="file-not-found", file=name, message=_("this is a folder, not a file"))]
+        return {}, [Issue(code="file-not-found", file=name,
+                          message=_("this is a folder, not a file"))]
     except PermissionError:
         return {}, [Issue(code="file-not-found", file=name, message=_("permission denied"))]
     if name.lower().endswith(".csv"):

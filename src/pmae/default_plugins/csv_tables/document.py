@@ -95,7 +95,8 @@ class TableReader:
                 continue  # spreadsheets often end the header with a stray delimiter
             name = accepted.get(header_key(written))
             if name is not None and name in positions:
-                self.issue("duplicate-column", _("column {name} appears twice").format(name=repr(written)),
+                self.issue("duplicate-column", _("column {name} appears twice").format(
+                               name=repr(written)),
                            file=where, row=1, column=written)
             elif name is None:
                 self.issue("unknown-column", _("{table} has no column {name}").format(
@@ -162,7 +163,8 @@ class TableReader:
             declared = _cell(row, positions, "type").strip()
             if declared and declared not in _VALUE_TYPES:
                 self.issue("bad-value", _("type {type} is not one of {types}").format(
-                           type=repr(declared), types=", ".join(_VALUE_TYPES)), file=where, row=number,
+                           type=repr(declared), types=", ".join(_VALUE_TYPES)),
+                           file=where, row=number,
                            column=self.column(table, "type"), path=json_path(path))
                 return ABSENT
             kind = declared or _guess_type(cell)

@@ -65,8 +65,8 @@ def mend_value(text: str, column: Column) -> tuple[str, Note | None]:
         if match:
             fixed = f"{match[1]}:0{match[2]}" if match[1] else f"com:0{match[3]}"
             return fixed, Note(code="leading-zero", severity="info",
-                               message=_("read {value} as {fixed} (a leading zero was lost)").format(
-                                   value=repr(bare), fixed=repr(fixed)))
+                               message=_("read {value} as {fixed} (a leading zero was lost)")
+                               .format(value=repr(bare), fixed=repr(fixed)))
     width = _PADDED.get(str(definition))
     if width is not None and bare.isdigit() and len(bare) < width:
         fixed = bare.zfill(width)
