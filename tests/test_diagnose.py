@@ -259,12 +259,12 @@ def test_invalid_answers_write_nothing(sample: Path, tmp_path: Path) -> None:
                              str(sample), "--association", ASSOCIATION)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
-        f"{answers}:3: error [invalid-answer] A1.2: 7 is not a step of the scale — answer with "
-        'one of 0, 1, 2, 3, or null for "ne sait pas"',
-        f"{answers}:4: error [unknown-question] A9.9: 'A9.9' is not a question of "
-        "'diagnostic-partage' — check the question id against the questionnaire",
-        f"{answers}:5: error [invalid-answer] A1.3: 'oui' is not a step of the scale — answer "
-        'with one of 0, 1, 2, 3, or null for "ne sait pas"',
+        f"{answers}:3: error [invalid-answer] A1.2: 7 n’est pas un échelon de l’échelle — "
+        "répondez par l’une des valeurs 0, 1, 2, 3, ou null pour « ne sait pas »",
+        f"{answers}:4: error [unknown-question] A9.9: 'A9.9' n’est pas une question de "
+        "'diagnostic-partage' — vérifiez l’identifiant de la question dans le questionnaire",
+        f"{answers}:5: error [invalid-answer] A1.3: 'oui' n’est pas un échelon de l’échelle — "
+        "répondez par l’une des valeurs 0, 1, 2, 3, ou null pour « ne sait pas »",
         f"{answers} : rien n’a été écrit : corrigez les réponses, ou donnez --accept-partial "
         "pour n’évaluer que les réponses valides",
     ]

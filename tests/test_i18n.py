@@ -87,6 +87,60 @@ def test_no_message_of_the_command_line_escapes_the_catalogue() -> None:
     assert stale == [], f"wrapped now: remove {stale} from NOT_YET_WRAPPED"
 
 
+#: The modules whose issues a person reads (reading a bundle, CSV and XLSX tables, answers to
+#: a questionnaire, programme rules): their messages and hints go through the catalogue too.
+#: Plugins' own issues stay the plugins' (docs/languages.md).
+ISSUE_SOURCES: tuple[str, ...] = (
+    "io/files.py", "io/csv_reader.py", "default_plugins/csv_tables/*.py",
+    "default_plugins/xlsx_tables/read.py", "default_plugins/xlsx_tables/cells.py",
+    "diagnostics/answers.py", "diagnostics/engine.py", "analysis/programme.py",
+    "analysis/programme_rules.py")
+
+#: The calls that make an issue: their text (every argument but the code, ``message=``,
+#: ``hint=``) must not be a literal left in English.
+ISSUE_CALLS = ("Issue", "Note", "issue", "_issue", "_ZipBomb")
+ISSUE_KEYWORDS = ("message", "hint", "encoding_hint", "envelope_hint")
+
+
+def _unwrapped_issue_texts(path: Path) -> Iterator[str]:
+    """``file:line: text`` for each literal with words that reaches an issue unwrapped."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node.func) in ISSUE_CALLS:
+            values = [*node.args[1:], *(k.value for k in node.keywords
+                                        if k.arg in ISSUE_KEYWORDS)]
+        elif isinstance(node, ast.Call) and any(k.arg in ISSUE_KEYWORDS[2:]
+                                                for k in node.keywords):
+            values = [k.value for k in node.keywords if k.arg in ISSUE_KEYWORDS[2:]]
+        else:
+            continue
+        for value in values:
+            literal = _literal_text(value)
+            if _has_words(literal):
+                yield f"{path.relative_to(ROOT)}:{value.lineno}: {literal[:60]!r}"
+
+
+def test_no_issue_of_tables_answers_or_rules_escapes_the_catalogue() -> None:
+    source = ROOT / "src" / "pmae"
+    paths = sorted({path for pattern in ISSUE_SOURCES for path in source.glob(pattern)})
+    assert len(paths) > len(ISSUE_SOURCES)
+    escaped = [line for path in paths for line in _unwrapped_issue_texts(path)]
+    assert escaped == [], "wrap these in _() (from pmae.i18n import gettext as _):\n" + \
+        "\n".join(escaped)
+
+
+def test_the_issue_check_sees_an_unwrapped_message() -> None:
+    probe = ROOT / "tests" / "_i18n_issue_probe.py"
+    probe.write_text('Issue(code="x", message=f"{a} is wrong", hint=_("ok"))\n'
+                     'reader.issue("bad", "no way", hint="do " + x)\n'
+                     'Note(code="y", message=_("fine {a}").format(a=1))\n')
+    try:
+        assert [line.split(": ", 1)[1] for line in _unwrapped_issue_texts(probe)] == [
+            "' is wrong'", "'no way'", "'do '"]
+    finally:
+        probe.unlink()
+
+
 def test_the_check_sees_an_unwrapped_message(tmp_path: Path) -> None:
     source = tmp_path / "bad.py"
     source.write_text('import click\nclick.echo(f"wrote {x}")\nclick.echo(_("ok {x}"))\n'

@@ -26,6 +26,7 @@ from pmae.analysis.programme_rules import (
     default_rules,
     parse_rules,
 )
+from pmae.i18n import gettext as _
 from pmae.issues import Issue
 from pmae.jsonpath import json_path
 from pmae.model import Bundle, Meeting, Production
@@ -133,9 +134,10 @@ def check_programme(
                 issues.append(Issue(
                     code="outdated-status", severity="warning",
                     path=json_path(["meetings", index, "status"]),
-                    message=f"the meeting '{meeting.id}' of {meeting.start.date().isoformat()} "
-                            f"is still 'prevue'"
-                            + (": it is not counted, the year is over" if year_over else "")))
+                    message=(_("the meeting '{id}' of {date} is still 'prevue': it is not "
+                               "counted, the year is over") if year_over else
+                             _("the meeting '{id}' of {date} is still 'prevue'")).format(
+                                 id=meeting.id, date=meeting.start.date().isoformat())))
             if year_over:
                 continue
         meetings.append(meeting)

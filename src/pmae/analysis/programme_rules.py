@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.io.files import parse_json
 from pmae.io.schema_issues import document_issues
 from pmae.io.schemas import validator
@@ -121,8 +122,9 @@ def parse_rules(data: Any, *, file: str | None = None) -> tuple[ProgrammeRules |
         at = functools.partial(_path, index, entry)
         if code in seen:
             issues.append(Issue(code="duplicate-id", path=at("code"), file=file,
-                                message=f"the rule '{code}' is given twice",
-                                hint="give each rule once"))
+                                message=_("the rule '{code}' is given twice").format(
+                                    code=code),
+                                hint=_("give each rule once")))
             continue
         seen.add(code)
         if "check" in entry:
@@ -132,9 +134,10 @@ def parse_rules(data: Any, *, file: str | None = None) -> tuple[ProgrammeRules |
         else:
             issues.append(Issue(
                 code="missing-field", path=at("check", missing=True), file=file,
-                message=f"'check' is required: '{code}' is not one of the default rules",
-                hint="give check, label_fr and label_en for a new rule, or use the code of a "
-                     "default rule (see docs/programme.md)"))
+                message=_("'check' is required: '{code}' is not one of the default rules")
+                .format(code=code),
+                hint=_("give check, label_fr and label_en for a new rule, or use the code of "
+                       "a default rule (see docs/programme.md)")))
             continue
         issues.extend(_rule_issues(rule, at, file))
         merged[code] = rule
@@ -172,21 +175,28 @@ def _rule_issues(rule: Mapping[str, Any], at: Callable[..., str],
     allowed = CHECKS[check]
     issues = [
         Issue(code="rule-parameter-not-used", path=at(name), file=file,
-              message=f"'{name}' is not a parameter of the check '{check}' (rule '{code}')",
-              hint=f"the parameters of '{check}' are {', '.join(allowed)}")
+              message=_("'{name}' is not a parameter of the check '{check}' (rule "
+                        "'{code}')").format(name=name, check=check, code=code),
+              hint=_("the parameters of '{check}' are {parameters}").format(
+                  check=check, parameters=", ".join(allowed)))
         for name in _PARAMETERS if name in rule and name not in allowed]
     if "meeting_kind" in allowed and "meeting_kind" not in rule:
         issues.append(Issue(code="missing-field", path=at("meeting_kind", missing=True),
                             file=file,
-                            message=f"'meeting_kind' is required by the check '{check}'"))
+                            message=_("'meeting_kind' is required by the check '{check}'")
+                            .format(check=check)))
     low, high = ("min_minutes", "max_minutes") if check == "meeting-duration" else ("min", "max")
     if low not in rule and high not in rule:
         issues.append(Issue(code="missing-field", path=at(low, missing=True), file=file,
-                            message=f"'{low}' or '{high}' is required by the check '{check}'"))
+                            message=_("'{low}' or '{high}' is required by the check "
+                                      "'{check}'").format(low=low, high=high, check=check)))
     elif low in rule and high in rule and rule[low] > rule[high]:
         issues.append(Issue(code="min-above-max", path=at(low if low in rule else high),
-                            file=file, message=f"'{low}' ({rule[low]}) is above '{high}' "
-                                               f"({rule[high]}) in the rule '{code}'"))
+                            file=file, message=_(
+                                "'{low}' ({low_value}) is above '{high}' ({high_value}) in "
+                                "the rule '{code}'").format(
+                                    low=low, low_value=rule[low], high=high,
+                                    high_value=rule[high], code=code)))
     return issues
 
 

@@ -14,6 +14,7 @@ import os
 import re
 from typing import Any
 
+from pmae.i18n import gettext as _
 from pmae.io.files import DocumentError, parse_json
 from pmae.issues import Issue
 from pmae.jsonpath import json_path
@@ -38,11 +39,12 @@ def read_answers(path: str | os.PathLike[str]) -> tuple[dict[str, object], list[
         with open(name, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
-        return {}, [Issue(code="file-not-found", file=name, message="no such file")]
+        return {}, [Issue(code="file-not-found", file=name, message=_("no such file"))]
     except IsADirectoryError:
-        return {}, [Issue(code="file-not-found", file=name, message="this is a folder, not a file")]
+        return {}, [Issue(code="file-not-found", file=name,
+                          message=_("this is a folder, not a file"))]
     except PermissionError:
-        return {}, [Issue(code="file-not-found", file=name, message="permission denied")]
+        return {}, [Issue(code="file-not-found", file=name, message=_("permission denied"))]
     if name.lower().endswith(".csv"):
         return _read_csv(data, name)
     return _read_json(data, name)
@@ -55,8 +57,8 @@ def _read_json(data: bytes, file: str) -> tuple[dict[str, object], list[Issue]]:
         return {}, [error.issue]
     if not isinstance(document, dict):
         return {}, [Issue(code="wrong-type", file=file, line=1,
-                          message=f"expected an object {{question: answer}}, got "
-                                  f"{type(document).__name__}")]
+                          message=_("expected an object {form}, got {type}").format(
+                              form="{question: answer}", type=type(document).__name__))]
     answers: dict[str, object] = {}
     issues: list[Issue] = []
     first_line: dict[str, int] = {}
@@ -64,14 +66,17 @@ def _read_json(data: bytes, file: str) -> tuple[dict[str, object], list[Issue]]:
         path = json_path([key])
         if key in first_line:
             issues.append(Issue(code="duplicate-answer", path=path, file=file, line=line,
-                                message=f"question {key!r} is answered twice (first at line "
-                                        f"{first_line[key]})"))
+                                message=_("question {question} is answered twice (first "
+                                          "at line {line})").format(question=repr(key),
+                                                                    line=first_line[key])))
             continue
         first_line[key] = line
         if isinstance(value, bool) or not isinstance(value, int | float | str | None):
             issues.append(Issue(code="invalid-answer", path=path, file=file, line=line,
-                                message=f"{_json_type(value)} is not an answer",
-                                hint="answer with a number, a text, or null for \"ne sait pas\""))
+                                message=_("{type} is not an answer").format(
+                                    type=_json_type(value)),
+                                hint=_("answer with a number, a text, or null for "
+                                       "\"ne sait pas\"")))
             continue
         answers[key] = value
     return answers, issues
@@ -106,7 +111,7 @@ def _skip(text: str, position: int) -> int:
 
 
 def _json_type(value: Any) -> str:
-    return {bool: "true or false", list: "an array", dict: "an object"}.get(
+    return {bool: _("true or false"), list: _("an array"), dict: _("an object")}.get(
         type(value), type(value).__name__)
 
 
@@ -128,8 +133,9 @@ def _read_csv(data: bytes, file: str) -> tuple[dict[str, object], list[Issue]]:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         return {}, [Issue(code="invalid-encoding", file=file, line=line,
-                          message=f"byte {data[error.start]:#04x} at line {line} is not UTF-8",
-                          hint="save the file as CSV UTF-8")]
+                          message=_("byte {byte} at line {line} is not UTF-8").format(
+                              byte=f"{data[error.start]:#04x}", line=line),
+                          hint=_("save the file as CSV UTF-8"))]
     first_line = text.split("\n", 1)[0]
     # French spreadsheets separate with ";" (their decimal separator is the comma).
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -144,10 +150,10 @@ def _read_csv(data: bytes, file: str) -> tuple[dict[str, object], list[Issue]]:
         width = 3 if header[2:3] == ["text"] else 2
         if header[:2] != ["question", "answer"] or any(header[width:]):
             issues.append(Issue(code="missing-field", file=file, line=1,
-                                message="the first line must be the header question,answer "
-                                        "(and optionally text)",
-                                hint="put question,answer on the first line, then one "
-                                     "question a row"))
+                                message=_("the first line must be the header "
+                                          "question,answer (and optionally text)"),
+                                hint=_("put question,answer on the first line, then one "
+                                       "question a row")))
             return {}, issues
         for row in reader:
             line = reader.line_num
@@ -155,24 +161,28 @@ def _read_csv(data: bytes, file: str) -> tuple[dict[str, object], list[Issue]]:
                 continue  # blank lines that spreadsheets leave at the end
             if any(cell.strip() for cell in row[width:]):
                 issues.append(Issue(code="unknown-field", file=file, line=line,
-                                    message=f"{len(row)} cells where {width} are expected",
-                                    hint="one question and one answer a row; quote an answer "
-                                         f"that holds a {delimiter!r}"))
+                                    message=_("{cells} cells where {width} are expected")
+                                    .format(cells=len(row), width=width),
+                                    hint=_("one question and one answer a row; quote an "
+                                           "answer that holds a {delimiter}").format(
+                                               delimiter=repr(delimiter))))
                 continue
             question = row[0].strip()
             if not question:
                 issues.append(Issue(code="missing-field", file=file, line=line,
-                                    column="question", message="the question id is empty"))
+                                    column="question", message=_("the question id is empty")))
                 continue
             if question in seen:
                 issues.append(Issue(code="duplicate-answer", file=file, line=line,
                                     column="question",
-                                    message=f"question {question!r} is answered twice "
-                                            f"(first at line {seen[question]})"))
+                                    message=_("question {question} is answered twice "
+                                              "(first at line {line})").format(
+                                                  question=repr(question),
+                                                  line=seen[question])))
                 continue
             seen[question] = line
             answers[question] = _cell(row[1] if len(row) > 1 else "")
     except csv.Error as error:
         issues.append(Issue(code="invalid-csv", file=file, line=reader.line_num,
-                            message=f"not valid CSV: {error}"))
+                            message=_("not valid CSV: {reason}").format(reason=error)))
     return answers, issues

@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
+from typing import Final
 
 import attrs
 
 from pmae.diagnostics.questionnaire import NOT_ASSESSED, Dimension, Question, Questionnaire
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
 from pmae.issues import Issue
 from pmae.jsonpath import json_path
 from pmae.model.records import Answer, Association, Diagnosis, Need
@@ -65,6 +68,10 @@ def _issue(code: str, question_id: object, message: str, hint: str | None = None
     return Issue(code=code, path=json_path(["answers", key]), message=message, hint=hint)
 
 
+#: The hint of an answer that is none of the allowed values (translated when it is used).
+_ONE_OF: Final = N_("answer with one of {values}, or null for \"ne sait pas\"")
+
+
 def _number(answer: object) -> int | float | None:
     """``answer`` as a finite number, or ``None`` (JSON's true/false is not a number here)."""
     if isinstance(answer, bool) or not isinstance(answer, int | float):
@@ -85,20 +92,25 @@ def _score(questionnaire: Questionnaire, question: Question,
         if number is not None and number == int(number) and int(number) in values:
             return int(number), int(number), None
         return None, None, _issue(
-            "invalid-answer", qid, f"{answer!r} is not a step of the scale",
-            hint="answer with one of " + ", ".join(str(v) for v in values)
-                 + ", or null for \"ne sait pas\"")
+            "invalid-answer", qid, _("{answer} is not a step of the scale").format(
+                answer=repr(answer)),
+            hint=_(_ONE_OF).format(values=", ".join(str(v) for v in values)))
     if question.kind == "number":
         if number is None:
             return None, None, _issue(
-                "invalid-answer", qid, f"{answer!r} is not a number",
-                hint="answer with a number, or null for \"ne sait pas\"")
+                "invalid-answer", qid, _("{answer} is not a number").format(
+                    answer=repr(answer)),
+                hint=_("answer with a number, or null for \"ne sait pas\""))
         low, high = question.minimum, question.maximum
         if (low is not None and number < low) or (high is not None and number > high):
-            bounds = (f"between {low:g} and {high:g}" if low is not None and high is not None
-                      else f"at least {low:g}" if low is not None else f"at most {high:g}")
-            return None, None, _issue("out-of-range", qid,
-                                      f"{answer!r} is out of range: must be {bounds}")
+            bounds = (_("{answer} is out of range: must be between {low} and {high}")
+                      if low is not None and high is not None
+                      else _("{answer} is out of range: must be at least {low}")
+                      if low is not None else
+                      _("{answer} is out of range: must be at most {high}"))
+            return None, None, _issue("out-of-range", qid, bounds.format(
+                answer=repr(answer), low=f"{low:g}" if low is not None else "",
+                high=f"{high:g}" if high is not None else ""))
         for band in question.bands:
             if band.holds(number):
                 return number, band.score, None
@@ -109,9 +121,9 @@ def _score(questionnaire: Questionnaire, question: Question,
         if text == choice.value:
             return choice.value, choice.score, None
     return None, None, _issue(
-        "invalid-answer", qid, f"{answer!r} is not one of the choices",
-        hint="answer with one of " + ", ".join(c.value for c in question.choices)
-             + ", or null for \"ne sait pas\"")
+        "invalid-answer", qid, _("{answer} is not one of the choices").format(
+            answer=repr(answer)),
+        hint=_(_ONE_OF).format(values=", ".join(c.value for c in question.choices)))
 
 
 def evaluate(questionnaire: Questionnaire, answers: Mapping[str, object]) -> Evaluation:
@@ -129,8 +141,9 @@ def evaluate(questionnaire: Questionnaire, answers: Mapping[str, object]) -> Eva
             question = None
         if question is None:
             issues.append(_issue("unknown-question", key,
-                                 f"{key!r} is not a question of '{questionnaire.id}'",
-                                 hint="check the question id against the questionnaire"))
+                                 _("{key} is not a question of '{questionnaire}'").format(
+                                     key=repr(key), questionnaire=questionnaire.id),
+                                 hint=_("check the question id against the questionnaire")))
             continue
         value, score, issue = _score(questionnaire, question, answer)
         if issue is not None:

@@ -21,6 +21,7 @@ import io
 from pathlib import Path
 from typing import Final
 
+from pmae.i18n import gettext as _
 from pmae.io.csv_writer import FORMULA_TRIGGERS, is_risky
 from pmae.issues import Issue
 
@@ -74,10 +75,12 @@ def read_rows(data: bytes, *, file: str | None, encoding: str = "utf-8",
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
         return None, [Issue(code="invalid-encoding", file=file, hint=encoding_hint,
-                            message=f"byte {data[error.start]:#04x} is not {encoding}")]
+                            message=_("byte {byte} is not {encoding}").format(
+                                byte=f"{data[error.start]:#04x}", encoding=encoding))]
     except LookupError:
         return None, [Issue(code=f"{namespace}:bad-option", file=file,
-                            message=f"unknown encoding {encoding!r}")]
+                            message=_("unknown encoding {encoding}").format(
+                                encoding=repr(encoding)))]
     text = text.removeprefix(BOM)
     rows: list[list[str]] = []
     try:
@@ -86,7 +89,7 @@ def read_rows(data: bytes, *, file: str | None, encoding: str = "utf-8",
             rows.append(row)  # one at a time: the count names the row at fault
     except csv.Error as error:
         return None, [Issue(code=f"{namespace}:bad-csv", file=file, line=len(rows) + 1,
-                            message=f"not valid CSV: {error}")]
+                            message=_("not valid CSV: {reason}").format(reason=error))]
     return rows, []
 
 

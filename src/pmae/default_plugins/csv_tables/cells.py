@@ -10,6 +10,7 @@ from typing import Any, Final
 import attrs
 
 from pmae.default_plugins.csv_tables.layout import Column
+from pmae.i18n import gettext as _
 from pmae.io.csv_reader import needs_quote, unprotect
 from pmae.plugins.items import ExportError
 
@@ -63,8 +64,9 @@ def split_list(text: str) -> tuple[list[str], str | None]:
                 position += 2
                 continue
             problem = problem or (
-                "a lone \\ at the end of the cell" if not following
-                else f"\\{following} is not an escape (write \\\\ for \\ and \\| for |)")
+                _("a lone \\ at the end of the cell") if not following
+                else _("{escape} is not an escape (write \\\\ for \\ and \\| for |)").format(
+                    escape="\\" + following))
             current.append(char)
         elif char == "|":
             if current and current[-1] == " ":
@@ -143,16 +145,19 @@ def parse_scalar(text: str, kind: str) -> tuple[Any, str | None]:
             if any(mark in normal for mark in ".eE"):
                 number = float(normal)
                 if not math.isfinite(number):
-                    return None, f"{text!r} is too large a number"
+                    return None, _("{value} is too large a number").format(value=repr(text))
                 return number, None
             return int(normal), None
     except ValueError:
-        return None, f"{text!r} is too long a number"
+        return None, _("{value} is too long a number").format(value=repr(text))
     if kind == "boolean" and bare.lower() in _BOOLEANS:
         return _BOOLEANS[bare.lower()], None
-    expected = {"integer": "an integer", "number": "a number",
-                "boolean": "true or false"}.get(kind, kind)
-    return None, f"expected {expected}, got {text!r}"
+    expected = {"integer": _("expected an integer, got {value}"),
+                "number": _("expected a number, got {value}"),
+                "boolean": _("expected true or false, got {value}")}.get(kind)
+    if expected is None:
+        return None, _("expected {kind}, got {value}").format(kind=kind, value=repr(text))
+    return None, expected.format(value=repr(text))
 
 
 def parse_cell(cell: str, column: Column) -> tuple[Any, str | None]:
@@ -167,6 +172,6 @@ def parse_cell(cell: str, column: Column) -> tuple[Any, str | None]:
     for item in items:
         value, error = parse_scalar(item, column.kind)
         if error:
-            return None, f"list item {error}"
+            return None, _("list item {error}").format(error=error)
         values.append(value)
-    return values, (f"malformed list: {problem}" if problem else None)
+    return values, (_("malformed list: {problem}").format(problem=problem) if problem else None)

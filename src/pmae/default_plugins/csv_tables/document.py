@@ -19,6 +19,7 @@ from pmae.default_plugins.csv_tables.cells import ABSENT, NUMBER_PATTERN, parse_
 from pmae.default_plugins.csv_tables.habits import Note, mend_cell
 from pmae.default_plugins.csv_tables.labels import header_key, header_names
 from pmae.default_plugins.csv_tables.layout import Table, layout
+from pmae.i18n import gettext as _
 from pmae.io.csv_reader import unprotect
 from pmae.issues import Issue
 from pmae.jsonpath import json_path, parse_path
@@ -94,13 +95,15 @@ class TableReader:
                 continue  # spreadsheets often end the header with a stray delimiter
             name = accepted.get(header_key(written))
             if name is not None and name in positions:
-                self.issue("duplicate-column", f"column {written!r} appears twice",
+                self.issue("duplicate-column", _("column {name} appears twice").format(
+                               name=repr(written)),
                            file=where, row=1, column=written)
             elif name is None:
-                self.issue("unknown-column", f"{where} has no column {written!r}",
+                self.issue("unknown-column", _("{table} has no column {name}").format(
+                               table=where, name=repr(written)),
                            file=where, row=1, column=written,
-                           hint="remove the column or fix its name; columns: "
-                                + ", ".join(table.header()))
+                           hint=_("remove the column or fix its name; columns: {columns}")
+                           .format(columns=", ".join(table.header())))
             else:
                 positions[name] = position
         self.positions[table.file] = positions
@@ -108,7 +111,8 @@ class TableReader:
         needed += ["value"] if table.shape == "entries" else []
         missing = [n for n in needed if n not in positions]
         for name in missing:
-            self.issue("missing-column", f"{where} needs a column {name!r}",
+            self.issue("missing-column", _("{table} needs a column {name}").format(
+                           table=where, name=repr(name)),
                        file=where, row=1, column=name)
         return None if missing else positions
 
@@ -158,8 +162,9 @@ class TableReader:
         if kind == "mixed":
             declared = _cell(row, positions, "type").strip()
             if declared and declared not in _VALUE_TYPES:
-                self.issue("bad-value", f"type {declared!r} is not one of "
-                           + ", ".join(_VALUE_TYPES), file=where, row=number,
+                self.issue("bad-value", _("type {type} is not one of {types}").format(
+                           type=repr(declared), types=", ".join(_VALUE_TYPES)),
+                           file=where, row=number,
                            column=self.column(table, "type"), path=json_path(path))
                 return ABSENT
             kind = declared or _guess_type(cell)
@@ -232,7 +237,7 @@ def build_document(reader: TableReader, tables: Mapping[str, Rows | None],
         envelope = layout()[0]
         where = reader.name(envelope)
         missing = Issue(code=f"{reader.prefix}:missing-file", file=where,
-                        message=f"{where} is missing", hint=envelope_hint)
+                        message=_("{file} is missing").format(file=where), hint=envelope_hint)
         return ImportResult(document=document, issues=tuple(reader.issues), locate=locate,
                             partial=missing, fields=frozen)
     return ImportResult(document=document, issues=tuple(reader.issues), locate=locate,
@@ -249,7 +254,8 @@ def _rows_of(rows: Rows) -> Iterator[tuple[int, list[str]]]:
 def _check_width(reader: TableReader, table: Table, row: list[str], number: int,
                  width: int) -> None:
     if len(row) > width and any(row[width:]):
-        reader.issue("extra-cells", f"row has {len(row)} cells, the header {width}",
+        reader.issue("extra-cells", _("row has {cells} cells, the header {width}").format(
+                         cells=len(row), width=width),
                      file=reader.name(table), row=number)
 
 
@@ -263,8 +269,10 @@ def _read_envelope(reader: TableReader, table: Table, rows: Rows | None,
     if positions is None:
         return
     if len(data_rows) != 1:
-        reader.issue("bad-envelope", f"{reader.name(table)} must have one row under its "
-                     f"header, not {len(data_rows)}", file=reader.name(table),
+        reader.issue("bad-envelope", _("{table} must have one row under its header, not "
+                                       "{rows}").format(table=reader.name(table),
+                                                        rows=len(data_rows)),
+                     file=reader.name(table),
                      row=data_rows[1][0] if data_rows else None)
     if data_rows:
         number, row = data_rows[0]
@@ -312,11 +320,13 @@ def _read_nested(reader: TableReader, table: Table, rows: Rows,
             if index is None:
                 parents = reader.name(_records_table(table.collection))
                 reader.issue("unknown-parent",
-                             f"no row of {parents} has the id {parent_id!r}",
+                             _("no row of {parents} has the id {id}").format(
+                                 parents=parents, id=repr(parent_id)),
                              file=reader.name(table), row=number,
                              column=reader.column(table, table.parent_column),
-                             hint=f"each row of {reader.name(table)} belongs to a row of "
-                                  f"{parents}: give its id")
+                             hint=_("each row of {table} belongs to a row of {parents}: "
+                                    "give its id").format(table=reader.name(table),
+                                                          parents=parents))
                 continue
             parent = document[table.collection][index]
             base = [table.collection, index, field]
@@ -331,7 +341,8 @@ def _read_nested(reader: TableReader, table: Table, rows: Rows,
         key = unprotect(_cell(row, positions, table.key_column))
         entries: dict[str, Any] = parent.setdefault(field, {})
         if key in entries:
-            reader.issue("duplicate-key", f"{key!r} appears twice for the same parent",
+            reader.issue("duplicate-key", _("{key} appears twice for the same parent").format(
+                             key=repr(key)),
                          file=reader.name(table), row=number,
                          column=reader.column(table, table.key_column),
                          path=json_path([*base, key]))

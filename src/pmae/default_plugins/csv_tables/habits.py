@@ -19,6 +19,7 @@ import attrs
 
 from pmae.default_plugins.csv_tables.cells import join_list, protect, split_list
 from pmae.default_plugins.csv_tables.layout import Column
+from pmae.i18n import gettext as _
 from pmae.io.csv_reader import unprotect
 
 #: Excel's day 0 (its 1900 date system, with the 1900 leap-year bug folded in).
@@ -64,28 +65,31 @@ def mend_value(text: str, column: Column) -> tuple[str, Note | None]:
         if match:
             fixed = f"{match[1]}:0{match[2]}" if match[1] else f"com:0{match[3]}"
             return fixed, Note(code="leading-zero", severity="info",
-                               message=f"read {bare!r} as {fixed!r} (a leading zero was lost)")
+                               message=_("read {value} as {fixed} (a leading zero was lost)")
+                               .format(value=repr(bare), fixed=repr(fixed)))
     width = _PADDED.get(str(definition))
     if width is not None and bare.isdigit() and len(bare) < width:
         fixed = bare.zfill(width)
-        what = "the IDCC" if definition == "idcc" else "the size band"
+        message = (_("read the IDCC {value} as {fixed} (a leading zero was lost)")
+                   if definition == "idcc" else
+                   _("read the size band {value} as {fixed} (a leading zero was lost)"))
         return fixed, Note(code="leading-zero", severity="info",
-                           message=f"read {what} {bare!r} as {fixed!r} (a leading zero was "
-                                   "lost)")
+                           message=message.format(value=repr(bare), fixed=repr(fixed)))
     if definition in _DIGITS_NAMES and _SCIENTIFIC.fullmatch(bare):
         what = _DIGITS_NAMES[definition]
         return text, Note(
             code="lost-digits", severity="error",
-            message=f"the {what} {bare!r} was shortened by a spreadsheet to a number in "
-                    "scientific notation: its last digits are lost",
-            hint=f"type the {what} again from its source (INSEE, RNA…) and, before saving, "
-                 "format the column as Text (Excel: Format de cellule > Texte; LibreOffice: "
-                 "Formater les cellules > Texte)")
+            message=_("the {what} {value} was shortened by a spreadsheet to a number in "
+                      "scientific notation: its last digits are lost").format(
+                          what=what, value=repr(bare)),
+            hint=_("type the {what} again from its source (INSEE, RNA…) and, before saving, "
+                   "format the column as Text (Excel: Format de cellule > Texte; LibreOffice: "
+                   "Formater les cellules > Texte)").format(what=what))
     if column.kind in ("integer", "number") and not column.is_list and _GROUPED.fullmatch(bare):
         fixed = re.sub(r"[ \u00a0\u202f]", "", bare)
         return fixed, Note(code="digit-grouping", severity="info",
-                           message=f"read {bare!r} as {fixed!r} (spaces between groups of "
-                                   "digits)")
+                           message=_("read {value} as {fixed} (spaces between groups of "
+                                     "digits)").format(value=repr(bare), fixed=repr(fixed)))
     return text, None
 
 
@@ -97,14 +101,14 @@ def _mend_date(text: str, bare: str) -> tuple[str, Note | None]:
         except ValueError:
             return text, None  # not a date: the schema says so, with the value
         return day.isoformat(), Note(code="french-date", severity="info",
-                                     message=f"read {bare!r} as {day.isoformat()} "
-                                             "(day/month/year)")
+                                     message=_("read {value} as {day} (day/month/year)")
+                                     .format(value=repr(bare), day=day.isoformat()))
     if _SHORT_YEAR.fullmatch(bare):
         return text, Note(code="short-year", severity="error",
-                          message=f"{bare!r} has a two-digit year: which century is not "
-                                  "certain",
-                          hint="write the year with four digits (01/09/2025) or the date as "
-                               "2025-09-01")
+                          message=_("{value} has a two-digit year: which century is not "
+                                    "certain").format(value=repr(bare)),
+                          hint=_("write the year with four digits (01/09/2025) or the date "
+                                 "as 2025-09-01"))
     if _SERIAL.fullmatch(bare):
         return serial_date(int(bare))
     return text, None
@@ -114,9 +118,9 @@ def serial_date(serial: int) -> tuple[str, Note]:
     """A spreadsheet's day number in a date column: the date, and the warning saying so."""
     day = excel_date(serial).isoformat()
     return day, Note(code="serial-date", severity="warning",
-                     message=f"read the number {serial} as the date {day} (a spreadsheet's "
-                             "day number)",
-                     hint="check the date; format the column as Date before saving")
+                     message=_("read the number {serial} as the date {day} (a spreadsheet's "
+                               "day number)").format(serial=serial, day=day),
+                     hint=_("check the date; format the column as Date before saving"))
 
 
 def mend_cell(cell: str, column: Column) -> tuple[str, list[Note]]:

@@ -17,6 +17,7 @@ import attrs
 
 from pmae.default_plugins.csv_tables.document import Rows, TableReader, build_document
 from pmae.default_plugins.csv_tables.layout import layout
+from pmae.i18n import gettext as _
 from pmae.io.csv_reader import read_rows
 from pmae.plugins.items import ImportResult
 
@@ -29,7 +30,7 @@ class _CsvReader(TableReader):
 
     def rows(self, file: str, data: bytes) -> Rows | None:
         """Decode one file (BOM dropped, delimiter detected) into rows of cells."""
-        rows, issues = read_rows(data, file=file, encoding=self.encoding, encoding_hint=(
+        rows, issues = read_rows(data, file=file, encoding=self.encoding, encoding_hint=_(
             "save the file as CSV UTF-8, or import with --option encoding=cp1252"))
         self.issues.extend(issues)
         return rows
@@ -42,18 +43,20 @@ def _load_files(path: Path, reader: _CsvReader) -> dict[str, bytes] | None:
             return {p.name: p.read_bytes() for p in sorted(path.iterdir())
                     if p.is_file() and p.name.lower().endswith(".csv")}
         except OSError as error:
-            reader.issue("file-not-found", f"cannot read the folder: {error.strerror}",
+            reader.issue("file-not-found", _("cannot read the folder: {reason}").format(
+                reason=error.strerror),
                          file=str(path))
             return None
     if not path.exists():
-        reader.issue("file-not-found", "no such file or folder", file=str(path))
+        reader.issue("file-not-found", _("no such file or folder"), file=str(path))
         return None
     if path.name.lower().endswith(".csv"):
         # One table alone (offers.csv edited in a spreadsheet): it updates that table.
         try:
             return {path.name: path.read_bytes()}
         except OSError as error:
-            reader.issue("file-not-found", f"cannot read the file: {error.strerror}",
+            reader.issue("file-not-found", _("cannot read the file: {reason}").format(
+                reason=error.strerror),
                          file=str(path))
             return None
     try:
@@ -68,9 +71,9 @@ def _load_files(path: Path, reader: _CsvReader) -> dict[str, bytes] | None:
             return _inflate(archive, chosen, prefix, path, reader)
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError,
             EOFError) as error:
-        reader.issue("bad-zip", f"cannot read the zip: {error}", file=str(path),
-                     hint="give a folder of CSV files, or a .zip made by pmae export --to "
-                          "csv-zip")
+        reader.issue("bad-zip", _("cannot read the zip: {reason}").format(reason=error),
+                     file=str(path), hint=_("give a folder of CSV files, or a .zip made by "
+                                            "pmae export --to csv-zip"))
         return None
 
 
@@ -102,15 +105,19 @@ def _inflate(archive: zipfile.ZipFile, names: list[str], prefix: str, path: Path
             with archive.open(info) as entry:
                 data = entry.read(cap + 1)
             if len(data) > cap:
-                raise _ZipBomb(
-                    f"{name} inflates past {cap / 1e6:,.0f} MB"
-                    + (f" ({MAX_RATIO}× its compressed size)" if cap == ratio_cap else
-                       f" (the limit for a whole archive is {MAX_INFLATED / 1e9:,.1f} GB)"))
+                raise _ZipBomb((
+                    _("{name} inflates past {size} MB ({ratio}× its compressed size)")
+                    if cap == ratio_cap else
+                    _("{name} inflates past {size} MB (the limit for a whole archive is "
+                      "{limit} GB)")).format(name=name, size=f"{cap / 1e6:,.0f}",
+                                             ratio=MAX_RATIO,
+                                             limit=f"{MAX_INFLATED / 1e9:,.1f}"))
             budget -= len(data)
             files[name[len(prefix):]] = data
     except _ZipBomb as error:
-        reader.issue("zip-too-large", f"refused to unpack the zip: {error}", file=str(path),
-                     hint="unzip it yourself and import the folder if you trust it")
+        reader.issue("zip-too-large", _("refused to unpack the zip: {reason}").format(
+            reason=error), file=str(path),
+                     hint=_("unzip it yourself and import the folder if you trust it"))
         return None
     return files
 
@@ -120,17 +127,19 @@ def read_tables(path: Path, options: Mapping[str, str]) -> ImportResult:
     bundle document to validate (partial without ``bundle.csv``)."""
     reader = _CsvReader(encoding=options.get("encoding", "utf-8"))
     for name in sorted(set(options) - {"encoding"}):
-        reader.issue("bad-option", f"unknown option {name!r}; the importer takes "
-                     "encoding", file=None, severity="warning")
+        reader.issue("bad-option", _("unknown option {name}; the importer takes "
+                                     "encoding").format(name=repr(name)),
+                     file=None, severity="warning")
     files = _load_files(path, reader)
     if files is None:
         return ImportResult(document=None, issues=tuple(reader.issues))
     tables = {table.file: table for table in layout()}
     for name in files:
         if name not in tables:
-            reader.issue("unknown-file", f"{name} is not a table of a pmae bundle; ignored",
+            reader.issue("unknown-file", _("{name} is not a table of a pmae bundle; "
+                                           "ignored").format(name=name),
                          file=name, severity="warning",
-                         hint="tables: " + ", ".join(tables))
+                         hint=_("tables: {tables}").format(tables=", ".join(tables)))
     rows = {table.file: reader.rows(table.file, files[table.file])
             for table in layout() if table.file in files}
     undecodable = [i for i in reader.issues if i.code == "invalid-encoding"]
@@ -138,5 +147,5 @@ def read_tables(path: Path, options: Mapping[str, str]) -> ImportResult:
         # A file that could not be decoded makes every later issue (missing fields, unknown
         # parents…) a consequence: report the cause alone.
         return ImportResult(document=None, issues=tuple(undecodable))
-    return build_document(reader, rows, envelope_hint="bundle.csv holds format_version, "
-                          "source and generated_at")
+    return build_document(reader, rows, envelope_hint=_("bundle.csv holds format_version, "
+                                                          "source and generated_at"))

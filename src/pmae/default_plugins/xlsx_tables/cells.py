@@ -23,6 +23,7 @@ from typing import Any, Final
 from pmae.default_plugins.csv_tables.cells import ABSENT, Dialect, join_list, protect
 from pmae.default_plugins.csv_tables.habits import Note, serial_date
 from pmae.default_plugins.csv_tables.layout import Column
+from pmae.i18n import gettext as _
 
 #: Excel's number format for the dates it writes, in every locale shown day first.
 DATE_FORMAT: Final = "DD/MM/YYYY"
@@ -98,16 +99,18 @@ def _from_number(value: float, column: Column | None) -> tuple[str, Note | None]
     if column.definition == "date" and whole:
         return serial_date(int(value))
     return text, Note(code="number-as-text", severity="info",
-                      message=f"read the number {text} as the text {text!r}",
-                      hint="format the column as Text before saving, so that leading "
-                           "zeros and long numbers are kept")
+                      message=_("read the number {number} as the text {text}").format(
+                          number=text, text=repr(text)),
+                      hint=_("format the column as Text before saving, so that leading "
+                             "zeros and long numbers are kept"))
 
 
 def _from_date(value: dt.date | dt.time, column: Column | None) -> tuple[str, Note | None]:
     definition = column.definition if column is not None else None
     if isinstance(value, dt.time):
         return str(value), Note(code="bad-date", severity="error",
-                                message=f"a time of day ({value}) where no time is expected")
+                                message=_("a time of day ({value}) where no time is expected")
+                                .format(value=value))
     moment = value if isinstance(value, dt.datetime) else None
     day = value.date() if isinstance(value, dt.datetime) else value
     if definition == "date" and (moment is None or moment.time() == dt.time()):
@@ -115,13 +118,15 @@ def _from_date(value: dt.date | dt.time, column: Column | None) -> tuple[str, No
     if definition == "datetime":
         return str(value), Note(
             code="bad-date", severity="error",
-            message=f"a date and time ({value:%d/%m/%Y %H:%M}) without its time zone",
-            hint="write it as text with its offset, 2025-09-01T14:30:00+02:00")
+            message=_("a date and time ({value}) without its time zone").format(
+                value=f"{value:%d/%m/%Y %H:%M}"),
+            hint=_("write it as text with its offset, 2025-09-01T14:30:00+02:00"))
     if definition == "date":
         return day.isoformat(), Note(code="bad-date", severity="error",
-                                     message=f"a date with a time of day ({value}) where a "
-                                             "date alone is expected",
-                                     hint="keep the date alone (jj/mm/aaaa)")
+                                     message=_("a date with a time of day ({value}) where a "
+                                               "date alone is expected").format(value=value),
+                                     hint=_("keep the date alone (jj/mm/aaaa)"))
     return str(value), Note(code="bad-date", severity="error",
-                            message=f"a date ({day:%d/%m/%Y}) where no date is expected",
-                            hint="format the column as Text and type the value again")
+                            message=_("a date ({value}) where no date is expected").format(
+                                value=f"{day:%d/%m/%Y}"),
+                            hint=_("format the column as Text and type the value again"))

@@ -22,6 +22,7 @@ from pmae.default_plugins.csv_tables.layout import Column, Table, layout
 from pmae.default_plugins.xlsx_tables.cells import from_cell
 from pmae.default_plugins.xlsx_tables.lists import LISTS_SHEET, sheet_of
 from pmae.default_plugins.xlsx_tables.readme import README_SHEET
+from pmae.i18n import gettext as _
 from pmae.plugins.items import ImportResult
 
 #: The most a workbook may inflate to (its XML parts together): a national bundle's is far
@@ -47,7 +48,8 @@ def read_workbook(path: Path, options: Mapping[str, str]) -> ImportResult:
     reader = TableReader(prefix="xlsx", name=lambda table: f"{path.name}[{sheet_of(table)}]",
                          shown=shown)
     for name in sorted(options):
-        reader.issue("bad-option", f"unknown option {name!r}; the xlsx importer takes none",
+        reader.issue("bad-option", _("unknown option {name}; the xlsx importer takes "
+                                     "none").format(name=repr(name)),
                      file=None, severity="warning")
     workbook = _open(path, reader)
     if workbook is None:
@@ -59,9 +61,11 @@ def read_workbook(path: Path, options: Mapping[str, str]) -> ImportResult:
             table = by_sheet.get(sheet.title.strip())
             if table is None:
                 if sheet.title not in (README_SHEET, LISTS_SHEET):
-                    reader.issue("unknown-sheet", f"the sheet {sheet.title!r} is not a table "
-                                 "of a pmae bundle; ignored", file=path.name,
-                                 severity="warning", hint="tables: " + ", ".join(by_sheet))
+                    reader.issue("unknown-sheet", _("the sheet {sheet} is not a table of a "
+                                                    "pmae bundle; ignored").format(
+                                                        sheet=repr(sheet.title)),
+                                 file=path.name, severity="warning",
+                                 hint=_("tables: {tables}").format(tables=", ".join(by_sheet)))
                 continue
             # Some programs write a wrong sheet size: read the rows as they are.
             sheet.reset_dimensions()
@@ -70,8 +74,9 @@ def read_workbook(path: Path, options: Mapping[str, str]) -> ImportResult:
             tables[table.file] = _cells(reader, table, raw, headers[table.file])
     finally:
         workbook.close()
-    return build_document(reader, tables, envelope_hint=f"the sheet {sheet_of(layout()[0])} "
-                          "holds format_version, source and generated_at")
+    return build_document(reader, tables, envelope_hint=_(
+        "the sheet {sheet} holds format_version, source and generated_at").format(
+            sheet=sheet_of(layout()[0])))
 
 
 def _header(value: Any) -> str:
@@ -109,7 +114,7 @@ def _open(path: Path, reader: TableReader) -> Any:
     from openpyxl import load_workbook
 
     if not path.is_file():
-        reader.issue("file-not-found", "no such file", file=str(path))
+        reader.issue("file-not-found", _("no such file"), file=str(path))
         return None
     try:
         with zipfile.ZipFile(path) as archive:
@@ -118,15 +123,16 @@ def _open(path: Path, reader: TableReader) -> Any:
                 total += info.file_size
                 if (total > MAX_INFLATED or info.file_size > max(
                         _RATIO_FLOOR, info.compress_size * MAX_RATIO)):
-                    reader.issue("too-large", f"refused to unpack the workbook: {info.filename} "
-                                 "inflates too much", file=str(path),
-                                 hint="open it in a spreadsheet and save it again if you "
-                                      "trust it")
+                    reader.issue("too-large", _("refused to unpack the workbook: {name} "
+                                                "inflates too much").format(
+                                                    name=info.filename), file=str(path),
+                                 hint=_("open it in a spreadsheet and save it again if you "
+                                        "trust it"))
                     return None
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
-        reader.issue("bad-workbook", f"cannot read the workbook: {error or type(error).__name__}",
-                     file=str(path),
-                     hint="give an .xlsx file (Excel 2007 or later; LibreOffice: Enregistrer "
-                          "sous > Excel 2007-365); .xls and .ods are not read")
+        reader.issue("bad-workbook", _("cannot read the workbook: {reason}").format(
+            reason=error or type(error).__name__), file=str(path),
+                     hint=_("give an .xlsx file (Excel 2007 or later; LibreOffice: Enregistrer "
+                            "sous > Excel 2007-365); .xls and .ods are not read"))
         return None
