@@ -43,6 +43,8 @@ import sys
 import time
 from collections.abc import Sequence
 
+import orjson
+
 from pmae.analysis.shared_diagnosis import aggregate, protect, shareable_needs
 from pmae.analysis.shared_diagnosis.dimensions import AtomKeyer, contributor
 from pmae.io.converter import structure_schema_checked
@@ -56,6 +58,19 @@ def _needs(associations: int) -> list[Need]:
     bundle = structure_schema_checked(generate(associations=associations, seed=1), Bundle)
     needs = shareable_needs(bundle.needs)
     print(f"  loaded {len(needs):,} needs of {associations:,} associations "
+          f"in {time.perf_counter() - start:.1f} s (not counted)")
+    return needs
+
+
+def _read_needs(path: str) -> list[Need]:
+    """The needs of a JSON Lines bundle written by pmae (``pmae generate -o x.jsonl``): only
+    its ``needs`` lines are read, trusted as valid (validate the file first otherwise)."""
+    start = time.perf_counter()
+    with open(path, "rb") as handle:
+        needs = shareable_needs(
+            structure_schema_checked(orjson.loads(line)["needs"], Need)
+            for line in handle if line.startswith(b'{"needs"'))
+    print(f"  read {len(needs):,} needs from {path} "
           f"in {time.perf_counter() - start:.1f} s (not counted)")
     return needs
 
@@ -118,11 +133,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--associations", type=int, default=150_000)
     parser.add_argument("--dims-associations", type=int, default=45_000)
+    parser.add_argument("--bundle", metavar="JSONL", default=None,
+                        help="for (a), read the needs of this JSON Lines bundle (written by "
+                             "pmae generate) instead of generating --associations")
     parser.add_argument("--only", choices=["national", "dims"], default=None)
     args = parser.parse_args(argv)
     print(f"python {sys.version.split()[0]}")
     if args.only in (None, "national"):
-        run("(a) national", _needs(args.associations), "theme,dep", (0, 1), 5)
+        needs = _read_needs(args.bundle) if args.bundle else _needs(args.associations)
+        run("(a) national", needs, "theme,dep", (0, 1), 5)
     if args.only in (None, "dims"):
         run("(b) five dimensions", _needs(args.dims_associations),
             "theme,dep,size_band,sector,year", (0, 1, 2, 3, 4), 10)
