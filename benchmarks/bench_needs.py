@@ -11,21 +11,27 @@
 Each figure is given in wall seconds and in CPU seconds of the process: on a shared machine
 the CPU time is the one that does not depend on the other processes.
 
-Measured (2 vCPU, Python 3.11.7, a load average of about 14 from other sessions):
+Measured (2 vCPU, Python 3.11.7, loaded by other sessions; CPU time varies by about a third
+with the load, so compare with the naive figure of the same run):
 
-- (b) protection 2.68 s + table 2.52 s = 5.20 s CPU (61.5 s wall under that load), 201,486
-  cells, peak 536 MB; naive 40.0 s CPU. The previous implementation: 53 s wall and 499 MB;
-  an attrs ``Cell`` per cell and total was most of it (the tables are now columns);
-- (a) protection 14.68 s + table 1.15 s = 15.83 s CPU (118.8 s wall under that load),
-  2,121 cells, peak 1,358 MB: the goal of 5 s is not met. The previous implementation: 24.8 s
-  wall beyond loading. The protection is the cost: it hashes every need once (the release key
-  must change with any need), every association and every finest cell once, and maps each
-  distinct territory code to its département through the referential.
+- (b) protection 1.33 s + table 2.10 s = 3.42 s CPU (32.4 s wall, load about 14), 201,486
+  cells, peak 547 MB; naive 34.5 s CPU. The implementation before: 5.20 s CPU, 536 MB;
+- (a) ``--bundle /work/data/nat.jsonl``: protection 5.79 s + table 0.44 s = 6.23 s CPU
+  (18.1 s wall, load about 9), 2,121 cells, peak 1,238 MB; naive 10.0 s CPU in the same run.
+  Other runs: 5.08 s (load 15, naive 9.4 s), 8.24 s (load 13 with a test run beside it, naive
+  11.2 s). The goal of 5 s is not met reliably. The implementation before, same bundle:
+  9.19 s + 0.81 s = 10.00 s CPU (load 6, naive 7.5 s), peak 1,282 MB: a tuple and a
+  dictionary entry per need for the finest cells, more dictionary look-ups per need, and the
+  cyclic collector walking the process's objects. What remains: one pass over the needs per
+  column, the BLAKE2b digest of each need (the release key must change with any need), the
+  numbering of the associations, and the territory referential for each distinct code
+  (about 0.4 s on a first call; kept across calls).
 
 The published figures are those of the previous implementation to the byte
 (``tests/test_shared_diagnosis_frozen.py``).
 
     python benchmarks/bench_needs.py                          # both, national scale
+    python benchmarks/bench_needs.py --only national --bundle nat.jsonl  # a bundle on disk
     python benchmarks/bench_needs.py --associations 15000     # smaller, for a quick look
 
 A script that prints figures, not a timed test. Peak memory is the process's maximum resident
