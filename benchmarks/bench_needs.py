@@ -11,21 +11,27 @@
 Each figure is given in wall seconds and in CPU seconds of the process: on a shared machine
 the CPU time is the one that does not depend on the other processes.
 
-Measured (2 vCPU, Python 3.11.7, a load average of about 14 from other sessions):
+Measured (2 vCPU, Python 3.11.7, loaded by other sessions; CPU time varies by about a third
+with the load, so compare with the naive figure of the same run):
 
-- (b) protection 2.68 s + table 2.52 s = 5.20 s CPU (61.5 s wall under that load), 201,486
-  cells, peak 536 MB; naive 40.0 s CPU. The previous implementation: 53 s wall and 499 MB;
-  an attrs ``Cell`` per cell and total was most of it (the tables are now columns);
-- (a) protection 14.68 s + table 1.15 s = 15.83 s CPU (118.8 s wall under that load),
-  2,121 cells, peak 1,358 MB: the goal of 5 s is not met. The previous implementation: 24.8 s
-  wall beyond loading. The protection is the cost: it hashes every need once (the release key
-  must change with any need), every association and every finest cell once, and maps each
-  distinct territory code to its département through the referential.
+- (b) protection 1.33 s + table 2.10 s = 3.42 s CPU (32.4 s wall, load about 14), 201,486
+  cells, peak 547 MB; naive 34.5 s CPU. The implementation before: 5.20 s CPU, 536 MB;
+- (a) ``--bundle /work/data/nat.jsonl``: protection 5.79 s + table 0.44 s = 6.23 s CPU
+  (18.1 s wall, load about 9), 2,121 cells, peak 1,238 MB; naive 10.0 s CPU in the same run.
+  Other runs: 5.08 s (load 15, naive 9.4 s), 8.24 s (load 13 with a test run beside it, naive
+  11.2 s). The goal of 5 s is not met reliably. The implementation before, same bundle:
+  9.19 s + 0.81 s = 10.00 s CPU (load 6, naive 7.5 s), peak 1,282 MB: a tuple and a
+  dictionary entry per need for the finest cells, more dictionary look-ups per need, and the
+  cyclic collector walking the process's objects. What remains: one pass over the needs per
+  column, the BLAKE2b digest of each need (the release key must change with any need), the
+  numbering of the associations, and the territory referential for each distinct code
+  (about 0.4 s on a first call; kept across calls).
 
 The published figures are those of the previous implementation to the byte
 (``tests/test_shared_diagnosis_frozen.py``).
 
     python benchmarks/bench_needs.py                          # both, national scale
+    python benchmarks/bench_needs.py --only national --bundle nat.jsonl  # a bundle on disk
     python benchmarks/bench_needs.py --associations 15000     # smaller, for a quick look
 
 A script that prints figures, not a timed test. Peak memory is the process's maximum resident
@@ -43,6 +49,8 @@ import sys
 import time
 from collections.abc import Sequence
 
+import orjson
+
 from pmae.analysis.shared_diagnosis import aggregate, protect, shareable_needs
 from pmae.analysis.shared_diagnosis.dimensions import AtomKeyer, contributor
 from pmae.io.converter import structure_schema_checked
@@ -56,6 +64,19 @@ def _needs(associations: int) -> list[Need]:
     bundle = structure_schema_checked(generate(associations=associations, seed=1), Bundle)
     needs = shareable_needs(bundle.needs)
     print(f"  loaded {len(needs):,} needs of {associations:,} associations "
+          f"in {time.perf_counter() - start:.1f} s (not counted)")
+    return needs
+
+
+def _read_needs(path: str) -> list[Need]:
+    """The needs of a JSON Lines bundle written by pmae (``pmae generate -o x.jsonl``): only
+    its ``needs`` lines are read, trusted as valid (validate the file first otherwise)."""
+    start = time.perf_counter()
+    with open(path, "rb") as handle:
+        needs = shareable_needs(
+            structure_schema_checked(orjson.loads(line)["needs"], Need)
+            for line in handle if line.startswith(b'{"needs"'))
+    print(f"  read {len(needs):,} needs from {path} "
           f"in {time.perf_counter() - start:.1f} s (not counted)")
     return needs
 
@@ -94,6 +115,9 @@ class _Clock:
 
 
 def run(label: str, needs: list[Need], by: str, naive_by: Sequence[int], goal: float) -> None:
+    # Loading a bundle validates its territories, which reads the referential's commune table
+    # (about 0.4 s): read it here too, so that the figures below are beyond loading.
+    core_territories().exists("com:75056")
     gc.collect()
     clock = _Clock()
     protection = protect(needs, core_territories())
@@ -118,11 +142,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--associations", type=int, default=150_000)
     parser.add_argument("--dims-associations", type=int, default=45_000)
+    parser.add_argument("--bundle", metavar="JSONL", default=None,
+                        help="for (a), read the needs of this JSON Lines bundle (written by "
+                             "pmae generate) instead of generating --associations")
     parser.add_argument("--only", choices=["national", "dims"], default=None)
     args = parser.parse_args(argv)
     print(f"python {sys.version.split()[0]}")
     if args.only in (None, "national"):
-        run("(a) national", _needs(args.associations), "theme,dep", (0, 1), 5)
+        needs = _read_needs(args.bundle) if args.bundle else _needs(args.associations)
+        run("(a) national", needs, "theme,dep", (0, 1), 5)
     if args.only in (None, "dims"):
         run("(b) five dimensions", _needs(args.dims_associations),
             "theme,dep,size_band,sector,year", (0, 1, 2, 3, 4), 10)

@@ -9,14 +9,16 @@ perturbed (cell-key perturbation), a cell is published when its published counts
 ``min_contributors`` and no association dominates it, and a hidden cell is not listed at all.
 ``docs/shared-diagnosis.md`` says what this guarantees.
 
-Modules: :mod:`.model` (the data), :mod:`.dimensions` (the keys), :mod:`.protection` (the noise),
-:mod:`.tables` (the tables). The renderings are in :mod:`pmae.render.needs`.
+Modules: :mod:`.model` (the data), :mod:`.dimensions` (the keys), :mod:`.columns` (needs as
+columns, atoms as integer codes), :mod:`.protection` (the noise), :mod:`.tables` (the tables).
+The renderings are in :mod:`pmae.render.needs`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from pmae.analysis.shared_diagnosis.columns import NeedColumns
 from pmae.analysis.shared_diagnosis.dimensions import check_dimensions, parse_dimensions
 from pmae.analysis.shared_diagnosis.model import (
     DIMENSIONS,
@@ -33,7 +35,12 @@ from pmae.analysis.shared_diagnosis.model import (
     Status,
     Trend,
 )
-from pmae.analysis.shared_diagnosis.protection import SECRET_VARIABLE, Protection, protect
+from pmae.analysis.shared_diagnosis.protection import (
+    SECRET_VARIABLE,
+    Protection,
+    protect,
+    protect_columns,
+)
 from pmae.analysis.shared_diagnosis.tables import diagnose
 from pmae.model import Need
 from pmae.territories import Territories, core_territories
@@ -50,6 +57,7 @@ __all__ = [
     "Key",
     "Level",
     "NeedAggregator",
+    "NeedColumns",
     "Protection",
     "SecrecyRules",
     "SharedDiagnosis",
@@ -58,6 +66,7 @@ __all__ = [
     "aggregate",
     "parse_dimensions",
     "protect",
+    "protect_columns",
     "shareable_needs",
     "trends",
 ]

@@ -8,6 +8,7 @@ once (:mod:`.protection`), so that every table reads the same protected figures.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Final
 
 from pmae.analysis.shared_diagnosis.model import (
     DIMENSIONS,
@@ -19,6 +20,9 @@ from pmae.model import Need
 from pmae.territories import Territories, TerritoryError
 
 __all__ = ["Atom", "AtomKeyer", "check_dimensions", "contributor", "parse_dimensions"]
+
+_KEPT: Final = 4
+_KEYERS: dict[int, AtomKeyer] = {}
 
 #: theme, département (or ``fr``), size band, sector, year.
 Atom = tuple[str, str, str, str, str]
@@ -80,6 +84,19 @@ class AtomKeyer:
         """Map territories with ``territories``."""
         self.territories = territories
         self._territory: dict[str | None, str] = {}
+
+    @classmethod
+    def shared(cls, territories: Territories) -> AtomKeyer:
+        """The keyer of ``territories`` kept across calls (referentials are immutable), so
+        that a territory code is mapped once per process, not once per diagnosis."""
+        keyer = _KEYERS.get(id(territories))
+        if keyer is None or keyer.territories is not territories:
+            keyer = _KEYERS[id(territories)] = cls(territories)
+            # The few most recent referentials (each keyer holds its own, so an id is not
+            # reused while it is here).
+            while len(_KEYERS) > _KEPT:
+                del _KEYERS[next(iter(_KEYERS))]
+        return keyer
 
     def department(self, code: str | None) -> str:
         """The département key of a territory code (``fr`` when none, or more than one)."""

@@ -22,17 +22,16 @@ differ by one association differ everywhere, not only where that association is.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from functools import partial
+from collections.abc import Iterable, Sequence
 from hashlib import blake2b
-from operator import attrgetter, methodcaller
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from pmae.analysis.shared_diagnosis.columns import NeedColumns, code_atoms, factorize
 from pmae.analysis.shared_diagnosis.dimensions import Atom, AtomKeyer
-from pmae.analysis.shared_diagnosis.model import MAX_NOISE, UNSPECIFIED
-from pmae.model import Need
+from pmae.analysis.shared_diagnosis.model import MAX_NOISE
+from pmae.io.pipeline import _gc_paused
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,15 +39,11 @@ if TYPE_CHECKING:
 
     from pmae.territories import Territories
 
-__all__ = ["SECRET_VARIABLE", "Protection", "perturb_associations", "protect"]
+__all__ = ["SECRET_VARIABLE", "Protection", "perturb_associations", "protect", "protect_columns"]
 
 #: The environment variable holding the démarche's secret (any text; optional).
 SECRET_VARIABLE: Final = "PMAE_SECRECY_KEY"
 _CHUNK: Final = 1 << 16
-_ID, _ASSOCIATION, _THEME, _TERRITORY, _DATE, _INTENSITY, _SIZE_BAND, _SECTOR = map(
-    attrgetter, ("id", "association", "theme", "territory", "date", "intensity", "size_band",
-                 "sector"))
-_DIGEST = methodcaller("digest")
 
 # The noise tables: probabilities of the perturbed value a = t + p for a true count t. They are
 # unbiased (the mean of a is t), never negative, and for every perturbed value a the true
@@ -85,75 +80,73 @@ class Protection:
     #: Whether the figures are perturbed (False: exact values, for internal use).
     perturbed: bool
     keyer: AtomKeyer
+    #: For each dimension of :data:`~.model.DIMENSIONS`: its sorted distinct values, and for
+    #: each atom the position of its value in them (the atoms' columns, as integers).
+    labels: dict[str, list[str]]
+    codes: dict[str, npt.NDArray[np.int64]]
 
 
-def protect(needs: Iterable[Need], territories: Territories, *, perturb: bool = True,
+def protect(needs: Iterable[Any], territories: Territories, *, perturb: bool = True,
             secret: str | bytes | None = None) -> Protection:
     """The protection of ``needs``: their atoms, perturbed once.
+
+    ``needs`` are :class:`~pmae.model.Need` values or any objects with the attributes the
+    diagnosis reads (:data:`~.columns.FIELDS`, with ``Need``'s types); they are read column by
+    column (:meth:`.NeedColumns.of`) and protected by :func:`protect_columns`.
 
     :param secret: the démarche's secret; by default the ``PMAE_SECRECY_KEY`` environment
         variable, else none (the needs' ids alone key the noise).
     """
+    with _gc_paused():
+        return protect_columns(NeedColumns.of(needs), territories, perturb=perturb,
+                               secret=secret)
+
+
+def protect_columns(columns: NeedColumns, territories: Territories, *, perturb: bool = True,
+                    secret: str | bytes | None = None) -> Protection:
+    """The protection of the needs held as ``columns``: what :func:`protect` gives for the
+    same needs in the same order, for a caller that reads needs column by column.
+
+    :param secret: as for :func:`protect`.
+    """
+    # Hundreds of thousands of tuples (atoms) and strings that all survive: the cyclic
+    # collector would walk every object of the process again and again for nothing.
+    with _gc_paused():
+        return _protect(columns, territories, perturb=perturb, secret=secret)
+
+
+def _protect(columns: NeedColumns, territories: Territories, *, perturb: bool,
+             secret: str | bytes | None) -> Protection:
     import numpy as np
 
-    keyer = AtomKeyer(territories)
-    needs = needs if isinstance(needs, list | tuple) else list(needs)
-    # Column by column, with one Python-level step per distinct value (territories, dates,
-    # intensities, atoms, contributors) and C-level maps over the needs: a million needs in
-    # about a second. The values are those of one need at a time, to the byte.
-    ids = list(map(_ID, needs))
-    whos = [a if a is not None else i for a, i in zip(map(_ASSOCIATION, needs), ids,
+    # One C-level pass over the needs per column and per step; Python-level work only per
+    # distinct value (territory, date, intensity, atom, contributor).
+    keyer = AtomKeyer.shared(territories)
+    coded = code_atoms(columns, keyer)
+    whos = [a if a is not None else i for a, i in zip(columns.association, columns.id,
                                                        strict=True)]
-    places = list(map(_TERRITORY, needs))
-    departement = {code: keyer.department(code) for code in set(places)}
-    dates = list(map(_DATE, needs))
-    years = {date: str(date.year) for date in set(dates)}
-    atoms = list(zip(map(_THEME, needs), map(departement.__getitem__, places),
-                     [band or UNSPECIFIED for band in map(_SIZE_BAND, needs)],
-                     [sector or UNSPECIFIED for sector in map(_SECTOR, needs)],
-                     map(years.__getitem__, dates), strict=True))
-    measures = list(map(_INTENSITY, needs))
-    value_of = {m: 1.0 if m is None else float(m) for m in set(measures)}
-    atom_index = {atom: k for k, atom in enumerate(dict.fromkeys(atoms))}
-    contributor_index = {who: k for k, who in enumerate(dict.fromkeys(whos))}
-    atom_of = list(map(atom_index.__getitem__, atoms))
-    contributor_of = list(map(contributor_index.__getitem__, whos))
-    intensity = list(map(value_of.__getitem__, measures))
-    # An order-free digest of the needs: the sum (modulo 2**64) of one hash per need.
-    atom_text = list(map("|".join, atom_index))  # by atom code
-    place_text = {code: f"{code}" for code in departement}
-    date_text = {date: f"{date}" for date in years}
-    value_text = {m: f"{value!r}" for m, value in value_of.items()}
-    digest = np.uint64(0)
-    for start in range(0, len(needs), _CHUNK):  # chunks: the lines of a million needs at once
-        end = start + _CHUNK                     # would weigh hundreds of MB
-        lines = map("\x1f".join, zip(
-            ids[start:end], whos[start:end], map(atom_text.__getitem__, atom_of[start:end]),
-            map(place_text.__getitem__, places[start:end]),
-            map(date_text.__getitem__, dates[start:end]),
-            map(value_text.__getitem__, measures[start:end]), strict=True))
-        with np.errstate(over="ignore"):
-            digest += _hashes(map(str.encode, lines), digest_size=8).sum(dtype=np.uint64)
-    release = blake2b(int(digest).to_bytes(8, "little") + len(atom_of).to_bytes(8, "little"),
+    contributor = factorize(whos)
+    contributors = contributor.codes
+    intensity = factorize(columns.intensity)
+    value_of = [1.0 if m is None else float(m) for m in intensity.values]
+    values = np.asarray(value_of, dtype=np.float64)[intensity.codes]
+    atom_text = list(map("|".join, coded.atoms))
+    places, dates = coded.territory, coded.date
+    digest = _digest(columns.id, whos, [
+        (atom_text, coded.atom_of), ([f"{code}" for code in places.values], places.codes),
+        ([f"{date}" for date in dates.values], dates.codes),
+        ([f"{value!r}" for value in value_of], intensity.codes)])
+    release = blake2b(digest + len(columns).to_bytes(8, "little"),
                       key=_secret(secret), digest_size=32, person=b"pmae-secrecy").digest()
-    record_keys = _hashes(map(str.encode, contributor_index), key=release, digest_size=8)
-    # Atoms in sorted order, so that every sum below runs in one order whatever the order of
-    # the needs (float sums depend on it).
-    ordered = sorted(atom_index)
-    order = np.fromiter(map(atom_index.__getitem__, ordered), dtype=np.int64,
-                        count=len(ordered))  # sorted position -> atom code
-    rank = np.empty(len(ordered), dtype=np.int64)
-    rank[order] = np.arange(len(ordered))
-    atoms_array = rank[np.asarray(atom_of, dtype=np.int64)] if ordered else \
-        np.zeros(0, dtype=np.int64)
-    contributors = np.asarray(contributor_of, dtype=np.int64)
-    values = np.asarray(intensity, dtype=np.float64)
-    width = max(len(contributor_index), 1)
+    record_keys = _hashes(map(str.encode, contributor.values), key=release, digest_size=8)
+    atoms_array = coded.atom_of
+    width = max(len(contributor.values), 1)
     pairs, inverse = np.unique(atoms_array * width + contributors, return_inverse=True)
     pair_atom, pair_contributor = pairs // width, pairs % width
     pair_intensity: npt.NDArray[np.float64] = np.round(
-        np.bincount(inverse, weights=values, minlength=len(pairs)), 6).astype(np.float64)
-    count = len(atom_index)
+        np.bincount(inverse.reshape(-1), weights=values, minlength=len(pairs)), 6
+    ).astype(np.float64)
+    count = len(coded.atoms)
     true_needs = np.bincount(atoms_array, minlength=count).astype(np.int64)
     true_intensity: npt.NDArray[np.float64] = np.round(
         np.bincount(atoms_array, weights=values, minlength=count), 6).astype(np.float64)
@@ -161,7 +154,7 @@ def protect(needs: Iterable[Need], territories: Territories, *, perturb: bool = 
         starts = np.flatnonzero(np.r_[True, pair_atom[1:] != pair_atom[:-1]])
         # The atom's own key joins its contributors': one association's atoms get
         # independent noises (else a total over them would move by a multiple of one noise).
-        own = _hashes(map(str.encode, atom_text), key=release, digest_size=8)[order]
+        own = _hashes(map(str.encode, atom_text), key=release, digest_size=8)
         with np.errstate(over="ignore"):
             cell_keys = np.add.reduceat(record_keys[pair_contributor], starts) + own
         shown_needs = true_needs + noise(cell_keys, true_needs, salt=1)
@@ -171,17 +164,47 @@ def protect(needs: Iterable[Need], territories: Territories, *, perturb: bool = 
     else:
         shown_needs, shown_intensity = true_needs.copy(), true_intensity.copy()
     return Protection(
-        atoms=tuple(ordered), needs=true_needs, shown_needs=shown_needs,
+        atoms=coded.atoms, needs=true_needs, shown_needs=shown_needs,
         intensity=true_intensity, shown_intensity=shown_intensity, record_keys=record_keys,
         pair_atom=pair_atom, pair_contributor=pair_contributor, pair_intensity=pair_intensity,
-        perturbed=perturb, keyer=keyer)
+        perturbed=perturb, keyer=keyer, labels=coded.labels, codes=coded.codes)
+
+
+def _digest(ids: Sequence[str], whos: Sequence[str],
+            fields: list[tuple[list[str], npt.NDArray[np.int64]]]) -> bytes:
+    """An order-free digest of the needs: the sum (modulo 2**64) of one hash per need, of its
+    line (its id, contributor and ``fields``, separated by US, 0x1F); 8 bytes, little-endian.
+
+    :param fields: for each field after the contributor, the texts of its distinct values and
+        the position of each need's value in them.
+    """
+    import numpy as np
+
+    tables = [(np.asarray(texts, dtype=object), codes) for texts, codes in fields]
+    digest = np.uint64(0)
+    for start in range(0, len(ids), _CHUNK):  # chunks: the lines of a million needs at once
+        end = start + _CHUNK                    # would weigh hundreds of MB
+        lines = map("\x1f".join, zip(
+            ids[start:end], whos[start:end],
+            *(table[codes[start:end]].tolist() for table, codes in tables), strict=True))
+        with np.errstate(over="ignore"):
+            digest += _hashes(map(str.encode, lines), digest_size=8).sum(dtype=np.uint64)
+    return int(digest).to_bytes(8, "little")
 
 
 def _hashes(data: Iterable[bytes], **options: Any) -> npt.NDArray[np.uint64]:
     """The BLAKE2b digests (8 bytes) of ``data``, each read as a little-endian uint64."""
     import numpy as np
 
-    digests = b"".join(map(_DIGEST, map(partial(blake2b, **options), data)))
+    # A copy of one prepared hasher per item: cheaper than a constructor call with options.
+    copy = blake2b(**options).copy
+
+    def digest(item: bytes) -> bytes:
+        hasher = copy()
+        hasher.update(item)
+        return hasher.digest()
+
+    digests = b"".join(map(digest, data))
     return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from pmae.analysis.shared_diagnosis.model import (
-    DIMENSIONS,
     ROLLUP_SUFFIX,
     TOTAL,
     UNSPECIFIED_TERRITORY,
@@ -54,23 +53,17 @@ class _Axes:
 def _axes(protection: Protection, level: Level) -> _Axes:
     import numpy as np
 
-    axes = _Axes({}, {})
-
-    def encode(name: str, values: list[str]) -> None:
-        found = sorted(set(values))
-        index = {v: k for k, v in enumerate(found)}
-        axes.codes[name] = np.fromiter((index[v] for v in values), dtype=np.int64,
-                                       count=len(values))
-        axes.labels[name] = found
-
-    for i, dimension in enumerate(DIMENSIONS):
-        values = [atom[i] for atom in protection.atoms]
-        if dimension == "territory":
-            regions = {v: protection.keyer.region(v) for v in set(values)}
-            encode("region", [regions[v] for v in values])
-            if level == "reg":
-                values = [regions[v] for v in values]
-        encode(dimension, values)
+    axes = _Axes(dict(protection.codes), dict(protection.labels))
+    # Régions: the région of each département value, coded among the sorted régions.
+    departements = protection.labels["territory"]
+    region_of = [protection.keyer.region(d) for d in departements]
+    regions = sorted(set(region_of))
+    index = {r: k for k, r in enumerate(regions)}
+    to_region = np.array([index[r] for r in region_of], dtype=np.int64)
+    axes.codes["region"] = to_region[protection.codes["territory"]]
+    axes.labels["region"] = regions
+    if level == "reg":
+        axes.codes["territory"], axes.labels["territory"] = axes.codes["region"], regions
     return axes
 
 

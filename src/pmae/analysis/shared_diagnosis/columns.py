@@ -1,0 +1,204 @@
+"""The needs of a shared diagnosis as columns, and their finest cells as integer codes.
+
+:func:`~.protection.protect` reads needs one attribute at a time: a column is one C-level pass
+over the needs, and every later step (territory mapping, atoms, contributors) takes one
+Python-level step per *distinct* value, not per need. :class:`NeedColumns` is that form; a
+caller that already holds columns (a store read column by column) gives them to
+:func:`~.protection.protect_columns` directly.
+
+The finest cell ("atom") of a need is coded as one integer: each dimension's value is replaced by
+its rank among the dimension's sorted distinct values, and the ranks are combined in mixed radix
+in the order of :data:`~.model.DIMENSIONS`. Numeric order of the codes is then the order of the
+atoms' tuples of strings, so the atoms come out sorted without building a tuple per need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from pmae.analysis.shared_diagnosis.dimensions import Atom, AtomKeyer
+from pmae.analysis.shared_diagnosis.model import DIMENSIONS, UNSPECIFIED
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["FIELDS", "AtomCodes", "Factor", "NeedColumns", "code_atoms", "factorize"]
+
+#: The attributes of a need the shared diagnosis reads.
+FIELDS: Final = ("id", "association", "theme", "territory", "date", "intensity", "size_band",
+                 "sector")
+# Mixed-radix codes stay below this; past it, the codes so far are renumbered densely first.
+_LIMIT: Final = 1 << 62
+# Up to this many distinct values, a column is factorized with a dictionary look-up per value.
+_FEW: Final = 4096
+
+
+@attrs.define(kw_only=True, frozen=True)
+class NeedColumns:
+    """Needs as equal-length columns, one per attribute of :class:`~pmae.model.Need` the shared
+    diagnosis reads (the values of the need at the same position in every column).
+
+    ``date`` holds :class:`datetime.date` values; ``intensity`` numbers or ``None`` (counted
+    as 1); ``association``, ``territory``, ``size_band`` and ``sector`` may hold ``None``.
+
+    :raises ValueError: if the columns are not all of the same length.
+    """
+
+    id: Sequence[str]
+    association: Sequence[str | None]
+    theme: Sequence[str]
+    territory: Sequence[str | None]
+    date: Sequence[dt.date]
+    intensity: Sequence[float | None]
+    size_band: Sequence[str | None]
+    sector: Sequence[str | None]
+
+    def __attrs_post_init__(self) -> None:
+        """Check the columns' lengths."""
+        lengths = {name: len(getattr(self, name)) for name in FIELDS}
+        if len(set(lengths.values())) > 1:
+            raise ValueError("need columns must have one value per need each; lengths: "
+                             + ", ".join(f"{name} {n:,}" for name, n in lengths.items()))
+
+    def __len__(self) -> int:
+        """The number of needs."""
+        return len(self.id)
+
+    @classmethod
+    def of(cls, needs: Iterable[Any]) -> NeedColumns:
+        """The columns of ``needs``: objects with the attributes of :class:`~pmae.model.Need`
+        the diagnosis reads (``Need`` itself, or lighter rows)."""
+        rows = needs if isinstance(needs, list | tuple) else list(needs)
+        return cls(**{name: list(map(attrgetter(name), rows)) for name in FIELDS})
+
+
+@attrs.define(kw_only=True, frozen=True, eq=False)
+class Factor:
+    """A column as its distinct values (in order of first appearance) and, for each need, the
+    position of its value in them."""
+
+    values: list[Any]
+    codes: npt.NDArray[np.int64]
+
+    def take(self, table: Sequence[Any], start: int, end: int) -> list[Any]:
+        """``table[k]`` for the distinct value ``k`` of each need from ``start`` to ``end``."""
+        import numpy as np
+
+        return np.asarray(table, dtype=object)[self.codes[start:end]].tolist()  # type: ignore[no-any-return]
+
+
+def factorize(values: Sequence[Any]) -> Factor:
+    """The :class:`Factor` of ``values`` (hashable), in no particular order.
+
+    A few distinct values: one look-up per value in a small dictionary. Many (territories,
+    associations): a look-up per value in a large dictionary costs a few cache misses, so the
+    values are grouped by their Python hash with a numpy sort instead; that the hashes have
+    as many distinct values as the values themselves (a set, which is cheap) proves no two
+    values share a hash.
+    """
+    import numpy as np
+
+    n = len(values)
+    distinct = set(values)
+    if len(distinct) > _FEW:
+        hashes = np.fromiter(map(hash, values), dtype=np.int64, count=n)
+        found, codes = np.unique(hashes, return_inverse=True)
+        if len(found) == len(distinct):
+            example = np.empty(len(found), dtype=np.int64)
+            example[codes] = np.arange(n)  # any one value of each group
+            return Factor(values=list(map(values.__getitem__, example.tolist())),
+                          codes=codes.reshape(-1).astype(np.int64))
+    ordered = list(distinct)
+    position = {value: k for k, value in enumerate(ordered)}
+    return Factor(values=ordered, codes=np.fromiter(map(position.__getitem__, values),
+                                                    dtype=np.int64, count=n))
+
+
+@attrs.define(kw_only=True, frozen=True, eq=False)
+class AtomCodes:
+    """The atoms of a set of needs, sorted, and the atom of each need."""
+
+    #: The atoms' tuples, in sorted order.
+    atoms: tuple[Atom, ...]
+    #: For each need, the position of its atom in ``atoms``.
+    atom_of: npt.NDArray[np.int64]
+    #: For each dimension of :data:`~.model.DIMENSIONS`: its sorted distinct values, and for
+    #: each atom the position of its value in them.
+    labels: dict[str, list[str]]
+    codes: dict[str, npt.NDArray[np.int64]]
+    #: The needs' territories and dates, factorized.
+    territory: Factor
+    date: Factor
+
+
+def code_atoms(columns: NeedColumns, keyer: AtomKeyer) -> AtomCodes:
+    """The atoms of the needs of ``columns`` (territories mapped by ``keyer``)."""
+    import numpy as np
+
+    def unspecified(value: str | None) -> str:
+        return value or UNSPECIFIED
+
+    def year(date: dt.date) -> str:
+        return str(date.year)
+
+    def same(value: str) -> str:
+        return value
+
+    territory, date = factorize(columns.territory), factorize(columns.date)
+    ranked = [_ranks(factorize(columns.theme), same), _ranks(territory, keyer.department),
+              _ranks(factorize(columns.size_band), unspecified),
+              _ranks(factorize(columns.sector), unspecified), _ranks(date, year)]
+    code = np.zeros(len(columns), dtype=np.int64)
+    span = 1
+    for ranks, values in ranked:
+        if span * max(len(values), 1) >= _LIMIT:  # renumbered densely, in the same order
+            distinct, inverse = np.unique(code, return_inverse=True)
+            code, span = inverse.reshape(-1).astype(np.int64), len(distinct)
+        code = code * len(values) + ranks
+        span *= max(len(values), 1)
+    atom_count, atom_of = _distinct(code, span)
+    # Each atom's values, read off one of its needs.
+    example = np.empty(atom_count, dtype=np.int64)
+    example[atom_of] = np.arange(len(code))
+    codes = {name: ranks[example] for name, (ranks, _) in zip(DIMENSIONS, ranked, strict=True)}
+    labels = {name: found for name, (_, found) in zip(DIMENSIONS, ranked, strict=True)}
+    decoded = [np.asarray(labels[name], dtype=object)[codes[name]].tolist()
+               for name in DIMENSIONS]
+    return AtomCodes(atoms=tuple(zip(*decoded, strict=True)), atom_of=atom_of, labels=labels,
+                     codes=codes, territory=territory, date=date)
+
+
+def _distinct(code: npt.NDArray[np.int64], span: int) -> tuple[int, npt.NDArray[np.int64]]:
+    """The number of distinct values of ``code`` (all in ``range(span)``) and the position of
+    each value among them, sorted: by a table of ``span`` entries when that is small, else by
+    a sort."""
+    import numpy as np
+
+    if span > 4 * len(code) + 1024:
+        found, inverse = np.unique(code, return_inverse=True)
+        return len(found), inverse.reshape(-1).astype(np.int64)
+    present = np.zeros(span, dtype=bool)
+    present[code] = True
+    found = np.flatnonzero(present)
+    position = np.zeros(span, dtype=np.int64)
+    position[found] = np.arange(len(found))
+    return len(found), position[code]
+
+
+def _ranks(factor: Factor, label: Callable[[Any], str]
+           ) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """For each need, the rank of its value's label among the sorted distinct labels; the
+    labels. ``label`` is called once per distinct value."""
+    import numpy as np
+
+    label_of = list(map(label, factor.values))
+    labels = sorted(set(label_of))
+    rank = {text: k for k, text in enumerate(labels)}
+    table = np.fromiter(map(rank.__getitem__, label_of), dtype=np.int64, count=len(label_of))
+    return table[factor.codes], labels
