@@ -50,6 +50,7 @@ from pmae.territories import Territories, TerritoryError
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
+    from pmae.store.light import NeedCount
     from pmae.vocab import Term, Vocabulary
 
 __all__ = ["LEVELS", "STATUSES", "Coverage", "CoverageCell", "Level", "coverage",
@@ -242,6 +243,7 @@ def coverage(
     themes: Sequence[str] | None = None, stages: Sequence[str] | None = None,
     today: dt.date | None = None, redundant_at: int = 3, territories: Territories | None = None,
     vocabularies: Mapping[str, Vocabulary] | None = None, session: Session | None = None,
+    need_counts: Iterable[NeedCount] | None = None,
 ) -> Coverage:
     """The coverage of ``bundle``'s offers, territory × theme × stage.
 
@@ -257,6 +259,9 @@ def coverage(
     :param redundant_at: distinct actors covering a whole cell from which it is ``redondant``.
     :param session: where the territories and the vocabularies (the default axes) come from:
         :func:`pmae.session` by default; ``territories=`` and ``vocabularies=`` override its.
+    :param need_counts: the needs already counted, ``(territory, theme, stage, count)`` (a
+        store's :meth:`~pmae.store.Store.light_bundle` with ``need_counts``), instead of
+        ``bundle.needs``: the same grid as counting those needs one by one.
     :raises TerritoryError: if ``region`` is not a known territory.
     :raises ValueError: for an unknown ``level`` or ``redundant_at`` below 1.
     """
@@ -270,13 +275,18 @@ def coverage(
     grid = Grid(level, codes, territories, _region_of(territories))
     current = [o for o in bundle.offers if in_force(o, as_of)]
     expired = sum(1 for o in bundle.offers if o.valid_until is not None and o.valid_until < as_of)
+    # Coverage only counts needs per (territory, theme, stage): count them first (in C), then
+    # go through the groups (half a million for a million needs in communes).
+    counted = (list(need_counts) if need_counts is not None else
+               [(*key, n) for key, n in Counter(
+                   (need.territory, need.theme, need.stage) for need in bundle.needs).items()])
     # A plugin's themes scoped to other territories (Term.territories) make no zones blanches.
     theme_axis = _axis(themes, vocabularies["themes"],
-                       [t for o in current for t in o.themes] + [n.theme for n in bundle.needs],
+                       [t for o in current for t in o.themes] + [g[1] for g in counted],
                        grid.applies)
     stage_axis = _axis(stages, vocabularies["stages"],
                        [s for o in current for s in o.stages]
-                       + [n.stage for n in bundle.needs if n.stage is not None])
+                       + [g[2] for g in counted if g[2] is not None])
     theme_set, stage_set = frozenset(theme_axis), frozenset(stage_axis)
 
     # (territory, theme, stage) -> [(offer, wholly)]: each offer's territories expanded once.
@@ -301,23 +311,21 @@ def coverage(
     needs: dict[CellKey, int] = {}
     unstaged: dict[tuple[str, str], int] = {}
     needs_out = other_theme = other_stage = 0
-    placed = grid.placed  # read inline: a million needs make a method call per need count
-    for need in bundle.needs:
-        theme = need.theme
+    placed = grid.placed  # read inline: half a million groups make a method call per group
+    for code, theme, stage, count in counted:
         if theme not in theme_set:
-            other_theme += 1
+            other_theme += count
             continue
-        code = need.territory
         place = placed[code] if code in placed else grid.place(code)
         if place is None:
-            needs_out += 1
-        elif need.stage is None:
-            unstaged[(place, theme)] = unstaged.get((place, theme), 0) + 1
-        elif need.stage not in stage_set:
-            other_stage += 1
+            needs_out += count
+        elif stage is None:
+            unstaged[(place, theme)] = unstaged.get((place, theme), 0) + count
+        elif stage not in stage_set:
+            other_stage += count
         else:
-            key = (place, theme, need.stage)
-            needs[key] = needs.get(key, 0) + 1
+            key = (place, theme, stage)
+            needs[key] = needs.get(key, 0) + count
 
     cells: dict[CellKey, CoverageCell] = {}
     for target in grid.codes:
@@ -336,7 +344,7 @@ def coverage(
             "offers_expired": expired,
             "offers_not_started": len(bundle.offers) - len(current) - expired,
             "offers_outside": outside,
-            "needs": len(bundle.needs), "needs_in_cells": sum(needs.values()),
+            "needs": sum(g[3] for g in counted), "needs_in_cells": sum(needs.values()),
             "needs_without_stage": sum(unstaged.values()), "needs_outside": needs_out,
             "needs_other_theme": other_theme, "needs_other_stage": other_stage,
         },

@@ -85,12 +85,15 @@ def coverage_command(ctx: click.Context,
         raise click.BadParameter(_("{region!r} is not a known territory (write it with its "
                                    "level: reg:84, dep:69, fr)").format(region=region),
                                  param_hint="--region")
+    # From a store, the needs come counted by territory, theme and stage (all the grid reads of
+    # them): a few tens of thousands of rows for a national store's million needs.
     data = source.load(ctx, output_format=output_format,
-                       collections=("actors", "offers", "needs"), light=True)
+                       collections=("actors", "offers", "need_counts"), light=True)
     try:
         grid = coverage(data, level=level, region=region, themes=themes or None,
                         stages=stages or None, today=reference_date(ctx, today),
-                        redundant_at=redundant_at, session=session)
+                        redundant_at=redundant_at, session=session,
+                        need_counts=getattr(data, "need_counts", None))
     except TerritoryError as error:  # pragma: no cover - region checked above
         raise click.BadParameter(str(error), param_hint="--region") from None
     if graph:

@@ -115,9 +115,9 @@ class DataSource:
         without validating them again.
 
         :param collections: from a store, read only these (an analysis that needs a few).
-        :param light: from a store, the light rows of ``collections`` (actors, offers, needs;
-            see :mod:`pmae.store.light`) instead of whole records: for coverage and the shared
-            diagnosis, which read only the attributes those rows carry.
+        :param light: from a store, the light rows of ``collections`` (actors, offers, needs,
+            or the needs counted, ``need_counts``; see :mod:`pmae.store.light`) instead of whole
+            records: for coverage and the shared diagnosis, which read only what those carry.
         """
         if self.bundle is not None:
             return load_valid_bundle(ctx, self.bundle, output_format=output_format, why=why)

@@ -243,9 +243,10 @@ class Store:
 
     def light_bundle(self, collections: Iterable[str] = light.LIGHT_COLLECTIONS
                      ) -> light.LightBundle:
-        """The light rows of ``collections`` (actors, offers, needs): what coverage and the
-        shared diagnosis read of each record, read column by column (see
-        :mod:`pmae.store.light`), as the connection's role may read them."""
+        """The light rows of ``collections`` (actors, offers, needs, or ``need_counts``, the
+        needs counted per territory, theme and stage): what coverage and the shared diagnosis
+        read of each record, read column by column (see :mod:`pmae.store.light`), as the
+        connection's role may read them."""
         with self._snapshot() as connection:
             return light.read(connection, collections, generated_at=self._date(connection))
 
