@@ -63,6 +63,8 @@ LEVELS: Final = ("dep", "reg")
 STATUSES: Final = ("zone_blanche", "couvert", "redondant")
 #: ``(territory, theme, stage)``, the key of a cell.
 CellKey = tuple[str, str, str]
+#: What a cell keeps of an offer covering it: its id, its actor, whether it covers it wholly.
+_Entry = tuple[str, str, bool]
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -282,15 +284,17 @@ def coverage(
                    (need.territory, need.theme, need.stage) for need in bundle.needs).items()])
     # A plugin's themes scoped to other territories (Term.territories) make no zones blanches.
     theme_axis = _axis(themes, vocabularies["themes"],
-                       [t for o in current for t in o.themes] + [g[1] for g in counted],
+                       {t for o in current for t in o.themes} | {g[1] for g in counted},
                        grid.applies)
     stage_axis = _axis(stages, vocabularies["stages"],
-                       [s for o in current for s in o.stages]
-                       + [g[2] for g in counted if g[2] is not None])
+                       {s for o in current for s in o.stages}
+                       | {g[2] for g in counted if g[2] is not None})
     theme_set, stage_set = frozenset(theme_axis), frozenset(stage_axis)
 
     # (territory, theme, stage) -> [(offer, wholly)]: each offer's territories expanded once.
-    buckets: dict[CellKey, list[tuple[Offer, bool]]] = {}
+    # An entry is (offer id, actor, whether it covers the cell wholly): one tuple per offer and
+    # grid territory, shared by the offer's themes and stages.
+    buckets: dict[CellKey, list[_Entry]] = {}
     outside = 0
     for offer in current:
         reach = grid.reach(offer.territories)
@@ -299,14 +303,15 @@ def coverage(
         if not (reach and offer_themes and offer_stages):
             outside += 1
             continue
+        entries = [(target, (offer.id, offer.actor, whole)) for target, whole in reach]
         for theme in offer_themes:
             for stage in offer_stages:
-                for target, whole in reach:
+                for target, entry in entries:
                     key = (target, theme, stage)
                     bucket = buckets.get(key)
                     if bucket is None:
                         buckets[key] = bucket = []
-                    bucket.append((offer, whole))
+                    bucket.append(entry)
 
     needs: dict[CellKey, int] = {}
     unstaged: dict[tuple[str, str], int] = {}
@@ -351,14 +356,14 @@ def coverage(
     )
 
 
-def _cell(key: CellKey, entries: Sequence[tuple[Offer, bool]], needs: int,
+def _cell(key: CellKey, entries: Sequence[_Entry], needs: int,
           redundant_at: int) -> CoverageCell:
-    offers = sorted({o.id for o, _ in entries})
-    wholly = {o.actor for o, whole in entries if whole}
+    offers = sorted({i for i, _, _ in entries})
+    wholly = {actor for _, actor, whole in entries if whole}
     status = ("zone_blanche" if not offers else "redondant" if len(wholly) >= redundant_at
               else "couvert")
-    whole_ids = {o.id for o, whole in entries if whole}
+    whole_ids = {i for i, _, whole in entries if whole}
     return CoverageCell(
         territory=key[0], theme=key[1], stage=key[2], offers=tuple(offers),
-        actors=tuple(sorted({o.actor for o, _ in entries})), needs=needs, status=status,
+        actors=tuple(sorted({actor for _, actor, _ in entries})), needs=needs, status=status,
         partial=tuple(i for i in offers if i not in whole_ids))
