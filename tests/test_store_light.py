@@ -53,7 +53,7 @@ def _check(db: str) -> Bundle:
     assert all(type(row) is NeedCount for row in counted.need_counts)
     groups = [row[:3] for row in counted.need_counts]
     assert len(set(groups)) == len(groups)  # each (territory, theme, stage) once
-    assert {row[:3]: row.count for row in counted.need_counts} == Counter(
+    assert {row[:3]: row.needs for row in counted.need_counts} == Counter(
         (n.territory, n.theme, n.stage) for n in whole.needs)
     return whole
 

@@ -166,13 +166,13 @@ def test_light_rows_are_what_the_role_may_read(shared: dict[str, str]) -> None:
     assert {row.id for row in light.needs} == {"reseau-a:besoin-1"}
     assert not any(row.id.startswith("reseau-b:") for row in light.offers)
     # The needs counted for coverage are those A may read, counted after the filtering.
-    assert counted is not None and sum(row.count for row in counted) == len(light.needs)
+    assert counted is not None and sum(row.needs for row in counted) == len(light.needs)
     with open_store(shared["admin"], session=CORE) as store:
         every = store.light_bundle()
         all_counted = store.light_bundle(["need_counts"]).need_counts
     assert {row.id for row in every.needs} > {row.id for row in light.needs}
     assert all_counted is not None
-    assert sum(row.count for row in all_counted) == len(every.needs)
+    assert sum(row.needs for row in all_counted) == len(every.needs)
     assert {row.id for row in every.offers} > {row.id for row in light.offers}
 
 

@@ -317,19 +317,19 @@ def coverage(
     unstaged: dict[tuple[str, str], int] = {}
     needs_out = other_theme = other_stage = 0
     placed = grid.placed  # read inline: half a million groups make a method call per group
-    for code, theme, stage, count in counted:
+    for code, theme, need_stage, count in counted:
         if theme not in theme_set:
             other_theme += count
             continue
         place = placed[code] if code in placed else grid.place(code)
         if place is None:
             needs_out += count
-        elif stage is None:
+        elif need_stage is None:
             unstaged[(place, theme)] = unstaged.get((place, theme), 0) + count
-        elif stage not in stage_set:
+        elif need_stage not in stage_set:
             other_stage += count
         else:
-            key = (place, theme, stage)
+            key = (place, theme, need_stage)
             needs[key] = needs.get(key, 0) + count
 
     cells: dict[CellKey, CoverageCell] = {}

@@ -80,7 +80,8 @@ class NeedCount(NamedTuple):
     territory: str | None
     theme: str
     stage: str | None
-    count: int
+    #: How many (``count`` is the tuple's method).
+    needs: int
 
 
 @attrs.define(frozen=True, kw_only=True)
