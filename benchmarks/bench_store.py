@@ -28,9 +28,11 @@ listing with filters        offers --theme --terr…   ≤ 200 ms
 
 National figures of the store's commands (``pmae coverage --db`` / ``pmae needs --db`` on the
 national store, ``/usr/bin/time``, load 10–20): coverage 21.2 s CPU and 2,004 MiB reading whole
-records, 13.0 s CPU and 850 MiB with light rows (:mod:`pmae.store.light`); needs 35.6 s CPU and
-1,814 MiB, then 22.1 s CPU and 1,078 MiB; the rest is the grid's and the protection's
-computation. From the file (the bundle validated whole first), see ``docs/store.md``.
+records, 13.0 s CPU and 850 MiB with light rows (:mod:`pmae.store.light`), 4.8 s CPU and
+274 MiB with the needs counted by the database (``need_counts``; 9.2 s and 784 MiB for the light
+rows in the same run, load 5–6); needs 35.6 s CPU and 1,814 MiB, then 22.1 s CPU and 1,078 MiB;
+the rest is the grid's and the protection's computation. From the file (the bundle validated
+whole first), see ``docs/store.md``.
 
 National publication (``--bundle nat.jsonl --publish-only``, 1,260,000 records, a shared 2-core
 machine at load 13–15): validate 31.9 s CPU (2,310 MiB), publish 118.4 s CPU = 3.72 × (552

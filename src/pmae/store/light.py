@@ -11,7 +11,8 @@ SQLite, the generated JSONB column ``data`` on PostgreSQL), and each record beco
 tuple whose attributes carry the model's names, values and defaults: dates as
 :class:`datetime.date`, lists as tuples in the record's order, a missing field as the model's
 default. ``tests/test_store_light.py`` compares every attribute with the model's, record by
-record, on the sample and random bundles.
+record, on the sample and random bundles. Coverage, which only counts needs per territory,
+theme and stage, reads them counted by the database (:func:`need_counts`).
 
 Visibility is the database's business, as for every read: the rows the connection's role may
 not read are not returned (PostgreSQL's row-level security applies to these statements as to
