@@ -48,7 +48,7 @@ DIALOGUE_MD = (
     "rendez-vous trimestriel, préparé avec un tiers, où le bureau et les salariés font le point "
     "sur le travail. · Apportée par : UDES Auvergne-Rhône-Alpes, DLA de l'Isère · Présentée à : "
     "Rencontre régionale : le dialogue social dans les petites associations employeuses "
-    "(26/06/2025) · Ressources : [Le dialogue social dans les TPE associatives]"
+    "(26 juin 2025) · Ressources : [Le dialogue social dans les TPE associatives]"
     "(https://www.aravis.example.org/ressources/guide-dialogue-social)")
 
 
@@ -105,7 +105,7 @@ def test_sample_sheets_list_the_practices_of_their_theme() -> None:
     words = _text(section)
     for part in ("Un temps d'échange employeur bénévole", "Apportée par : UDES "
                  "Auvergne-Rhône-Alpes, DLA de l'Isère", "Présentée à : Rencontre régionale : "
-                 "le dialogue social dans les petites associations employeuses (26/06/2025)",
+                 "le dialogue social dans les petites associations employeuses (26 juin 2025)",
                  "Ressources : Le dialogue social dans les TPE associatives"):
         assert part in words
     # Standalone, the sheet is self-contained: its only link is the resource's.

@@ -426,7 +426,9 @@ def test_cli_plugins_lists_pmae_ical(only_this_plugin: None) -> None:
     }
 
 
-def test_cli_export(tmp_path: Path, only_this_plugin: None) -> None:
+def test_cli_export(tmp_path: Path, only_this_plugin: None,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")  # pmae speaks French by default; this test, English
     bundle_file = tmp_path / "bundle.json"
     pmae.write_bundle(make_bundle(), bundle_file)
     output = tmp_path / "meetings.ics"
@@ -437,7 +439,7 @@ def test_cli_export(tmp_path: Path, only_this_plugin: None) -> None:
     # Same bytes as the library call: the JSON round trip loses nothing the calendar shows.
     plugins = manager()
     ctx = ExportContext(audience="public", vocabularies=plugins.vocabularies(),
-                        territories=plugins.territories())
+                        territories=plugins.territories(), lang="en")  # the run's language
     assert output.read_bytes() == export(pmae.load_bundle(bundle_file), ctx)
     assert set(events(output.read_bytes())) == {
         "lma-ra:rr-2025-03@pmae", "lma-ra:rr-2025-03#workshop-1@pmae",

@@ -184,7 +184,8 @@ def test_api_response_gives_associations_only(session: Session) -> None:
 ])
 def test_bad_files_are_located_errors(session: Session, tmp_path: Path, importer: str,
                                       content: str, code: str, line: int | None, path: str,
-                                      message: str) -> None:
+                                      message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")  # the core's part of a message follows the locale
     file = tmp_path / "input"
     file.write_text(content, encoding="utf-8")
     report = run(importer, file, session, source="lma-ra")
