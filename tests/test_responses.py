@@ -196,7 +196,7 @@ def test_a_store_of_version_3_upgrades_and_holds_responses(
     with monkeypatch.context() as old:
         old.setattr(connection, "SCHEMA_VERSION", 3)  # a store made by the previous pmae
         open_store(db, create=True).close()
-    assert upgrade(db) == (3, [4, 5, 6])
+    assert upgrade(db) == (3, [4, 5, 6, 7])
     write_bundle(_bundle(), tmp_path / "b.json")
     session = _store_session()
     with open_store(db, session=session) as store:  # type: ignore[arg-type]

@@ -126,7 +126,7 @@ def test_associations_names_are_searched_in_full_text(store: Store, tmp_path: Pa
     target.execute("UPDATE store_meta SET value = '3' WHERE key = 'schema_version'")
     target.commit()
     target.close()
-    assert upgrade(old) == (3, [4, 5, 6])
+    assert upgrade(old) == (3, [4, 5, 6, 7])
     with open_store(old, session=CORE) as upgraded:
         assert _ids(upgraded.associations(text=folded)) == expected
 

@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import drop_database, new_database, valid_document
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import bundles
 
 from pmae.cli import cli
@@ -29,6 +30,7 @@ from pmae.model import COLLECTIONS, Bundle, Record
 from pmae.sessions import make_session
 from pmae.store import StoreError, open_store
 from pmae.store.networks import add_network, network_url, networks
+from pmae.store.schema import DEFAULT_VISIBILITY
 
 CORE = make_session(load=[])
 
@@ -186,6 +188,43 @@ def test_an_anonymous_reader_sees_only_public_records(shared: dict[str, str]) ->
             connection.execute("DELETE FROM actors")
 
 
+def test_what_a_names_no_visibility_of_is_its_collection_s_default(
+        shared: dict[str, str]) -> None:
+    """A's bundle names no visibility: its need, association and referral are restricted (the
+    model's default), so neither B nor the anonymous reader reads them, nor their versions,
+    link rows, full text or light rows; A's actors are public (their default)."""
+    hidden = {"needs": "reseau-a:besoin-1", "associations": "reseau-a:asso-1",
+              "referrals": "reseau-a:orientation-1"}
+    dependent = {"associations_fts": "associations", "associations_departements":
+                 "associations", "needs_departements": "needs"}
+    with psycopg.connect(shared["admin"], autocommit=True) as connection:
+        held = {t: connection.execute(f'SELECT count(*) FROM "{t}" AS d JOIN "{c}" AS r ON '
+                                      f"r.rowid = d.{'rowid' if t.endswith('_fts') else 'record'}"
+                                      " WHERE r.source = 'reseau-a'").fetchone()
+                for t, c in dependent.items()}
+    assert all(count == (1,) for count in held.values()), held
+    for url, role in ((shared["b"], None), (shared["admin"], "pmae_public")):
+        with psycopg.connect(url, autocommit=True) as connection:
+            if role:
+                connection.execute(f"SET ROLE {role}")
+            for collection, record in hidden.items():
+                assert connection.execute(f'SELECT id FROM "{collection}" WHERE id = %s',
+                                          (record,)).fetchall() == [], (role, collection)
+                assert connection.execute("SELECT id FROM versions WHERE id = %s",
+                                          (record,)).fetchall() == [], (role, collection)
+            for table, collection in dependent.items():
+                key = "rowid" if table.endswith("_fts") else "record"
+                # The row may be read only if its record may: B's own, or none for the public.
+                assert connection.execute(
+                    f'SELECT count(*) FROM "{table}" AS d WHERE NOT EXISTS (SELECT 1 FROM '
+                    f'"{collection}" AS r WHERE r.rowid = d.{key} AND r.source = '
+                    "'reseau-b')").fetchone() == (0,), (role, table)
+            assert connection.execute("SELECT count(*) FROM actors WHERE source = "
+                                      "'reseau-a'").fetchone() == (2,)
+    with open_store(shared["b"], session=CORE) as store:
+        assert not any(row.id.startswith("reseau-a:") for row in store.light_bundle().needs)
+
+
 def test_networks_commands(shared: dict[str, str]) -> None:
     admin = shared["admin"]
     assert [(n.slug, n.role) for n in networks(admin)] == [
@@ -221,17 +260,37 @@ def _may_read(record: Record, network: str | None) -> bool:
     return any(_visible(record, "network", who) for who in whom)
 
 
+def _strip_visibility(admin: str, ids: list[str]) -> None:
+    """The records ``ids`` as if published naming no visibility: their JSON, in their table
+    and their history, without it, and the column their collection's default (what
+    :func:`pmae.store.rows.put_rows` writes for such a record)."""
+    with psycopg.connect(admin, autocommit=True) as connection:
+        for collection in COLLECTIONS:
+            connection.execute(f'UPDATE "{collection}" SET record = (data - \'visibility\')'
+                               "::text, visibility = %s WHERE id = ANY(%s)",
+                               (DEFAULT_VISIBILITY[collection], ids))
+        connection.execute("UPDATE versions SET record = (record::jsonb - 'visibility')::text "
+                           "WHERE id = ANY(%s)", (ids,))
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(a=bundles(max_records=3), b=bundles(max_records=3))
+@given(a=bundles(max_records=3), b=bundles(max_records=3),
+       omitted=st.sets(st.integers(min_value=0, max_value=80)))
 def test_each_role_sees_what_the_audience_filter_lets_it_see(
-        new_pg_at: Callable[[], AbstractContextManager[str]], a: Bundle, b: Bundle) -> None:
+        new_pg_at: Callable[[], AbstractContextManager[str]], a: Bundle, b: Bundle,
+        omitted: set[int]) -> None:
+    """Record for record, in each collection and in the history, also when records name no
+    visibility (``omitted``: their positions among the records published)."""
     slugs = sorted({a.source.slug, b.source.slug})
     with new_pg_at() as admin:
         with open_store(admin, create=True, session=CORE) as store:
             store.publish(a)
             if b.source.slug != a.source.slug:
                 store.publish(b)
-            held = store.bundle()
+            published = store.bundle()
+            ids = [r.id for collection in COLLECTIONS for r in getattr(published, collection)]
+            _strip_visibility(admin, [i for n, i in enumerate(ids) if n in omitted])
+            held = store.bundle()  # as the model reads them: their collection's default
         roles = {slug: network_url(admin, add_network(admin, slug, role=f"pmae_p_{i}")[0].role,
                                    None) for i, slug in enumerate(slugs)}
         roles["nobody-else"] = network_url(
@@ -240,12 +299,16 @@ def test_each_role_sees_what_the_audience_filter_lets_it_see(
             with psycopg.connect(url, autocommit=True) as connection:
                 if network is None:  # the administrator, as the anonymous reader
                     connection.execute("SET ROLE pmae_public")
+                history = {row[0] for row in connection.execute(
+                    "SELECT id FROM versions").fetchall()}
                 for collection in COLLECTIONS:
                     seen = {row[0] for row in connection.execute(
                         f'SELECT id FROM "{collection}"').fetchall()}
                     expected = {r.id for r in getattr(held, collection)
                                 if _may_read(r, network)}
                     assert seen == expected, (network, collection)
+                    assert history & {r.id for r in getattr(held, collection)} == expected, (
+                        network, collection, "versions")
 
 
 def test_the_shared_diagnosis_reaches_networks_as_protected_tables_only(

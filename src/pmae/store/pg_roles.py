@@ -16,6 +16,10 @@ says in Python of one record:
   (the label tables are the administrator's: :mod:`pmae.store.pg_labels`);
 - any other role, such as ``pmae_public`` (the anonymous reader), reads the public records.
 
+A record published without a ``visibility`` has its collection's default, the model's
+(:data:`pmae.store.schema.DEFAULT_VISIBILITY`: ``restricted`` for associations, diagnoses,
+needs and referrals): its row's column holds it, and the history's policy reads it.
+
 What a record references (an offer's hidden actor) is the audience filter's business when a
 bundle is read (a dump filters as before); the database enforces each record's own visibility.
 The store's administrator (the role that makes the store and adds networks) is a superuser or
@@ -32,6 +36,7 @@ from typing import Final
 from pmae.model import COLLECTIONS
 from pmae.store.schema import (
     ADDED_IN,
+    DEFAULT_VISIBILITY,
     DEPARTEMENTS,
     FULL_TEXT,
     FULL_TEXT_1,
@@ -149,6 +154,37 @@ def _collection(collection: str) -> list[str]:
     return statements
 
 
+#: The source of a version of a record (the ``versions`` table has no source column).
+_VERSION_SOURCE: Final = "split_part(id, ':', 1)"
+
+
+def _version_read() -> str:
+    """SQL: whether the session's role may read a row of ``versions`` (a record's version,
+    whose visibility is in its JSON, or the model's default for its collection)."""
+    default = " ".join(f"WHEN '{collection}' THEN '{visibility}'"
+                       for collection, visibility in DEFAULT_VISIBILITY.items())
+    visibility = (f"coalesce(pmae_jsonb(record)->>'visibility', "
+                  f"CASE collection {default} END)")
+    return ("record IS NULL OR CASE WHEN collection = 'needs' THEN "
+            f"{visibility} = 'public' OR {_VERSION_SOURCE} = {NETWORK} ELSE "
+            + _may_read(_VERSION_SOURCE, visibility,
+                        "coalesce(pmae_jsonb(record)->>'recipients', '[]')") + " END")
+
+
+def _default_visibility() -> list[str]:
+    """Migration 7: the ``visibility`` column of a record published without one becomes its
+    collection's default (versions 1 to 6 wrote ``public``: a need without visibility was
+    readable by every network and the anonymous role), and the history's policy reads the
+    same default."""
+    return [
+        *(f"UPDATE {quote(collection)} SET visibility = '{default}' "
+          f"WHERE data->>'visibility' IS NULL AND visibility <> '{default}'"
+          for collection, default in DEFAULT_VISIBILITY.items()),
+        "DROP POLICY pmae_read ON versions",
+        f"CREATE POLICY pmae_read ON versions FOR SELECT USING ({_version_read()})",
+    ]
+
+
 def after_migration(number: int) -> list[str]:
     """What PostgreSQL adds after migration ``number`` of :mod:`pmae.store.schema`: the
     networks, the row-level security of the tables it made, the shared diagnosis."""
@@ -157,13 +193,8 @@ def after_migration(number: int) -> list[str]:
         for collection in COLLECTIONS:
             if ADDED_IN.get(collection, 1) == 1:  # later collections: their own migration
                 statements += _collection(collection)
-        source = "split_part(id, ':', 1)"
-        visibility = "coalesce(pmae_jsonb(record)->>'visibility', 'public')"
-        shown = ("record IS NULL OR CASE WHEN collection = 'needs' THEN "
-                 f"{visibility} = 'public' OR {source} = {NETWORK} ELSE "
-                 + _may_read(source, visibility, "coalesce(pmae_jsonb(record)->>'recipients', "
-                             "'[]')") + " END")
-        return statements + _secure("versions", shown, f"{source} = {NETWORK}") + \
+        return statements + _secure("versions", _version_read(), f"{_VERSION_SOURCE} = "
+                                    f"{NETWORK}") + \
             _secure("sources", "true", f"slug = {NETWORK}")
     if number == 3:
         return [s for collection in DEPARTEMENTS if ADDED_IN.get(collection, 1) == 1
@@ -171,6 +202,8 @@ def after_migration(number: int) -> list[str]:
                                     "record")]
     if number == 4:
         return _dependent("associations_fts", "associations", "rowid")
+    if number == 7:
+        return _default_visibility()
     # A migration that adds collections (5: responses, practices) secures their tables.
     return [s for collection, added in ADDED_IN.items() if added == number
             for s in (_collection(collection) + _dependent(

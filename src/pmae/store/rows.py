@@ -13,6 +13,7 @@ import orjson
 from pmae.store.backend import Connection
 from pmae.store.schema import (
     COLUMNS,
+    DEFAULT_VISIBILITY,
     DEPARTEMENTS,
     FULL_TEXT,
     LINKS,
@@ -66,6 +67,9 @@ def _statements(collection: str) -> dict[str, Any]:
                 f"DELETE FROM {fts} WHERE rowid = ?") if text else None,
         "names": [name for name, _ in COLUMNS[collection]],
         "text": text,
+        # A record without visibility has the model's default, as pmae.io.audience reads it
+        # (and PostgreSQL's row-level security reads this column).
+        "visibility": DEFAULT_VISIBILITY[collection],
     }
 
 
@@ -99,13 +103,14 @@ def put_rows(connection: Connection, collection: str,
     inserts, updates, texts = [], [], []
     links: dict[str, list[tuple[int, str]]] = {field: [] for field in sql["links"]}
     names, text_fields, full_text = sql["names"], sql["text"], bool(sql["fts"])
+    visibility = sql["visibility"]
     dumps = orjson.dumps
     # A million records at national scale: the loop keeps to local names and C calls.
     for record, text, rowid in records:
         get = record.get
         record_id = record["id"]
         recipients = get("recipients")
-        values = [record_id, record_id.partition(":")[0], get("visibility", "public"),
+        values = [record_id, record_id.partition(":")[0], get("visibility", visibility),
                   "[]" if recipients is None else dumps(recipients).decode(),
                   *map(get, names), text]
         if rowid is None:

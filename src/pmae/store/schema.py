@@ -18,8 +18,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Final
 
+import attrs
+
+from pmae.model.bundle import COLLECTIONS
+
 #: The schema version this pmae writes and reads.
-SCHEMA_VERSION: Final = 6
+SCHEMA_VERSION: Final = 7
+
+#: collection -> the visibility of a record that names none: the model's default (its
+#: class's attrs default), which :mod:`pmae.io.audience` applies. The ``visibility`` column
+#: holds it for such a record (PostgreSQL's row-level security and the light rows read it).
+DEFAULT_VISIBILITY: Final[dict[str, str]] = {
+    collection: str(attrs.fields(cls).visibility.default)
+    for collection, cls in COLLECTIONS.items()}
 
 #: collection -> ((column, label table or None), …): the indexed single-valued fields.
 COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
@@ -300,7 +311,22 @@ def _version_6() -> list[str]:
     return names_statements()
 
 
+def _version_7() -> list[str]:
+    """The ``visibility`` column of a record published without one: the model's default for
+    its collection (:data:`DEFAULT_VISIBILITY`), not ``public`` as versions 1 to 6 wrote it
+    (a need, an association, a diagnosis or a referral is ``restricted``). SQLite's
+    statements; PostgreSQL's are :func:`pmae.store.pg_roles.after_migration`'s (with the
+    history's policy)."""
+    from pmae.store.names import SQLITE_ONLY
+
+    return [f"{SQLITE_ONLY}UPDATE {quote(collection)} SET visibility = '{default}' "
+            "WHERE json_extract(record, '$.visibility') IS NULL "
+            f"AND visibility <> '{default}'"
+            for collection, default in DEFAULT_VISIBILITY.items()]
+
+
 #: version -> the statements leading to it from the version before (0: an empty file).
 MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {
     1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6,
+    7: _version_7,
 }
