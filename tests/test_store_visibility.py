@@ -36,8 +36,8 @@ HIDDEN = {"needs": "lma-ra:besoin-1", "associations": "lma-ra:asso-1",
 
 
 def test_the_defaults_are_the_model_s() -> None:
-    assert DEFAULT_VISIBILITY == {
-        name: attrs.fields(cls).visibility.default for name, cls in COLLECTIONS.items()}
+    model = {name: attrs.fields(cls).visibility.default for name, cls in COLLECTIONS.items()}
+    assert model == DEFAULT_VISIBILITY
     assert {c for c, v in DEFAULT_VISIBILITY.items() if v == "restricted"} == {
         "associations", "diagnoses", "needs", "referrals"}
 
@@ -178,5 +178,5 @@ def test_a_row_written_without_visibility_has_the_default(tmp_path: Path) -> Non
     with sqlite3.connect(db) as c:
         for collection, record in HIDDEN.items():
             rows.put_rows(c, collection, [({"id": record}, "{}", None)])  # type: ignore[arg-type]
-    assert {name: values for name, values in _columns(db).items() if values} == dict.fromkeys(
-        HIDDEN, {"restricted"})
+    written = {name: values for name, values in _columns(db).items() if values}
+    assert written == {collection: {"restricted"} for collection in HIDDEN}
