@@ -20,6 +20,7 @@ from pmae.io.pipeline import InvalidBundleError
 from pmae.sample import load_sample
 from pmae.sessions import Session
 from pmae.store import (
+    SCHEMA_VERSION,
     Changes,
     CorruptStoreError,
     MergeConflictError,
@@ -284,8 +285,9 @@ def _set_schema_version(db: Path, version: int) -> None:
 def test_a_store_from_a_newer_pmae_is_refused(tmp_path: Path, core: Session, sample: Path) -> None:
     db = tmp_path / "s.db"
     open_store(db, create=True).close()
-    _set_schema_version(db, 7)
-    with pytest.raises(NewerStoreError, match=r"schema version 7, written by pmae 9\.1.*"
+    newer = SCHEMA_VERSION + 1
+    _set_schema_version(db, newer)
+    with pytest.raises(NewerStoreError, match=rf"schema version {newer}, written by pmae 9\.1.*"
                                               r"install pmae 9\.1 or later"):
         open_store(db)
     refused = _invoke(core, "publish", str(sample), "--db", str(db))
