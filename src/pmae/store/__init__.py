@@ -41,7 +41,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pmae.io.stream import Progress
 from pmae.model import Actor, Association, Bundle, Need, Offer, Source
@@ -249,6 +249,15 @@ class Store:
         connection's role may read them."""
         with self._snapshot() as connection:
             return light.read(connection, collections, generated_at=self._date(connection))
+
+    def shareable_need_columns(self) -> dict[str, list[Any]]:
+        """The needs the shared diagnosis counts (all but the private ones), one list per
+        field it reads (see :mod:`pmae.store.need_columns`), as the connection's role may
+        read them."""
+        from pmae.store.need_columns import shareable_need_columns
+
+        with self._snapshot() as connection:
+            return shareable_need_columns(connection)
 
     def _date(self, connection: Connection) -> dt.datetime:
         return query.store_time(connection) or dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -1,0 +1,56 @@
+"""The shareable needs of the store as columns: what the shared diagnosis reads, and nothing
+per need but the values themselves.
+
+``pmae needs --db`` protects every need that is not private
+(:func:`pmae.analysis.shared_diagnosis.shareable_needs`), reading eight of their fields
+(:data:`pmae.analysis.shared_diagnosis.columns.FIELDS`). A light row per need
+(:func:`pmae.store.light.needs`) cost a named tuple per need at national scale; here each field
+is read straight into a list of its values, in the order the needs entered the store (the order
+of the bundle they came from), with the model's values: dates as :class:`datetime.date`, an
+intensity as the record has it (``int`` or ``float``), ``None`` where a field is absent.
+
+The filter is the database's: a record's ``visibility`` column is the visibility it names
+(``public`` when it names none, and a need without one is ``restricted``: kept either way), so
+``visibility <> 'private'`` keeps exactly the needs :func:`shareable_needs` keeps; the rows the
+connection's role may not read are not returned, as for any read.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import orjson
+
+from pmae.io.pipeline import _gc_paused as gc_paused
+from pmae.model.fields import date as as_date
+from pmae.store.backend import Connection
+from pmae.store.light import _json, _Parsed
+
+__all__ = ["NEED_FIELDS", "shareable_need_columns"]
+
+#: The columns read, in this order (those of the shared diagnosis's ``NeedColumns``).
+NEED_FIELDS: Final = ("id", "association", "theme", "territory", "date", "intensity",
+                      "size_band", "sector")
+
+
+def shareable_need_columns(connection: Connection) -> dict[str, list[Any]]:
+    """Each of :data:`NEED_FIELDS` of every need the connection may read that is not
+    private, as one list per field (the same need at the same position in every list)."""
+    day, number = _Parsed(as_date), _Parsed(orjson.loads)
+    cursor = connection.execute(
+        "SELECT id, association, theme, territory, date, "
+        f"{_json(connection, 'intensity')}, size_band, sector FROM needs "
+        "WHERE visibility <> 'private' ORDER BY rowid")
+    # The cycle collector paused: the rows and the values are millions of new objects.
+    with gc_paused():
+        rows = cursor.fetchall()
+        if not rows:
+            return {name: [] for name in NEED_FIELDS}
+        # One C-level transposition (every row has the eight values).
+        ids, who, theme, place, dates, intensity, band, sector = map(list, zip(*rows, strict=True))
+        del rows
+        # Each distinct text parsed once (a few thousand dates, a few intensities).
+        dates = list(map(day.__getitem__, dates))
+        intensity = list(map(number.__getitem__, intensity))
+    return dict(zip(NEED_FIELDS, (ids, who, theme, place, dates, intensity, band, sector),
+                    strict=True))
