@@ -38,7 +38,7 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -250,8 +250,8 @@ class Store:
         with self._snapshot() as connection:
             return light.read(connection, collections, generated_at=self._date(connection))
 
-    def shareable_need_columns(self) -> dict[str, list[Any]]:
-        """The needs the shared diagnosis counts (all but the private ones), one list per
+    def shareable_need_columns(self) -> dict[str, Sequence[Any]]:
+        """The needs the shared diagnosis counts (all but the private ones), one sequence per
         field it reads (see :mod:`pmae.store.need_columns`), as the connection's role may
         read them."""
         from pmae.store.need_columns import shareable_need_columns

@@ -17,6 +17,7 @@ connection's role may not read are not returned, as for any read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 import orjson
@@ -33,9 +34,9 @@ NEED_FIELDS: Final = ("id", "association", "theme", "territory", "date", "intens
                       "size_band", "sector")
 
 
-def shareable_need_columns(connection: Connection) -> dict[str, list[Any]]:
+def shareable_need_columns(connection: Connection) -> dict[str, Sequence[Any]]:
     """Each of :data:`NEED_FIELDS` of every need the connection may read that is not
-    private, as one list per field (the same need at the same position in every list)."""
+    private, as one sequence per field (the same need at the same position in each)."""
     day, number = _Parsed(as_date), _Parsed(orjson.loads)
     cursor = connection.execute(
         "SELECT id, association, theme, territory, date, "
@@ -45,12 +46,12 @@ def shareable_need_columns(connection: Connection) -> dict[str, list[Any]]:
     with gc_paused():
         rows = cursor.fetchall()
         if not rows:
-            return {name: [] for name in NEED_FIELDS}
-        # One C-level transposition (every row has the eight values).
-        ids, who, theme, place, dates, intensity, band, sector = map(list, zip(*rows, strict=True))
+            return {name: () for name in NEED_FIELDS}
+        # One C-level transposition into tuples (every row has the eight values).
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
         del rows
         # Each distinct text parsed once (a few thousand dates, a few intensities).
-        dates = list(map(day.__getitem__, dates))
-        intensity = list(map(number.__getitem__, intensity))
-    return dict(zip(NEED_FIELDS, (ids, who, theme, place, dates, intensity, band, sector),
-                    strict=True))
+        for field, parsed in (("date", day), ("intensity", number)):
+            at = NEED_FIELDS.index(field)
+            columns[at] = list(map(parsed.__getitem__, columns[at]))
+    return dict(zip(NEED_FIELDS, columns, strict=True))
