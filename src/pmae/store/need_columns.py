@@ -18,6 +18,7 @@ connection's role may not read are not returned, as for any read.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, Final
 
 import orjson
@@ -32,6 +33,7 @@ __all__ = ["NEED_FIELDS", "shareable_need_columns"]
 #: The columns read, in this order (those of the shared diagnosis's ``NeedColumns``).
 NEED_FIELDS: Final = ("id", "association", "theme", "territory", "date", "intensity",
                       "size_band", "sector")
+_CHUNK: Final = 1 << 16
 
 
 def shareable_need_columns(connection: Connection) -> dict[str, Sequence[Any]]:
@@ -42,14 +44,14 @@ def shareable_need_columns(connection: Connection) -> dict[str, Sequence[Any]]:
         "SELECT id, association, theme, territory, date, "
         f"{_json(connection, 'intensity')}, size_band, sector FROM needs "
         "WHERE visibility <> 'private' ORDER BY rowid")
-    # The cycle collector paused: the rows and the values are millions of new objects.
+    # The cycle collector paused: the values are millions of new objects.
     with gc_paused():
-        rows = cursor.fetchall()
-        if not rows:
-            return {name: () for name in NEED_FIELDS}
-        # One C-level transposition into tuples (every row has the eight values).
-        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
-        del rows
+        # Transposed a chunk of rows at a time, in C: the rows of a million needs held at
+        # once, beside their columns, weighed a hundred MB more.
+        columns: list[list[Any]] = [[] for _ in NEED_FIELDS]
+        for rows in iter(partial(cursor.fetchmany, _CHUNK), []):
+            for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+                column.extend(values)
         # Each distinct text parsed once (a few thousand dates, a few intensities).
         for field, parsed in (("date", day), ("intensity", number)):
             at = NEED_FIELDS.index(field)
