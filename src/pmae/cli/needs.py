@@ -11,9 +11,12 @@ import click
 import orjson
 
 from pmae.analysis.shared_diagnosis import (
+    NeedColumns,
     SecrecyRules,
+    SharedDiagnosis,
     aggregate,
     parse_dimensions,
+    protect_columns,
     shareable_needs,
 )
 from pmae.cli.common import (
@@ -25,11 +28,12 @@ from pmae.cli.common import (
     session_of,
     write_result,
 )
-from pmae.cli.db import DataSource, data_option
+from pmae.cli.db import DataSource, data_option, opened_store
 from pmae.cli.needs_network import network_tables
 from pmae.i18n import gettext as _
 from pmae.i18n import ngettext
 from pmae.render.needs import render_text, render_trends, to_csv
+from pmae.territories import Territories
 
 __all__ = ["needs"]
 
@@ -41,6 +45,19 @@ def _dimensions(ctx: click.Context, param: click.Parameter, value: str) -> str:
     except ValueError as error:
         raise click.BadParameter(str(error), ctx=ctx, param=param) from None
     return value
+
+
+def _diagnosis(ctx: click.Context, source: DataSource, output_format: str, by: str,
+               rules: SecrecyRules, territories: Territories) -> SharedDiagnosis:
+    """The diagnosis of the bundle's shareable needs, or of the store's, read column by
+    column: the same needs with the same values, without an object per need."""
+    if source.bundle is not None:
+        needs = source.load(ctx, output_format=output_format).needs
+        return aggregate(shareable_needs(needs), by=by, rules=rules, territories=territories)
+    with opened_store(str(source.store), hint=_("; or give a BUNDLE file")) as store:
+        columns = NeedColumns(**store.shareable_need_columns())
+    protection = protect_columns(columns, territories, perturb=rules.secondary)
+    return aggregate((), by=by, rules=rules, protection=protection)
 
 
 @click.command()
@@ -91,12 +108,9 @@ def needs(ctx: click.Context,
     # A network's role on PostgreSQL reads the tables the administrator stored.
     diagnosis = network_tables(ctx, source, by)
     if diagnosis is None:
-        data = source.load(ctx, output_format=output_format, collections=("needs",),
-                           light=True)
         rules = SecrecyRules(min_contributors=min_contributors, dominance=dominance,
                              secondary=not no_secondary, rollup=not no_rollup)
-        diagnosis = aggregate(shareable_needs(data.needs), by=by, rules=rules,
-                              territories=session.territories)
+        diagnosis = _diagnosis(ctx, source, output_format, by, rules, session.territories)
     if trends:
         text = render_trends(diagnosis, output_format, lang, vocabularies=session.vocabularies,
                              territories=session.territories)

@@ -38,10 +38,10 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pmae.io.stream import Progress
 from pmae.model import Actor, Association, Bundle, Need, Offer, Source
@@ -249,6 +249,15 @@ class Store:
         connection's role may read them."""
         with self._snapshot() as connection:
             return light.read(connection, collections, generated_at=self._date(connection))
+
+    def shareable_need_columns(self) -> dict[str, Sequence[Any]]:
+        """The needs the shared diagnosis counts (all but the private ones), one sequence per
+        field it reads (see :mod:`pmae.store.need_columns`), as the connection's role may
+        read them."""
+        from pmae.store.need_columns import shareable_need_columns
+
+        with self._snapshot() as connection:
+            return shareable_need_columns(connection)
 
     def _date(self, connection: Connection) -> dt.datetime:
         return query.store_time(connection) or dt.datetime.now(dt.UTC).replace(microsecond=0)
