@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.io.audience import filter_bundle
 from pmae.io.bundles import bundle_to_data
 from pmae.io.files import atomic_folder, atomic_writer
@@ -78,7 +79,7 @@ def export_bundle(
     s = _session(session, manager)
     exporter = s.exporter(fmt)
     resolved = resolve_options(exporter.options, options or {},
-                               what=f"the exporter {exporter.name!r}")
+                               what=_("the exporter {name!r}").format(name=exporter.name))
     visible = filter_bundle(bundle, audience)
     # Read-only views: an exporter cannot change the session's vocabularies for what follows.
     context = ExportContext(audience=audience, options=MappingProxyType(resolved),
@@ -89,7 +90,8 @@ def export_bundle(
     target = Path(output)
     # An exporter that writes nothing has failed somehow: the previous output stays (the
     # atomic writers keep it when an exception leaves them) rather than an empty one.
-    nothing = ExportError(f"the exporter {fmt!r} wrote nothing; {target} was left as it was")
+    nothing = ExportError(_("the exporter {name!r} wrote nothing; {target} was left as it "
+                            "was").format(name=fmt, target=target))
     guarded = functools.partial(plugin_call, s.plugins, exporter, "exporter",
                                 passing=(ExportError,), outcome="nothing was written")
     if exporter.target == "file":
@@ -182,7 +184,7 @@ def import_file(
     s = _session(session, manager)
     importer = s.importer(fmt)
     resolved = resolve_options(importer.options, options or {},
-                               what=f"the importer {importer.name!r}")
+                               what=_("the importer {name!r}").format(name=importer.name))
     guarded = functools.partial(plugin_call, s.plugins, importer, "importer",
                                 outcome="nothing was imported")
     context = ImportContext(session=s, options=MappingProxyType(resolved))

@@ -29,6 +29,8 @@ from pmae.diagnostics import (
     load_questionnaire,
     to_records,
 )
+from pmae.i18n import gettext as _
+from pmae.i18n import ngettext
 from pmae.issues import Issue
 from pmae.jsonpath import json_path, path_parts
 from pmae.model import Association, Bundle
@@ -136,10 +138,14 @@ def find_association(bundle: Bundle, association_id: str) -> Association:
     association = associations.get(association_id)
     if association is None:
         close = difflib.get_close_matches(association_id, list(associations), n=3)
-        hint = (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close
-                else f"; the bundle has {len(associations)} association(s)")
+        hint = (_("did you mean {names}?").format(
+                    names=_(" or ").join(repr(c) for c in close)) if close
+                else ngettext("the bundle has {count} association",
+                              "the bundle has {count} associations",
+                              len(associations)).format(count=len(associations)))
         raise UnknownAssociationError(
-            f"no association {association_id!r} in the bundle of {bundle.source.slug!r}{hint}")
+            _("no association {id!r} in the bundle of {slug!r}; {hint}").format(
+                id=association_id, slug=bundle.source.slug, hint=hint))
     return association
 
 

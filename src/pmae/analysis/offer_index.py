@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.model import Actor, Association, Bundle, Need, Offer
 from pmae.sessions import session as current_session
 
@@ -226,7 +227,7 @@ class OfferIndex:
             entry = (diagnosis.date, diagnosis.id, types if diagnosis.alerts else ())
             if key not in latest or latest[key][:2] < entry[:2]:
                 latest[key] = entry
-        for (association, _), (_, _, types) in sorted(latest.items()):
+        for (association, _tool), (_date, _id, types) in sorted(latest.items()):
             if types:
                 result[association] = tuple(dict.fromkeys(result.get(association, ()) + types))
         return result
@@ -238,7 +239,8 @@ class OfferIndex:
         try:
             return self._associations[association_id]
         except KeyError:
-            raise OrientationError(f"no association {association_id!r} in the bundle") from None
+            raise OrientationError(_("no association {id!r} in the bundle").format(
+                id=association_id)) from None
 
     def need(self, need_id: str) -> Need:
         """The need ``need_id``; :class:`OrientationError` if there is none."""
@@ -247,7 +249,8 @@ class OfferIndex:
         try:
             return self._needs[need_id]
         except KeyError:
-            raise OrientationError(f"no need {need_id!r} in the bundle") from None
+            raise OrientationError(_("no need {id!r} in the bundle").format(
+                id=need_id)) from None
 
     def query_for(self, target: Association | Need | Query) -> Query:
         """The query for an association (first contact if never oriented; alert if its latest
@@ -257,8 +260,9 @@ class OfferIndex:
             return target
         if isinstance(target, Association):
             if target.commune is None:
-                raise OrientationError(f"association {target.id!r} has no commune: it cannot be "
-                                       "oriented to offers of a territory")
+                raise OrientationError(_("association {id!r} has no commune: it cannot be "
+                                         "oriented to offers of a territory").format(
+                                             id=target.id))
             types = self._alerts.get(target.id, ())
             return Query(commune=target.commune, size_band=target.size_band,
                          sector=target.sector, first_contact=target.id not in self._referred,
@@ -266,8 +270,8 @@ class OfferIndex:
         association = self._associations.get(target.association or "")
         commune = target.territory or (association.commune if association else None)
         if commune is None:
-            raise OrientationError(f"need {target.id!r} has no territory and no association "
-                                   "with a commune: it cannot be oriented")
+            raise OrientationError(_("need {id!r} has no territory and no association with a "
+                                     "commune: it cannot be oriented").format(id=target.id))
         types = self._alerts.get(target.diagnosis or "", ()) or self._alerts.get(
             target.association or "", ())
         first = (target.association not in self._referred if target.association
@@ -366,7 +370,7 @@ class OfferIndex:
         seen: set[int] = set()
         band, sector, formats = query.size_band, query.sector, query.formats
         offers, former = self.offers, self._former
-        for negative, _, position, code in merged:
+        for negative, _tie, position, code in merged:
             if position in seen:
                 continue  # filed under two territories holding the commune: the nearer won
             seen.add(position)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from pmae.analysis.offer_index import Candidate, OfferIndex, OrientationError, Query
+from pmae.i18n import gettext as _
 from pmae.model import Actor, Association, Bundle, Need, Offer, Referral
 
 if TYPE_CHECKING:
@@ -90,8 +91,9 @@ def _index(bundle_or_index: Bundle | OfferIndex, today: dt.date | None,
            territories: Territories | None, session: Session | None) -> OfferIndex:
     if isinstance(bundle_or_index, OfferIndex):
         if today is not None and today != bundle_or_index.today:
-            raise OrientationError(f"the index holds the offers valid on "
-                                   f"{bundle_or_index.today}, not {today}: build another")
+            raise OrientationError(_("the index holds the offers valid on {day}, not {today}: "
+                                     "build another").format(day=bundle_or_index.today,
+                                                             today=today))
         return bundle_or_index
     return OfferIndex.build(bundle_or_index, today=today, territories=territories,
                             session=session)

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.model import COLLECTIONS, FORMAT_VERSION, Actor, Bundle, Meeting, Record
 
 AUDIENCES: Final = ("public", "network", "all")
@@ -63,8 +64,8 @@ def check_audience(audience: str) -> str:
     if audience in AUDIENCES or _RECIPIENT.match(audience):
         return audience
     raise UnknownAudienceError(
-        f"unknown audience {audience!r}: use public, network, recipient:<network-or-actor-id> "
-        "or all")
+        _("unknown audience {audience!r}: use public, network, "
+          "recipient:<network-or-actor-id> or all").format(audience=audience))
 
 
 def _visible(record: Record, audience: str, recipient: str | None) -> bool:

@@ -75,14 +75,19 @@ def territory_candidates(value: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-@functools.lru_cache(maxsize=1024)
 def commune_name_hint(value: str) -> str | None:
     """``did you mean com:69123 (Lyon)?`` when ``value`` is a commune's name, not its code."""
+    found = _communes_named(value)
+    return (_("did you mean {names}?").format(names=core_territories().describe(found))
+            if found else None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _communes_named(value: str) -> tuple[str, ...]:
+    # Cached without the wording: the hint is said in the language of each run.
     if value.strip().lower() == "fr" or not _COMMUNE_NAME.fullmatch(value.strip()):
-        return None
-    territories = core_territories()
-    found = territories.communes_named(value)
-    return f"did you mean {territories.describe(found)}?" if found else None
+        return ()
+    return tuple(core_territories().communes_named(value))
 
 
 def _exists(territories: Territories, code: str) -> bool:
@@ -176,16 +181,17 @@ def _issues_from_error(
         if (code == "malformed-territory" and isinstance(instance, str)
                 and _BARE_TERRITORY.match(instance.upper())):
             code = "ambiguous-territory"
-            message = (f"{_show(instance)} does not say its level: is it a région, a département, "
-                       "a commune?")
+            message = _("{value} does not say its level: is it a région, a département, a "
+                        "commune?").format(value=_show(instance))
             candidates = territory_candidates(instance)
-            hint = ("write it with its level: " + " or ".join(candidates) if candidates
-                    else "write it with its level: reg:NN, dep:NN, com:NNNNN or epci:NNNNNNNNN")
+            hint = (_("write it with its level: {codes}").format(codes=_(" or ").join(candidates))
+                    if candidates else _("write it with its level: reg:NN, dep:NN, com:NNNNN or "
+                                         "epci:NNNNNNNNN"))
         elif code == "malformed-territory" and isinstance(instance, str):
-            message = f"{_show(instance)} is not a territory code"
+            message = _("{value} is not a territory code").format(value=_show(instance))
             candidates = territory_candidates(instance)
             if candidates:
-                hint = f"did you mean {' or '.join(candidates)}?"
+                hint = _("did you mean {names}?").format(names=_(" or ").join(candidates))
             elif ":" not in instance:
                 hint = commune_name_hint(instance)
         elif code == "invalid-date":
@@ -194,23 +200,25 @@ def _issues_from_error(
             message = _("{value} is not a valid date and time with a time zone").format(
                 value=_show(instance))
         elif code == "malformed-territory":
-            message = f"{_show(instance)} is not a territory code"
+            message = _("{value} is not a territory code").format(value=_show(instance))
         elif code == "invalid-id":
             message = _("{value} is not a valid id").format(value=_show(instance))
         elif code == "unknown-format":
-            message = f"bundle format {_show(instance)} is not supported"
+            message = _("bundle format {value} is not supported").format(value=_show(instance))
         elif code == "unknown-code":
-            message = f"{_show(instance)} is not a well-formed vocabulary code"
-            hint = "codes are lower-case letters, digits and _, namespaced as ns:code"
+            message = _("{value} is not a well-formed vocabulary code").format(
+                value=_show(instance))
+            hint = _("codes are lower-case letters, digits and _, namespaced as ns:code")
             if isinstance(instance, str) and re.fullmatch(r"[a-z0-9_]+", instance.lower()):
-                hint = f"codes are lower-case: '{instance.lower()}'?"
+                hint = _("codes are lower-case: '{code}'?").format(code=instance.lower())
         elif keyword == "format":
-            message = f"{_show(instance)} is not a valid {error.validator_value}"
+            message = _("{value} is not a valid {format}").format(
+                value=_show(instance), format=error.validator_value)
         else:
             description = schema.get("description")
-            message = f"{_show(instance)} is badly formed"
-            hint = (f"expected: {description}" if description
-                    else f"must match {error.validator_value}")
+            message = _("{value} is badly formed").format(value=_show(instance))
+            hint = (_("expected: {description}").format(description=description) if description
+                    else _("must match {pattern}").format(pattern=error.validator_value))
     elif keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         code = "out-of-range"
         bound = {"minimum": N_("at least"), "maximum": N_("at most"),
@@ -219,8 +227,10 @@ def _issues_from_error(
             value=_show(instance), bound=_(bound), limit=error.validator_value)
     elif keyword in ("maxLength", "maxItems", "maxProperties"):
         code = "too-long"
-        unit = {"maxLength": "characters", "maxItems": "items", "maxProperties": "entries"}[keyword]
-        message = f"too long: at most {error.validator_value} {unit} allowed"
+        unit = {"maxLength": N_("characters"), "maxItems": N_("items"),
+                "maxProperties": N_("entries")}[keyword]
+        message = _("too long: at most {count} {unit} allowed").format(
+            count=error.validator_value, unit=_(unit))
     elif keyword in ("minLength", "minItems", "minProperties"):
         code = "too-short"
         message = (_("must not be empty") if error.validator_value == 1
@@ -228,8 +238,8 @@ def _issues_from_error(
                        count=error.validator_value))
     elif keyword == "uniqueItems":
         code = "invalid-value"
-        message = "the list holds the same item twice"
-        hint = "remove the repeated item"
+        message = _("the list holds the same item twice")
+        hint = _("remove the repeated item")
     else:
         code = "schema-violation"
         message = error.message

@@ -18,6 +18,8 @@ from typing import Any
 
 import attrs
 
+from pmae.i18n import gettext as _
+
 __all__ = ["ExchangeWarning", "ImportContext", "Notes", "Option", "OptionError",
            "report_notes", "resolve_options", "takes_context"]
 
@@ -79,8 +81,10 @@ class Option:
         """``value`` (a string from the command line, or already of the type) as this
         option's type; :class:`OptionError` if it is not one."""
         kind = self.type
-        wrong = OptionError(f"option {self.name}: {value!r} is not {_an(kind)}"
-                            + (" (true or false)" if kind is bool else ""))
+        wrong = OptionError(
+            (_("option {name}: {value!r} is not {a_type} (true or false)") if kind is bool
+             else _("option {name}: {value!r} is not {a_type}")).format(
+                name=self.name, value=value, a_type=_an(kind)))
         if isinstance(value, kind) and not (kind is not bool and isinstance(value, bool)):
             result: Any = value
         elif not isinstance(value, str):
@@ -95,14 +99,15 @@ class Option:
         else:
             raise wrong
         if self.choices and result not in self.choices:
-            raise OptionError(f"option {self.name}: {value!r} is not one of "
-                              f"{', '.join(self.choices)}")
+            raise OptionError(_("option {name}: {value!r} is not one of {choices}").format(
+                name=self.name, value=value, choices=", ".join(self.choices)))
         return result
 
     def describe(self) -> str:
         """``dialect (str: excel, excel-fr; default excel): the CSV dialect`` (one line)."""
         kind = self.type.__name__ + (f": {', '.join(self.choices)}" if self.choices else "")
-        default = f"; default {self.default!r}" if self.default is not None else ""
+        default = (_("; default {default!r}").format(default=self.default)
+                   if self.default is not None else "")
         return f"{self.name} ({kind}{default}): {self.help}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,11 +131,13 @@ def resolve_options(declared: tuple[Option, ...] | None, given: Mapping[str, obj
     if declared is None:
         return dict(given)
     by_name = {option.name: option for option in declared}
-    listing = ("; its options: " + "; ".join(o.describe() for o in declared)
-               if declared else "; it takes no option")
+    listing = (_("; its options: {options}").format(
+                   options="; ".join(o.describe() for o in declared))
+               if declared else _("; it takes no option"))
     unknown = sorted(set(given) - set(by_name))
     if unknown:
-        raise OptionError(f"unknown option {', '.join(unknown)} for {what}{listing}")
+        raise OptionError(_("unknown option {names} for {what}{listing}").format(
+            names=", ".join(unknown), what=what, listing=listing))
     result = {name: option.default for name, option in by_name.items()
               if option.default is not None}
     for name, value in given.items():

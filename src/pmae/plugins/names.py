@@ -19,12 +19,25 @@ import difflib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pmae.i18n import N_
+from pmae.i18n import gettext as _
+
 if TYPE_CHECKING:
     from pmae.plugins.registry import PluginInfo, Registered
 
 #: Hooks whose items are looked up by name (``--to``, ``pmae import NAME``, ``pmae diagnose``).
 ADDRESSED_HOOKS = ("pmae_register_exporters", "pmae_register_importers",
                    "pmae_register_diagnostics")
+
+#: The kinds of items (:data:`pmae.plugins.hookspecs.HOOKS`), as the messages name them.
+KIND_NOUNS: dict[str, str] = {
+    "exporter": N_("exporter"), "importer": N_("importer"), "diagnostic": N_("diagnostic"),
+    "vocabulary": N_("vocabulary"), "territories": N_("territories"), "check": N_("check")}
+
+
+def kind_noun(kind: str) -> str:
+    """``kind`` (``exporter``, ``diagnostic``…) in the language of the messages."""
+    return _(KIND_NOUNS.get(kind, kind))
 
 
 class AmbiguousNameError(LookupError):
@@ -67,12 +80,12 @@ def clash_message(kind: str, registered: Registered[Any], others: Sequence[str],
 
 def _enable(info: PluginInfo) -> str:
     if info.status == "failed":
-        return f"it failed to load ({info.reason}); see `pmae plugins`"
+        return _("it failed to load ({reason}); see `pmae plugins`").format(reason=info.reason)
     if info.reason == "in PMAE_DISABLE_PLUGINS":
-        return f"remove {info.name} from PMAE_DISABLE_PLUGINS to load it"
+        return _("remove {name} from PMAE_DISABLE_PLUGINS to load it").format(name=info.name)
     if info.reason == "not in PMAE_LOAD_PLUGINS":
-        return f"add {info.name} to PMAE_LOAD_PLUGINS to load it"
-    return info.reason or "it is not loaded"
+        return _("add {name} to PMAE_LOAD_PLUGINS to load it").format(name=info.name)
+    return info.reason or _("it is not loaded")
 
 
 def _stem(text: str | None) -> str:
@@ -88,17 +101,20 @@ def not_loaded_hint(name: str, infos: Iterable[PluginInfo]) -> str:
     lists every plugin not loaded. Empty when every plugin is loaded.
     """
     idle = [info for info in infos if info.status != "loaded"]
-    plugin, _, bare = name.rpartition(":")
+    plugin, _colon, bare = name.rpartition(":")
     named = [info for info in idle if plugin and info.name == plugin]
     if named:
-        return f"; the plugin {plugin} is not loaded: {_enable(named[0])}"
+        return _("; the plugin {plugin} is not loaded: {how}").format(
+            plugin=plugin, how=_enable(named[0]))
     likely = [info for info in idle if _stem(bare) in {_stem(info.name), _stem(info.distribution)}]
     if likely:
-        return "; " + "; ".join(f"the plugin {info.name}, which is not loaded, probably provides "
-                                f"it: {_enable(info)}" for info in likely)
+        return "; " + "; ".join(
+            _("the plugin {plugin}, which is not loaded, probably provides it: {how}").format(
+                plugin=info.name, how=_enable(info)) for info in likely)
     if idle:
         listed = ", ".join(f"{info.name} ({info.reason or info.status})" for info in idle)
-        return f"; plugins not loaded, which may provide it: {listed}"
+        return _("; plugins not loaded, which may provide it: {plugins}").format(
+            plugins=listed)
     return ""
 
 

@@ -13,6 +13,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.io.checks import CheckContext
 from pmae.plugins.calls import describe_plugin, isolated_check
 from pmae.plugins.hookspecs import HOOKS
@@ -31,6 +32,7 @@ from pmae.plugins.names import (
     AmbiguousNameError,
     address,
     clash_message,
+    kind_noun,
     matching,
     not_loaded_hint,
 )
@@ -130,12 +132,15 @@ class Registry:
         matches = matching(items, name, self.infos)
         kind = HOOKS[hook].kind
         if not matches:
-            known = ", ".join(sorted({r.name for r in items})) or "none"
-            raise KeyError(f"no {kind} named {name!r}; known: {known}"
-                           + not_loaded_hint(name, self.infos.values()))
+            known = ", ".join(sorted({r.name for r in items})) or _("none")
+            raise KeyError(_("no {kind} named {name!r}; known: {known}").format(
+                kind=kind_noun(kind), name=name, known=known)
+                + not_loaded_hint(name, self.infos.values()))
         if len(matches) > 1:
-            raise AmbiguousNameError(f"{kind} {name!r} is registered by several plugins: use "
-                                     + " or ".join(sorted(r.qualified_name for r in matches)))
+            raise AmbiguousNameError(
+                _("{kind} {name!r} is registered by several plugins: use {names}").format(
+                    kind=kind_noun(kind), name=name,
+                    names=_(" or ").join(sorted(r.qualified_name for r in matches))))
         return matches[0]
 
     def listing(self) -> list[dict[str, Any]]:

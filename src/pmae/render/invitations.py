@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final, TextIO
 
 from pmae.analysis.invitations import Invitee, meetings_of_year
 from pmae.exchange import export_bundle
+from pmae.i18n import gettext as _
 from pmae.io.csv_writer import safe_writer
 from pmae.model import Bundle
 from pmae.render.labels import Labels, audience_label, format_date
@@ -123,7 +124,8 @@ def write_calendar(
         s.exporter("ical")
     except KeyError:
         raise NoCalendarExporterError(
-            "no iCalendar exporter is installed: install the pmae-ical plugin "
-            f"({ICAL_PLUGIN_HINT}, from a pmae source checkout)") from None
+            _("no iCalendar exporter is installed: install the pmae-ical plugin "
+              "({command}, from a pmae source checkout)").format(
+                  command=ICAL_PLUGIN_HINT)) from None
     return export_bundle(meetings_of_year(bundle, year), "ical", output, audience=audience,
                          session=s, lang=lang)

@@ -7,6 +7,8 @@ from typing import Literal
 
 import attrs
 
+from pmae.i18n import gettext as _
+
 #: The built-in levels, from the largest to the smallest.
 LEVELS: tuple[str, ...] = ("fr", "reg", "dep", "epci", "com")
 
@@ -73,7 +75,8 @@ def split_code(code: str) -> tuple[str, str]:
     """
     if not isinstance(code, str):
         raise TerritoryError(
-            f"a territory code must be a string, not {type(code).__name__}",
+            _("a territory code must be a string, not {type}").format(
+                type=type(code).__name__),
             code="malformed-territory",
             territory=repr(code),
         )
@@ -88,14 +91,15 @@ def split_code(code: str) -> tuple[str, str]:
             ]
             if candidates:
                 raise TerritoryError(
-                    f"{code!r} has no level; territory codes carry their level, write "
-                    + " or ".join(repr(c) for c in candidates),
+                    _("{code!r} has no level; territory codes carry their level, write "
+                      "{codes}").format(code=code,
+                                        codes=_(" or ").join(repr(c) for c in candidates)),
                     code="ambiguous-territory",
                     territory=code,
                 )
         raise TerritoryError(
-            f"{code!r} is not a territory code: expected 'fr' or '<level>:<code>' "
-            "such as 'reg:84', 'dep:69', 'com:69123' or 'epci:200046977'",
+            _("{code!r} is not a territory code: expected 'fr' or '<level>:<code>' "
+              "such as 'reg:84', 'dep:69', 'com:69123' or 'epci:200046977'").format(code=code),
             code="malformed-territory",
             territory=code,
         )
@@ -103,7 +107,7 @@ def split_code(code: str) -> tuple[str, str]:
     form = _LOCAL_FORMS.get(level)
     if form is not None and not form.fullmatch(local):
         raise TerritoryError(
-            f"{code!r} is not a well-formed {level!r} code",
+            _("{code!r} is not a well-formed {level!r} code").format(code=code, level=level),
             code="malformed-territory",
             territory=code,
         )

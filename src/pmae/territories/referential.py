@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from pmae.i18n import gettext as _
 from pmae.territories.codes import (
     BUILT_IN_ONLY,
     Territory,
@@ -109,19 +110,23 @@ class Territories:
             entry_level, _local = split_code(code)
             if entry_level != level:
                 raise TerritoryError(
-                    f"{code!r} is not a code of level {level!r}",
+                    _("{code!r} is not a code of level {level!r}").format(code=code,
+                                                                           level=level),
                     code="malformed-territory",
                     territory=code,
                 )
             if level == "com" and commune_departement(_local) not in new._names:
                 # A commune the COG does not list yet may be added, not one without département.
-                raise TerritoryError(f"{code!r}: no département {commune_departement(_local)!r}",
-                                     code="unknown-territory", territory=code)
+                raise TerritoryError(
+                    _("{code!r}: no département {departement!r}").format(
+                        code=code, departement=commune_departement(_local)),
+                    code="unknown-territory", territory=code)
             parent_codes = tuple(entry_parents)
             for parent in parent_codes:
                 if parent == code or not new.exists(parent):
                     raise TerritoryError(
-                        f"parent {parent!r} of {code!r} is not a known territory",
+                        _("parent {parent!r} of {code!r} is not a known territory").format(
+                            parent=parent, code=code),
                         code="unknown-territory",
                         territory=parent,
                     )
@@ -140,7 +145,8 @@ class Territories:
                 ancestors = new._compute_ancestors(code)
                 if code in ancestors:
                     raise TerritoryError(
-                        f"{code!r} would contain itself: the referential has a cycle",
+                        _("{code!r} would contain itself: the referential has a "
+                          "cycle").format(code=code),
                         code="malformed-territory",
                         territory=code,
                     )
@@ -185,15 +191,19 @@ class Territories:
                 return Territory(code=code, level=level, local=local, name=None)
             nearest = tuple(table.nearest(code))
             raise TerritoryError(
-                f"commune {code!r} does not exist in the Code officiel géographique"
-                + (f"; did you mean {self.describe(nearest)}?" if nearest else ""),
+                (_("commune {code!r} does not exist in the Code officiel géographique; did "
+                   "you mean {names}?") if nearest else
+                 _("commune {code!r} does not exist in the Code officiel géographique")).format(
+                    code=code, names=self.describe(nearest) if nearest else ""),
                 code="unknown-commune", territory=code, suggestions=nearest)
         if level not in self._levels:
-            message = f"{code!r}: no referential defines the level {level!r}"
+            message = _("{code!r}: no referential defines the level {level!r}").format(
+                code=code, level=level)
         elif level == "com":
-            message = f"{code!r}: no département {departement!r}"
+            message = _("{code!r}: no département {departement!r}").format(
+                code=code, departement=departement)
         else:
-            message = f"{code!r} is not a known territory"
+            message = _("{code!r} is not a known territory").format(code=code)
         raise TerritoryError(message, code="unknown-territory", territory=code)
 
     def exists(self, code: str) -> bool:
@@ -221,7 +231,8 @@ class Territories:
     def describe(self, codes: Iterable[str]) -> str:
         """``com:69299 (Colombier-Saugnieu), com:69199 (Saint-Fons) or com:69099 (…)``."""
         shown = [f"{c} ({name})" if (name := self.name(c)) else c for c in codes]
-        return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else "".join(shown)
+        return (", ".join(shown[:-1]) + _(" or ") + shown[-1] if len(shown) > 1
+                else "".join(shown))
 
     def nearest_communes(self, code: str, *, limit: int = 3) -> tuple[str, ...]:
         """Existing communes of the département of ``code`` whose codes are closest to it.

@@ -95,10 +95,12 @@ class Dialect:
         """``dialect=excel``: ``;``, a BOM and a decimal comma; ``rfc4180`` (default): ``,``."""
         unknown = sorted(set(options) - {"dialect"})
         if unknown:
-            raise ExportError(f"unknown CSV option {', '.join(unknown)}; the option is dialect")
+            raise ExportError(_("unknown CSV option {names}; the option is dialect").format(
+                names=", ".join(unknown)))
         name = options.get("dialect", "rfc4180")
         if name not in DIALECTS:
-            raise ExportError(f"unknown CSV dialect {name!r}; use one of {', '.join(DIALECTS)}")
+            raise ExportError(_("unknown CSV dialect {name!r}; use one of {dialects}").format(
+                name=name, dialects=", ".join(DIALECTS)))
         return cls(delimiter=";", bom=True, decimal=",") if name == "excel" else cls()
 
     def number(self, value: int | float) -> str:

@@ -29,6 +29,7 @@ from pmae.default_plugins.xlsx_tables.lists import (
     write_lists,
 )
 from pmae.default_plugins.xlsx_tables.readme import README_SHEET, write_readme
+from pmae.i18n import gettext as _
 from pmae.io.bundles import bundle_to_data
 from pmae.model import Bundle
 from pmae.plugins.items import ExportContext, ExportError
@@ -56,15 +57,16 @@ def export_workbook(bundle: Bundle, stream: IO[bytes], context: ExportContext) -
     from openpyxl import Workbook
 
     if context.options:
-        raise ExportError(f"unknown XLSX option {', '.join(sorted(context.options))}; the "
-                          "xlsx exporter takes none")
+        raise ExportError(_("unknown XLSX option {names}; the xlsx exporter takes "
+                            "none").format(names=", ".join(sorted(context.options))))
     data = bundle_to_data(bundle)
     rows = walk_tables(data, to_cell, _text)
     for file, table_rows in rows.items():
         if len(table_rows) > MAX_ROWS:
-            raise ExportError(f"the sheet {file.removesuffix('.csv')} would have "
-                              f"{len(table_rows):,} rows; a spreadsheet holds {MAX_ROWS:,}: "
-                              "export to csv, or a part of the bundle")
+            raise ExportError(_("the sheet {sheet} would have {rows:,} rows; a spreadsheet "
+                                "holds {most:,}: export to csv, or a part of the "
+                                "bundle").format(sheet=file.removesuffix(".csv"),
+                                                 rows=len(table_rows), most=MAX_ROWS))
     workbook = Workbook()
     readme = workbook.active
     assert readme is not None
@@ -114,13 +116,16 @@ def _fill(sheet: Worksheet, table: Table, rows: list[list[Any]], lists: dict[str
             if value is None:
                 continue
             if isinstance(value, str) and len(value) > MAX_CELL:
-                raise ExportError(f"a value of {sheet.title} (row {number}) has {len(value)} "
-                                  f"characters; a spreadsheet cell holds {MAX_CELL}")
+                raise ExportError(_("a value of {sheet} (row {row}) has {length} characters; "
+                                    "a spreadsheet cell holds {most}").format(
+                                        sheet=sheet.title, row=number, length=len(value),
+                                        most=MAX_CELL))
             if isinstance(value, str) and (bad := NOT_IN_XML.search(value)):
                 raise ExportError(
-                    f"a value of {sheet.title} (row {number}, column {header[position - 1]}) "
-                    f"holds the character U+{ord(bad[0]):04X}, which a workbook cannot hold; "
-                    "remove it, or export to csv")
+                    _("a value of {sheet} (row {row}, column {column}) holds the character "
+                      "U+{point:04X}, which a workbook cannot hold; remove it, or export to "
+                      "csv").format(sheet=sheet.title, row=number,
+                                    column=header[position - 1], point=ord(bad[0])))
             cell = sheet.cell(row=number, column=position, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text is text: never read as a formula

@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
+from pmae.i18n import gettext as _
+
 __all__ = ["CHROMIUM_ENV", "PdfError", "find_chromium", "to_pdf"]
 
 #: The environment variable that names the Chromium (or Chrome) binary to use.
@@ -36,14 +38,15 @@ def find_chromium() -> str:
     if named:
         found = shutil.which(named)
         if found is None:
-            raise PdfError(f"{CHROMIUM_ENV}={named} is not an executable")
+            raise PdfError(_("{variable}={named} is not an executable").format(
+                variable=CHROMIUM_ENV, named=named))
         return found
     for name in _NAMES:
         found = shutil.which(name)
         if found is not None:
             return found
-    raise PdfError("printing to PDF needs Chromium: install it (Debian: apt install chromium) "
-                   f"or set {CHROMIUM_ENV}")
+    raise PdfError(_("printing to PDF needs Chromium: install it (Debian: apt install "
+                     "chromium) or set {variable}").format(variable=CHROMIUM_ENV))
 
 
 def to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str], *,
@@ -72,10 +75,11 @@ def to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str], 
                     capture_output=True, text=True, timeout=timeout, check=False,
                     env={**os.environ, "HOME": profile})
             except (OSError, subprocess.TimeoutExpired) as error:
-                raise PdfError(f"Chromium could not print {source}: {error}") from None
+                raise PdfError(_("Chromium could not print {source}: {error}").format(
+                    source=source, error=error)) from None
         if completed.returncode != 0 or not partial.read_bytes().startswith(b"%PDF"):
-            raise PdfError(f"Chromium could not print {source} (exit {completed.returncode}): "
-                           f"{completed.stderr[-500:]}")
+            raise PdfError(_("Chromium could not print {source} (exit {code}): {why}").format(
+                source=source, code=completed.returncode, why=completed.stderr[-500:]))
         # mkstemp made the file private; a PDF gets the permissions of any new file.
         umask = os.umask(0)
         os.umask(umask)
