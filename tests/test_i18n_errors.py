@@ -94,6 +94,20 @@ def test_a_territory_error_in_a_bundle_speaks_the_language(sample: Path,
            "département, a commune? — write it with its level: dep:69" in texts[1]
 
 
+def test_a_bad_meeting_or_dimension_speaks_the_language(sample: Path) -> None:
+    french, english = _both("programme", "invitations", str(sample), "--meeting", "t:none")
+    assert "pas de rencontre 't:none' dans le lot" in french
+    assert "no meeting 't:none' in the bundle" in english
+    french, english = _both("programme", "invitations", str(sample), "--meeting",
+                            "pmae-ra:cofil-2025-1", "--territory", "dep:999")
+    assert "Valeur invalide pour --territory : 'dep:999' n’est pas un code 'dep' bien formé" \
+        in french
+    assert "'dep:999' is not a well-formed 'dep' code" in english
+    french, english = _both("needs", str(sample), "--by", "theme,colour")
+    assert "dimension inconnue 'colour' : attendu certaines de theme" in french
+    assert "unknown dimension 'colour': expected some of theme" in english
+
+
 # --- the checks of a tool's questionnaire --------------------------------------------------
 
 

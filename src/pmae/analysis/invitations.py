@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.io.audience import filter_bundle
 from pmae.model import Actor, Bundle, Meeting
 from pmae.model.common import Person
@@ -74,8 +75,9 @@ def invitation_list(
     meeting = next((m for m in visible.meetings if m.id == meeting_id), None)
     if meeting is None:
         hidden = any(m.id == meeting_id for m in bundle.meetings)
-        raise KeyError(f"the meeting {meeting_id!r} is not visible to the audience {audience!r}"
-                       if hidden else f"no meeting {meeting_id!r} in the bundle")
+        raise KeyError(_("the meeting {id!r} is not visible to the audience {audience!r}")
+                       .format(id=meeting_id, audience=audience) if hidden
+                       else _("no meeting {id!r} in the bundle").format(id=meeting_id))
     referential = referential or current_session(session).territories
     wanted_types = set(actor_types)
     wanted_places = tuple(territories)

@@ -16,6 +16,7 @@ from pmae.analysis.shared_diagnosis.model import (
     UNSPECIFIED_TERRITORY,
     Level,
 )
+from pmae.i18n import gettext as _
 from pmae.model import Need
 from pmae.territories import Territories, TerritoryError
 
@@ -45,14 +46,15 @@ def parse_dimensions(text: str | Iterable[str]) -> tuple[tuple[str, ...], Level]
             levels.add(level)
             name = "territory"
         elif name not in DIMENSIONS:
-            raise ValueError(f"unknown dimension {name!r}: expected some of theme, dep, reg, "
-                             "size_band, sector, year")
+            raise ValueError(_("unknown dimension {name!r}: expected some of theme, dep, reg, "
+                               "size_band, sector, year").format(name=name))
         if name in dimensions:
-            raise ValueError("dep and reg are two levels of one dimension: choose one"
-                             if len(levels) > 1 else f"dimension {name!r} is given twice")
+            raise ValueError(_("dep and reg are two levels of one dimension: choose one")
+                             if len(levels) > 1 else
+                             _("dimension {name!r} is given twice").format(name=name))
         dimensions.append(name)
     if not dimensions:
-        raise ValueError("give at least one dimension")
+        raise ValueError(_("give at least one dimension"))
     return tuple(dimensions), level
 
 
@@ -65,9 +67,11 @@ def check_dimensions(
     if level is None:
         return dimensions, named
     if level not in ("dep", "reg"):
-        raise ValueError(f"unknown territory level {level!r}: expected 'dep' or 'reg'")
+        raise ValueError(_("unknown territory level {level!r}: expected 'dep' or "
+                           "'reg'").format(level=level))
     if any(name.strip() in ("dep", "reg") for name in names) and named != level:
-        raise ValueError(f"by names the level {named!r} but level is {level!r}")
+        raise ValueError(_("by names the level {named!r} but level is {level!r}").format(
+            named=named, level=level))
     return dimensions, level
 
 
