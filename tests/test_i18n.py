@@ -90,6 +90,7 @@ def test_no_message_of_the_command_line_escapes_the_catalogue() -> None:
 #: The errors the command line prints as they are (``Erreur : <message>``, exit 1 or 2): their
 #: messages go through the catalogue wherever they are raised, in the library too.
 CLI_ERRORS = ("UnknownAssociationError", "OrientationError", "UnknownAudienceError",
+              "NewerFormatError", "InvalidUpdateError",
               "OptionError", "PdfError", "NoCalendarExporterError", "TerritoryError",
               "ExportError", "AmbiguousNameError", "InvalidItemError", "StoreError",
               "StoreNotFoundError", "CorruptStoreError", "NewerStoreError",
@@ -133,13 +134,19 @@ def _unwrapped_errors(path: Path, root: Path) -> Iterator[tuple[str, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     errors = CLI_ERRORS + CLI_ERROR_MODULES.get(
         path.relative_to(root).as_posix() if path.is_relative_to(root) else "", ())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _name(node.func) in errors:
-            for value in [*node.args, *(k.value for k in node.keywords if k.arg == "message")]:
-                literal = _literal_text(value)
-                if _has_words(literal):
-                    yield (f"{path.relative_to(root).as_posix()}:{_name(node.func)}",
-                           f"{path.relative_to(ROOT)}:{value.lineno}: {literal[:60]!r}")
+    # An error class whose __init__ makes its own message: its super().__init__ call counts.
+    made = [(call, cls.name) for cls in ast.walk(tree)
+            if isinstance(cls, ast.ClassDef) and cls.name in errors
+            for call in ast.walk(cls)
+            if isinstance(call, ast.Call) and _name(call.func) == "__init__"]
+    calls = [(node, _name(node.func)) for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and _name(node.func) in errors]
+    for node, name in [*calls, *made]:
+        for value in [*node.args, *(k.value for k in node.keywords if k.arg == "message")]:
+            literal = _literal_text(value)
+            if _has_words(literal):
+                yield (f"{path.relative_to(root).as_posix()}:{name}",
+                       f"{path.relative_to(ROOT)}:{value.lineno}: {literal[:60]!r}")
 
 
 def test_no_error_the_command_line_prints_escapes_the_catalogue() -> None:
@@ -163,10 +170,13 @@ def test_the_error_check_sees_an_unwrapped_message() -> None:
     probe.write_text('raise OrientationError(f"no need {x!r}")\n'
                      'wrong = OptionError("bad " + x)\n'
                      'raise TerritoryError(_("fine {a}").format(a=1), code="x")\n'
-                     'raise ValueError("not printed by the command line")\n')
+                     'raise ValueError("not printed by the command line")\n'
+                     'class PdfError(Exception):\n'
+                     '    def __init__(self, x):\n'
+                     '        super().__init__(f"{x} cannot print")\n')
     try:
         assert [line.split(": ", 1)[1] for _, line in _unwrapped_errors(probe, ROOT)] == [
-            "'no need '", "'bad '"]
+            "'no need '", "'bad '", "' cannot print'"]
     finally:
         probe.unlink()
 

@@ -108,6 +108,30 @@ def test_a_bad_meeting_or_dimension_speaks_the_language(sample: Path) -> None:
     assert "unknown dimension 'colour': expected some of theme" in english
 
 
+def test_the_refusals_of_an_update_speak_the_language() -> None:
+    """What ``pmae diagnose --bundle``, ``orient --record``… print when they write nothing."""
+    from pmae.issues import Issue
+    from pmae.updates import InvalidUpdateError, NewerFormatError
+
+    bad = Issue(code="unknown-code", message="x", file="b.json")
+    said = {}
+    for lang in ("fr", "en"):
+        previous = set_language(lang)
+        try:
+            said[lang] = (str(NewerFormatError("b.json", [])),
+                          str(InvalidUpdateError("b.json", [bad])).splitlines()[0])
+        finally:
+            set_language(previous)
+    assert said["fr"] == ("b.json contient des champs d’un format de lot plus récent que ce "
+                          "pmae perdrait en le réécrivant",
+                          "rien n’a été écrit : b.json ne serait pas valide avec ce changement "
+                          "(1 erreur(s)) :")
+    assert said["en"] == ("b.json holds fields of a newer bundle format that this pmae would "
+                          "drop by writing it again",
+                          "nothing was written: b.json would not be valid with this change "
+                          "(1 error(s)):")
+
+
 # --- the checks of a tool's questionnaire --------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.io.bundles import bundle_to_data, is_json_lines
 from pmae.io.files import atomic_writer, dumps_json, dumps_json_lines, parse_json
 from pmae.io.pipeline import InvalidBundleError
@@ -69,8 +70,8 @@ class NewerFormatError(Exception):
     def __init__(self, path: str, issues: list[Issue]) -> None:
         self.path = path
         self.issues = issues
-        super().__init__(f"{path} holds fields of a newer bundle format that this pmae would "
-                         "drop by writing it again")
+        super().__init__(_("{path} holds fields of a newer bundle format that this pmae would "
+                           "drop by writing it again").format(path=path))
 
 
 class InvalidUpdateError(Exception):
@@ -82,8 +83,10 @@ class InvalidUpdateError(Exception):
         self.issues = issues
         errors = [i for i in issues if i.severity == "error"]
         shown = "\n".join(i.render() for i in errors[:5])
-        super().__init__(f"nothing was written: {output} would not be valid with this change "
-                         f"({len(errors)} error(s)):\n{shown}")
+        super().__init__(_("nothing was written: {output} would not be valid with this change "
+                           "({count} error(s)):\n{issues}").format(output=output,
+                                                                  count=len(errors),
+                                                                  issues=shown))
 
 
 _WORDS: dict[str, tuple[str, str, str, str]] = {
