@@ -125,6 +125,9 @@ ERRORS_NOT_YET_WRAPPED: dict[str, str] = {
 CLI_ERROR_MODULES: dict[str, tuple[str, ...]] = {
     "analysis/shared_diagnosis/dimensions.py": ("ValueError",),  # pmae needs --by
     "analysis/invitations.py": ("KeyError",),  # pmae programme invitations --meeting
+    "render/sheets/build.py": ("ValueError",),  # pmae sheet --record
+    "analysis/diagnosing.py": ("ValueError",),  # pmae diagnose --record
+    "analysis/orientation.py": ("ValueError",),  # pmae orient --record
 }
 
 

@@ -132,6 +132,23 @@ def test_the_refusals_of_an_update_speak_the_language() -> None:
                           "(1 error(s)):")
 
 
+def test_the_library_s_sheet_errors_speak_the_language() -> None:
+    from pmae.render.sheets.build import build_sheet
+    from pmae.sample import load_sample
+
+    said = {}
+    for lang in ("fr", "en"):
+        previous = set_language(lang)
+        try:
+            with pytest.raises(ValueError) as raised:
+                build_sheet(load_sample(), "cuisine")
+        finally:
+            set_language(previous)
+        said[lang] = str(raised.value)
+    assert said == {"fr": "thème inconnu 'cuisine' : `pmae vocab themes` les liste",
+                    "en": "unknown theme 'cuisine': `pmae vocab themes` lists them"}
+
+
 # --- the checks of a tool's questionnaire --------------------------------------------------
 
 

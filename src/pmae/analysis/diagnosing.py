@@ -175,8 +175,8 @@ def record_diagnosis(
     taken = bundle.index()
     used = [key for key in (diagnosis.id, *(need.id for need in needs)) if key in taken]
     if used:
-        raise ValueError(f"id {used[0]!r} is already used in the bundle: choose another "
-                         "diagnosis id")
+        raise ValueError(_("id {id!r} is already used in the bundle: choose another "
+                           "diagnosis id").format(id=used[0]))
     recorded = bundle.with_collections({
         "diagnoses": (*bundle.diagnoses, diagnosis),
         "needs": (*bundle.needs, *needs),

@@ -150,7 +150,7 @@ def _reasons(candidate: Candidate, query: Query, index: OfferIndex) -> tuple[Rea
 def _select(index: OfferIndex, query: Query, *, limit: int, per_actor: int,
             require_stage: str | None = None) -> tuple[Suggestion, ...]:
     if limit < 0 or per_actor < 1:
-        raise ValueError("limit must be >= 0 and per_actor >= 1")
+        raise ValueError(_("limit must be >= 0 and per_actor >= 1"))
     key = (*index.memo_key(query), limit, per_actor, require_stage)
     known = index.memo.get(key)
     if known is not None:
@@ -313,7 +313,7 @@ def record_referrals(bundle: Bundle, referrals: Sequence[Referral]) -> Bundle:
     taken = bundle.index()
     used = [r.id for r in referrals if r.id in taken]
     if used:
-        raise ValueError(f"id {used[0]!r} is already used in the bundle")
+        raise ValueError(_("id {id!r} is already used in the bundle").format(id=used[0]))
     known = {(r.need, r.offer) for r in bundle.referrals}
     referrals = [r for r in referrals if (r.need, r.offer) not in known]
     oriented = {r.need for r in referrals}

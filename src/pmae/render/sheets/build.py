@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from pmae.analysis.coverage import in_force
+from pmae.i18n import gettext as _
 from pmae.io.audience import check_audience, filter_bundle
 from pmae.model import Bundle, Offer, Production
 from pmae.render.labels import Labels, audience_label, slug
@@ -46,16 +47,18 @@ __all__ = ["as_production", "build_sheet", "build_sheets", "production_id", "rec
 def _check(theme: str, departement: str | None, lang: str, vocabularies: Mapping[str, Vocabulary],
            territories: Territories) -> None:
     if lang not in TEXT:
-        raise ValueError(f"unknown language {lang!r}: expected 'fr' or 'en'")
+        raise ValueError(_("unknown language {lang!r}: expected 'fr' or 'en'").format(lang=lang))
     if theme not in vocabularies["themes"]:
-        raise ValueError(f"unknown theme {theme!r}: `pmae vocab themes` lists them")
+        raise ValueError(_("unknown theme {theme!r}: `pmae vocab themes` lists them").format(
+            theme=theme))
     if departement is not None:
         try:
             level = territories.parse(departement).level
         except TerritoryError as error:
             raise ValueError(str(error)) from None
         if level != "dep":
-            raise ValueError(f"{departement!r} is not a département (write it dep:NN)")
+            raise ValueError(_("{code!r} is not a département (write it dep:NN)").format(
+                code=departement))
 
 
 def sheet_themes(bundle: Bundle, *, vocabularies: Mapping[str, Vocabulary] | None = None,
@@ -298,12 +301,13 @@ def record_sheets(bundle: Bundle, productions: Sequence[Production]) -> Bundle:
     """
     ids = [p.id for p in productions]
     if len(set(ids)) != len(ids):
-        raise ValueError("the same production id twice: " + ", ".join(
-            sorted({i for i in ids if ids.count(i) > 1})))
+        raise ValueError(_("the same production id twice: {ids}").format(ids=", ".join(
+            sorted({i for i in ids if ids.count(i) > 1}))))
     taken = bundle.index()
     clash = [i for i in ids if i in taken and not _is_sheet(taken[i])]
     if clash:
-        raise ValueError(f"id already used by another record: {', '.join(clash)}")
+        raise ValueError(_("id already used by another record: {ids}").format(
+            ids=", ".join(clash)))
     new = {p.id: p for p in productions}
     kept = [p for p in bundle.productions if p.id not in new]
     return attrs.evolve(bundle, productions=(*kept, *productions))
