@@ -236,11 +236,10 @@ class OfferIndex:
 
     def association(self, association_id: str) -> Association:
         """The association ``association_id``; :class:`OrientationError` if there is none."""
-        try:
-            return self._associations[association_id]
-        except KeyError:
+        if (association := self._associations.get(association_id)) is None:
             raise OrientationError(_("no association {id!r} in the bundle").format(
-                id=association_id)) from None
+                id=association_id))
+        return association
 
     def need(self, need_id: str) -> Need:
         """The need ``need_id``; :class:`OrientationError` if there is none."""
@@ -249,8 +248,7 @@ class OfferIndex:
         try:
             return self._needs[need_id]
         except KeyError:
-            raise OrientationError(_("no need {id!r} in the bundle").format(
-                id=need_id)) from None
+            raise OrientationError(_("no need {id!r} in the bundle").format(id=need_id)) from None
 
     def query_for(self, target: Association | Need | Query) -> Query:
         """The query for an association (first contact if never oriented; alert if its latest
@@ -261,8 +259,7 @@ class OfferIndex:
         if isinstance(target, Association):
             if target.commune is None:
                 raise OrientationError(_("association {id!r} has no commune: it cannot be "
-                                         "oriented to offers of a territory").format(
-                                             id=target.id))
+                                         "oriented to offers of a territory").format(id=target.id))
             types = self._alerts.get(target.id, ())
             return Query(commune=target.commune, size_band=target.size_band,
                          sector=target.sector, first_contact=target.id not in self._referred,

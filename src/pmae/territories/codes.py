@@ -52,6 +52,30 @@ class TerritoryError(ValueError):
         self.suggestions = suggestions
 
 
+def unknown_territory(code: str, level: str, *, level_known: bool,
+                      departement: str = "") -> TerritoryError:
+    """The error for ``code``, well-formed but in no referential: no referential defines its
+    level, or (a commune's) its ``departement`` does not exist, or it is just not known."""
+    if not level_known:
+        message = _("{code!r}: no referential defines the level {level!r}")
+    elif departement:
+        message = _("{code!r}: no département {departement!r}")
+    else:
+        message = _("{code!r} is not a known territory")
+    return TerritoryError(message.format(code=code, level=level, departement=departement),
+                          code="unknown-territory", territory=code)
+
+
+def unknown_commune(code: str, nearest: tuple[str, ...], described: str) -> TerritoryError:
+    """The error for a commune the Code officiel géographique does not list, with the
+    ``nearest`` codes (``described``: said with their names)."""
+    message = (_("commune {code!r} does not exist in the Code officiel géographique; did you "
+                 "mean {names}?") if nearest else
+               _("commune {code!r} does not exist in the Code officiel géographique"))
+    return TerritoryError(message.format(code=code, names=described), code="unknown-commune",
+                          territory=code, suggestions=nearest)
+
+
 @attrs.define(kw_only=True, frozen=True)
 class Territory:
     """A parsed territory code, ``<level>:<local>`` (or ``fr``), with its name if known."""

@@ -12,6 +12,8 @@ from pmae.territories.codes import (
     TerritoryError,
     commune_departement,
     split_code,
+    unknown_commune,
+    unknown_territory,
 )
 from pmae.territories.communes import CommuneTable
 
@@ -117,10 +119,8 @@ class Territories:
                 )
             if level == "com" and commune_departement(_local) not in new._names:
                 # A commune the COG does not list yet may be added, not one without département.
-                raise TerritoryError(
-                    _("{code!r}: no département {departement!r}").format(
-                        code=code, departement=commune_departement(_local)),
-                    code="unknown-territory", territory=code)
+                raise unknown_territory(code, level, level_known=True,
+                                        departement=commune_departement(_local))
             parent_codes = tuple(entry_parents)
             for parent in parent_codes:
                 if parent == code or not new.exists(parent):
@@ -190,21 +190,9 @@ class Territories:
             if table is None:  # no commune list: the département decides
                 return Territory(code=code, level=level, local=local, name=None)
             nearest = tuple(table.nearest(code))
-            raise TerritoryError(
-                (_("commune {code!r} does not exist in the Code officiel géographique; did "
-                   "you mean {names}?") if nearest else
-                 _("commune {code!r} does not exist in the Code officiel géographique")).format(
-                    code=code, names=self.describe(nearest) if nearest else ""),
-                code="unknown-commune", territory=code, suggestions=nearest)
-        if level not in self._levels:
-            message = _("{code!r}: no referential defines the level {level!r}").format(
-                code=code, level=level)
-        elif level == "com":
-            message = _("{code!r}: no département {departement!r}").format(
-                code=code, departement=departement)
-        else:
-            message = _("{code!r} is not a known territory").format(code=code)
-        raise TerritoryError(message, code="unknown-territory", territory=code)
+            raise unknown_commune(code, nearest, self.describe(nearest) if nearest else "")
+        raise unknown_territory(code, level, level_known=level in self._levels,
+                                departement=departement)
 
     def exists(self, code: str) -> bool:
         """Whether ``code`` is a well-formed code of a known territory; never raises.
