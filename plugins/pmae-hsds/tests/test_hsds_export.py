@@ -138,7 +138,9 @@ def test_public_audience_is_filtered_by_the_core(tmp_path: Path) -> None:
     assert "a.guillot" not in text and "04 26 73" not in text  # personal data, phones
 
 
-def test_bad_options_and_impossible_offers_are_export_errors(tmp_path: Path) -> None:
+def test_bad_options_and_impossible_offers_are_export_errors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")  # the core's part of a message follows the locale
     # Declared options: pmae checks them before the exporter runs (OptionError, a ValueError).
     with pytest.raises(ValueError, match="option form: 'xml' is not one of json, services"):
         export(small_bundle(), tmp_path / "a", form="xml")

@@ -115,7 +115,9 @@ def test_bad_options_are_errors(session: Session, options: dict[str, str],
     assert any(message in i.message for i in report.issues if i.code == "registres:bad-option")
 
 
-def test_undeclared_options_are_usage_errors(session: Session) -> None:
+def test_undeclared_options_are_usage_errors(session: Session,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")  # the core's part of a message follows the locale
     # Declared options: pmae checks them before the importer runs, and lists them.
     with pytest.raises(OptionError, match="unknown option colour for the importer 'rna'; its "
                                           "options: source"):
