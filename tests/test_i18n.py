@@ -104,20 +104,6 @@ ERRORS_NOT_YET_WRAPPED: dict[str, str] = {
                                          "its author, in English like the plugins' own texts",
     "plugins/manager.py:InvalidItemError": "the same",
     "plugins/registry.py:InvalidItemError": "the same",
-    "store/__init__.py:CorruptStoreError": "the store: being changed by another helper",
-    "store/connection.py:CorruptStoreError": "the store",
-    "store/connection.py:NewerStoreError": "the store",
-    "store/connection.py:OutdatedStoreError": "the store",
-    "store/connection.py:StoreError": "the store",
-    "store/connection.py:StoreLockedError": "the store",
-    "store/connection.py:StoreNotFoundError": "the store",
-    "store/datasette.py:DatasetteMissingError": "the store",
-    "store/listing.py:ListingError": "the store",
-    "store/networks.py:StoreError": "the store",
-    "store/postgres.py:StoreError": "the store",
-    "store/postgres.py:StoreLockedError": "the store",
-    "store/postgres.py:StoreNotFoundError": "the store",
-    "store/read.py:LicenceError": "the store",
 }
 
 

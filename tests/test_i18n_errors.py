@@ -189,3 +189,20 @@ def test_the_checks_of_a_questionnaire_speak_the_language() -> None:
     assert english_said["invalid-bands"][1] == "sort the bands by 'upto', lowest first"
     assert said["invalid-bands"][1] == "triez les tranches par 'upto', la plus basse d’abord"
     assert all(f[2] != e[2] for f, e in zip(french, english, strict=True))
+
+
+def test_the_store_s_errors_speak_the_language(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nowhere.db")
+    french, english = _both("offers", "--db", missing)
+    assert f"{missing} : aucune base ici ; publiez-y d’abord un lot " \
+           f"(pmae publish BUNDLE --db {missing})" in french
+    assert f"{missing}: no store here; publish a bundle into it first " \
+           f"(pmae publish BUNDLE --db {missing})" in english
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    french, english = _both("offers", "--db", str(folder))
+    assert "est un dossier ; donnez le chemin d’un fichier de base" in french
+    assert "is a folder; give the path of a store file" in english
+    french, english = _both("offers", "--db", "mysql://u:secret@host/db")
+    assert "les bases pmae sont des fichiers SQLite" in french and "secret" not in french
+    assert "pmae stores are SQLite files" in english and "secret" not in english

@@ -43,6 +43,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from pmae.i18n import gettext as _
 from pmae.io.stream import Progress
 from pmae.model import Actor, Association, Bundle, Need, Offer, Source
 from pmae.store import light, query, read, streaming
@@ -172,9 +173,10 @@ class Store:
             # Damage found now is refused before a page is written over it.
             problems = [row[0] for row in self._connection.execute("PRAGMA quick_check")]
             if problems != ["ok"]:
-                raise CorruptStoreError(
-                    f"{self.path}: the store is damaged ({problems[0]}); it was left as it "
-                    "is: restore it from a backup, or publish into another file")
+                raise CorruptStoreError(_(
+                    "{path}: the store is damaged ({problem}); it was left as it is: restore "
+                    "it from a backup, or publish into another file").format(
+                        path=self.path, problem=problems[0]))
             yield self._connection
 
     def _errors(self) -> contextlib.AbstractContextManager[None]:

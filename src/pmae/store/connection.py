@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import quote as quote_url
 
+from pmae.i18n import gettext as _
 from pmae.store.backend import redacted
 from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -83,14 +84,15 @@ def store_path(path_or_url: str | os.PathLike[str] | None) -> Path:
     if text.startswith("sqlite:///"):
         return Path(text.removeprefix("sqlite:///"))
     if text.startswith(("postgresql://", "postgres://")):
-        raise StoreError(f"{redacted(text)}: a PostgreSQL store is not a file; this needs an "
-                         "SQLite store (a path or sqlite:///PATH): `pmae dump` one from it")
-    scheme, sep, _ = text.partition("://")
+        raise StoreError(_("{store}: a PostgreSQL store is not a file; this needs an SQLite "
+                           "store (a path or sqlite:///PATH): `pmae dump` one from it").format(
+                               store=redacted(text)))
+    scheme, sep, _rest = text.partition("://")
     if sep and scheme.isascii() and scheme.replace("+", "").isalpha():
-        raise StoreError(
-            f"{redacted(text)}: pmae stores are SQLite files (a path or sqlite:///PATH) or "
-            f"PostgreSQL databases (postgresql://…); {scheme} "
-            "stores are not supported by this version")
+        raise StoreError(_(
+            "{store}: pmae stores are SQLite files (a path or sqlite:///PATH) or PostgreSQL "
+            "databases (postgresql://…); {scheme} stores are not supported by this version"
+        ).format(store=redacted(text), scheme=scheme))
     return Path(text)
 
 
@@ -111,15 +113,16 @@ def translated(path: Path) -> Iterator[None]:
         raise
     except sqlite3.Error as error:
         if _locked(error):
-            raise StoreLockedError(
-                f"{path}: another pmae is writing to this store; try again when it has "
-                "finished (nothing was written)") from error
+            raise StoreLockedError(_(
+                "{path}: another pmae is writing to this store; try again when it has "
+                "finished (nothing was written)").format(path=path)) from error
         if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
-            raise StoreError(f"{path}: the store cannot be written ({_describe(error)})") \
-                from error
-        raise CorruptStoreError(
-            f"{path}: not a usable pmae store (SQLite says: {_describe(error)}); it was left "
-            "as it is: restore it from a backup, or publish into another file") from error
+            raise StoreError(_("{path}: the store cannot be written ({reason})").format(
+                path=path, reason=_describe(error))) from error
+        raise CorruptStoreError(_(
+            "{path}: not a usable pmae store (SQLite says: {reason}); it was left as it is: "
+            "restore it from a backup, or publish into another file").format(
+                path=path, reason=_describe(error))) from error
 
 
 def _meta(connection: sqlite3.Connection) -> dict[str, str] | None:
@@ -141,11 +144,12 @@ def connect(path: Path, *, create: bool = False, timeout: float = 5.0,
     """
     exists = path.exists()
     if not exists and not create:
-        raise StoreNotFoundError(
-            f"{path}: no store here; publish a bundle into it first "
-            f"(pmae publish BUNDLE --db {path})")
+        raise StoreNotFoundError(_(
+            "{path}: no store here; publish a bundle into it first "
+            "(pmae publish BUNDLE --db {path})").format(path=path))
     if path.is_dir():
-        raise StoreError(f"{path}: is a folder; give the path of a store file")
+        raise StoreError(_("{path}: is a folder; give the path of a store file").format(
+            path=path))
     mode = "rwc" if create else "rw"
     uri = f"file:{quote_url(os.fspath(path))}?mode={mode}"
     with translated(path):
@@ -157,14 +161,14 @@ def connect(path: Path, *, create: bool = False, timeout: float = 5.0,
             meta = _meta(connection)
             if meta is None:
                 if not create:
-                    raise StoreNotFoundError(
-                        f"{path}: an empty file, not a store yet; publish a bundle into it "
-                        "first")
+                    raise StoreNotFoundError(_(
+                        "{path}: an empty file, not a store yet; publish a bundle into it "
+                        "first").format(path=path))
                 _initialise(connection)
             elif not meta:
-                raise CorruptStoreError(
-                    f"{path}: an SQLite database, but not a pmae store; it was left as it "
-                    "is: give another path")
+                raise CorruptStoreError(_(
+                    "{path}: an SQLite database, but not a pmae store; it was left as it "
+                    "is: give another path").format(path=path))
             else:
                 _check_version(path, meta, upgrading=upgrading)
     except BaseException:
@@ -177,14 +181,16 @@ def _check_version(path: Path | str, meta: dict[str, str], *, upgrading: bool) -
     found = int(meta.get("schema_version", "0"))
     if found > SCHEMA_VERSION:
         needed = meta.get("pmae_version", "a newer version")
-        raise NewerStoreError(
-            f"{path}: this store has schema version {found}, written by pmae {needed}; this "
-            f"pmae ({pmae_version()}) knows schema version {SCHEMA_VERSION} at most: install "
-            f"pmae {needed} or later to use it")
+        raise NewerStoreError(_(
+            "{path}: this store has schema version {found}, written by pmae {needed}; this "
+            "pmae ({version}) knows schema version {known} at most: install pmae {needed} or "
+            "later to use it").format(path=path, found=found, needed=needed,
+                                      version=pmae_version(), known=SCHEMA_VERSION))
     if found < SCHEMA_VERSION and not upgrading:
-        raise OutdatedStoreError(
-            f"{path}: this store has schema version {found}, older than this pmae's "
-            f"({SCHEMA_VERSION}): run `pmae db upgrade --db {path}` first")
+        raise OutdatedStoreError(_(
+            "{path}: this store has schema version {found}, older than this pmae's "
+            "({known}): run `pmae db upgrade --db {path}` first").format(
+                path=path, found=found, known=SCHEMA_VERSION))
 
 
 @contextlib.contextmanager

@@ -24,6 +24,7 @@ from urllib.parse import quote as quote_url
 
 import orjson
 
+from pmae.i18n import gettext as _
 from pmae.store import schema
 from pmae.store.names import (
     ELSEWHERE,
@@ -339,7 +340,8 @@ def prepare_serving(db_path: str | os.PathLike[str] | None, folder: Path, *, aud
     :raises pmae.store.StoreError: the store cannot be used.
     """
     if importlib.util.find_spec("datasette") is None:
-        raise DatasetteMissingError(f"pmae serve needs Datasette: {INSTALL_HINT}")
+        raise DatasetteMissingError(_("pmae serve needs Datasette: {hint}").format(
+            hint=INSTALL_HINT))
     from pmae.exchange import export_bundle
     from pmae.store import open_store, store_path
 
@@ -350,7 +352,7 @@ def prepare_serving(db_path: str | os.PathLike[str] | None, folder: Path, *, aud
             served = folder / f"{store.label}-{audience.replace(':', '-')}.sqlite"
             export_bundle(store.dump(audience=audience), "sqlite", served, audience=audience,
                           session=session)
-    _, licence = file_facts(served)
+    licence = file_facts(served)[1]
     described = folder / "metadata.json"
     described.write_bytes(orjson.dumps(
         metadata(database_name(served), vocabularies=session.vocabularies, audience=audience,

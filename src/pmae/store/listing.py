@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
+from pmae.i18n import gettext as _
 from pmae.io.audience import filter_bundle
 from pmae.model import COLLECTIONS, Bundle, Source
 from pmae.store.backend import Connection
@@ -93,7 +94,8 @@ def _serving(territories: Territories, codes: Iterable[str]) -> list[str]:
         try:
             found |= {code, *territories.ancestors(code)}
         except ValueError as error:
-            raise ListingError(f"territory {code!r}: {error}") from None
+            raise ListingError(_("territory {code!r}: {reason}").format(
+                code=code, reason=error)) from None
     return sorted(found)
 
 
@@ -103,8 +105,8 @@ def _inside(connection: Connection, territories: Territories,
     thousand rows, not a scan of the records) that lie in one of ``codes``."""
     for code in codes:
         if not territories.exists(code):
-            raise ListingError(f"territory {code!r} is not a known territory (write it with "
-                               "its level: com:38185, dep:38, reg:84, fr)")
+            raise ListingError(_("territory {code!r} is not a known territory (write it with "
+                                 "its level: com:38185, dep:38, reg:84, fr)").format(code=code))
     found = []
     for (value,) in connection.execute("SELECT code FROM territories"):
         try:
@@ -217,13 +219,15 @@ def listing(connection: Connection, territories: Territories, collection: str, *
     :raises ListingError: a filter this listing does not take, or an unknown territory.
     """
     if collection not in FILTERS:
-        raise ListingError(f"no listing of {collection!r}: choose among {', '.join(FILTERS)}")
+        raise ListingError(_("no listing of {collection!r}: choose among {known}").format(
+            collection=collection, known=", ".join(FILTERS)))
     chosen = {name: (values,) if isinstance(values, str) else tuple(values)
               for name, values in filters.items() if values}
     unknown = sorted(set(chosen) - set(FILTERS[collection]))
     if unknown:
-        raise ListingError(f"the {collection} listing has no filter {', '.join(unknown)}; it "
-                           f"takes {', '.join(FILTERS[collection])}")
+        raise ListingError(_("the {collection} listing has no filter {unknown}; it takes "
+                             "{known}").format(collection=collection, unknown=", ".join(unknown),
+                                               known=", ".join(FILTERS[collection])))
     where, parameters = _conditions(connection, territories, collection, chosen)
     found = rows(connection, collection, " AND ".join(where), parameters)
     records = {collection: found}

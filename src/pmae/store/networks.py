@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.store.connection import StoreError
 from pmae.store.pg_roles import grants
 from pmae.store.postgres import connect, errors, refresh, transaction
@@ -66,7 +67,8 @@ def add_network(url: str, slug: str, *, role: str | None = None, timeout: float 
     :raises StoreError: a bad slug, a slug or role of another network, no right to do it.
     """
     if not _SLUG.match(slug):
-        raise StoreError(f"{slug!r} is not a source slug (lower-case letters, digits, '-')")
+        raise StoreError(_("{slug!r} is not a source slug (lower-case letters, digits, "
+                           "'-')").format(slug=slug))
     role = role or "pmae_" + slug.replace("-", "_")
     connection = connect(url, timeout=timeout)
     password = None
@@ -79,8 +81,9 @@ def add_network(url: str, slug: str, *, role: str | None = None, timeout: float 
             known = raw.execute("SELECT slug, role FROM store_networks WHERE slug = %s "
                                 "OR role = %s", (slug, role)).fetchall()
             if known and known != [(slug, role)]:
-                raise StoreError(f"{held.name}: {known[0][0]} is already the network of role "
-                                 f"{known[0][1]}; choose another slug or --role")
+                raise StoreError(_("{store}: {slug} is already the network of role {role}; "
+                                   "choose another slug or --role").format(
+                                       store=held.name, slug=known[0][0], role=known[0][1]))
             exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
                                  (role,)).fetchone()
             if not exists:
@@ -194,9 +197,10 @@ def network_diagnosis(url: str, name: str, *, timeout: float = 5.0
             dated = raw.execute("SELECT to_regprocedure("
                                 "'pmae_shared_diagnosis_computed_at(text)')").fetchone()
             if not (dated and dated[0]):
-                raise StoreError(
-                    f"{connection.name}: this store cannot date its shared diagnosis yet; ask "
-                    "its administrator to run `pmae db upgrade --db ADMIN_URL`")
+                raise StoreError(_(
+                    "{store}: this store cannot date its shared diagnosis yet; ask its "
+                    "administrator to run `pmae db upgrade --db ADMIN_URL`").format(
+                        store=connection.name))
             found = raw.execute(
                 "SELECT pmae_shared_diagnosis(%s), pmae_shared_diagnosis_computed_at(%s), "
                 "(SELECT max(published_at) FROM publications)", (name, name)).fetchone()

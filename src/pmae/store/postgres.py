@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from pmae.i18n import gettext as _
 from pmae.store import Store
 from pmae.store import connection as sqlite_connection
 from pmae.store.backend import redacted
@@ -60,8 +61,8 @@ def _psycopg() -> Any:
     try:
         import psycopg
     except ImportError:
-        raise StoreError("a postgresql:// store needs psycopg: pip install 'pmae[postgres]'") \
-            from None
+        raise StoreError(_("a postgresql:// store needs psycopg: pip install "
+                           "'pmae[postgres]'")) from None
     return psycopg
 
 
@@ -131,16 +132,19 @@ def errors(name: str) -> Iterator[None]:
     except StoreError:
         raise
     except psycopg.errors.LockNotAvailable as error:
-        raise StoreLockedError(
-            f"{name}: another pmae is publishing into this store; try again when it has "
-            "finished (nothing was written)") from error
+        raise StoreLockedError(_(
+            "{store}: another pmae is publishing into this store; try again when it has "
+            "finished (nothing was written)").format(store=name)) from error
     except psycopg.errors.InsufficientPrivilege as error:
-        raise StoreError(f"{name}: not allowed ({error}); nothing was written") from error
+        raise StoreError(_("{store}: not allowed ({reason}); nothing was written").format(
+            store=name, reason=error)) from error
     except psycopg.OperationalError as error:
-        raise StoreError(f"{name}: cannot use the PostgreSQL store ({error}); check the URL, "
-                         "that the server runs, and the role's password") from error
+        raise StoreError(_("{store}: cannot use the PostgreSQL store ({reason}); check the "
+                           "URL, that the server runs, and the role's password").format(
+                               store=name, reason=error)) from error
     except psycopg.Error as error:
-        raise StoreError(f"{name}: PostgreSQL says: {error}") from error
+        raise StoreError(_("{store}: PostgreSQL says: {reason}").format(
+            store=name, reason=error)) from error
 
 
 def _raw(url: str, timeout: float) -> PgConnection:
@@ -272,12 +276,13 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
                                            "('created_at', ?)", (sqlite_connection._now(),))
                 meta = _meta(connection)
             if meta is None:
-                raise StoreNotFoundError(
-                    f"{name}: an empty database, not a store yet; publish a bundle into it "
-                    f"first (pmae publish BUNDLE --db {name})")
+                raise StoreNotFoundError(_(
+                    "{store}: an empty database, not a store yet; publish a bundle into it "
+                    "first (pmae publish BUNDLE --db {store})").format(store=name))
             if not meta:
-                raise StoreError(f"{name}: a PostgreSQL database, but not a pmae store; it "
-                                 "was left as it is: give another database")
+                raise StoreError(_("{store}: a PostgreSQL database, but not a pmae store; it "
+                                   "was left as it is: give another database").format(
+                                       store=name))
             sqlite_connection._check_version(name, meta, upgrading=upgrading)
     except BaseException:
         connection.close()

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 import orjson
 
+from pmae.i18n import gettext as _
 from pmae.io.audience import filter_bundle
 from pmae.io.converter import structure_schema_checked, unstructure
 from pmae.model import COLLECTIONS, Bundle, Provenance, Source
@@ -107,9 +108,9 @@ def dump(connection: Connection, *, audience: str = "all", source: Source,
     live = live_bundles(connection)
     licences = licences_of(live)
     if licence is None and len(licences) > 1:
-        raise LicenceError(
-            f"the published bundles have different licences ({', '.join(licences)}): say "
-            "which one the dump is published under")
+        raise LicenceError(_(
+            "the published bundles have different licences ({licences}): say which one the "
+            "dump is published under").format(licences=", ".join(licences)))
     provenance: list[dict[str, Any]] = []
     for envelope, file, records in live:
         own = {"source": envelope["source"], "generated_at": envelope["generated_at"],
