@@ -35,7 +35,9 @@ def load_broken(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 
 def test_raise_keeps_none_of_its_items(load_broken, pmae_register: RegisterHelper,
-                                       pmae_plugin_manager: PluginManager) -> None:
+                                       pmae_plugin_manager: PluginManager,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")  # the core's wording, in English (French by default)
     module = load_broken("raise")
     with pytest.warns(PluginWarning) as caught:
         info = pmae_register(module, name="pmae-broken")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pluggy
 
+from pmae.i18n import gettext as _
 from pmae.plugins import hookspecs
 from pmae.plugins.dependencies import unmet
 from pmae.plugins.hookspecs import HOOKS
@@ -129,7 +130,8 @@ class PluginManager(Registry):
             self.pm.unregister(plugin)
         info.status, info.reason, info.hooks, info.items = "failed", reason, (), ()
         version = f" {info.version}" if info.version else ""
-        message = f"pmae plugin {info.name}{version} was skipped: {reason}"
+        message = _("pmae plugin {name}{version} was skipped: {reason}").format(
+            name=info.name, version=version, reason=reason)
         if self.strict:
             raise PluginError(message)
         warnings.warn(message, PluginWarning, stacklevel=3)

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import attrs
 import orjson
 
+from pmae.i18n import gettext as _
+from pmae.i18n import ngettext
 from pmae.io.bundles import bundle_to_data, dumps_bundle, merge_bundles
 from pmae.io.pipeline import InvalidBundleError
 from pmae.io.response_checks import status_regressions
@@ -68,9 +70,15 @@ class Changes:
         return attrs.asdict(self)
 
     def summary(self) -> str:
-        """``3 added, 1 changed, 40 unchanged, 2 withdrawn`` (the counts that are not 0)."""
-        parts = [f"{count} {name}" for name, count in attrs.asdict(self).items() if count]
-        return ", ".join(parts) or "no records"
+        """``3 added, 1 changed, 40 unchanged, 2 withdrawn`` (the counts that are not 0), in
+        the language of the messages."""
+        words = {"added": ngettext("{n} added", "{n} added", self.added),
+                 "changed": ngettext("{n} changed", "{n} changed", self.changed),
+                 "unchanged": ngettext("{n} unchanged", "{n} unchanged", self.unchanged),
+                 "withdrawn": ngettext("{n} withdrawn", "{n} withdrawn", self.withdrawn)}
+        parts = [words[name].format(n=count) for name, count in attrs.asdict(self).items()
+                 if count]
+        return ", ".join(parts) or _("no records")
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -288,7 +296,7 @@ def publish(connection: Connection, inputs: Sequence[_Input], merged: Bundle, *,
         else:
             counts[collection]["added"] += 1
             plan.append(_Step("added", collection, record_id, record, text, None))
-    for record_id, (collection, rowid, _) in stored.items():
+    for record_id, (collection, rowid, _old_text) in stored.items():
         if record_id not in new or new[record_id][0] != collection:
             counts[collection]["withdrawn"] += 1
             withdrawn.append(_Step("withdrawn", collection, record_id, None, None, rowid))
