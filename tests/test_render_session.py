@@ -149,3 +149,12 @@ def test_without_session_the_default_session_is_used(
     assert "<td>Savoy forum</td>" in pages and 'lang="en"' in pages
     sheet = build_sheet(bundle, "formation_pro", today=dt.date(2025, 12, 1))
     assert (sheet.lang, sheet.title) == ("en", "Les ESSentiels — Vocational training")
+
+
+def test_the_summary_writes_the_meetings_dates_the_language_s_way() -> None:
+    summary = summarize(load_sample())
+    french = summary_text(summary, lang="fr")
+    english = summary_text(summary, lang="en")
+    assert "  6 février 2025 — COFIL n° 1 : bilan 2024 et programme 2025\n" in french
+    assert "  6 February 2025 — COFIL n° 1 : bilan 2024 et programme 2025\n" in english
+    assert "2025-02-06" not in french + english

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from pmae.analysis.summary import BEYOND_ONE_DEPARTEMENT, Summary
+from pmae.render.labels import format_date
 from pmae.render.text import STAGE_HEADINGS
 from pmae.sessions import session as current_session
 from pmae.territories import Territories
@@ -128,6 +129,7 @@ def summary_text(
             details.append(f"{len(meeting.workshops)} {text['workshops']}")
         if present:
             details.append(f"{present} {text['present']}")
-        lines.append(f"  {meeting.start:%Y-%m-%d}  {meeting.title}")
-        lines.append(f"              {' · '.join(details)}")
+        # The date as the language writes it in text (« 6 février 2025 »).
+        lines.append(f"  {format_date(meeting.start.date(), lang)} — {meeting.title}")
+        lines.append(f"      {' · '.join(details)}")
     return "\n".join(lines) + "\n"
