@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
     from pmae.territories import Territories
     from pmae.vocab import Vocabulary
 
-__all__ = ["Labels", "Referentials", "put_rows", "remove_rows", "write_labels"]
+__all__ = ["Departements", "Labels", "Referentials", "put_rows", "remove_rows",
+           "write_labels"]
 
 
 class Referentials(Protocol):
@@ -88,11 +90,37 @@ def remove_rows(connection: Connection, collection: str, rowids: Sequence[int], 
         connection.executemany(sql["delete"], parameters)
 
 
+class Departements:
+    """The départements each territory code covers (France and a région: theirs; a
+    département: itself; a commune: its own; see ``Territories.departements``), each code
+    looked up once: a national bundle names a few tens of thousands of places a million
+    times. One per publication, so the départements it first meets are labelled."""
+
+    def __init__(self, territories: Territories) -> None:
+        self.territories = territories
+        self.known: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, code: str) -> tuple[str, ...]:
+        """The départements ``code`` covers (none for an unknown code)."""
+        found = self.known.get(code)
+        if found is None:
+            territories = self.territories
+            found = self.known[code] = (territories.departements(code)
+                                        if territories.exists(code) else ())
+        return found
+
+
 def put_rows(connection: Connection, collection: str,
-             records: Sequence[tuple[dict[str, Any], str, int | None]]) -> int:
+             records: Sequence[tuple[dict[str, Any], str, int | None]], *,
+             labels: Labels | None = None, departements: Departements | None = None) -> int:
     """Insert (rowid ``None``: the next free ones, in order) or update each record's row, then
     write its link and full-text rows (removed beforehand with :func:`remove_rows`).
 
+    :param labels: write first the labels of the codes the rows use that ``labels`` has not
+        written yet (else the caller wrote them).
+    :param departements: the départements of the records' territory fields, for the
+        ``<collection>_departements`` rows; without it, each record's own ``departements``
+        field (:func:`pmae.store.derived.with_departements`).
     :returns: the first rowid given to an inserted row (the others follow it, in order)."""
     if not records:
         return 0
@@ -102,6 +130,10 @@ def put_rows(connection: Connection, collection: str,
     first = int(next_rowid)
     inserts, updates, texts = [], [], []
     links: dict[str, list[tuple[int, str]]] = {field: [] for field in sql["links"]}
+    places: tuple[str, ...] = ()
+    if departements is not None and collection in DEPARTEMENTS:
+        places = DEPARTEMENTS[collection]
+        covered = links.pop("departements")
     names, text_fields, full_text = sql["names"], sql["text"], bool(sql["fts"])
     visibility = sql["visibility"]
     dumps = orjson.dumps
@@ -122,8 +154,25 @@ def put_rows(connection: Connection, collection: str,
             codes = get(field)
             if codes:
                 found.extend([(rowid, code) for code in codes])
+        if places:
+            covers: tuple[str, ...] | set[str] = ()
+            for field in places:
+                value = get(field)
+                if not value:
+                    continue
+                if not isinstance(value, list):
+                    value = (value,)
+                for code in value:
+                    found_here = departements(code)  # type: ignore[misc]
+                    covers = found_here if not covers else {*covers, *found_here}
+            if covers:
+                covered.extend([(rowid, code) for code in covers])
         if full_text:
             texts.append([rowid, *map(get, text_fields)])
+    if places:
+        links["departements"] = covered
+    if labels is not None:
+        labels.add_columns(collection, [record for record, _, _ in records], links)
     connection.executemany(sql["insert"], inserts)
     connection.executemany(sql["update"], updates)
     for field, (insert, _) in sql["links"].items():
@@ -188,6 +237,22 @@ class Labels:
             return
         used: dict[str, set[str]] = {table: set() for table in self.known}
         self._used(collection, records, used)
+        self._write(used)
+
+    def add_columns(self, collection: str, records: Sequence[dict[str, Any]],
+                    links: Mapping[str, Sequence[tuple[int, str]]]) -> None:
+        """:meth:`add_records` for rows about to be written: the single fields read from the
+        records, the list fields (and the départements) from their link rows."""
+        if not self.active:
+            return
+        used: dict[str, set[str]] = {table: set() for table in self.known}
+        singles, lists = _labelled(collection)
+        for name, table in singles:  # column by column, in C: a batch is thousands of rows
+            used[table].update(map(dict.get, records, itertools.repeat(name)))
+        for field, table in lists:
+            used[table].update(map(operator.itemgetter(1), links.get(field, ())))
+        for codes in used.values():
+            codes.discard(None)  # type: ignore[arg-type]
         self._write(used)
 
     @staticmethod

@@ -27,14 +27,13 @@ import attrs
 import orjson
 
 from pmae.io.bundles import is_json_lines
-from pmae.io.pipeline import InvalidBundleError
+from pmae.io.pipeline import InvalidBundleError, _gc_paused
 from pmae.io.response_checks import moves_back
 from pmae.io.stream import Progress, ScannedBundle, read_json_lines, scan_json_lines
 from pmae.issues import Issue
 from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle
 from pmae.store.backend import Connection
-from pmae.store.derived import with_departements
 from pmae.store.publish import (
     Changes,
     PublicationResult,
@@ -44,7 +43,7 @@ from pmae.store.publish import (
     publish,
     same_as_holder,
 )
-from pmae.store.rows import Labels, put_rows, remove_rows
+from pmae.store.rows import Departements, Labels, put_rows, remove_rows
 from pmae.store.schema import DEPARTEMENTS, LINKS, link_table, quote
 
 if TYPE_CHECKING:
@@ -135,6 +134,7 @@ class _Writer:
         self.file = file
         self.size = BATCH if isinstance(connection, sqlite3.Connection) else PG_BATCH
         self.labels = Labels(connection, session)
+        self.departements = Departements(session.territories)
         self.counts: dict[str, Counter[str]] = {name: Counter() for name in COLLECTIONS}
         #: Records read so far, by collection (a record's index in its collection).
         self.seen: Counter[str] = Counter()
@@ -202,17 +202,12 @@ class _Writer:
                steps: Sequence[tuple[str, dict[str, Any], str, int | None]]) -> None:
         if not steps:
             return
-        if collection in DEPARTEMENTS:
-            territories = self.session.territories
-            rows = [(with_departements(collection, record, territories), text, rowid)
-                    for _, record, text, rowid in steps]
-        else:
-            rows = [(record, text, rowid) for _, record, text, rowid in steps]
-        self.labels.add_records(collection, [row[0] for row in rows])
         remove_rows(self.connection, collection,
                     [rowid for change, _, _, rowid in steps if change == "changed" and rowid],
                     keep=True)
-        first = put_rows(self.connection, collection, rows)
+        first = put_rows(self.connection, collection,
+                         [(record, text, rowid) for _, record, text, rowid in steps],
+                         labels=self.labels, departements=self.departements)
         if all(change == "added" for change, _, _, _ in steps):
             # The rows just inserted hold the texts already: their versions are copied from
             # them, in the same order, rather than sent again.
@@ -321,7 +316,9 @@ def publish_scanned(connection: Connection, scanned: ScannedBundle, *,
                      PENDING if pending else "versions")
     with _cache(connection):
         writer.withdraw(scanned.kinds, carried)
-        with _indexes_built_after(connection, scanned.counts):
+        with _indexes_built_after(connection, scanned.counts), _gc_paused():
+            # The batches hold no cycle and are freed as they are written: the collector
+            # would only walk the session's objects again and again.
             for collection, record in read_json_lines(scanned, progress=progress):
                 writer.add(collection, record)
             for collection in COLLECTIONS:
