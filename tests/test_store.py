@@ -190,6 +190,25 @@ def test_labels_links_and_full_text(tmp_path: Path, core: Session, sample: Path)
     connection.close()
 
 
+def test_a_new_store_has_larger_pages(tmp_path: Path, core: Session, sample: Path) -> None:
+    """16 KiB pages: a national publication writes fewer, larger pages (WAL, checkpoint,
+    index builds); a store made before keeps its own."""
+    db = tmp_path / "s.db"
+    with open_store(db, create=True, session=core) as store:
+        store.publish(sample)
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA page_size").fetchone() == (16384,)
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as connection:
+        connection.execute("PRAGMA page_size = 4096")
+        connection.execute("VACUUM")
+    with open_store(old, create=True, session=core) as store:
+        store.publish(sample)
+    with sqlite3.connect(old) as connection:
+        assert connection.execute("PRAGMA page_size").fetchone() == (4096,)
+
+
 # --- dump ------------------------------------------------------------------------------------
 
 

@@ -38,6 +38,9 @@ __all__ = [
 #: The store used when neither ``--db`` nor ``PMAE_DB`` names one: in the working folder.
 DEFAULT_PATH: str = "pmae.db"
 
+#: The page size of a new store, in bytes (an existing store keeps its own).
+PAGE_SIZE = 16384
+
 
 class StoreError(Exception):
     """A store that cannot be used as asked; the message says why and what to do."""
@@ -226,6 +229,10 @@ def _migrate(connection: sqlite3.Connection, start: int) -> list[int]:
 
 
 def _initialise(connection: sqlite3.Connection) -> None:
+    # 16 KiB pages rather than SQLite's 4 KiB, set before the first page is written: a
+    # national publication writes over a GiB, and each page is a write to the WAL, a copy at
+    # the checkpoint and a read for each index built; measured: 9 % less CPU to publish it.
+    connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     # WAL: readers (dumps, Datasette) read while a publication writes; it is a property of
     # the file, set once, outside any transaction.
     connection.execute("PRAGMA journal_mode = WAL")

@@ -138,6 +138,7 @@ def put_rows(connection: Connection, collection: str,
     visibility = sql["visibility"]
     dumps = orjson.dumps
     # A million records at national scale: the loop keeps to local names and C calls.
+    known = departements.known if departements is not None else {}
     for record, text, rowid in records:
         get = record.get
         record_id = record["id"]
@@ -147,9 +148,11 @@ def put_rows(connection: Connection, collection: str,
                   *map(get, names), text]
         if rowid is None:
             rowid, next_rowid = next_rowid, next_rowid + 1
-            inserts.append([rowid, *values])
+            values.insert(0, rowid)
+            inserts.append(values)
         else:
-            updates.append([*values, rowid])
+            values.append(rowid)
+            updates.append(values)
         for field, found in links.items():
             codes = get(field)
             if codes:
@@ -160,10 +163,8 @@ def put_rows(connection: Connection, collection: str,
                 value = get(field)
                 if not value:
                     continue
-                if not isinstance(value, list):
-                    value = (value,)
-                for code in value:
-                    found_here = departements(code)  # type: ignore[misc]
+                for code in value if isinstance(value, list) else (value,):
+                    found_here = known.get(code) or departements(code)  # type: ignore[misc]
                     covers = found_here if not covers else {*covers, *found_here}
             if covers:
                 covered.extend([(rowid, code) for code in covers])
