@@ -276,9 +276,11 @@ def test_a_damaged_store_is_refused_and_never_written_over(tmp_path: Path,
         store.publish(sample)
     connection = sqlite3.connect(db)
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (page,) = connection.execute("PRAGMA page_size").fetchone()
     connection.close()
     data = bytearray(db.read_bytes())
-    data[len(data) // 2: len(data) // 2 + 4096] = b"\xff" * 4096  # a page of garbage
+    middle = len(data) // 2 // page * page
+    data[middle: middle + page] = b"\xff" * page  # a page of garbage
     db.write_bytes(bytes(data))
     refused = _invoke(core, "publish", str(sample), "--db", str(db))
     assert refused.exit_code == 2 and "it was left as it is" in refused.stderr
