@@ -246,15 +246,15 @@ class Labels:
         records, the list fields (and the départements) from their link rows."""
         if not self.active:
             return
-        used: dict[str, set[str]] = {table: set() for table in self.known}
+        found: dict[str, set[str | None]] = {table: set() for table in self.known}
         singles, lists = _labelled(collection)
+        get: Any = dict.get  # (mypy cannot pick one of its overloads for map)
         for name, table in singles:  # column by column, in C: a batch is thousands of rows
-            used[table].update(map(dict.get, records, itertools.repeat(name)))
+            found[table].update(map(get, records, itertools.repeat(name)))
         for field, table in lists:
-            used[table].update(map(operator.itemgetter(1), links.get(field, ())))
-        for codes in used.values():
-            codes.discard(None)  # type: ignore[arg-type]
-        self._write(used)
+            found[table].update(map(operator.itemgetter(1), links.get(field, ())))
+        self._write({table: {code for code in codes if code is not None}
+                     for table, codes in found.items()})
 
     @staticmethod
     def _used(collection: str, records: Sequence[dict[str, Any]],

@@ -145,14 +145,14 @@ class _Writer:
         self.stored = {name for name in COLLECTIONS if connection.execute(
             f"SELECT 1 FROM {quote(name)} WHERE source IN ({marks}) LIMIT 1",
             carried).fetchone()}
-        self.batches: dict[str, list[tuple[dict[str, Any], str, int]]] = {
+        #: (record, JSON text, None): rows to insert, until compared with the stored ones.
+        self.batches: dict[str, list[tuple[dict[str, Any], str, int | None]]] = {
             name: [] for name in COLLECTIONS}
 
     def add(self, collection: str, record: dict[str, Any]) -> None:
         batch = self.batches[collection]
-        index = self.seen[collection]
-        self.seen[collection] = index + 1
-        batch.append((record, orjson.dumps(record).decode(), index))
+        self.seen[collection] += 1
+        batch.append((record, orjson.dumps(record).decode(), None))
         if len(batch) >= self.size:
             self.flush(collection)
 
@@ -164,28 +164,31 @@ class _Writer:
         counts = self.counts[collection]
         if collection not in self.stored:  # nothing to compare with: every record is added
             counts["added"] += len(batch)
-            self._write(collection, [("added", record, text, None)
-                                     for record, text, _ in batch])
+            self._write(collection, batch)
             return
         ids = [record["id"] for record, _, _ in batch]
         stored: dict[str, tuple[int, str]] = {row[0]: (row[1], row[2]) for row in
                                               self.connection.execute(
             f"SELECT id, rowid, record FROM {quote(collection)} "
             f"WHERE id IN ({', '.join('?' * len(ids))})", ids)}
-        steps: list[tuple[str, dict[str, Any], str, int | None]] = []
-        for record, text, index in batch:
+        rows: list[tuple[dict[str, Any], str, int | None]] = []
+        changes: list[str] = []
+        # The index of each record in its collection, for the issues.
+        for index, (record, text, _) in enumerate(batch, self.seen[collection] - len(batch)):
             old = stored.get(record["id"])
             if old is not None and old[1] == text:
                 counts["unchanged"] += 1
             elif old is not None:
                 counts["changed"] += 1
-                steps.append(("changed", record, text, old[0]))
+                rows.append((record, text, old[0]))
+                changes.append("changed")
                 if collection == "responses":
                     self._status(record, old[1], index)
             else:
                 counts["added"] += 1
-                steps.append(("added", record, text, None))
-        self._write(collection, steps)
+                rows.append((record, text, None))
+                changes.append("added")
+        self._write(collection, rows, changes if "changed" in changes else None)
 
     def _status(self, record: dict[str, Any], stored: str, index: int) -> None:
         """Note the response ``record`` when its status moves back from the stored version,
@@ -198,17 +201,18 @@ class _Writer:
                 file=self.file,
                 message=f"response '{record['id']}' goes from '{before}' back to '{after}'"))
 
-    def _write(self, collection: str,
-               steps: Sequence[tuple[str, dict[str, Any], str, int | None]]) -> None:
-        if not steps:
+    def _write(self, collection: str, rows: Sequence[tuple[dict[str, Any], str, int | None]],
+               changes: Sequence[str] | None = None) -> None:
+        """Write ``rows`` (record, JSON text, the stored row's rowid or ``None``) and their
+        versions; ``changes``: each row's change, ``None`` when every row is added."""
+        if not rows:
             return
-        remove_rows(self.connection, collection,
-                    [rowid for change, _, _, rowid in steps if change == "changed" and rowid],
-                    keep=True)
-        first = put_rows(self.connection, collection,
-                         [(record, text, rowid) for _, record, text, rowid in steps],
-                         labels=self.labels, departements=self.departements)
-        if all(change == "added" for change, _, _, _ in steps):
+        if changes is not None:
+            remove_rows(self.connection, collection,
+                        [rowid for _, _, rowid in rows if rowid is not None], keep=True)
+        first = put_rows(self.connection, collection, rows, labels=self.labels,
+                         departements=self.departements)
+        if changes is None:
             # The rows just inserted hold the texts already: their versions are copied from
             # them, in the same order, rather than sent again.
             self.connection.execute(
@@ -220,7 +224,7 @@ class _Writer:
             f"INSERT INTO {self.versions} (id, collection, publication, change, record) "
             "VALUES (?, ?, ?, ?, ?)",
             [(record["id"], collection, self.number, change, text)
-             for change, record, text, _ in steps])
+             for (record, text, _), change in zip(rows, changes, strict=True)])
 
     def withdraw(self, kinds: dict[str, str], carried: Sequence[str]) -> None:
         """Withdraw the stored records of ``carried`` sources the bundle does not hold (or
