@@ -35,9 +35,10 @@ the rest is the grid's and the protection's computation. From the file (the bund
 whole first), see ``docs/store.md``.
 
 National publication (``--bundle nat.jsonl --publish-only``, 1,260,000 records, a shared 2-core
-machine at load 13–15): validate 31.9 s CPU (2,310 MiB), publish 118.4 s CPU = 3.72 × (552
-MiB); before this session's publication changes, at load 10–14: 29.2 s and 101.9 s = 3.49 ×
-(555 MiB).
+machine at load 4–5, main's code then this one in the same run): validate 27.4 s CPU
+(2,310 MiB), publish 82.8 s CPU = 3.03 × (558 MiB); with the départements and labels
+gathered while the rows are built and 16 KiB pages: validate 25.1 s, publish 73.6 s = 2.93 ×
+(550 MiB). Earlier, at load 13–15: 31.9 s and 118.4 s = 3.72 × (552 MiB).
 
 Backends are given as ``--db`` URLs (default: an SQLite file in ``--out``); each is a column.
 A backend whose URL the installed pmae cannot open fails that column, not the run.
