@@ -15,6 +15,8 @@ atoms' tuples of strings, so the atoms come out sorted without building a tuple 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
@@ -28,15 +30,15 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["FIELDS", "AtomCodes", "Factor", "NeedColumns", "code_atoms", "factorize"]
+__all__ = ["FIELDS", "AtomCodes", "Factor", "FactoredNeeds", "NeedColumns", "code_atoms",
+           "contributors", "factorize"]
 
 #: The attributes of a need the shared diagnosis reads.
 FIELDS: Final = ("id", "association", "theme", "territory", "date", "intensity", "size_band",
                  "sector")
+_FACTORED: Final = ("theme", "territory", "date", "intensity", "size_band", "sector")
 # Mixed-radix codes stay below this; past it, the codes so far are renumbered densely first.
 _LIMIT: Final = 1 << 62
-# Up to this many distinct values, a column is factorized with a dictionary look-up per value.
-_FEW: Final = 4096
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -93,31 +95,81 @@ class Factor:
         return np.asarray(table, dtype=object)[self.codes[start:end]].tolist()  # type: ignore[no-any-return]
 
 
-def factorize(values: Sequence[Any]) -> Factor:
-    """The :class:`Factor` of ``values`` (hashable), in no particular order.
+def factorize(values: Iterable[Any], count: int | None = None) -> Factor:
+    """The :class:`Factor` of ``values`` (hashable), numbered in order of first appearance.
 
-    A few distinct values: one look-up per value in a small dictionary. Many (territories,
-    associations): a look-up per value in a large dictionary costs a few cache misses, so the
-    values are grouped by their Python hash with a numpy sort instead; that the hashes have
-    as many distinct values as the values themselves (a set, which is cheap) proves no two
-    values share a hash.
+    One pass, at C level: a dictionary whose missing keys take the next number. Each value is
+    touched once: on a million needs read from a bundle, the values lie scattered in memory and
+    every further pass over them costs a cache miss per value.
+
+    :param count: the number of values, when ``values`` is not a sequence.
     """
     import numpy as np
 
-    n = len(values)
-    distinct = set(values)
-    if len(distinct) > _FEW:
-        hashes = np.fromiter(map(hash, values), dtype=np.int64, count=n)
-        found, codes = np.unique(hashes, return_inverse=True)
-        if len(found) == len(distinct):
-            example = np.empty(len(found), dtype=np.int64)
-            example[codes] = np.arange(n)  # any one value of each group
-            return Factor(values=list(map(values.__getitem__, example.tolist())),
-                          codes=codes.reshape(-1).astype(np.int64))
-    ordered = list(distinct)
-    position = {value: k for k, value in enumerate(ordered)}
-    return Factor(values=ordered, codes=np.fromiter(map(position.__getitem__, values),
-                                                    dtype=np.int64, count=n))
+    n = len(values) if count is None else count  # type: ignore[arg-type]
+    position: defaultdict[Any, int] = defaultdict(itertools.count().__next__)
+    codes = np.fromiter(map(position.__getitem__, values), dtype=np.int64, count=n)
+    return Factor(values=list(position), codes=codes)
+
+
+def contributors(associations: Iterable[str | None], ids: Sequence[str]) -> Factor:
+    """Who each need counts for, factorized: its association, or its own id when it has none
+    (:func:`~.dimensions.contributor`). One pass over the associations, then one over the ids
+    of the needs without one, in the same dictionary: an id equal to an association's is the
+    same contributor, as when the column of contributors is factorized."""
+    import numpy as np
+
+    position: defaultdict[Any, int] = defaultdict(itertools.count().__next__)
+    codes = np.fromiter(map(position.__getitem__, associations), dtype=np.int64,
+                        count=len(ids))
+    alone = position.pop(None, None)
+    if alone is not None:
+        where = np.flatnonzero(codes == alone)
+        own = map(ids.__getitem__, where.tolist())
+        codes[where] = np.fromiter(map(position.__getitem__, own), dtype=np.int64,
+                                   count=len(where))
+        # None's number is free: every later one moves down.
+        codes -= (codes > alone).astype(np.int64)
+    return Factor(values=list(position), codes=codes)
+
+
+@attrs.define(kw_only=True, frozen=True, eq=False)
+class FactoredNeeds:
+    """Needs as their ids and, for every other attribute the diagnosis reads, a
+    :class:`Factor` (the contributor for the association: :func:`contributors`)."""
+
+    id: Sequence[str]
+    contributor: Factor
+    theme: Factor
+    territory: Factor
+    date: Factor
+    intensity: Factor
+    size_band: Factor
+    sector: Factor
+
+    def __len__(self) -> int:
+        """The number of needs."""
+        return len(self.id)
+
+    @classmethod
+    def of_columns(cls, columns: NeedColumns) -> FactoredNeeds:
+        """The factors of ``columns``."""
+        return cls._read(columns.id, lambda name: getattr(columns, name))
+
+    @classmethod
+    def of_rows(cls, needs: Iterable[Any]) -> FactoredNeeds:
+        """The factors of ``needs`` (as for :meth:`NeedColumns.of`), each read straight off
+        the needs: no column is built, so each value is touched once, not twice."""
+        rows = needs if isinstance(needs, list | tuple) else list(needs)
+        return cls._read(list(map(attrgetter("id"), rows)),
+                         lambda name: map(attrgetter(name), rows))
+
+    @classmethod
+    def _read(cls, ids: Sequence[str], column: Callable[[str], Iterable[Any]]
+              ) -> FactoredNeeds:
+        n = len(ids)
+        return cls(id=ids, contributor=contributors(column("association"), ids),
+                   **{name: factorize(column(name), n) for name in _FACTORED})
 
 
 @attrs.define(kw_only=True, frozen=True, eq=False)
@@ -132,13 +184,10 @@ class AtomCodes:
     #: each atom the position of its value in them.
     labels: dict[str, list[str]]
     codes: dict[str, npt.NDArray[np.int64]]
-    #: The needs' territories and dates, factorized.
-    territory: Factor
-    date: Factor
 
 
-def code_atoms(columns: NeedColumns, keyer: AtomKeyer) -> AtomCodes:
-    """The atoms of the needs of ``columns`` (territories mapped by ``keyer``)."""
+def code_atoms(needs: FactoredNeeds, keyer: AtomKeyer) -> AtomCodes:
+    """The atoms of ``needs`` (territories mapped by ``keyer``)."""
     import numpy as np
 
     def unspecified(value: str | None) -> str:
@@ -150,11 +199,10 @@ def code_atoms(columns: NeedColumns, keyer: AtomKeyer) -> AtomCodes:
     def same(value: str) -> str:
         return value
 
-    territory, date = factorize(columns.territory), factorize(columns.date)
-    ranked = [_ranks(factorize(columns.theme), same), _ranks(territory, keyer.department),
-              _ranks(factorize(columns.size_band), unspecified),
-              _ranks(factorize(columns.sector), unspecified), _ranks(date, year)]
-    code = np.zeros(len(columns), dtype=np.int64)
+    ranked = [_ranks(needs.theme, same), _ranks(needs.territory, keyer.department),
+              _ranks(needs.size_band, unspecified), _ranks(needs.sector, unspecified),
+              _ranks(needs.date, year)]
+    code = np.zeros(len(needs), dtype=np.int64)
     span = 1
     for ranks, values in ranked:
         if span * max(len(values), 1) >= _LIMIT:  # renumbered densely, in the same order
@@ -171,7 +219,7 @@ def code_atoms(columns: NeedColumns, keyer: AtomKeyer) -> AtomCodes:
     decoded = [np.asarray(labels[name], dtype=object)[codes[name]].tolist()
                for name in DIMENSIONS]
     return AtomCodes(atoms=tuple(zip(*decoded, strict=True)), atom_of=atom_of, labels=labels,
-                     codes=codes, territory=territory, date=date)
+                     codes=codes)
 
 
 def _distinct(code: npt.NDArray[np.int64], span: int) -> tuple[int, npt.NDArray[np.int64]]:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from pmae.analysis.shared_diagnosis.columns import NeedColumns, code_atoms, factorize
+from pmae.analysis.shared_diagnosis.columns import FactoredNeeds, NeedColumns, code_atoms
 from pmae.analysis.shared_diagnosis.dimensions import Atom, AtomKeyer
 from pmae.analysis.shared_diagnosis.model import MAX_NOISE
 from pmae.io.pipeline import _gc_paused
@@ -91,15 +91,16 @@ def protect(needs: Iterable[Any], territories: Territories, *, perturb: bool = T
     """The protection of ``needs``: their atoms, perturbed once.
 
     ``needs`` are :class:`~pmae.model.Need` values or any objects with the attributes the
-    diagnosis reads (:data:`~.columns.FIELDS`, with ``Need``'s types); they are read column by
-    column (:meth:`.NeedColumns.of`) and protected by :func:`protect_columns`.
+    diagnosis reads (:data:`~.columns.FIELDS`, with ``Need``'s types); they are read attribute
+    by attribute (:meth:`.FactoredNeeds.of_rows`) and protected as :func:`protect_columns`
+    protects the same needs as columns.
 
     :param secret: the démarche's secret; by default the ``PMAE_SECRECY_KEY`` environment
         variable, else none (the needs' ids alone key the noise).
     """
     with _gc_paused():
-        return protect_columns(NeedColumns.of(needs), territories, perturb=perturb,
-                               secret=secret)
+        return _protect(FactoredNeeds.of_rows(needs), territories, perturb=perturb,
+                        secret=secret)
 
 
 def protect_columns(columns: NeedColumns, territories: Territories, *, perturb: bool = True,
@@ -112,31 +113,30 @@ def protect_columns(columns: NeedColumns, territories: Territories, *, perturb: 
     # Hundreds of thousands of tuples (atoms) and strings that all survive: the cyclic
     # collector would walk every object of the process again and again for nothing.
     with _gc_paused():
-        return _protect(columns, territories, perturb=perturb, secret=secret)
+        return _protect(FactoredNeeds.of_columns(columns), territories, perturb=perturb,
+                        secret=secret)
 
 
-def _protect(columns: NeedColumns, territories: Territories, *, perturb: bool,
+def _protect(needs: FactoredNeeds, territories: Territories, *, perturb: bool,
              secret: str | bytes | None) -> Protection:
     import numpy as np
 
     # One C-level pass over the needs per column and per step; Python-level work only per
     # distinct value (territory, date, intensity, atom, contributor).
     keyer = AtomKeyer.shared(territories)
-    coded = code_atoms(columns, keyer)
-    whos = [a if a is not None else i for a, i in zip(columns.association, columns.id,
-                                                       strict=True)]
-    contributor = factorize(whos)
+    coded = code_atoms(needs, keyer)
+    contributor, intensity = needs.contributor, needs.intensity
     contributors = contributor.codes
-    intensity = factorize(columns.intensity)
     value_of = [1.0 if m is None else float(m) for m in intensity.values]
     values = np.asarray(value_of, dtype=np.float64)[intensity.codes]
     atom_text = list(map("|".join, coded.atoms))
-    places, dates = coded.territory, coded.date
-    digest = _digest(columns.id, whos, [
-        (atom_text, coded.atom_of), ([f"{code}" for code in places.values], places.codes),
+    places, dates = needs.territory, needs.date
+    digest = _digest(needs.id, [
+        (contributor.values, contributors), (atom_text, coded.atom_of),
+        ([f"{code}" for code in places.values], places.codes),
         ([f"{date}" for date in dates.values], dates.codes),
         ([f"{value!r}" for value in value_of], intensity.codes)])
-    release = blake2b(digest + len(columns).to_bytes(8, "little"),
+    release = blake2b(digest + len(needs).to_bytes(8, "little"),
                       key=_secret(secret), digest_size=32, person=b"pmae-secrecy").digest()
     record_keys = _hashes(map(str.encode, contributor.values), key=release, digest_size=8)
     atoms_array = coded.atom_of
@@ -170,13 +170,12 @@ def _protect(columns: NeedColumns, territories: Territories, *, perturb: bool,
         perturbed=perturb, keyer=keyer, labels=coded.labels, codes=coded.codes)
 
 
-def _digest(ids: Sequence[str], whos: Sequence[str],
-            fields: list[tuple[list[str], npt.NDArray[np.int64]]]) -> bytes:
+def _digest(ids: Sequence[str], fields: list[tuple[list[str], npt.NDArray[np.int64]]]) -> bytes:
     """An order-free digest of the needs: the sum (modulo 2**64) of one hash per need, of its
-    line (its id, contributor and ``fields``, separated by US, 0x1F); 8 bytes, little-endian.
+    line (its id and ``fields``, separated by US, 0x1F); 8 bytes, little-endian.
 
-    :param fields: for each field after the contributor, the texts of its distinct values and
-        the position of each need's value in them.
+    :param fields: for each field after the id (the contributor first), the texts of its
+        distinct values and the position of each need's value in them.
     """
     import numpy as np
 
@@ -185,8 +184,8 @@ def _digest(ids: Sequence[str], whos: Sequence[str],
     for start in range(0, len(ids), _CHUNK):  # chunks: the lines of a million needs at once
         end = start + _CHUNK                    # would weigh hundreds of MB
         lines = map("\x1f".join, zip(
-            ids[start:end], whos[start:end],
-            *(table[codes[start:end]].tolist() for table, codes in tables), strict=True))
+            ids[start:end], *(table[codes[start:end]].tolist() for table, codes in tables),
+            strict=True))
         with np.errstate(over="ignore"):
             digest += _hashes(map(str.encode, lines), digest_size=8).sum(dtype=np.uint64)
     return int(digest).to_bytes(8, "little")
