@@ -123,3 +123,17 @@ def test_the_territory_mapping_is_kept_across_calls() -> None:
     assert AtomKeyer.shared(territories) is AtomKeyer.shared(territories)
     other = territories.with_referential(level="bv", entries=[])
     assert AtomKeyer.shared(other).territories is other
+
+
+def test_contributors_survive_hash_collisions() -> None:
+    # hash(-1) == hash(-2): two contributors sharing a hash are still two.
+    associations: list[Any] = [*range(3000), -1, None, -2, None, -1, 7]
+    ids = [f"n{i}" for i in range(len(associations))]
+    factor = columns_module.contributors(associations, ids)
+    expected = [a if a is not None else i for a, i in zip(associations, ids, strict=True)]
+    assert [factor.values[k] for k in factor.codes] == expected
+    assert len(factor.values) == len(set(expected))
+    # An id equal to an association is that association.
+    factor = columns_module.contributors(["a", None, "b"], ["x", "a", "y"])
+    assert [factor.values[k] for k in factor.codes] == ["a", "a", "b"]
+    assert len(factor.values) == 2

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = ["FIELDS", "AtomCodes", "Factor", "FactoredNeeds", "NeedColumns", "code_atoms",
-           "contributors", "factorize"]
+           "contributors", "factorize", "unique_codes"]
 
 #: The attributes of a need the shared diagnosis reads.
 FIELDS: Final = ("id", "association", "theme", "territory", "date", "intensity", "size_band",
@@ -114,23 +114,32 @@ def factorize(values: Iterable[Any], count: int | None = None) -> Factor:
 
 def contributors(associations: Iterable[str | None], ids: Sequence[str]) -> Factor:
     """Who each need counts for, factorized: its association, or its own id when it has none
-    (:func:`~.dimensions.contributor`). One pass over the associations, then one over the ids
-    of the needs without one, in the same dictionary: an id equal to an association's is the
-    same contributor, as when the column of contributors is factorized."""
+    (:func:`~.dimensions.contributor`), in no particular order.
+
+    Associations are many (150,000 in a national bundle): a dictionary look-up per need would
+    cost a few cache misses each, so the contributors are grouped by their Python hash with
+    one numpy sort, then each is compared with the first of its group; should two differ (two
+    values sharing a hash), they are numbered by :func:`factorize` instead.
+    """
     import numpy as np
 
-    position: defaultdict[Any, int] = defaultdict(itertools.count().__next__)
-    codes = np.fromiter(map(position.__getitem__, associations), dtype=np.int64,
-                        count=len(ids))
-    alone = position.pop(None, None)
-    if alone is not None:
-        where = np.flatnonzero(codes == alone)
-        own = map(ids.__getitem__, where.tolist())
-        codes[where] = np.fromiter(map(position.__getitem__, own), dtype=np.int64,
-                                   count=len(where))
-        # None's number is free: every later one moves down.
-        codes -= (codes > alone).astype(np.int64)
-    return Factor(values=list(position), codes=codes)
+    n = len(ids)
+    whos = np.fromiter(associations, dtype=object, count=n)
+    hashes = np.fromiter(map(hash, whos), dtype=np.int64, count=n)
+    maybe = np.flatnonzero(hashes == hash(None))
+    alone = maybe[[who is None for who in whos[maybe].tolist()]]
+    if len(alone):
+        own = list(map(ids.__getitem__, alone.tolist()))
+        whos[alone] = own
+        hashes[alone] = np.fromiter(map(hash, own), dtype=np.int64, count=len(own))
+    found, codes = np.unique(hashes, return_inverse=True)
+    codes = codes.reshape(-1).astype(np.int64)
+    first = np.empty(len(found), dtype=np.int64)
+    first[codes] = np.arange(n)  # any one need of each group
+    representatives = whos[first]
+    if not bool(np.all(whos == representatives[codes])):
+        return factorize(whos.tolist())
+    return Factor(values=representatives.tolist(), codes=codes)
 
 
 @attrs.define(kw_only=True, frozen=True, eq=False)
@@ -210,7 +219,8 @@ def code_atoms(needs: FactoredNeeds, keyer: AtomKeyer) -> AtomCodes:
             code, span = inverse.reshape(-1).astype(np.int64), len(distinct)
         code = code * len(values) + ranks
         span *= max(len(values), 1)
-    atom_count, atom_of = _distinct(code, span)
+    found, atom_of = unique_codes(code, span)
+    atom_count = len(found)
     # Each atom's values, read off one of its needs.
     example = np.empty(atom_count, dtype=np.int64)
     example[atom_of] = np.arange(len(code))
@@ -222,21 +232,23 @@ def code_atoms(needs: FactoredNeeds, keyer: AtomKeyer) -> AtomCodes:
                      codes=codes)
 
 
-def _distinct(code: npt.NDArray[np.int64], span: int) -> tuple[int, npt.NDArray[np.int64]]:
-    """The number of distinct values of ``code`` (all in ``range(span)``) and the position of
-    each value among them, sorted: by a table of ``span`` entries when that is small, else by
-    a sort."""
+def unique_codes(code: npt.NDArray[np.int64], span: int
+                 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(code, return_inverse=True)`` for codes all in ``range(span)``: the sorted
+    distinct codes and the position of each code among them. By a table of ``span`` entries
+    when that is small; else by a sort, of 32-bit codes when they fit (a faster sort)."""
     import numpy as np
 
     if span > 4 * len(code) + 1024:
-        found, inverse = np.unique(code, return_inverse=True)
-        return len(found), inverse.reshape(-1).astype(np.int64)
+        small = code.astype(np.uint32) if span <= 1 << 32 else code
+        found, inverse = np.unique(small, return_inverse=True)
+        return found.astype(np.int64), inverse.reshape(-1).astype(np.int64)
     present = np.zeros(span, dtype=bool)
     present[code] = True
     found = np.flatnonzero(present)
     position = np.zeros(span, dtype=np.int64)
     position[found] = np.arange(len(found))
-    return len(found), position[code]
+    return found, position[code]
 
 
 def _ranks(factor: Factor, label: Callable[[Any], str]

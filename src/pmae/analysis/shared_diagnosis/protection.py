@@ -28,7 +28,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from pmae.analysis.shared_diagnosis.columns import FactoredNeeds, NeedColumns, code_atoms
+from pmae.analysis.shared_diagnosis.columns import (
+    FactoredNeeds,
+    NeedColumns,
+    code_atoms,
+    unique_codes,
+)
 from pmae.analysis.shared_diagnosis.dimensions import Atom, AtomKeyer
 from pmae.analysis.shared_diagnosis.model import MAX_NOISE
 from pmae.io.pipeline import _gc_paused
@@ -134,17 +139,17 @@ def _protect(needs: FactoredNeeds, territories: Territories, *, perturb: bool,
     digest = _digest(needs.id, [
         (contributor.values, contributors), (atom_text, coded.atom_of),
         ([f"{code}" for code in places.values], places.codes),
-        ([f"{date}" for date in dates.values], dates.codes),
-        ([f"{value!r}" for value in value_of], intensity.codes)])
+        _joined(([f"{date}" for date in dates.values], dates.codes),
+                ([f"{value!r}" for value in value_of], intensity.codes))])
     release = blake2b(digest + len(needs).to_bytes(8, "little"),
                       key=_secret(secret), digest_size=32, person=b"pmae-secrecy").digest()
     record_keys = _hashes(map(str.encode, contributor.values), key=release, digest_size=8)
     atoms_array = coded.atom_of
     width = max(len(contributor.values), 1)
-    pairs, inverse = np.unique(atoms_array * width + contributors, return_inverse=True)
+    pairs, inverse = unique_codes(atoms_array * width + contributors, len(coded.atoms) * width)
     pair_atom, pair_contributor = pairs // width, pairs % width
     pair_intensity: npt.NDArray[np.float64] = np.round(
-        np.bincount(inverse.reshape(-1), weights=values, minlength=len(pairs)), 6
+        np.bincount(inverse, weights=values, minlength=len(pairs)), 6
     ).astype(np.float64)
     count = len(coded.atoms)
     true_needs = np.bincount(atoms_array, minlength=count).astype(np.int64)
@@ -189,6 +194,20 @@ def _digest(ids: Sequence[str], fields: list[tuple[list[str], npt.NDArray[np.int
         with np.errstate(over="ignore"):
             digest += _hashes(map(str.encode, lines), digest_size=8).sum(dtype=np.uint64)
     return int(digest).to_bytes(8, "little")
+
+
+def _joined(first: tuple[list[str], npt.NDArray[np.int64]],
+            second: tuple[list[str], npt.NDArray[np.int64]]
+            ) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """Two fields of :func:`_digest` as one (their texts joined by US): when their pairs of
+    values are few (dates and intensities), one field less to join per need."""
+    import numpy as np
+
+    (texts, codes), (other, other_codes) = first, second
+    found, pair_of = unique_codes(codes * len(other) + other_codes, len(texts) * len(other))
+    left, right = np.divmod(found, max(len(other), 1))
+    return ([f"{texts[a]}\x1f{other[b]}" for a, b in zip(left.tolist(), right.tolist(),
+                                                          strict=True)], pair_of)
 
 
 def _hashes(data: Iterable[bytes], **options: Any) -> npt.NDArray[np.uint64]:
