@@ -134,16 +134,18 @@ def _protect(needs: FactoredNeeds, territories: Territories, *, perturb: bool,
     contributors = contributor.codes
     value_of = [1.0 if m is None else float(m) for m in intensity.values]
     values = np.asarray(value_of, dtype=np.float64)[intensity.codes]
-    atom_text = list(map("|".join, coded.atoms))
+    # Texts encoded once: the release digest's lines and the keys hash the same bytes.
+    atom_text = [text.encode() for text in map("|".join, coded.atoms)]
+    who_text = list(map(str.encode, contributor.values))
     places, dates = needs.territory, needs.date
     digest = _digest(needs.id, [
-        (contributor.values, contributors), (atom_text, coded.atom_of),
-        ([f"{code}" for code in places.values], places.codes),
-        _joined(([f"{date}" for date in dates.values], dates.codes),
-                ([f"{value!r}" for value in value_of], intensity.codes))])
+        (who_text, contributors), (atom_text, coded.atom_of),
+        ([f"{code}".encode() for code in places.values], places.codes),
+        _joined(([f"{date}".encode() for date in dates.values], dates.codes),
+                ([f"{value!r}".encode() for value in value_of], intensity.codes))])
     release = blake2b(digest + len(needs).to_bytes(8, "little"),
                       key=_secret(secret), digest_size=32, person=b"pmae-secrecy").digest()
-    record_keys = _hashes(map(str.encode, contributor.values), key=release, digest_size=8)
+    record_keys = _hashes(who_text, key=release, digest_size=8)
     atoms_array = coded.atom_of
     width = max(len(contributor.values), 1)
     pairs, inverse = unique_codes(atoms_array * width + contributors, len(coded.atoms) * width)
@@ -159,7 +161,7 @@ def _protect(needs: FactoredNeeds, territories: Territories, *, perturb: bool,
         starts = np.flatnonzero(np.r_[True, pair_atom[1:] != pair_atom[:-1]])
         # The atom's own key joins its contributors': one association's atoms get
         # independent noises (else a total over them would move by a multiple of one noise).
-        own = _hashes(map(str.encode, atom_text), key=release, digest_size=8)
+        own = _hashes(atom_text, key=release, digest_size=8)
         with np.errstate(over="ignore"):
             cell_keys = np.add.reduceat(record_keys[pair_contributor], starts) + own
         shown_needs = true_needs + noise(cell_keys, true_needs, salt=1)
@@ -175,12 +177,13 @@ def _protect(needs: FactoredNeeds, territories: Territories, *, perturb: bool,
         perturbed=perturb, keyer=keyer, labels=coded.labels, codes=coded.codes)
 
 
-def _digest(ids: Sequence[str], fields: list[tuple[list[str], npt.NDArray[np.int64]]]) -> bytes:
+def _digest(ids: Sequence[str], fields: list[tuple[list[bytes], npt.NDArray[np.int64]]]
+            ) -> bytes:
     """An order-free digest of the needs: the sum (modulo 2**64) of one hash per need, of its
-    line (its id and ``fields``, separated by US, 0x1F); 8 bytes, little-endian.
+    line (its id and ``fields``, separated by US, 0x1F, in UTF-8); 8 bytes, little-endian.
 
-    :param fields: for each field after the id (the contributor first), the texts of its
-        distinct values and the position of each need's value in them.
+    :param fields: for each field after the id (the contributor first), the texts (UTF-8) of
+        its distinct values and the position of each need's value in them.
     """
     import numpy as np
 
@@ -188,17 +191,18 @@ def _digest(ids: Sequence[str], fields: list[tuple[list[str], npt.NDArray[np.int
     digest = np.uint64(0)
     for start in range(0, len(ids), _CHUNK):  # chunks: the lines of a million needs at once
         end = start + _CHUNK                    # would weigh hundreds of MB
-        lines = map("\x1f".join, zip(
-            ids[start:end], *(table[codes[start:end]].tolist() for table, codes in tables),
-            strict=True))
+        # Joined as bytes (UTF-8 of a join is the join of the UTF-8): no line text to encode.
+        lines = map(b"\x1f".join, zip(
+            map(str.encode, ids[start:end]),
+            *(table[codes[start:end]].tolist() for table, codes in tables), strict=True))
         with np.errstate(over="ignore"):
-            digest += _hashes(map(str.encode, lines), digest_size=8).sum(dtype=np.uint64)
+            digest += _hashes(lines, digest_size=8).sum(dtype=np.uint64)
     return int(digest).to_bytes(8, "little")
 
 
-def _joined(first: tuple[list[str], npt.NDArray[np.int64]],
-            second: tuple[list[str], npt.NDArray[np.int64]]
-            ) -> tuple[list[str], npt.NDArray[np.int64]]:
+def _joined(first: tuple[list[bytes], npt.NDArray[np.int64]],
+            second: tuple[list[bytes], npt.NDArray[np.int64]]
+            ) -> tuple[list[bytes], npt.NDArray[np.int64]]:
     """Two fields of :func:`_digest` as one (their texts joined by US): when their pairs of
     values are few (dates and intensities), one field less to join per need."""
     import numpy as np
@@ -206,8 +210,8 @@ def _joined(first: tuple[list[str], npt.NDArray[np.int64]],
     (texts, codes), (other, other_codes) = first, second
     found, pair_of = unique_codes(codes * len(other) + other_codes, len(texts) * len(other))
     left, right = np.divmod(found, max(len(other), 1))
-    return ([f"{texts[a]}\x1f{other[b]}" for a, b in zip(left.tolist(), right.tolist(),
-                                                          strict=True)], pair_of)
+    return ([texts[a] + b"\x1f" + other[b] for a, b in zip(left.tolist(), right.tolist(),
+                                                            strict=True)], pair_of)
 
 
 def _hashes(data: Iterable[bytes], **options: Any) -> npt.NDArray[np.uint64]:
