@@ -1,16 +1,17 @@
 """The needs of a shared diagnosis as columns, and their finest cells as integer codes.
 
-:func:`~.protection.protect` reads needs one attribute at a time: a column is one C-level pass
-over the needs, and every later step (territory mapping, atoms, contributors) takes one
-Python-level step per *distinct* value, not per need. :class:`NeedColumns` is that form; a
-caller that already holds columns (a store read column by column) gives them to
-:func:`~.protection.protect_columns` directly.
+:func:`~.protection.protect` reads needs one attribute at a time (:class:`FactoredNeeds`):
+each attribute is numbered in one C-level pass over the needs, straight off them or off
+columns (:class:`NeedColumns`, what a store read column by column gives to
+:func:`~.protection.protect_columns`), and every later step (territory mapping, atoms,
+contributors, the release digest's texts) takes one Python-level step per *distinct* value,
+not per need. On a million needs read from a bundle, each need holds its own string objects,
+scattered in memory: touching each once, and building no list of them, is what keeps it fast.
 
 The finest cell ("atom") of a need is coded as one integer: each dimension's value is replaced by
 its rank among the dimension's sorted distinct values, and the ranks are combined in mixed radix
 in the order of :data:`~.model.DIMENSIONS`. Numeric order of the codes is then the order of the
-atoms' tuples of strings, so the atoms come out sorted without building a tuple per need.
-"""
+atoms' tuples of strings, so the atoms come out sorted without building a tuple per need."""
 
 from __future__ import annotations
 
