@@ -11,21 +11,23 @@
 Each figure is given in wall seconds and in CPU seconds of the process: on a shared machine
 the CPU time is the one that does not depend on the other processes.
 
-Measured (2 vCPU, Python 3.11.7, loaded by other sessions; CPU time varies by about a third
-with the load, so compare with the naive figure of the same run):
+Measured (2 vCPU, Python 3.11.7, loaded by other sessions; CPU time varies by a third with the
+load, so compare with the naive figure of the same run, or with the previous code run
+alternately):
 
-- (b) protection 1.33 s + table 2.10 s = 3.42 s CPU (32.4 s wall, load about 14), 201,486
-  cells, peak 547 MB; naive 34.5 s CPU. The implementation before: 5.20 s CPU, 536 MB;
-- (a) ``--bundle /work/data/nat.jsonl``: protection 5.79 s + table 0.44 s = 6.23 s CPU
-  (18.1 s wall, load about 9), 2,121 cells, peak 1,238 MB; naive 10.0 s CPU in the same run.
-  Other runs: 5.08 s (load 15, naive 9.4 s), 8.24 s (load 13 with a test run beside it, naive
-  11.2 s). The goal of 5 s is not met reliably. The implementation before, same bundle:
-  9.19 s + 0.81 s = 10.00 s CPU (load 6, naive 7.5 s), peak 1,282 MB: a tuple and a
-  dictionary entry per need for the finest cells, more dictionary look-ups per need, and the
-  cyclic collector walking the process's objects. What remains: one pass over the needs per
-  column, the BLAKE2b digest of each need (the release key must change with any need), the
-  numbering of the associations, and the territory referential for each distinct code
-  (about 0.4 s on a first call; kept across calls).
+- (a) ``--bundle /work/data/nat.jsonl``, three runs alternating with main's code (load 4 to 5):
+  protection 3.49 + table 0.29 = 3.79 s, 3.55 + 0.30 = 3.86 s, 3.29 + 0.29 = 3.58 s CPU
+  (naive 7.65, 7.67, 7.26 s), peak 1,218 MB; main's code in the same minutes: 4.43, 4.73,
+  4.87 s CPU (naive 7.45 to 7.74 s), peak 1,238 MB. From about 0.6 to 0.5 times the naive
+  figure. The goal of 5 s is met at that load, with little margin for a heavier one: the last
+  session measured main's code at 5.1 to 8.2 s under a load of 9 to 15. What remains is
+  floor-like in Python: each need holds its own string objects, and touching each attribute of
+  each need once (numbering 7 attributes: about 1.4 s) and the BLAKE2b digest of each need's
+  line (about 1.1 s: joining the line, then hashing it) take two thirds of it; the record keys
+  (0.3 s), the finest cells (0.2 to 0.3 s) and the table (0.3 s) the rest. The implementation
+  before the last session: 10.0 s CPU (load 6, naive 7.5 s), peak 1,282 MB;
+- (b) protection 1.00 s + table 1.62 s = 2.61 s CPU (4.6 s wall, load about 4.5), 201,486
+  cells, peak 546 MB; naive 20.6 s CPU (main's code, same minutes: 2.53 s, 541 MB).
 
 The published figures are those of the previous implementation to the byte
 (``tests/test_shared_diagnosis_frozen.py``).

@@ -123,3 +123,31 @@ def test_the_territory_mapping_is_kept_across_calls() -> None:
     assert AtomKeyer.shared(territories) is AtomKeyer.shared(territories)
     other = territories.with_referential(level="bv", entries=[])
     assert AtomKeyer.shared(other).territories is other
+
+
+def test_contributors_survive_hash_collisions() -> None:
+    # hash(-1) == hash(-2): two contributors sharing a hash are still two.
+    associations: list[Any] = [*range(3000), -1, None, -2, None, -1, 7]
+    ids = [f"n{i}" for i in range(len(associations))]
+    factor = columns_module.contributors(associations, ids)
+    expected = [a if a is not None else i for a, i in zip(associations, ids, strict=True)]
+    assert [factor.values[k] for k in factor.codes] == expected
+    assert len(factor.values) == len(set(expected))
+    # An id equal to an association is that association.
+    factor = columns_module.contributors(["a", None, "b"], ["x", "a", "y"])
+    assert [factor.values[k] for k in factor.codes] == ["a", "a", "b"]
+    assert len(factor.values) == 2
+
+
+@pytest.mark.parametrize("span", [50, 1 << 20, 1 << 40])
+def test_unique_codes_is_numpys_unique(span: int) -> None:
+    # A table (small range), a sort of 32-bit codes, a sort of 64-bit codes.
+    rng = np.random.default_rng(span)
+    code = rng.integers(0, span, size=3000, dtype=np.int64)
+    found, inverse = columns_module.unique_codes(code, span)
+    expected, expected_inverse = np.unique(code, return_inverse=True)
+    assert found.dtype == inverse.dtype == np.int64
+    assert np.array_equal(found, expected)
+    assert np.array_equal(inverse, expected_inverse.reshape(-1))
+    empty = columns_module.unique_codes(np.zeros(0, dtype=np.int64), span)
+    assert len(empty[0]) == len(empty[1]) == 0

@@ -1,20 +1,23 @@
 """The needs of a shared diagnosis as columns, and their finest cells as integer codes.
 
-:func:`~.protection.protect` reads needs one attribute at a time: a column is one C-level pass
-over the needs, and every later step (territory mapping, atoms, contributors) takes one
-Python-level step per *distinct* value, not per need. :class:`NeedColumns` is that form; a
-caller that already holds columns (a store read column by column) gives them to
-:func:`~.protection.protect_columns` directly.
+:func:`~.protection.protect` reads needs one attribute at a time (:class:`FactoredNeeds`):
+each attribute is numbered in one C-level pass over the needs, straight off them or off
+columns (:class:`NeedColumns`, what a store read column by column gives to
+:func:`~.protection.protect_columns`), and every later step (territory mapping, atoms,
+contributors, the release digest's texts) takes one Python-level step per *distinct* value,
+not per need. On a million needs read from a bundle, each need holds its own string objects,
+scattered in memory: touching each once, and building no list of them, is what keeps it fast.
 
 The finest cell ("atom") of a need is coded as one integer: each dimension's value is replaced by
 its rank among the dimension's sorted distinct values, and the ranks are combined in mixed radix
 in the order of :data:`~.model.DIMENSIONS`. Numeric order of the codes is then the order of the
-atoms' tuples of strings, so the atoms come out sorted without building a tuple per need.
-"""
+atoms' tuples of strings, so the atoms come out sorted without building a tuple per need."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
@@ -28,15 +31,15 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["FIELDS", "AtomCodes", "Factor", "NeedColumns", "code_atoms", "factorize"]
+__all__ = ["FIELDS", "AtomCodes", "Factor", "FactoredNeeds", "NeedColumns", "code_atoms",
+           "contributors", "factorize", "unique_codes"]
 
 #: The attributes of a need the shared diagnosis reads.
 FIELDS: Final = ("id", "association", "theme", "territory", "date", "intensity", "size_band",
                  "sector")
+_FACTORED: Final = ("theme", "territory", "date", "intensity", "size_band", "sector")
 # Mixed-radix codes stay below this; past it, the codes so far are renumbered densely first.
 _LIMIT: Final = 1 << 62
-# Up to this many distinct values, a column is factorized with a dictionary look-up per value.
-_FEW: Final = 4096
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -93,31 +96,90 @@ class Factor:
         return np.asarray(table, dtype=object)[self.codes[start:end]].tolist()  # type: ignore[no-any-return]
 
 
-def factorize(values: Sequence[Any]) -> Factor:
-    """The :class:`Factor` of ``values`` (hashable), in no particular order.
+def factorize(values: Iterable[Any], count: int | None = None) -> Factor:
+    """The :class:`Factor` of ``values`` (hashable), numbered in order of first appearance.
 
-    A few distinct values: one look-up per value in a small dictionary. Many (territories,
-    associations): a look-up per value in a large dictionary costs a few cache misses, so the
-    values are grouped by their Python hash with a numpy sort instead; that the hashes have
-    as many distinct values as the values themselves (a set, which is cheap) proves no two
-    values share a hash.
+    One pass, at C level: a dictionary whose missing keys take the next number. Each value is
+    touched once: on a million needs read from a bundle, the values lie scattered in memory and
+    every further pass over them costs a cache miss per value.
+
+    :param count: the number of values, when ``values`` is not a sequence.
     """
     import numpy as np
 
-    n = len(values)
-    distinct = set(values)
-    if len(distinct) > _FEW:
-        hashes = np.fromiter(map(hash, values), dtype=np.int64, count=n)
-        found, codes = np.unique(hashes, return_inverse=True)
-        if len(found) == len(distinct):
-            example = np.empty(len(found), dtype=np.int64)
-            example[codes] = np.arange(n)  # any one value of each group
-            return Factor(values=list(map(values.__getitem__, example.tolist())),
-                          codes=codes.reshape(-1).astype(np.int64))
-    ordered = list(distinct)
-    position = {value: k for k, value in enumerate(ordered)}
-    return Factor(values=ordered, codes=np.fromiter(map(position.__getitem__, values),
-                                                    dtype=np.int64, count=n))
+    n = len(values) if count is None else count  # type: ignore[arg-type]
+    position: defaultdict[Any, int] = defaultdict(itertools.count().__next__)
+    codes = np.fromiter(map(position.__getitem__, values), dtype=np.int64, count=n)
+    return Factor(values=list(position), codes=codes)
+
+
+def contributors(associations: Iterable[str | None], ids: Sequence[str]) -> Factor:
+    """Who each need counts for, factorized: its association, or its own id when it has none
+    (:func:`~.dimensions.contributor`), in no particular order.
+
+    Associations are many (150,000 in a national bundle): a dictionary look-up per need would
+    cost a few cache misses each, so the contributors are grouped by their Python hash with
+    one numpy sort, then each is compared with the first of its group; should two differ (two
+    values sharing a hash), they are numbered by :func:`factorize` instead.
+    """
+    import numpy as np
+
+    n = len(ids)
+    whos = np.fromiter(associations, dtype=object, count=n)
+    hashes = np.fromiter(map(hash, whos), dtype=np.int64, count=n)
+    maybe = np.flatnonzero(hashes == hash(None))
+    alone = maybe[[who is None for who in whos[maybe].tolist()]]
+    if len(alone):
+        own = list(map(ids.__getitem__, alone.tolist()))
+        whos[alone] = own
+        hashes[alone] = np.fromiter(map(hash, own), dtype=np.int64, count=len(own))
+    found, codes = np.unique(hashes, return_inverse=True)
+    codes = codes.reshape(-1).astype(np.int64)
+    first = np.empty(len(found), dtype=np.int64)
+    first[codes] = np.arange(n)  # any one need of each group
+    representatives = whos[first]
+    if not bool(np.all(whos == representatives[codes])):
+        return factorize(whos.tolist())
+    return Factor(values=representatives.tolist(), codes=codes)
+
+
+@attrs.define(kw_only=True, frozen=True, eq=False)
+class FactoredNeeds:
+    """Needs as their ids and, for every other attribute the diagnosis reads, a
+    :class:`Factor` (the contributor for the association: :func:`contributors`)."""
+
+    id: Sequence[str]
+    contributor: Factor
+    theme: Factor
+    territory: Factor
+    date: Factor
+    intensity: Factor
+    size_band: Factor
+    sector: Factor
+
+    def __len__(self) -> int:
+        """The number of needs."""
+        return len(self.id)
+
+    @classmethod
+    def of_columns(cls, columns: NeedColumns) -> FactoredNeeds:
+        """The factors of ``columns``."""
+        return cls._read(columns.id, lambda name: getattr(columns, name))
+
+    @classmethod
+    def of_rows(cls, needs: Iterable[Any]) -> FactoredNeeds:
+        """The factors of ``needs`` (as for :meth:`NeedColumns.of`), each read straight off
+        the needs: no column is built, so each value is touched once, not twice."""
+        rows = needs if isinstance(needs, list | tuple) else list(needs)
+        return cls._read(list(map(attrgetter("id"), rows)),
+                         lambda name: map(attrgetter(name), rows))
+
+    @classmethod
+    def _read(cls, ids: Sequence[str], column: Callable[[str], Iterable[Any]]
+              ) -> FactoredNeeds:
+        n = len(ids)
+        return cls(id=ids, contributor=contributors(column("association"), ids),
+                   **{name: factorize(column(name), n) for name in _FACTORED})
 
 
 @attrs.define(kw_only=True, frozen=True, eq=False)
@@ -132,13 +194,10 @@ class AtomCodes:
     #: each atom the position of its value in them.
     labels: dict[str, list[str]]
     codes: dict[str, npt.NDArray[np.int64]]
-    #: The needs' territories and dates, factorized.
-    territory: Factor
-    date: Factor
 
 
-def code_atoms(columns: NeedColumns, keyer: AtomKeyer) -> AtomCodes:
-    """The atoms of the needs of ``columns`` (territories mapped by ``keyer``)."""
+def code_atoms(needs: FactoredNeeds, keyer: AtomKeyer) -> AtomCodes:
+    """The atoms of ``needs`` (territories mapped by ``keyer``)."""
     import numpy as np
 
     def unspecified(value: str | None) -> str:
@@ -150,11 +209,10 @@ def code_atoms(columns: NeedColumns, keyer: AtomKeyer) -> AtomCodes:
     def same(value: str) -> str:
         return value
 
-    territory, date = factorize(columns.territory), factorize(columns.date)
-    ranked = [_ranks(factorize(columns.theme), same), _ranks(territory, keyer.department),
-              _ranks(factorize(columns.size_band), unspecified),
-              _ranks(factorize(columns.sector), unspecified), _ranks(date, year)]
-    code = np.zeros(len(columns), dtype=np.int64)
+    ranked = [_ranks(needs.theme, same), _ranks(needs.territory, keyer.department),
+              _ranks(needs.size_band, unspecified), _ranks(needs.sector, unspecified),
+              _ranks(needs.date, year)]
+    code = np.zeros(len(needs), dtype=np.int64)
     span = 1
     for ranks, values in ranked:
         if span * max(len(values), 1) >= _LIMIT:  # renumbered densely, in the same order
@@ -162,7 +220,8 @@ def code_atoms(columns: NeedColumns, keyer: AtomKeyer) -> AtomCodes:
             code, span = inverse.reshape(-1).astype(np.int64), len(distinct)
         code = code * len(values) + ranks
         span *= max(len(values), 1)
-    atom_count, atom_of = _distinct(code, span)
+    found, atom_of = unique_codes(code, span)
+    atom_count = len(found)
     # Each atom's values, read off one of its needs.
     example = np.empty(atom_count, dtype=np.int64)
     example[atom_of] = np.arange(len(code))
@@ -171,24 +230,26 @@ def code_atoms(columns: NeedColumns, keyer: AtomKeyer) -> AtomCodes:
     decoded = [np.asarray(labels[name], dtype=object)[codes[name]].tolist()
                for name in DIMENSIONS]
     return AtomCodes(atoms=tuple(zip(*decoded, strict=True)), atom_of=atom_of, labels=labels,
-                     codes=codes, territory=territory, date=date)
+                     codes=codes)
 
 
-def _distinct(code: npt.NDArray[np.int64], span: int) -> tuple[int, npt.NDArray[np.int64]]:
-    """The number of distinct values of ``code`` (all in ``range(span)``) and the position of
-    each value among them, sorted: by a table of ``span`` entries when that is small, else by
-    a sort."""
+def unique_codes(code: npt.NDArray[np.int64], span: int
+                 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(code, return_inverse=True)`` for codes all in ``range(span)``: the sorted
+    distinct codes and the position of each code among them. By a table of ``span`` entries
+    when that is small; else by a sort, of 32-bit codes when they fit (a faster sort)."""
     import numpy as np
 
     if span > 4 * len(code) + 1024:
-        found, inverse = np.unique(code, return_inverse=True)
-        return len(found), inverse.reshape(-1).astype(np.int64)
+        small = code.astype(np.uint32) if span <= 1 << 32 else code
+        found, inverse = np.unique(small, return_inverse=True)
+        return found.astype(np.int64), inverse.reshape(-1).astype(np.int64)
     present = np.zeros(span, dtype=bool)
     present[code] = True
     found = np.flatnonzero(present)
     position = np.zeros(span, dtype=np.int64)
     position[found] = np.arange(len(found))
-    return len(found), position[code]
+    return found, position[code]
 
 
 def _ranks(factor: Factor, label: Callable[[Any], str]

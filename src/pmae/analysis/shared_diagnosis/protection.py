@@ -28,7 +28,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from pmae.analysis.shared_diagnosis.columns import NeedColumns, code_atoms, factorize
+from pmae.analysis.shared_diagnosis.columns import (
+    FactoredNeeds,
+    NeedColumns,
+    code_atoms,
+    unique_codes,
+)
 from pmae.analysis.shared_diagnosis.dimensions import Atom, AtomKeyer
 from pmae.analysis.shared_diagnosis.model import MAX_NOISE
 from pmae.io.pipeline import _gc_paused
@@ -91,15 +96,16 @@ def protect(needs: Iterable[Any], territories: Territories, *, perturb: bool = T
     """The protection of ``needs``: their atoms, perturbed once.
 
     ``needs`` are :class:`~pmae.model.Need` values or any objects with the attributes the
-    diagnosis reads (:data:`~.columns.FIELDS`, with ``Need``'s types); they are read column by
-    column (:meth:`.NeedColumns.of`) and protected by :func:`protect_columns`.
+    diagnosis reads (:data:`~.columns.FIELDS`, with ``Need``'s types); they are read attribute
+    by attribute (:meth:`.FactoredNeeds.of_rows`) and protected as :func:`protect_columns`
+    protects the same needs as columns.
 
     :param secret: the démarche's secret; by default the ``PMAE_SECRECY_KEY`` environment
         variable, else none (the needs' ids alone key the noise).
     """
     with _gc_paused():
-        return protect_columns(NeedColumns.of(needs), territories, perturb=perturb,
-                               secret=secret)
+        return _protect(FactoredNeeds.of_rows(needs), territories, perturb=perturb,
+                        secret=secret)
 
 
 def protect_columns(columns: NeedColumns, territories: Territories, *, perturb: bool = True,
@@ -112,39 +118,40 @@ def protect_columns(columns: NeedColumns, territories: Territories, *, perturb: 
     # Hundreds of thousands of tuples (atoms) and strings that all survive: the cyclic
     # collector would walk every object of the process again and again for nothing.
     with _gc_paused():
-        return _protect(columns, territories, perturb=perturb, secret=secret)
+        return _protect(FactoredNeeds.of_columns(columns), territories, perturb=perturb,
+                        secret=secret)
 
 
-def _protect(columns: NeedColumns, territories: Territories, *, perturb: bool,
+def _protect(needs: FactoredNeeds, territories: Territories, *, perturb: bool,
              secret: str | bytes | None) -> Protection:
     import numpy as np
 
     # One C-level pass over the needs per column and per step; Python-level work only per
     # distinct value (territory, date, intensity, atom, contributor).
     keyer = AtomKeyer.shared(territories)
-    coded = code_atoms(columns, keyer)
-    whos = [a if a is not None else i for a, i in zip(columns.association, columns.id,
-                                                       strict=True)]
-    contributor = factorize(whos)
+    coded = code_atoms(needs, keyer)
+    contributor, intensity = needs.contributor, needs.intensity
     contributors = contributor.codes
-    intensity = factorize(columns.intensity)
     value_of = [1.0 if m is None else float(m) for m in intensity.values]
     values = np.asarray(value_of, dtype=np.float64)[intensity.codes]
-    atom_text = list(map("|".join, coded.atoms))
-    places, dates = coded.territory, coded.date
-    digest = _digest(columns.id, whos, [
-        (atom_text, coded.atom_of), ([f"{code}" for code in places.values], places.codes),
-        ([f"{date}" for date in dates.values], dates.codes),
-        ([f"{value!r}" for value in value_of], intensity.codes)])
-    release = blake2b(digest + len(columns).to_bytes(8, "little"),
+    # Texts encoded once: the release digest's lines and the keys hash the same bytes.
+    atom_text = [text.encode() for text in map("|".join, coded.atoms)]
+    who_text = list(map(str.encode, contributor.values))
+    places, dates = needs.territory, needs.date
+    digest = _digest(needs.id, [
+        (who_text, contributors), (atom_text, coded.atom_of),
+        ([f"{code}".encode() for code in places.values], places.codes),
+        _joined(([f"{date}".encode() for date in dates.values], dates.codes),
+                ([f"{value!r}".encode() for value in value_of], intensity.codes))])
+    release = blake2b(digest + len(needs).to_bytes(8, "little"),
                       key=_secret(secret), digest_size=32, person=b"pmae-secrecy").digest()
-    record_keys = _hashes(map(str.encode, contributor.values), key=release, digest_size=8)
+    record_keys = _hashes(who_text, key=release, digest_size=8)
     atoms_array = coded.atom_of
     width = max(len(contributor.values), 1)
-    pairs, inverse = np.unique(atoms_array * width + contributors, return_inverse=True)
+    pairs, inverse = unique_codes(atoms_array * width + contributors, len(coded.atoms) * width)
     pair_atom, pair_contributor = pairs // width, pairs % width
     pair_intensity: npt.NDArray[np.float64] = np.round(
-        np.bincount(inverse.reshape(-1), weights=values, minlength=len(pairs)), 6
+        np.bincount(inverse, weights=values, minlength=len(pairs)), 6
     ).astype(np.float64)
     count = len(coded.atoms)
     true_needs = np.bincount(atoms_array, minlength=count).astype(np.int64)
@@ -154,7 +161,7 @@ def _protect(columns: NeedColumns, territories: Territories, *, perturb: bool,
         starts = np.flatnonzero(np.r_[True, pair_atom[1:] != pair_atom[:-1]])
         # The atom's own key joins its contributors': one association's atoms get
         # independent noises (else a total over them would move by a multiple of one noise).
-        own = _hashes(map(str.encode, atom_text), key=release, digest_size=8)
+        own = _hashes(atom_text, key=release, digest_size=8)
         with np.errstate(over="ignore"):
             cell_keys = np.add.reduceat(record_keys[pair_contributor], starts) + own
         shown_needs = true_needs + noise(cell_keys, true_needs, salt=1)
@@ -170,13 +177,13 @@ def _protect(columns: NeedColumns, territories: Territories, *, perturb: bool,
         perturbed=perturb, keyer=keyer, labels=coded.labels, codes=coded.codes)
 
 
-def _digest(ids: Sequence[str], whos: Sequence[str],
-            fields: list[tuple[list[str], npt.NDArray[np.int64]]]) -> bytes:
+def _digest(ids: Sequence[str], fields: list[tuple[list[bytes], npt.NDArray[np.int64]]]
+            ) -> bytes:
     """An order-free digest of the needs: the sum (modulo 2**64) of one hash per need, of its
-    line (its id, contributor and ``fields``, separated by US, 0x1F); 8 bytes, little-endian.
+    line (its id and ``fields``, separated by US, 0x1F, in UTF-8); 8 bytes, little-endian.
 
-    :param fields: for each field after the contributor, the texts of its distinct values and
-        the position of each need's value in them.
+    :param fields: for each field after the id (the contributor first), the texts (UTF-8) of
+        its distinct values and the position of each need's value in them.
     """
     import numpy as np
 
@@ -184,12 +191,27 @@ def _digest(ids: Sequence[str], whos: Sequence[str],
     digest = np.uint64(0)
     for start in range(0, len(ids), _CHUNK):  # chunks: the lines of a million needs at once
         end = start + _CHUNK                    # would weigh hundreds of MB
-        lines = map("\x1f".join, zip(
-            ids[start:end], whos[start:end],
+        # Joined as bytes (UTF-8 of a join is the join of the UTF-8): no line text to encode.
+        lines = map(b"\x1f".join, zip(
+            map(str.encode, ids[start:end]),
             *(table[codes[start:end]].tolist() for table, codes in tables), strict=True))
         with np.errstate(over="ignore"):
-            digest += _hashes(map(str.encode, lines), digest_size=8).sum(dtype=np.uint64)
+            digest += _hashes(lines, digest_size=8).sum(dtype=np.uint64)
     return int(digest).to_bytes(8, "little")
+
+
+def _joined(first: tuple[list[bytes], npt.NDArray[np.int64]],
+            second: tuple[list[bytes], npt.NDArray[np.int64]]
+            ) -> tuple[list[bytes], npt.NDArray[np.int64]]:
+    """Two fields of :func:`_digest` as one (their texts joined by US): when their pairs of
+    values are few (dates and intensities), one field less to join per need."""
+    import numpy as np
+
+    (texts, codes), (other, other_codes) = first, second
+    found, pair_of = unique_codes(codes * len(other) + other_codes, len(texts) * len(other))
+    left, right = np.divmod(found, max(len(other), 1))
+    return ([texts[a] + b"\x1f" + other[b] for a, b in zip(left.tolist(), right.tolist(),
+                                                            strict=True)], pair_of)
 
 
 def _hashes(data: Iterable[bytes], **options: Any) -> npt.NDArray[np.uint64]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from pmae.analysis.shared_diagnosis.columns import unique_codes
 from pmae.analysis.shared_diagnosis.model import (
     ROLLUP_SUFFIX,
     TOTAL,
@@ -175,10 +176,13 @@ def _groups(protection: Protection, axes: _Axes, dimensions: tuple[str, ...],
     names = [("region" if territory and dimensions[i] == "territory" else dimensions[i])
              for i in kept]
     code = np.zeros(len(protection.atoms), dtype=np.int64)
+    span = 1
     for name in names:
         code = code * len(axes.labels[name]) + axes.codes[name]
-    code = np.where(chosen, code, -1)
-    groups, group_of = np.unique(code, return_inverse=True)
+        span *= len(axes.labels[name])
+    # Atoms not chosen go to the group -1 (code 0 here), dropped at the end.
+    groups, group_of = unique_codes(np.where(chosen, code + 1, 0), span + 1)
+    groups -= 1
     skip = 1 if len(groups) and groups[0] == -1 else 0
     count = len(groups)
     needs = np.bincount(group_of, weights=protection.needs, minlength=count)
@@ -191,8 +195,8 @@ def _groups(protection: Protection, axes: _Axes, dimensions: tuple[str, ...],
     # Contributors of each group: the (group, contributor) pairs, made unique.
     width = max(len(protection.record_keys), 1)
     pair_group = group_of[protection.pair_atom]
-    pairs, inverse = np.unique(pair_group * width + protection.pair_contributor,
-                               return_inverse=True)
+    pairs, inverse = unique_codes(pair_group * width + protection.pair_contributor,
+                                  count * width)
     owner, who = pairs // width, pairs % width
     weight = np.round(np.bincount(inverse, weights=protection.pair_intensity,
                                   minlength=len(pairs)), 6)
