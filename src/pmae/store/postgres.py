@@ -20,6 +20,7 @@ itself, its roles and TLS are the administrator's (see docs/deployment.md).
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,9 @@ import attrs
 from pmae.i18n import gettext as _
 from pmae.store import Store
 from pmae.store import connection as sqlite_connection
-from pmae.store.backend import redacted
+from pmae.store.backend import redacted, scrubbed, without_password
 from pmae.store.connection import (
+    OutdatedStoreError,
     StoreError,
     StoreLockedError,
     StoreNotFoundError,
@@ -72,6 +74,8 @@ class PgConnection:
     def __init__(self, raw: psycopg.Connection[Any], url: str) -> None:
         self.raw = raw
         self.name = redacted(url)
+        #: The URL as given, password included: what the driver's errors are scrubbed of.
+        self.url = url
         self._writes_labels: bool | None = None
 
     @property
@@ -124,32 +128,41 @@ class PgConnection:
 
 
 @contextlib.contextmanager
-def errors(name: str) -> Iterator[None]:
-    """PostgreSQL's errors as :class:`StoreError` naming the store and what to do."""
+def errors(name: str, url: str | None = None, *, connecting: bool = False) -> Iterator[None]:
+    """PostgreSQL's errors as :class:`StoreError` naming the store and what to do; the
+    driver's own text, which may quote the connection string, scrubbed of ``url``'s password
+    and of any other (:func:`pmae.store.backend.scrubbed`). ``connecting``: every error is
+    the connection's (an unparsable URL too)."""
     psycopg = _psycopg()
     try:
         yield
     except StoreError:
         raise
-    except psycopg.errors.LockNotAvailable as error:
+    except psycopg.errors.LockNotAvailable:
         raise StoreLockedError(_(
             "{store}: another pmae is publishing into this store; try again when it has "
-            "finished (nothing was written)").format(store=name)) from error
+            "finished (nothing was written)").format(store=name)) from None
     except psycopg.errors.InsufficientPrivilege as error:
         raise StoreError(_("{store}: not allowed ({reason}); nothing was written").format(
-            store=name, reason=error)) from error
-    except psycopg.OperationalError as error:
-        raise StoreError(_("{store}: cannot use the PostgreSQL store ({reason}); check the "
-                           "URL, that the server runs, and the role's password").format(
-                               store=name, reason=error)) from error
+            store=name, reason=_reason(error, url))) from None
     except psycopg.Error as error:
-        raise StoreError(_("{store}: PostgreSQL says: {reason}").format(
-            store=name, reason=error)) from error
+        if not (connecting or isinstance(error, psycopg.OperationalError)):
+            raise StoreError(_("{store}: PostgreSQL says: {reason}").format(
+                store=name, reason=_reason(error, url))) from None
+        raise StoreError(_("{store}: cannot use the PostgreSQL store ({reason}); check the "
+                           "URL (host, port, database's name, role), that the server runs "
+                           "and accepts this role, and the role's password").format(
+                               store=name, reason=_reason(error, url))) from None
+
+
+def _reason(error: BaseException, url: str | None) -> str:
+    # "from None" above too: a traceback would print the driver's text as it is.
+    return scrubbed(str(error).strip(), url)
 
 
 def _raw(url: str, timeout: float) -> PgConnection:
     psycopg = _psycopg()
-    with errors(redacted(url)):
+    with errors(redacted(url), url, connecting=True):
         raw = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
         raw.execute(f"SET lock_timeout = {int(timeout * 1000)}")
         # The store's statements are index lookups and scans that run in a second at most:
@@ -169,7 +182,7 @@ def transaction(connection: PgConnection, *, lock: bool = True,
                 snapshot: bool = False) -> Iterator[PgConnection]:
     """One transaction: a snapshot to read, or a publication holding the advisory lock
     (taken at once: a second publisher waits, then fails before reading anything)."""
-    with errors(connection.name):
+    with errors(connection.name, connection.url):
         connection.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if snapshot
                                else "BEGIN")
         try:
@@ -253,7 +266,7 @@ def holds_store(url: str, *, timeout: float = 5.0) -> bool:
     """Whether the database at ``url`` holds any table (a store, or something else)."""
     connection = _raw(url, timeout)
     try:
-        with errors(connection.name):
+        with errors(connection.name, connection.url):
             return bool(_tables(connection))
     finally:
         connection.close()
@@ -270,7 +283,7 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
     connection = _raw(url, timeout)
     name = connection.name
     try:
-        with errors(name):
+        with errors(name, url):
             meta = _meta(connection)
             if meta is None and create:
                 with transaction(connection):
@@ -287,11 +300,27 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
                 raise StoreError(_("{store}: a PostgreSQL database, but not a pmae store; it "
                                    "was left as it is: give another database").format(
                                        store=name))
+            found = int(meta.get("schema_version", "0"))
+            if found < SCHEMA_VERSION and not upgrading:
+                raise OutdatedStoreError(outdated(url, found))
             sqlite_connection._check_version(name, meta, upgrading=upgrading)
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def outdated(url: str, found: int) -> str:
+    """What to run for a store of an older schema: a command that runs as printed (the URL
+    quoted for the shell, with no password: ``***`` in its place would be taken for it)."""
+    command = f"pmae db upgrade --db {shlex.quote(without_password(url))}"
+    message = _("{store}: this store has schema version {found}, older than this pmae's "
+                "({known}): run `{command}` first, as the store's administrator").format(
+                    store=redacted(url), found=found, known=SCHEMA_VERSION, command=command)
+    if redacted(url) == url:
+        return message
+    return message + _(" (the command holds no password: give the administrator's in "
+                       "PGPASSWORD or ~/.pgpass, or write it in the URL)")
 
 
 def upgrade(url: str, *, timeout: float = 5.0, session: Session | None = None
@@ -341,7 +370,7 @@ class PgStore(Store):
             yield connection
 
     def _errors(self) -> contextlib.AbstractContextManager[None]:
-        return errors(self._pg.name)
+        return errors(self._pg.name, self.url)
 
     def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:
