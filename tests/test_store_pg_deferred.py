@@ -1,0 +1,83 @@
+"""A publication's writes on PostgreSQL are sent by a second thread while pmae prepares the next
+records (:meth:`pmae.store.pg_connection.PgConnection.deferring`): they run in order, what
+reads waits for them, an error is raised where pmae next reads, and nothing still waiting runs
+once the transaction is abandoned."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from pmae.store.connection import StoreError
+from pmae.store.postgres import connect, transaction
+
+
+def _scratch(url: str) -> None:
+    connection = connect(url, create=True)
+    try:
+        connection.raw.execute("CREATE TABLE scratch (n BIGINT PRIMARY KEY, seen BIGINT)")
+    finally:
+        connection.close()
+
+
+def _numbers(url: str) -> list[int]:
+    connection = connect(url)
+    try:
+        return [n for (n,) in connection.raw.execute("SELECT n FROM scratch ORDER BY n")]
+    finally:
+        connection.close()
+
+
+def test_writes_return_at_once_and_run_in_order_before_a_read(pg_url: str) -> None:
+    _scratch(pg_url)
+    connection = connect(pg_url)
+    try:
+        with transaction(connection) as held, held.deferring():
+            start = time.perf_counter()
+            held.execute("INSERT INTO scratch (n) SELECT 1 FROM pg_sleep(1)")
+            held.executemany("INSERT INTO scratch (n) VALUES (?)", [(2,), (3,)])
+            # Each sees what the one before it wrote: they run in the order they were sent.
+            held.execute("INSERT INTO scratch (n, seen) SELECT 4, count(*) FROM scratch")
+            sent = time.perf_counter() - start
+            assert sent < 0.5  # pmae went on while the server slept
+            assert held.execute("SELECT n, seen FROM scratch ORDER BY n").fetchall() == [
+                (1, None), (2, None), (3, None), (4, 3)]
+            assert time.perf_counter() - start >= 1  # the read waited for the writes
+    finally:
+        connection.close()
+    assert _numbers(pg_url) == [1, 2, 3, 4]
+
+
+def test_a_failed_write_is_raised_at_the_next_read_and_nothing_after_it_runs(
+        pg_url: str) -> None:
+    _scratch(pg_url)
+    connection = connect(pg_url)
+    try:
+        with pytest.raises(StoreError, match="duplicate key"):
+            with transaction(connection) as held, held.deferring():
+                held.executemany("INSERT INTO scratch (n) VALUES (?)", [(1,), (1,)])
+                held.execute("INSERT INTO scratch (n) SELECT 2 FROM pg_sleep(0.2)")
+                held.execute("SELECT count(*) FROM scratch")
+                pytest.fail("the read must raise the failed write's error")
+        # The connection serves again, and the transaction left nothing.
+        assert connection.raw.execute("SELECT count(*) FROM scratch").fetchone() == (0,)
+    finally:
+        connection.close()
+
+
+def test_writes_still_waiting_when_the_block_fails_never_run(pg_url: str) -> None:
+    _scratch(pg_url)
+    connection = connect(pg_url)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with transaction(connection) as held, held.deferring():
+                held.execute("INSERT INTO scratch (n) SELECT 1 FROM pg_sleep(0.5)")
+                for n in range(2, 50):
+                    held.execute("INSERT INTO scratch (n) VALUES (?)", (n,))
+                raise KeyboardInterrupt  # a Ctrl-C while the server still writes
+        time.sleep(0.7)  # had any run after the rollback, in autocommit, it would be there
+        assert connection.raw.execute("SELECT count(*) FROM scratch").fetchone() == (0,)
+    finally:
+        connection.close()
+    assert _numbers(pg_url) == []
