@@ -1,7 +1,8 @@
-"""A publication's writes on PostgreSQL are sent by a second thread while pmae prepares the next
-records (:meth:`pmae.store.pg_connection.PgConnection.deferring`): they run in order, what
-reads waits for them, an error is raised where pmae next reads, and nothing still waiting runs
-once the transaction is abandoned."""
+"""The store's PostgreSQL connections. A publication's writes are sent by a second thread while
+pmae prepares the next records (:meth:`pmae.store.pg_connection.PgConnection.deferring`): they
+run in order, what reads waits for them, an error is raised where pmae next reads, and nothing
+still waiting runs once the transaction is abandoned. No statement is compiled (JIT), and
+groupings get 64 MB before they spill to disk."""
 
 from __future__ import annotations
 
@@ -54,12 +55,12 @@ def test_a_failed_write_is_raised_at_the_next_read_and_nothing_after_it_runs(
     _scratch(pg_url)
     connection = connect(pg_url)
     try:
-        with pytest.raises(StoreError, match="duplicate key"):
-            with transaction(connection) as held, held.deferring():
-                held.executemany("INSERT INTO scratch (n) VALUES (?)", [(1,), (1,)])
-                held.execute("INSERT INTO scratch (n) SELECT 2 FROM pg_sleep(0.2)")
-                held.execute("SELECT count(*) FROM scratch")
-                pytest.fail("the read must raise the failed write's error")
+        with pytest.raises(StoreError, match="duplicate key"), \
+                transaction(connection) as held, held.deferring():
+            held.executemany("INSERT INTO scratch (n) VALUES (?)", [(1,), (1,)])
+            held.execute("INSERT INTO scratch (n) SELECT 2 FROM pg_sleep(0.2)")
+            held.execute("SELECT count(*) FROM scratch")
+            pytest.fail("the read must raise the failed write's error")
         # The connection serves again, and the transaction left nothing.
         assert connection.raw.execute("SELECT count(*) FROM scratch").fetchone() == (0,)
     finally:
@@ -70,14 +71,30 @@ def test_writes_still_waiting_when_the_block_fails_never_run(pg_url: str) -> Non
     _scratch(pg_url)
     connection = connect(pg_url)
     try:
-        with pytest.raises(KeyboardInterrupt):
-            with transaction(connection) as held, held.deferring():
-                held.execute("INSERT INTO scratch (n) SELECT 1 FROM pg_sleep(0.5)")
-                for n in range(2, 50):
-                    held.execute("INSERT INTO scratch (n) VALUES (?)", (n,))
-                raise KeyboardInterrupt  # a Ctrl-C while the server still writes
+        with pytest.raises(KeyboardInterrupt), \
+                transaction(connection) as held, held.deferring():
+            held.execute("INSERT INTO scratch (n) SELECT 1 FROM pg_sleep(0.5)")
+            for n in range(2, 50):
+                held.execute("INSERT INTO scratch (n) VALUES (?)", (n,))
+            raise KeyboardInterrupt  # a Ctrl-C while the server still writes
         time.sleep(0.7)  # had any run after the rollback, in autocommit, it would be there
         assert connection.raw.execute("SELECT count(*) FROM scratch").fetchone() == (0,)
     finally:
         connection.close()
     assert _numbers(pg_url) == []
+
+
+def test_the_store_s_connections_compile_nothing_and_group_in_memory(pg_url: str) -> None:
+    connection = connect(pg_url, create=True)
+    try:
+        settings = dict(connection.raw.execute(
+            "SELECT name, setting FROM pg_settings WHERE name IN ('jit', 'work_mem')").fetchall())
+        assert settings == {"jit": "off", "work_mem": str(64 * 1024)}  # in kB
+    finally:
+        connection.close()
+    # An administrator's larger work_mem (the role's, the database's, the URL's) stays.
+    connection = connect(pg_url + "&options=-c%20work_mem%3D256MB")
+    try:
+        assert connection.raw.execute("SHOW work_mem").fetchone() == ("256MB",)
+    finally:
+        connection.close()
