@@ -162,8 +162,7 @@ def questions(url: str, network: str, repeat: int, *, whole: bool = False) -> No
     from pmae.analysis.coverage import coverage
     from pmae.analysis.offer_index import OfferIndex
     from pmae.analysis.orientation import orient
-    from pmae.analysis.shared_diagnosis import aggregate, shareable_needs
-    from pmae.model import Bundle
+    from pmae.analysis.shared_diagnosis import NeedColumns, aggregate, protect_columns
     from pmae.store import open_store
     from pmae.store.networks import save_shared_diagnosis, shared_diagnosis
 
@@ -179,30 +178,36 @@ def questions(url: str, network: str, repeat: int, *, whole: bool = False) -> No
         _line(f"orient one association ({association})", _timed(oriented, repeat)[0], 0.1)
         _cpu_line("  orientation", *_cpu(store, oriented, repeat)[:2], 0.1)
         if whole:
-            read, held = _timed(lambda: store.bundle(collections=("actors", "offers", "needs")))
+            read, _ = _timed(lambda: store.bundle(collections=("actors", "offers", "needs")))
             _line("coverage: read actors, offers, needs (whole records)", read)
-            held = None
-        # The light rows stand for the records: coverage reads only their attributes.
-        client, server, light = _cpu(store, lambda: cast(Bundle, store.light_bundle()))
-        read, light = _timed(lambda: cast(Bundle, store.light_bundle()))
-        grid, _ = _timed(lambda: coverage(light, session=session))
-        _line("coverage: read actors, offers, needs (light rows)", read)
+        # What `pmae coverage --db` reads: actors and offers as light rows, the needs counted
+        # by the database per territory, theme and stage.
+        wanted = ("actors", "offers", "need_counts")
+        client, server, light = _cpu(store, lambda: cast(Any, store.light_bundle(wanted)))
+        read, light = _timed(lambda: cast(Any, store.light_bundle(wanted)))
+        grid, _ = _timed(lambda: coverage(light, session=session,
+                                          need_counts=light.need_counts))
+        _line("coverage: read actors, offers (light rows), needs counted", read)
         _cpu_line("  the read", client, server)
         _line("coverage: the grid", grid)
         _line("coverage, both", read + grid, 3.0)
         light = None  # the memory back before the needs are read
         if whole:
-            read, held = _timed(lambda: store.bundle(collections=("needs",)))
+            read, _ = _timed(lambda: store.bundle(collections=("needs",)))
             _line("needs: read the network's needs (whole records)", read)
-            held = None
-        client, server, _ = _cpu(store, lambda: store.light_bundle(["needs"]).needs)
-        read, needs = _timed(lambda: store.light_bundle(["needs"]).needs)
-        _cpu_line("  the read of the needs", client, server)
+        # What `pmae needs --db` computes where every need may be read (the administrator's
+        # `pmae db share-needs`): the needs column by column, protected; as a network, the
+        # needs this role reads.
+        client, server, _ = _cpu(store, store.shareable_need_columns)
+        read, columns = _timed(store.shareable_need_columns)
+        _cpu_line("  the read of the needs (columns)", client, server)
         table, diagnosis = _timed(lambda: aggregate(
-            shareable_needs(cast(Any, needs)), by="theme,dep", territories=session.territories))
-        _line("needs: read the network's needs (light rows)", read)
-        _line("needs: the shared diagnosis (theme, dep)", table)
+            (), by="theme,dep", protection=protect_columns(
+                NeedColumns(**columns), session.territories, perturb=True)))
+        _line("needs: read the needs this role reads (columns)", read)
+        _line("needs: the shared diagnosis (theme, dep), protected", table)
         _line("needs, both", read + table, 5.0)
+        columns = None
     now = dt.datetime.now(dt.UTC).isoformat()
     save_shared_diagnosis(url, "theme,dep", diagnosis.to_json(), computed_at=now)
     stored, _ = _timed(lambda: shared_diagnosis(network, "theme,dep"), repeat)
