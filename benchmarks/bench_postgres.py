@@ -17,26 +17,34 @@ then, still as the network's role, the questions of every day (medians of ``--re
 
 - **orient one association**: what ``pmae orient --association`` reads from the store and ranks
   (goal ≤ 100 ms);
-- **coverage**: the actors, offers and needs read, and the grid (goal ≤ 3 s);
-- **needs**: the network's needs read and the shared diagnosis computed (goal ≤ 5 s); and the
-  protected tables the administrator stored, read through ``pmae_shared_diagnosis``.
+- **coverage**: what ``pmae coverage --db`` reads (actors and offers as light rows, the needs
+  counted by the database per territory, theme and stage), and the grid (goal ≤ 3 s);
+- **needs**: the needs this role reads, column by column, and the shared diagnosis protected
+  as ``pmae needs --db`` computes it (goal ≤ 5 s); and the protected tables the
+  administrator stored, read through ``pmae_shared_diagnosis`` (what a network's
+  ``pmae needs --db`` prints).
 
 With ``--network URL`` (and ``--url``, the administrator's) it times the questions alone on a
 store already published (``--whole`` also reads whole records, as before the light rows).
 Orientation, coverage's read and the needs' read also print their CPU seconds, this process's
 and the server's (from ``/proc``), which a loaded machine changes much less than wall times.
 
-National figures (``nat.jsonl``: 150,000 associations, 1,260,000 records, published once as the
-network; load 16–18): orient one association 62 ms CPU (43 + 19 ms server; 0.42 s wall, 0.60 s
-before); coverage's read of actors, offers and needs as light rows 4.1 s CPU (2.4 + 1.7 s
-server; 25 s wall, 208 s wall for whole records before); the needs' read 3.0 s CPU (1.8 + 1.1
-s). The grid and the protection are the analyses' (see ``docs/store.md``).
+National figures (``nat.jsonl``: 150,000 associations, 1,260,000 records, published once as
+the network ``synth``; load 2 to 4): the publication 215.8 s wall (62.8 s of pmae's CPU, 60.3
+s of the server's; validation 37.4 s wall, 24.6 s CPU: 5.8 ×; 907.6 s before, under a load of
+16). Then ``--network``: orient one association 29 ms wall, 30 ms CPU (20 + 10 ms server);
+coverage 3.7 s (the read of actors, offers and needs counted 2.1 s, 2.3 s CPU of which 1.6 s
+the server's; the grid 1.7 s); the shared diagnosis from the needs this role reads 5.6 s (the
+read by columns 2.3 s, the protection 3.3 s); the stored protected tables 0.013 s. Main's code
+on the same store in the same run: coverage 3.9 s, the shared diagnosis 8.0 s (its protection
+4.7 s, noise of the load: the store's reads are the same).
 
-Publication figures (``--associations 5000 --publish-only``: 41,999 records, load ~14, wall
-times): one JSON Lines bundle published record by record as the network's role, 40.3 s (client
-CPU 3.5 s; validation 5.8 s wall, 0.9 s CPU); published whole as before, 50.6 s (client CPU
-4.1 s; validation 9.2 s wall, 1.0 s CPU). The server's time dominates; at national scale
-(150,000 associations, whole) it was 1,375 s = 3.76 × validation.
+At 15,000 associations (126,000 records, ``pmae generate --associations 15000``), the same
+run, main's code then this one's, twice each: 15.5 and 13.6 s wall (6.2 + 6.0/6.2 s CPU,
+pmae + server) then 18.1 and 14.6 s (7.3/6.9 + 5.4 s): the server's CPU down by a tenth (the
+label check in one scan per table without JIT, the versions' check per statement), the wall
+times the load's; with and without the second thread that sends the writes, 20.0 and 18.4 s
+against 21.9 and 27.6 s.
 
 Without ``--url`` it starts a throwaway cluster with ``tests/pg_cluster.py`` (PostgreSQL's
 programs needed) and deletes it at the end. Prints the database's size. A script that prints

@@ -38,7 +38,13 @@ from pmae.store.connection import (
     pmae_version,
 )
 from pmae.store.pg_connection import PgConnection
-from pmae.store.pg_roles import PUBLIC_ROLE, SHARED_DIAGNOSIS_DATE, after_migration, grants
+from pmae.store.pg_roles import (
+    PUBLIC_ROLE,
+    SHARED_DIAGNOSIS_DATE,
+    VERSIONS_PUBLICATION,
+    after_migration,
+    grants,
+)
 from pmae.store.pg_sql import translate_ddl
 from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -176,14 +182,23 @@ def _grant_all(connection: PgConnection) -> None:
 def refresh(connection: PgConnection, session: Session | None, *,
             roles: bool = True) -> None:
     """What the administrator brings up to date whatever the schema version (``pmae db
-    upgrade``, ``pmae db add-network``): the functions made after a store's creation, the
-    roles' rights (``roles``), and the label tables (:func:`pmae.store.pg_labels.fill_labels`).
-    Inside a transaction."""
+    upgrade``, ``pmae db add-network``): the functions and triggers made after a store's
+    creation (:data:`~pmae.store.pg_roles.VERSIONS_PUBLICATION`), the roles' rights
+    (``roles``), and the label tables (:func:`pmae.store.pg_labels.fill_labels`). Inside a
+    transaction."""
     from pmae.sessions import session as current_session
     from pmae.store.pg_labels import fill_labels
 
     for statement in SHARED_DIAGNOSIS_DATE:
         connection.raw.execute(statement)
+    # Only when missing: the triggers lock the log's tables, which readers then wait for.
+    (missing,) = connection.raw.execute(
+        "SELECT EXISTS (SELECT FROM pg_constraint WHERE conname = 'versions_publication_fkey' "
+        "AND conrelid = 'versions'::regclass) OR NOT EXISTS (SELECT FROM pg_trigger WHERE "
+        "tgname = 'pmae_versions_published' AND tgrelid = 'versions'::regclass)").fetchone()
+    if missing:
+        for statement in VERSIONS_PUBLICATION:
+            connection.raw.execute(statement)
     if roles:
         _grant_all(connection)
     fill_labels(connection, current_session(session))
