@@ -39,12 +39,13 @@ read by columns 2.3 s, the protection 3.3 s); the stored protected tables 0.013 
 on the same store in the same run: coverage 3.9 s, the shared diagnosis 8.0 s (its protection
 4.7 s, noise of the load: the store's reads are the same).
 
-At 15,000 associations (126,000 records, ``pmae generate --associations 15000``), the same
-run, main's code then this one's, twice each: 15.5 and 13.6 s wall (6.2 + 6.0/6.2 s CPU,
-pmae + server) then 18.1 and 14.6 s (7.3/6.9 + 5.4 s): the server's CPU down by a tenth (the
-label check in one scan per table without JIT, the versions' check per statement), the wall
-times the load's; with and without the second thread that sends the writes, 20.0 and 18.4 s
-against 21.9 and 27.6 s.
+At 15,000 associations (126,000 records, ``pmae generate --associations 15000``), main's code
+then this one's, the same run, twice each: 15.5 and 13.6 s wall (6.2 + 6.0/6.2 s CPU, pmae +
+server) then 18.1 and 14.6 s (7.3/6.9 + 5.4 s; the wall times are the load's): the server's
+CPU down by a tenth (the label check in one scan per table without JIT, the versions' check
+per statement). Sending the writes from a second thread while pmae prepares the next batch
+was tried: 0.6 s more of pmae's CPU (the threads share the interpreter's lock), no wall time
+gained on this machine's two busy cores; left out.
 
 Without ``--url`` it starts a throwaway cluster with ``tests/pg_cluster.py`` (PostgreSQL's
 programs needed) and deletes it at the end. Prints the database's size. A script that prints

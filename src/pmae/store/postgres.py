@@ -192,11 +192,11 @@ def refresh(connection: PgConnection, session: Session | None, *,
     for statement in SHARED_DIAGNOSIS_DATE:
         connection.raw.execute(statement)
     # Only when missing: the triggers lock the log's tables, which readers then wait for.
-    (missing,) = connection.raw.execute(
+    missing = connection.raw.execute(
         "SELECT EXISTS (SELECT FROM pg_constraint WHERE conname = 'versions_publication_fkey' "
         "AND conrelid = 'versions'::regclass) OR NOT EXISTS (SELECT FROM pg_trigger WHERE "
         "tgname = 'pmae_versions_published' AND tgrelid = 'versions'::regclass)").fetchone()
-    if missing:
+    if missing and missing[0]:
         for statement in VERSIONS_PUBLICATION:
             connection.raw.execute(statement)
     if roles:
@@ -325,8 +325,7 @@ class PgStore(Store):
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:
-        # A publication's writes are sent while it prepares the next (PgConnection.deferring).
-        with transaction(self._pg) as connection, connection.deferring():
+        with transaction(self._pg) as connection:
             yield connection
 
     @contextlib.contextmanager
