@@ -30,22 +30,24 @@ Orientation, coverage's read and the needs' read also print their CPU seconds, t
 and the server's (from ``/proc``), which a loaded machine changes much less than wall times.
 
 National figures (``nat.jsonl``: 150,000 associations, 1,260,000 records, published once as
-the network ``synth``; load 2 to 4): the publication 215.8 s wall (62.8 s of pmae's CPU, 60.3
-s of the server's; validation 37.4 s wall, 24.6 s CPU: 5.8 ×; 907.6 s before, under a load of
-16). Then ``--network``: orient one association 29 ms wall, 30 ms CPU (20 + 10 ms server);
-coverage 3.7 s (the read of actors, offers and needs counted 2.1 s, 2.3 s CPU of which 1.6 s
-the server's; the grid 1.7 s); the shared diagnosis from the needs this role reads 5.6 s (the
-read by columns 2.3 s, the protection 3.3 s); the stored protected tables 0.013 s. Main's code
-on the same store in the same run: coverage 3.9 s, the shared diagnosis 8.0 s (its protection
-4.7 s, noise of the load: the store's reads are the same).
+the network ``synth``; load 2 to 5): the publication 215.8 s wall (62.8 s of pmae's CPU, 60.3
+s of the server's; validation 37.4 s wall, 24.6 s CPU) before the versions' check per
+statement, 271.1 s wall after it under a heavier load (69.2 + 62.3 s CPU; validation 34.9 s
+wall, 22.6 s CPU): 5.8 × validation in CPU, against the goal of 2 ×; 907.6 s wall before
+this work, under a load of 16. Then ``--network``: orient one association 29 ms wall, 30 ms
+CPU (20 + 10 ms server); coverage 3.7 s (the read of actors, offers and needs counted 2.1 s,
+2.3 s CPU of which 1.6 s the server's; the grid 1.7 s); the shared diagnosis from the needs
+this role reads 5.6 s (the read by columns 2.3 s, the protection 3.3 s); the stored protected
+tables 0.013 s. Main's code on the same store in the same run: coverage 3.9 s, the shared
+diagnosis 8.0 s (its protection 4.7 s: the load's noise, the store's reads are the same).
 
 At 15,000 associations (126,000 records, ``pmae generate --associations 15000``), main's code
-then this one's, the same run, twice each: 15.5 and 13.6 s wall (6.2 + 6.0/6.2 s CPU, pmae +
-server) then 18.1 and 14.6 s (7.3/6.9 + 5.4 s; the wall times are the load's): the server's
-CPU down by a tenth (the label check in one scan per table without JIT, the versions' check
-per statement). Sending the writes from a second thread while pmae prepares the next batch
-was tried: 0.6 s more of pmae's CPU (the threads share the interpreter's lock), no wall time
-gained on this machine's two busy cores; left out.
+then this one's, alternated in the same run: 27.0 and 27.6 s wall (6.6/6.7 s of pmae's CPU,
+6.4/6.5 s of the server's) against 24.2 and 24.8 s (6.6/6.7 + 5.3/5.4 s): the server's CPU
+down by a sixth (the label check in one scan per table, without JIT; the versions' check per
+statement), pmae's unchanged. Sending the writes from a second thread while pmae prepares the
+next batch was tried: 0.6 s more of pmae's CPU (the threads share the interpreter's lock), no
+wall time gained on this machine's two busy cores; left out.
 
 Without ``--url`` it starts a throwaway cluster with ``tests/pg_cluster.py`` (PostgreSQL's
 programs needed) and deletes it at the end. Prints the database's size. A script that prints
