@@ -17,26 +17,37 @@ then, still as the network's role, the questions of every day (medians of ``--re
 
 - **orient one association**: what ``pmae orient --association`` reads from the store and ranks
   (goal ≤ 100 ms);
-- **coverage**: the actors, offers and needs read, and the grid (goal ≤ 3 s);
-- **needs**: the network's needs read and the shared diagnosis computed (goal ≤ 5 s); and the
-  protected tables the administrator stored, read through ``pmae_shared_diagnosis``.
+- **coverage**: what ``pmae coverage --db`` reads (actors and offers as light rows, the needs
+  counted by the database per territory, theme and stage), and the grid (goal ≤ 3 s);
+- **needs**: the needs this role reads, column by column, and the shared diagnosis protected
+  as ``pmae needs --db`` computes it (goal ≤ 5 s); and the protected tables the
+  administrator stored, read through ``pmae_shared_diagnosis`` (what a network's
+  ``pmae needs --db`` prints).
 
 With ``--network URL`` (and ``--url``, the administrator's) it times the questions alone on a
 store already published (``--whole`` also reads whole records, as before the light rows).
 Orientation, coverage's read and the needs' read also print their CPU seconds, this process's
 and the server's (from ``/proc``), which a loaded machine changes much less than wall times.
 
-National figures (``nat.jsonl``: 150,000 associations, 1,260,000 records, published once as the
-network; load 16–18): orient one association 62 ms CPU (43 + 19 ms server; 0.42 s wall, 0.60 s
-before); coverage's read of actors, offers and needs as light rows 4.1 s CPU (2.4 + 1.7 s
-server; 25 s wall, 208 s wall for whole records before); the needs' read 3.0 s CPU (1.8 + 1.1
-s). The grid and the protection are the analyses' (see ``docs/store.md``).
+National figures (``nat.jsonl``: 150,000 associations, 1,260,000 records, published once as
+the network ``synth``; load 2 to 5): the publication 215.8 s wall (62.8 s of pmae's CPU, 60.3
+s of the server's; validation 37.4 s wall, 24.6 s CPU) before the versions' check per
+statement, 271.1 s wall after it under a heavier load (69.2 + 62.3 s CPU; validation 34.9 s
+wall, 22.6 s CPU): 5.8 × validation in CPU, against the goal of 2 ×; 907.6 s wall before
+this work, under a load of 16. Then ``--network``: orient one association 29 ms wall, 30 ms
+CPU (20 + 10 ms server); coverage 3.7 s (the read of actors, offers and needs counted 2.1 s,
+2.3 s CPU of which 1.6 s the server's; the grid 1.7 s); the shared diagnosis from the needs
+this role reads 5.6 s (the read by columns 2.3 s, the protection 3.3 s); the stored protected
+tables 0.013 s. Main's code on the same store in the same run: coverage 3.9 s, the shared
+diagnosis 8.0 s (its protection 4.7 s: the load's noise, the store's reads are the same).
 
-Publication figures (``--associations 5000 --publish-only``: 41,999 records, load ~14, wall
-times): one JSON Lines bundle published record by record as the network's role, 40.3 s (client
-CPU 3.5 s; validation 5.8 s wall, 0.9 s CPU); published whole as before, 50.6 s (client CPU
-4.1 s; validation 9.2 s wall, 1.0 s CPU). The server's time dominates; at national scale
-(150,000 associations, whole) it was 1,375 s = 3.76 × validation.
+At 15,000 associations (126,000 records, ``pmae generate --associations 15000``), main's code
+then this one's, alternated in the same run: 27.0 and 27.6 s wall (6.6/6.7 s of pmae's CPU,
+6.4/6.5 s of the server's) against 24.2 and 24.8 s (6.6/6.7 + 5.3/5.4 s): the server's CPU
+down by a sixth (the label check in one scan per table, without JIT; the versions' check per
+statement), pmae's unchanged. Sending the writes from a second thread while pmae prepares the
+next batch was tried: 0.6 s more of pmae's CPU (the threads share the interpreter's lock), no
+wall time gained on this machine's two busy cores; left out.
 
 Without ``--url`` it starts a throwaway cluster with ``tests/pg_cluster.py`` (PostgreSQL's
 programs needed) and deletes it at the end. Prints the database's size. A script that prints
@@ -162,8 +173,7 @@ def questions(url: str, network: str, repeat: int, *, whole: bool = False) -> No
     from pmae.analysis.coverage import coverage
     from pmae.analysis.offer_index import OfferIndex
     from pmae.analysis.orientation import orient
-    from pmae.analysis.shared_diagnosis import aggregate, shareable_needs
-    from pmae.model import Bundle
+    from pmae.analysis.shared_diagnosis import NeedColumns, aggregate, protect_columns
     from pmae.store import open_store
     from pmae.store.networks import save_shared_diagnosis, shared_diagnosis
 
@@ -179,30 +189,36 @@ def questions(url: str, network: str, repeat: int, *, whole: bool = False) -> No
         _line(f"orient one association ({association})", _timed(oriented, repeat)[0], 0.1)
         _cpu_line("  orientation", *_cpu(store, oriented, repeat)[:2], 0.1)
         if whole:
-            read, held = _timed(lambda: store.bundle(collections=("actors", "offers", "needs")))
+            read, _ = _timed(lambda: store.bundle(collections=("actors", "offers", "needs")))
             _line("coverage: read actors, offers, needs (whole records)", read)
-            held = None
-        # The light rows stand for the records: coverage reads only their attributes.
-        client, server, light = _cpu(store, lambda: cast(Bundle, store.light_bundle()))
-        read, light = _timed(lambda: cast(Bundle, store.light_bundle()))
-        grid, _ = _timed(lambda: coverage(light, session=session))
-        _line("coverage: read actors, offers, needs (light rows)", read)
+        # What `pmae coverage --db` reads: actors and offers as light rows, the needs counted
+        # by the database per territory, theme and stage.
+        wanted = ("actors", "offers", "need_counts")
+        client, server, light = _cpu(store, lambda: cast(Any, store.light_bundle(wanted)))
+        read, light = _timed(lambda: cast(Any, store.light_bundle(wanted)))
+        grid, _ = _timed(lambda: coverage(light, session=session,
+                                          need_counts=light.need_counts))
+        _line("coverage: read actors, offers (light rows), needs counted", read)
         _cpu_line("  the read", client, server)
         _line("coverage: the grid", grid)
         _line("coverage, both", read + grid, 3.0)
         light = None  # the memory back before the needs are read
         if whole:
-            read, held = _timed(lambda: store.bundle(collections=("needs",)))
+            read, _ = _timed(lambda: store.bundle(collections=("needs",)))
             _line("needs: read the network's needs (whole records)", read)
-            held = None
-        client, server, _ = _cpu(store, lambda: store.light_bundle(["needs"]).needs)
-        read, needs = _timed(lambda: store.light_bundle(["needs"]).needs)
-        _cpu_line("  the read of the needs", client, server)
+        # What `pmae needs --db` computes where every need may be read (the administrator's
+        # `pmae db share-needs`): the needs column by column, protected; as a network, the
+        # needs this role reads.
+        client, server, _ = _cpu(store, store.shareable_need_columns)
+        read, columns = _timed(store.shareable_need_columns)
+        _cpu_line("  the read of the needs (columns)", client, server)
         table, diagnosis = _timed(lambda: aggregate(
-            shareable_needs(cast(Any, needs)), by="theme,dep", territories=session.territories))
-        _line("needs: read the network's needs (light rows)", read)
-        _line("needs: the shared diagnosis (theme, dep)", table)
+            (), by="theme,dep", protection=protect_columns(
+                NeedColumns(**columns), session.territories, perturb=True)))
+        _line("needs: read the needs this role reads (columns)", read)
+        _line("needs: the shared diagnosis (theme, dep), protected", table)
         _line("needs, both", read + table, 5.0)
+        columns = None
     now = dt.datetime.now(dt.UTC).isoformat()
     save_shared_diagnosis(url, "theme,dep", diagnosis.to_json(), computed_at=now)
     stored, _ = _timed(lambda: shared_diagnosis(network, "theme,dep"), repeat)

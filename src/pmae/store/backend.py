@@ -15,12 +15,13 @@ import os
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
 
-__all__ = ["Connection", "is_postgres_url", "redacted", "upgrade"]
+__all__ = ["Connection", "is_postgres_url", "redacted", "scrubbed", "upgrade",
+           "without_password"]
 
 
 class Connection(Protocol):
@@ -74,6 +75,53 @@ def redacted(url: str | os.PathLike[str]) -> str:
         base, _, query = text.partition("?")
         text = base + "?" + _QUERY_PASSWORD.sub(r"\1\2***", query)
     return text
+
+
+#: A URL's password wherever a text quotes one (``scheme://user:PASSWORD@``).
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^\s:/@\"']*):[^\s@\"']*@")
+
+#: A ``password=`` in a text: a URL's query, libpq's ``key=value`` connection string.
+_KEYWORD_PASSWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&\"']+)")
+
+
+def _passwords(url: str) -> set[str]:
+    """Every form of the password(s) ``url`` holds, as written and decoded, even in a URL
+    too malformed to parse (a driver's error may quote any of them)."""
+    found: set[str] = set()
+    # The user part ends at the last "@" before the path, as urlsplit and redacted read it.
+    for userinfo in re.findall(r"//([^/?#]*)@", url):
+        if ":" in userinfo:
+            found.add(userinfo.partition(":")[2])
+    found.update(value for _, _, value in re.findall(
+        r"(?i)(^|[?&])(password=)([^&#]*)", url.partition("?")[2]))
+    found |= {unquote(secret) for secret in found}
+    return {secret for secret in found if secret}
+
+
+def scrubbed(text: str, url: str | os.PathLike[str] | None = None) -> str:
+    """``text`` (a driver's error message: psycopg's may quote the connection string) without
+    a password: ``url``'s wherever it appears (the URL itself named as :func:`redacted`
+    names it), and any other that a URL (``//user:…@``) or a ``password=`` shows."""
+    if url is not None:
+        raw = os.fspath(url)
+        if "://" in raw:
+            text = text.replace(raw, redacted(raw))
+            # The longest first: a password that holds another is hidden whole.
+            for secret in sorted(_passwords(raw), key=len, reverse=True):
+                text = text.replace(secret, "***")
+    text = _URL_PASSWORD.sub(r"\1:***@", text)
+    return _KEYWORD_PASSWORD.sub(r"\1***", text)
+
+
+def without_password(url: str) -> str:
+    """``url`` with no password at all (neither in its user part nor in its query), as a
+    command can be given it: the password then comes from ``PGPASSWORD`` or ``~/.pgpass``."""
+    shown = redacted(url)
+    shown = shown.replace(":***@", "@", 1)
+    base, mark, query = shown.partition("?")
+    kept = [part for part in query.split("&") if part and not part.lower().startswith(
+        "password=")]
+    return base + (mark + "&".join(kept) if kept else "")
 
 
 def upgrade(path_or_url: str | os.PathLike[str] | None, *, timeout: float = 5.0,

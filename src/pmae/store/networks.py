@@ -110,7 +110,7 @@ def networks(url: str, *, timeout: float = 5.0) -> list[Network]:
     """The networks of the store at ``url``, by slug."""
     connection = connect(url, timeout=timeout)
     try:
-        with errors(connection.name):
+        with errors(connection.name, connection.url):
             return [Network(slug=slug, role=role, can_login=bool(login))
                     for slug, role, login in connection.raw.execute(
                         "SELECT n.slug, n.role, r.rolcanlogin FROM store_networks AS n "
@@ -143,7 +143,7 @@ def shared_diagnosis(url: str, name: str, *, timeout: float = 5.0) -> dict[str, 
     these tables), or ``None`` when the administrator has not computed it."""
     connection = connect(url, timeout=timeout)
     try:
-        with errors(connection.name):
+        with errors(connection.name, connection.url):
             row = connection.raw.execute("SELECT pmae_shared_diagnosis(%s)", (name,)).fetchone()
     finally:
         connection.close()
@@ -188,7 +188,7 @@ def network_diagnosis(url: str, name: str, *, timeout: float = 5.0
     """
     connection = connect(url, timeout=timeout)
     try:
-        with errors(connection.name):
+        with errors(connection.name, connection.url):
             raw = connection.raw
             row = raw.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles "
                               "WHERE rolname = current_user").fetchone()

@@ -20,7 +20,8 @@ itself, its roles and TLS are the administrator's (see docs/deployment.md).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+import shlex
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -28,21 +29,27 @@ import attrs
 from pmae.i18n import gettext as _
 from pmae.store import Store
 from pmae.store import connection as sqlite_connection
-from pmae.store.backend import redacted
+from pmae.store.backend import redacted, scrubbed, without_password
 from pmae.store.connection import (
+    OutdatedStoreError,
     StoreError,
     StoreLockedError,
     StoreNotFoundError,
     pmae_version,
 )
-from pmae.store.pg_roles import PUBLIC_ROLE, SHARED_DIAGNOSIS_DATE, after_migration, grants
-from pmae.store.pg_sql import copy_target, translate, translate_ddl
-from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION, quote
+from pmae.store.pg_connection import PgConnection
+from pmae.store.pg_roles import (
+    PUBLIC_ROLE,
+    SHARED_DIAGNOSIS_DATE,
+    VERSIONS_PUBLICATION,
+    after_migration,
+    grants,
+)
+from pmae.store.pg_sql import translate_ddl
+from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import datetime as dt
-
-    import psycopg
 
     from pmae.io.stream import Progress
     from pmae.sessions import Session
@@ -52,6 +59,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PgConnection", "PgStore", "connect", "holds_store", "open_postgres", "refresh",
            "upgrade"]
+
+#: The memory a sort or grouping of the store's statements may use before spilling to disk.
+WORK_MEM = "64MB"
 
 #: The advisory lock every publication takes (any number: it only has to be the same).
 PUBLICATION_LOCK = 0x706D6165  # "pmae"
@@ -66,92 +76,54 @@ def _psycopg() -> Any:
     return psycopg
 
 
-class PgConnection:
-    """A psycopg connection running the store's statements (SQLite's dialect, translated)."""
-
-    def __init__(self, raw: psycopg.Connection[Any], url: str) -> None:
-        self.raw = raw
-        self.name = redacted(url)
-        self._writes_labels: bool | None = None
-
-    @property
-    def writes_labels(self) -> bool:
-        """Whether the role may write the label tables: the administrator may, a network's
-        role may not (see :mod:`pmae.store.pg_labels`); asked once."""
-        if self._writes_labels is None:
-            row = self.raw.execute(
-                "SELECT has_table_privilege('territories', 'INSERT')").fetchone()
-            self._writes_labels = bool(row and row[0])
-        return self._writes_labels
-
-    def execute(self, sql: str, parameters: Any = (), /) -> Any:
-        """Run one statement (translated); returns psycopg's cursor."""
-        statement, values = translate(sql, parameters)
-        return self.raw.execute(statement, values)
-
-    def executemany(self, sql: str, parameters: Iterable[Any], /) -> None:
-        """Run one statement for each row; an ``INSERT … VALUES`` is one ``COPY``."""
-        rows = [list(translate(sql, row)[1] or ()) for row in parameters]
-        if not rows:
-            return
-        target = copy_target(sql)
-        with self.raw.cursor() as cursor:
-            if target is None:
-                cursor.executemany(translate(sql)[0], rows)
-                return
-            table, columns, conflicts = target
-            stage = quote("pmae_stage_" + table.strip('"'))
-            # COPY into a temporary table (row-level security does not apply to COPY), then
-            # one INSERT that goes through the table's policies.
-            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "
-                f"SELECT {columns} FROM {table} LIMIT 0")
-            with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(f"INSERT INTO {table} ({columns}) "
-                           f"SELECT {columns} FROM {stage}{conflicts}")
-            cursor.execute(f"DROP TABLE {stage}")
-
-    def create_function(self, name: str, narg: int, func: Any, *,
-                        deterministic: bool = False) -> None:
-        """Nothing: the store's SQL functions (``pmae_fold``) are in its schema."""
-
-    def close(self) -> None:
-        """Close the connection."""
-        self.raw.close()
-
-
 @contextlib.contextmanager
-def errors(name: str) -> Iterator[None]:
-    """PostgreSQL's errors as :class:`StoreError` naming the store and what to do."""
+def errors(name: str, url: str | None = None, *, connecting: bool = False) -> Iterator[None]:
+    """PostgreSQL's errors as :class:`StoreError` naming the store and what to do; the
+    driver's own text, which may quote the connection string, scrubbed of ``url``'s password
+    and of any other (:func:`pmae.store.backend.scrubbed`). ``connecting``: every error is
+    the connection's (an unparsable URL too)."""
     psycopg = _psycopg()
     try:
         yield
     except StoreError:
         raise
-    except psycopg.errors.LockNotAvailable as error:
+    except psycopg.errors.LockNotAvailable:
         raise StoreLockedError(_(
             "{store}: another pmae is publishing into this store; try again when it has "
-            "finished (nothing was written)").format(store=name)) from error
+            "finished (nothing was written)").format(store=name)) from None
     except psycopg.errors.InsufficientPrivilege as error:
         raise StoreError(_("{store}: not allowed ({reason}); nothing was written").format(
-            store=name, reason=error)) from error
-    except psycopg.OperationalError as error:
-        raise StoreError(_("{store}: cannot use the PostgreSQL store ({reason}); check the "
-                           "URL, that the server runs, and the role's password").format(
-                               store=name, reason=error)) from error
+            store=name, reason=_reason(error, url))) from None
     except psycopg.Error as error:
-        raise StoreError(_("{store}: PostgreSQL says: {reason}").format(
-            store=name, reason=error)) from error
+        if not (connecting or isinstance(error, psycopg.OperationalError)):
+            raise StoreError(_("{store}: PostgreSQL says: {reason}").format(
+                store=name, reason=_reason(error, url))) from None
+        raise StoreError(_("{store}: cannot use the PostgreSQL store ({reason}); check the "
+                           "URL (host, port, database's name, role), that the server runs "
+                           "and accepts this role, and the role's password").format(
+                               store=name, reason=_reason(error, url))) from None
+
+
+def _reason(error: BaseException, url: str | None) -> str:
+    # "from None" above too: a traceback would print the driver's text as it is.
+    return scrubbed(str(error).strip(), url)
 
 
 def _raw(url: str, timeout: float) -> PgConnection:
     psycopg = _psycopg()
-    with errors(redacted(url)):
+    with errors(redacted(url), url, connecting=True):
         raw = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
         raw.execute(f"SET lock_timeout = {int(timeout * 1000)}")
+        # The store's statements are index lookups and scans that run in a second at most:
+        # compiling them (JIT: 10 to 150 ms a statement, with inlining) costs more than it
+        # saves (a network's publication: the label checks took three times as long). Its
+        # groupings hold up to a million rows (coverage's counts of needs: 538,920 groups at
+        # national scale): with less than 64 MB of work_mem they spill to disk (4.2 s instead
+        # of 3.1). Raised, never lowered: an administrator's larger setting stays.
+        raw.execute("SET jit = off")
+        raw.execute("SELECT set_config('work_mem', %s, false) WHERE "
+                    "pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%s)",
+                    (WORK_MEM, WORK_MEM))
     return PgConnection(raw, url)
 
 
@@ -165,7 +137,7 @@ def transaction(connection: PgConnection, *, lock: bool = True,
                 snapshot: bool = False) -> Iterator[PgConnection]:
     """One transaction: a snapshot to read, or a publication holding the advisory lock
     (taken at once: a second publisher waits, then fails before reading anything)."""
-    with errors(connection.name):
+    with errors(connection.name, connection.url):
         connection.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if snapshot
                                else "BEGIN")
         try:
@@ -210,14 +182,23 @@ def _grant_all(connection: PgConnection) -> None:
 def refresh(connection: PgConnection, session: Session | None, *,
             roles: bool = True) -> None:
     """What the administrator brings up to date whatever the schema version (``pmae db
-    upgrade``, ``pmae db add-network``): the functions made after a store's creation, the
-    roles' rights (``roles``), and the label tables (:func:`pmae.store.pg_labels.fill_labels`).
-    Inside a transaction."""
+    upgrade``, ``pmae db add-network``): the functions and triggers made after a store's
+    creation (:data:`~pmae.store.pg_roles.VERSIONS_PUBLICATION`), the roles' rights
+    (``roles``), and the label tables (:func:`pmae.store.pg_labels.fill_labels`). Inside a
+    transaction."""
     from pmae.sessions import session as current_session
     from pmae.store.pg_labels import fill_labels
 
     for statement in SHARED_DIAGNOSIS_DATE:
         connection.raw.execute(statement)
+    # Only when missing: the triggers lock the log's tables, which readers then wait for.
+    missing = connection.raw.execute(
+        "SELECT EXISTS (SELECT FROM pg_constraint WHERE conname = 'versions_publication_fkey' "
+        "AND conrelid = 'versions'::regclass) OR NOT EXISTS (SELECT FROM pg_trigger WHERE "
+        "tgname = 'pmae_versions_published' AND tgrelid = 'versions'::regclass)").fetchone()
+    if missing and missing[0]:
+        for statement in VERSIONS_PUBLICATION:
+            connection.raw.execute(statement)
     if roles:
         _grant_all(connection)
     fill_labels(connection, current_session(session))
@@ -249,7 +230,7 @@ def holds_store(url: str, *, timeout: float = 5.0) -> bool:
     """Whether the database at ``url`` holds any table (a store, or something else)."""
     connection = _raw(url, timeout)
     try:
-        with errors(connection.name):
+        with errors(connection.name, connection.url):
             return bool(_tables(connection))
     finally:
         connection.close()
@@ -266,7 +247,7 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
     connection = _raw(url, timeout)
     name = connection.name
     try:
-        with errors(name):
+        with errors(name, url):
             meta = _meta(connection)
             if meta is None and create:
                 with transaction(connection):
@@ -283,11 +264,27 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
                 raise StoreError(_("{store}: a PostgreSQL database, but not a pmae store; it "
                                    "was left as it is: give another database").format(
                                        store=name))
+            found = int(meta.get("schema_version", "0"))
+            if found < SCHEMA_VERSION and not upgrading:
+                raise OutdatedStoreError(outdated(url, found))
             sqlite_connection._check_version(name, meta, upgrading=upgrading)
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def outdated(url: str, found: int) -> str:
+    """What to run for a store of an older schema: a command that runs as printed (the URL
+    quoted for the shell, with no password: ``***`` in its place would be taken for it)."""
+    command = f"pmae db upgrade --db {shlex.quote(without_password(url))}"
+    message = _("{store}: this store has schema version {found}, older than this pmae's "
+                "({known}): run `{command}` first, as the store's administrator").format(
+                    store=redacted(url), found=found, known=SCHEMA_VERSION, command=command)
+    if redacted(url) == url:
+        return message
+    return message + _(" (the command holds no password: give the administrator's in "
+                       "PGPASSWORD or ~/.pgpass, or write it in the URL)")
 
 
 def upgrade(url: str, *, timeout: float = 5.0, session: Session | None = None
@@ -337,7 +334,7 @@ class PgStore(Store):
             yield connection
 
     def _errors(self) -> contextlib.AbstractContextManager[None]:
-        return errors(self._pg.name)
+        return errors(self._pg.name, self.url)
 
     def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:
