@@ -263,7 +263,9 @@ def coverage(
         :func:`pmae.session` by default; ``territories=`` and ``vocabularies=`` override its.
     :param need_counts: the needs already counted, ``(territory, theme, stage, count)`` (a
         store's :meth:`~pmae.store.Store.light_bundle` with ``need_counts``), instead of
-        ``bundle.needs``: the same grid as counting those needs one by one.
+        ``bundle.needs``: the same grid as counting those needs one by one. A row's territory
+        may stand for others this grid places in the same territory (read with the same
+        ``territories``, a département's communes come counted together under one of them).
     :raises TerritoryError: if ``region`` is not a known territory.
     :raises ValueError: for an unknown ``level`` or ``redundant_at`` below 1.
     """
