@@ -276,7 +276,7 @@ def read(connection: Connection, collections: Iterable[str] = LIGHT_COLLECTIONS,
     # Python's cycle collector paused, as for loading a bundle: a million new tuples started
     # full collections over every object of the process, which cost more than the reading.
     with gc_paused():
-        read = {name: tuple(need_counts(connection, territories) if name == "need_counts"
+        rows = {name: tuple(need_counts(connection, territories) if name == "need_counts"
                             else _READERS[name](connection)) for name in wanted}
-        return LightBundle(generated_at=generated_at, **read)
+        return LightBundle(generated_at=generated_at, **rows)
 

@@ -69,9 +69,10 @@ COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
 COLUMN_ADDED_IN: Final[dict[tuple[str, str], int]] = {("needs", "intensity"): 8}
 
 #: The columns that hold a number of the record as its JSON text (``3``, ``2.5``): read back
-#: with the record's type (an ``int`` stays one), on both backends, which a numeric column
-#: would not keep (SQLite's ``REAL`` makes ``3.0`` of ``3``, PostgreSQL's ``numeric`` ``3`` of
-#: ``3.0``). ``NULL`` when the record has none.
+#: with the record's type (an ``int`` stays one) and every digit, on both backends, which a
+#: numeric column would not keep (SQLite's ``REAL`` makes ``3.0`` of ``3``; a float written
+#: into PostgreSQL's ``numeric`` keeps 15 digits, and ``3.0`` becomes ``3``). ``NULL`` when the
+#: record has none.
 JSON_NUMBER_COLUMNS: Final = frozenset({"intensity"})
 
 #: collection -> the schema version that created its tables (the others: version 1). A
