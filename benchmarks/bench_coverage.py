@@ -14,6 +14,14 @@ construction, so the schema-checked fast path is used), then times:
     python benchmarks/bench_coverage.py                        # national scale
     python benchmarks/bench_coverage.py --associations 15000 --sample 10
 
+With ``--store PATH`` (a store, such as the national one published from ``pmae generate``), it
+times instead what ``pmae coverage --db`` does in process, in CPU seconds: the light rows of the
+actors and offers, the needs counted by territory (540,000 rows nationally) and counted with
+the territories (a département's communes together: schema version 8), and the grid from
+each; the two grids must be the same.
+
+    python benchmarks/bench_coverage.py --store nat.db
+
 A script that prints figures, not a timed test.
 """
 
@@ -65,6 +73,41 @@ def naive_cell(bundle: Bundle, grid: Coverage, territory: str, theme: str,
     return tuple(sorted(offers)), tuple(sorted(actors)), needs
 
 
+def _cpu(function: Callable[[], Any]) -> tuple[float, Any]:
+    """CPU seconds (user and system) of one call, and its result."""
+    start = time.process_time()
+    result = function()
+    return time.process_time() - start, result
+
+
+def from_store(path: str) -> int:
+    """Time coverage from the store at ``path`` as ``pmae coverage --db`` reads it."""
+    from pmae.sessions import session
+    from pmae.store import open_store
+
+    territories = session().territories
+    with open_store(path) as store:
+        offers_time, light = _cpu(lambda: store.light_bundle(("actors", "offers")))
+        counted_time, counted = _cpu(lambda: store.light_bundle(["need_counts"]).need_counts)
+        grouped_time, grouped = _cpu(lambda: store.light_bundle(
+            ["need_counts"], territories=territories).need_counts)
+    grid_time, grid = _cpu(lambda: coverage(light, need_counts=grouped))
+    slow_time, slow = _cpu(lambda: coverage(light, need_counts=counted))
+    same = grid.to_json() == slow.to_json()
+    print(f"pmae coverage from the store {path}: {len(light.actors)} actors, "
+          f"{len(light.offers)} offers, {grid.counts['needs']} needs; "
+          f"Python {platform.python_version()}")
+    print(f"{'measurement (CPU)':<52} {'seconds':>10}")
+    print(f"{'actors and offers, light rows':<52} {offers_time:>10.2f}")
+    print(f"{'needs counted by territory':<52} {counted_time:>10.2f}   ({len(counted)} rows)")
+    print(f"{'needs counted, a département' + chr(39) + 's communes together':<52} "
+          f"{grouped_time:>10.2f}   ({len(grouped)} rows)")
+    print(f"{'grid from the rows by territory':<52} {slow_time:>10.2f}")
+    print(f"{'grid from the rows grouped':<52} {grid_time:>10.2f}")
+    print(f"the two grids are the same: {same}")
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -72,7 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="runs of the fast computation")
     parser.add_argument("--sample", type=int, default=12, help="cells the naive loop measures")
+    parser.add_argument("--store", help="time coverage from this store instead")
     args = parser.parse_args(argv)
+    if args.store:
+        return from_store(args.store)
 
     start = time.perf_counter()
     document = generate(associations=args.associations, seed=args.seed)

@@ -190,13 +190,13 @@ def _store_session() -> object:
 def test_a_store_of_version_3_upgrades_and_holds_responses(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pmae.io.bundles import write_bundle
-    from pmae.store import connection, open_store, upgrade
+    from pmae.store import SCHEMA_VERSION, connection, open_store, upgrade
 
     db = tmp_path / "s.db"
     with monkeypatch.context() as old:
         old.setattr(connection, "SCHEMA_VERSION", 3)  # a store made by the previous pmae
         open_store(db, create=True).close()
-    assert upgrade(db) == (3, [4, 5, 6, 7])
+    assert upgrade(db) == (3, list(range(4, SCHEMA_VERSION + 1)))
     write_bundle(_bundle(), tmp_path / "b.json")
     session = _store_session()
     with open_store(db, session=session) as store:  # type: ignore[arg-type]

@@ -19,13 +19,14 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 from conftest import valid_document
+from store_versions import as_version
 
 from pmae.cli import cli
 from pmae.model import COLLECTIONS
 from pmae.sessions import make_session
-from pmae.store import connection, open_store, postgres, rows
+from pmae.store import open_store, rows
 from pmae.store.networks import add_network, network_url
-from pmae.store.schema import DEFAULT_VISIBILITY
+from pmae.store.schema import DEFAULT_VISIBILITY, SCHEMA_VERSION
 
 CORE = make_session(load=[])
 
@@ -144,8 +145,7 @@ def test_a_store_of_version_6_is_corrected(store_at: str, tmp_path: Path,
     corrected by ``pmae db upgrade``: the anonymous reader and another network no longer see
     the need, the association, the referral or their versions."""
     with monkeypatch.context() as old:
-        for module in (connection, postgres):
-            old.setattr(module, "SCHEMA_VERSION", 6)
+        as_version(old, 6)
         # Version 6's policy on the history: a record without visibility read as public.
         old.setattr("pmae.store.pg_roles.DEFAULT_VISIBILITY",
                     dict.fromkeys(COLLECTIONS, "public"))
@@ -154,7 +154,7 @@ def test_a_store_of_version_6_is_corrected(store_at: str, tmp_path: Path,
     _strip(store_at)
     assert _columns(store_at)["needs"] == {"public"}
     upgraded = _invoke("db", "upgrade", "--db", store_at)
-    assert "from version 6 to 7" in upgraded.stdout
+    assert f"from version 6 to {SCHEMA_VERSION}" in upgraded.stdout
     columns = _columns(store_at)
     assert columns["needs"] == columns["associations"] == columns["referrals"] == {
         "restricted"}

@@ -3,7 +3,7 @@ territories fall in it, and which codes apply in it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from pmae.territories import Territories, TerritoryError
@@ -23,6 +23,7 @@ class Grid:
         self.members, self.region_of = frozenset(codes), region_of
         self._reach: dict[tuple[str, ...], tuple[tuple[str, bool], ...]] = {}
         self.placed: dict[str | None, str | None] = {None: None}
+        self._lines: dict[str, str | None] = {}
 
     def reach(self, codes: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
         """The grid territories ``codes`` reach, each with whether it is covered wholly."""
@@ -59,11 +60,34 @@ class Grid:
         placed: str | None = None
         if code in self.members:
             placed = code
-        else:
+        elif code.startswith("com:"):
+            # Tens of thousands of communes at national scale: a commune's départements and
+            # régions among its ancestors are its own département's line (its first parent;
+            # Territories.ancestors keeps only that line), and the grid's territories are
+            # départements or régions, so the commune falls where its département's line
+            # does, computed once per département.
             try:
-                inside = [a for a in self.territories.ancestors(code) if a in self.members]
+                placed = self._line(self.territories.parents(code)[0])
             except TerritoryError:
-                inside = []
-            placed = inside[0] if len(inside) == 1 else None
+                placed = None
+        else:
+            placed = self._unique(self._ancestors(code))
         self.placed[code] = placed
         return placed
+
+    def _ancestors(self, code: str) -> frozenset[str]:
+        try:
+            return self.territories.ancestors(code)
+        except TerritoryError:
+            return frozenset()
+
+    def _unique(self, codes: Iterable[str]) -> str | None:
+        inside = [a for a in codes if a in self.members]
+        return inside[0] if len(inside) == 1 else None
+
+    def _line(self, departement: str) -> str | None:
+        """The one grid territory among ``departement`` and its ancestors, or ``None``."""
+        if departement not in self._lines:
+            self._lines[departement] = self._unique(
+                {departement, *self._ancestors(departement)})
+        return self._lines[departement]

@@ -86,9 +86,11 @@ def coverage_command(ctx: click.Context,
                                    "level: reg:84, dep:69, fr)").format(region=region),
                                  param_hint="--region")
     # From a store, the needs come counted by territory, theme and stage (all the grid reads of
-    # them): a few tens of thousands of rows for a national store's million needs.
+    # them), a département's communes together: a few thousand rows for a national store's
+    # million needs.
     data = source.load(ctx, output_format=output_format,
-                       collections=("actors", "offers", "need_counts"), light=True)
+                       collections=("actors", "offers", "need_counts"), light=True,
+                       territories=territories)
     try:
         grid = coverage(data, level=level, region=region, themes=themes or None,
                         stages=stages or None, today=reference_date(ctx, today),

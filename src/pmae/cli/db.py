@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pmae.model import Bundle
     from pmae.sessions import Session
     from pmae.store import Publication, Store
+    from pmae.territories import Territories
 
 __all__ = ["DB_OPTION", "DataSource", "data_option", "db", "opened_store", "records_to_read",
            "shown", "store_errors"]
@@ -109,7 +110,7 @@ class DataSource:
 
     def load(self, ctx: click.Context | None, *, output_format: str = "text",
              why: str | None = None, collections: tuple[str, ...] | None = None,
-             light: bool = False) -> Bundle:
+             light: bool = False, territories: Territories | None = None) -> Bundle:
         """The bundle: the file validated whole (its issues printed and exit 1 when it has
         errors), or the store's records, validated when they were published and read back
         without validating them again.
@@ -118,6 +119,8 @@ class DataSource:
         :param light: from a store, the light rows of ``collections`` (actors, offers, needs,
             or the needs counted, ``need_counts``; see :mod:`pmae.store.light`) instead of whole
             records: for coverage and the shared diagnosis, which read only what those carry.
+        :param territories: with ``light``, the needs counted a département's communes
+            together (:func:`pmae.store.light.need_counts`), for coverage with these.
         """
         if self.bundle is not None:
             return load_valid_bundle(ctx, self.bundle, output_format=output_format, why=why)
@@ -127,7 +130,8 @@ class DataSource:
             with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store:
                 # The rows carry, with the model's values, every attribute these analyses
                 # read (tests/test_store_light.py): they stand for the bundle's records.
-                return cast("Bundle", store.light_bundle(collections or LIGHT_COLLECTIONS))
+                return cast("Bundle", store.light_bundle(collections or LIGHT_COLLECTIONS,
+                                                         territories=territories))
         with opened_store(str(self.store), hint=_("; or give a BUNDLE file")) as store, \
                 progress_bar(_("reading {path}").format(path=shown(self.store)),
                              records_to_read(store, collections)) as progress:

@@ -72,6 +72,7 @@ from pmae.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
+    from pmae.territories import Territories
 
 __all__ = [
     "DEFAULT_PATH",
@@ -243,14 +244,16 @@ class Store:
             return query.as_bundle(found, source=STORE_SOURCE,
                                    generated_at=self._date(connection))
 
-    def light_bundle(self, collections: Iterable[str] = light.LIGHT_COLLECTIONS
-                     ) -> light.LightBundle:
+    def light_bundle(self, collections: Iterable[str] = light.LIGHT_COLLECTIONS, *,
+                     territories: Territories | None = None) -> light.LightBundle:
         """The light rows of ``collections`` (actors, offers, needs, or ``need_counts``, the
-        needs counted per territory, theme and stage): what coverage and the shared diagnosis
-        read of each record, read column by column (see :mod:`pmae.store.light`), as the
-        connection's role may read them."""
+        needs counted per territory, theme and stage: with ``territories``, a département's
+        communes together, see :func:`pmae.store.light.need_counts`): what coverage and the
+        shared diagnosis read of each record, read column by column (see
+        :mod:`pmae.store.light`), as the connection's role may read them."""
         with self._snapshot() as connection:
-            return light.read(connection, collections, generated_at=self._date(connection))
+            return light.read(connection, collections, generated_at=self._date(connection),
+                              territories=territories)
 
     def shareable_need_columns(self) -> dict[str, Sequence[Any]]:
         """The needs the shared diagnosis counts (all but the private ones), one sequence per

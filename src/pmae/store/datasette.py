@@ -98,6 +98,7 @@ COLUMN_DESCRIPTIONS: Final[dict[str, str]] = {
     "theme": "Thème de la fonction employeur.", "origin": "Origine du besoin.",
     "diagnosis": "Diagnostic d'où vient le besoin (identifiant).",
     "stage": "Étape de l'accompagnement.", "priority": "Priorité (1 : la plus haute).",
+    "intensity": "Intensité du besoin (le nombre tel que l'enregistrement l'écrit).",
     "territory": "Territoire.", "status": "Statut.", "need": "Besoin orienté (identifiant).",
     "offer": "Offre proposée (identifiant).", "by": "Acteur qui oriente (identifiant).",
     "outcome": "Suite de l'orientation.", "kind": "Type.", "start": "Début (date et heure).",

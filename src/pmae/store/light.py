@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 import orjson
@@ -33,6 +33,11 @@ from pmae.io.pipeline import _gc_paused as gc_paused
 from pmae.model import Need
 from pmae.model.fields import date as as_date
 from pmae.store.backend import Connection
+from pmae.store.schema import NEED_CELL_INDEX
+from pmae.territories import TerritoryError
+
+if TYPE_CHECKING:
+    from pmae.territories import Territories
 
 __all__ = ["LIGHT_COLLECTIONS", "LightActor", "LightBundle", "LightNeed", "LightOffer",
            "NeedCount", "read"]
@@ -179,7 +184,7 @@ def needs(connection: Connection) -> list[LightNeed]:
     # need is another: the record tells which (read only for the public ones).
     cursor = connection.execute(
         "SELECT id, association, theme, stage, territory, date, size_band, sector, "
-        f"{_json(connection, 'intensity')}, CASE WHEN visibility = 'public' THEN "
+        "intensity, CASE WHEN visibility = 'public' THEN "
         f"coalesce({_text(connection, 'visibility')}, '{_NEED_VISIBILITY}') "
         "ELSE visibility END FROM needs ORDER BY rowid")
     return [_new(LightNeed, (i, who, theme, stage, place, day[date], band, sector,
@@ -187,21 +192,68 @@ def needs(connection: Connection) -> list[LightNeed]:
             for i, who, theme, stage, place, date, band, sector, intensity, shown in cursor]
 
 
-def need_counts(connection: Connection) -> list[NeedCount]:
+def need_counts(connection: Connection, territories: Territories | None = None
+                ) -> list[NeedCount]:
     """The needs the connection may read, counted by territory, theme and stage.
 
-    Coverage only counts needs per cell: the database groups them, so a national store's
-    million needs come as about half a million rows (needs lie in communes) of four values
-    each, without any record's other fields. They are the needs :func:`needs` returns
-    (row-level security filters them before they are counted), whatever their visibility.
+    Coverage only counts needs per cell: the database groups them, without any record's
+    other fields. They are the needs :func:`needs` returns (row-level security filters them
+    before they are counted), whatever their visibility.
+
+    A national store's million needs lie in some thirty thousand communes: counted by
+    territory, they make half a million rows. With ``territories``, the needs of the known
+    communes of one département are counted together, under the first of those communes
+    (``territory`` stands for all of them): a commune falls in the grid territory its
+    département's line does, in any grid of départements or régions (see
+    :meth:`pmae.analysis.coverage_grid.Grid.place`), so coverage with the same territories
+    computes the same grid from a few thousand rows. Other territories (a département, an
+    unknown commune…) are counted each on its own.
     """
-    # On SQLite, a scan of the table: through the index on territory, the planner would fetch
-    # each row by its rowid, in another order than the file's (2.5 times slower nationally).
-    table = "needs NOT INDEXED" if _sqlite(connection) else "needs"
-    cursor = connection.execute(
-        f"SELECT territory, theme, stage, count(*) FROM {table} "
-        "GROUP BY territory, theme, stage")
-    return [_new(NeedCount, row) for row in cursor]
+    # On SQLite, scans of the index on exactly these columns (schema version 8): no row of
+    # the table is read (a scan of the table took twice as long).
+    table = f"needs INDEXED BY {NEED_CELL_INDEX}" if _sqlite(connection) else "needs"
+    if territories is None:
+        cursor = connection.execute(
+            f"SELECT territory, theme, stage, count(*) FROM {table} "
+            "GROUP BY territory, theme, stage")
+        return [_new(NeedCount, row) for row in cursor]
+    first: dict[str, str] = {}  # a département -> its first commune
+    groups: dict[str, list[str]] = {}  # that commune -> the communes counted with it
+    alone: list[str | None] = []
+    for (code,) in connection.execute(f"SELECT DISTINCT territory FROM {table}"):
+        try:
+            # A commune's first parent is its département.
+            own = territories.parents(code)[0] if code and code.startswith("com:") else None
+        except TerritoryError:
+            own = None
+        if own is None:
+            alone.append(code)
+        else:
+            groups.setdefault(first.setdefault(own, code), []).append(code)
+    counted = f"SELECT theme, stage, count(*) FROM {table} WHERE territory IN ({_EACH}) " \
+              "GROUP BY theme, stage"
+    rows = [_new(NeedCount, (code, theme, stage, count))
+            for code, members in groups.items()
+            for theme, stage, count in connection.execute(counted, (_array(members),))]
+    if None in alone:
+        rows += [_new(NeedCount, (None, *row)) for row in connection.execute(
+            f"SELECT theme, stage, count(*) FROM {table} WHERE territory IS NULL "
+            "GROUP BY theme, stage")]
+    others = [code for code in alone if code is not None]
+    if others:
+        rows += [_new(NeedCount, row) for row in connection.execute(
+            f"SELECT territory, theme, stage, count(*) FROM {table} "
+            f"WHERE territory IN ({_EACH}) GROUP BY territory, theme, stage",
+            (_array(others),))]
+    return rows
+
+
+#: SQL: the values of a JSON array given as the parameter (PostgreSQL's translated).
+_EACH = "SELECT value FROM json_each(?)"
+
+
+def _array(values: list[str]) -> str:
+    return orjson.dumps(values).decode()
 
 
 _READERS: dict[str, Callable[[Connection], list[Any]]] = {
@@ -209,9 +261,10 @@ _READERS: dict[str, Callable[[Connection], list[Any]]] = {
 
 
 def read(connection: Connection, collections: Iterable[str] = LIGHT_COLLECTIONS, *,
-         generated_at: dt.datetime) -> LightBundle:
+         generated_at: dt.datetime, territories: Territories | None = None) -> LightBundle:
     """The light rows of ``collections`` (among :data:`LIGHT_COLLECTIONS`), and the needs
-    counted (:func:`need_counts`) when they include ``need_counts``.
+    counted (:func:`need_counts`, with ``territories`` when given) when they include
+    ``need_counts``.
 
     :raises ValueError: for a collection without light rows.
     """
@@ -223,6 +276,7 @@ def read(connection: Connection, collections: Iterable[str] = LIGHT_COLLECTIONS,
     # Python's cycle collector paused, as for loading a bundle: a million new tuples started
     # full collections over every object of the process, which cost more than the reading.
     with gc_paused():
-        return LightBundle(generated_at=generated_at,
-                           **{name: tuple(_READERS[name](connection)) for name in wanted})
+        rows = {name: tuple(need_counts(connection, territories) if name == "need_counts"
+                            else _READERS[name](connection)) for name in wanted}
+        return LightBundle(generated_at=generated_at, **rows)
 

@@ -7,7 +7,9 @@ per need but the values themselves.
 (:func:`pmae.store.light.needs`) cost a named tuple per need at national scale; here each field
 is read straight into a list of its values, in the order the needs entered the store (the order
 of the bundle they came from), with the model's values: dates as :class:`datetime.date`, an
-intensity as the record has it (``int`` or ``float``), ``None`` where a field is absent.
+intensity as the record has it (``int`` or ``float``: its column holds the number's JSON text,
+schema version 8), ``None`` where a field is absent. Every field comes from its column: no
+record's JSON is read.
 
 The filter is the database's: a record's ``visibility`` column is the visibility it names
 (``public`` when it names none, and a need without one is ``restricted``: kept either way), so
@@ -26,7 +28,7 @@ import orjson
 from pmae.io.pipeline import _gc_paused as gc_paused
 from pmae.model.fields import date as as_date
 from pmae.store.backend import Connection
-from pmae.store.light import _json, _Parsed
+from pmae.store.light import _Parsed
 
 __all__ = ["NEED_FIELDS", "shareable_need_columns"]
 
@@ -41,9 +43,8 @@ def shareable_need_columns(connection: Connection) -> dict[str, Sequence[Any]]:
     private, as one sequence per field (the same need at the same position in each)."""
     day, number = _Parsed(as_date), _Parsed(orjson.loads)
     cursor = connection.execute(
-        "SELECT id, association, theme, territory, date, "
-        f"{_json(connection, 'intensity')}, size_band, sector FROM needs "
-        "WHERE visibility <> 'private' ORDER BY rowid")
+        "SELECT id, association, theme, territory, date, intensity, size_band, sector "
+        "FROM needs WHERE visibility <> 'private' ORDER BY rowid")
     # The cycle collector paused: the values are millions of new objects.
     with gc_paused():
         # Transposed a chunk of rows at a time, in C: the rows of a million needs held at

@@ -43,6 +43,7 @@ from pmae.store.schema import (
     LINKS,
     VOCABULARY_TABLES,
     link_table,
+    pg_json_numbers,
     quote,
 )
 
@@ -229,6 +230,8 @@ def after_migration(number: int) -> list[str]:
         return _dependent("associations_fts", "associations", "rowid")
     if number == 7:
         return _default_visibility()
+    if number == 8:  # the needs' intensity column, filled from the JSONB
+        return pg_json_numbers(8)
     # A migration that adds collections (5: responses, practices) secures their tables.
     return [s for collection, added in ADDED_IN.items() if added == number
             for s in (_collection(collection) + _dependent(

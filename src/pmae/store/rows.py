@@ -17,6 +17,7 @@ from pmae.store.schema import (
     DEFAULT_VISIBILITY,
     DEPARTEMENTS,
     FULL_TEXT,
+    JSON_NUMBER_COLUMNS,
     LINKS,
     VOCABULARY_TABLES,
     link_table,
@@ -68,6 +69,9 @@ def _statements(collection: str) -> dict[str, Any]:
                 f"VALUES (?, {', '.join('?' * len(text))})",
                 f"DELETE FROM {fts} WHERE rowid = ?") if text else None,
         "names": [name for name, _ in COLUMNS[collection]],
+        # Where a number is written as its JSON text (schema.JSON_NUMBER_COLUMNS).
+        "numbers": [4 + at for at, (name, _) in enumerate(COLUMNS[collection])
+                    if name in JSON_NUMBER_COLUMNS],
         "text": text,
         # A record without visibility has the model's default, as pmae.io.audience reads it
         # (and PostgreSQL's row-level security reads this column).
@@ -135,7 +139,7 @@ def put_rows(connection: Connection, collection: str,
         places = DEPARTEMENTS[collection]
         covered = links.pop("departements")
     names, text_fields, full_text = sql["names"], sql["text"], bool(sql["fts"])
-    visibility = sql["visibility"]
+    visibility, numbers = sql["visibility"], sql["numbers"]
     dumps = orjson.dumps
     # A million records at national scale: the loop keeps to local names and C calls.
     known = departements.known if departements is not None else {}
@@ -146,6 +150,9 @@ def put_rows(connection: Connection, collection: str,
         values = [record_id, record_id.partition(":")[0], get("visibility", visibility),
                   "[]" if recipients is None else dumps(recipients).decode(),
                   *map(get, names), text]
+        for at in numbers:
+            if values[at] is not None:
+                values[at] = dumps(values[at]).decode()
         if rowid is None:
             rowid, next_rowid = next_rowid, next_rowid + 1
             values.insert(0, rowid)

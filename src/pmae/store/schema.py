@@ -15,6 +15,7 @@ maps each version to the statements that lead to it from the one before.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Final
 
@@ -23,7 +24,7 @@ import attrs
 from pmae.model.bundle import COLLECTIONS
 
 #: The schema version this pmae writes and reads.
-SCHEMA_VERSION: Final = 7
+SCHEMA_VERSION: Final = 8
 
 #: collection -> the visibility of a record that names none: the model's default (its
 #: class's attrs default), which :mod:`pmae.io.audience` applies. The ``visibility`` column
@@ -46,7 +47,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
               ("date", None), ("association", None), ("diagnosis", None),
               ("stage", "vocabulary_stages"), ("priority", None), ("territory", "territories"),
               ("size_band", "vocabulary_size_bands"), ("sector", "vocabulary_sectors"),
-              ("status", "vocabulary_need_statuses")),
+              ("status", "vocabulary_need_statuses"), ("intensity", None)),
     "referrals": (("need", None), ("offer", None), ("by", None), ("date", None),
                   ("outcome", "vocabulary_referral_outcomes")),
     "meetings": (("kind", "vocabulary_meeting_kinds"), ("title", None), ("start", None),
@@ -61,6 +62,18 @@ COLUMNS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
                   ("started_on", None), ("ended_on", None)),
     "practices": (("title", None), ("meeting", None)),
 }
+
+#: (collection, column) -> the schema version that added the column to the collection's table
+#: (``ALTER TABLE … ADD COLUMN``, after the ones it was created with: a store made today and
+#: one upgraded have the same table).
+COLUMN_ADDED_IN: Final[dict[tuple[str, str], int]] = {("needs", "intensity"): 8}
+
+#: The columns that hold a number of the record as its JSON text (``3``, ``2.5``): read back
+#: with the record's type (an ``int`` stays one) and every digit, on both backends, which a
+#: numeric column would not keep (SQLite's ``REAL`` makes ``3.0`` of ``3``; a float written
+#: into PostgreSQL's ``numeric`` keeps 15 digits, and ``3.0`` becomes ``3``). ``NULL`` when the
+#: record has none.
+JSON_NUMBER_COLUMNS: Final = frozenset({"intensity"})
 
 #: collection -> the schema version that created its tables (the others: version 1). A
 #: migration only creates what is new at its version, so an older store upgrades in place.
@@ -148,10 +161,15 @@ def _references(table: str | None) -> str:
     return f" REFERENCES {quote(table)}(code)" if table else ""
 
 
+def _column(name: str, table: str | None) -> str:
+    return f"{quote(name)} {'INTEGER' if name in INTEGER_COLUMNS else 'TEXT'}{_references(table)}"
+
+
 def _collection_statements(collection: str) -> list[str]:
+    created = ADDED_IN.get(collection, 1)
     columns = "".join(
-        f",\n  {quote(name)} {'INTEGER' if name in INTEGER_COLUMNS else 'TEXT'}"
-        f"{_references(table)}" for name, table in COLUMNS[collection])
+        f",\n  {_column(name, table)}" for name, table in COLUMNS[collection]
+        if COLUMN_ADDED_IN.get((collection, name), created) <= created)
     statements = [
         f"CREATE TABLE {quote(collection)} (\n"
         "  rowid INTEGER PRIMARY KEY,\n"
@@ -325,8 +343,52 @@ def _version_7() -> list[str]:
             for collection, default in DEFAULT_VISIBILITY.items()]
 
 
+#: The index coverage's count of the needs by territory, theme and stage reads (version 8):
+#: the grouping is a scan of the index alone, in its order, without the records' rows.
+NEED_CELL_INDEX: Final = "needs_cell"
+
+
+def json_number(field: str, *, sqlite_version: tuple[int, ...] = sqlite3.sqlite_version_info
+                ) -> str:
+    """SQLite: the number ``field`` of the record as its JSON text (``NULL`` when the record
+    has none or another type), as :data:`JSON_NUMBER_COLUMNS` hold it."""
+    text = (f"(record -> '$.{field}')" if sqlite_version >= (3, 38) else
+            f"json_quote(json_extract(record, '$.{field}'))")  # older SQLite: no "->"
+    return (f"CASE WHEN json_type(record, '$.{field}') IN ('integer', 'real') "
+            f"THEN {text} END")
+
+
+def _version_8() -> list[str]:
+    """The reads of coverage and of the shared diagnosis at national scale: the index of the
+    needs by territory, theme and stage (:data:`NEED_CELL_INDEX`), and the columns of
+    :data:`COLUMN_ADDED_IN` (a need's ``intensity``, as JSON text), filled set-wise from the
+    records. SQLite's statements; PostgreSQL fills the column from its JSONB
+    (:func:`pmae.store.pg_roles.after_migration`)."""
+    from pmae.store.names import SQLITE_ONLY
+
+    statements = [f"CREATE INDEX {quote(NEED_CELL_INDEX)} ON needs(territory, theme, stage)"]
+    for (collection, name), version in COLUMN_ADDED_IN.items():
+        if version != 8:
+            continue
+        table = dict(COLUMNS[collection])[name]
+        statements.append(f"ALTER TABLE {quote(collection)} ADD COLUMN {_column(name, table)}")
+        if name in JSON_NUMBER_COLUMNS:
+            statements.append(f"{SQLITE_ONLY}UPDATE {quote(collection)} SET {quote(name)} = "
+                              f"{json_number(name)}")
+    return statements
+
+
+def pg_json_numbers(version: int) -> list[str]:
+    """PostgreSQL's statements that fill the columns of :data:`JSON_NUMBER_COLUMNS` migration
+    ``version`` adds, from the record's JSONB (``data``), set-wise."""
+    return [f"UPDATE {quote(collection)} SET {quote(name)} = (data -> '{name}')::text "
+            f"WHERE jsonb_typeof(data -> '{name}') = 'number'"
+            for (collection, name), added in COLUMN_ADDED_IN.items()
+            if added == version and name in JSON_NUMBER_COLUMNS]
+
+
 #: version -> the statements leading to it from the version before (0: an empty file).
 MIGRATIONS: Final[dict[int, Callable[[], list[str]]]] = {
     1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6,
-    7: _version_7,
+    7: _version_7, 8: _version_8,
 }
