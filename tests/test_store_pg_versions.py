@@ -36,7 +36,7 @@ def _checks(url: str) -> tuple[list[str], list[str]]:
     return keys, triggers
 
 
-TRIGGERS = ["pmae_publication_kept", "pmae_versions_published"]
+TRIGGERS = ["pmae_publication_kept", "pmae_publication_numbered", "pmae_versions_published"]
 
 
 def test_a_version_must_name_a_publication_of_the_log(pg_url: str, core: Session,
@@ -72,6 +72,7 @@ def test_an_older_store_s_foreign_key_becomes_the_triggers_at_upgrade(
     # A store made before: the foreign key, no trigger.
     _sql(pg_url, "DROP TRIGGER pmae_versions_published ON versions; "
                  "DROP TRIGGER pmae_publication_kept ON publications; "
+                 "DROP TRIGGER pmae_publication_numbered ON publications; "
                  "ALTER TABLE versions ADD CONSTRAINT versions_publication_fkey FOREIGN KEY "
                  "(publication) REFERENCES publications(number)")
     assert _checks(pg_url) == (["versions_publication_fkey"], [])

@@ -34,6 +34,7 @@ from __future__ import annotations
 from typing import Final
 
 from pmae.model import COLLECTIONS
+from pmae.store.pg_functions import FUNCTIONS, TRIGGERS
 from pmae.store.schema import (
     ADDED_IN,
     DEFAULT_VISIBILITY,
@@ -47,8 +48,7 @@ from pmae.store.schema import (
     quote,
 )
 
-__all__ = ["PUBLIC_ROLE", "SHARED_DIAGNOSIS_DATE", "VERSIONS_PUBLICATION", "after_migration",
-           "grants"]
+__all__ = ["LOG_TRIGGERS", "PUBLIC_ROLE", "after_migration", "grants"]
 
 #: The role of an anonymous reader: public records only.
 PUBLIC_ROLE: Final = "pmae_public"
@@ -58,69 +58,29 @@ _LOGGED: Final = ("publications", "publication_bundles", "publication_sources", 
 
 
 def _functions() -> list[str]:
-    # SECURITY DEFINER functions run as the store's owner: their search_path is pinned.
+    """The tables of the networks, the rowids' counter and the shared diagnosis, and the
+    functions that read them (:mod:`pmae.store.pg_functions`: names schema-qualified, search
+    path pinned)."""
     return [
         "CREATE TABLE store_networks (slug TEXT COLLATE \"C\" PRIMARY KEY, "
         "role TEXT COLLATE \"C\" NOT NULL UNIQUE)",
-        "CREATE FUNCTION pmae_network() RETURNS text LANGUAGE sql STABLE "
-        "AS $$ SELECT slug FROM store_networks WHERE role = current_user $$",
-        "CREATE FUNCTION pmae_addressed(recipients text, network text) RETURNS boolean "
-        "LANGUAGE sql IMMUTABLE AS $$ SELECT EXISTS (SELECT 1 FROM "
-        "jsonb_array_elements_text(recipients::jsonb) AS r(who) "
-        "WHERE who = network OR starts_with(who, network || ':')) $$",
         # Rowids come from a counter, not max(rowid): a network does not see every row.
         "CREATE TABLE store_rowids (collection TEXT COLLATE \"C\" PRIMARY KEY, "
         "last BIGINT NOT NULL)",
-        "CREATE FUNCTION pmae_count_rowids() RETURNS trigger LANGUAGE plpgsql "
-        "SECURITY DEFINER SET search_path FROM CURRENT AS $$ BEGIN "
-        "INSERT INTO store_rowids (collection, last) SELECT TG_TABLE_NAME, max(rowid) "
-        "FROM inserted HAVING max(rowid) IS NOT NULL ON CONFLICT (collection) DO UPDATE "
-        "SET last = greatest(store_rowids.last, excluded.last); RETURN NULL; END $$",
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PUBLIC_ROLE}') "
         f"THEN CREATE ROLE {PUBLIC_ROLE} NOLOGIN; END IF; END $$",
         # The protected tables of the shared diagnosis, as the administrator computed them
-        # (pmae's protection, in Python); networks read them through the function only.
+        # (pmae's protection, in Python); networks read them through the functions only.
         "CREATE TABLE shared_diagnoses (name TEXT COLLATE \"C\" PRIMARY KEY, "
         "computed_at TEXT NOT NULL, document JSONB NOT NULL)",
-        "CREATE FUNCTION pmae_shared_diagnosis(wanted text) RETURNS jsonb LANGUAGE sql STABLE "
-        "SECURITY DEFINER SET search_path FROM CURRENT AS $$ SELECT document FROM "
-        "shared_diagnoses WHERE name = wanted $$",
-        "REVOKE ALL ON FUNCTION pmae_shared_diagnosis(text) FROM PUBLIC",
-        *SHARED_DIAGNOSIS_DATE,
+        *FUNCTIONS,
     ]
 
 
-#: When the administrator computed a shared diagnosis (``None``: not computed): a network
-#: compares it with the last publication. Replaced, not made, so that ``pmae db upgrade`` and
-#: ``pmae db add-network`` bring it to a store made before it.
-SHARED_DIAGNOSIS_DATE: Final = (
-    "CREATE OR REPLACE FUNCTION pmae_shared_diagnosis_computed_at(wanted text) RETURNS text "
-    "LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$ SELECT "
-    "computed_at FROM shared_diagnoses WHERE name = wanted $$",
-    "REVOKE ALL ON FUNCTION pmae_shared_diagnosis_computed_at(text) FROM PUBLIC",
-)
-
-
-#: That each version names a publication of the log, checked once per statement over the rows
-#: it inserted, and that a publication named by versions is never deleted nor renumbered:
-#: what the foreign key ``versions.publication`` said, whose check ran once per row (46 % of
-#: the insertion of a national publication's 1,260,000 versions). Replaced, not made, so that
-#: ``pmae db upgrade`` brings it to a store made before it (whose foreign key it drops).
-VERSIONS_PUBLICATION: Final = (
-    "CREATE OR REPLACE FUNCTION pmae_versions_published() RETURNS trigger LANGUAGE plpgsql "
-    "AS $$ BEGIN IF EXISTS (SELECT 1 FROM inserted AS i WHERE NOT EXISTS (SELECT 1 FROM "
-    "publications AS p WHERE p.number = i.publication)) THEN RAISE foreign_key_violation "
-    "USING MESSAGE = 'a version names a publication the log does not hold'; END IF; "
-    "RETURN NULL; END $$",
-    "CREATE OR REPLACE TRIGGER pmae_versions_published AFTER INSERT ON versions REFERENCING "
-    "NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION pmae_versions_published()",
-    "CREATE OR REPLACE FUNCTION pmae_publication_kept() RETURNS trigger LANGUAGE plpgsql "
-    "AS $$ BEGIN IF (TG_OP = 'DELETE' OR NEW.number <> OLD.number) AND EXISTS (SELECT 1 "
-    "FROM versions AS v WHERE v.publication = OLD.number) THEN RAISE foreign_key_violation "
-    "USING MESSAGE = format('publication %s holds versions', OLD.number); END IF; "
-    "RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END; END $$",
-    "CREATE OR REPLACE TRIGGER pmae_publication_kept BEFORE DELETE OR UPDATE OF number ON "
-    "publications FOR EACH ROW EXECUTE FUNCTION pmae_publication_kept()",
+#: The log's triggers (:data:`pmae.store.pg_functions.TRIGGERS`), which replaced the foreign
+#: key ``versions.publication`` (dropped from a store made before them).
+LOG_TRIGGERS: Final = (
+    *TRIGGERS.values(),
     "ALTER TABLE versions DROP CONSTRAINT IF EXISTS versions_publication_fkey",
 )
 
@@ -221,7 +181,7 @@ def after_migration(number: int) -> list[str]:
                 statements += _collection(collection)
         return statements + _secure("versions", _version_read(), f"{_VERSION_SOURCE} = "
                                     f"{NETWORK}") + \
-            _secure("sources", "true", f"slug = {NETWORK}") + list(VERSIONS_PUBLICATION)
+            _secure("sources", "true", f"slug = {NETWORK}") + list(LOG_TRIGGERS)
     if number == 3:
         return [s for collection in DEPARTEMENTS if ADDED_IN.get(collection, 1) == 1
                 for s in _dependent(link_table(collection, "departements"), collection,

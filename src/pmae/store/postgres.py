@@ -38,13 +38,8 @@ from pmae.store.connection import (
     pmae_version,
 )
 from pmae.store.pg_connection import PgConnection
-from pmae.store.pg_roles import (
-    PUBLIC_ROLE,
-    SHARED_DIAGNOSIS_DATE,
-    VERSIONS_PUBLICATION,
-    after_migration,
-    grants,
-)
+from pmae.store.pg_functions import FOLDING, FUNCTIONS, TRIGGERS
+from pmae.store.pg_roles import PUBLIC_ROLE, after_migration, grants
 from pmae.store.pg_sql import translate_ddl
 from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -182,23 +177,30 @@ def _grant_all(connection: PgConnection) -> None:
 def refresh(connection: PgConnection, session: Session | None, *,
             roles: bool = True) -> None:
     """What the administrator brings up to date whatever the schema version (``pmae db
-    upgrade``, ``pmae db add-network``): the functions and triggers made after a store's
-    creation (:data:`~pmae.store.pg_roles.VERSIONS_PUBLICATION`), the roles' rights
+    upgrade``, ``pmae db add-network``): every function (:mod:`pmae.store.pg_functions`,
+    replaced: their pinned search path repairs a store made before it) and the log's triggers
+    that are missing, the roles' rights
     (``roles``), and the label tables (:func:`pmae.store.pg_labels.fill_labels`). Inside a
     transaction."""
     from pmae.sessions import session as current_session
     from pmae.store.pg_labels import fill_labels
 
-    for statement in SHARED_DIAGNOSIS_DATE:
+    # Every function, made again: a store made before their search path was pinned (or
+    # before one of them) is repaired; replacing a function locks no table.
+    for statement in (*FOLDING, *FUNCTIONS):
         connection.raw.execute(statement)
-    # Only when missing: the triggers lock the log's tables, which readers then wait for.
-    missing = connection.raw.execute(
-        "SELECT EXISTS (SELECT FROM pg_constraint WHERE conname = 'versions_publication_fkey' "
-        "AND conrelid = 'versions'::regclass) OR NOT EXISTS (SELECT FROM pg_trigger WHERE "
-        "tgname = 'pmae_versions_published' AND tgrelid = 'versions'::regclass)").fetchone()
-    if missing and missing[0]:
-        for statement in VERSIONS_PUBLICATION:
+    # The triggers only when missing, the foreign key they replaced only when there: making
+    # or dropping either locks its table, which readers then wait for.
+    present = {name for (name,) in connection.raw.execute(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid IN ('public.versions'::regclass, "
+        "'public.publications'::regclass) UNION SELECT conname FROM pg_constraint WHERE "
+        "conrelid = 'public.versions'::regclass")}
+    for name, statement in TRIGGERS.items():
+        if name not in present:
             connection.raw.execute(statement)
+    if "versions_publication_fkey" in present:
+        connection.raw.execute("ALTER TABLE public.versions DROP CONSTRAINT "
+                               "versions_publication_fkey")
     if roles:
         _grant_all(connection)
     fill_labels(connection, current_session(session))
@@ -206,17 +208,10 @@ def refresh(connection: PgConnection, session: Session | None, *,
 
 def before_migration(number: int) -> list[str]:
     """What PostgreSQL needs before the statements of migration ``number``: the functions the
-    translated statements call (``pmae_fold``: accents and case folded; ``pmae_jsonb``: a
-    record's JSON text as JSONB, the NUL character, which JSONB cannot hold, replaced)."""
+    translated statements call (:data:`pmae.store.pg_functions.FOLDING`)."""
     if number != 1:
         return []
-    return [
-        "CREATE EXTENSION IF NOT EXISTS unaccent",
-        "CREATE FUNCTION pmae_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
-        "AS $$ SELECT lower(unaccent('unaccent'::regdictionary, coalesce($1, ''))) $$",
-        "CREATE FUNCTION pmae_jsonb(text) RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE "
-        "AS $$ SELECT replace($1, '\\u0000', '\\ufffd')::jsonb $$",
-    ]
+    return ["CREATE EXTENSION IF NOT EXISTS unaccent", *FOLDING]
 
 
 def _meta(connection: PgConnection) -> dict[str, str] | None:
