@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from pmae.cli import cli
 from pmae.sessions import Session
 from pmae.store import open_store, schema
-from pmae.store.backend import scrubbed, without_password
+from pmae.store.backend import redacted, scrubbed, without_password
 from pmae.store.networks import network_url
 
 SECRET = "s3cret-Hunter2"
@@ -87,6 +87,35 @@ def test_a_wrong_host_or_an_unknown_database_says_so(postgres: Any, core: Sessio
 def test_what_libpq_cannot_parse_is_told_without_the_password(url: str, core: Session) -> None:
     french, english = _both(core, "db", "info", "--db", url)
     assert "check the URL" in english and "vérifiez l’URL" in french
+
+
+@pytest.mark.parametrize("url", [
+    # libpq reads a raw "#" or "?" in the user part as the password's (urlsplit would take
+    # them for a fragment or a query), and a percent-encoded name of the query's password.
+    f"postgresql://bob:ab#{SECRET}@127.0.0.1:1/pmae",
+    f"postgresql://bob:ab?{SECRET}@127.0.0.1:1/pmae",
+    f"postgresql://bob:ab%23{SECRET}@127.0.0.1:1/pmae",
+    f"postgresql://bob@127.0.0.1:1/pmae?pass%77ord={SECRET}",
+])
+def test_a_password_as_libpq_reads_it_is_never_printed(url: str, core: Session) -> None:
+    french, english = _both(core, "db", "info", "--db", url)
+    assert "Connection refused" in english and "***" in english and "***" in french
+    assert SECRET not in redacted(url) and "***" in redacted(url)
+
+
+def test_a_short_password_is_hidden_where_it_is_not_in_the_words_around() -> None:
+    url = "postgresql://bob:on@h/connections"
+    assert redacted(url) == "postgresql://bob:***@h/connections"
+    assert scrubbed(f'no connections on port 1 for "on" at {url}', url) == \
+        'no connections on port 1 for "***" at postgresql://bob:***@h/connections'
+
+
+def test_a_url_that_is_not_valid_text_is_told_so(core: Session) -> None:
+    # Bytes that are not UTF-8, as the shell passes them to Python (surrogate escapes).
+    url = f"postgresql://bob:{SECRET}\udcff@127.0.0.1:1/pmae"
+    french, english = _both(core, "db", "info", "--db", url)
+    assert "this URL is not valid text" in english and "UTF-8" in english
+    assert "n’est pas un texte valide" in french
 
 
 def test_scrubbed_hides_every_form_of_a_password() -> None:

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
@@ -49,31 +49,71 @@ def is_postgres_url(path_or_url: str | os.PathLike[str] | None) -> bool:
     return isinstance(path_or_url, str) and path_or_url.startswith(_SCHEMES)
 
 
-#: A password in a URL's query (``?password=…``, which libpq reads too).
-_QUERY_PASSWORD = re.compile(r"(?i)(^|&)(password=)[^&]*")
+#: The user part of a URL, as libpq reads it past a ``#`` or ``?`` (which ``urlsplit`` would
+#: take for a fragment or a query): up to the last ``@`` before the path's ``/`` (a password
+#: may hold an unescaped ``@``).
+_USERINFO = re.compile(r"^([a-zA-Z][\w+.-]*://)([^/]*)@")
+
+
+def _libpq_password(url: str) -> str | None:
+    """The password libpq reads in ``url`` (``None``: none, no psycopg, or a URL libpq cannot
+    parse, whose password the other rules find)."""
+    try:
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:
+        return None
+    try:
+        found = conninfo_to_dict(url).get("password")
+    except (psycopg.Error, ValueError):  # libpq cannot parse it; not UTF-8 (ValueError)
+        return None
+    return found if isinstance(found, str) and found else None
+
+
+def _hide_query_password(query: str) -> str:
+    """A URL's query with the value of every ``password`` hidden, its name decoded as libpq
+    decodes it (``pass%77ord``)."""
+    parts = []
+    for part in query.split("&"):
+        key, equals, _ = part.partition("=")
+        hidden = equals and unquote(key).strip().lower() == "password"
+        parts.append(f"{key}=***" if hidden else part)
+    return "&".join(parts)
 
 
 def redacted(url: str | os.PathLike[str]) -> str:
     """``url`` with its password replaced by ``***`` (``postgresql://pmae_a:***@host/db``),
-    whether in the URL's user part or in its query (``?password=…``): how a store is named in
-    whatever pmae prints (messages, errors, progress, logs). A path, or a URL without a
-    password, is returned as it is."""
+    whether in the URL's user part (read as libpq reads it: a ``#`` or ``?`` in it included)
+    or in its query (``?password=…``, ``?pass%77ord=…``): how a store is named in whatever
+    pmae prints (messages, errors, progress, logs). A path, or a URL without a password, is
+    returned as it is."""
     text = os.fspath(url)
     if "://" not in text:  # a path
         return text
-    try:
-        parts = urlsplit(text)
-        password = parts.password
-    except ValueError:  # a malformed URL: hide everything between "//" and "@"
-        return re.sub(r"//[^@/]*@", "//***@", text, count=1)
-    # Replaced in the text itself: urlunsplit would not give "sqlite:///x" back.
-    if password is not None:
-        # The last "@" ends the user part (a password may hold an unescaped "@").
-        user, _, host = parts.netloc.rpartition("@")
-        text = text.replace(f"//{parts.netloc}", f"//{user.partition(':')[0]}:***@{host}", 1)
-    if parts.query:
-        base, _, query = text.partition("?")
-        text = base + "?" + _QUERY_PASSWORD.sub(r"\1\2***", query)
+    password = _libpq_password(text)
+    user = _USERINFO.match(text)
+    if user and ":" in user.group(2):
+        name = user.group(2).partition(":")[0]
+        text = f"{user.group(1)}{name}:***@" + text[user.end():]
+    base, mark, query = text.partition("?")
+    if mark:
+        text = base + mark + _hide_query_password(query)
+    if password and "***" not in text:  # libpq found one where the structure did not
+        text = _hide(text, _forms(password))
+    return text
+
+
+def _forms(password: str | None) -> set[str]:
+    """A password as a URL may write it: as it is, and percent-encoded."""
+    if not password:
+        return set()
+    return {password, quote(password, safe=""), quote(password)}
+
+
+def _hide(text: str, secrets: Iterable[str]) -> str:
+    # The longest first: a password that holds another is hidden whole.
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
     return text
 
 
@@ -82,6 +122,13 @@ _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^\s:/@\"']*):[^\s@\"']*@")
 
 #: A ``password=`` in a text: a URL's query, libpq's ``key=value`` connection string.
 _KEYWORD_PASSWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&\"']+)")
+
+#: Where a driver's text may quote a password: a quoted value (libpq quotes what it cannot
+#: parse), a ``password=`` value, or a URL (named as :func:`redacted` names it). A password is
+#: hidden there only, not in the words around (a password ``on`` would make ``connection``
+#: into ``c***nection``).
+_QUOTING = re.compile(r"""(?P<url>[a-zA-Z][\w+.-]*://[^\s"']*)|"[^"]*"|'[^']*'"""
+                      r"|(?i:password\s*=\s*)\S+")
 
 
 def _passwords(url: str) -> set[str]:
@@ -92,23 +139,28 @@ def _passwords(url: str) -> set[str]:
     for userinfo in re.findall(r"//([^/?#]*)@", url):
         if ":" in userinfo:
             found.add(userinfo.partition(":")[2])
-    found.update(value for _, _, value in re.findall(
-        r"(?i)(^|[?&])(password=)([^&#]*)", url.partition("?")[2]))
-    found |= {unquote(secret) for secret in found}
+    user = _USERINFO.match(url)
+    if user and ":" in user.group(2):
+        found.add(user.group(2).partition(":")[2])
+    found.update(value for key, _, value in re.findall(
+        r"(^|[?&])([^&=#]*)=([^&#]*)", url.partition("?")[2])
+        if unquote(key).strip().lower() == "password")
+    found |= {unquote(secret) for secret in found} | _forms(_libpq_password(url))
     return {secret for secret in found if secret}
 
 
 def scrubbed(text: str, url: str | os.PathLike[str] | None = None) -> str:
     """``text`` (a driver's error message: psycopg's may quote the connection string) without
-    a password: ``url``'s wherever it appears (the URL itself named as :func:`redacted`
-    names it), and any other that a URL (``//user:…@``) or a ``password=`` shows."""
+    a password: ``url``'s wherever a URL, a quoted value or a ``password=`` shows it (the URL
+    itself named as :func:`redacted` names it), and any other that a URL (``//user:…@``) or a
+    ``password=`` shows."""
     if url is not None:
         raw = os.fspath(url)
         if "://" in raw:
             text = text.replace(raw, redacted(raw))
-            # The longest first: a password that holds another is hidden whole.
-            for secret in sorted(_passwords(raw), key=len, reverse=True):
-                text = text.replace(secret, "***")
+            secrets = _passwords(raw)
+            text = _QUOTING.sub(lambda found: redacted(found.group(0)) if found.group("url")
+                                else _hide(found.group(0), secrets), text)
     text = _URL_PASSWORD.sub(r"\1:***@", text)
     return _KEYWORD_PASSWORD.sub(r"\1***", text)
 

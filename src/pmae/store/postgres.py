@@ -78,6 +78,8 @@ def errors(name: str, url: str | None = None, *, connecting: bool = False) -> It
     and of any other (:func:`pmae.store.backend.scrubbed`). ``connecting``: every error is
     the connection's (an unparsable URL too)."""
     psycopg = _psycopg()
+    # The name too: whatever the URL was named by, no password of it is printed.
+    name = scrubbed(name, url)
     try:
         yield
     except StoreError:
@@ -106,6 +108,13 @@ def _reason(error: BaseException, url: str | None) -> str:
 
 def _raw(url: str, timeout: float) -> PgConnection:
     psycopg = _psycopg()
+    try:
+        url.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of another encoding, as the shell passed them
+        shown = redacted(url).encode("utf-8", "backslashreplace").decode("utf-8")
+        raise StoreError(_("{store}: this URL is not valid text (it holds bytes that are not "
+                           "UTF-8); type it again, or percent-encode those characters").format(
+                               store=shown)) from None
     with errors(redacted(url), url, connecting=True):
         raw = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
         raw.execute(f"SET lock_timeout = {int(timeout * 1000)}")
