@@ -103,6 +103,16 @@ def test_a_password_as_libpq_reads_it_is_never_printed(url: str, core: Session) 
     assert SECRET not in redacted(url) and "***" in redacted(url)
 
 
+def test_a_network_s_url_takes_the_administrator_s_user_part_away_whole() -> None:
+    # The administrator's password is not carried into the network's URL, "#" or "?" in it.
+    for admin in (f"postgresql://bob:ab#{SECRET}@h:1/pmae?sslmode=require",
+                  f"postgresql://bob:ab?{SECRET}@h:1/pmae?sslmode=require"):
+        assert network_url(admin, "pmae_a", "p w") == \
+            "postgresql://pmae_a:p%20w@h:1/pmae?sslmode=require"
+    assert network_url("postgresql:///pmae?host=/tmp", "pmae_a", None) == \
+        "postgresql://pmae_a@/pmae?host=/tmp"
+
+
 def test_a_short_password_is_hidden_where_it_is_not_in_the_words_around() -> None:
     url = "postgresql://bob:on@h/connections"
     assert redacted(url) == "postgresql://bob:***@h/connections"

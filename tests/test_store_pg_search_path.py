@@ -138,6 +138,23 @@ def test_a_network_logs_a_publication_under_the_next_number_only(
     _sql(store["other"], log, (last + 1,))  # the next number is fine
 
 
+def test_a_network_numbers_no_row_so_far_that_the_next_ones_fail(
+        store: dict[str, str]) -> None:
+    admin, other = store["admin"], store["other"]
+    before = _sql(admin, "SELECT last FROM store_rowids WHERE collection = 'actors'")
+    with psycopg.connect(other, autocommit=True) as connection:
+        with pytest.raises(psycopg.errors.CheckViolation, match="too far beyond"):
+            connection.execute(
+                "INSERT INTO actors (rowid, id, source, visibility, recipients, record) VALUES "
+                "(9223372036854775807, 'other-net:far', 'other-net', 'public', '[]', '{}')")
+        # A version's number is the sequence's: a network's own is refused.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            connection.execute("INSERT INTO versions (number, id, collection, publication, "
+                               "change) VALUES ((SELECT max(number) + 1 FROM versions), "
+                               "'other-net:x', 'actors', 1, 'withdrawn')")
+    assert _sql(admin, "SELECT last FROM store_rowids WHERE collection = 'actors'") == before
+
+
 def _unqualified(body: str) -> list[str]:
     """What ``body`` names without a schema: function calls, casts, operators."""
     rest = re.sub(r"OPERATOR\(pg_catalog\.[^)]+\)|pg_catalog\.\w+", "_q_", body)

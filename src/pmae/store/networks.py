@@ -19,7 +19,6 @@ import re
 import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as quote_url
-from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
@@ -50,10 +49,13 @@ class Network:
 
 def network_url(url: str, role: str, password: str | None) -> str:
     """``url`` (the administrator's) with the network's role and password instead."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
+    scheme, _, rest = url.partition("://")
+    # The administrator's user part, as libpq reads it (its password may hold a raw "#" or
+    # "?", which urlsplit would take for a fragment or a query): up to the last "@" before
+    # the path.
+    found = re.match(r"[^/]*@", rest)
     user = quote_url(role, safe="") + (f":{quote_url(password, safe='')}" if password else "")
-    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+    return f"{scheme}://{user}@{rest[found.end():] if found else rest}"
 
 
 def add_network(url: str, slug: str, *, role: str | None = None, timeout: float = 5.0,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["FOLDING", "FUNCTIONS", "INLINED", "SEARCH_PATH", "TRIGGERS"]
+__all__ = ["FOLDING", "FUNCTIONS", "INLINED", "ROWIDS_AHEAD", "SEARCH_PATH", "TRIGGERS"]
 
 #: The search path every function of the store runs with: the catalogue, the store's schema,
 #: then the session's temporary schema, last (unnamed, it would come first).
@@ -44,6 +44,9 @@ FOLDING: Final = (
     "::pg_catalog.jsonb $$",
 )
 
+#: How far beyond the last rowid of a collection a network's rows may be numbered.
+ROWIDS_AHEAD: Final = 1_000_000_000
+
 #: The functions of the networks, the rowids' counter, the shared diagnosis and the log's
 #: checks (their tables are made by migration 1 before these run; see the module).
 FUNCTIONS: Final = (
@@ -58,9 +61,16 @@ FUNCTIONS: Final = (
     "who OPERATOR(pg_catalog.=) network OR pg_catalog.starts_with(who, network "
     "OPERATOR(pg_catalog.||) ':')) $$",
     # Rowids come from a counter, not max(rowid): a network does not see every row. As the
-    # owner (a network may not write the counter itself).
+    # owner (a network may not write the counter itself). A network's rowids stay near the
+    # counter (a publication adds far fewer than ROWIDS_AHEAD rows): the largest bigint
+    # would make every later publication's next rowid fail. session_user: current_user is
+    # the owner here.
     "CREATE OR REPLACE FUNCTION public.pmae_count_rowids() RETURNS trigger LANGUAGE plpgsql "
     f"SECURITY DEFINER {SEARCH_PATH} AS $$ BEGIN "
+    "IF EXISTS (SELECT 1 FROM public.store_networks WHERE role = session_user) AND "
+    "(SELECT max(rowid) FROM inserted) > coalesce((SELECT last FROM public.store_rowids WHERE "
+    f"collection = TG_TABLE_NAME), 0) + {ROWIDS_AHEAD} THEN RAISE check_violation USING "
+    "MESSAGE = format('rowids of %s go too far beyond the last one', TG_TABLE_NAME); END IF; "
     "INSERT INTO public.store_rowids AS s (collection, last) SELECT TG_TABLE_NAME, max(rowid) "
     "FROM inserted HAVING max(rowid) IS NOT NULL ON CONFLICT (collection) DO UPDATE "
     "SET last = greatest(s.last, excluded.last); RETURN NULL; END $$",

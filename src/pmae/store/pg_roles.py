@@ -53,8 +53,12 @@ __all__ = ["LOG_TRIGGERS", "PUBLIC_ROLE", "after_migration", "grants"]
 #: The role of an anonymous reader: public records only.
 PUBLIC_ROLE: Final = "pmae_public"
 
-#: The tables a publication adds rows to (and no more) besides the records'.
+#: The tables a publication adds rows to (and no more) besides the records' (``versions``
+#: last: some of its columns only).
 _LOGGED: Final = ("publications", "publication_bundles", "publication_sources", "versions")
+
+#: What a network writes of a version: all but its number.
+_VERSION_COLUMNS: Final = "id, collection, publication, change, record"
 
 
 def _functions() -> list[str]:
@@ -226,5 +230,9 @@ def grants(role: str) -> list[str]:
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
         f"GRANT INSERT, UPDATE, DELETE ON {', '.join(map(quote, records))} TO {who}",
         f"GRANT INSERT, UPDATE ON sources TO {who}",
-        f"GRANT INSERT ON {', '.join(map(quote, _LOGGED))} TO {who}",
+        f"GRANT INSERT ON {', '.join(map(quote, _LOGGED[:-1]))} TO {who}",
+        # The versions' numbers are the sequence's only: a number a network chose (the next
+        # ones of the sequence) would make later publications fail on it.
+        f"REVOKE INSERT ON versions FROM {who}",
+        f"GRANT INSERT ({_VERSION_COLUMNS}) ON versions TO {who}",
     ]
