@@ -1,12 +1,16 @@
 """``pmae needs --db`` reads the store's shareable needs column by column
 (:mod:`pmae.store.need_columns`): the columns hold, need by need, the values the model gives
 the bundle's shareable needs, and the published tables are byte for byte those of
-``pmae needs BUNDLE``, on both backends, with and without the démarche's secret."""
+``pmae needs BUNDLE``, on both backends, with and without the démarche's secret. On SQLite the
+columns come as JSON arrays: any text whole, ``NULL`` as ``None``, in ``rowid`` order whatever
+the plan."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -25,7 +29,7 @@ from pmae.io.bundles import write_bundle
 from pmae.model import Bundle
 from pmae.sample import sample_bytes
 from pmae.sessions import make_session
-from pmae.store import open_store
+from pmae.store import need_columns, open_store
 from pmae.store.need_columns import NEED_FIELDS
 
 CORE = make_session(load=[])
@@ -130,3 +134,64 @@ def test_needs_of_random_bundles(new_store_at: Callable[[], AbstractContextManag
             store.publish(copy.deepcopy(bundle))
         _same_columns(db)
         _same_tables(db, path, "--min-contributors", "1", "--dominance", "1")
+
+
+#: Free text a column read could split or mistake: separators (ASCII's unit and record ones,
+#: which a read joining the values with them would cut at or read as NULL), JSON's own
+#: characters, a line break, accents and a character beyond the BMP.
+ODD = 'lma-ra:b\x1fe\x1e"s\\o\nin [null], é 😀'
+SHAREABLE_IDS = "SELECT id FROM needs WHERE visibility <> 'private' ORDER BY rowid"
+
+
+def _sqlite_store(tmp_path: Path) -> Path:
+    """A store file holding :func:`_varied`, its first and last shareable needs given odd
+    ids and association ids straight in their columns (publication would refuse them)."""
+    path, db = tmp_path / "varied.json", tmp_path / "s.db"
+    path.write_bytes(orjson.dumps(_varied()))
+    with open_store(db, create=True, session=CORE) as store:
+        store.publish(path)
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:
+        ends = connection.execute("SELECT min(rowid), max(rowid) FROM needs "
+                                  "WHERE visibility <> 'private'").fetchone()
+        for rowid, (text, association) in zip(ends, [(ODD, ODD), ("\x1e", "\x1f")],
+                                              strict=True):
+            connection.execute("UPDATE needs SET id = ?, association = ? WHERE rowid = ?",
+                               (text, association, rowid))
+    return db
+
+
+def test_sqlite_reads_any_text_null_and_order(tmp_path: Path) -> None:
+    db = _sqlite_store(tmp_path)
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        arrays = need_columns._arrays(connection)
+        rows = need_columns._rows(connection)
+        order = [i for i, in connection.execute(SHAREABLE_IDS)]
+    assert arrays is not None  # the arrays were read, not the rows
+    assert arrays == rows
+    assert list(map(type, arrays[0])) == [str] * len(order)
+    ids, associations = arrays[0], arrays[1]
+    assert ids == order and ids[0] == ODD and ids[-1] == "\x1e"  # order kept
+    assert associations[0] == ODD and associations[-1] == "\x1f"
+    assert None in associations and None in arrays[NEED_FIELDS.index("size_band")]
+    assert _varied()["needs"][1]["id"] not in ids  # the private need left out
+    with open_store(db, session=CORE) as store:
+        assert list(store.shareable_need_columns()["id"]) == order
+
+
+@pytest.mark.parametrize("disorder", [
+    "PRAGMA reverse_unordered_selects = ON",
+    # An index holding every column read: the aggregate's scan takes it, in its order.
+    "CREATE INDEX needs_everything ON needs(visibility DESC, id DESC, association, theme, "
+    "territory, date, intensity, size_band, sector)"])
+def test_sqlite_order_is_the_rowids_whatever_the_plan(tmp_path: Path, disorder: str) -> None:
+    db = _sqlite_store(tmp_path)
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        connection.execute(disorder)
+        order = [i for i, in connection.execute(SHAREABLE_IDS)]
+        # The plan's order is another (else the test would prove nothing)...
+        scanned = orjson.loads(connection.execute(need_columns._ARRAYS).fetchone()[0])
+        assert sorted(scanned) == sorted(order) and scanned != order
+        # ... which the read sees, and reads the rows instead.
+        assert need_columns._arrays(connection) is None
+        columns = need_columns.shareable_need_columns(connection)
+    assert list(columns["id"]) == order
