@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from pmae.i18n import gettext as _
 from pmae.io.stream import Progress
 from pmae.model import Actor, Association, Bundle, Need, Offer, Source
-from pmae.store import light, query, read, streaming
+from pmae.store import light, names, query, read, streaming
 from pmae.store.backend import Connection, is_postgres_url, upgrade
 from pmae.store.connection import (
     DEFAULT_PATH,
@@ -56,7 +56,9 @@ from pmae.store.connection import (
     StoreError,
     StoreLockedError,
     StoreNotFoundError,
+    check_foreign_keys,
     connect,
+    foreign_keys_checked_after,
     store_path,
     transaction,
     translated,
@@ -162,9 +164,27 @@ class Store:
 
     def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:
-        with self._writing() as connection:
-            return streaming.write_publication(connection, prepared, session=self.session,
-                                               now=now, progress=progress)
+        # The first publication into an SQLite store is a bulk load: foreign keys checked
+        # once at the end and the names filled set-wise (see pmae.store.names.filled_after).
+        # Whether the store is empty is asked again inside the transaction: another writer
+        # may publish meanwhile, and then only the foreign keys' check is left to the end.
+        bulk = isinstance(self._connection, sqlite3.Connection) and self._empty()
+        with contextlib.ExitStack() as stack:
+            if bulk:
+                assert isinstance(self._connection, sqlite3.Connection)
+                stack.enter_context(foreign_keys_checked_after(self._connection, self.path))
+            with self._writing() as connection:
+                result = streaming.write_publication(
+                    connection, prepared, session=self.session, now=now, progress=progress,
+                    bulk=bulk and names.is_empty(connection))
+                if bulk:
+                    assert isinstance(connection, sqlite3.Connection)
+                    check_foreign_keys(connection)
+                return result
+
+    def _empty(self) -> bool:
+        with self._errors():
+            return names.is_empty(self._connection)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:

@@ -29,6 +29,7 @@ __all__ = [
     "StoreLockedError",
     "StoreNotFoundError",
     "connect",
+    "foreign_keys_checked_after",
     "pmae_version",
     "store_path",
     "transaction",
@@ -209,6 +210,32 @@ def transaction(connection: sqlite3.Connection, path: Path) -> Iterator[sqlite3.
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def foreign_keys_checked_after(connection: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """Foreign keys not checked row by row for the transaction begun inside (a bulk load into
+    an empty store: seven checks on each of a million rows at national scale), but once, by
+    :func:`check_foreign_keys`, before it commits. ``PRAGMA foreign_keys`` changes nothing
+    inside a transaction: this must be entered before ``BEGIN``; the setting is the
+    connection's, never the file's, so a kill leaves nothing of it."""
+    with translated(path):
+        connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        with translated(path):
+            connection.execute("PRAGMA foreign_keys = ON")
+
+
+def check_foreign_keys(connection: sqlite3.Connection) -> None:
+    """Raise what SQLite raises for a row that breaks a foreign key, when one does (inside
+    the transaction, which the caller then rolls back)."""
+    broken = connection.execute("PRAGMA foreign_key_check").fetchone()
+    if broken is not None:
+        table, rowid, parent, _ = broken
+        raise sqlite3.IntegrityError(
+            f"FOREIGN KEY constraint failed ({table}, row {rowid}: no such row in {parent})")
 
 
 def _now() -> str:

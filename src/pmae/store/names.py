@@ -30,13 +30,18 @@ tables.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Final
 
 from pmae.io.check_tables import REFERENCE_FIELDS
+from pmae.model import COLLECTIONS
+from pmae.store.backend import Connection
 from pmae.store.schema import COLUMNS, LINKS, link_table, quote
 
 __all__ = ["BY_ID", "ELSEWHERE", "NAMED", "NAMES_TABLE", "NAME_COLUMNS", "REFERENCE_COLUMNS",
-           "REFERENCE_LINKS", "SQLITE_ONLY", "names_statements"]
+           "REFERENCE_LINKS", "SQLITE_ONLY", "AmbiguousNamesError", "filled_after", "is_empty",
+           "names_statements"]
 
 #: The table of names.
 NAMES_TABLE: Final = "record_names"
@@ -121,20 +126,30 @@ def _name_of(collection: str, row: str = "") -> str:
     return f"{row}id"
 
 
+def _held() -> str:
+    """The names of the records of the referenced collections the file holds (a query)."""
+    return " UNION ALL ".join(f"SELECT id, {_literal(c)}, {_name_of(c)} FROM {quote(c)}"
+                              for c in NAMED)
+
+
+def _references() -> str:
+    """Every id a reference names, with the collection it points to and its name until its
+    own row names it (a query of ``id``, ``collection``, ``name``; an id once per
+    reference)."""
+    return " UNION ALL ".join(
+        [f"SELECT {quote(column)} AS id, {_literal(target)} AS collection, "
+         f"{_unknown(target, column)} AS name FROM {quote(c)} WHERE {quote(column)} IS NOT NULL"
+         for c, found in REFERENCE_COLUMNS.items() for column, target in found]
+        + [f"SELECT code AS id, {_literal(target)} AS collection, "
+           f"{_unknown(target, 'code')} AS name FROM {quote(link_table(owner, field))}"
+           for (owner, field), target in REFERENCE_LINKS.items()])
+
+
 def _fill() -> list[str]:
     """Names of what the file holds, set-wise (an upgrade from version 5): every record of a
     referenced collection, then every id a reference names that is not one of them."""
-    held = " UNION ALL ".join(f"SELECT id, {_literal(c)}, {_name_of(c)} FROM {quote(c)}"
-                              for c in NAMED)
-    referenced = " UNION ALL ".join(
-        [f"SELECT {quote(column)}, {_literal(target)}, {_unknown(target, column)} FROM {quote(c)} "
-         f"WHERE {quote(column)} IS NOT NULL"
-         for c, found in REFERENCE_COLUMNS.items() for column, target in found]
-        + [f"SELECT code, {_literal(target)}, {_unknown(target, 'code')} "
-           f"FROM {quote(link_table(owner, field))}"
-           for (owner, field), target in REFERENCE_LINKS.items()])
     return [f"{SQLITE_ONLY}INSERT OR IGNORE INTO {quote(NAMES_TABLE)} (id, collection, name) "
-            f"{rows}" for rows in (held, referenced)]
+            f"{rows}" for rows in (_held(), _references())]
 
 
 def _declare() -> list[str]:
@@ -204,3 +219,62 @@ def names_statements() -> list[str]:
             "  id TEXT PRIMARY KEY,\n  collection TEXT NOT NULL,\n  name TEXT NOT NULL\n"
             ") WITHOUT ROWID",
             *_fill(), *_declare(), *_triggers()]
+
+
+def is_empty(connection: Connection) -> bool:
+    """Whether the store holds no record and no name (SQLite): its first publication, which
+    :func:`filled_after` may load without the triggers."""
+    return not any(connection.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1").fetchone()
+                   for table in (*COLLECTIONS, NAMES_TABLE))
+
+
+class AmbiguousNamesError(Exception):
+    """An id the store does not hold is referenced as a record of two collections: which
+    one ``record_names`` says depends on the order the rows were written in, which only the
+    triggers follow (:func:`filled_after`)."""
+
+
+#: The ids a bulk load references but does not hold, with each collection they point to.
+_PENDING: Final = "temp.pmae_unheld_names"
+
+
+@contextlib.contextmanager
+def filled_after(connection: Connection) -> Iterator[None]:
+    """Load an empty store (:func:`is_empty`) without the names' triggers, and fill the names
+    set-wise at the end (SQLite, inside the write transaction).
+
+    The triggers run a statement or two for each row written (a national bundle: over two
+    million); the fill is a few statements. It gives the rows the triggers give: into an
+    empty table, a record's own name wins over a reference's marker either way, and an id the
+    store does not hold gets the collection and the name of the first reference to it, the
+    same for all of them unless it is referenced as a record of two collections; then
+    :class:`AmbiguousNamesError` is raised, and the caller writes again with the triggers.
+
+    The triggers are dropped and made again, with their text, inside the transaction: an
+    interrupted load (an error, a kill) rolls back to them. On the way out by an exception
+    they are not made again here: the rollback that follows restores them.
+    """
+    made = [statement.split('"')[1] for statement in _triggers()]
+    triggers = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        f"AND name IN ({', '.join('?' * len(made))}) ORDER BY rowid", made).fetchall()
+    for name, _ in triggers:
+        connection.execute(f"DROP TRIGGER {quote(name)}")
+    yield
+    names = quote(NAMES_TABLE)
+    connection.execute(f"INSERT INTO {names} (id, collection, name) {_held()}")
+    connection.execute(f"DROP TABLE IF EXISTS {_PENDING}")
+    connection.execute(f"CREATE TABLE {_PENDING} (id TEXT, collection TEXT, name TEXT, "
+                       "PRIMARY KEY (id, collection)) WITHOUT ROWID")
+    connection.execute(
+        f"INSERT OR IGNORE INTO {_PENDING} (id, collection, name) SELECT * FROM "
+        f"({_references()}) AS named "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {names} WHERE {names}.id = named.id)")
+    if connection.execute(f"SELECT 1 FROM {_PENDING} GROUP BY id HAVING count(*) > 1 "
+                          "LIMIT 1").fetchone():
+        raise AmbiguousNamesError
+    connection.execute(f"INSERT INTO {names} (id, collection, name) "
+                       f"SELECT id, collection, name FROM {_PENDING}")
+    connection.execute(f"DROP TABLE {_PENDING}")
+    for _, sql in triggers:
+        connection.execute(sql)

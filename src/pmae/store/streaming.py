@@ -33,6 +33,7 @@ from pmae.io.stream import Progress, ScannedBundle, read_json_lines, scan_json_l
 from pmae.issues import Issue
 from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle
+from pmae.store import names
 from pmae.store.backend import Connection
 from pmae.store.publish import (
     Changes,
@@ -110,15 +111,35 @@ def prepare_publication(bundles: Sequence[Bundle | str | os.PathLike[str]], sess
 
 
 def write_publication(connection: Connection, prepared: Prepared, *, session: Session,
-                      now: dt.datetime | None = None,
-                      progress: Progress | None = None) -> PublicationResult:
-    """Write prepared bundles; must run inside a write transaction."""
-    if prepared.scanned is not None:
-        return publish_scanned(connection, prepared.scanned, session=session, now=now,
-                               progress=progress)
-    assert prepared.merged is not None
-    return publish(connection, prepared.inputs, prepared.merged, session=session,
-                   issues=prepared.issues, now=now)
+                      now: dt.datetime | None = None, progress: Progress | None = None,
+                      bulk: bool = False) -> PublicationResult:
+    """Write prepared bundles; must run inside a write transaction.
+
+    :param bulk: the store is empty (SQLite, :func:`pmae.store.names.is_empty`): the names
+        are filled set-wise at the end (:func:`pmae.store.names.filled_after`).
+    """
+    def write() -> PublicationResult:
+        if prepared.scanned is not None:
+            return publish_scanned(connection, prepared.scanned, session=session, now=now,
+                                   progress=progress)
+        assert prepared.merged is not None
+        return publish(connection, prepared.inputs, prepared.merged, session=session,
+                       issues=prepared.issues, now=now)
+
+    if not bulk:
+        return write()
+    connection.execute("SAVEPOINT bulk")
+    try:
+        with names.filled_after(connection):
+            result = write()
+    except names.AmbiguousNamesError:
+        # Rare (an id held elsewhere referenced as two kinds of record): written again with
+        # the triggers, which name it after the first reference written.
+        connection.execute("ROLLBACK TO bulk")
+        connection.execute("RELEASE bulk")
+        return write()
+    connection.execute("RELEASE bulk")
+    return result
 
 
 class _Writer:

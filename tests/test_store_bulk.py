@@ -1,0 +1,190 @@
+"""The first publication into an empty SQLite store is a bulk load (foreign keys checked once
+at the end, the names of ``record_names`` filled set-wise): it writes exactly what the
+ordinary path writes, and a failure or a kill in the middle leaves the empty store whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from pmae import synth
+from pmae.sample import sample_bytes
+from pmae.sessions import make_session
+from pmae.store import CorruptStoreError, Store, names, open_store, rows, streaming
+
+CORE = make_session(load=[])
+NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
+
+
+def _contents(db: Path) -> dict[str, Any]:
+    """The schema and every row of every table (but the store's creation time)."""
+    connection = sqlite3.connect(db)
+    try:
+        schema = sorted(connection.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall(), key=repr)
+        state: dict[str, Any] = {"schema": schema}
+        for (table,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"):
+            state[table] = sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(),
+                                  key=repr)
+        state["store_meta"] = [row for row in state["store_meta"] if row[0] != "created_at"]
+        return state
+    finally:
+        connection.close()
+
+
+def _publish(db: Path, bundle: Path, *, bulk: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    used = []
+    real = names.filled_after
+
+    def spied(connection: Any) -> Any:
+        used.append(True)
+        return real(connection)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(names, "filled_after", spied)
+        if not bulk:
+            patch.setattr(Store, "_empty", lambda self: False)
+        with open_store(db, create=True, session=CORE) as store:
+            store.publish(bundle, now=NOW)
+            assert store._connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    assert used == ([True] if bulk else [])
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_a_bulk_load_writes_what_the_ordinary_path_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    bundle = tmp_path / f"bundle.{fmt}"
+    synth.write(bundle, fmt=fmt, associations=120, seed=3)  # type: ignore[arg-type]
+    # Indexes dropped and built again too, as at national scale.
+    monkeypatch.setattr(streaming, "BULK", 50)
+    _publish(tmp_path / "bulk.db", bundle, bulk=True, monkeypatch=monkeypatch)
+    _publish(tmp_path / "rows.db", bundle, bulk=False, monkeypatch=monkeypatch)
+    bulk, ordinary = _contents(tmp_path / "bulk.db"), _contents(tmp_path / "rows.db")
+    assert bulk["record_names"] and bulk["needs"]
+    assert bulk == ordinary
+    with open_store(tmp_path / "bulk.db") as store:
+        for collection, text in sqlite3.connect(tmp_path / "rows.db").execute(
+                "SELECT 'offers', record FROM offers UNION ALL SELECT 'needs', record "
+                "FROM needs LIMIT 50"):
+            assert store.record(orjson.loads(text)["id"]) == (collection, text)
+
+
+def test_the_sample_then_a_second_publication_as_the_ordinary_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a bulk load the triggers keep the names again: a second publication (no bulk
+    load: the store holds records) leaves what it leaves after an ordinary first one."""
+    sample = tmp_path / "sample.json"
+    sample.write_bytes(sample_bytes())
+    second = tmp_path / "second.jsonl"
+    synth.write(second, fmt="jsonl", associations=30, seed=4)
+    for name, bulk in (("bulk", True), ("rows", False)):
+        _publish(tmp_path / f"{name}.db", sample, bulk=bulk, monkeypatch=monkeypatch)
+        _publish(tmp_path / f"{name}.db", second, bulk=False, monkeypatch=monkeypatch)
+    assert _contents(tmp_path / "bulk.db") == _contents(tmp_path / "rows.db")
+
+
+def test_an_id_referenced_as_two_kinds_of_record_is_named_as_the_triggers_name_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An id of another network referenced as an actor (in an actor's networks, written first)
+    and as an association (by a need): the triggers name it after the first reference
+    written, which a set-wise fill cannot know; the bulk load then writes with them."""
+    document = orjson.loads(sample_bytes())
+    document["actors"][0]["networks"] = [*document["actors"][0].get("networks", ()), "autre:x"]
+    document["needs"][0]["association"] = "autre:x"
+    bundle = tmp_path / "bundle.json"
+    bundle.write_bytes(orjson.dumps(document))
+    _publish(tmp_path / "bulk.db", bundle, bulk=True, monkeypatch=monkeypatch)
+    _publish(tmp_path / "rows.db", bundle, bulk=False, monkeypatch=monkeypatch)
+    bulk = _contents(tmp_path / "bulk.db")
+    assert ("autre:x", "actors", names.ELSEWHERE) in bulk["record_names"]
+    assert bulk == _contents(tmp_path / "rows.db")
+
+
+def test_a_failure_in_a_bulk_load_leaves_the_empty_store_with_its_triggers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "bundle.jsonl"
+    synth.write(bundle, fmt="jsonl", associations=60, seed=5)
+    db = tmp_path / "store.db"
+    open_store(db, create=True, session=CORE).close()
+    empty = _contents(db)
+    real = rows.put_rows
+    calls = []
+
+    def failing(*args: Any, **kwargs: Any) -> int:
+        calls.append(True)
+        if len(calls) == 3:
+            raise RuntimeError("interrupted")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(streaming, "put_rows", failing)
+    monkeypatch.setattr(streaming, "BATCH", 10)
+    with open_store(db, session=CORE) as store, pytest.raises(RuntimeError, match="interrupted"):
+        store.publish(bundle, now=NOW)
+    assert _contents(db) == empty
+    with open_store(db, session=CORE) as store:
+        assert store._connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
+
+
+def test_a_broken_foreign_key_found_at_the_end_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labels not written: the ordinary path refuses the first row, the bulk load the whole
+    publication at the end, with the same error."""
+    bundle = tmp_path / "bundle.jsonl"
+    synth.write(bundle, fmt="jsonl", associations=20, seed=6)
+    monkeypatch.setattr(rows.Labels, "_write", lambda self, used: None)
+    for bulk in (True, False):
+        db = tmp_path / f"{bulk}.db"
+        open_store(db, create=True, session=CORE).close()
+        empty = _contents(db)
+        with monkeypatch.context() as patch:
+            if not bulk:
+                patch.setattr(Store, "_empty", lambda self: False)
+            with open_store(db, session=CORE) as store, pytest.raises(
+                    CorruptStoreError, match="FOREIGN KEY constraint failed"):
+                store.publish(bundle, now=NOW)
+        assert _contents(db) == empty
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_killed_bulk_load_leaves_the_empty_store_whole(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.jsonl"
+    synth.write(bundle, fmt="jsonl", associations=300, seed=7)
+    db = tmp_path / "store.db"
+    open_store(db, create=True, session=CORE).close()
+    empty = _contents(db)
+    command = [sys.executable, "-m", "pmae.cli", "publish", str(bundle), "--db", str(db)]
+    environment = {"PMAE_LOAD_PLUGINS": "", "PATH": "/usr/bin:/bin"}
+    started = time.monotonic()
+    probe = tmp_path / "probe.db"
+    open_store(probe, create=True, session=CORE).close()
+    assert subprocess.run([*command[:-1], str(probe)], env=environment,
+                          capture_output=True).returncode == 0
+    duration = time.monotonic() - started
+    full = _contents(probe)
+    outcomes = []
+    for step in range(8):
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(duration * (0.3 + step * 0.12))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        found = _contents(db)
+        connection = sqlite3.connect(db)
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        connection.close()
+        assert found in (empty, {**full, "publications": found["publications"]})
+        outcomes.append(found == empty)
+        if found != empty:
+            break
+    assert any(outcomes), "no kill landed during the load"
