@@ -11,14 +11,14 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import quote as quote_url
 
 from pmae.i18n import gettext as _
 from pmae.store.backend import redacted
-from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION
+from pmae.store.schema import MIGRATIONS, SCHEMA_VERSION, quote
 
 __all__ = [
     "DEFAULT_PATH",
@@ -28,7 +28,9 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreNotFoundError",
+    "check_foreign_keys",
     "connect",
+    "dropped_until_done",
     "foreign_keys_checked_after",
     "pmae_version",
     "store_path",
@@ -236,6 +238,25 @@ def check_foreign_keys(connection: sqlite3.Connection) -> None:
         table, rowid, parent, _ = broken
         raise sqlite3.IntegrityError(
             f"FOREIGN KEY constraint failed ({table}, row {rowid}: no such row in {parent})")
+
+
+@contextlib.contextmanager
+def dropped_until_done(connection: sqlite3.Connection, kind: str, column: str,
+                       values: Sequence[str]) -> Iterator[None]:
+    """Drop the schema's objects of a ``kind`` (``index``, ``trigger``) whose ``column`` of
+    ``sqlite_master`` (``name``, ``tbl_name``) is one of ``values``, and make them again, with
+    their text, in their order, when the block is done (inside a transaction: a bulk load
+    writes faster without them). Not on the way out by an exception: the rollback that must
+    follow restores them."""
+    found = connection.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = ? AND sql IS NOT NULL "
+        f"AND {column} IN ({', '.join('?' * len(values))}) ORDER BY rowid",
+        (kind, *values)).fetchall()
+    for name, _sql in found:
+        connection.execute(f"DROP {kind.upper()} {quote(name)}")
+    yield
+    for _name, sql in found:
+        connection.execute(sql)
 
 
 def _now() -> str:

@@ -31,12 +31,14 @@ tables.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from typing import Final
 
 from pmae.io.check_tables import REFERENCE_FIELDS
 from pmae.model import COLLECTIONS
 from pmae.store.backend import Connection
+from pmae.store.connection import dropped_until_done
 from pmae.store.schema import COLUMNS, LINKS, link_table, quote
 
 __all__ = ["BY_ID", "ELSEWHERE", "NAMED", "NAMES_TABLE", "NAME_COLUMNS", "REFERENCE_COLUMNS",
@@ -251,16 +253,17 @@ def filled_after(connection: Connection) -> Iterator[None]:
     :class:`AmbiguousNamesError` is raised, and the caller writes again with the triggers.
 
     The triggers are dropped and made again, with their text, inside the transaction: an
-    interrupted load (an error, a kill) rolls back to them. On the way out by an exception
-    they are not made again here: the rollback that follows restores them.
+    interrupted load (an error, a kill) rolls back to them.
     """
+    assert isinstance(connection, sqlite3.Connection)
     made = [statement.split('"')[1] for statement in _triggers()]
-    triggers = connection.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        f"AND name IN ({', '.join('?' * len(made))}) ORDER BY rowid", made).fetchall()
-    for name, _ in triggers:
-        connection.execute(f"DROP TRIGGER {quote(name)}")
-    yield
+    with dropped_until_done(connection, "trigger", "name", made):
+        yield
+        _fill_pending(connection)
+
+
+def _fill_pending(connection: Connection) -> None:
+    """The names of a bulk load (see :func:`filled_after`)."""
     names = quote(NAMES_TABLE)
     connection.execute(f"INSERT INTO {names} (id, collection, name) {_held()}")
     connection.execute(f"DROP TABLE IF EXISTS {_PENDING}")
@@ -276,5 +279,3 @@ def filled_after(connection: Connection) -> Iterator[None]:
     connection.execute(f"INSERT INTO {names} (id, collection, name) "
                        f"SELECT id, collection, name FROM {_PENDING}")
     connection.execute(f"DROP TABLE {_PENDING}")
-    for _, sql in triggers:
-        connection.execute(sql)

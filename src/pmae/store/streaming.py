@@ -35,6 +35,7 @@ from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle
 from pmae.store import names
 from pmae.store.backend import Connection
+from pmae.store.connection import dropped_until_done
 from pmae.store.publish import (
     Changes,
     PublicationResult,
@@ -285,14 +286,8 @@ def _indexes_built_after(connection: Connection, counts: dict[str, int]) -> Iter
             tables.append(link_table(collection, "departements"))
     if tables and not connection.execute("SELECT 1 FROM versions LIMIT 1").fetchone():
         tables.append("versions")
-    indexes = connection.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        f"AND tbl_name IN ({', '.join('?' * len(tables))})", tables).fetchall()
-    for name, _ in indexes:
-        connection.execute(f"DROP INDEX {quote(name)}")
-    yield
-    for _, sql in indexes:
-        connection.execute(sql)
+    with dropped_until_done(connection, "index", "tbl_name", tables):
+        yield
 
 
 @contextlib.contextmanager
