@@ -16,7 +16,9 @@ and a deferred check would make SQLite search every referencing table for each n
 a trigger *before* a row is written adds the ids it references, and a trigger *after* writes
 the name of a record of a referenced collection. Every writer (publication, streaming, the
 ``sqlite`` exporter, an upgrade) keeps the table right without a line of its own, and a file
-made for one audience holds only the names of the records it holds.
+made for one audience holds only the names of the records it holds. The one exception is the
+first publication into an empty store, a bulk load: there the triggers are set aside and the
+table filled set-wise at the end, to the same rows (:func:`filled_after`).
 
 Only the collections some reference points to get a row per record (actors, offers,
 associations, meetings, programmes): the names of the others would never be shown. Needs and
