@@ -18,7 +18,7 @@ import pytest
 from pmae import synth
 from pmae.sample import sample_bytes
 from pmae.sessions import make_session
-from pmae.store import CorruptStoreError, Store, names, open_store, rows, streaming
+from pmae.store import CorruptStoreError, names, open_store, rows, streaming
 
 CORE = make_session(load=[])
 NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
@@ -52,7 +52,7 @@ def _publish(db: Path, bundle: Path, *, bulk: bool, monkeypatch: pytest.MonkeyPa
     with monkeypatch.context() as patch:
         patch.setattr(names, "filled_after", spied)
         if not bulk:
-            patch.setattr(Store, "_empty", lambda self: False)
+            patch.setattr(names, "is_empty", lambda connection: False)
         with open_store(db, create=True, session=CORE) as store:
             store.publish(bundle, now=NOW)
             assert store._connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
@@ -147,7 +147,7 @@ def test_a_broken_foreign_key_found_at_the_end_writes_nothing(
         empty = _contents(db)
         with monkeypatch.context() as patch:
             if not bulk:
-                patch.setattr(Store, "_empty", lambda self: False)
+                patch.setattr(names, "is_empty", lambda connection: False)
             with open_store(db, session=CORE) as store, pytest.raises(
                     CorruptStoreError, match="FOREIGN KEY constraint failed"):
                 store.publish(bundle, now=NOW)
@@ -174,7 +174,7 @@ if sys.argv[3] == "rows":
         return real(*args, **kwargs)
     streaming.put_rows = put_rows
 else:
-    store.check_foreign_keys = kill
+    streaming.check_foreign_keys = kill
 with store.open_store(sys.argv[2], session=make_session(load=[])) as opened:
     opened.publish(sys.argv[1])
 """

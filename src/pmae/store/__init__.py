@@ -56,9 +56,7 @@ from pmae.store.connection import (
     StoreError,
     StoreLockedError,
     StoreNotFoundError,
-    check_foreign_keys,
     connect,
-    foreign_keys_checked_after,
     store_path,
     transaction,
     translated,
@@ -164,27 +162,12 @@ class Store:
 
     def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:
-        # The first publication into an SQLite store is a bulk load: foreign keys checked
-        # once at the end and the names filled set-wise (see pmae.store.names.filled_after).
-        # Whether the store is empty is asked again inside the transaction: another writer
-        # may publish meanwhile, and then only the foreign keys' check is left to the end.
-        bulk = isinstance(self._connection, sqlite3.Connection) and self._empty()
-        with contextlib.ExitStack() as stack:
-            if bulk:
-                assert isinstance(self._connection, sqlite3.Connection)
-                stack.enter_context(foreign_keys_checked_after(self._connection, self.path))
-            with self._writing() as connection:
-                result = streaming.write_publication(
-                    connection, prepared, session=self.session, now=now, progress=progress,
-                    bulk=bulk and names.is_empty(connection))
-                if bulk:
-                    assert isinstance(connection, sqlite3.Connection)
-                    check_foreign_keys(connection)
-                return result
-
-    def _empty(self) -> bool:
-        with self._errors():
-            return names.is_empty(self._connection)
+        # The first publication into an SQLite store is a bulk load, set up before the
+        # transaction begins (see pmae.store.names.bulk_load).
+        with names.bulk_load(self._connection, self.path) as bulk, \
+                self._writing() as connection:
+            return streaming.write_publication(connection, prepared, session=self.session,
+                                               now=now, progress=progress, bulk=bulk)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:

@@ -35,16 +35,22 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Final
 
 from pmae.io.check_tables import REFERENCE_FIELDS
 from pmae.model import COLLECTIONS
 from pmae.store.backend import Connection
-from pmae.store.connection import dropped_until_done
+from pmae.store.connection import (
+    dropped_until_done,
+    foreign_keys_checked_after,
+    translated,
+)
 from pmae.store.schema import COLUMNS, LINKS, link_table, quote
 
 __all__ = ["BY_ID", "ELSEWHERE", "NAMED", "NAMES_TABLE", "NAME_COLUMNS", "REFERENCE_COLUMNS",
-           "REFERENCE_LINKS", "SQLITE_ONLY", "AmbiguousNamesError", "filled_after", "is_empty",
+           "REFERENCE_LINKS", "SQLITE_ONLY", "AmbiguousNamesError", "bulk_load", "filled_after",
+           "is_empty",
            "names_statements"]
 
 #: The table of names.
@@ -230,6 +236,25 @@ def is_empty(connection: Connection) -> bool:
     :func:`filled_after` may load without the triggers."""
     return not any(connection.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1").fetchone()
                    for table in (*COLLECTIONS, NAMES_TABLE))
+
+
+@contextlib.contextmanager
+def bulk_load(connection: Connection, path: Path) -> Iterator[bool]:
+    """Whether the publication about to begin is a bulk load: into an SQLite store holding no
+    record (its first publication). Then the foreign keys are not checked row by row during
+    the transaction begun inside, but once at its end, by
+    :func:`pmae.store.streaming.write_publication` given ``bulk`` (``PRAGMA foreign_keys``
+    only changes outside a transaction: enter this before ``BEGIN``)."""
+    if not isinstance(connection, sqlite3.Connection):
+        yield False
+        return
+    with translated(path):
+        empty = is_empty(connection)
+    if not empty:
+        yield False
+        return
+    with foreign_keys_checked_after(connection, path):
+        yield True
 
 
 class AmbiguousNamesError(Exception):

@@ -35,7 +35,7 @@ from pmae.jsonpath import json_path
 from pmae.model import COLLECTIONS, Bundle
 from pmae.store import names
 from pmae.store.backend import Connection
-from pmae.store.connection import dropped_until_done
+from pmae.store.connection import check_foreign_keys, dropped_until_done
 from pmae.store.publish import (
     Changes,
     PublicationResult,
@@ -116,8 +116,10 @@ def write_publication(connection: Connection, prepared: Prepared, *, session: Se
                       bulk: bool = False) -> PublicationResult:
     """Write prepared bundles; must run inside a write transaction.
 
-    :param bulk: the store is empty (SQLite, :func:`pmae.store.names.is_empty`): the names
-        are filled set-wise at the end (:func:`pmae.store.names.filled_after`).
+    :param bulk: inside :func:`pmae.store.names.bulk_load` that found an empty store: the
+        foreign keys are checked at the end, and the names filled set-wise
+        (:func:`pmae.store.names.filled_after`) if the store is still empty (another writer
+        may have published between the two).
     """
     def write() -> PublicationResult:
         if prepared.scanned is not None:
@@ -129,17 +131,21 @@ def write_publication(connection: Connection, prepared: Prepared, *, session: Se
 
     if not bulk:
         return write()
-    connection.execute("SAVEPOINT bulk")
-    try:
-        with names.filled_after(connection):
+    assert isinstance(connection, sqlite3.Connection)
+    if not names.is_empty(connection):
+        result = write()
+    else:
+        connection.execute("SAVEPOINT bulk")
+        try:
+            with names.filled_after(connection):
+                result = write()
+        except names.AmbiguousNamesError:
+            # Rare (an id held elsewhere referenced as two kinds of record): written again
+            # with the triggers, which name it after the first reference written.
+            connection.execute("ROLLBACK TO bulk")
             result = write()
-    except names.AmbiguousNamesError:
-        # Rare (an id held elsewhere referenced as two kinds of record): written again with
-        # the triggers, which name it after the first reference written.
-        connection.execute("ROLLBACK TO bulk")
         connection.execute("RELEASE bulk")
-        return write()
-    connection.execute("RELEASE bulk")
+    check_foreign_keys(connection)
     return result
 
 
