@@ -164,8 +164,10 @@ class Store:
                progress: Progress | None = None) -> PublicationResult:
         # The first publication into an SQLite store is a bulk load, set up before the
         # transaction begins (see pmae.store.names.bulk_load).
-        with names.bulk_load(self._connection, self.path) as bulk, \
-                self._writing() as connection:
+        loading = (names.bulk_load(self._connection, self.path)
+                   if isinstance(self._connection, sqlite3.Connection)
+                   else contextlib.nullcontext(False))
+        with loading as bulk, self._writing() as connection:
             return streaming.write_publication(connection, prepared, session=self.session,
                                                now=now, progress=progress, bulk=bulk)
 

@@ -239,15 +239,12 @@ def is_empty(connection: Connection) -> bool:
 
 
 @contextlib.contextmanager
-def bulk_load(connection: Connection, path: Path) -> Iterator[bool]:
+def bulk_load(connection: sqlite3.Connection, path: Path) -> Iterator[bool]:
     """Whether the publication about to begin is a bulk load: into an SQLite store holding no
     record (its first publication). Then the foreign keys are not checked row by row during
     the transaction begun inside, but once at its end, by
     :func:`pmae.store.streaming.write_publication` given ``bulk`` (``PRAGMA foreign_keys``
     only changes outside a transaction: enter this before ``BEGIN``)."""
-    if not isinstance(connection, sqlite3.Connection):
-        yield False
-        return
     with translated(path):
         empty = is_empty(connection)
     if not empty:
