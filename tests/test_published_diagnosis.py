@@ -40,7 +40,7 @@ def test_what_is_not_a_diagnosis_s_tables_is_refused() -> None:
      "postgresql:///pmae?host=/tmp&user=a&password=***&port=5"),
     ("postgresql://pmae_a@db/pmae", "postgresql://pmae_a@db/pmae"),
     ("mysql://root:s3cret@db/x", "mysql://root:***@db/x"),
-    ("postgresql://a:s3cret@[::1/x", "postgresql://***@[::1/x"),
+    ("postgresql://a:s3cret@[::1/x", "postgresql://a:***@[::1/x"),
     ("sqlite:///pmae.db", "sqlite:///pmae.db"),
     ("data/pmae.db", "data/pmae.db"),
 ])
