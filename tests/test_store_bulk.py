@@ -154,6 +154,51 @@ def test_a_broken_foreign_key_found_at_the_end_writes_nothing(
         assert _contents(db) == empty
 
 
+
+def test_a_refused_commit_leaves_no_transaction_open_and_foreign_keys_on(
+        tmp_path: Path) -> None:
+    """A COMMIT SQLite refuses without ending the transaction (an authorizer stands for an I/O
+    error here): rolled back, so the connection is not left inside it with the foreign keys
+    off, and the next publication works and checks them."""
+    bundle = tmp_path / "bundle.jsonl"
+    synth.write(bundle, fmt="jsonl", associations=20, seed=7)
+    db = tmp_path / "store.db"
+    with open_store(db, create=True, session=CORE) as store:
+        connection = store._connection
+
+        def no_commit(action: int, first: str | None, *_: Any) -> int:
+            refused = action == sqlite3.SQLITE_TRANSACTION and first == "COMMIT"
+            return sqlite3.SQLITE_DENY if refused else sqlite3.SQLITE_OK
+
+        connection.set_authorizer(no_commit)
+        with pytest.raises(CorruptStoreError):
+            store.publish(bundle, now=NOW)
+        connection.set_authorizer(None)
+        assert not connection.in_transaction
+        assert connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        assert connection.execute("SELECT count(*) FROM needs").fetchone() == (0,)
+        assert store.publish(bundle, now=NOW).total.added > 0
+        assert connection.execute("SELECT count(*) FROM needs").fetchone() != (0,)
+
+
+def test_an_ordinary_publication_checks_foreign_keys_whatever_the_connection_was_left_with(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Foreign keys left off on a store's connection (an interruption at the wrong moment):
+    the next publication into the non-empty store turns them on and refuses a broken row."""
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    synth.write(first, fmt="jsonl", associations=20, seed=8)
+    synth.write(second, fmt="jsonl", associations=20, seed=9, source="autre")
+    db = tmp_path / "store.db"
+    with open_store(db, create=True, session=CORE) as store:
+        store.publish(first, now=NOW)
+        before = _contents(db)
+        store._connection.execute("PRAGMA foreign_keys = OFF")
+        monkeypatch.setattr(rows.Labels, "_write", lambda self, used: None)
+        with pytest.raises(CorruptStoreError, match="FOREIGN KEY constraint failed"):
+            store.publish(second, now=NOW)
+    assert _contents(db) == before
+
+
 #: Publish argv[1] into argv[2], killing itself (SIGKILL) at argv[3]: in the middle of the
 #: rows (the triggers dropped, foreign keys off) or just before the commit (the names filled).
 _KILLED = """

@@ -211,7 +211,14 @@ def transaction(connection: sqlite3.Connection, path: Path) -> Iterator[sqlite3.
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-        connection.execute("COMMIT")
+        try:
+            connection.execute("COMMIT")
+        except BaseException:
+            # A COMMIT SQLite refuses without ending the transaction (an I/O error it may
+            # retry, an authorizer): ended here, so the connection is never left inside it.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
 
 
 @contextlib.contextmanager
@@ -221,9 +228,10 @@ def foreign_keys_checked_after(connection: sqlite3.Connection, path: Path) -> It
     :func:`check_foreign_keys`, before it commits. ``PRAGMA foreign_keys`` changes nothing
     inside a transaction: this must be entered before ``BEGIN``; the setting is the
     connection's, never the file's, so a kill leaves nothing of it."""
-    with translated(path):
-        connection.execute("PRAGMA foreign_keys = OFF")
     try:
+        # Inside the try: an interruption right after the PRAGMA still turns them back on.
+        with translated(path):
+            connection.execute("PRAGMA foreign_keys = OFF")
         yield
     finally:
         with translated(path):
@@ -236,8 +244,10 @@ def check_foreign_keys(connection: sqlite3.Connection) -> None:
     broken = connection.execute("PRAGMA foreign_key_check").fetchone()
     if broken is not None:
         table, rowid, parent, _ = broken
+        # A table without a rowid (the link tables) has no row number to name.
+        row = "" if rowid is None else f", row {rowid}"
         raise sqlite3.IntegrityError(
-            f"FOREIGN KEY constraint failed ({table}, row {rowid}: no such row in {parent})")
+            f"FOREIGN KEY constraint failed ({table}{row}: no such row in {parent})")
 
 
 @contextlib.contextmanager

@@ -246,6 +246,9 @@ def bulk_load(connection: sqlite3.Connection, path: Path) -> Iterator[bool]:
     :func:`pmae.store.streaming.write_publication` given ``bulk`` (``PRAGMA foreign_keys``
     only changes outside a transaction: enter this before ``BEGIN``)."""
     with translated(path):
+        # Checked row by row unless this is a bulk load, whatever an earlier interrupted
+        # publication on this connection left (the setting is the connection's).
+        connection.execute("PRAGMA foreign_keys = ON")
         empty = is_empty(connection)
     if not empty:
         yield False
