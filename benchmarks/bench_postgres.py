@@ -41,9 +41,10 @@ département (as ``pmae coverage`` does) through schema 8's index, 7.1 s with th
 the three columns (the read 6.45 s, 3.88 s CPU of which 3.60 s the server's: row-level
 security visits each need's row) and 2.1 s with ``INCLUDE (visibility, source)`` (the read
 1.41 s, 0.89 s CPU of which 0.63 s the server's; the grid 0.65 s), same run; the shared
-diagnosis from the needs this role reads 5.6 s (the read by columns 2.3 s, the protection 3.3 s); the stored protected
-tables 0.013 s. Main's code on the same store in the same run: coverage 3.9 s, the shared
-diagnosis 8.0 s (its protection 4.7 s: the load's noise, the store's reads are the same).
+diagnosis from the needs this role reads 5.6 s (the read by columns 2.3 s, the protection
+3.3 s); the stored protected tables 0.013 s. Main's code on the same store in the same run:
+coverage 3.9 s, the shared diagnosis 8.0 s (its protection 4.7 s: the load's noise, the
+store's reads are the same).
 
 At 15,000 associations (126,000 records, ``pmae generate --associations 15000``), main's code
 then this one's, alternated in the same run: 27.0 and 27.6 s wall (6.6/6.7 s of pmae's CPU,
