@@ -27,6 +27,7 @@ from pmae.sample import sample_bytes
 from pmae.sessions import make_session
 from pmae.store import SCHEMA_VERSION, open_store, upgrade
 from pmae.store.backend import is_postgres_url
+from pmae.store.networks import add_network, network_url
 from pmae.store.schema import JSON_NUMBER_COLUMNS, MIGRATIONS, NEED_CELL_INDEX
 from pmae.territories import TerritoryError
 
@@ -134,6 +135,33 @@ def test_the_cell_counts_read_the_index_alone(tmp_path: Path) -> None:
                           "needs_cell GROUP BY territory, theme, stage"):
             plan = " ".join(row[-1] for row in c.execute(f"EXPLAIN QUERY PLAN {statement}"))
             assert f"COVERING INDEX {NEED_CELL_INDEX}" in plan and "TEMP B-TREE" not in plan
+
+
+def test_a_network_s_cell_counts_read_the_index_alone_on_postgresql(pg_url: str,
+                                                                   tmp_path: Path) -> None:
+    """Row-level security reads a need's visibility and source: PostgreSQL's index holds them,
+    so a network's counts (what coverage asks) never read the records' rows."""
+    bundle = tmp_path / "b.json"
+    bundle.write_bytes(orjson.dumps(_document()))
+    with open_store(pg_url, create=True, session=CORE) as store:
+        store.publish(bundle)
+    network, _ = add_network(pg_url, "reseau-cells", role="pmae_net_cells", session=CORE)
+    with psycopg.connect(pg_url, autocommit=True) as c:
+        # What autovacuum does after a publication: the pages marked all visible, without
+        # which the planner prefers the rows to the index alone.
+        c.execute("VACUUM ANALYZE needs")
+    with psycopg.connect(network_url(pg_url, network.role, "any")) as c:
+        # The sample is small: without these the planner reads its few pages instead.
+        c.execute("SET enable_seqscan = off")
+        c.execute("SET enable_bitmapscan = off")
+        for statement in ("SELECT DISTINCT territory FROM needs",
+                          "SELECT theme, stage, count(*) FROM needs WHERE territory IN "
+                          "('com:38185', 'com:69123') GROUP BY theme, stage",
+                          "SELECT territory, theme, stage, count(*) FROM needs "
+                          "GROUP BY territory, theme, stage"):
+            plan = " ".join(row[0] for row in c.execute(f"EXPLAIN {statement}"))
+            assert f"Index Only Scan using {NEED_CELL_INDEX}" in plan, plan
+            assert "Filter: ((visibility = 'public'::text) OR (source = " in plan  # RLS
 
 
 @pytest.mark.parametrize(("level", "region"), [("dep", None), ("reg", None),

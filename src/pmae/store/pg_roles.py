@@ -42,6 +42,7 @@ from pmae.store.schema import (
     FULL_TEXT,
     FULL_TEXT_1,
     LINKS,
+    NEED_CELL_INDEX,
     VOCABULARY_TABLES,
     link_table,
     pg_json_numbers,
@@ -194,12 +195,22 @@ def after_migration(number: int) -> list[str]:
         return _dependent("associations_fts", "associations", "rowid")
     if number == 7:
         return _default_visibility()
-    if number == 8:  # the needs' intensity column, filled from the JSONB
-        return pg_json_numbers(8)
+    if number == 8:
+        # The needs' intensity column, filled from the JSONB; then the index of the cells
+        # (made after it: the column's update does not write it).
+        return [*pg_json_numbers(8), _NEED_CELL]
     # A migration that adds collections (5: responses, practices) secures their tables.
     return [s for collection, added in ADDED_IN.items() if added == number
             for s in (_collection(collection) + _dependent(
                 link_table(collection, "departements"), collection, "record"))]
+
+
+#: The index of the needs' cells (:data:`pmae.store.schema.NEED_CELL_INDEX`, SQLite's on the
+#: three columns): row-level security reads a need's visibility and source (a network reads
+#: the public needs and its own), so only with these two in the index is a network's count
+#: of the needs a scan of the index alone.
+_NEED_CELL: Final = (f"CREATE INDEX {quote(NEED_CELL_INDEX)} ON needs(territory, theme, stage) "
+                     "INCLUDE (visibility, source)")
 
 
 def grants(role: str) -> list[str]:

@@ -362,11 +362,12 @@ def _version_8() -> list[str]:
     """The reads of coverage and of the shared diagnosis at national scale: the index of the
     needs by territory, theme and stage (:data:`NEED_CELL_INDEX`), and the columns of
     :data:`COLUMN_ADDED_IN` (a need's ``intensity``, as JSON text), filled set-wise from the
-    records. SQLite's statements; PostgreSQL fills the column from its JSONB
-    (:func:`pmae.store.pg_roles.after_migration`)."""
+    records. SQLite's statements; PostgreSQL fills the column from its JSONB and makes its own
+    index (:func:`pmae.store.pg_roles.after_migration`)."""
     from pmae.store.names import SQLITE_ONLY
 
-    statements = [f"CREATE INDEX {quote(NEED_CELL_INDEX)} ON needs(territory, theme, stage)"]
+    statements = [f"{SQLITE_ONLY}CREATE INDEX {quote(NEED_CELL_INDEX)} "
+                  "ON needs(territory, theme, stage)"]
     for (collection, name), version in COLUMN_ADDED_IN.items():
         if version != 8:
             continue
