@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from pmae import synth
+from pmae.cli import cli
 from pmae.sample import sample_bytes
 from pmae.sessions import make_session
-from pmae.cli import cli
 from pmae.store import CorruptStoreError, names, one_pass, open_store, rows, streaming
 
 CORE = make_session(load=[])

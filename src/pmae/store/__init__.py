@@ -376,8 +376,8 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
                  progress: Progress | None = None) -> PublicationResult:
     """Publish ``bundles`` into the store at ``path_or_url``, making it if there is none, as
     ``pmae publish`` does: an existing store that cannot be used is refused before the
-    bundles are read, and a new store is made only once they are valid (an invalid bundle
-    leaves no file behind). Raises as :meth:`Store.publish` does.
+    bundles are read; an invalid bundle leaves no file behind (one JSON Lines bundle is
+    validated as it is written: the store made for it is removed). Raises as publish does.
     """
     if is_postgres_url(path_or_url):
         from pmae.store.postgres import holds_store

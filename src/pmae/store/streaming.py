@@ -10,7 +10,7 @@ response whose status moves back), in one transaction too.
 
 :func:`prepare_publication` and :func:`write_publication` choose between the two ways for
 :class:`pmae.store.Store`: record by record when the bundles are one JSON Lines file that scans
-clean, whole otherwise.
+clean (in one pass into an empty SQLite store: :mod:`pmae.store.one_pass`), whole otherwise.
 """
 
 from __future__ import annotations
