@@ -165,6 +165,15 @@ def test_an_invalid_bundle_in_one_pass_writes_nothing_and_shows_validates_issues
         assert _contents(db) == empty
 
 
+def test_a_store_never_made_is_not_made_by_the_removal(tmp_path: Path) -> None:
+    """The removal of a new store after a failure looks at the file read-only."""
+    missing = tmp_path / "missing.db"
+    assert not one_pass._unpublished(missing) and not missing.exists()
+    with pytest.raises(ValueError), one_pass.removed_unless_published(missing):
+        raise ValueError
+    assert not missing.exists()
+
+
 def test_the_sample_then_a_second_publication_as_the_ordinary_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After a bulk load the triggers keep the names again: a second publication (no bulk

@@ -138,7 +138,10 @@ def removed_unless_published(path: Path) -> Iterator[None]:
 
 def _unpublished(path: Path) -> bool:
     """Whether the store at ``path`` holds no publication (so nobody else wrote it since)."""
-    connection = sqlite3.connect(path)
+    try:  # read-only: a file that is not there (the store was never made) is not made
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
     try:
         return names.is_empty(connection) and not connection.execute(
             "SELECT 1 FROM publications LIMIT 1").fetchone()
