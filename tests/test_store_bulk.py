@@ -14,11 +14,13 @@ from typing import Any
 
 import orjson
 import pytest
+from click.testing import CliRunner
 
 from pmae import synth
+from pmae.cli import cli
 from pmae.sample import sample_bytes
 from pmae.sessions import make_session
-from pmae.store import CorruptStoreError, names, open_store, rows, streaming
+from pmae.store import CorruptStoreError, names, one_pass, open_store, rows, streaming
 
 CORE = make_session(load=[])
 NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
@@ -41,7 +43,10 @@ def _contents(db: Path) -> dict[str, Any]:
         connection.close()
 
 
-def _publish(db: Path, bundle: Path, *, bulk: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def _publish(db: Path, bundle: Path, *, bulk: bool, monkeypatch: pytest.MonkeyPatch,
+             passes: int | None = None) -> None:
+    """Publish ``bundle`` into the store ``db``, as a bulk load or not; ``passes``: one (a
+    JSON Lines file into an empty store, the default) or two (scanned, then read again)."""
     used = []
     real = names.filled_after
 
@@ -49,14 +54,28 @@ def _publish(db: Path, bundle: Path, *, bulk: bool, monkeypatch: pytest.MonkeyPa
         used.append(True)
         return real(connection)
 
+    once: list[bool] = []
+    real_pass = one_pass._one_pass
+
+    def one(*args: Any, **kwargs: Any) -> Any:
+        once.append(True)
+        return real_pass(*args, **kwargs)
+
     with monkeypatch.context() as patch:
         patch.setattr(names, "filled_after", spied)
+        patch.setattr(one_pass, "_one_pass", one)
         if not bulk:
             patch.setattr(names, "is_empty", lambda connection: False)
+        if passes == 2:
+            prepare = streaming.prepare_publication
+            patch.setattr(streaming, "prepare_publication",
+                          lambda *args, one_pass=False, **kwargs: prepare(*args, **kwargs))
         with open_store(db, create=True, session=CORE) as store:
             store.publish(bundle, now=NOW)
             assert store._connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert used == ([True] if bulk else [])
+    # A JSON Lines bundle loaded into an empty store is validated as it is written.
+    assert once == ([True] if bulk and passes != 2 and bundle.suffix == ".jsonl" else [])
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json"])
@@ -76,6 +95,83 @@ def test_a_bulk_load_writes_what_the_ordinary_path_writes(
                 "SELECT 'offers', record FROM offers UNION ALL SELECT 'needs', record "
                 "FROM needs LIMIT 50"):
             assert store.record(orjson.loads(text)["id"]) == (collection, text)
+
+
+def test_one_pass_writes_what_two_passes_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "bundle.jsonl"
+    synth.write(bundle, fmt="jsonl", associations=120, seed=5)
+    monkeypatch.setattr(streaming, "BATCH", 7)  # several batches of every collection
+    _publish(tmp_path / "one.db", bundle, bulk=True, monkeypatch=monkeypatch)
+    _publish(tmp_path / "two.db", bundle, bulk=True, monkeypatch=monkeypatch, passes=2)
+    assert _contents(tmp_path / "one.db") == _contents(tmp_path / "two.db")
+
+
+def _broken(tmp_path: Path, fault: str) -> Path:
+    """A JSON Lines bundle with a schema error in its middle and/or, on its last line, an
+    offer whose actor the bundle does not hold (found once the whole file is read)."""
+    good = tmp_path / "good.jsonl"
+    synth.write(good, fmt="jsonl", associations=40, seed=11)
+    lines = good.read_bytes().splitlines()
+    offers = [number for number, line in enumerate(lines) if line.startswith(b'{"offers"')]
+    if fault in ("schema", "both"):
+        middle = offers[len(offers) // 2]
+        value = orjson.loads(lines[middle])
+        value["offers"]["themes"] = "pas-une-liste"
+        lines[middle] = orjson.dumps(value)
+    if fault in ("reference", "both"):
+        value = orjson.loads(lines[offers[0]])
+        value["offers"]["id"] += "-fin"
+        value["offers"]["actor"] = value["offers"]["id"].partition(":")[0] + ":personne"
+        lines.append(orjson.dumps(value))
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("fault", ["reference", "schema", "both"])
+@pytest.mark.parametrize("store", ["new", "empty"])
+def test_an_invalid_bundle_in_one_pass_writes_nothing_and_shows_validates_issues(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str, store: str) -> None:
+    bad = _broken(tmp_path, fault)
+    db = tmp_path / "store.db"
+    if store == "empty":
+        open_store(db, create=True, session=CORE).close()
+        empty = _contents(db)
+    gave_up: list[bool] = []
+    real = one_pass._one_pass
+
+    def one(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return real(*args, **kwargs)
+        except one_pass._GaveUp:
+            gave_up.append(True)
+            raise
+
+    monkeypatch.setattr(one_pass, "_one_pass", one)
+    runner = CliRunner()
+    expected = runner.invoke(cli, ["validate", str(bad)], obj=CORE, prog_name="pmae")
+    refused = runner.invoke(cli, ["publish", str(bad), "--db", str(db)], obj=CORE,
+                            prog_name="pmae")
+    assert gave_up == [True]  # written as validated, then rolled back
+    assert refused.exit_code == expected.exit_code == 1
+    assert refused.stdout == expected.stdout  # every issue, as `pmae validate` prints them
+    assert ("personne" in expected.stdout) == (fault != "schema")
+    assert ("pas-une-liste" in expected.stdout) == (fault != "reference")
+    assert "nothing was published" in refused.stderr
+    if store == "new":
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["bad.jsonl", "good.jsonl"]
+    else:
+        assert _contents(db) == empty
+
+
+def test_a_store_never_made_is_not_made_by_the_removal(tmp_path: Path) -> None:
+    """The removal of a new store after a failure looks at the file read-only."""
+    missing = tmp_path / "missing.db"
+    assert not one_pass._unpublished(missing) and not missing.exists()
+    with pytest.raises(ValueError), one_pass.removed_unless_published(missing):
+        raise ValueError
+    assert not missing.exists()
 
 
 def test_the_sample_then_a_second_publication_as_the_ordinary_path(

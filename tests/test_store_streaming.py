@@ -25,7 +25,7 @@ from pmae.issues import has_errors
 from pmae.model import Bundle
 from pmae.sample import sample_bytes
 from pmae.sessions import Session, make_session
-from pmae.store import open_store, streaming
+from pmae.store import one_pass, open_store, streaming
 
 CORE = make_session(load=[])
 NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
@@ -158,9 +158,15 @@ def test_streamed_publications_write_what_whole_ones_write(
     real_scan = streaming.scan
     monkeypatch.setattr(streaming, "scan", lambda *a, **k: scans.append(real_scan(*a, **k))
                         or scans[-1])
+    passes: list[Any] = []
+    real_pass = one_pass._one_pass
+    monkeypatch.setattr(one_pass, "_one_pass", lambda *a, **k: passes.append(real_pass(*a, **k))
+                        or passes[-1])
     streamed = _state(_publications(tmp_path, documents, "streamed"))
-    assert len(scans) == 4 and None not in scans
-    monkeypatch.setattr(streaming, "scan", lambda *a, **k: None)
+    # The first publication, into the empty store, in one pass; the others scanned, then read.
+    assert len(scans) == 3 and None not in scans and len(passes) == 1
+    # Neither scanned nor in one pass: every bundle validated and published whole.
+    monkeypatch.setattr(streaming, "streamable", lambda *a, **k: False)
     whole = _state(_publications(tmp_path, documents, "whole"))
     assert streamed == whole
     assert [row[3:] for row in streamed["publications"]] == [
@@ -214,3 +220,8 @@ def test_publishing_reports_progress_in_bytes(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.db", create=True, session=CORE) as store:
         store.publish(path, progress=seen.append)
     assert sum(seen) == 2 * path.stat().st_size  # validated, then read again to be written
+    seen.clear()
+    with open_store(tmp_path / "s.db", session=CORE) as store:  # not empty: two passes
+        store.publish(_jsonl(tmp_path / "c.jsonl", valid_document()))
+        store.publish(path, progress=seen.append)
+    assert sum(seen) == 2 * path.stat().st_size

@@ -40,10 +40,13 @@ from pmae.io.text_checks import text_issues
 from pmae.issues import Issue, has_errors, sort_issues
 from pmae.model import COLLECTIONS, Bundle, Record
 
-__all__ = ["FileChangedError", "ScannedBundle", "read_json_lines", "scan_json_lines"]
+__all__ = ["Accepted", "FileChangedError", "ScannedBundle", "read_json_lines", "scan_json_lines"]
 
 #: Called with the number of bytes read since the last call (for a progress bar).
 Progress = Callable[[int], None]
+
+#: Called with each record found valid so far (its collection and value), as it is scanned.
+Accepted = Callable[[str, Record], None]
 
 
 @attrs.define(kw_only=True)
@@ -77,7 +80,9 @@ class _Scan:
     """The state of one scan: the checker (its ``kind_of`` is the index of ids), the lines,
     the references left to check."""
 
-    def __init__(self, envelope: Bundle, context: CheckContext, file: str) -> None:
+    def __init__(self, envelope: Bundle, context: CheckContext, file: str,
+                 accepted: Accepted | None = None) -> None:
+        self.accepted = accepted
         self.checker = Checker(envelope, context, file, None, None)
         self.lines: dict[str, array[int]] = {name: array("I") for name in COLLECTIONS}
         self.plans = {name: self.checker.plan(name) for name in COLLECTIONS}
@@ -116,7 +121,11 @@ class _Scan:
         elif not checker.references_resolve(plan, record):
             self.pending.append((collection, index, tuple(
                 getattr(record, field) for field in self.names[collection])))
-        return not has_errors(checker.issues[before:])
+        if has_errors(checker.issues[before:]):
+            return False
+        if self.accepted is not None:
+            self.accepted(collection, record)
+        return True
 
     def finish(self) -> list[Issue] | None:
         """Check the references left, now that every id is known."""
@@ -132,7 +141,8 @@ class _Scan:
         return sort_issues(_with_lines(checker.issues, lines))
 
 
-def _envelope(value: Any, file: str, context: CheckContext) -> _Scan | None:
+def _envelope(value: Any, file: str, context: CheckContext,
+              accepted: Accepted | None) -> _Scan | None:
     # A bundle of a newer minor format whose records hold fields this pmae does not know
     # fails the records' schema below: the whole validation then says which it ignores.
     if (not isinstance(value, dict) or any(name in value for name in COLLECTIONS)
@@ -142,17 +152,21 @@ def _envelope(value: Any, file: str, context: CheckContext) -> _Scan | None:
         envelope = structure_schema_checked(value, Bundle)
     except Exception:  # noqa: BLE001 - the whole validation explains it
         return None
-    return _Scan(envelope, context, file)
+    return _Scan(envelope, context, file, accepted)
 
 
 def scan_json_lines(path: str | os.PathLike[str], *, context: CheckContext | None = None,
-                    progress: Progress | None = None) -> ScannedBundle | None:
+                    progress: Progress | None = None,
+                    accepted: Accepted | None = None) -> ScannedBundle | None:
     """Validate a JSON Lines bundle record by record (layers 1 to 3, without plugins' checks).
 
     :returns: the bundle's issues (warnings and notes) and indexes, or ``None`` when the file
         must be validated whole to say what is wrong with it (or to read it: collections
         inside the envelope).
     :param progress: called with the bytes read, as they are.
+    :param accepted: called with each record that passed its own checks, as it is scanned
+        (a publication writes it then): the scan may still end in ``None`` (an error further
+        down, or a reference checked at the end), and the caller must then undo what it did.
     """
     file = os.fspath(path)
     context = attrs.evolve(context or CheckContext(), schema_checked=True)
@@ -176,7 +190,7 @@ def scan_json_lines(path: str | os.PathLike[str], *, context: CheckContext | Non
             if not clean and text_issues(value, file=file):
                 return None  # an error (a control character…): the whole validation says where
             if scan is None:
-                scan = _envelope(value, file, context)
+                scan = _envelope(value, file, context, accepted)
                 if scan is None:
                     return None
             elif not scan.record(number, value):

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from pmae.i18n import gettext as _
 from pmae.io.stream import Progress
 from pmae.model import Actor, Association, Bundle, Need, Offer, Source
-from pmae.store import light, names, query, read, streaming
+from pmae.store import light, names, one_pass, query, read, streaming
 from pmae.store.backend import Connection, is_postgres_url, upgrade
 from pmae.store.connection import (
     DEFAULT_PATH,
@@ -157,8 +157,11 @@ class Store:
             was written.
         :raises StoreLockedError: another process kept the store busy; nothing was written.
         """
-        return self._write(streaming.prepare_publication(bundles, self.session,
-                                                         progress=progress), now, progress)
+        with self._errors():  # an empty SQLite store is loaded in one pass (store.one_pass)
+            empty = isinstance(self._connection, sqlite3.Connection) and names.is_empty(
+                self._connection)
+        return self._write(streaming.prepare_publication(bundles, self.session, progress=progress,
+                                                         one_pass=empty), now, progress)
 
     def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:
@@ -373,8 +376,8 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
                  progress: Progress | None = None) -> PublicationResult:
     """Publish ``bundles`` into the store at ``path_or_url``, making it if there is none, as
     ``pmae publish`` does: an existing store that cannot be used is refused before the
-    bundles are read, and a new store is made only once they are valid (an invalid bundle
-    leaves no file behind). Raises as :meth:`Store.publish` does.
+    bundles are read; an invalid bundle leaves no file behind (one JSON Lines bundle is
+    validated as it is written: the store made for it is removed). Raises as publish does.
     """
     if is_postgres_url(path_or_url):
         from pmae.store.postgres import holds_store
@@ -390,6 +393,8 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
     from pmae.sessions import session as current_session
 
     prepared = streaming.prepare_publication(bundles, current_session(session),
-                                             progress=progress)
-    with open_store(where, create=True, session=session, timeout=timeout) as store:
+                                             progress=progress, one_pass=isinstance(where, Path))
+    with (one_pass.removed_unless_published(Path(where)) if prepared.deferred
+          else contextlib.nullcontext()), \
+            open_store(where, create=True, session=session, timeout=timeout) as store:
         return store._write(prepared, now, progress)

@@ -10,7 +10,7 @@ response whose status moves back), in one transaction too.
 
 :func:`prepare_publication` and :func:`write_publication` choose between the two ways for
 :class:`pmae.store.Store`: record by record when the bundles are one JSON Lines file that scans
-clean, whole otherwise.
+clean (in one pass into an empty SQLite store: :mod:`pmae.store.one_pass`), whole otherwise.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from pmae.sessions import Session
 
 __all__ = ["BATCH", "Prepared", "prepare_publication", "publish_scanned", "scan",
-           "write_publication"]
+           "streamable", "write_publication"]
 
 #: Records written at a time, per collection, into SQLite: what is held in memory besides
 #: the ids.
@@ -73,16 +73,21 @@ CACHE_KIB = 256 * 1024
 PENDING = "pmae_pending_versions"
 
 
+def streamable(bundles: Sequence[Bundle | str | os.PathLike[str]], session: Session) -> bool:
+    """Whether ``bundles`` is one JSON Lines file that can be validated record by record:
+    without plugins' checks (they take a whole bundle)."""
+    return (len(bundles) == 1 and not isinstance(bundles[0], Bundle)
+            and is_json_lines(bundles[0]) and not session.checks)
+
+
 def scan(bundles: Sequence[Bundle | str | os.PathLike[str]], session: Session, *,
          progress: Progress | None = None) -> ScannedBundle | None:
     """The scanned bundle when ``bundles`` is one JSON Lines file that can be published
-    record by record: validated without plugins' checks (they take a whole bundle) and found
-    without error. ``None`` otherwise: the bundles are then validated and published whole,
-    which also explains every error."""
-    if len(bundles) != 1 or isinstance(bundles[0], Bundle) or not is_json_lines(bundles[0]):
+    record by record (:func:`streamable`) and is found without error. ``None`` otherwise:
+    the bundles are then validated and published whole, which also explains every error."""
+    if not streamable(bundles, session):
         return None
-    if session.checks:
-        return None
+    assert not isinstance(bundles[0], Bundle)
     return scan_json_lines(bundles[0], context=session.check_context, progress=progress)
 
 
@@ -92,18 +97,27 @@ class Prepared:
     records are read again as they are written), or every bundle validated and merged."""
 
     scanned: ScannedBundle | None = None
+    #: One JSON Lines file validated as it is written into an empty store (pmae.store.one_pass).
+    deferred: str | None = None
     inputs: list[_Input] = attrs.field(factory=list)
     merged: Bundle | None = None
     issues: tuple[Issue, ...] = ()
 
 
 def prepare_publication(bundles: Sequence[Bundle | str | os.PathLike[str]], session: Session,
-                        *, progress: Progress | None = None) -> Prepared:
+                        *, progress: Progress | None = None,
+                        one_pass: bool = False) -> Prepared:
     """Validate ``bundles`` for a publication, record by record when they can be.
+
+    :param one_pass: the store is an empty SQLite store: one JSON Lines file that can be
+        scanned is not validated now, but as it is written (``deferred``).
 
     :raises InvalidBundleError: with every issue, as :func:`pmae.store.publish.prepare`.
     :raises pmae.store.MergeConflictError: two bundles hold one id with different content.
     """
+    if one_pass and streamable(bundles, session):
+        assert not isinstance(bundles[0], Bundle)
+        return Prepared(deferred=os.fspath(bundles[0]))
     scanned = scan(bundles, session, progress=progress)
     if scanned is not None:
         return Prepared(scanned=scanned)
@@ -121,7 +135,14 @@ def write_publication(connection: Connection, prepared: Prepared, *, session: Se
         (:func:`pmae.store.names.filled_after`) if the store is still empty (another writer
         may have published between the two).
     """
+    empty = False
+
     def write() -> PublicationResult:
+        if prepared.deferred is not None:
+            from pmae.store.one_pass import write_deferred  # it builds on this module
+
+            return write_deferred(connection, prepared.deferred, session=session, now=now,
+                                  progress=progress, empty=empty)
         if prepared.scanned is not None:
             return publish_scanned(connection, prepared.scanned, session=session, now=now,
                                    progress=progress)
@@ -135,6 +156,7 @@ def write_publication(connection: Connection, prepared: Prepared, *, session: Se
     if not names.is_empty(connection):
         result = write()
     else:
+        empty = True
         connection.execute("SAVEPOINT bulk")
         try:
             with names.filled_after(connection):
@@ -143,6 +165,7 @@ def write_publication(connection: Connection, prepared: Prepared, *, session: Se
             # Rare (an id held elsewhere referenced as two kinds of record): written again
             # with the triggers, which name it after the first reference written.
             connection.execute("ROLLBACK TO bulk")
+            empty = False  # scanned first, then written with the triggers
             result = write()
         connection.execute("RELEASE bulk")
     check_foreign_keys(connection)
