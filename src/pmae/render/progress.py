@@ -17,6 +17,7 @@ nothing when it is a file or a pipe, so that scripts, logs and CI read only the 
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -56,7 +57,9 @@ class TerminalProgress:
         self.stream = stream if stream is not None else sys.stderr
         self.active = shows_progress(self.stream)
         self._drawn = 0
-        self._last = 0.0
+        # Not 0: the monotonic clock may start near 0 (a machine just booted), and the
+        # first step must draw whatever the clock says.
+        self._last = -math.inf
         self._count = 0
         self._started = time.monotonic()
 
