@@ -21,6 +21,7 @@ from pmae.cli import cli
 from pmae.sample import sample_bytes
 from pmae.sessions import make_session
 from pmae.store import CorruptStoreError, names, one_pass, open_store, rows, streaming
+from pmae.store import connection as connection_module
 
 CORE = make_session(load=[])
 NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
@@ -341,3 +342,81 @@ def test_a_killed_bulk_load_leaves_the_empty_store_whole(
     _publish(db, bundle, bulk=True, monkeypatch=monkeypatch)
     _publish(tmp_path / "rows.db", bundle, bulk=False, monkeypatch=monkeypatch)
     assert _contents(db) == _contents(tmp_path / "rows.db")
+
+
+def test_the_check_of_distinct_keys_finds_every_broken_foreign_key(tmp_path: Path) -> None:
+    """``keys_hold`` (each key checked on its distinct values) finds a broken key wherever
+    ``PRAGMA foreign_key_check`` finds one: each key of the schema broken in turn on a row of
+    the sample's store, and the publication's check then refuses it."""
+    db = tmp_path / "sample.db"
+    bundle = tmp_path / "sample.json"
+    bundle.write_bytes(sample_bytes())
+    with open_store(db, create=True, session=CORE) as store:
+        store.publish(bundle, now=NOW)
+    connection = sqlite3.connect(db, isolation_level=None)
+    connection.execute("PRAGMA foreign_keys = OFF")
+    assert connection_module.keys_hold(connection)
+    tables = [name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL%'")]
+    broken, keys = 0, 0
+    for table in tables:
+        found: dict[int, list[str]] = {}
+        for key, child in connection.execute(
+                'SELECT id, "from" FROM pragma_foreign_key_list(?) ORDER BY id, seq', (table,)):
+            found.setdefault(key, []).append(child)
+        for children in found.values():
+            keys += 1
+            present = " AND ".join(f'"{child}" IS NOT NULL' for child in children)
+            columns = [name for (name,) in connection.execute(
+                "SELECT name FROM pragma_table_info(?)", (table,))]
+            row = connection.execute(
+                f'SELECT * FROM "{table}" WHERE {present} LIMIT 1').fetchone()
+            if row is None:
+                continue
+            same = " AND ".join(f'"{column}" IS ?' for column in columns)
+            connection.execute("BEGIN")
+            try:
+                # (The triggers of record_names would name the value: as in a bulk load,
+                # they are dropped; the rollback brings them back.)
+                for (trigger,) in connection.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                    connection.execute(f'DROP TRIGGER "{trigger}"')
+                # A value no parent holds, of the column's own type.
+                connection.execute(
+                    f'UPDATE "{table}" SET ' + ", ".join(
+                        f'"{child}" = CASE typeof("{child}") WHEN \'integer\' THEN -7 '
+                        "ELSE 'zz:absent' END" for child in children)
+                    + f" WHERE {same}", row)
+                assert connection.execute("PRAGMA foreign_key_check").fetchone() is not None
+                assert not connection_module.keys_hold(connection), (table, children)
+                with pytest.raises(sqlite3.IntegrityError, match=f"{table}"):
+                    connection_module.check_foreign_keys(connection)
+                broken += 1
+            finally:
+                connection.execute("ROLLBACK")
+    connection.close()
+    # Every key of the schema (98) holds on a row of the sample's store, so each was broken.
+    assert broken == keys and keys > 90, (broken, keys)
+
+
+def test_a_broken_link_row_is_found_by_the_check_of_distinct_keys(tmp_path: Path) -> None:
+    db = tmp_path / "sample.db"
+    bundle = tmp_path / "sample.json"
+    bundle.write_bytes(sample_bytes())
+    with open_store(db, create=True, session=CORE) as store:
+        store.publish(bundle, now=NOW)
+    connection = sqlite3.connect(db, isolation_level=None)
+    connection.execute("PRAGMA foreign_keys = OFF")
+    for statement in ("INSERT INTO offers_themes (record, code) VALUES (99999, 'gepp')",
+                      "INSERT INTO offers_themes (record, code) "
+                      "SELECT min(rowid), 'zz-absent' FROM offers"):
+        connection.execute("BEGIN")
+        connection.execute(statement)
+        assert not connection_module.keys_hold(connection)
+        with pytest.raises(sqlite3.IntegrityError, match="offers_themes"):
+            connection_module.check_foreign_keys(connection)
+        connection.execute("ROLLBACK")
+    assert connection_module.keys_hold(connection)
+    connection.close()
+

@@ -60,6 +60,7 @@ from pmae.store.connection import (
     store_path,
     transaction,
     translated,
+    use_wal,
 )
 from pmae.store.listing import Filter, ListingError, filter_values
 from pmae.store.publish import (
@@ -394,7 +395,14 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
 
     prepared = streaming.prepare_publication(bundles, current_session(session),
                                              progress=progress, one_pass=isinstance(where, Path))
-    with (one_pass.removed_unless_published(Path(where)) if prepared.deferred
-          else contextlib.nullcontext()), \
-            open_store(where, create=True, session=session, timeout=timeout) as store:
-        return store._write(prepared, now, progress)
+    if not isinstance(where, Path):
+        with open_store(where, create=True, session=session, timeout=timeout) as store:
+            return store._write(prepared, now, progress)
+    # A new SQLite store: made with a rollback journal for its first load, then put in WAL.
+    with (one_pass.removed_unless_published(where) if prepared.deferred
+          else contextlib.nullcontext()):
+        connection = connect(where, create=True, timeout=timeout, first_load=True)
+        with Store(where, connection, session) as store:
+            result = store._write(prepared, now, progress)
+            use_wal(connection)
+            return result
