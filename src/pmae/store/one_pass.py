@@ -94,6 +94,9 @@ def _one_pass(connection: sqlite3.Connection, file: str, *, session: Session,
     number: int = connection.execute(
         "SELECT coalesce(max(number), 0) + 1 FROM publications").fetchone()[0]
     writer = _Writer(connection, session, number, (), file, "versions")
+    # The foreign keys are checked at the end (a bulk load): the labels the rows point to
+    # are written then, from the rows' distinct codes.
+    writer.labels_after = True
 
     def accepted(collection: str, record: Record) -> None:
         writer.add(collection, unstructure(record))
@@ -109,6 +112,7 @@ def _one_pass(connection: sqlite3.Connection, file: str, *, session: Session,
             raise _GaveUp
         for collection in COLLECTIONS:
             writer.flush(collection)
+    writer.labels.add_stored(COLLECTIONS)  # the indexes are built: each a scan of one
     if not sum(scanned.counts.values()):
         raise _Scanned(scanned)
     changes = {name: Changes(**count) for name, count in writer.counts.items() if count}

@@ -239,6 +239,24 @@ class Labels:
             self._used(collection, records, used)
         self._write(used)
 
+    def add_stored(self, collections: Sequence[str]) -> None:
+        """:meth:`add` for every row of ``collections`` already written: a bulk load (its
+        foreign keys checked at its end) writes its rows first, then their labels, one
+        ``SELECT DISTINCT`` per column or link table (a scan of its index)."""
+        if not self.active:
+            return
+        used: dict[str, set[str]] = {table: set() for table in self.known}
+        for collection in collections:
+            singles, lists = _labelled(collection)
+            for name, table in singles:
+                used[table].update(code for (code,) in self.connection.execute(
+                    f"SELECT DISTINCT {quote(name)} FROM {quote(collection)} "
+                    f"WHERE {quote(name)} IS NOT NULL"))
+            for field, table in lists:
+                used[table].update(code for (code,) in self.connection.execute(
+                    f"SELECT DISTINCT code FROM {quote(link_table(collection, field))}"))
+        self._write(used)
+
     def add_records(self, collection: str, records: Sequence[dict[str, Any]]) -> None:
         """:meth:`add` for records of one collection."""
         if not self.active:

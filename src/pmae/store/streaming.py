@@ -185,6 +185,8 @@ class _Writer:
         self.file = file
         self.size = BATCH if isinstance(connection, sqlite3.Connection) else PG_BATCH
         self.labels = Labels(connection, session)
+        #: The labels are written at the end (:meth:`Labels.add_stored`): a bulk load's.
+        self.labels_after = False
         self.departements = Departements(session.territories)
         self.counts: dict[str, Counter[str]] = {name: Counter() for name in COLLECTIONS}
         #: Records read so far, by collection (a record's index in its collection).
@@ -261,7 +263,8 @@ class _Writer:
         if changes is not None:
             remove_rows(self.connection, collection,
                         [rowid for _, _, rowid in rows if rowid is not None], keep=True)
-        first = put_rows(self.connection, collection, rows, labels=self.labels,
+        first = put_rows(self.connection, collection, rows,
+                         labels=None if self.labels_after else self.labels,
                          departements=self.departements)
         if changes is None:
             # The rows just inserted hold the texts already: their versions are copied from
