@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -239,7 +239,7 @@ class Labels:
             self._used(collection, records, used)
         self._write(used)
 
-    def add_stored(self, collections: Sequence[str]) -> None:
+    def add_stored(self, collections: Iterable[str]) -> None:
         """:meth:`add` for every row of ``collections`` already written: a bulk load (its
         foreign keys checked at its end) writes its rows first, then their labels, one
         ``SELECT DISTINCT`` per column or link table (a scan of its index)."""
