@@ -1,0 +1,201 @@
+"""A review of the first publication in one pass (pmae.store.one_pass): what another process
+publishing into, or reading, the same new store meanwhile keeps; what a kill leaves; what
+the progress bar counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from pmae import synth
+from pmae.io.pipeline import InvalidBundleError
+from pmae.sessions import make_session
+from pmae.store import Store, StoreNotFoundError, open_store, publish_into, streaming
+
+CORE = make_session(load=[])
+NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
+
+
+def _bundle(path: Path, *, source: str = "synth", seed: int = 3,
+            associations: int = 20) -> Path:
+    synth.write(path, fmt="jsonl", associations=associations, seed=seed, source=source)
+    return path
+
+
+def _invalid(path: Path) -> Path:
+    """A bundle whose last line is an offer of an actor it does not hold: an error found once
+    the whole file is read (every other record was written by then)."""
+    good = _bundle(path.with_name("for-invalid.jsonl"), source="autre", seed=4)
+    lines = good.read_bytes().splitlines()
+    offer = next(orjson.loads(line) for line in lines if line.startswith(b'{"offers"'))
+    offer["offers"]["id"] += "-fin"
+    offer["offers"]["actor"] = "autre:personne"
+    path.write_bytes(b"\n".join([*lines, orjson.dumps(offer)]) + b"\n")
+    good.unlink()
+    return path
+
+
+def _records(db: Path) -> int:
+    with open_store(db, session=CORE) as store:
+        return sum(store.counts().values())
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+def test_a_store_opened_during_a_failed_first_publication_keeps_what_is_published_into_it(
+        tmp_path: Path) -> None:
+    """Another pmae (or Datasette) that opened the new store while the first publication was
+    being validated and written, then publishes into it once the first has failed: what it
+    was told it published is in the store. (Removing the new store after the failure unlinked
+    the files the other one had open: it wrote into files no longer there, and the store was
+    gone.)"""
+    db = tmp_path / "store.db"
+    bad, good = _invalid(tmp_path / "bad.jsonl"), _bundle(tmp_path / "good.jsonl")
+    other: list[Store | None] = []
+
+    def progress(size: int) -> None:
+        if not other:
+            try:
+                other.append(open_store(db, session=CORE))
+            except StoreNotFoundError:  # nothing there yet: nothing to lose
+                other.append(None)
+
+    with pytest.raises(InvalidBundleError):
+        publish_into(db, bad, session=CORE, progress=progress)
+    opened = other[0]
+    if opened is None:
+        assert not db.exists()
+        publish_into(db, good, session=CORE)
+    else:
+        with opened:
+            assert opened.publish(good, now=NOW).number == 1
+    assert _records(db) > 0  # what was published is there
+    assert [p.number for p in open_store(db, session=CORE).log()] == [1]
+
+
+@pytest.mark.parametrize("first", ["valid", "invalid"])
+def test_a_store_made_by_another_publisher_during_the_first_publication_is_kept(
+        tmp_path: Path, first: str) -> None:
+    """Two publications into a store that does not exist yet: the one that made it first
+    keeps it whatever becomes of the other, which publishes into it when valid."""
+    db = tmp_path / "store.db"
+    mine = (_bundle(tmp_path / "mine.jsonl", source="autre", seed=4) if first == "valid"
+            else _invalid(tmp_path / "mine.jsonl"))
+    theirs = _bundle(tmp_path / "theirs.jsonl")
+    done: list[Any] = []
+
+    def progress(size: int) -> None:
+        if not done:  # the other publisher, while this one validates and writes
+            try:
+                done.append(publish_into(db, theirs, session=CORE, timeout=0.2))
+            except Exception as error:  # noqa: BLE001 - asserted below
+                done.append(error)
+
+    if first == "valid":
+        result = publish_into(db, mine, session=CORE, progress=progress)
+        assert result.number == 2
+    else:
+        with pytest.raises(InvalidBundleError):
+            publish_into(db, mine, session=CORE, progress=progress)
+    assert not isinstance(done[0], Exception), done[0]
+    assert done[0].number == 1
+    with open_store(db, session=CORE) as store:
+        log = store.log()
+    assert [p.number for p in log] == ([1, 2] if first == "valid" else [1])
+    assert _files(tmp_path) == ["mine.jsonl", "store.db", "theirs.jsonl"]
+
+
+#: Publish argv[1] into the new store argv[2], killing itself (SIGKILL) in the middle of the
+#: rows, once they are being written in one pass.
+_KILLED = """
+import os, signal, sys
+from pmae.sessions import make_session
+from pmae.store import publish_into, streaming
+
+calls, real = [], streaming.put_rows
+def put_rows(*args, **kwargs):
+    calls.append(True)
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+streaming.put_rows = put_rows
+publish_into(sys.argv[2], sys.argv[1], session=make_session(load=[]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_first_publication_killed_in_its_one_pass_leaves_no_store(tmp_path: Path) -> None:
+    """Killed while it validates and writes, the first publication into a new path leaves no
+    store there (as one killed while it validated, before the store was made); what it
+    leaves beside is removed by the next publication."""
+    bundle = _bundle(tmp_path / "bundle.jsonl", associations=60)
+    db = tmp_path / "store.db"
+    process = subprocess.run([sys.executable, "-c", _KILLED, str(bundle), str(db)],
+                             capture_output=True, check=False)
+    assert process.returncode == -signal.SIGKILL, process.stderr.decode()
+    assert not db.exists()
+    with pytest.raises(StoreNotFoundError):
+        open_store(db, session=CORE)
+    assert publish_into(db, bundle, session=CORE).number == 1
+    connection = sqlite3.connect(db)
+    assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    connection.close()
+    assert _files(tmp_path) == ["bundle.jsonl", "store.db"]
+
+
+def test_a_publisher_between_the_emptiness_check_and_the_write_is_written_over(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store found empty, then published into by another process before this publication
+    writes: it is scanned and written over the other as two passes write it (foreign keys
+    checked, names by the triggers), not loaded as into an empty store."""
+    first, second = (_bundle(tmp_path / "first.jsonl", source="autre", seed=4),
+                     _bundle(tmp_path / "second.jsonl"))
+    db, ordinary = tmp_path / "store.db", tmp_path / "ordinary.db"
+    for path in (db, ordinary):
+        open_store(path, create=True, session=CORE).close()
+    with open_store(ordinary, session=CORE) as store:
+        store.publish(first, now=NOW)
+        store.publish(second, now=NOW)
+    real = streaming.prepare_publication
+    between: list[bool] = []
+
+    def prepare(*args: Any, **kwargs: Any) -> streaming.Prepared:
+        prepared = real(*args, **kwargs)
+        if not between:
+            between.append(True)
+            assert prepared.deferred is not None  # found empty: to be written in one pass
+            with open_store(db, session=CORE) as other:  # another process, in between
+                other.publish(first, now=NOW)
+        return prepared
+
+    with open_store(db, session=CORE) as store:
+        monkeypatch.setattr(streaming, "prepare_publication", prepare)
+        result = store.publish(second, now=NOW)
+        monkeypatch.undo()
+        assert result.number == 2
+    assert _contents(db) == _contents(ordinary)
+
+
+def _contents(db: Path) -> dict[str, Any]:
+    connection = sqlite3.connect(db)
+    try:
+        state: dict[str, Any] = {"schema": sorted(connection.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall(), key=repr)}
+        for (table,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"):
+            state[table] = sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(),
+                                  key=repr)
+        state["store_meta"] = [row for row in state["store_meta"] if row[0] != "created_at"]
+        return state
+    finally:
+        connection.close()
