@@ -166,13 +166,16 @@ def test_an_invalid_bundle_in_one_pass_writes_nothing_and_shows_validates_issues
         assert _contents(db) == empty
 
 
-def test_a_store_never_made_is_not_made_by_the_removal(tmp_path: Path) -> None:
-    """The removal of a new store after a failure looks at the file read-only."""
-    missing = tmp_path / "missing.db"
-    assert not one_pass._unpublished(missing) and not missing.exists()
-    with pytest.raises(ValueError), one_pass.removed_unless_published(missing):
+def test_a_new_store_is_made_beside_and_removed_whatever_happens(tmp_path: Path) -> None:
+    """The store of a first publication in one pass is made under a temporary name beside
+    the path asked for, and removed with SQLite's files when the publication fails."""
+    where = tmp_path / "new.db"
+    with pytest.raises(ValueError), one_pass.made_beside(where) as made:
+        assert made.parent == tmp_path and made.name.startswith(".new.db.pmae-")
+        open_store(made, create=True, session=CORE).close()
+        Path(f"{made}-wal").write_bytes(b"")
         raise ValueError
-    assert not missing.exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_sample_then_a_second_publication_as_the_ordinary_path(

@@ -398,11 +398,42 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
     if not isinstance(where, Path):
         with open_store(where, create=True, session=session, timeout=timeout) as store:
             return store._write(prepared, now, progress)
+    if prepared.deferred is not None:
+        return _publish_new(where, bundles, prepared, session=session, timeout=timeout,
+                            now=now, progress=progress)
     # A new SQLite store: made with a rollback journal for its first load, then put in WAL.
-    with (one_pass.removed_unless_published(where) if prepared.deferred
-          else contextlib.nullcontext()):
-        connection = connect(where, create=True, timeout=timeout, first_load=True)
-        with Store(where, connection, session) as store:
-            result = store._write(prepared, now, progress)
-            use_wal(connection)
+    connection = connect(where, create=True, timeout=timeout, first_load=True)
+    with Store(where, connection, session) as store:
+        result = store._write(prepared, now, progress)
+        use_wal(connection)
+        return result
+
+
+def _publish_new(where: Path, bundles: Sequence[Bundle | str | os.PathLike[str]],
+                 prepared: streaming.Prepared, *, session: Session | None, timeout: float,
+                 now: dt.datetime | None, progress: Progress | None) -> PublicationResult:
+    """The first publication into a new SQLite store, validated as it is written (one pass):
+    made under a temporary name beside ``where`` (with a rollback journal for its first
+    load, then put in WAL) and put there once published
+    (:func:`pmae.store.one_pass.made_beside`). An invalid bundle, an error or a kill leave
+    nothing at ``where``, and no store another pmae made or opened there meanwhile is ever
+    removed: when one is there at the end, the bundles are published into it instead."""
+    with one_pass.made_beside(where) as made:
+        # Named after ``where`` in what it says: the temporary name is no concern of the user.
+        connection = connect(made, create=True, timeout=timeout, first_load=True)
+        try:
+            result = Store(where, connection, session)._write(prepared, now, progress)
+            use_wal(connection)  # nobody else has it open: it is put in WAL
+        except BaseException:
+            connection.close()
+            raise
+        one_pass.closed_whole(connection, made, where)
+        try:
+            one_pass.put_in_place(made, where)
             return result
+        except FileExistsError:
+            create = False  # another pmae made a store there meanwhile: published into it
+        except OSError:
+            create = True  # a file system without hard links: made there, as it was before
+    with open_store(where, create=create, session=session, timeout=timeout) as store:
+        return store.publish(*bundles, now=now, progress=progress)

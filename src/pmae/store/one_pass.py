@@ -9,6 +9,10 @@ structured: the same text), and the log is written at the end. When the scan mee
 (or a reference found broken at its end) everything written is rolled back and the bundle is
 validated whole, which raises :class:`~pmae.io.pipeline.InvalidBundleError` with every issue,
 as ``pmae validate`` gives them: nothing was written.
+
+A new store is made beside the path asked for under a temporary name (:func:`made_beside`)
+and put at that path once published (:func:`put_in_place`): nothing is left there when the
+bundle is invalid, and nothing another pmae made or opened there is ever removed.
 """
 
 from __future__ import annotations
@@ -16,23 +20,26 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pmae.i18n import gettext as _
+from pmae.io.atomic import _prefix, _umask, clean_stale_temporaries
 from pmae.io.converter import unstructure
 from pmae.io.stream import Progress, ScannedBundle, scan_json_lines
 from pmae.model import COLLECTIONS, Record
-from pmae.store import names
 from pmae.store.backend import Connection
+from pmae.store.connection import StoreError, translated
 from pmae.store.publish import Changes, PublicationResult, _Input, log_publication, prepare, publish
 from pmae.store.streaming import BULK, _cache, _indexes_built_after, _Writer, publish_scanned, scan
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
 
-__all__ = ["removed_unless_published", "write_deferred"]
+__all__ = ["closed_whole", "made_beside", "put_in_place", "write_deferred"]
 
 
 class _GaveUp(Exception):
@@ -126,30 +133,62 @@ def _one_pass(connection: sqlite3.Connection, file: str, *, session: Session,
 
 
 @contextmanager
-def removed_unless_published(path: Path) -> Iterator[None]:
-    """Remove the store just made at ``path`` (and SQLite's files beside it) when the block
-    fails: a publication into a new store validated while it writes (one pass) leaves no
-    file behind when the bundle is invalid, as one validated before the store is made."""
-    try:
-        yield
-    except BaseException:
-        if _unpublished(path):
-            for tail in ("", "-wal", "-shm", "-journal"):
-                with suppress(FileNotFoundError):
-                    os.remove(f"{path}{tail}")
-        raise
+def made_beside(where: Path) -> Iterator[Path]:
+    """An empty file beside ``where``, under a temporary name, for a new store to be made and
+    published into before it is put at ``where`` (:func:`put_in_place`); removed at the end,
+    whatever happens, with SQLite's files beside it.
 
-
-def _unpublished(path: Path) -> bool:
-    """Whether the store at ``path`` holds no publication (so nobody else wrote it since)."""
-    try:  # read-only: a file that is not there (the store was never made) is not made
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return False
+    A first publication validated as it is written must leave nothing at ``where`` when the
+    bundle is invalid, and must never remove a store another pmae (or Datasette) may have
+    opened meanwhile: removing it would take with it what the other then publishes into it
+    (on POSIX it writes into files no longer there, and is told it published). Nobody else
+    knows this name, so nobody else has the file open. It is named as :mod:`pmae.io.atomic`
+    names its temporary files (``.<name>.pmae-<pid>.<random>.tmp``): those a killed run
+    left are removed by the next publication beside the same path.
+    """
+    clean_stale_temporaries(where)
     try:
-        return names.is_empty(connection) and not connection.execute(
-            "SELECT 1 FROM publications LIMIT 1").fetchone()
-    except sqlite3.Error:
-        return False
+        handle, name = tempfile.mkstemp(prefix=_prefix(where), suffix=".tmp",
+                                        dir=where.parent)
+    except OSError as error:
+        reason = ("its folder does not exist" if isinstance(error, FileNotFoundError)
+                  else error.strerror or str(error))
+        raise StoreError(_("{path}: the store cannot be written ({reason})").format(
+            path=where, reason=reason)) from None
+    os.close(handle)
+    made = Path(name)
+    try:
+        # The permissions SQLite gives a store it makes, not the temporary file's 0600.
+        os.chmod(made, 0o666 & ~_umask())
+        yield made
     finally:
+        for tail in ("", "-wal", "-shm", "-journal"):
+            with suppress(FileNotFoundError):
+                os.remove(f"{made}{tail}")
+
+
+def closed_whole(connection: sqlite3.Connection, made: Path, where: Path) -> None:
+    """Close the last connection to the store ``made`` (for ``where``), every page written
+    into its file (the WAL checkpointed, then removed by SQLite): the file alone is then the
+    store."""
+    with translated(where):
+        busy, _pages, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         connection.close()
+    left = [Path(f"{made}{tail}") for tail in ("-wal", "-journal")]
+    if busy or any(path.exists() and path.stat().st_size for path in left):
+        raise StoreError(_("{path}: the store cannot be written ({reason})").format(
+            path=where, reason="its write-ahead log could not be checkpointed"))
+
+
+def put_in_place(made: Path, where: Path) -> None:
+    """Give the closed store ``made`` the name ``where`` as well (a hard link), never over
+    another file: a rename would replace a store another pmae made at ``where`` meanwhile,
+    a link fails instead (:class:`FileExistsError`; :class:`OSError` on a file system
+    without hard links). The folder is synced so that the name survives a power cut."""
+    os.link(made, where)
+    with suppress(OSError):  # not every system opens a folder (Windows)
+        folder = os.open(where.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
