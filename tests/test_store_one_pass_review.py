@@ -16,9 +16,19 @@ import orjson
 import pytest
 
 from pmae import synth
+from pmae.io.files import dumps_json_lines
 from pmae.io.pipeline import InvalidBundleError
+from pmae.sample import sample_bytes
 from pmae.sessions import make_session
-from pmae.store import Store, StoreNotFoundError, open_store, publish_into, streaming
+from pmae.store import (
+    Store,
+    StoreLockedError,
+    StoreNotFoundError,
+    names,
+    open_store,
+    publish_into,
+    streaming,
+)
 
 CORE = make_session(load=[])
 NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
@@ -199,3 +209,69 @@ def _contents(db: Path) -> dict[str, Any]:
         return state
     finally:
         connection.close()
+
+
+def _ambiguous(tmp_path: Path) -> Path:
+    """A JSON Lines bundle referencing an id of another network as an actor and as an
+    association: the bulk load's set-wise names give up, and it is written again."""
+    document = orjson.loads(sample_bytes())
+    document["actors"][0]["networks"] = [*document["actors"][0].get("networks", ()), "autre:x"]
+    document["needs"][0]["association"] = "autre:x"
+    path = tmp_path / "ambiguous.jsonl"
+    path.write_bytes(b"".join(dumps_json_lines(document)))
+    return path
+
+
+def test_one_pass_given_up_for_ambiguous_names_writes_what_two_passes_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = _ambiguous(tmp_path)
+    publish_into(tmp_path / "one.db", bundle, session=CORE, now=NOW)
+    real = streaming.prepare_publication
+    monkeypatch.setattr(streaming, "prepare_publication",
+                        lambda *args, one_pass=False, **kwargs: real(*args, **kwargs))
+    publish_into(tmp_path / "two.db", bundle, session=CORE, now=NOW)
+    one = _contents(tmp_path / "one.db")
+    assert ("autre:x", "actors", names.ELSEWHERE) in one["record_names"]
+    assert one == _contents(tmp_path / "two.db")
+
+
+def _counted(db: Path, bundle: Path) -> int:
+    counted: list[int] = []
+    publish_into(db, bundle, session=CORE, progress=counted.append)
+    return sum(counted)
+
+
+def test_the_bar_of_a_one_pass_publication_counts_twice_the_bytes(tmp_path: Path) -> None:
+    """`pmae publish` sizes its bar for two passes (twice the file's bytes)."""
+    bundle = _bundle(tmp_path / "bundle.jsonl")
+    assert _counted(tmp_path / "store.db", bundle) == 2 * bundle.stat().st_size
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the one pass counts twice the bytes, then the bulk load given up for ambiguous names "
+    "scans and reads the file again (four times its bytes; three before the one pass): the "
+    "bar, clamped at its end, shows 100% with no time left while the second attempt runs; "
+    "the Progress callback cannot go back"))
+def test_the_bar_counts_twice_the_bytes_when_the_bulk_load_is_written_again(
+        tmp_path: Path) -> None:
+    bundle = _ambiguous(tmp_path)
+    assert _counted(tmp_path / "store.db", bundle) == 2 * bundle.stat().st_size
+
+
+@pytest.mark.xfail(strict=True, raises=StoreLockedError, reason=(
+    "into an existing empty store the one pass validates inside the write transaction: an "
+    "invalid bundle meets the lock of another writer before its errors (exit 2, 'another pmae "
+    "is writing') where two passes gave `pmae validate`'s issues (exit 1); a store that cannot "
+    "be written likewise. A trade-off of the one pass, not a loss: nothing is written"))
+def test_an_invalid_bundle_into_a_busy_empty_store_gives_its_issues(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    open_store(db, create=True, session=CORE).close()
+    bad = _invalid(tmp_path / "bad.jsonl")
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another publication under way
+    try:
+        with pytest.raises(InvalidBundleError):
+            publish_into(db, bad, session=CORE, timeout=0.1)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
