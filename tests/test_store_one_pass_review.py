@@ -18,6 +18,7 @@ import pytest
 from pmae import synth
 from pmae.io.files import dumps_json_lines
 from pmae.io.pipeline import InvalidBundleError
+from pmae.io.stream import FileChangedError
 from pmae.sample import sample_bytes
 from pmae.sessions import make_session
 from pmae.store import (
@@ -25,6 +26,7 @@ from pmae.store import (
     StoreLockedError,
     StoreNotFoundError,
     names,
+    one_pass,
     open_store,
     publish_into,
     streaming,
@@ -275,3 +277,30 @@ def test_an_invalid_bundle_into_a_busy_empty_store_gives_its_issues(tmp_path: Pa
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def test_a_bundle_still_being_written_is_not_published_cut_short(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file another program is still writing (a download, `cat a b > x.jsonl`) whose reader
+    caught up with the writer at the end of a line reads as a valid, shorter bundle: two
+    passes found it changed on the second read; the one pass must see it too, rather than
+    publish the first part and say nothing."""
+    whole = _bundle(tmp_path / "whole.jsonl")
+    lines = whole.read_bytes().splitlines(keepends=True)
+    cut = len(lines) - 20  # the last needs: the first part is a valid bundle too
+    bundle = tmp_path / "bundle.jsonl"
+    bundle.write_bytes(b"".join(lines[:cut]))
+    real = one_pass.log_publication
+
+    def written_meanwhile(*args: Any, **kwargs: Any) -> int:
+        with bundle.open("ab") as handle:  # the writer goes on, once the reader is at the end
+            handle.write(b"".join(lines[cut:]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(one_pass, "log_publication", written_meanwhile)
+    db = tmp_path / "store.db"
+    with pytest.raises(FileChangedError):
+        publish_into(db, bundle, session=CORE)
+    assert not db.exists()
+    monkeypatch.undo()
+    assert publish_into(db, bundle, session=CORE).total.added == len(lines) - 1

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from pmae.i18n import gettext as _
 from pmae.io.atomic import _prefix, _umask, clean_stale_temporaries
 from pmae.io.converter import unstructure
-from pmae.io.stream import Progress, ScannedBundle, scan_json_lines
+from pmae.io.stream import FileChangedError, Progress, ScannedBundle, _changed, scan_json_lines
 from pmae.model import COLLECTIONS, Record
 from pmae.store.backend import Connection
 from pmae.store.connection import StoreError, translated
@@ -100,6 +100,7 @@ def _one_pass(connection: sqlite3.Connection, file: str, *, session: Session,
     # of a bulk load are checked at its end).
     number: int = connection.execute(
         "SELECT coalesce(max(number), 0) + 1 FROM publications").fetchone()[0]
+    read = _identity(file)
     writer = _Writer(connection, session, number, (), file, "versions")
     # The foreign keys are checked at the end (a bulk load): the labels the rows point to
     # are written then, from the rows' distinct codes.
@@ -128,8 +129,22 @@ def _one_pass(connection: sqlite3.Connection, file: str, *, session: Session,
                   carried=tuple(scanned.sources), records=sum(scanned.counts.values()))
     logged = log_publication(connection, [item], total, now=now)
     assert logged == number
+    # A file still being written whose reader caught up with the writer at the end of a line
+    # reads as a valid, shorter bundle: two passes find it changed on the second read. Once
+    # read, the file must still be the one read (checked last: the commit follows).
+    if read is None or _identity(file) != read:
+        raise FileChangedError(_changed(file))
     return PublicationResult(number=number, sources=item.carried, changes=changes,
                              issues=tuple(scanned.issues))
+
+
+def _identity(file: str) -> tuple[int, int, int, int] | None:
+    """What changes when a file is written or replaced (``None``: it cannot be read)."""
+    try:
+        found = os.stat(file)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
 
 
 @contextmanager
