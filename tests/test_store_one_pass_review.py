@@ -5,6 +5,7 @@ the progress bar counts."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import sqlite3
 import subprocess
@@ -304,3 +305,19 @@ def test_a_bundle_still_being_written_is_not_published_cut_short(
     assert not db.exists()
     monkeypatch.undo()
     assert publish_into(db, bundle, session=CORE).total.added == len(lines) - 1
+
+
+def test_without_hard_links_the_first_publication_is_made_at_the_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system without hard links (FAT, some network shares: ``link`` fails with
+    EPERM): the bundle, found valid, is published at the path as into any new store."""
+    bundle = _bundle(tmp_path / "bundle.jsonl")
+
+    def no_link(source: Any, target: Any) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_link)
+    db = tmp_path / "store.db"
+    assert publish_into(db, bundle, session=CORE, now=NOW).number == 1
+    assert _records(db) > 0
+    assert _files(tmp_path) == ["bundle.jsonl", "store.db"]

@@ -186,8 +186,11 @@ def closed_whole(connection: sqlite3.Connection, made: Path, where: Path) -> Non
     """Close the last connection to the store ``made`` (for ``where``), every page written
     into its file (the WAL checkpointed, then removed by SQLite): the file alone is then the
     store."""
-    with translated(where):
-        busy, _pages, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    try:
+        with translated(where):
+            busy, _pages, _done = connection.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
         connection.close()
     left = [Path(f"{made}{tail}") for tail in ("-wal", "-journal")]
     if busy or any(path.exists() and path.stat().st_size for path in left):
