@@ -378,7 +378,8 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
     """Publish ``bundles`` into the store at ``path_or_url``, making it if there is none, as
     ``pmae publish`` does: an existing store that cannot be used is refused before the
     bundles are read; an invalid bundle leaves no file behind (one JSON Lines bundle is
-    validated as it is written: the store made for it is removed). Raises as publish does.
+    validated as it is written, into a store made under a temporary name beside the path and
+    put there once published). Raises as publish does.
     """
     if is_postgres_url(path_or_url):
         from pmae.store.postgres import holds_store
