@@ -32,7 +32,7 @@ from pmae.io.converter import unstructure
 from pmae.io.stream import FileChangedError, Progress, ScannedBundle, _changed, scan_json_lines
 from pmae.model import COLLECTIONS, Record
 from pmae.store.backend import Connection
-from pmae.store.connection import StoreError, translated
+from pmae.store.connection import StoreError
 from pmae.store.publish import Changes, PublicationResult, _Input, log_publication, prepare, publish
 from pmae.store.streaming import BULK, _cache, _indexes_built_after, _Writer, publish_scanned, scan
 
@@ -183,19 +183,14 @@ def made_beside(where: Path) -> Iterator[Path]:
 
 
 def closed_whole(connection: sqlite3.Connection, made: Path, where: Path) -> None:
-    """Close the last connection to the store ``made`` (for ``where``), every page written
-    into its file (the WAL checkpointed, then removed by SQLite): the file alone is then the
-    store."""
-    try:
-        with translated(where):
-            busy, _pages, _done = connection.execute(
-                "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    finally:
-        connection.close()
-    left = [Path(f"{made}{tail}") for tail in ("-wal", "-journal")]
-    if busy or any(path.exists() and path.stat().st_size for path in left):
+    """Close the last connection to the store ``made`` (for ``where``): SQLite writes what
+    its log holds into the file and removes the log (a first load is written with a rollback
+    journal: nothing is left in it). The file alone must then be the store: checked."""
+    connection.close()
+    if any(path.exists() and path.stat().st_size
+           for path in (Path(f"{made}-wal"), Path(f"{made}-journal"))):
         raise StoreError(_("{path}: the store cannot be written ({reason})").format(
-            path=where, reason="its write-ahead log could not be checkpointed"))
+            path=where, reason="its journal was left beside it"))
 
 
 def put_in_place(made: Path, where: Path) -> None:
