@@ -321,3 +321,15 @@ def test_without_hard_links_the_first_publication_is_made_at_the_path(
     assert publish_into(db, bundle, session=CORE, now=NOW).number == 1
     assert _records(db) > 0
     assert _files(tmp_path) == ["bundle.jsonl", "store.db"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_a_store_made_beside_has_the_permissions_sqlite_gives(tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path / "bundle.jsonl")
+    before = os.umask(0o002)  # a group that shares its files
+    try:
+        publish_into(tmp_path / "one.db", bundle, session=CORE)
+        open_store(tmp_path / "plain.db", create=True, session=CORE).close()
+    finally:
+        os.umask(before)
+    assert (tmp_path / "one.db").stat().st_mode == (tmp_path / "plain.db").stat().st_mode

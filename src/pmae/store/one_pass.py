@@ -173,8 +173,8 @@ def made_beside(where: Path) -> Iterator[Path]:
     os.close(handle)
     made = Path(name)
     try:
-        # The permissions SQLite gives a store it makes, not the temporary file's 0600.
-        os.chmod(made, 0o666 & ~_umask())
+        # The permissions SQLite gives a file it makes (0644, less the umask), not 0600.
+        os.chmod(made, 0o644 & ~_umask())
         yield made
     finally:
         for tail in ("", "-wal", "-shm", "-journal"):
