@@ -38,7 +38,10 @@ National publication (``--bundle nat.jsonl --publish-only``, 1,260,000 records, 
 machine at load 4–5, main's code then this one in the same run): validate 27.4 s CPU
 (2,310 MiB), publish 82.8 s CPU = 3.03 × (558 MiB); with the départements and labels
 gathered while the rows are built and 16 KiB pages: validate 25.1 s, publish 73.6 s = 2.93 ×
-(550 MiB). Earlier, at load 13–15: 31.9 s and 118.4 s = 3.72 × (552 MiB).
+(550 MiB). Earlier, at load 13–15: 31.9 s and 118.4 s = 3.72 × (552 MiB). Since then the
+first publication into a new store is a bulk load validated and written in one pass, with a
+rollback journal (``docs/store.md``): three runs at load 1–2, validate 28–29 s CPU, publish
+53.0–57.2 s CPU = 1.90–1.96 × (1.92–1.98 × wall), 535 MiB.
 
 Backends are given as ``--db`` URLs (default: an SQLite file in ``--out``); each is a column.
 A backend whose URL the installed pmae cannot open fails that column, not the run.
