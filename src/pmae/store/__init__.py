@@ -390,7 +390,9 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
         where = store_path(path_or_url)
         exists = where.exists()
     if exists:
-        with open_store(where, session=session, timeout=timeout) as store:
+        # create: an empty file (touched, or a store another pmae is making now) is made
+        # a store, or opened once made.
+        with open_store(where, create=True, session=session, timeout=timeout) as store:
             return store.publish(*bundles, now=now, progress=progress)
     from pmae.sessions import session as current_session
 
@@ -433,8 +435,8 @@ def _publish_new(where: Path, bundles: Sequence[Bundle | str | os.PathLike[str]]
             one_pass.put_in_place(made, where)
             return result
         except FileExistsError:
-            create = False  # another pmae made a store there meanwhile: published into it
+            pass  # another pmae made (or is making) a store there meanwhile: published into it
         except OSError:
-            create = True  # a file system without hard links: made there, as it was before
-    with open_store(where, create=create, session=session, timeout=timeout) as store:
+            pass  # a file system without hard links: made there, as it was before
+    with open_store(where, create=True, session=session, timeout=timeout) as store:
         return store.publish(*bundles, now=now, progress=progress)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -28,6 +29,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreNotFoundError",
+    "cannot_make",
     "check_foreign_keys",
     "connect",
     "dropped_until_done",
@@ -131,6 +133,24 @@ def translated(path: Path) -> Iterator[None]:
                 path=path, reason=_describe(error))) from error
 
 
+def cannot_make(path: Path, error: OSError) -> StoreError:
+    """The error for a new store that cannot be made at ``path`` (its folder is missing, or
+    may not be written to): where, why, and what to do."""
+    folder = path.parent
+    if isinstance(error, FileNotFoundError):
+        return StoreError(_(
+            "{path}: the store cannot be made: the folder {folder} does not exist; create "
+            "it (mkdir -p {folder}) or give another path (--db)").format(
+                path=path, folder=folder))
+    return StoreError(_(
+        "{path}: the store cannot be made: the folder {folder} may not be written to "
+        "({reason}); give a folder you may write to (--db), or ask its owner for access").format(
+            path=path, folder=folder,
+            reason=_("read-only file system") if error.errno == errno.EROFS
+            else _("permission denied") if isinstance(error, PermissionError) or error.errno
+            in (errno.EACCES, errno.EPERM) else error.strerror or str(error)))
+
+
 def _meta(connection: sqlite3.Connection) -> dict[str, str] | None:
     tables = {name for (name,) in connection.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -162,9 +182,18 @@ def connect(path: Path, *, create: bool = False, timeout: float = 5.0,
             path=path))
     mode = "rwc" if create else "rw"
     uri = f"file:{quote_url(os.fspath(path))}?mode={mode}"
+    if not exists and not path.parent.is_dir():
+        raise cannot_make(path, FileNotFoundError())
     with translated(path):
-        connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
-                                     check_same_thread=False)
+        try:
+            connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+                                         check_same_thread=False)
+        except sqlite3.OperationalError:
+            if path.exists():
+                raise
+            # Nothing there to be damaged: the folder refused the file (its permissions, a
+            # read-only file system), of which SQLite says no more than "unable to open".
+            raise cannot_make(path, PermissionError()) from None
     try:
         with translated(path):
             connection.execute("PRAGMA foreign_keys = ON")
@@ -174,12 +203,13 @@ def connect(path: Path, *, create: bool = False, timeout: float = 5.0,
                     raise StoreNotFoundError(_(
                         "{path}: an empty file, not a store yet; publish a bundle into it "
                         "first").format(path=path))
-                _initialise(connection, wal=not first_load)
-            elif not meta:
+                # Another pmae may have made the store meanwhile: then it is opened.
+                meta = _initialise(connection, wal=not first_load)
+            if meta == {}:
                 raise CorruptStoreError(_(
                     "{path}: an SQLite database, but not a pmae store; it was left as it "
                     "is: give another path").format(path=path))
-            else:
+            if meta:
                 _check_version(path, meta, upgrading=upgrading)
                 if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     use_wal(connection)
@@ -338,24 +368,34 @@ def use_wal(connection: sqlite3.Connection) -> None:
         connection.execute("PRAGMA journal_mode = WAL")
 
 
-def _initialise(connection: sqlite3.Connection, *, wal: bool = True) -> None:
+def _initialise(connection: sqlite3.Connection, *, wal: bool = True) -> dict[str, str] | None:
+    """Make the store's schema in an empty file (``None``), unless another connection made
+    one meanwhile (between the caller's look and the write lock taken here): then what
+    :func:`_meta` finds there, written over by nothing."""
     # 16 KiB pages rather than SQLite's 4 KiB, set before the first page is written: a
     # national publication writes over a GiB, and each page is a write to the WAL, a copy at
     # the checkpoint and a read for each index built; measured: 9 % less CPU to publish it.
     connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-    # WAL: readers (dumps, Datasette) read while a publication writes; it is a property of
-    # the file, set outside any transaction (after the first load, see connect).
-    if wal:
-        connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("BEGIN IMMEDIATE")
     try:
+        found = _meta(connection)
+        if found is not None:
+            connection.execute("ROLLBACK")
+            return found
         _migrate(connection, 0)
         connection.execute("INSERT INTO store_meta (key, value) VALUES ('created_at', ?)",
                            (_now(),))
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+    # WAL: readers (dumps, Datasette) read while a publication writes; it is a property of
+    # the file, set outside any transaction (after the first load, see connect), once the
+    # store is made (before, it would wait on the lock of a pmae making it meanwhile).
+    if wal:
+        use_wal(connection)
+    return None
 
 
 def upgrade(path: Path, *, timeout: float = 5.0) -> tuple[int, list[int]]:

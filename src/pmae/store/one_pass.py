@@ -32,7 +32,7 @@ from pmae.io.converter import unstructure
 from pmae.io.stream import FileChangedError, Progress, ScannedBundle, _changed, scan_json_lines
 from pmae.model import COLLECTIONS, Record
 from pmae.store.backend import Connection
-from pmae.store.connection import StoreError
+from pmae.store.connection import StoreError, cannot_make
 from pmae.store.publish import Changes, PublicationResult, _Input, log_publication, prepare, publish
 from pmae.store.streaming import BULK, _cache, _indexes_built_after, _Writer, publish_scanned, scan
 
@@ -166,10 +166,7 @@ def made_beside(where: Path) -> Iterator[Path]:
         handle, name = tempfile.mkstemp(prefix=_prefix(where), suffix=".tmp",
                                         dir=where.parent)
     except OSError as error:
-        reason = ("its folder does not exist" if isinstance(error, FileNotFoundError)
-                  else error.strerror or str(error))
-        raise StoreError(_("{path}: the store cannot be written ({reason})").format(
-            path=where, reason=reason)) from None
+        raise cannot_make(where, error) from None
     os.close(handle)
     made = Path(name)
     try:
