@@ -194,3 +194,13 @@ def test_a_store_made_by_another_pmae_after_the_look_is_opened_not_made_again(
         late.close()
     bundle = _bundle(tmp_path / "a.json")
     assert publish_into(db, bundle, session=CORE).number == 1
+
+
+def test_the_log_names_a_bundle_published_from_memory_in_french(tmp_path: Path) -> None:
+    """``pmae demo`` publishes the sample as a value: the log said '(in memory)'."""
+    from pmae.sample import load_sample
+
+    publish_into(tmp_path / "pmae.db", load_sample(), session=CORE)
+    result = _pmae("db", "log", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "(en mémoire)" in result.stdout

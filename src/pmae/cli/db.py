@@ -171,8 +171,9 @@ def db() -> None:
 
 
 def _log_line(entry: Publication) -> str:
+    memory = _("(in memory)")  # a bundle published as a value (the demo's), not a file
     files = ", ".join(
-        f"{b.file or '(in memory)'} [{b.source}, sha256 {b.sha256[:12]}]" for b in entry.bundles)
+        f"{b.file or memory} [{b.source}, sha256 {b.sha256[:12]}]" for b in entry.bundles)
     return (f"#{entry.number} {entry.published_at} {files}: {entry.changes.summary()} "
             f"(pmae {entry.pmae_version})")
 
