@@ -204,3 +204,29 @@ def test_the_log_names_a_bundle_published_from_memory_in_french(tmp_path: Path) 
     result = _pmae("db", "log", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "(en mémoire)" in result.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32" or shutil.which("setpriv") is None,
+                    reason="POSIX permissions; root's bypass dropped with setpriv")
+@pytest.mark.parametrize("read_only", ["file", "folder"])
+def test_a_read_only_store_is_refused_saying_what_to_do(tmp_path: Path, read_only: str) -> None:
+    """Was: 'impossible d'écrire dans la base (attempt to write a readonly database)': SQLite's
+    English, and nothing to do (a read-only folder is not even named: WAL writes beside)."""
+    publish_into(tmp_path / "s.db", _bundle(tmp_path / "a.jsonl"), session=CORE)
+    second = _bundle(tmp_path / "b.jsonl", source="autre", seed=2)
+    target = tmp_path / "s.db" if read_only == "file" else tmp_path
+    mode = target.stat().st_mode & 0o777
+    target.chmod(0o444 if read_only == "file" else 0o555)
+    prefix = (("setpriv", "--bounding-set", "-dac_override,-dac_read_search")
+              if os.geteuid() == 0 else ())
+    try:
+        result = _pmae("publish", second.name, "--db", "s.db", cwd=tmp_path, prefix=prefix)
+    finally:
+        target.chmod(mode)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "readonly" not in result.stderr
+    assert "la base n’est pas accessible en écriture" in result.stderr
+    assert "demandez l’accès" in result.stderr
+    with open_store(tmp_path / "s.db", session=CORE) as store:
+        assert len(store.log()) == 1

@@ -125,8 +125,11 @@ def translated(path: Path) -> Iterator[None]:
                 "{path}: another pmae is writing to this store; try again when it has "
                 "finished (nothing was written)").format(path=path)) from error
         if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
-            raise StoreError(_("{path}: the store cannot be written ({reason})").format(
-                path=path, reason=_describe(error))) from error
+            raise StoreError(_(
+                "{path}: the store may not be written to (the file, or its folder, where "
+                "SQLite writes its journal beside it, is read-only); nothing was written: "
+                "give a store you may write to (--db), or ask its owner for access").format(
+                    path=path)) from error
         raise CorruptStoreError(_(
             "{path}: not a usable pmae store (SQLite says: {reason}); it was left as it is: "
             "restore it from a backup, or publish into another file").format(
