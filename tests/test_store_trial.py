@@ -230,3 +230,14 @@ def test_a_read_only_store_is_refused_saying_what_to_do(tmp_path: Path, read_onl
     assert "demandez l’accès" in result.stderr
     with open_store(tmp_path / "s.db", session=CORE) as store:
         assert len(store.log()) == 1
+
+
+def test_the_history_says_the_kind_of_change_in_french(tmp_path: Path) -> None:
+    """docs/store.md's quick start: `pmae history pmae-ra:offre-001` said 'added'."""
+    from pmae.sample import load_sample
+
+    publish_into(tmp_path / "pmae.db", load_sample(), session=CORE)
+    result = _pmae("history", "pmae-ra:offre-001", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert " ajouté (offers)" in result.stdout
+    assert "added" not in result.stdout

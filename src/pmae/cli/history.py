@@ -32,10 +32,13 @@ def history(record_id: str, db_path: str, output_format: str,
     elif not versions:
         click.echo(_("{id}: never published into {db}").format(id=record_id, db=shown(db_path)),
                    err=True)
+    # The kinds of change, in the language of the run (the JSON keeps the codes).
+    changes = {"added": _("added"), "changed": _("changed"), "withdrawn": _("withdrawn")}
     for version in versions if output_format == "text" else ():
         click.echo(_("#{publication} {published_at} {change} ({collection})").format(
             publication=version.publication, published_at=version.published_at,
-            change=version.change, collection=version.collection))
+            change=changes.get(version.change, version.change),
+            collection=version.collection))
         if show_records and version.record is not None:
             click.echo(f"    {version.record}")
     sys.exit(0 if versions else 1)
