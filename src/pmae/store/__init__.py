@@ -401,22 +401,18 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
     if not isinstance(where, Path):
         with open_store(where, create=True, session=session, timeout=timeout) as store:
             return store._write(prepared, now, progress)
-    if prepared.deferred is not None:
-        return _publish_new(where, bundles, prepared, session=session, timeout=timeout,
-                            now=now, progress=progress)
-    # A new SQLite store: made with a rollback journal for its first load, then put in WAL.
-    connection = connect(where, create=True, timeout=timeout, first_load=True)
-    with Store(where, connection, session) as store:
-        result = store._write(prepared, now, progress)
-        use_wal(connection)
-        return result
+    # A new SQLite store, whether the bundles are validated as they are written (one JSON
+    # Lines bundle) or before (two passes): made beside the path, so that an interruption
+    # leaves nothing there.
+    return _publish_new(where, bundles, prepared, session=session, timeout=timeout, now=now,
+                        progress=progress)
 
 
 def _publish_new(where: Path, bundles: Sequence[Bundle | str | os.PathLike[str]],
                  prepared: streaming.Prepared, *, session: Session | None, timeout: float,
                  now: dt.datetime | None, progress: Progress | None) -> PublicationResult:
-    """The first publication into a new SQLite store, validated as it is written (one pass):
-    made under a temporary name beside ``where`` (with a rollback journal for its first
+    """The first publication into a new SQLite store (validated as it is written, one pass,
+    or before): made under a temporary name beside ``where`` (with a rollback journal for its first
     load, then put in WAL) and put there once published
     (:func:`pmae.store.one_pass.made_beside`). An invalid bundle, an error or a kill leave
     nothing at ``where``, and no store another pmae made or opened there meanwhile is ever
