@@ -390,9 +390,10 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
         where = store_path(path_or_url)
         exists = where.exists()
     if exists:
-        # create: an empty file (touched, or a store another pmae is making now) is made
-        # a store, or opened once made.
-        with open_store(where, create=True, session=session, timeout=timeout) as store:
+        # An empty file (touched, or a store another pmae is making now) is made a store,
+        # or opened once made (a PostgreSQL store is opened as it was).
+        with open_store(where, create=isinstance(where, Path), session=session,
+                        timeout=timeout) as store:
             return store.publish(*bundles, now=now, progress=progress)
     from pmae.sessions import session as current_session
 
