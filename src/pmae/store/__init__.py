@@ -158,11 +158,16 @@ class Store:
             was written.
         :raises StoreLockedError: another process kept the store busy; nothing was written.
         """
-        with self._errors():  # an empty SQLite store is loaded in one pass (store.one_pass)
-            empty = isinstance(self._connection, sqlite3.Connection) and names.is_empty(
-                self._connection)
+        with self._errors():  # an empty store is loaded in one pass (store.one_pass)
+            empty = self._loads_in_one_pass()
         return self._write(streaming.prepare_publication(bundles, self.session, progress=progress,
                                                          one_pass=empty), now, progress)
+
+    def _loads_in_one_pass(self) -> bool:
+        """Whether a bundle is validated as it is written (:mod:`pmae.store.one_pass`): the
+        store holds no record."""
+        return isinstance(self._connection, sqlite3.Connection) and names.is_empty(
+            self._connection)
 
     def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:
@@ -397,11 +402,19 @@ def publish_into(path_or_url: str | os.PathLike[str] | None,
             return store.publish(*bundles, now=now, progress=progress)
     from pmae.sessions import session as current_session
 
+    if isinstance(where, str):
+        from pmae.store.postgres import publish_new
+
+        # The schema and the first publication in one transaction: an invalid bundle leaves
+        # the database empty. A store made meanwhile by another publisher is published into.
+        result = publish_new(where, bundles, session=current_session(session),
+                             timeout=timeout, now=now, progress=progress)
+        if result is not None:
+            return result
+        with open_store(where, session=session, timeout=timeout) as store:
+            return store.publish(*bundles, now=now, progress=progress)
     prepared = streaming.prepare_publication(bundles, current_session(session),
-                                             progress=progress, one_pass=isinstance(where, Path))
-    if not isinstance(where, Path):
-        with open_store(where, create=True, session=session, timeout=timeout) as store:
-            return store._write(prepared, now, progress)
+                                             progress=progress, one_pass=True)
     # A new SQLite store, whether the bundles are validated as they are written (one JSON
     # Lines bundle) or before (two passes): made beside the path, so that an interruption
     # leaves nothing there.

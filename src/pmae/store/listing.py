@@ -18,6 +18,7 @@ store; an audience filters them exactly as ``pmae dump --audience`` would.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -73,8 +74,18 @@ def fold(text: str | None) -> str:
     """``text`` lower-cased without accents: "École" -> "ecole"."""
     if text is None:
         return ""
+    if text.isascii():  # nothing to decompose (a million names at national scale)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
+    if decomposed.isascii() or max(decomposed) <= "\uffff":
+        return decomposed.translate(_combining())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.cache
+def _combining() -> dict[int, None]:
+    """The combining characters of Unicode's first plane, for ``str.translate`` to drop."""
+    return {point: None for point in range(0x10000) if unicodedata.combining(chr(point))}
 
 
 def _marks(values: Sequence[Any]) -> str:

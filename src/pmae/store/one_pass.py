@@ -1,4 +1,4 @@
-"""The first publication of one JSON Lines bundle into an empty SQLite store, in one pass.
+"""The first publication of one JSON Lines bundle into an empty store, in one pass.
 
 :func:`pmae.store.streaming.publish_scanned` reads a bundle twice: once to validate it, once
 to write it. Into a store that holds no record there is nothing to compare with and nothing
@@ -8,9 +8,10 @@ as :func:`~pmae.store.streaming.publish_scanned` writes them, from the value the
 structured: the same text), and the log is written at the end. When the scan meets an error
 (or a reference found broken at its end) everything written is rolled back and the bundle is
 validated whole, which raises :class:`~pmae.io.pipeline.InvalidBundleError` with every issue,
-as ``pmae validate`` gives them: nothing was written.
+as ``pmae validate`` gives them: nothing was written. On PostgreSQL this is the
+administrator's bulk load (:mod:`pmae.store.pg_bulk`).
 
-A new store is made beside the path asked for under a temporary name (:func:`made_beside`)
+A new SQLite store is made beside the path asked for under a temporary name (:func:`made_beside`)
 and put at that path once published (:func:`put_in_place`): nothing is left there when the
 bundle is invalid, and nothing another pmae made or opened there is ever removed.
 """
@@ -31,9 +32,20 @@ from pmae.io.atomic import _prefix, _umask, clean_stale_temporaries
 from pmae.io.converter import unstructure
 from pmae.io.stream import FileChangedError, Progress, ScannedBundle, _changed, scan_json_lines
 from pmae.model import COLLECTIONS, Record
+from pmae.store import pg_bulk
 from pmae.store.backend import Connection
 from pmae.store.connection import StoreError, cannot_make
-from pmae.store.publish import Changes, PublicationResult, _Input, log_publication, prepare, publish
+from pmae.store.pg_connection import PgConnection
+from pmae.store.publish import (
+    Changes,
+    PublicationResult,
+    _Input,
+    begin_log,
+    log_publication,
+    prepare,
+    publish,
+)
+from pmae.store.schema import quote
 from pmae.store.streaming import BULK, _cache, _indexes_built_after, _Writer, publish_scanned, scan
 
 if TYPE_CHECKING:
@@ -60,13 +72,13 @@ def write_deferred(connection: Connection, file: str, *, session: Session,
                    empty: bool) -> PublicationResult:
     """Publish the JSON Lines bundle ``file``, not yet validated; inside a write transaction.
 
-    :param empty: the store holds no record (inside :func:`pmae.store.names.bulk_load`):
+    :param empty: the store holds no record (inside :func:`pmae.store.names.bulk_load` on
+        SQLite; on PostgreSQL, and the role may load it in bulk: :mod:`pmae.store.pg_bulk`):
         one pass. Otherwise (another writer published since the store was found empty) it is
         scanned now, then written as :func:`~pmae.store.streaming.publish_scanned` writes.
     :raises InvalidBundleError: with every issue; the caller rolls the transaction back.
     """
     if empty:
-        assert isinstance(connection, sqlite3.Connection)
         connection.execute("SAVEPOINT one_pass")
         try:
             result = _one_pass(connection, file, session=session, now=now, progress=progress)
@@ -93,42 +105,72 @@ def _whole(connection: Connection, file: str, *, session: Session,
     return publish(connection, inputs, merged, session=session, issues=issues, now=now)
 
 
-def _one_pass(connection: sqlite3.Connection, file: str, *, session: Session,
+def _one_pass(connection: Connection, file: str, *, session: Session,
               now: dt.datetime | None, progress: Progress | None) -> PublicationResult:
-    # Publications are serialised by the write transaction: the number the log gets at the
-    # end is known now, and the versions point to it before it is written (the foreign keys
-    # of a bulk load are checked at its end).
-    number: int = connection.execute(
-        "SELECT coalesce(max(number), 0) + 1 FROM publications").fetchone()[0]
+    # Publications are serialised by the write transaction (PostgreSQL's advisory lock): the
+    # number the log gets at the end is known now. On SQLite the versions point to it before
+    # it is written (the foreign keys of a bulk load are checked at its end); on PostgreSQL
+    # (the administrator's bulk load, pmae.store.pg_bulk), whose trigger checks each
+    # statement of versions, the publication is logged first and gets its counts and bundle
+    # at the end.
+    pg = not isinstance(connection, sqlite3.Connection)
+    number: int = (begin_log(connection, now=now) if pg else connection.execute(
+        "SELECT coalesce(max(number), 0) + 1 FROM publications").fetchone()[0])
     read = _identity(file)
     writer = _Writer(connection, session, number, (), file, "versions")
-    # The foreign keys are checked at the end (a bulk load): the labels the rows point to
-    # are written then, from the rows' distinct codes.
-    writer.labels_after = True
+    if pg:
+        # The codes the rows use are gathered as they are written, their labels written at
+        # the end: no other statement between the batches' copies.
+        writer.labels.gathering = True
+    else:
+        # The foreign keys are checked at the end (a bulk load): the labels the rows point
+        # to are written then, from the rows' distinct codes.
+        writer.labels_after = True
+
+    current: list[str] = []  # the collection the last record was of
 
     def accepted(collection: str, record: Record) -> None:
+        if current and collection != current[0]:
+            moved(current[0])
+        current[:] = [collection]
         writer.add(collection, unstructure(record))
+
+    def moved(collection: str) -> None:
+        """A bundle written collection by collection has given the last record of
+        ``collection``, likely: on PostgreSQL its tables' indexes are made now, by the server
+        while pmae reads on (more records of it would be indexed as they are written)."""
+        if indexes is None or not any(table in indexes.dropped
+                                      for table in pg_bulk.collection_tables(collection)):
+            return
+        assert isinstance(connection, PgConnection)
+        writer.flush(collection)
+        indexes.build(pg_bulk.collection_tables(collection), connection.later)
 
     # A bar sized for the two passes (validated, then read again) counts each byte twice.
     counted = None if progress is None else (lambda size: progress(2 * size))
     # How many records each collection receives is known at the end only: every index of the
     # empty tables is built after their rows (a small bundle's rebuild costs little).
-    with _cache(connection), _indexes_built_after(connection, dict.fromkeys(COLLECTIONS, BULK)):
-        scanned = scan_json_lines(file, context=session.check_context, progress=counted,
-                                  accepted=accepted)
-        if scanned is None:
-            raise _GaveUp
-        for collection in COLLECTIONS:
-            writer.flush(collection)
-    writer.labels.add_stored(COLLECTIONS)  # the indexes are built: each a scan of one
-    if not sum(scanned.counts.values()):
-        raise _Scanned(scanned)
-    changes = {name: Changes(**count) for name, count in writer.counts.items() if count}
-    total = sum(changes.values(), Changes())
-    item = _Input(bundle=scanned.envelope, file=scanned.file, sha256=scanned.sha256,
-                  carried=tuple(scanned.sources), records=sum(scanned.counts.values()))
-    logged = log_publication(connection, [item], total, now=now)
-    assert logged == number
+    with _cache(connection), _built_after(connection) as indexes:
+        with _copying(connection, writer):
+            scanned = scan_json_lines(file, context=session.check_context, progress=counted,
+                                      accepted=accepted)
+            if scanned is None:
+                raise _GaveUp
+            for collection in COLLECTIONS:
+                writer.flush(collection)
+        if not sum(scanned.counts.values()):
+            raise _Scanned(scanned)
+        changes = {name: Changes(**count) for name, count in writer.counts.items() if count}
+        total = sum(changes.values(), Changes())
+        item = _Input(bundle=scanned.envelope, file=scanned.file, sha256=scanned.sha256,
+                      carried=tuple(scanned.sources), records=sum(scanned.counts.values()))
+        logged = log_publication(connection, [item], total, now=now,
+                                 number=number if pg else None)
+        assert logged == number
+    if pg:
+        writer.labels.write_gathered()
+    else:
+        writer.labels.add_stored(COLLECTIONS)  # the indexes are built: each a scan of one
     # A file still being written whose reader caught up with the writer at the end of a line
     # reads as a valid, shorter bundle: two passes find it changed on the second read. Once
     # read, the file must still be the one read (checked last: the commit follows).
@@ -136,6 +178,36 @@ def _one_pass(connection: sqlite3.Connection, file: str, *, session: Session,
         raise FileChangedError(_changed(file))
     return PublicationResult(number=number, sources=item.carried, changes=changes,
                              issues=tuple(scanned.issues))
+
+
+@contextmanager
+def _built_after(connection: Connection) -> Iterator[pg_bulk.Indexes | None]:
+    """The indexes of the empty tables built after their rows (:mod:`pmae.store.pg_bulk` on
+    PostgreSQL, whose indexes are given, and its triggers off meanwhile)."""
+    if isinstance(connection, sqlite3.Connection):
+        with _indexes_built_after(connection, dict.fromkeys(COLLECTIONS, BULK)):
+            yield None
+        return
+    assert isinstance(connection, PgConnection)
+    with pg_bulk.indexes_built_after(connection, pg_bulk.bulk_tables()) as indexes, \
+            pg_bulk.triggers_off(connection):
+        yield indexes
+
+
+@contextmanager
+def _copying(connection: Connection, writer: _Writer) -> Iterator[None]:
+    """On PostgreSQL, the rows copied straight into their tables by a second thread while
+    the bundle is read (:meth:`pmae.store.pg_connection.PgConnection.copying`), numbered
+    here (a query of the next rowid would wait for the copies sent before it)."""
+    if isinstance(connection, sqlite3.Connection):
+        yield
+        return
+    assert isinstance(connection, PgConnection)
+    writer.rowids = {collection: connection.execute(
+        f"SELECT coalesce(max(rowid), 0) + 1 FROM {quote(collection)}").fetchone()[0]
+        for collection in COLLECTIONS}
+    with connection.copying():
+        yield
 
 
 def _identity(file: str) -> tuple[int, int, int, int] | None:

@@ -2,22 +2,34 @@
 
 :class:`PgConnection` runs the store's statements, written in SQLite's dialect, translated by
 :mod:`pmae.store.pg_sql`; rows come in bulk through ``COPY`` (into a temporary table, since
-``COPY`` does not go through row-level security, then one ``INSERT … SELECT`` that does).
+``COPY`` does not go through row-level security, then one ``INSERT … SELECT`` that does), or
+straight into the table, from a second thread, during a bulk load (:meth:`PgConnection.copying`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import queue
+import sys
+import threading
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pmae.store.backend import redacted
-from pmae.store.pg_sql import copy_target, translate
+from pmae.store.pg_sql import converts, copy_target, translate, upsert_target
 from pmae.store.schema import quote
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["PgConnection"]
+__all__ = ["UPSERT_ROWS", "PgConnection"]
+
+#: From how many rows an ``INSERT … ON CONFLICT DO UPDATE`` is copied into a temporary table
+#: and inserted from it in one statement, rather than run row by row.
+UPSERT_ROWS = 100
+
+#: The interpreter's switch interval while a bulk load copies from its second thread (s).
+SWITCH_INTERVAL = 0.0002
 
 
 class PgConnection:
@@ -29,6 +41,8 @@ class PgConnection:
         #: The URL as given, password included: what the driver's errors are scrubbed of.
         self.url = url
         self._writes_labels: bool | None = None
+        #: The thread copying rows straight into the tables, during :meth:`copying`.
+        self._copier: _Copier | None = None
 
     @property
     def writes_labels(self) -> bool:
@@ -42,16 +56,43 @@ class PgConnection:
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
         """Run one statement (translated); returns psycopg's cursor."""
+        if self._copier is not None:
+            self._copier.drain()
         statement, values = translate(sql, parameters)
         return self.raw.execute(statement, values)
 
+    def later(self, sql: str, parameters: Any = (), /) -> None:
+        """Run one statement whose result is not read: during :meth:`copying`, from the
+        copying thread after the copies sent before it (the server runs it while pmae reads
+        on); otherwise now."""
+        if self._copier is None:
+            self.execute(sql, parameters)
+            return
+        self._copier.put(*translate(sql, parameters), copy=False)
+
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> None:
         """Run one statement for each row; an ``INSERT … VALUES`` is one ``COPY``."""
-        rows = [list(translate(sql, row)[1] or ()) for row in parameters]
+        rows: list[Any] = (list(parameters) if not converts(sql)
+                           else [translate(sql, row)[1] for row in parameters])
         if not rows:
             return
         target = copy_target(sql)
+        if self._copier is not None:
+            if target is not None:
+                table, columns, conflicts = target
+                if conflicts:  # a record's list field naming a code twice: one link row
+                    rows = list(dict.fromkeys(map(tuple, rows)))
+                self._copier.put(f"COPY {table} ({columns}) FROM STDIN", rows, copy=True)
+                return
+            self._copier.drain()
         with self.raw.cursor() as cursor:
+            upsert = upsert_target(sql) if target is None and len(rows) > UPSERT_ROWS else None
+            if upsert is not None:
+                # Many rows (the territories a national bundle names): one statement, each
+                # key once, the last row of it as one statement a row would leave it.
+                table, columns, conflict, key = upsert
+                rows = list({row[key]: row for row in rows}.values())
+                target = table, columns, " " + conflict
             if target is None:
                 cursor.executemany(translate(sql)[0], rows)
                 return
@@ -70,6 +111,30 @@ class PgConnection:
                            f"SELECT {columns} FROM {stage}{conflicts}")
             cursor.execute(f"DROP TABLE {stage}")
 
+    @contextlib.contextmanager
+    def copying(self) -> Iterator[None]:
+        """A bulk load's block (:mod:`pmae.store.pg_bulk`, by a role that bypasses row-level
+        security): the rows of ``INSERT … VALUES`` statements are copied straight into their
+        tables (``INSERT OR IGNORE``'s rows made distinct beforehand: the primary key checks
+        the rest), from a second thread, so that the server inserts one batch while pmae
+        reads the next; any other statement waits for the copies sent before it. Every copy
+        is done when the block ends; on the way out by an exception, those not begun are
+        dropped (the transaction must then be rolled back)."""
+        assert self._copier is None
+        copier = self._copier = _Copier(self.raw)
+        # The thread sends each batch in some hundreds of chunks, and needs the interpreter
+        # back after each: with the default interval it waits up to 5 ms for it each time,
+        # while the server waits for the data.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            yield
+            copier.drain()
+        finally:
+            sys.setswitchinterval(interval)
+            self._copier = None
+            copier.close()
+
     def create_function(self, name: str, narg: int, func: Any, *,
                         deterministic: bool = False) -> None:
         """Nothing: the store's SQL functions (``pmae_fold``) are in its schema."""
@@ -77,3 +142,61 @@ class PgConnection:
     def close(self) -> None:
         """Close the connection."""
         self.raw.close()
+
+
+class _Copier:
+    """A thread running ``COPY`` statements (and others whose result is not read), one after
+    another, on a connection the caller leaves to it meanwhile (:meth:`PgConnection.copying`).
+    At most two batches wait: the memory stays that of a few batches."""
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+        self.jobs: queue.Queue[tuple[str, Any, bool] | None] = queue.Queue(maxsize=6)
+        self.error: Exception | None = None
+        self.cancelled = False
+        self.thread = threading.Thread(target=self._run, name="pmae-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None and not self.cancelled:
+                    self._do(*job)
+            except Exception as error:  # noqa: BLE001 (raised in the caller, at its next statement)
+                self.error = error
+            finally:
+                self.jobs.task_done()
+
+    def _do(self, statement: str, values: Any, copy: bool) -> None:
+        if not copy:
+            self.raw.execute(statement, values)
+            return
+        with self.raw.cursor() as cursor, cursor.copy(statement) as copying:
+            for row in values:
+                copying.write_row(row)
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            self.cancelled = True  # what follows is not run: the caller rolls back
+            raise error
+
+    def put(self, statement: str, values: Any, *, copy: bool) -> None:
+        """Run ``statement`` (``COPY`` of the rows ``values`` when ``copy``, else with these
+        parameters) once the statements before it are done."""
+        self._raise()
+        self.jobs.put((statement, values, copy))
+
+    def drain(self) -> None:
+        """Wait until every statement sent is done; raise the first error one met."""
+        self.jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        """Drop the statements not begun, wait for the one running, and end the thread."""
+        self.cancelled = True
+        self.jobs.put(None)
+        self.thread.join()

@@ -32,7 +32,8 @@ from pmae.model import COLLECTIONS
 from pmae.store.names import SQLITE_ONLY
 from pmae.store.schema import quote
 
-__all__ = ["copy_target", "fts_query", "translate", "translate_ddl"]
+__all__ = ["converts", "copy_target", "fts_query", "translate", "translate_ddl",
+           "upsert_target"]
 
 _FTS: Final = re.compile(
     r'CREATE VIRTUAL TABLE ("[^"]+") USING fts5\(([^)]*?)(?:, tokenize=\'[^\']*\')?\)')
@@ -44,6 +45,9 @@ _REFERENCE: Final = re.compile(r' REFERENCES "?\w+"?\(\w+\)')
 _MATCH: Final = re.compile(r'"?(\w+)_fts"? MATCH \?')
 _COPYABLE: Final = re.compile(
     r'^INSERT (OR IGNORE )?INTO ("?\w+"?) \(([^)]*)\) VALUES \(\?(?:, \?)*\)$')
+_UPSERT: Final = re.compile(
+    r'^INSERT INTO ("?\w+"?) \(([^)]*)\) VALUES \(\?(?:, \?)*\) '
+    r'(ON CONFLICT \((\w+)\) DO UPDATE SET [^?;]*)$')
 _NEXT_ROWID: Final = re.compile(r'SELECT coalesce\(max\(rowid\), 0\) \+ 1 FROM "(\w+)"')
 _WORD: Final = re.compile(r'"((?:[^"]|"")*)"\*')
 
@@ -130,6 +134,11 @@ def _dml(sql: str) -> tuple[str, tuple[tuple[int, Callable[[Any], Any]], ...]]:
     return out, tuple(converters)
 
 
+def converts(sql: str) -> bool:
+    """Whether :func:`translate` changes the parameters of ``sql`` (else they go as they are)."""
+    return bool(_dml(sql)[1])
+
+
 def translate(sql: str, parameters: Sequence[Any] | None = ()
               ) -> tuple[str, Sequence[Any] | None]:
     """A statement of the store and its parameters, as psycopg runs them on PostgreSQL."""
@@ -151,3 +160,17 @@ def copy_target(sql: str) -> tuple[str, str, str] | None:
     if not found:
         return None
     return found.group(2), found.group(3), " ON CONFLICT DO NOTHING" if found.group(1) else ""
+
+
+def upsert_target(sql: str) -> tuple[str, str, str, int] | None:
+    """(table, columns, conflict clause, position of the conflict's column) when ``sql`` is
+    an ``INSERT … VALUES (?, …) ON CONFLICT (column) DO UPDATE SET …`` (no parameter after
+    ``VALUES``): its rows can be copied into a temporary table and inserted from it in one
+    statement, each key once."""
+    found = _UPSERT.match(sql)
+    if not found:
+        return None
+    columns = [name.strip().strip('"') for name in found.group(2).split(",")]
+    if found.group(4) not in columns:
+        return None
+    return found.group(1), found.group(2), found.group(3), columns.index(found.group(4))

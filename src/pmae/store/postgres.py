@@ -20,8 +20,9 @@ itself, its roles and TLS are the administrator's (see docs/deployment.md).
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -47,13 +48,14 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from pmae.io.stream import Progress
+    from pmae.model import Bundle
     from pmae.sessions import Session
     from pmae.store import streaming
     from pmae.store.backend import Connection
     from pmae.store.publish import PublicationResult
 
-__all__ = ["PgConnection", "PgStore", "connect", "holds_store", "open_postgres", "refresh",
-           "upgrade"]
+__all__ = ["PgConnection", "PgStore", "connect", "holds_store", "open_postgres",
+           "publish_new", "refresh", "upgrade"]
 
 #: The memory a sort or grouping of the store's statements may use before spilling to disk.
 WORK_MEM = "64MB"
@@ -256,9 +258,7 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
             if meta is None and create:
                 with transaction(connection):
                     if _meta(connection) is None:  # another publisher may have been first
-                        _migrate(connection, 0)
-                        connection.execute("INSERT INTO store_meta (key, value) VALUES "
-                                           "('created_at', ?)", (sqlite_connection._now(),))
+                        _make(connection)
                 meta = _meta(connection)
             if meta is None:
                 raise StoreNotFoundError(_(
@@ -276,6 +276,38 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
         connection.close()
         raise
     return connection
+
+
+def _make(connection: PgConnection) -> None:
+    """Make the store's schema in the empty database (inside a transaction)."""
+    _migrate(connection, 0)
+    connection.execute("INSERT INTO store_meta (key, value) VALUES ('created_at', ?)",
+                       (sqlite_connection._now(),))
+
+
+def publish_new(url: str, bundles: Sequence[Bundle | str | os.PathLike[str]], *,
+                session: Session, timeout: float = 5.0, now: dt.datetime | None = None,
+                progress: Progress | None = None) -> PublicationResult | None:
+    """The first publication into the empty database at ``url``: the store's schema made and
+    the bundles published in one transaction, so that an invalid bundle (or an error, or a
+    kill) leaves the database empty. One JSON Lines bundle is validated as it is written,
+    and loaded in bulk by a role that may (:mod:`pmae.store.pg_bulk`). ``None`` when the
+    database holds a store by then (another publisher made it): publish into it as into any.
+    """
+    from pmae.store import streaming
+
+    connection = _raw(url, timeout)
+    try:
+        with errors(connection.name, url), transaction(connection):
+            if _meta(connection) is not None:
+                return None
+            _make(connection)
+            prepared = streaming.prepare_publication(bundles, session, progress=progress,
+                                                     one_pass=True)
+            return streaming.write_publication(connection, prepared, session=session,
+                                               now=now, progress=progress)
+    finally:
+        connection.close()
 
 
 def outdated(url: str, found: int) -> str:
@@ -339,6 +371,13 @@ class PgStore(Store):
 
     def _errors(self) -> contextlib.AbstractContextManager[None]:
         return errors(self._pg.name, self.url)
+
+    def _loads_in_one_pass(self) -> bool:
+        """The store holds no record and this role may load it in bulk (the administrator:
+        :mod:`pmae.store.pg_bulk`); checked again inside the publication's transaction."""
+        from pmae.store import pg_bulk
+
+        return pg_bulk.is_empty(self._pg) and pg_bulk.may_bulk_load(self._pg)
 
     def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:

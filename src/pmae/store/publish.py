@@ -220,19 +220,18 @@ def same_as_holder(connection: Connection, inputs: Sequence[_Input]) -> int | No
 
 
 def log_publication(connection: Connection, inputs: Sequence[_Input], total: Changes,
-                    *, now: dt.datetime | None) -> int:
+                    *, now: dt.datetime | None, number: int | None = None) -> int:
     """Log a publication of ``inputs`` (its counts, its bundles and the sources they carry,
-    now the latest publication of each) and return its number."""
-    # The next number, not PostgreSQL's identity: a publication rolled back (a streamed one
-    # that changed nothing is rolled back to its savepoint) gives its number back, as on SQLite.
-    # Publications are serialised (a write transaction; PostgreSQL's advisory lock).
-    number: int = connection.execute(
-        "SELECT coalesce(max(number), 0) + 1 FROM publications").fetchone()[0]
-    connection.execute(
-        "INSERT INTO publications (number, published_at, pmae_version, added, changed, "
-        "unchanged, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (number, (now or _now()).isoformat().replace("+00:00", "Z"), pmae_version(),
-         total.added, total.changed, total.unchanged, total.withdrawn))
+    now the latest publication of each) and return its number.
+
+    :param number: the publication :func:`begin_log` logged already: its counts are set."""
+    if number is not None:
+        connection.execute(
+            "UPDATE publications SET added = ?, changed = ?, unchanged = ?, withdrawn = ? "
+            "WHERE number = ?",
+            (total.added, total.changed, total.unchanged, total.withdrawn, number))
+    else:
+        number = begin_log(connection, total, now=now)
     for position, item in enumerate(inputs):
         envelope = _envelope(item.bundle)
         connection.execute(
@@ -247,6 +246,24 @@ def log_publication(connection: Connection, inputs: Sequence[_Input], total: Cha
         "INSERT INTO sources (slug, publication) VALUES (?, ?) "
         "ON CONFLICT (slug) DO UPDATE SET publication = excluded.publication",
         [(source, number) for source in sorted({s for i in inputs for s in i.carried})])
+    return number
+
+
+def begin_log(connection: Connection, total: Changes | None = None, *,
+              now: dt.datetime | None) -> int:
+    """Log a publication (its row only, with ``total``'s counts) and return its number; its
+    bundles are logged by :func:`log_publication` given that number."""
+    # The next number, not PostgreSQL's identity: a publication rolled back (a streamed one
+    # that changed nothing is rolled back to its savepoint) gives its number back, as on SQLite.
+    # Publications are serialised (a write transaction; PostgreSQL's advisory lock).
+    total = total or Changes()
+    number: int = connection.execute(
+        "SELECT coalesce(max(number), 0) + 1 FROM publications").fetchone()[0]
+    connection.execute(
+        "INSERT INTO publications (number, published_at, pmae_version, added, changed, "
+        "unchanged, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (number, (now or _now()).isoformat().replace("+00:00", "Z"), pmae_version(),
+         total.added, total.changed, total.unchanged, total.withdrawn))
     return number
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pmae.territories import Territories
     from pmae.vocab import Vocabulary
 
-__all__ = ["Departements", "Labels", "Referentials", "put_rows", "remove_rows",
+__all__ = ["Departements", "Labels", "Referentials", "labelled", "put_rows", "remove_rows",
            "write_labels"]
 
 
@@ -116,7 +116,8 @@ class Departements:
 
 def put_rows(connection: Connection, collection: str,
              records: Sequence[tuple[dict[str, Any], str, int | None]], *,
-             labels: Labels | None = None, departements: Departements | None = None) -> int:
+             labels: Labels | None = None, departements: Departements | None = None,
+             first: int | None = None) -> int:
     """Insert (rowid ``None``: the next free ones, in order) or update each record's row, then
     write its link and full-text rows (removed beforehand with :func:`remove_rows`).
 
@@ -125,13 +126,17 @@ def put_rows(connection: Connection, collection: str,
     :param departements: the départements of the records' territory fields, for the
         ``<collection>_departements`` rows; without it, each record's own ``departements``
         field (:func:`pmae.store.derived.with_departements`).
+    :param first: the rowid of the first inserted row, when the caller keeps them (else the
+        one after the collection's last).
     :returns: the first rowid given to an inserted row (the others follow it, in order)."""
     if not records:
         return 0
     sql = _statements(collection)
-    (next_rowid,) = connection.execute(
-        f"SELECT coalesce(max(rowid), 0) + 1 FROM {quote(collection)}").fetchone()
-    first = int(next_rowid)
+    if first is None:
+        (next_rowid,) = connection.execute(
+            f"SELECT coalesce(max(rowid), 0) + 1 FROM {quote(collection)}").fetchone()
+        first = int(next_rowid)
+    next_rowid = first
     inserts, updates, texts = [], [], []
     links: dict[str, list[tuple[int, str]]] = {field: [] for field in sql["links"]}
     places: tuple[str, ...] = ()
@@ -179,7 +184,9 @@ def put_rows(connection: Connection, collection: str,
             texts.append([rowid, *map(get, text_fields)])
     if places:
         links["departements"] = covered
-    if labels is not None:
+    if labels is not None and labels.gathering:
+        labels.gather(collection, inserts, links)
+    elif labels is not None:
         labels.add_columns(collection, [record for record, _, _ in records], links)
     connection.executemany(sql["insert"], inserts)
     connection.executemany(sql["update"], updates)
@@ -211,6 +218,11 @@ class Labels:
         self.connection = connection
         self.session = session
         self.known: dict[str, set[str]] = {}
+        #: The codes the rows use are gathered (:meth:`gather`), and written by
+        #: :meth:`write_gathered`: a bulk load on PostgreSQL, which sends no other statement
+        #: between its batches' copies.
+        self.gathering = False
+        self._gathered: dict[str, set[str]] = {}
         self.active: bool = getattr(connection, "writes_labels", True)
         if not self.active:
             return
@@ -247,7 +259,7 @@ class Labels:
             return
         used: dict[str, set[str]] = {table: set() for table in self.known}
         for collection in collections:
-            singles, lists = _labelled(collection)
+            singles, lists = labelled(collection)
             for name, table in singles:
                 used[table].update(code for (code,) in self.connection.execute(
                     f"SELECT DISTINCT {quote(name)} FROM {quote(collection)} "
@@ -256,6 +268,28 @@ class Labels:
                 used[table].update(code for (code,) in self.connection.execute(
                     f"SELECT DISTINCT code FROM {quote(link_table(collection, field))}"))
         self._write(used)
+
+    def gather(self, collection: str, rows: Sequence[Sequence[Any]],
+               links: Mapping[str, Sequence[tuple[int, str]]]) -> None:
+        """Gather the codes of ``collection``'s rows about to be inserted (rowid first, then
+        the columns :func:`put_rows` writes) and of their link rows, column by column."""
+        if not self.active:
+            return
+        singles, lists = labelled(collection)
+        found = self._gathered
+        for name, table in singles:
+            found.setdefault(table, set()).update(map(operator.itemgetter(_position(
+                collection, name)), rows))
+        for field, table in lists:
+            found.setdefault(table, set()).update(map(operator.itemgetter(1),
+                                                      links.get(field, ())))
+
+    def write_gathered(self) -> None:
+        """Write the labels of the codes gathered (:meth:`gather`), and stop gathering."""
+        self.gathering = False
+        gathered, self._gathered = self._gathered, {}
+        self._write({table: {code for code in gathered.get(table, ()) if code is not None}
+                     for table in self.known})
 
     def add_records(self, collection: str, records: Sequence[dict[str, Any]]) -> None:
         """:meth:`add` for records of one collection."""
@@ -272,7 +306,7 @@ class Labels:
         if not self.active:
             return
         found: dict[str, set[str | None]] = {table: set() for table in self.known}
-        singles, lists = _labelled(collection)
+        singles, lists = labelled(collection)
         get: Any = dict.get  # (mypy cannot pick one of its overloads for map)
         for name, table in singles:  # column by column, in C: a batch is thousands of rows
             found[table].update(map(get, records, itertools.repeat(name)))
@@ -284,7 +318,7 @@ class Labels:
     @staticmethod
     def _used(collection: str, records: Sequence[dict[str, Any]],
               used: dict[str, set[str]]) -> None:
-        singles, lists = _labelled(collection)
+        singles, lists = labelled(collection)
         for name, table in singles:
             used[table].update([value for record in records
                                 if (value := record.get(name)) is not None])
@@ -318,7 +352,14 @@ class Labels:
 
 
 @functools.cache
-def _labelled(collection: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+def _position(collection: str, name: str) -> int:
+    """Where the column ``name`` is in a row :func:`put_rows` inserts (after the rowid, the
+    id, source, visibility and recipients)."""
+    return 5 + [column for column, _ in COLUMNS[collection]].index(name)
+
+
+@functools.cache
+def labelled(collection: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """The single and the list fields of ``collection``'s rows that point to a label table."""
     singles = tuple((name, table) for name, table in COLUMNS[collection] if table)
     lists = tuple((field, table) for (owner, field), table in LINKS.items()

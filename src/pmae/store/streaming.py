@@ -151,6 +151,12 @@ def write_publication(connection: Connection, prepared: Prepared, *, session: Se
                        issues=prepared.issues, now=now)
 
     if not bulk:
+        if prepared.deferred is not None and not isinstance(connection, sqlite3.Connection):
+            from pmae.store import pg_bulk  # PostgreSQL: the administrator's first load
+            from pmae.store.pg_connection import PgConnection
+
+            assert isinstance(connection, PgConnection)
+            empty = pg_bulk.is_empty(connection) and pg_bulk.may_bulk_load(connection)
         return write()
     assert isinstance(connection, sqlite3.Connection)
     if not names.is_empty(connection):
@@ -187,6 +193,8 @@ class _Writer:
         self.labels = Labels(connection, session)
         #: The labels are written at the end (:meth:`Labels.add_stored`): a bulk load's.
         self.labels_after = False
+        #: The next rowid of each collection, kept here (every row added): a bulk load's.
+        self.rowids: dict[str, int] | None = None
         self.departements = Departements(session.territories)
         self.counts: dict[str, Counter[str]] = {name: Counter() for name in COLLECTIONS}
         #: Records read so far, by collection (a record's index in its collection).
@@ -195,7 +203,7 @@ class _Writer:
         self.backwards: list[Issue] = []
         marks = ", ".join("?" * len(carried))
         # A collection holding no record of these sources has nothing to compare with.
-        self.stored = {name for name in COLLECTIONS if connection.execute(
+        self.stored = {name for name in COLLECTIONS if carried and connection.execute(
             f"SELECT 1 FROM {quote(name)} WHERE source IN ({marks}) LIMIT 1",
             carried).fetchone()}
         #: (record, JSON text, None): rows to insert, until compared with the stored ones.
@@ -265,11 +273,16 @@ class _Writer:
                         [rowid for _, _, rowid in rows if rowid is not None], keep=True)
         first = put_rows(self.connection, collection, rows,
                          labels=None if self.labels_after else self.labels,
-                         departements=self.departements)
+                         departements=self.departements,
+                         first=None if self.rowids is None else self.rowids[collection])
+        if self.rowids is not None:
+            self.rowids[collection] = first + len(rows)
         if changes is None:
             # The rows just inserted hold the texts already: their versions are copied from
-            # them, in the same order, rather than sent again.
-            self.connection.execute(
+            # them, in the same order, rather than sent again (on PostgreSQL during a bulk
+            # load, by the server while the next batch is read: PgConnection.later).
+            later = getattr(self.connection, "later", self.connection.execute)
+            later(
                 f"INSERT INTO {self.versions} (id, collection, publication, change, record) "
                 f"SELECT id, ?, ?, 'added', record FROM {quote(collection)} WHERE rowid >= ? "
                 "ORDER BY rowid", (collection, self.number, first))
