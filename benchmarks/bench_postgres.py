@@ -9,9 +9,11 @@ Generates a JSON Lines bundle of one network (``pmae.synth``, seed 1, source
 ``reseau-bench``), then, in this process:
 
 - **validate**: ``session.validate_file`` of the bundle (what ``pmae validate`` does);
-- **publish**: the store made by the administrator (an empty database: the schema), the
-  network added as a role (``add_network``), then the bundle published **as that role** (COPY
-  through row-level security): its time against validate's (goal ≤ 2×);
+- **publish**: by the administrator, the first publication into the empty database, which
+  makes the store (``publish_into``: a bulk load, :mod:`pmae.store.pg_bulk`), then the network
+  added as a role (``add_network``); or, with ``--publisher network``, the store made by the
+  administrator (the schema), the network added, then the bundle published **as that role**
+  (COPY through row-level security): its time against validate's (goal ≤ 2×);
 
 then, still as the network's role, the questions of every day (medians of ``--repeat``):
 
@@ -129,11 +131,12 @@ def _cluster() -> tuple[Any, str]:
 
 
 def measure(url: str, associations: int, folder: Path, repeat: int,
-            publish_only: bool = False) -> None:
-    """Generate, validate, publish as a network, and time the questions (see the module)."""
+            publish_only: bool = False, publisher: str = "admin") -> None:
+    """Generate, validate, publish (as the administrator or as a network), and time the
+    questions (see the module)."""
     import pmae
     from pmae import synth
-    from pmae.store import open_store
+    from pmae.store import open_store, publish_into
     from pmae.store.networks import add_network, network_url
 
     session = pmae.make_session(load=[])
@@ -147,15 +150,26 @@ def measure(url: str, associations: int, folder: Path, repeat: int,
     assert report.ok, report.issues[:3]
     del report
     _line("validate (pmae validate, in process)", validate, extra=f"  cpu {validate_cpu:.1f} s")
-    with open_store(url, create=True, session=session):
-        pass  # the administrator makes the schema
-    role = add_network(url, SOURCE, role="pmae_bench")[0].role
-    network = network_url(url, role, None)
-    with open_store(network, session=session) as store:
+    if publisher == "admin":
+        # The administrator's first publication, which makes the store (docs/deployment.md):
+        # a bulk load (pmae.store.pg_bulk).
         cpu = time.process_time()
-        published, _ = _timed(lambda: store.publish(bundle))
+        published, _ = _timed(lambda: publish_into(url, bundle, session=session))
         cpu = time.process_time() - cpu
-    _line("publish as the network's role (RLS, COPY)", published, 2 * validate,
+        role = add_network(url, SOURCE, role="pmae_bench")[0].role
+        network = network_url(url, role, None)
+    else:
+        with open_store(url, create=True, session=session):
+            pass  # the administrator makes the schema
+        role = add_network(url, SOURCE, role="pmae_bench")[0].role
+        network = network_url(url, role, None)
+        with open_store(network, session=session) as store:
+            cpu = time.process_time()
+            published, _ = _timed(lambda: store.publish(bundle))
+            cpu = time.process_time() - cpu
+    label = ("publish as the administrator (first, bulk load)" if publisher == "admin"
+             else "publish as the network's role (RLS, COPY)")
+    _line(label, published, 2 * validate,
           f"  = {published / validate:.2f} × validate; this process's cpu {cpu:.1f} s "
           f"= {cpu / validate_cpu:.2f} ×, the server's not counted")
     if publish_only:
@@ -254,6 +268,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--publish-only", action="store_true",
                         help="validate and publish, without the questions")
+    parser.add_argument("--publisher", choices=("admin", "network"), default="admin",
+                        help="who publishes the bundle: the administrator, into the empty "
+                             "database (a bulk load; the default), or the network's role "
+                             "into the store the administrator made")
     options = parser.parse_args()
     if options.network is not None:
         if options.url is None:
@@ -267,7 +285,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             measure(url, options.associations, Path(folder), options.repeat,
-                    options.publish_only)
+                    options.publish_only, options.publisher)
     finally:
         if cluster is not None:
             cluster.close()

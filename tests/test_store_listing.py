@@ -30,6 +30,7 @@ from pmae.model import Bundle, Source
 from pmae.sample import load_sample, sample_bytes
 from pmae.sessions import make_session
 from pmae.store import SCHEMA_VERSION, ListingError, Store, open_store, upgrade
+from pmae.store.listing import fold
 
 CORE = make_session(load=[])
 
@@ -333,3 +334,11 @@ def test_a_need_placed_by_a_hidden_association_does_not_tell_where_it_is(
             "lma-ra:besoin"]
         assert store.needs(territory="reg:84", audience="public") == ()
         assert [n.id for n in store.needs(audience="public")] == ["lma-ra:besoin"]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8")))
+def test_fold_is_casefold_then_nfkd_without_combining_marks(text: str) -> None:
+    """fold()'s shortcuts (ASCII text lower-cased, combining marks dropped by one translate)
+    give what its definition gives."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    assert fold(text) == "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -137,14 +137,15 @@ def _one_pass(connection: Connection, file: str, *, session: Session,
 
     def moved(collection: str) -> None:
         """A bundle written collection by collection has given the last record of
-        ``collection``, likely: on PostgreSQL its tables' indexes are made now, by the server
-        while pmae reads on (more records of it would be indexed as they are written)."""
-        if indexes is None or not any(table in indexes.dropped
-                                      for table in pg_bulk.collection_tables(collection)):
+        ``collection``, likely: on PostgreSQL its tables' indexes are made now, and the
+        tables analysed, by the server while pmae reads on (more records of it would be
+        indexed as they are written)."""
+        tables = pg_bulk.collection_tables(collection)
+        if indexes is None or indexes.analysed.issuperset(tables):
             return
         assert isinstance(connection, PgConnection)
         writer.flush(collection)
-        indexes.build(pg_bulk.collection_tables(collection), connection.later)
+        indexes.build(tables, connection.later)
 
     # A bar sized for the two passes (validated, then read again) counts each byte twice.
     counted = None if progress is None else (lambda size: progress(2 * size))
