@@ -190,7 +190,12 @@ def _built_after(connection: Connection) -> Iterator[pg_bulk.Indexes | None]:
             yield None
         return
     assert isinstance(connection, PgConnection)
-    with pg_bulk.indexes_built_after(connection, pg_bulk.bulk_tables()) as indexes, \
+    # Dropping an index locks its table until the commit: a reader of a store that exists
+    # already would wait for the whole load (and fail after its lock timeout), where it read
+    # the empty store before. Only the tables made in this transaction, which nobody else
+    # sees, have their indexes made after their rows.
+    tables = pg_bulk.bulk_tables() if connection.made_now else []
+    with pg_bulk.indexes_built_after(connection, tables) as indexes, \
             pg_bulk.triggers_off(connection):
         yield indexes
 

@@ -13,12 +13,15 @@ SQLite store is (:mod:`pmae.store.one_pass`):
   <pmae.store.pg_connection.PgConnection.direct>`): the server inserts a batch while pmae reads
   the next one;
 - the secondary indexes dropped, and made again at the end (:func:`indexes_built_after`): one
-  sort each instead of a million insertions into a B-tree;
+  sort each instead of a million insertions into a B-tree; only in a store made in the same
+  transaction (:func:`pmae.store.postgres.publish_new`), since dropping an index locks its
+  table until the commit: a reader of a store that exists already would wait for the whole
+  load, and fail after its lock timeout;
 - the versions copied from the rows once the log holds the publication (``versions_after``).
 
 All of it in the publication's transaction: an invalid bundle, an error or a kill roll it
-back, indexes included. Dropping an index locks its table: a reader waits until the load is
-committed (then it reads the store as published), a publisher waits for the advisory lock.
+back, indexes included. A reader reads the store as it was until the load is committed (a
+store made by the load is not found until then); a publisher waits for the advisory lock.
 """
 
 from __future__ import annotations

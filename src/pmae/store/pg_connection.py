@@ -43,6 +43,10 @@ class PgConnection:
         self._writes_labels: bool | None = None
         #: The thread copying rows straight into the tables, during :meth:`copying`.
         self._copier: _Copier | None = None
+        #: The store's tables were made in the transaction running now
+        #: (:func:`pmae.store.postgres.publish_new`): nobody else sees them, a bulk load may
+        #: lock them (:func:`pmae.store.pg_bulk.indexes_built_after`).
+        self.made_now = False
 
     @property
     def writes_labels(self) -> bool:

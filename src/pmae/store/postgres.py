@@ -302,6 +302,7 @@ def publish_new(url: str, bundles: Sequence[Bundle | str | os.PathLike[str]], *,
             if _meta(connection) is not None:
                 return None
             _make(connection)
+            connection.made_now = True
             prepared = streaming.prepare_publication(bundles, session, progress=progress,
                                                      one_pass=True)
             return streaming.write_publication(connection, prepared, session=session,
