@@ -304,3 +304,96 @@ def test_a_reader_of_an_empty_store_during_the_first_load(tmp_path: Path, pg_url
     publishing.join()
     assert failed == []
     assert set(seen) <= {"0", repr(total)}
+
+
+def _in_threads(*calls: Any) -> list[BaseException]:
+    """Run each call in its own thread, all at once; the errors they raised."""
+    failed: list[BaseException] = []
+
+    def run(call: Any) -> None:
+        try:
+            call()
+        except BaseException as error:  # noqa: BLE001
+            failed.append(error)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failed
+
+
+def test_two_bulk_loads_at_once_in_one_process(tmp_path: Path, two_urls: list[str],
+                                               session: Any, small_batches: None) -> None:
+    """The first load ends first: the second's end must not leave the short interval."""
+    import sys
+    import time
+
+    from pmae.store.pg_connection import SWITCH_INTERVAL
+
+    interval = sys.getswitchinterval()
+    for url in two_urls:  # (two stores made at once race on the cluster's roles)
+        with open_store(url, create=True, session=session):
+            pass
+    small, large = tmp_path / "small", tmp_path / "large"
+    small.mkdir()
+    large.mkdir()
+    paths = [_bundle(small, associations=300), _bundle(large, associations=900)]
+    failed: list[BaseException] = []
+
+    def load(url: str, path: Path) -> None:
+        try:
+            publish_into(url, path, session=session, now=NOW)
+        except BaseException as error:  # noqa: BLE001
+            failed.append(error)
+
+    first = threading.Thread(target=load, args=(two_urls[0], paths[0]))
+    first.start()
+    while sys.getswitchinterval() > 2 * SWITCH_INTERVAL and first.is_alive():
+        time.sleep(0.001)
+    second = threading.Thread(target=load, args=(two_urls[1], paths[1]))
+    second.start()
+    first.join()
+    second.join()
+    assert failed == []
+    assert sys.getswitchinterval() == interval
+
+
+def test_two_first_publications_into_one_new_database(tmp_path: Path, pg_url: str,
+                                                      session: Any,
+                                                      small_batches: None) -> None:
+    path = _bundle(tmp_path, associations=300)
+    assert _in_threads(*(lambda: publish_into(pg_url, path, session=session, timeout=60)
+                         for _ in range(2))) == []
+    with open_store(pg_url, session=session) as store:
+        log = store.log()
+        # The second one changed nothing: not logged.
+        assert [(p.changes.added, p.changes.unchanged) for p in log] == [
+            (len(_lines(path)) - 1, 0)]
+        assert sum(store.counts().values()) == len(_lines(path)) - 1
+
+
+def test_a_network_publishes_while_the_admin_loads(tmp_path: Path, pg_url: str,
+                                                   session: Any, small_batches: None) -> None:
+    from pmae.store.networks import add_network, network_url
+
+    with open_store(pg_url, create=True, session=session):
+        pass
+    network = network_url(pg_url, add_network(pg_url, "reseau", role="pmae_bulk_review",
+                                              session=session)[0].role, None)
+    admin_bundle = _bundle(tmp_path, associations=300)
+    mine = tmp_path / "reseau.jsonl"
+    synth.write(mine, fmt="jsonl", associations=5, seed=4, source="reseau")
+    assert _in_threads(
+        lambda: publish_into(pg_url, admin_bundle, session=session, timeout=60),
+        lambda: publish_into(network, mine, session=session, timeout=60)) == []
+    # The network's next publication (one record more) gets rowids after every row.
+    synth.write(mine, fmt="jsonl", associations=6, seed=4, source="reseau")
+    publish_into(network, mine, session=session, timeout=60)
+    with psycopg.connect(pg_url, autocommit=True) as raw:
+        for collection, last in raw.execute("SELECT collection, last FROM store_rowids"):
+            assert raw.execute(f'SELECT max(rowid) FROM "{collection}"').fetchone()[0] == last
+    with open_store(pg_url, session=session) as store:
+        assert sum(store.counts().values()) == (
+            len(_lines(admin_bundle)) - 1 + len(_lines(mine)) - 1)

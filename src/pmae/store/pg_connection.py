@@ -31,6 +31,29 @@ UPSERT_ROWS = 100
 #: The interpreter's switch interval while a bulk load copies from its second thread (s).
 SWITCH_INTERVAL = 0.0002
 
+#: How many bulk loads of this process copy now, and the switch interval before the first:
+#: the interval is process-wide, and two loads at once (two stores) end in any order.
+_loads = [0, 0.0]
+_loads_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _short_switches() -> Iterator[None]:
+    """:data:`SWITCH_INTERVAL` until the last of the bulk loads running at once ends, then
+    the interval as it was before the first."""
+    with _loads_lock:
+        if not _loads[0]:
+            _loads[1] = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        _loads[0] += 1
+    try:
+        yield
+    finally:
+        with _loads_lock:
+            _loads[0] -= 1
+            if not _loads[0]:
+                sys.setswitchinterval(_loads[1])
+
 
 class PgConnection:
     """A psycopg connection running the store's statements (SQLite's dialect, translated)."""
@@ -129,13 +152,11 @@ class PgConnection:
         # The thread sends each batch in some hundreds of chunks, and needs the interpreter
         # back after each: with the default interval it waits up to 5 ms for it each time,
         # while the server waits for the data.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
         try:
-            yield
-            copier.drain()
+            with _short_switches():
+                yield
+                copier.drain()
         finally:
-            sys.setswitchinterval(interval)
             self._copier = None
             copier.close()
 
