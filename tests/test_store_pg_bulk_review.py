@@ -295,7 +295,7 @@ def test_a_reader_of_an_empty_store_during_the_first_load(tmp_path: Path, pg_url
     def publish() -> None:
         try:
             publish_into(pg_url, path, session=session, now=NOW, timeout=60)
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             failed.append(error)
 
     publishing = threading.Thread(target=publish)
@@ -313,7 +313,7 @@ def _in_threads(*calls: Any) -> list[BaseException]:
     def run(call: Any) -> None:
         try:
             call()
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             failed.append(error)
 
     threads = [threading.Thread(target=run, args=(call,)) for call in calls]
@@ -345,7 +345,7 @@ def test_two_bulk_loads_at_once_in_one_process(tmp_path: Path, two_urls: list[st
     def load(url: str, path: Path) -> None:
         try:
             publish_into(url, path, session=session, now=NOW)
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             failed.append(error)
 
     first = threading.Thread(target=load, args=(two_urls[0], paths[0]))
@@ -397,3 +397,70 @@ def test_a_network_publishes_while_the_admin_loads(tmp_path: Path, pg_url: str,
     with open_store(pg_url, session=session) as store:
         assert sum(store.counts().values()) == (
             len(_lines(admin_bundle)) - 1 + len(_lines(mine)) - 1)
+
+
+def _copying_seen(url: str, process: Any, deadline: float) -> bool:
+    """Wait until the server copies into the database of ``url`` (the load's copy thread)."""
+    import time
+
+    name = url.partition("@/")[2].partition("?")[0]
+    with psycopg.connect(url, autocommit=True) as raw:
+        while time.monotonic() < deadline and process.poll() is None:
+            if raw.execute("SELECT 1 FROM pg_stat_activity WHERE datname = %s AND query LIKE "
+                           "'COPY %%' AND pid <> pg_backend_pid()", (name,)).fetchone():
+                return True
+            time.sleep(0.002)
+    return False
+
+
+def _pmae_publish(path: Path, url: str) -> Any:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "pmae.cli", "publish", str(path), "--db", url],
+        env={**os.environ, "PMAE_LOAD_PLUGINS": ""}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGINT"])
+def test_a_first_load_killed_or_interrupted_while_copying(tmp_path: Path, postgres: Any,
+                                                          signal_name: str) -> None:
+    import random
+    import signal
+    import time
+
+    path = tmp_path / "b.jsonl"
+    synth.write(path, fmt="jsonl", associations=3000, seed=5)
+    rng = random.Random(7)
+    interrupted = 0
+    for made in (False, True):
+        url = new_database(postgres)
+        try:
+            if made:
+                with open_store(url, create=True, session=make_session(load=[])):
+                    pass
+            before = _state(url) if made else None
+            process = _pmae_publish(path, url)
+            if _copying_seen(url, process, time.monotonic() + 60):
+                time.sleep(rng.uniform(0, 0.5))
+            process.send_signal(getattr(signal, signal_name))
+            _, error = process.communicate(timeout=60)
+            if process.returncode == 0:
+                continue  # published before the signal
+            interrupted += 1
+            if signal_name == "SIGINT":
+                assert process.returncode == 130, error
+                assert "Traceback" not in error
+            if made:
+                assert _state(url) == before
+            else:
+                assert _tables(url) == []
+            # The next publication is not kept waiting.
+            publish_into(url, path, session=make_session(load=[]), timeout=30)
+        finally:
+            drop_database(postgres, url)
+    assert interrupted
