@@ -333,7 +333,7 @@ def test_two_bulk_loads_at_once_in_one_process(tmp_path: Path, two_urls: list[st
     from pmae.store.pg_connection import SWITCH_INTERVAL
 
     interval = sys.getswitchinterval()
-    for url in two_urls:  # (two stores made at once race on the cluster's roles)
+    for url in two_urls:  # (made first: each load is of an empty store)
         with open_store(url, create=True, session=session):
             pass
     small, large = tmp_path / "small", tmp_path / "large"
@@ -464,3 +464,30 @@ def test_a_first_load_killed_or_interrupted_while_copying(tmp_path: Path, postgr
         finally:
             drop_database(postgres, url)
     assert interrupted
+
+
+def test_another_store_of_the_cluster_is_made_while_a_first_load_runs(
+        tmp_path: Path, two_urls: list[str], session: Any, small_batches: None,
+        postgres: Any) -> None:
+    """The store's role for the public (cluster-wide) was made in the load's transaction: a
+    store made meanwhile in another database of the cluster waited for the whole load on it,
+    then failed (its lock timeout, or the role made by the load)."""
+    import subprocess
+    import sys
+    import time
+
+    loading, other = two_urls
+    # As in a cluster without a store yet (the role is the cluster's: other tests made it).
+    with psycopg.connect(postgres.url(), autocommit=True) as raw:
+        raw.execute("DROP ROLE IF EXISTS pmae_public")
+    path = _bundle(tmp_path, associations=1200)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pmae.cli", "publish", str(path), "--db", loading],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _copying_seen(loading, process, time.monotonic() + 60)
+        with open_store(other, create=True, session=session, timeout=1):
+            pass
+    finally:
+        _, error = process.communicate(timeout=120)
+    assert process.returncode == 0, error

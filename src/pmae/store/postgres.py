@@ -256,6 +256,7 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
         with errors(name, url):
             meta = _meta(connection)
             if meta is None and create:
+                _public_role(connection)
                 with transaction(connection):
                     if _meta(connection) is None:  # another publisher may have been first
                         _make(connection)
@@ -278,6 +279,18 @@ def connect(url: str, *, create: bool = False, timeout: float = 5.0,
     return connection
 
 
+def _public_role(connection: PgConnection) -> None:
+    """Make the role of the public, which every store of the cluster shares, if there is none,
+    in a transaction of its own (before the store's): made in a first publication's, it kept
+    any other store made meanwhile in the cluster waiting for the whole load on the role's
+    row, then failing (its lock timeout, or the role made by then); two stores made at once
+    would both make it (one fails)."""
+    connection.raw.execute(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PUBLIC_ROLE}') "
+        f"THEN CREATE ROLE {PUBLIC_ROLE} NOLOGIN; END IF; "
+        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")
+
+
 def _make(connection: PgConnection) -> None:
     """Make the store's schema in the empty database (inside a transaction)."""
     _migrate(connection, 0)
@@ -298,6 +311,10 @@ def publish_new(url: str, bundles: Sequence[Bundle | str | os.PathLike[str]], *,
 
     connection = _raw(url, timeout)
     try:
+        with errors(connection.name, url):
+            if _meta(connection) is not None:
+                return None
+            _public_role(connection)
         with errors(connection.name, url), transaction(connection):
             if _meta(connection) is not None:
                 return None
