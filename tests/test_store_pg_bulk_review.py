@@ -287,11 +287,13 @@ def _reads_while(url: str, publishing: threading.Thread, session: Any, *,
     return seen
 
 
-def test_a_reader_of_an_empty_store_during_the_first_load(tmp_path: Path, pg_url: str,
-                                                          session: Any,
-                                                          small_batches: None) -> None:
-    with open_store(pg_url, create=True, session=session):
-        pass
+@pytest.mark.parametrize("made", [False, True])
+def test_a_reader_during_the_first_load(tmp_path: Path, pg_url: str, session: Any,
+                                        small_batches: None, made: bool) -> None:
+    """A reader of an empty store sees it empty, then whole; of a new database, no store."""
+    if made:
+        with open_store(pg_url, create=True, session=session):
+            pass
     path = _bundle(tmp_path, associations=600)
     total = len(_lines(path)) - 1
     failed: list[BaseException] = []
@@ -307,7 +309,7 @@ def test_a_reader_of_an_empty_store_during_the_first_load(tmp_path: Path, pg_url
     seen = _reads_while(pg_url, publishing, session, timeout=0.2)
     publishing.join()
     assert failed == []
-    assert set(seen) <= {"0", repr(total)}
+    assert set(seen) <= {"0" if made else "none", repr(total)}
 
 
 def _in_threads(*calls: Any) -> list[BaseException]:
@@ -495,3 +497,18 @@ def test_another_store_of_the_cluster_is_made_while_a_first_load_runs(
     finally:
         _, error = process.communicate(timeout=120)
     assert process.returncode == 0, error
+
+
+def test_a_merged_bundle_of_two_sources(tmp_path: Path, two_urls: list[str],
+                                        session: Any) -> None:
+    import subprocess
+    import sys
+
+    inputs = []
+    for slug, seed in (("nord", 1), ("sud", 2)):
+        inputs.append(tmp_path / f"{slug}.jsonl")
+        synth.write(inputs[-1], fmt="jsonl", associations=8, seed=seed, source=slug)
+    merged = tmp_path / "merged.jsonl"
+    subprocess.run([sys.executable, "-m", "pmae.cli", "merge", *map(str, inputs), "-o",
+                    str(merged)], check=True, capture_output=True)
+    _compare(merged, two_urls, session)
