@@ -392,10 +392,12 @@ class PgStore(Store):
 
     def _loads_in_one_pass(self) -> bool:
         """The store holds no record and this role may load it in bulk (the administrator:
-        :mod:`pmae.store.pg_bulk`); checked again inside the publication's transaction."""
+        :mod:`pmae.store.pg_bulk`); checked again inside the publication's transaction. The
+        role first: a network's role reads the tables through row-level security, and finding
+        no row it may read scans every one."""
         from pmae.store import pg_bulk
 
-        return pg_bulk.is_empty(self._pg) and pg_bulk.may_bulk_load(self._pg)
+        return pg_bulk.may_bulk_load(self._pg) and pg_bulk.is_empty(self._pg)
 
     def _write(self, prepared: streaming.Prepared, now: dt.datetime | None,
                progress: Progress | None = None) -> PublicationResult:

@@ -156,7 +156,7 @@ def write_publication(connection: Connection, prepared: Prepared, *, session: Se
             from pmae.store.pg_connection import PgConnection
 
             assert isinstance(connection, PgConnection)
-            empty = pg_bulk.is_empty(connection) and pg_bulk.may_bulk_load(connection)
+            empty = pg_bulk.may_bulk_load(connection) and pg_bulk.is_empty(connection)
         return write()
     assert isinstance(connection, sqlite3.Connection)
     if not names.is_empty(connection):
