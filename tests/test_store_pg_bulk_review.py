@@ -512,3 +512,13 @@ def test_a_merged_bundle_of_two_sources(tmp_path: Path, two_urls: list[str],
     subprocess.run([sys.executable, "-m", "pmae.cli", "merge", *map(str, inputs), "-o",
                     str(merged)], check=True, capture_output=True)
     _compare(merged, two_urls, session)
+
+
+def test_two_stores_made_at_once_in_one_cluster(tmp_path: Path, two_urls: list[str],
+                                                session: Any, postgres: Any) -> None:
+    """Both make the role of the public, which the cluster's stores share: one made it."""
+    with psycopg.connect(postgres.url(), autocommit=True) as raw:
+        raw.execute("DROP ROLE IF EXISTS pmae_public")
+    path = _bundle(tmp_path, associations=20)
+    assert _in_threads(*(lambda url=url: publish_into(url, path, session=session, timeout=30)
+                         for url in two_urls)) == []
