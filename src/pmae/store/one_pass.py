@@ -194,8 +194,8 @@ def _built_after(connection: Connection) -> Iterator[pg_bulk.Indexes | None]:
     # already would wait for the whole load (and fail after its lock timeout), where it read
     # the empty store before. Only the tables made in this transaction, which nobody else
     # sees, have their indexes made after their rows.
-    tables = pg_bulk.bulk_tables() if connection.made_now else []
-    with pg_bulk.indexes_built_after(connection, tables) as indexes, \
+    with pg_bulk.indexes_built_after(connection, pg_bulk.bulk_tables(),
+                                     drop=connection.made_now) as indexes, \
             pg_bulk.triggers_off(connection):
         yield indexes
 

@@ -68,7 +68,8 @@ def bulk_tables() -> list[str]:
 class Indexes:
     """The indexes a bulk load dropped, by table, until they are made again."""
 
-    def __init__(self, connection: PgConnection, tables: Sequence[str]) -> None:
+    def __init__(self, connection: PgConnection, tables: Sequence[str], *,
+                 drop: bool = True) -> None:
         self.connection = connection
         #: Each table's indexes not made again yet: their definitions.
         self.dropped: dict[str, list[str]] = {}
@@ -81,7 +82,7 @@ class Indexes:
             "JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace "
             "WHERE n.nspname = 'public' AND t.relname = ANY(%s) AND NOT EXISTS ("
             "SELECT 1 FROM pg_catalog.pg_constraint AS c WHERE c.conindid = i.indexrelid) "
-            "ORDER BY i.indexrelid", (list(tables),)).fetchall()
+            "ORDER BY i.indexrelid", (list(tables) if drop else [],)).fetchall()
         for table, name, definition in found:
             connection.raw.execute(f"DROP INDEX {name}")
             self.dropped.setdefault(table, []).append(definition)
@@ -105,13 +106,16 @@ class Indexes:
 
 
 @contextlib.contextmanager
-def indexes_built_after(connection: PgConnection, tables: Sequence[str]) -> Iterator[Indexes]:
+def indexes_built_after(connection: PgConnection, tables: Sequence[str], *,
+                        drop: bool = True) -> Iterator[Indexes]:
     """Drop the indexes of ``tables`` that back no constraint (a primary key or a unique one
     stays: they check the load), and make them again, with their definition, when the block
     is done (those :meth:`Indexes.build` did not make before), the tables analysed. Inside
     the publication's transaction: not on the way out by an exception, since the rollback
-    that must follow restores them."""
-    indexes = Indexes(connection, tables)
+    that must follow restores them. ``drop`` false: the indexes are kept (a store that
+    exists already: dropping an index locks its table until the commit, which a reader would
+    wait for), the tables analysed all the same."""
+    indexes = Indexes(connection, tables, drop=drop)
     yield indexes
     indexes.build(tables)
 
