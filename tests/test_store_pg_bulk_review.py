@@ -472,19 +472,22 @@ def test_a_first_load_killed_or_interrupted_while_copying(tmp_path: Path, postgr
     assert interrupted
 
 
-def _without_public_role(postgres: Any) -> None:
-    """The cluster as before its first store: without the role of the public (the cluster's:
-    other tests made it)."""
-    with psycopg.connect(postgres.url(), autocommit=True) as raw:
-        try:
-            raw.execute("DROP ROLE IF EXISTS pmae_public")
-        except psycopg.errors.DependentObjectsStillExist:
-            pytest.skip("a store of another test, still there, uses the role of the public")
+@pytest.fixture
+def fresh_urls(postgres: Any) -> Any:
+    """Two new databases of a cluster of their own, as before its first store: without the
+    role of the public, which the session's cluster's stores share (started for the test,
+    then deleted)."""
+    import pg_cluster
+
+    cluster = pg_cluster.start()
+    try:
+        yield [new_database(cluster), new_database(cluster)]
+    finally:
+        cluster.close()
 
 
 def test_another_store_of_the_cluster_is_made_while_a_first_load_runs(
-        tmp_path: Path, two_urls: list[str], session: Any, small_batches: None,
-        postgres: Any) -> None:
+        tmp_path: Path, fresh_urls: list[str], session: Any, small_batches: None) -> None:
     """The store's role for the public (cluster-wide) was made in the load's transaction: a
     store made meanwhile in another database of the cluster waited for the whole load on it,
     then failed (its lock timeout, or the role made by the load)."""
@@ -492,8 +495,7 @@ def test_another_store_of_the_cluster_is_made_while_a_first_load_runs(
     import sys
     import time
 
-    loading, other = two_urls
-    _without_public_role(postgres)
+    loading, other = fresh_urls
     path = _bundle(tmp_path, associations=1200)
     process = subprocess.Popen(
         [sys.executable, "-m", "pmae.cli", "publish", str(path), "--db", loading],
@@ -522,10 +524,9 @@ def test_a_merged_bundle_of_two_sources(tmp_path: Path, two_urls: list[str],
     _compare(merged, two_urls, session)
 
 
-def test_two_stores_made_at_once_in_one_cluster(tmp_path: Path, two_urls: list[str],
-                                                session: Any, postgres: Any) -> None:
+def test_two_stores_made_at_once_in_one_cluster(tmp_path: Path, fresh_urls: list[str],
+                                                session: Any) -> None:
     """Both make the role of the public, which the cluster's stores share: one made it."""
-    _without_public_role(postgres)
     path = _bundle(tmp_path, associations=20)
     assert _in_threads(*(lambda url=url: publish_into(url, path, session=session, timeout=30)
-                         for url in two_urls)) == []
+                         for url in fresh_urls)) == []

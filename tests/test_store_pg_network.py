@@ -237,7 +237,11 @@ def test_no_command_prints_the_password_of_its_url(shared: dict[str, str], monke
     hidden = a.replace(SECRET, "***")
     bad = folder / "bad.json"
     bad.write_text("{}")
-    again = folder / "a-gap.json"
+    # Another bundle of A's (written here: another test's file may be on another worker).
+    document = _renamed("reseau-a")
+    document["associations"][0]["commune"] = "com:05061"
+    again = folder / "a-again.json"
+    again.write_bytes(orjson.dumps(document))
     runs = {
         "publish": (_run("publish", str(folder / "a.json"), "--db", a), hidden),
         "publish again": (_run("publish", str(again), "--db", a), hidden),
