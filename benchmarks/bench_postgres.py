@@ -31,8 +31,11 @@ store already published (``--whole`` also reads whole records, as before the lig
 Orientation, coverage's read and the needs' read also print their CPU seconds, this process's
 and the server's (from ``/proc``), which a loaded machine changes much less than wall times.
 
-National figures (``nat.jsonl``: 150,000 associations, 1,260,000 records, published once as
-the network ``synth``; load 2 to 5): the publication 215.8 s wall (62.8 s of pmae's CPU, 60.3
+National figures, the administrator's first publication (a bulk load, see
+docs/deployment.md "Scale"): 55.5 to 63.8 s wall against 27.3 to 28.9 s for ``pmae validate``
+(1.92 × to 2.34 ×; measured with ``benchmarks/bench_store.py --db postgresql://…``, each a
+command). As the network (``--publisher network``: ``nat.jsonl``: 150,000 associations,
+1,260,000 records, published once as the network ``synth``; load 2 to 5): the publication 215.8 s wall (62.8 s of pmae's CPU, 60.3
 s of the server's; validation 37.4 s wall, 24.6 s CPU) before the versions' check per
 statement, 271.1 s wall after it under a heavier load (69.2 + 62.3 s CPU; validation 34.9 s
 wall, 22.6 s CPU): 5.8 × validation in CPU, against the goal of 2 ×; 907.6 s wall before
