@@ -271,18 +271,24 @@ class Labels:
 
     def gather(self, collection: str, rows: Sequence[Sequence[Any]],
                links: Mapping[str, Sequence[tuple[int, str]]]) -> None:
-        """Gather the codes of ``collection``'s rows about to be inserted (rowid first, then
-        the columns :func:`put_rows` writes) and of their link rows, column by column."""
+        """Gather the territories of ``collection``'s rows about to be inserted (rowid first,
+        then the columns :func:`put_rows` writes) and of their link rows, column by column.
+
+        The codes of vocabulary fields are not gathered: the rows are those of records
+        validated (a bulk load writes nothing of a bundle found invalid), and validation
+        refuses a code its vocabulary lacks (``unknown-code``, :mod:`pmae.io.checks`), so each
+        is one of the terms written when the publication began (a national bundle: ten
+        million codes looked at for none)."""
         if not self.active:
             return
         singles, lists = labelled(collection)
-        found = self._gathered
+        found = self._gathered.setdefault("territories", set())
         for name, table in singles:
-            found.setdefault(table, set()).update(map(operator.itemgetter(_position(
-                collection, name)), rows))
+            if table == "territories":
+                found.update(map(operator.itemgetter(_position(collection, name)), rows))
         for field, table in lists:
-            found.setdefault(table, set()).update(map(operator.itemgetter(1),
-                                                      links.get(field, ())))
+            if table == "territories":
+                found.update(map(operator.itemgetter(1), links.get(field, ())))
 
     def write_gathered(self) -> None:
         """Write the labels of the codes gathered (:meth:`gather`), and stop gathering."""
