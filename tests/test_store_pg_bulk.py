@@ -156,27 +156,42 @@ def test_an_invalid_bundle_leaves_a_new_database_empty(
     assert _sql(pg_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
 
 
+@pytest.mark.parametrize("where", ["copy", "staged"])
 def test_an_error_in_the_copying_thread_reaches_the_caller_and_nothing_is_written(
-        pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A copy refused by the server (here a row the store's check refuses) is raised where
-    pmae sends its next statement: the publication fails with the server's reason, the new
-    database is left empty, and the thread has ended."""
+        pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """A statement the server refuses (a link row without code, copied; a need without id,
+    made by the server from its text) is raised where pmae sends its next statement:
+    the publication fails with the server's reason, the new database is left empty, and the
+    thread has ended."""
     bundle = tmp_path / "bundle.jsonl"
     synth.write(bundle, fmt="jsonl", associations=60, seed=4)
-    real = PgConnection.executemany
+    if where == "copy":
+        real = PgConnection.executemany
 
-    def spoiled(self: PgConnection, sql: str, parameters: Any, /) -> None:
-        rows = [list(row) for row in parameters]
-        if sql.startswith('INSERT INTO "needs"') and rows:
-            rows[-1][2] = "autre"  # source is not the id's: the CHECK refuses it
-        real(self, sql, rows)
+        def spoiled(self: PgConnection, sql: str, parameters: Any, /) -> None:
+            rows = [list(row) for row in parameters]
+            if sql.startswith('INSERT OR IGNORE INTO "offers_themes"') and rows:
+                rows[-1][1] = None  # a link row without code: NOT NULL refuses it
+            real(self, sql, rows)
 
-    monkeypatch.setattr(PgConnection, "executemany", spoiled)
+        monkeypatch.setattr(PgConnection, "executemany", spoiled)
+        reason = 'null value in column "code" of relation "offers_themes"'
+    else:
+        real_insert = pg_bulk.Staging.insert
+
+        def spoiled_insert(self: pg_bulk.Staging, collection: str, rows: Any,
+                           first: int) -> None:
+            if collection == "needs":
+                rows = [*rows[:-1], (rows[-1][0], '{"theme": "gouvernance"}', None)]
+            real_insert(self, collection, rows, first)
+
+        monkeypatch.setattr(pg_bulk.Staging, "insert", spoiled_insert)
+        reason = 'null value in column "id"'
     monkeypatch.setattr(streaming, "PG_BATCH", 30)
     import threading
 
     before = {thread.name for thread in threading.enumerate()}
-    with pytest.raises(StoreError, match="needs_source_of_id"):
+    with pytest.raises(StoreError, match=reason):
         publish_into(pg_url, bundle, session=CORE, now=NOW)
     assert "pmae-copy" not in {thread.name for thread in threading.enumerate()} - before
     assert _sql(pg_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
@@ -249,6 +264,42 @@ def test_text_that_copy_must_escape_reads_back_as_published(
         assert orjson.loads(found[1])["description"] == value["offers"]["description"]
         assert [offer.id for offer in store.offers(text="guillemets ete")] == [
             value["offers"]["id"]]
+
+
+def test_the_server_takes_each_column_from_the_text_as_a_row_would_hold_it(
+        two_urls: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk load's columns are taken by the server from each record's JSON text
+    (:class:`pmae.store.pg_bulk.Staging`): numbers of a JSON number column as written
+    (``1e-7``, not JSONB's ``0.0000001``), integers, absent and present visibilities and
+    recipients, text that JSON escapes, accents and emoji in columns, a place named twice."""
+    bundle = _sample_lines(tmp_path)
+    lines = bundle.read_bytes().splitlines(keepends=True)
+    needs = [at for at, line in enumerate(lines) if line.startswith(b'{"needs"')]
+    associations = [at for at, line in enumerate(lines) if line.startswith(b'{"associations"')]
+    assert len(needs) >= 4 and len(associations) >= 2
+    for at, intensity in zip(needs, [1e-07, 2.5, 3, 123456.789], strict=False):
+        value = orjson.loads(lines[at])
+        value["needs"]["intensity"] = intensity
+        lines[at] = orjson.dumps(value) + b"\n"
+    value = orjson.loads(lines[needs[0]])
+    value["needs"].pop("visibility", None)
+    value["needs"].pop("recipients", None)
+    lines[needs[0]] = orjson.dumps(value) + b"\n"
+    value = orjson.loads(lines[associations[0]])
+    value["associations"]["name"] = 'Les « Amis » du \\ quai\t"Nord" 🎻, l\'été'
+    value["associations"]["visibility"] = "restricted"
+    value["associations"]["recipients"] = ["rhone-alpes", "uriopss"]
+    lines[associations[0]] = orjson.dumps(value) + b"\n"
+    bundle.write_bytes(b"".join(lines))
+    report = CORE.validate_file(bundle)
+    assert report.ok, [issue.message for issue in report.issues if issue.severity == "error"]
+    monkeypatch.setattr(streaming, "PG_BATCH", 3)
+    bulk, ordinary = two_urls
+    _publish(bulk, bundle, bulk=True, monkeypatch=monkeypatch)
+    _publish(ordinary, bundle, bulk=False, monkeypatch=monkeypatch)
+    assert _contents(bulk) == _contents(ordinary)
+    assert {"1e-7", "2.5", "123456.789"} <= {row[0] for row in _sql(
+        bulk, "SELECT intensity FROM needs WHERE intensity IS NOT NULL")}
 
 
 def _backends_gone(admin_url: str, url: str) -> None:

@@ -119,9 +119,12 @@ def _one_pass(connection: Connection, file: str, *, session: Session,
     read = _identity(file)
     writer = _Writer(connection, session, number, (), file, "versions")
     if pg:
-        # The codes the rows use are gathered as they are written, their labels written at
-        # the end: no other statement between the batches' copies.
-        writer.labels.gathering = True
+        # Each batch's rows made by the server from the records' texts; the territories
+        # they name gathered as they are sent, labelled at the end: no other statement
+        # between the batches.
+        assert isinstance(connection, PgConnection)
+        writer.staging = pg_bulk.Staging(connection, writer.departements, writer.labels,
+                                         versions=writer.versions, publication=number)
     else:
         # The foreign keys are checked at the end (a bulk load): the labels the rows point
         # to are written then, from the rows' distinct codes.

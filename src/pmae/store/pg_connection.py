@@ -97,6 +97,14 @@ class PgConnection:
             return
         self._copier.put(*translate(sql, parameters), copy=False)
 
+    def later_native(self, statement: str, parameters: Any = None) -> None:
+        """:meth:`later` of a statement in PostgreSQL's own dialect (psycopg's
+        placeholders), not translated."""
+        if self._copier is None:
+            self.raw.execute(statement, parameters)
+            return
+        self._copier.put(statement, parameters, copy=False)
+
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> None:
         """Run one statement for each row; an ``INSERT … VALUES`` is one ``COPY``."""
         rows: list[Any] = (list(parameters) if not converts(sql)

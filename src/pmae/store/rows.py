@@ -184,9 +184,7 @@ def put_rows(connection: Connection, collection: str,
             texts.append([rowid, *map(get, text_fields)])
     if places:
         links["departements"] = covered
-    if labels is not None and labels.gathering:
-        labels.gather(collection, inserts, links)
-    elif labels is not None:
+    if labels is not None:
         labels.add_columns(collection, [record for record, _, _ in records], links)
     connection.executemany(sql["insert"], inserts)
     connection.executemany(sql["update"], updates)
@@ -218,10 +216,9 @@ class Labels:
         self.connection = connection
         self.session = session
         self.known: dict[str, set[str]] = {}
-        #: The codes the rows use are gathered (:meth:`gather`), and written by
-        #: :meth:`write_gathered`: a bulk load on PostgreSQL, which sends no other statement
-        #: between its batches' copies.
-        self.gathering = False
+        #: The territories a bulk load's records name (:meth:`gather_records`), labelled by
+        #: :meth:`write_gathered` at its end: on PostgreSQL, which sends no other statement
+        #: between its batches.
         self._gathered: dict[str, set[str]] = {}
         self.active: bool = getattr(connection, "writes_labels", True)
         if not self.active:
@@ -269,30 +266,37 @@ class Labels:
                     f"SELECT DISTINCT code FROM {quote(link_table(collection, field))}"))
         self._write(used)
 
-    def gather(self, collection: str, rows: Sequence[Sequence[Any]],
-               links: Mapping[str, Sequence[tuple[int, str]]]) -> None:
-        """Gather the territories of ``collection``'s rows about to be inserted (rowid first,
-        then the columns :func:`put_rows` writes) and of their link rows, column by column.
+    def gather_records(self, collection: str, records: Sequence[dict[str, Any]],
+                       links: Mapping[str, Sequence[tuple[int, str]]],
+                       places: Mapping[str, Sequence[str]]) -> None:
+        """Gather the territories the records of ``collection`` about to be inserted name
+        (their labels written by :meth:`write_gathered`): ``links``, the link rows of their
+        list fields; ``places``, the départements of the places they name that were not
+        gathered before.
 
-        The codes of vocabulary fields are not gathered: the rows are those of records
-        validated (a bulk load writes nothing of a bundle found invalid), and validation
-        refuses a code its vocabulary lacks (``unknown-code``, :mod:`pmae.io.checks`), so each
-        is one of the terms written when the publication began (a national bundle: ten
-        million codes looked at for none)."""
+        The codes of vocabulary fields are not gathered: the records are validated (a bulk
+        load writes nothing of a bundle found invalid), and validation refuses a code its
+        vocabulary lacks (``unknown-code``, :mod:`pmae.io.checks`), so each is one of the
+        terms written when the publication began (a national bundle: ten million codes
+        looked at for none)."""
         if not self.active:
             return
         singles, lists = labelled(collection)
         found = self._gathered.setdefault("territories", set())
         for name, table in singles:
             if table == "territories":
-                found.update(map(operator.itemgetter(_position(collection, name)), rows))
+                found.update(filter(None, [record.get(name) for record in records]))
         for field, table in lists:
-            if table == "territories":
+            if table != "territories":
+                continue
+            if field == "departements":
+                for covered in places.values():
+                    found.update(covered)
+            else:
                 found.update(map(operator.itemgetter(1), links.get(field, ())))
 
     def write_gathered(self) -> None:
-        """Write the labels of the codes gathered (:meth:`gather`), and stop gathering."""
-        self.gathering = False
+        """Write the labels of the territories gathered (:meth:`gather_records`)."""
         gathered, self._gathered = self._gathered, {}
         self._write({table: {code for code in gathered.get(table, ()) if code is not None}
                      for table in self.known})
@@ -355,13 +359,6 @@ class Labels:
             "INSERT INTO territories (code, level, name, parent) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent",
             places)
-
-
-@functools.cache
-def _position(collection: str, name: str) -> int:
-    """Where the column ``name`` is in a row :func:`put_rows` inserts (after the rowid, the
-    id, source, visibility and recipients)."""
-    return 5 + [column for column, _ in COLUMNS[collection]].index(name)
 
 
 @functools.cache

@@ -50,6 +50,7 @@ from pmae.store.schema import DEPARTEMENTS, LINKS, link_table, quote
 
 if TYPE_CHECKING:
     from pmae.sessions import Session
+    from pmae.store.pg_bulk import Staging
 
 __all__ = ["BATCH", "Prepared", "prepare_publication", "publish_scanned", "scan",
            "streamable", "write_publication"]
@@ -195,6 +196,9 @@ class _Writer:
         self.labels_after = False
         #: The next rowid of each collection, kept here (every row added): a bulk load's.
         self.rowids: dict[str, int] | None = None
+        #: The rows of added records made by the server from their texts (a bulk load's on
+        #: PostgreSQL: :class:`pmae.store.pg_bulk.Staging`).
+        self.staging: Staging | None = None
         self.departements = Departements(session.territories)
         self.counts: dict[str, Counter[str]] = {name: Counter() for name in COLLECTIONS}
         #: Records read so far, by collection (a record's index in its collection).
@@ -271,6 +275,11 @@ class _Writer:
         if changes is not None:
             remove_rows(self.connection, collection,
                         [rowid for _, _, rowid in rows if rowid is not None], keep=True)
+        if changes is None and self.staging is not None and self.rowids is not None:
+            # Rows, versions and all made by the server from the texts (a bulk load's).
+            self.staging.insert(collection, rows, self.rowids[collection])
+            self.rowids[collection] += len(rows)
+            return
         first = put_rows(self.connection, collection, rows,
                          labels=None if self.labels_after else self.labels,
                          departements=self.departements,
