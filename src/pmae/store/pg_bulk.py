@@ -146,9 +146,8 @@ class Staging:
         later(insert, {
             "first": first, "collection": collection, "publication": self.publication,
             "texts": "\n".join([text for _, text, _ in rows]),
-            "recipients": "\n".join(["" if found is None else dumps(found).decode()
-                                     for found in [record.get("recipients")
-                                                   for record in records]])})
+            # One JSON array (orjson's text, each element's read back as written).
+            "recipients": dumps([record.get("recipients") for record in records]).decode()})
         for field, found in links.items():
             self.connection.executemany(sql["links"][field][0], found)
         if sql["fts"]:
@@ -162,15 +161,16 @@ class Staging:
 def _statements(collection: str, versions: str) -> tuple[str, str | None]:
     """The statement inserting a batch of ``collection``'s rows from their texts, with their
     versions (and their départements when its places are columns); its parameters: the
-    first rowid, the collection, the publication, the texts and the recipients' texts, each
-    joined by newlines. Then the statement inserting the batch's départements from the link
-    rows of its places (its parameter: the first rowid), or ``None``."""
+    first rowid, the collection, the publication, the texts joined by newlines and the
+    recipients as one JSON array. Then the statement inserting the batch's départements from
+    the link rows of its places (its parameter: the first rowid), or ``None``."""
     columns = ["id", "source", "visibility", "recipients",
                *(name for name, _ in COLUMNS[collection]), "record"]
     values = {"id": "j.d->>'id'", "source": "pg_catalog.split_part(j.d->>'id', ':', 1)",
               "visibility": f"coalesce(j.d->>'visibility', "
                             f"{_literal(DEFAULT_VISIBILITY[collection])})",
-              "recipients": "coalesce(nullif(s.recipients, ''), '[]')", "record": "s.record"}
+              "recipients": "CASE WHEN pg_catalog.json_typeof(s.recipients) = 'null' "
+                            "THEN '[]' ELSE s.recipients::text END", "record": "s.record"}
     for name, _ in COLUMNS[collection]:
         field = _literal(name)
         if name in JSON_NUMBER_COLUMNS:  # the number's text as written (JSONB rewrites it)
@@ -190,7 +190,7 @@ def _statements(collection: str, versions: str) -> tuple[str, str | None]:
         f"{', '.join(map(quote, columns))}) "
         f"SELECT %(first)b + s.n - 1, {', '.join(values[name] for name in columns)} "
         "FROM ROWS FROM (pg_catalog.string_to_table(%(texts)b::text, E'\\n'), "
-        "pg_catalog.string_to_table(%(recipients)b::text, E'\\n')) "
+        "pg_catalog.json_array_elements(%(recipients)b::pg_catalog.json)) "
         "WITH ORDINALITY AS s(record, recipients, n) "
         "CROSS JOIN LATERAL (SELECT public.pmae_jsonb(s.record) AS d OFFSET 0) AS j "
         f"RETURNING {returned})"]
