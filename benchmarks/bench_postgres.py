@@ -32,9 +32,9 @@ Orientation, coverage's read and the needs' read also print their CPU seconds, t
 and the server's (from ``/proc``), which a loaded machine changes much less than wall times.
 
 National figures, the administrator's first publication (a bulk load, see
-docs/deployment.md "Scale"): 55.8 and 57.3 s wall against 26.1 and 26.3 s for ``pmae
-validate`` (2.14 ×, 2.18 ×; measured with ``benchmarks/bench_store.py --db postgresql://…``,
-each a command). As the network (``--publisher network``: ``nat.jsonl``: 150,000 associations,
+docs/deployment.md "Scale"): 54.5, 56.4 and 57.6 s wall against 33.7, 29.5 and 27.9 s for
+``pmae validate`` in the same runs (1.62 ×, 1.91 ×, 2.07 ×; measured with
+``benchmarks/bench_store.py --db postgresql://…``, each a command). As the network (``--publisher network``: ``nat.jsonl``: 150,000 associations,
 1,260,000 records, published once as the network ``synth``; load 2 to 5): the publication 215.8 s wall (62.8 s of pmae's CPU, 60.3
 s of the server's; validation 37.4 s wall, 24.6 s CPU) before the versions' check per
 statement, 271.1 s wall after it under a heavier load (69.2 + 62.3 s CPU; validation 34.9 s

@@ -205,9 +205,10 @@ def _built_after(connection: Connection) -> Iterator[pg_bulk.Indexes | None]:
 
 @contextmanager
 def _copying(connection: Connection, writer: _Writer) -> Iterator[None]:
-    """On PostgreSQL, the rows copied straight into their tables by a second thread while
-    the bundle is read (:meth:`pmae.store.pg_connection.PgConnection.copying`), numbered
-    here (a query of the next rowid would wait for the copies sent before it)."""
+    """On PostgreSQL, the batches written by a second thread while the bundle is read
+    (:meth:`pmae.store.pg_connection.PgConnection.copying`; their rows made by the server,
+    :class:`pmae.store.pg_bulk.Staging`), numbered here (a query of the next rowid would
+    wait for the statements sent before it)."""
     if isinstance(connection, sqlite3.Connection):
         yield
         return

@@ -151,8 +151,9 @@ class PgConnection:
         """A bulk load's block (:mod:`pmae.store.pg_bulk`, by a role that bypasses row-level
         security): the rows of ``INSERT … VALUES`` statements are copied straight into their
         tables (``INSERT OR IGNORE``'s rows made distinct beforehand: the primary key checks
-        the rest), from a second thread, so that the server inserts one batch while pmae
-        reads the next; any other statement waits for the copies sent before it. Every copy
+        the rest), and the statements of :meth:`later` and :meth:`later_native` run, from a
+        second thread, so that the server inserts one batch while pmae reads the next; any
+        other statement waits for those sent before it. Every copy
         is done when the block ends; on the way out by an exception, those not begun are
         dropped (the transaction must then be rolled back)."""
         assert self._copier is None
