@@ -192,7 +192,10 @@ def _statements(collection: str, versions: str) -> tuple[str, str | None]:
         "FROM ROWS FROM (pg_catalog.string_to_table(%(texts)b::text, E'\\n'), "
         "pg_catalog.json_array_elements(%(recipients)b::pg_catalog.json)) "
         "WITH ORDINALITY AS s(record, recipients, n) "
-        "CROSS JOIN LATERAL (SELECT public.pmae_jsonb(s.record) AS d OFFSET 0) AS j "
+        # The text as JSONB, not pmae_jsonb's: its NUL replacement is textual, and would
+        # make "\\ufffd" of a text holding a backslash then "u0000" ("\\\\u0000" in JSON),
+        # where a row holds the text as it is. A valid bundle holds no NUL (control-character).
+        "CROSS JOIN LATERAL (SELECT s.record::pg_catalog.jsonb AS d OFFSET 0) AS j "
         f"RETURNING {returned})"]
     departements = None
     if fields and len(scalar) == len(fields):
