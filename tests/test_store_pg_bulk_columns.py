@@ -100,11 +100,12 @@ def test_exotic_values_in_columns_of_every_collection(
         two_urls: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         batch: int) -> None:
     """Numbers of a JSON number column in the forms orjson writes (negative zero, the
-    smallest subnormal, 17 significant digits, integers), texts JSON escapes or that
-    are separators elsewhere (U+2028, U+2029, U+0085 not allowed but U+FEFF and U+00A0,
-    quotes, backslashes, a solidus, CR and LF, tabs), absent visibilities and recipients,
-    empty recipients, places of every level (France, régions, départements, EPCI, communes,
-    arrondissements, overseas), each named by records of several batches, every collection, batches of one to three."""
+    smallest subnormal, 17 significant digits, integers made floats), texts with what JSON
+    escapes or other tools take for line ends (U+2028, U+2029, U+FEFF, U+00A0, quotes,
+    backslashes, a solidus, CR and LF, tabs), absent visibilities and recipients, empty
+    recipients, places of every level (France, régions, départements, EPCI, communes,
+    arrondissements, overseas) each named by records of several batches, every collection,
+    batches of one to three records."""
     bundle = _sample_lines(tmp_path)
     odd = 'a\u2028b\u2029c\ufeffd\u00a0e "f" \\g/ h\r\ni\tj 🎻 \\n \\"'
     _changed(bundle, {
@@ -214,3 +215,29 @@ def test_numbers_written_in_forms_orjson_does_not_write(
     assert {"100.0", "1.5"} <= {row[0] for row in _sql(
         bulk, "SELECT intensity FROM needs WHERE intensity IS NOT NULL")}
     assert _sql(bulk, "SELECT DISTINCT year FROM programmes") == [(2025,)]
+
+
+def test_a_batch_of_long_records_is_cut_by_the_size_of_its_texts(
+        two_urls: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bulk batch's texts are one parameter, which PostgreSQL refuses past 1 GB (it closes
+    the connection): valid records of 55 kB each would reach that before the batch's
+    20,000 records. A batch ends at ``streaming.BATCH_TEXT`` characters too (lowered here),
+    and the tables are still those of the ordinary path."""
+    from pmae.store import pg_bulk
+
+    bundle = _sample_lines(tmp_path)
+    _changed(bundle, {"offers": [_setter(description="é🎻 " * 6000)] * 8})
+    sent: list[tuple[str, int, int]] = []
+    real = pg_bulk.Staging.insert
+
+    def spied(self: pg_bulk.Staging, collection: str, rows: Any, first: int) -> None:
+        sent.append((collection, len(rows), sum(len(text) for _, text, _ in rows)))
+        real(self, collection, rows, first)
+
+    monkeypatch.setattr(pg_bulk.Staging, "insert", spied)
+    monkeypatch.setattr(streaming, "BATCH_TEXT", 50_000)
+    bulk, ordinary = _both(two_urls, bundle, monkeypatch, streaming.PG_BATCH)
+    offers = [(count, size) for collection, count, size in sent if collection == "offers"]
+    assert len(offers) >= 4 and sum(count for count, _ in offers) == 74
+    assert all(size < 50_000 + 25_000 for _, size in offers)
+    assert _contents(bulk) == _contents(ordinary)

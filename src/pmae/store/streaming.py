@@ -63,6 +63,14 @@ BATCH = 2000
 #: made and dropped each time, so fewer and larger batches.
 PG_BATCH = 20000
 
+#: At most this many characters of records' JSON texts in one batch, whatever its number of
+#: records: the administrator's bulk load sends a batch's texts to PostgreSQL as one
+#: parameter (:class:`pmae.store.pg_bulk.Staging`), and the server closes the connection on
+#: a message past 1 GB (a character is at most 4 bytes of UTF-8: 256 MB here). Valid records
+#: of 55 kB each (an offer's description may hold 20,000 characters) reach that before
+#: :data:`PG_BATCH` records do.
+BATCH_TEXT = 64_000_000
+
 #: A collection receiving at least this many records into an empty table has its indexes
 #: built after its rows.
 BULK = 20000
@@ -213,12 +221,16 @@ class _Writer:
         #: (record, JSON text, None): rows to insert, until compared with the stored ones.
         self.batches: dict[str, list[tuple[dict[str, Any], str, int | None]]] = {
             name: [] for name in COLLECTIONS}
+        #: The characters of each batch's texts (:data:`BATCH_TEXT`).
+        self.characters: Counter[str] = Counter()
 
     def add(self, collection: str, record: dict[str, Any]) -> None:
         batch = self.batches[collection]
         self.seen[collection] += 1
-        batch.append((record, orjson.dumps(record).decode(), None))
-        if len(batch) >= self.size:
+        text = orjson.dumps(record).decode()
+        batch.append((record, text, None))
+        self.characters[collection] += len(text)
+        if len(batch) >= self.size or self.characters[collection] >= BATCH_TEXT:
             self.flush(collection)
 
     def flush(self, collection: str) -> None:
@@ -226,6 +238,7 @@ class _Writer:
         if not batch:
             return
         self.batches[collection] = []
+        self.characters[collection] = 0
         counts = self.counts[collection]
         if collection not in self.stored:  # nothing to compare with: every record is added
             counts["added"] += len(batch)
