@@ -124,7 +124,9 @@ def test_exotic_values_in_columns_of_every_collection(
         "associations": [_setter(name=odd, visibility=_ABSENT, recipients=_ABSENT),
                          _setter(name=odd + "2", recipients=[]),
                          *[_setter(commune=code) for code in _COMMUNES * 2]],
-        "actors": [_setter(name=odd, territories=["fr", "reg:84", "dep:69"]),
+        # A commune only an actor's commune names (not a place of its départements).
+        "actors": [_setter(name=odd, territories=["fr", "reg:84", "dep:69"],
+                           commune="com:01053"),
                    _setter(territories=_PLACES), _setter(territories=_PLACES[::-1]),
                    _setter(territories=["fr"]), _setter(territories=["reg:84", "dep:01"])],
         "offers": [_setter(title=odd, description=odd, territories=["fr"]),
@@ -144,6 +146,8 @@ def test_exotic_values_in_columns_of_every_collection(
     written, expected = _contents(bulk), _contents(ordinary)
     assert written["territories"] and written["needs_departements"]
     assert written == expected
+    assert _sql(bulk, "SELECT name FROM territories WHERE code = 'com:01053'") == [
+        ("Bourg-en-Bresse",)]
     with open_store(bulk, session=CORE) as store, open_store(ordinary, session=CORE) as other:
         assert store.dump(audience="all") == other.dump(audience="all")
     assert {"-0.0", "5e-324", "0.30000000000000004", "1000000.0", "0.0", "999999.9999999999",
