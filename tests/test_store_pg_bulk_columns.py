@@ -100,14 +100,14 @@ def test_exotic_values_in_columns_of_every_collection(
         two_urls: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         batch: int) -> None:
     """Numbers of a JSON number column in the forms orjson writes (negative zero, the
-    smallest subnormal, 17 significant digits, integers made floats), texts with what JSON
-    escapes or other tools take for line ends (U+2028, U+2029, U+FEFF, U+00A0, quotes,
-    backslashes, a solidus, CR and LF, tabs), absent visibilities and recipients, empty
-    recipients, places of every level (France, régions, départements, EPCI, communes,
-    arrondissements, overseas) each named by records of several batches, every collection,
-    batches of one to three records."""
+    smallest subnormal, 17 significant digits, integers made floats); texts with what JSON
+    escapes, what other tools take for line ends, and rare code points (U+2028, U+2029,
+    U+FEFF, U+00A0, U+FFFF, U+10FFFF, quotes, backslashes, a solidus, CR and LF, tabs);
+    absent visibilities and recipients, empty recipients; places of every level (France,
+    régions, départements, EPCI, communes, arrondissements, overseas) each named by records
+    of several batches; every collection; batches of one to three records."""
     bundle = _sample_lines(tmp_path)
-    odd = 'a\u2028b\u2029c\ufeffd\u00a0e "f" \\g/ h\r\ni\tj 🎻 \\n \\"'
+    odd = 'a\u2028b\u2029c\ufeffd\u00a0e "f" \\g/ h\r\ni\tj 🎻 \\n \\" \uffff\U0010ffff'
     _changed(bundle, {
         "needs": [
             _setter(intensity=-0.0, territory="fr", visibility=_ABSENT, recipients=_ABSENT),
