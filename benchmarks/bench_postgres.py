@@ -32,8 +32,8 @@ Orientation, coverage's read and the needs' read also print their CPU seconds, t
 and the server's (from ``/proc``), which a loaded machine changes much less than wall times.
 
 National figures, the administrator's first publication (a bulk load, see
-docs/deployment.md "Scale"): 54.5, 56.4 and 57.6 s wall against 33.7, 29.5 and 27.9 s for
-``pmae validate`` in the same runs (1.62 ×, 1.91 ×, 2.07 ×; measured with
+docs/deployment.md "Scale"): 50.7, 49.9 and 50.9 s wall against 30.0, 29.3 and 28.2 s for
+``pmae validate`` in the same runs (1.69 ×, 1.70 ×, 1.80 ×; measured with
 ``benchmarks/bench_store.py --db postgresql://…``, each a command). As the network (``--publisher network``: ``nat.jsonl``: 150,000 associations,
 1,260,000 records, published once as the network ``synth``; load 2 to 5): the publication 215.8 s wall (62.8 s of pmae's CPU, 60.3
 s of the server's; validation 37.4 s wall, 24.6 s CPU) before the versions' check per
